@@ -1,0 +1,1 @@
+"""Reports layer of ExoDesk."""
