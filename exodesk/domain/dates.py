@@ -1,0 +1,92 @@
+"""Calendar-date maths and parsing of dates as people type them. Pure: no clock is read here."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def add_days(day: date, days: int) -> date:
+    """Return ``day`` moved by ``days`` calendar days."""
+    return day + timedelta(days=days)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` moved by calendar months, clamped to the end of the target month.
+
+    31 Aug + 6 months is 28 Feb (29 Feb in a leap year).
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def age_on(date_of_birth: date, today: date) -> int:
+    """Return the age in whole years on ``today`` (a 29 Feb birthday counts on 1 Mar)."""
+    years = today.year - date_of_birth.year
+    if (today.month, today.day) < (date_of_birth.month, date_of_birth.day):
+        years -= 1
+    return years
+
+
+_SEP = r"[./\-\s]"
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_NUMERIC = re.compile(rf"^\s*(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}})\s*$")
+_COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
+
+
+def parse_user_date(text: str, *, day_first: bool = True, pivot_today: date | None = None) -> date:
+    """Parse a date as a person types it.
+
+    Accepts ISO ``1985-04-03`` always, and ``03/04/1985``, ``3.4.1985``, ``03-04-85`` or
+    ``03041985`` read in the locale's order (``day_first``). Two-digit years are placed in the
+    century that keeps the date on or before ``pivot_today`` when given (a date of birth is in
+    the past), else in 1900–1999 for 50 and over and 2000–2049 below.
+
+    Raises:
+        ValueError: with a plain message when the text is not a real calendar date.
+    """
+    text = text.strip()
+    m = _ISO.match(text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        return _make(year, month, day, text)
+    m = _NUMERIC.match(text) or _COMPACT.match(text)
+    if not m:
+        raise ValueError(f"“{text}” is not a date. Type it like 03/04/1985 or 1985-04-03.")
+    first, second, year_text = m.groups()
+    a, b = int(first), int(second)
+    day, month = (a, b) if day_first else (b, a)
+    year = int(year_text)
+    if len(year_text) == 2:
+        year = _expand_two_digit_year(year, month, day, pivot_today)
+    return _make(year, month, day, text)
+
+
+def _expand_two_digit_year(yy: int, month: int, day: int, pivot: date | None) -> int:
+    if pivot is None:
+        return 1900 + yy if yy >= 50 else 2000 + yy
+    year = 2000 + yy
+    try:
+        candidate = date(year, month, day)
+    except ValueError:
+        return year  # let _make report the impossible date
+    return year if candidate <= pivot else year - 100
+
+
+def _make(year: int, month: int, day: int, text: str) -> date:
+    if not 1 <= month <= 12:
+        raise ValueError(f"“{text}” has no month {month}. Months run from 1 to 12.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a real date: that month has no day {day}.") from None
+
+
+def format_long(day: date) -> str:
+    """Return a date written out for people: ``Tue 2 Dec 2026`` (English, locale-free)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
