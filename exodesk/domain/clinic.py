@@ -63,7 +63,9 @@ class ClinicSettings:
             problems.append(Problem("paper_size", "Paper size must be A4 or Letter."))
         if self.logo_png is not None:
             if len(self.logo_png) > MAX_LOGO_BYTES:
-                problems.append(Problem("logo", "The logo is larger than 1 MB; use a smaller image."))
+                problems.append(
+                    Problem("logo", "The logo is larger than 1 MB; use a smaller image.")
+                )
             elif not self.logo_png.startswith(b"\x89PNG\r\n\x1a\n"):
                 problems.append(Problem("logo", "The logo must be stored as a PNG image."))
         if not 1 <= self.screening_valid_days <= 365:

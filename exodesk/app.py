@@ -1,0 +1,150 @@
+"""Composition root: arguments, paths, logging, open and migrate the data file, build the window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from exodesk import APP_NAME, __version__
+from exodesk.errors import UserError
+from exodesk.paths import DataPaths, resolve_data_dir
+
+log = logging.getLogger("exodesk")
+
+EXIT_OK = 0
+EXIT_FAULT = 1
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the data folder (default: EXODESK_DATA_DIR, else the user's app-data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="exodesk",
+        description=f"{APP_NAME} {__version__}: clinic records for regenerative aesthetics.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="open a demo clinic in a throwaway data folder"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="with --demo: keep the demo folder on exit"
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="build the window offscreen on a temporary folder, render a PDF, exit",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    init = sub.add_parser(
+        "init", parents=[common], help="create the data file if missing and migrate it"
+    )
+    init.add_argument("--demo", action="store_true", help="seed the demo clinic into it")
+    sub.add_parser("info", parents=[common], help="data file path, versions and record counts")
+    sub.add_parser("check", parents=[common], help="integrity and foreign-key check")
+    return parser
+
+
+def setup_logging(log_file: Path | None) -> None:
+    """Log to a file beside the data (the frozen app has no console)."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for handler in list(root.handlers):
+        if getattr(handler, "_exodesk", False):
+            root.removeHandler(handler)
+            handler.close()
+    if log_file is None:
+        return
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return  # no log is better than no app; the error dialogs still speak
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._exodesk = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+def _say(text: str, *, error: bool = False) -> None:
+    stream = sys.stderr if error else sys.stdout
+    if stream is not None:
+        print(text, file=stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``exodesk`` and ``python -m exodesk``."""
+    args = build_parser().parse_args(argv)
+    data_dir = getattr(args, "data_dir", None)
+    if args.smoke_test:
+        return smoke_test()
+    if args.command:
+        paths = DataPaths(resolve_data_dir(data_dir))
+        setup_logging(paths.log_file if paths.folder.is_dir() else None)
+        from exodesk import cli
+
+        try:
+            if args.command == "init":
+                return cli.cmd_init(paths, demo=args.demo)
+            if args.command == "info":
+                return cli.cmd_info(paths)
+            return cli.cmd_check(paths)
+        except UserError as exc:
+            _say(str(exc), error=True)
+            return EXIT_USER_ERROR
+    return run_gui(data_dir=data_dir, demo=args.demo, keep=args.keep)
+
+
+def run_gui(*, data_dir: str | None, demo: bool, keep: bool) -> int:
+    """Open the main window on the clinic's data file (or a throwaway demo clinic)."""
+    demo_dir: Path | None = None
+    if demo:
+        demo_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="exodesk-demo-"))
+        paths = DataPaths(demo_dir)
+    else:
+        paths = DataPaths(resolve_data_dir(data_dir))
+    setup_logging(paths.log_file if (demo or paths.folder.is_dir()) else None)
+    log.info("ExoDesk %s starting on %s", __version__, paths.data_file)
+    from exodesk.ui.launcher import launch
+
+    try:
+        return launch(paths, demo=demo)
+    finally:
+        if demo_dir is not None and not keep and not data_dir:
+            logging.shutdown()
+            shutil.rmtree(demo_dir, ignore_errors=True)
+        elif demo_dir is not None:
+            _say(f"Demo data kept in {demo_dir}")
+
+
+def smoke_test() -> int:
+    """Build the whole app offscreen on a fresh temporary folder, render a PDF, and exit 0."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="exodesk-smoke-") as tmp:
+        paths = DataPaths(Path(tmp))
+        setup_logging(paths.log_file)
+        from exodesk.ui.launcher import smoke
+
+        try:
+            report = smoke(paths)
+        finally:
+            logging.shutdown()
+            setup_logging(None)
+    _say(f"smoke test passed in {time.perf_counter() - started:.2f} s: {report}")
+    return EXIT_OK

@@ -1,0 +1,83 @@
+"""Admin commands for whoever looks after the PC: init, info, check (all honour --data-dir)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from exodesk.errors import StorageError
+from exodesk.paths import DataPaths
+from exodesk.services.clinic import ClinicService
+from exodesk.services.context import Desk, ServiceContext
+from exodesk.services.demo import seed_demo
+from exodesk.services.workspace import open_services
+from exodesk.storage.database import integrity_report, open_database, storage_errors
+from exodesk.storage.migrations import newer_version_error, schema_state
+
+
+def _out(stream: TextIO | None) -> TextIO:
+    # A windowed (GUI-script) build on Windows has no console: sys.stdout is None there.
+    return stream or sys.stdout or open("nul" if sys.platform == "win32" else "/dev/null", "w")
+
+
+def cmd_init(paths: DataPaths, *, demo: bool = False, out: TextIO | None = None) -> int:
+    """Create the data file if it is missing and bring it up to date; optionally seed the demo."""
+    out = _out(out)
+    existed = paths.data_file.exists()
+    services = open_services(paths, create=True)
+    try:
+        if demo:
+            if services.clinic.staff(include_inactive=True):
+                raise StorageError(
+                    f"{paths.data_file} already holds a clinic; the demo was not added.",
+                    advice="Use an empty --data-dir for the demo clinic.",
+                )
+            seed_demo(services)
+        info = services.clinic.info()
+    finally:
+        services.close()
+    verb = "Updated" if existed else "Created"
+    print(f"{verb} {paths.data_file} (schema {info.schema_version}).", file=out)
+    if demo:
+        print(f"Seeded the demo clinic: {info.counts.get('patients', 0)} patients.", file=out)
+    return 0
+
+
+def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
+    """Print the data file's path, versions and record counts without changing it."""
+    out = _out(out)
+    db = open_database(paths.data_file)
+    try:
+        info = ClinicService(ServiceContext(db=db, desk=Desk()), data_file=paths.data_file).info()
+    finally:
+        db.close()
+    print(f"Data file:      {info.path}", file=out)
+    print(f"ExoDesk:        {info.app_version}", file=out)
+    pending = info.latest_schema_version - info.schema_version
+    note = f" ({pending} update(s) pending; they run when ExoDesk opens it)" if pending > 0 else ""
+    print(f"Schema version: {info.schema_version}{note}", file=out)
+    for table, count in info.counts.items():
+        print(f"{table + ':':<16}{count:,}", file=out)
+    return 0
+
+
+def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
+    """Run integrity and foreign-key checks; exit 1 and list the faults if there are any."""
+    out = _out(out)
+    db = open_database(paths.data_file)
+    try:
+        with storage_errors(paths.data_file):
+            state = schema_state(db)
+            if state.is_newer:
+                raise newer_version_error(state)
+            faults = integrity_report(db)
+    finally:
+        db.close()
+    if faults:
+        print(f"{paths.data_file}: {len(faults)} fault(s) found.", file=out)
+        for fault in faults[:50]:
+            print(f"  - {fault}", file=out)
+        print("Restore the newest backup, or ask whoever looks after this PC.", file=out)
+        return 1
+    print(f"{paths.data_file}: no faults found (integrity and foreign keys).", file=out)
+    return 0

@@ -1,0 +1,176 @@
+"""Clinic use cases: settings, the staff list, who is at the desk, and facts about the data file."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from exodesk import __version__
+from exodesk.domain.clinic import ClinicSettings
+from exodesk.domain.staff import StaffMember
+from exodesk.errors import UserError
+from exodesk.services.context import SETTINGS, STAFF, Changes, SaveResult, ServiceContext
+from exodesk.storage.database import storage_errors
+from exodesk.storage.migrations import latest_schema_version, schema_state
+from exodesk.storage.settings import SettingsRepository
+from exodesk.storage.staff import StaffRepository
+
+COUNTED_TABLES = ("patients", "staff", "audit_log")
+
+
+@dataclass(frozen=True)
+class DataFileInfo:
+    """What `exodesk info` and Help → About show."""
+
+    path: Path | None
+    app_version: str
+    schema_version: int
+    latest_schema_version: int
+    counts: dict[str, int]
+
+
+def _settings_for_audit(settings: ClinicSettings) -> dict[str, Any]:
+    values = asdict(settings)
+    logo = values.pop("logo_png")
+    values["logo_sha256"] = hashlib.sha256(logo).hexdigest() if logo else None
+    return values
+
+
+class ClinicService:
+    """Clinic settings and staff; every change audited."""
+
+    def __init__(self, ctx: ServiceContext, *, data_file: Path | None = None) -> None:
+        self._ctx = ctx
+        self._data_file = data_file
+        self._settings = SettingsRepository(ctx.db)
+        self._staff = StaffRepository(ctx.db)
+
+    # ---- settings ------------------------------------------------------------------------
+    def settings(self) -> ClinicSettings:
+        with storage_errors():
+            return self._settings.clinic()
+
+    def save_settings(self, settings: ClinicSettings) -> SaveResult:
+        settings = replace(
+            settings,
+            name=settings.name.strip(),
+            phone=settings.phone.strip(),
+            out_of_hours=settings.out_of_hours.strip(),
+        )
+        problems = settings.validate()
+        if problems:
+            return SaveResult(problems=problems)
+        self._ctx.desk.require()
+        with self._ctx.write():
+            before = _settings_for_audit(self._settings.clinic())
+            after = _settings_for_audit(settings)
+            changed = sorted(k for k in after if before.get(k) != after[k])
+            if not changed:
+                return SaveResult(record=settings)
+            self._settings.save_clinic(settings)
+            self._ctx.audit(
+                "update",
+                "settings",
+                None,
+                summary="Clinic settings: " + ", ".join(changed),
+                before={k: before.get(k) for k in changed},
+                after={k: after[k] for k in changed},
+            )
+        return SaveResult(record=settings, changes=Changes(frozenset({SETTINGS})))
+
+    # ---- staff and the desk --------------------------------------------------------------
+    def staff(self, *, include_inactive: bool = False) -> list[StaffMember]:
+        with storage_errors():
+            return self._staff.list(include_inactive=include_inactive)
+
+    def add_first_staff(self, member: StaffMember) -> SaveResult:
+        """Create the very first staff member of a new clinic and put them at the desk.
+
+        Only allowed while the staff list is empty; afterwards use ``save_staff``.
+        """
+        problems = member.validate()
+        if problems:
+            return SaveResult(problems=problems)
+        if self.staff(include_inactive=True):
+            raise UserError("This clinic already has staff; ask an admin to add you.")
+        now = self._ctx.now()
+        with self._ctx.write():
+            new_id = self._staff.insert(member, at=now.isoformat())
+            stored = self._staff.get(new_id)
+            self._ctx.desk.user = stored
+            self._ctx.audit(
+                "create",
+                "staff",
+                new_id,
+                summary=f"First staff member {member.label}",
+                after={"name": member.name, "role": member.role, "active": member.active},
+                at=now,
+            )
+        return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
+
+    def save_staff(self, member: StaffMember) -> SaveResult:
+        """Add a staff member (``id`` None) or change one's name, role or active flag."""
+        member = replace(member, name=member.name.strip())
+        problems = member.validate()
+        if problems:
+            return SaveResult(problems=problems)
+        self._ctx.desk.require()
+        now = self._ctx.now()
+        with self._ctx.write():
+            after = {"name": member.name, "role": member.role, "active": member.active}
+            if member.id is None:
+                record_id = self._staff.insert(member, at=now.isoformat())
+                self._ctx.audit(
+                    "create", "staff", record_id, summary=f"Added {member.label}", after=after
+                )
+            else:
+                old = self._staff.get(member.id)
+                if old is None:
+                    raise UserError("That staff member no longer exists.")
+                record_id = member.id
+                before = {"name": old.name, "role": old.role, "active": old.active}
+                if before == after:
+                    return SaveResult(record=old)
+                self._staff.update(member)
+                self._ctx.audit(
+                    "update",
+                    "staff",
+                    record_id,
+                    summary=f"Changed {member.label}",
+                    before=before,
+                    after=after,
+                )
+            stored = self._staff.get(record_id)
+        if self._ctx.desk.user and self._ctx.desk.user.id == record_id:
+            self._ctx.desk.user = stored
+        return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
+
+    def sign_in(self, staff_id: int) -> StaffMember:
+        """Put this staff member at the desk: every change from now on records them."""
+        with storage_errors():
+            member = self._staff.get(staff_id)
+        if member is None or not member.active:
+            raise UserError("That staff member is not on the active staff list.")
+        self._ctx.desk.user = member
+        with self._ctx.write():
+            self._ctx.audit("sign_in", "staff", member.id, summary=f"{member.label} at the desk")
+        return member
+
+    # ---- the data file -------------------------------------------------------------------
+    def info(self) -> DataFileInfo:
+        with storage_errors():
+            state = schema_state(self._ctx.db)
+            counts = {
+                t: int(self._ctx.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+                for t in COUNTED_TABLES
+                if self._ctx.db[t].exists()
+            }
+        return DataFileInfo(
+            path=self._data_file,
+            app_version=__version__,
+            schema_version=state.version,
+            latest_schema_version=latest_schema_version(),
+            counts=counts,
+        )

@@ -1,0 +1,208 @@
+"""Opening the data file: recognise it, set the pragmas on every connection, translate failures."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from exodesk.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+# "EXOD": written into the SQLite header so ExoDesk knows its own files and refuses others.
+APPLICATION_ID = 0x45584F44
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+# Primary SQLite result codes (the low byte of an extended code).
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+_RESTORE_ADVICE = "Restore the newest backup, or ask whoever looks after this PC."
+
+
+def locked_error() -> StorageError:
+    return StorageError(
+        "The data file is busy: another ExoDesk or program is writing to it.",
+        advice="Wait a moment and try again; if it keeps happening, close the other ExoDesk.",
+    )
+
+
+def translate(exc: BaseException, path: Path | None = None) -> StorageError | None:
+    """Return the plain-words StorageError for a low-level failure, or None if it is a bug."""
+    where = f" ({path})" if path else ""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        text = str(exc).lower()
+        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in text:
+            return locked_error()
+        if primary == _SQLITE_READONLY or "readonly" in text or "read-only" in text:
+            return StorageError(
+                f"The data file is read-only{where}; nothing can be saved.",
+                advice="Check that the file and its folder are not write-protected, then reopen.",
+            )
+        if primary == _SQLITE_FULL or "disk is full" in text:
+            return StorageError(
+                "The disk is full, so nothing was saved; what you typed is still on screen.",
+                advice="Free some space on the disk, then save again.",
+            )
+        if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text:
+            return StorageError(
+                f"The data file is damaged or is not a database{where}.",
+                advice=_RESTORE_ADVICE,
+            )
+        if primary == _SQLITE_CANTOPEN or "unable to open" in text:
+            return StorageError(
+                f"The data file cannot be opened{where}.",
+                advice="Check that the folder exists and that you may write to it.",
+            )
+        if primary == _SQLITE_IOERR or "disk i/o" in text:
+            return StorageError(
+                f"The disk reported an error while using the data file{where}.",
+                advice="Check the drive (a USB or network drive may have gone), then try again.",
+            )
+        return None
+    if isinstance(exc, OSError):
+        import errno
+
+        if exc.errno == errno.ENOSPC:
+            return StorageError(
+                "The disk is full, so nothing was saved.",
+                advice="Free some space on the disk, then try again.",
+            )
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return StorageError(
+                f"ExoDesk may not write here{where}.",
+                advice="Choose a folder you may write to, or ask whoever looks after this PC.",
+            )
+    return None
+
+
+@contextlib.contextmanager
+def storage_errors(path: Path | None = None) -> Iterator[None]:
+    """Turn expected SQLite and disk failures into StorageError; let bugs through untouched."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        plain = translate(exc, path)
+        if plain is None:
+            raise
+        log.warning("storage failure: %s (%s)", plain.message, exc)
+        raise plain from exc
+
+
+def read_header(path: Path) -> bytes:
+    """Return the first 100 bytes of the file (fewer if it is shorter)."""
+    with path.open("rb") as fh:
+        return fh.read(100)
+
+
+def header_application_id(header: bytes) -> int:
+    return int.from_bytes(header[68:72], "big") if len(header) >= 72 else 0
+
+
+def open_database(path: Path, *, create: bool = False, read_only: bool = False) -> Database:
+    """Open an ExoDesk data file with the pragmas every connection needs.
+
+    Sets ``foreign_keys=ON``, ``busy_timeout``, WAL journal and ``synchronous=FULL`` (a saved
+    record must survive a power cut), and stamps a new file with ExoDesk's ``application_id``.
+
+    Args:
+        path: The data file.
+        create: Create the file if it is missing (its folder must exist).
+        read_only: Open with SQLite's ``mode=ro``; nothing can be written.
+
+    Raises:
+        StorageError: in plain words when the folder or file is missing, the file is not an
+            ExoDesk data file, or it is locked, read-only or damaged. The file is not changed.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise StorageError(
+            f"The folder {path.parent} does not exist.",
+            advice="Check the data folder setting (--data-dir or EXODESK_DATA_DIR).",
+        )
+    exists = path.exists()
+    if not exists and not create:
+        raise StorageError(
+            f"There is no ExoDesk data file at {path}.",
+            advice="Run `exodesk init` to create one, or check the data folder setting.",
+        )
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a data file.")
+    if exists:
+        with storage_errors(path):
+            header = read_header(path)
+        if header and not header.startswith(SQLITE_MAGIC):
+            raise StorageError(
+                f"{path} is not an ExoDesk data file (it is not a database at all).",
+                advice=_RESTORE_ADVICE,
+            )
+        app_id = header_application_id(header)
+        if app_id not in (0, APPLICATION_ID):
+            raise StorageError(
+                f"{path} belongs to another program, not ExoDesk; it has been left untouched.",
+                advice="Choose another data folder.",
+            )
+    mode = "ro" if read_only else ("rwc" if create else "rw")
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    conn: sqlite3.Connection | None = None
+    try:
+        with storage_errors(path):
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            _check_ownership(conn, path)
+            if not read_only:
+                mode_now = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode_now).lower() != "wal":
+                    log.warning("journal_mode is %s, not WAL, for %s", mode_now, path)
+            conn.execute("PRAGMA synchronous = FULL")
+            if not read_only and _application_id(conn) == 0:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        return Database(conn)
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+
+
+def _application_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA application_id").fetchone()[0])
+
+
+def _check_ownership(conn: sqlite3.Connection, path: Path) -> None:
+    """A file with tables but no ExoDesk stamp is someone else's database: refuse it."""
+    if _application_id(conn) == APPLICATION_ID:
+        return
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if tables:
+        raise StorageError(
+            f"{path} is a database from another program, not ExoDesk; it has been left untouched.",
+            advice="Choose another data folder.",
+        )
+
+
+def integrity_report(db: Database) -> list[str]:
+    """Run SQLite's integrity_check and foreign_key_check; return the faults (empty = healthy)."""
+    faults: list[str] = []
+    rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
+    if rows != ["ok"]:
+        faults += [f"integrity: {r}" for r in rows]
+    for table, rowid, parent, _fk in db.execute("PRAGMA foreign_key_check").fetchall():
+        faults.append(f"foreign key: {table} row {rowid} points to a missing {parent} record")
+    return faults

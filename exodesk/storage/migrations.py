@@ -1,0 +1,187 @@
+"""The schema, as named append-only migrations. Never edit one that has landed: add another."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from exodesk.errors import StorageError
+from exodesk.storage.backup import backup_database
+from exodesk.storage.database import storage_errors
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Migrations("exodesk")
+MIGRATION_NAMES: list[str] = []
+
+
+def _migration(name: str, *, transactional: bool = True) -> Callable:
+    def register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+        MIGRATION_NAMES.append(name)
+        return MIGRATIONS(name=name, transactional=transactional)(fn)
+
+    return register
+
+
+def _run(db: Database, *statements: str) -> None:
+    # One statement per execute: executescript() would COMMIT the migration's transaction.
+    for statement in statements:
+        db.execute(statement)
+
+
+@_migration("0001_foundation")
+def _foundation(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')),
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE patients (
+            id INTEGER PRIMARY KEY,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            date_of_birth TEXT NOT NULL,
+            sex TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            emergency_contact TEXT NOT NULL DEFAULT '',
+            gp TEXT NOT NULL DEFAULT '',
+            alerts TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'inactive', 'merged')),
+            status_reason TEXT NOT NULL DEFAULT '',
+            merged_into INTEGER REFERENCES patients(id),
+            sort_key TEXT NOT NULL,
+            search_names TEXT NOT NULL,
+            search_phone TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id),
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES staff(id)
+        )""",
+        "CREATE INDEX patients_by_status_sort ON patients(status, sort_key, id)",
+        "CREATE INDEX patients_by_dob ON patients(date_of_birth, status)",
+        """CREATE VIRTUAL TABLE patients_fts USING fts5(
+            search_names, search_phone,
+            content='patients', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+        )""",
+        """CREATE TRIGGER patients_fts_insert AFTER INSERT ON patients BEGIN
+            INSERT INTO patients_fts(rowid, search_names, search_phone)
+            VALUES (new.id, new.search_names, new.search_phone);
+        END""",
+        """CREATE TRIGGER patients_fts_delete AFTER DELETE ON patients BEGIN
+            INSERT INTO patients_fts(patients_fts, rowid, search_names, search_phone)
+            VALUES ('delete', old.id, old.search_names, old.search_phone);
+        END""",
+        """CREATE TRIGGER patients_fts_update AFTER UPDATE OF search_names, search_phone
+        ON patients BEGIN
+            INSERT INTO patients_fts(patients_fts, rowid, search_names, search_phone)
+            VALUES ('delete', old.id, old.search_names, old.search_phone);
+            INSERT INTO patients_fts(rowid, search_names, search_phone)
+            VALUES (new.id, new.search_names, new.search_phone);
+        END""",
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES staff(id),
+            actor_name TEXT NOT NULL,
+            action TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id INTEGER,
+            patient_id INTEGER REFERENCES patients(id),
+            summary TEXT NOT NULL DEFAULT '',
+            before TEXT,
+            after TEXT
+        )""",
+        "CREATE INDEX audit_by_patient ON audit_log(patient_id, id)",
+        "CREATE INDEX audit_by_actor ON audit_log(actor_id, id)",
+        "CREATE INDEX audit_by_record ON audit_log(table_name, record_id, id)",
+    )
+
+
+def latest_schema_version() -> int:
+    """The schema version this build of ExoDesk writes."""
+    return len(MIGRATION_NAMES)
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a data file stands against this build's migrations."""
+
+    applied: tuple[str, ...]
+    pending: tuple[str, ...]
+    unknown: tuple[str, ...]
+    user_version: int
+
+    @property
+    def version(self) -> int:
+        return len(self.applied)
+
+    @property
+    def is_newer(self) -> bool:
+        return bool(self.unknown) or self.user_version > latest_schema_version()
+
+
+def schema_state(db: Database) -> SchemaState:
+    """Read which migrations a file has, without writing to it."""
+    applied = tuple(m.name for m in MIGRATIONS.applied(db))
+    known = set(MIGRATION_NAMES)
+    user_version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    return SchemaState(
+        applied=applied,
+        pending=tuple(n for n in MIGRATION_NAMES if n not in set(applied)),
+        unknown=tuple(n for n in applied if n not in known),
+        user_version=user_version,
+    )
+
+
+def newer_version_error(state: SchemaState) -> StorageError:
+    return StorageError(
+        "This data file was written by a newer version of ExoDesk "
+        f"(schema {max(state.version, state.user_version)}; this version knows "
+        f"{latest_schema_version()}). It has not been changed.",
+        advice="Install the newer ExoDesk to open it.",
+    )
+
+
+def migrate(db: Database, *, backups_dir: Path | None = None) -> SchemaState:
+    """Bring a data file up to this build's schema.
+
+    A file that already holds data is backed up (SQLite backup API) before any migration runs.
+    A file from a newer ExoDesk is refused and left untouched.
+
+    Raises:
+        StorageError: the file is newer than this build, or cannot be written.
+    """
+    with storage_errors():
+        state = schema_state(db)
+        if state.is_newer:
+            raise newer_version_error(state)
+        if not state.pending:
+            return state
+        if state.applied and backups_dir is not None:
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            target = backups_dir / f"before-migration-schema{state.version}-{stamp}.sqlite3"
+            log.info("backing up before migrating: %s", target)
+            backup_database(db, target)
+        MIGRATIONS.apply(db)
+        db.execute(f"PRAGMA user_version = {latest_schema_version()}")
+        return schema_state(db)

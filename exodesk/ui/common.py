@@ -1,0 +1,57 @@
+"""Small helpers every screen uses: names for assistive tech, inline problems, dates, locale."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QLabel, QWidget
+
+from exodesk.domain.problems import Problem
+
+ERROR_STYLE = "color: #b00020;"
+
+
+def named(widget: QWidget, object_name: str, accessible_name: str, tip: str = "") -> QWidget:
+    """Give a widget the objectName tests use and the accessibleName screen readers speak."""
+    widget.setObjectName(object_name)
+    widget.setAccessibleName(accessible_name)
+    if tip:
+        widget.setToolTip(tip)
+    return widget
+
+
+def error_label(object_name: str) -> QLabel:
+    """A hidden red label that sits under a field and shows its problem."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def show_problems(labels: dict[str, QLabel], problems: list[Problem]) -> None:
+    """Show each problem beside its field; clear the rest."""
+    by_field = {p.field: p.message for p in problems}
+    for key, label in labels.items():
+        message = by_field.get(key, "")
+        label.setText(message)
+        label.setVisible(bool(message))
+        label.setAccessibleName(message)
+
+
+def locale_day_first(locale: QLocale | None = None) -> bool:
+    """Whether the user's locale writes the day before the month (03/04 = 3 April)."""
+    fmt = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
+    d, m = fmt.find("d"), fmt.find("M")
+    return d < m if d >= 0 and m >= 0 else True
+
+
+def date_hint(day_first: bool) -> str:
+    return "dd/mm/yyyy" if day_first else "mm/dd/yyyy"
+
+
+def format_date(day: date | None) -> str:
+    """Unambiguous in any locale: ``3 Apr 1985``."""
+    return f"{day.day} {day:%b %Y}" if day else ""

@@ -1,0 +1,162 @@
+"""MainWindow: builds the tabs, the current-patient header and menus; wires one data_changed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk import APP_NAME, __version__
+from exodesk.domain.patient import Patient
+from exodesk.errors import UserError
+from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
+from exodesk.services.workspace import Services
+from exodesk.ui.current import CurrentPatient
+from exodesk.ui.dialogs.settings import ClinicSettingsDialog
+from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.header import PatientHeader
+from exodesk.ui.patients.tab import PatientsTab
+
+
+class MainWindow(QMainWindow):
+    """The one window. Tabs never talk to each other: they share the current patient and
+    ``data_changed``, which carries what a service call changed."""
+
+    data_changed = Signal(object)  # Changes
+
+    def __init__(self, services: Services, *, day_first: bool) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self._services = services
+        self.current = CurrentPatient(self)
+        self.header = PatientHeader(services.patients.today)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setAccessibleName("Sections")
+        self.patients_tab = PatientsTab(services.patients, self.current, day_first=day_first)
+        self.tabs.addTab(self.patients_tab, "&Patients")
+
+        for tab in (self.patients_tab,):
+            tab.data_changed.connect(self.data_changed)
+            self.data_changed.connect(tab.on_data_changed)
+        self.current.changed.connect(self.header.show_patient)
+        self.data_changed.connect(self._on_data_changed)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.desk_label = QLabel()
+        self.desk_label.setObjectName("deskLabel")
+        self.statusBar().addPermanentWidget(self.desk_label)
+        self._build_menus()
+        self._update_title()
+        self._restore_geometry()
+
+    # ---- menus ---------------------------------------------------------------------------
+    def _action(self, text: str, name: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(
+            self._action(
+                "Clinic &settings…",
+                "actionSettings",
+                self.edit_settings,
+                QKeySequence.StandardKey.Preferences,
+            )
+        )
+        file_menu.addAction(self._action("S&taff…", "actionStaff", self.edit_staff))
+        file_menu.addAction(
+            self._action("S&witch user…", "actionSwitchUser", self.switch_user, "Ctrl+Shift+U")
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("&Quit", "actionQuit", self.close, QKeySequence.StandardKey.Quit)
+        )
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About ExoDesk", "actionAbout", self.show_about))
+
+    # ---- slots ---------------------------------------------------------------------------
+    def edit_settings(self) -> None:
+        dialog = ClinicSettingsDialog(self, self._services.clinic)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
+
+    def edit_staff(self) -> None:
+        dialog = StaffListDialog(self, self._services.clinic)
+        dialog.exec()
+        if dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
+
+    def switch_user(self) -> None:
+        name = self._services.clinic.settings().name
+        if DeskDialog(self, self._services.clinic, name).exec() == QDialog.DialogCode.Accepted:
+            self.data_changed.emit(Changes(frozenset({STAFF})))
+
+    def about_text(self) -> str:
+        info = self._services.clinic.info()
+        return (
+            f"{APP_NAME} {__version__}\n\n"
+            f"Data file: {info.path}\n"
+            f"Schema version: {info.schema_version}\n"
+            f"Patients: {info.counts.get('patients', 0):,}"
+        )
+
+    def show_about(self) -> None:
+        try:
+            text = self.about_text()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}", text, parent=self)
+        box.setObjectName("aboutBox")
+        box.exec()
+
+    def _on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(SETTINGS) or changes.touches(STAFF):
+            self._update_title()
+        current: Patient | None = self.current.patient
+        if changes.touches(PATIENTS) and current and changes.patient_id == current.id:
+            try:
+                self.header.show_patient(self._services.patients.get(current.id))
+            except UserError as exc:
+                show_user_error(self, exc)
+
+    def _update_title(self) -> None:
+        clinic = self._services.clinic.settings().name or "New clinic"
+        self.setWindowTitle(f"{clinic} — {APP_NAME}")
+        user = self._services.desk.user
+        self.desk_label.setText(f"At the desk: {user.label}" if user else "Nobody at the desk")
+
+    # ---- geometry ------------------------------------------------------------------------
+    def _ui_settings(self) -> QSettings:
+        return QSettings(str(self._services.paths.ui_settings), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        geometry = self._ui_settings().value("window/geometry", QByteArray(), type=QByteArray)
+        if not geometry or not self.restoreGeometry(geometry):
+            self.resize(1200, 760)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # QSettings never raises; a geometry that fails to save is only a nicety lost.
+        self._ui_settings().setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)

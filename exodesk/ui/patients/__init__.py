@@ -1,0 +1,1 @@
+"""The Patients tab: search, list and the patient form."""

@@ -1,0 +1,370 @@
+"""PatientsTab: reception's search-as-you-type list and the patient form beside it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.patient import Patient
+from exodesk.errors import UserError
+from exodesk.services.context import PATIENTS, Changes, SaveResult
+from exodesk.services.patients import COUNT_CAP, PatientService
+from exodesk.ui.common import error_label, named
+from exodesk.ui.current import CurrentPatient
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.patients.form import PatientForm
+from exodesk.ui.patients.model import AGE, BORN, NAME, PHONE, PatientTableModel
+
+SEARCH_DELAY_MS = 120
+
+
+class PatientsTab(QWidget):
+    """Find, register and correct patients; choosing one makes them the current patient."""
+
+    data_changed = Signal(object)  # Changes
+
+    def __init__(
+        self, patients: PatientService, current: CurrentPatient, *, day_first: bool
+    ) -> None:
+        super().__init__()
+        self.setObjectName("patientsTab")
+        self._patients = patients
+        self._current = current
+        self._day_first = day_first
+        today = patients.today  # the service's clock, so tests with a fake clock agree
+
+        self.search = named(
+            QLineEdit(),
+            "patientSearch",
+            "Search patients",
+            "Name, part of a name, phone digits or date of birth (Ctrl+F)",
+        )
+        self.search.setPlaceholderText("Search: name, phone or date of birth  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.include_inactive = named(
+            QCheckBox("Include inactive"), "includeInactive", "Include inactive patients"
+        )
+        self.count_label = QLabel()
+        self.count_label.setObjectName("searchCount")
+        self.search_message = error_label("searchMessage")
+
+        self.model = PatientTableModel(today)
+        self.table = named(QTableView(), "patientTable", "Patients found")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (BORN, AGE, PHONE):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.new_button = named(
+            QPushButton("&New patient"),
+            "newPatient",
+            "New patient",
+            "Register a new patient (Ctrl+N)",
+        )
+        self.open_button = named(
+            QPushButton("&Open"),
+            "openPatient",
+            "Open selected patient",
+            "Make the selected patient current (Enter)",
+        )
+
+        self.form = PatientForm(day_first, today)
+        self.inactive_button = named(
+            QPushButton("Mark &inactive…"), "togglePatientStatus", "Mark patient inactive or active"
+        )
+        self.history_button = named(
+            QPushButton("&History…"), "patientHistory", "Show changes to this patient"
+        )
+        extra = QHBoxLayout()
+        extra.addWidget(self.history_button)
+        extra.addWidget(self.inactive_button)
+        extra.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.form)
+        right_layout.addLayout(extra)
+        right_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(right)
+        scroll.setObjectName("patientFormScroll")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.search)
+        row = QHBoxLayout()
+        row.addWidget(self.count_label, 1)
+        row.addWidget(self.include_inactive)
+        left_layout.addLayout(row)
+        left_layout.addWidget(self.search_message)
+        left_layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        left_layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.setTabOrder(self.search, self.include_inactive)
+        self.setTabOrder(self.include_inactive, self.table)
+        self.setTabOrder(self.table, self.new_button)
+        self.setTabOrder(self.new_button, self.open_button)
+        self.setTabOrder(self.open_button, self.form.fields["family_name"])
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._timer.start)
+        self.search.returnPressed.connect(self._open_from_search)
+        self.search.installEventFilter(self)
+        self.include_inactive.toggled.connect(self.refresh)
+        self.table.activated.connect(self._open_index)
+        self.open_button.clicked.connect(lambda: self._open_index(self.table.currentIndex()))
+        self.new_button.clicked.connect(self.new_patient)
+        self.form.save_requested.connect(self._save)
+        self.form.cancel_requested.connect(self._cancel)
+        self.inactive_button.clicked.connect(self._toggle_status)
+        self.history_button.clicked.connect(self._show_history)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
+        self._update_record_buttons()
+        self.refresh()
+
+    # ---- searching -----------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        """Run the search box's query and show the first page."""
+        self._timer.stop()
+        query = self._patients.understand(self.search.text(), day_first=self._day_first)
+        if query.kind == "invalid":
+            self.model.set_rows([])
+            self.count_label.setText("")
+            self.search_message.setText(query.message)
+            self.search_message.show()
+            return
+        self.search_message.hide()
+        inactive = self.include_inactive.isChecked()
+        try:
+            page = self._patients.page(query, include_inactive=inactive)
+            count = self._patients.count_matches(query, include_inactive=inactive)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+
+        def fetch(after: tuple[str, int]) -> tuple[list[Patient], tuple[str, int] | None]:
+            nxt = self._patients.page(query, after=after, include_inactive=inactive)
+            return nxt.rows, nxt.next_after
+
+        self.model.set_rows(page.rows, page.next_after, fetch)
+        noun = "patient" if count == 1 else "patients"
+        shown = f"{COUNT_CAP:,}+" if count >= COUNT_CAP else f"{count:,}"
+        self.count_label.setText(
+            f"{shown} {noun}" if query.kind != "all" else f"{shown} {noun} in all"
+        )
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Down arrow from the search box walks into the results, as in any search field.
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down  # type: ignore[attr-defined]
+            and self.model.rowCount()
+        ):
+            self.table.setFocus()
+            self.table.selectRow(max(self.table.currentIndex().row(), 0))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _open_from_search(self) -> None:
+        if self._timer.isActive():
+            self.refresh()
+        index = self.table.currentIndex()
+        if not index.isValid() and self.model.rowCount():
+            index = self.model.index(0, 0)
+        self._open_index(index)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        patient = self.model.patient_at(index.row()) if index.isValid() else None
+        if patient is not None:
+            self.open_patient(patient)
+
+    # ---- one patient ---------------------------------------------------------------------
+    def open_patient(self, patient: Patient) -> None:
+        """Make ``patient`` current and show them in the form."""
+        self.form.load(patient)
+        self._current.set(patient)
+        self._update_record_buttons()
+
+    def new_patient(self) -> None:
+        self.form.load(None)
+        self._update_record_buttons()
+        self.form.fields["family_name"].setFocus()
+
+    def _save(self, patient: Patient) -> None:
+        try:
+            if patient.id is None:
+                result: SaveResult = self._patients.create(patient)
+            else:
+                result = self._patients.update(patient)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if not result.ok:
+            self.form.show_problems(result.problems)
+            return
+        self._after_change(result)
+
+    def _after_change(self, result: SaveResult) -> None:
+        self.open_patient(result.record)
+        if result.changes.topics:
+            self.data_changed.emit(result.changes)
+
+    def _cancel(self) -> None:
+        self.form.load(self.form.original)
+        self.focus_search()
+
+    def _toggle_status(self) -> None:
+        patient = self.form.original
+        if patient is None or patient.id is None:
+            return
+        if patient.status == "active":
+            dialog = ReasonDialog(self, f"Mark {patient.display_name} inactive")
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            status, reason = "inactive", dialog.reason()
+        else:
+            status, reason = "active", ""
+        try:
+            result = self._patients.set_status(patient.id, status, reason)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if not result.ok:
+            show_user_error(self, UserError(result.problems[0].message))
+            return
+        self._after_change(result)
+
+    def _show_history(self) -> None:
+        patient = self.form.original
+        if patient is None or patient.id is None:
+            return
+        try:
+            entries = self._patients.history(patient.id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        HistoryDialog(self, patient, entries).exec()
+
+    def _update_record_buttons(self) -> None:
+        patient = self.form.original
+        saved = patient is not None and patient.id is not None
+        self.inactive_button.setEnabled(saved)
+        self.history_button.setEnabled(saved)
+        active = patient is None or patient.status == "active"
+        self.inactive_button.setText("Mark &inactive…" if active else "Make &active again")
+
+    # ---- app-wide changes ----------------------------------------------------------------
+    def on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(PATIENTS):
+            selected = self._current.patient.id if self._current.patient else None
+            self.refresh()
+            if selected is not None:
+                row = self.model.row_of(selected)
+                if row >= 0:
+                    self.table.selectRow(row)
+
+
+class ReasonDialog(QDialog):
+    """Asks why; OK stays disabled until a reason is typed."""
+
+    def __init__(self, parent: QWidget, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("reasonDialog")
+        self.text = named(QPlainTextEdit(), "reasonText", "Reason")
+        self.text.setTabChangesFocus(True)
+        self.text.setPlaceholderText("Why? (for example: moved away, duplicate record)")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.setObjectName("reasonButtons")
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        named(ok, "reasonOk", "Confirm")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "reasonCancel", "Cancel")
+        ok.setEnabled(False)
+        self.text.textChanged.connect(lambda: ok.setEnabled(bool(self.reason())))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("The record is kept; it only leaves the active list."))
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+
+    def reason(self) -> str:
+        return self.text.toPlainText().strip()
+
+
+class HistoryDialog(QDialog):
+    """Every recorded change to one patient: when, who, what was before and after."""
+
+    def __init__(self, parent: QWidget, patient: Patient, entries: list) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Changes to {patient.display_name}")
+        self.setObjectName("historyDialog")
+        self.resize(640, 420)
+        self.list = named(QListWidget(), "historyList", "Changes")
+        for entry in reversed(entries):
+            when = entry.at.astimezone().strftime("%d %b %Y %H:%M")
+            lines = [f"{when} · {entry.actor_name} · {entry.summary}"]
+            for key in entry.changed_fields():
+                before = (entry.before or {}).get(key)
+                after = (entry.after or {}).get(key)
+                lines.append(f"    {key}: {_short(before)} → {_short(after)}")
+            self.list.addItem("\n".join(lines))
+        close = named(QPushButton("Close"), "historyClose", "Close")
+        close.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+
+
+def _short(value: object) -> str:
+    text = "—" if value in (None, "") else " ".join(str(value).split())
+    return text if len(text) <= 80 else text[:77] + "…"
