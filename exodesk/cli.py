@@ -12,7 +12,7 @@ from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import open_services
 from exodesk.storage.database import integrity_report, open_database, storage_errors
-from exodesk.storage.migrations import newer_version_error, schema_state
+from exodesk.storage.migrations import refuse_newer
 
 
 def _out(stream: TextIO | None) -> TextIO:
@@ -46,7 +46,7 @@ def cmd_init(paths: DataPaths, *, demo: bool = False, out: TextIO | None = None)
 def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     """Print the data file's path, versions and record counts without changing it."""
     out = _out(out)
-    db = open_database(paths.data_file)
+    db = open_database(paths.data_file, before_write=refuse_newer)
     try:
         info = ClinicService(ServiceContext(db=db, desk=Desk()), data_file=paths.data_file).info()
     finally:
@@ -64,12 +64,9 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
 def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
     """Run integrity and foreign-key checks; exit 1 and list the faults if there are any."""
     out = _out(out)
-    db = open_database(paths.data_file)
+    db = open_database(paths.data_file, before_write=refuse_newer)
     try:
         with storage_errors(paths.data_file):
-            state = schema_state(db)
-            if state.is_newer:
-                raise newer_version_error(state)
             faults = integrity_report(db)
     finally:
         db.close()

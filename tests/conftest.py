@@ -5,4 +5,59 @@ from __future__ import annotations
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ.setdefault("EXODESK_NO_USER_SETTINGS", "1")
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from exodesk.domain.staff import StaffMember
+from exodesk.paths import DataPaths
+from exodesk.services.workspace import Services, open_services
+
+TODAY = date(2026, 11, 22)
+
+
+class FakeClock:
+    """A clock tests can read and move: 22 Nov 2026 at 10:00 UTC unless told otherwise."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def data_paths(tmp_path: Path) -> DataPaths:
+    return DataPaths(tmp_path / "clinic")
+
+
+@pytest.fixture
+def services(data_paths: DataPaths, clock: FakeClock) -> Iterator[Services]:
+    """A real data file on disk with one admin at the desk."""
+    svc = open_services(data_paths, create=True, clock=clock)
+    result = svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin"))
+    assert result.ok
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def uk_locale() -> Iterator[None]:
+    """Day-first dates, as a UK reception PC has."""
+    from PySide6.QtCore import QLocale
+
+    old = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    yield
+    QLocale.setDefault(old)

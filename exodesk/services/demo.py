@@ -134,7 +134,7 @@ def _patients(rng: random.Random, today: date, count: int) -> list[Patient]:
     special = [
         Patient("O'Brien-Łukasz", "Zoë", date(1985, 4, 3), "female", "07700 900001"),
         Patient("李", "小龍", date(1979, 11, 27), "male", "07700 900002"),
-        Patient("Nuñez", "Zoë Ñúñez", date(1992, 2, 29), "female", "+44 7700 900003"),
+        Patient("Ñúñez", "Zoë", date(1992, 2, 29), "female", "+44 7700 900003"),
     ]
     patients.extend(special)
     seen.update((p.family_name, p.given_names) for p in special)

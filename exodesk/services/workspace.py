@@ -12,7 +12,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.patients import PatientService
 from exodesk.storage.database import integrity_report, open_database, storage_errors
-from exodesk.storage.migrations import migrate
+from exodesk.storage.migrations import migrate, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def open_services(
     """
     if create:
         paths.folder.mkdir(parents=True, exist_ok=True)
-    db = open_database(paths.data_file, create=create)
+    db = open_database(paths.data_file, create=create, before_write=refuse_newer)
     try:
         migrate(db, backups_dir=paths.backups)
     except BaseException:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -115,7 +115,14 @@ def header_application_id(header: bytes) -> int:
     return int.from_bytes(header[68:72], "big") if len(header) >= 72 else 0
 
 
-def open_database(path: Path, *, create: bool = False, read_only: bool = False) -> Database:
+def open_database(
+    path: Path,
+    *,
+    create: bool = False,
+    read_only: bool = False,
+    before_write: Callable[[Database], None] | None = None,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Database:
     """Open an ExoDesk data file with the pragmas every connection needs.
 
     Sets ``foreign_keys=ON``, ``busy_timeout``, WAL journal and ``synchronous=FULL`` (a saved
@@ -125,6 +132,9 @@ def open_database(path: Path, *, create: bool = False, read_only: bool = False) 
         path: The data file.
         create: Create the file if it is missing (its folder must exist).
         read_only: Open with SQLite's ``mode=ro``; nothing can be written.
+        before_write: Called with the database before anything is written to the file (WAL
+            switch, application_id), so a file from a newer ExoDesk is refused untouched.
+        busy_timeout_ms: How long to wait for another writer before saying the file is busy.
 
     Raises:
         StorageError: in plain words when the folder or file is missing, the file is not an
@@ -163,10 +173,13 @@ def open_database(path: Path, *, create: bool = False, read_only: bool = False) 
     conn: sqlite3.Connection | None = None
     try:
         with storage_errors(path):
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             conn.execute("PRAGMA foreign_keys = ON")
             _check_ownership(conn, path)
+            db = Database(conn)
+            if before_write is not None:
+                before_write(db)
             if not read_only:
                 mode_now = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode_now).lower() != "wal":
@@ -174,7 +187,7 @@ def open_database(path: Path, *, create: bool = False, read_only: bool = False) 
             conn.execute("PRAGMA synchronous = FULL")
             if not read_only and _application_id(conn) == 0:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        return Database(conn)
+        return db
     except BaseException:
         if conn is not None:
             conn.close()

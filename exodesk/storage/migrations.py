@@ -162,6 +162,14 @@ def newer_version_error(state: SchemaState) -> StorageError:
     )
 
 
+def refuse_newer(db: Database) -> None:
+    """Raise if the file comes from a newer ExoDesk (pass to open_database's before_write)."""
+    with storage_errors():
+        state = schema_state(db)
+    if state.is_newer:
+        raise newer_version_error(state)
+
+
 def migrate(db: Database, *, backups_dir: Path | None = None) -> SchemaState:
     """Bring a data file up to this build's schema.
 

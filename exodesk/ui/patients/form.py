@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -47,7 +48,7 @@ class _PlainText(QPlainTextEdit):
 class PatientForm(QWidget):
     """Edits one patient. Emits ``save_requested`` with the patient read from the fields."""
 
-    save_requested = Signal(object)  # Patient
+    save_requested = Signal(object, list)  # Patient, problems found reading the fields
     cancel_requested = Signal()
 
     def __init__(self, day_first: bool, today: Callable[[], date]) -> None:
@@ -143,9 +144,28 @@ class PatientForm(QWidget):
             self.cancel_requested.emit,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        chain = [
+            self.fields[k]
+            for k in (
+                "family_name",
+                "given_names",
+                "date_of_birth",
+                "sex",
+                "phone",
+                "email",
+                *_TEXT_FIELDS,
+            )
+        ]
+        chain += [self.cancel_button, self.save_button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.load(None)
 
     # ---- building ------------------------------------------------------------------------
+    @property
+    def last_in_tab_order(self) -> QWidget:
+        return self.save_button
+
     def _add_line(self, form: QFormLayout, key: str) -> None:
         edit = QLineEdit()
         named(edit, f"field_{key}", LABELS[key])
@@ -220,11 +240,10 @@ class PatientForm(QWidget):
         return patient, [problem] if problem else []
 
     def _emit_save(self) -> None:
+        # Reading problems (an impossible date) travel with the patient, so the service's
+        # own problems for the other fields are shown in the same pass, not one at a time.
         patient, problems = self.patient()
-        if problems:
-            self.show_problems(problems)
-            return
-        self.save_requested.emit(patient)
+        self.save_requested.emit(patient, problems)
 
     def show_problems(self, problems: list[Problem]) -> None:
         show_problems(self.errors, problems)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.patient import Patient
+from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, Changes, SaveResult
 from exodesk.services.patients import COUNT_CAP, PatientService
@@ -112,6 +113,7 @@ class PatientsTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(right)
         scroll.setObjectName("patientFormScroll")
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field, not to the frame
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -141,6 +143,8 @@ class PatientsTab(QWidget):
         self.setTabOrder(self.table, self.new_button)
         self.setTabOrder(self.new_button, self.open_button)
         self.setTabOrder(self.open_button, self.form.fields["family_name"])
+        self.setTabOrder(self.form.last_in_tab_order, self.history_button)
+        self.setTabOrder(self.history_button, self.inactive_button)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -237,7 +241,7 @@ class PatientsTab(QWidget):
         self._update_record_buttons()
         self.form.fields["family_name"].setFocus()
 
-    def _save(self, patient: Patient) -> None:
+    def _save(self, patient: Patient, reading_problems: list[Problem]) -> None:
         try:
             if patient.id is None:
                 result: SaveResult = self._patients.create(patient)
@@ -246,8 +250,11 @@ class PatientsTab(QWidget):
         except UserError as exc:
             show_user_error(self, exc)
             return
-        if not result.ok:
-            self.form.show_problems(result.problems)
+        if reading_problems or not result.ok:
+            # An unreadable date reaches the service as "no date", which it always refuses.
+            fields = {p.field for p in reading_problems}
+            merged = reading_problems + [p for p in result.problems if p.field not in fields]
+            self.form.show_problems(merged)
             return
         self._after_change(result)
 

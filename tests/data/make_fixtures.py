@@ -1,0 +1,88 @@
+"""Regenerate the committed data-file fixtures and the schema snapshot.
+
+    python tests/data/make_fixtures.py --schema     # after adding a migration (on purpose)
+    python tests/data/make_fixtures.py --files      # only when creating new fixture files
+
+Never regenerate ``schema-v1.sqlite3``: it stands for files written by the first release, and
+the upgrade test opens it with today's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from exodesk.domain.patient import Patient  # noqa: E402
+from exodesk.domain.staff import StaffMember  # noqa: E402
+from exodesk.paths import DataPaths  # noqa: E402
+from exodesk.services.workspace import open_services  # noqa: E402
+from exodesk.storage.database import open_database  # noqa: E402
+from exodesk.storage.migrations import migrate  # noqa: E402
+
+
+def schema_sql(conn: sqlite3.Connection) -> str:
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY type, name"
+    ).fetchall()
+    return "\n".join(f"-- {t} {n}\n{' '.join(sql.split())};" for t, n, sql in rows) + "\n"
+
+
+def write_schema(tmp: Path) -> None:
+    db = open_database(tmp / "schema.sqlite3", create=True)
+    migrate(db)
+    (HERE / "schema.sql").write_text(schema_sql(db.conn), encoding="utf-8")
+    db.close()
+
+
+def _single_file(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+
+
+def write_files(tmp: Path) -> None:
+    clock = lambda: datetime(2026, 11, 1, 9, 30, tzinfo=UTC)  # noqa: E731
+    for name in ("schema-v1", "newer-version"):
+        folder = tmp / name
+        svc = open_services(DataPaths(folder), create=True, clock=clock)
+        svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin"))
+        for patient in (
+            Patient("O'Brien-Łukasz", "Zoë", date(1985, 4, 3), "female", "07700 900001"),
+            Patient("李", "小龍", date(1979, 11, 27), "male", "+44 7700 900002"),
+            Patient("Smith", "Olivia", date(1990, 1, 15), "female", notes="x" * 10_000),
+        ):
+            assert svc.patients.create(patient).ok
+        if name == "newer-version":
+            db = svc.ctx.db
+            db.execute("CREATE TABLE from_the_future (id INTEGER PRIMARY KEY)")
+            db.execute(
+                "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                "VALUES ('exodesk', '9999_from_the_future', '2030-01-01')"
+            )
+            db.execute("PRAGMA user_version = 99")
+            db.conn.commit()
+        svc.close()
+        _single_file(folder / "exodesk.sqlite3")
+        (HERE / f"{name}.sqlite3").write_bytes((folder / "exodesk.sqlite3").read_bytes())
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--schema", action="store_true")
+    parser.add_argument("--files", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.schema:
+            write_schema(Path(tmp))
+        if args.files:
+            write_files(Path(tmp))

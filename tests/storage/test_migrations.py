@@ -1,0 +1,115 @@
+"""Migrations: a fresh file, the schema snapshot, upgrading an old file, refusing a newer one."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from exodesk.errors import StorageError
+from exodesk.paths import DataPaths
+from exodesk.services.workspace import open_services
+from exodesk.storage.database import open_database
+from exodesk.storage.migrations import (
+    MIGRATION_NAMES,
+    latest_schema_version,
+    migrate,
+    schema_state,
+)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _copy_fixture(name: str, folder: Path) -> DataPaths:
+    paths = DataPaths(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DATA / name, paths.data_file)
+    return paths
+
+
+def test_a_fresh_file_gets_every_migration(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "new.sqlite3", create=True)
+    state = migrate(db)
+    assert state.applied == tuple(MIGRATION_NAMES)
+    assert state.pending == ()
+    assert db.execute("PRAGMA user_version").fetchone()[0] == latest_schema_version()
+    db.close()
+
+
+def test_migration_names_are_frozen_and_ordered() -> None:
+    # Append-only: a landed name never changes, and numbering shows the order.
+    assert MIGRATION_NAMES[0] == "0001_foundation"
+    assert len(set(MIGRATION_NAMES)) == len(MIGRATION_NAMES)
+    assert sorted(MIGRATION_NAMES) == MIGRATION_NAMES
+
+
+def test_schema_matches_the_committed_snapshot(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(DATA))
+    from make_fixtures import schema_sql  # type: ignore[import-not-found]
+
+    db = open_database(tmp_path / "s.sqlite3", create=True)
+    migrate(db)
+    expected = (DATA / "schema.sql").read_text(encoding="utf-8")
+    assert schema_sql(db.conn) == expected, (
+        "The schema changed. Add a migration (never edit a landed one), then run "
+        "`python tests/data/make_fixtures.py --schema` and commit tests/data/schema.sql."
+    )
+    db.close()
+
+
+def test_an_old_file_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    paths = _copy_fixture("schema-v1.sqlite3", tmp_path / "clinic")
+    svc = open_services(paths)
+    try:
+        assert schema_state(svc.ctx.db).version == latest_schema_version()
+        names = {p.family_name for p in svc.patients.search("").rows}
+        assert names == {"O'Brien-Łukasz", "李", "Smith"}
+        smith = svc.patients.search("smith").rows[0]
+        assert smith.notes == "x" * 10_000
+        assert svc.check() == []
+    finally:
+        svc.close()
+    if latest_schema_version() > 1:
+        backups = list(paths.backups.glob("before-migration-schema1-*.sqlite3"))
+        assert len(backups) == 1, "an existing file is backed up before it is migrated"
+        conn = sqlite3.connect(backups[0])
+        assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 3
+        conn.close()
+
+
+def test_a_file_from_a_newer_version_is_refused_and_never_touched(tmp_path: Path) -> None:
+    paths = _copy_fixture("newer-version.sqlite3", tmp_path / "clinic")
+    before = hashlib.sha256(paths.data_file.read_bytes()).hexdigest()
+    with pytest.raises(StorageError, match="newer version of ExoDesk") as info:
+        open_services(paths)
+    assert "Install the newer ExoDesk" in info.value.advice
+    assert hashlib.sha256(paths.data_file.read_bytes()).hexdigest() == before
+    assert not paths.backups.exists()
+    assert sorted(p.name for p in paths.folder.iterdir()) == ["exodesk.sqlite3"]
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    from exodesk.storage import migrations
+
+    db = open_database(tmp_path / "m.sqlite3", create=True)
+    migrate(db)
+
+    def broken(database) -> None:
+        database.execute("CREATE TABLE half_done (id INTEGER)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(migrations, "MIGRATION_NAMES", [*MIGRATION_NAMES, "9000_broken"])
+    migrations.MIGRATIONS(name="9000_broken")(broken)
+    try:
+        with pytest.raises(RuntimeError, match="boom"):
+            migrate(db)
+        assert not db["half_done"].exists()
+        assert "9000_broken" not in schema_state(db).applied
+    finally:
+        migrations.MIGRATIONS._migrations.pop()
+        db.close()

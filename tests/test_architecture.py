@@ -1,0 +1,86 @@
+"""Dependencies point one way: ui → services → domain, storage; reports → domain; nothing → ui."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "exodesk"
+
+# layer -> the exodesk layers it may import (besides itself and the top-level helpers)
+ALLOWED = {
+    "domain": set(),
+    "storage": {"domain"},
+    "services": {"domain", "storage", "reports"},
+    "reports": {"domain"},
+    "ui": {"domain", "services", "reports"},
+}
+TOP_LEVEL = {"exodesk", "exodesk.errors", "exodesk.paths"}
+THIRD_PARTY = {
+    "domain": {"PySide6", "sqlite_utils", "sqlite3", "reportlab"},
+    "storage": {"PySide6", "reportlab"},
+    "services": {"PySide6", "sqlite3", "reportlab"},
+    "reports": {"PySide6", "sqlite_utils", "sqlite3"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules() -> list[tuple[str, Path]]:
+    return [
+        (path.relative_to(PACKAGE).parts[0], path)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] in ALLOWED
+    ]
+
+
+@pytest.mark.parametrize(("layer", "path"), _modules(), ids=lambda v: str(v).split("exodesk/")[-1])
+def test_layer_imports_point_one_way(layer: str, path: Path) -> None:
+    for name in _imports(path):
+        root = name.split(".")[0]
+        if root == "exodesk":
+            if name in TOP_LEVEL:
+                continue
+            target = name.split(".")[1]
+            assert target == layer or target in ALLOWED[layer], f"{path.name} imports {name}"
+        else:
+            assert root not in THIRD_PARTY.get(layer, set()), f"{path.name} imports {name}"
+
+
+def test_nothing_outside_ui_imports_ui() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] == "ui" or rel.name in {"app.py"}:
+            continue
+        assert not any(n.startswith("exodesk.ui") for n in _imports(path)), rel
+
+
+def test_every_module_opens_with_a_docstring() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{path.relative_to(PACKAGE)} has no module docstring"
+
+
+def test_the_domain_runs_without_qt() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "import exodesk.domain.patient, exodesk.domain.clinic, exodesk.domain.dates\n"
+        "import exodesk.services.workspace\n"
+        "print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr

@@ -1,0 +1,85 @@
+"""The admin commands and the smoke test, run as a clinic's IT person would: as processes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "exodesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_smoke_test_exits_zero_quietly() -> None:
+    result = run("--smoke-test")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "smoke test passed" in result.stdout
+
+
+def test_init_info_check_on_a_fresh_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    init = run("init", "--demo", "--data-dir", str(folder))
+    assert init.returncode == 0, init.stderr
+    assert "Created" in init.stdout and "demo clinic" in init.stdout
+    info = run("info", "--data-dir", str(folder))
+    assert info.returncode == 0, info.stderr
+    assert str(folder / "exodesk.sqlite3") in info.stdout
+    assert "Schema version: " in info.stdout
+    assert "patients:       80" in info.stdout
+    check = run("check", "--data-dir", str(folder))
+    assert check.returncode == 0, check.stderr
+    assert "no faults found" in check.stdout
+    assert (folder / "exodesk.log").exists()
+
+
+def test_data_dir_from_the_environment(tmp_path: Path) -> None:
+    result = run("init", env_extra={"EXODESK_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "exodesk.sqlite3").exists()
+
+
+def test_check_exits_one_and_names_a_fault(tmp_path: Path) -> None:
+    assert run("init", "--data-dir", str(tmp_path)).returncode == 0
+    conn = sqlite3.connect(tmp_path / "exodesk.sqlite3")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, table_name) "
+        "VALUES ('2026-01-01', 42, 'ghost', 'x', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    check = run("check", "--data-dir", str(tmp_path))
+    assert check.returncode == 1
+    assert "1 fault(s) found" in check.stdout
+    assert "audit_log row 1 points to a missing staff record" in check.stdout
+
+
+@pytest.mark.parametrize("command", ["info", "check"])
+def test_a_non_exodesk_file_gets_one_plain_sentence(tmp_path: Path, command: str) -> None:
+    (tmp_path / "exodesk.sqlite3").write_text("not a database")
+    result = run(command, "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "not an ExoDesk data file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "exodesk.sqlite3").read_text() == "not a database"
+
+
+def test_a_missing_folder_gets_one_plain_sentence(tmp_path: Path) -> None:
+    result = run("check", "--data-dir", str(tmp_path / "gone"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
