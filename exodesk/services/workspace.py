@@ -11,6 +11,7 @@ from exodesk.paths import DataPaths
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.patients import PatientService
+from exodesk.services.screening import ScreeningService
 from exodesk.storage.database import integrity_report, open_database, storage_errors
 from exodesk.storage.migrations import migrate, refuse_newer
 
@@ -25,6 +26,7 @@ class Services:
     ctx: ServiceContext
     patients: PatientService
     clinic: ClinicService
+    screening: ScreeningService
 
     @property
     def desk(self) -> Desk:
@@ -65,4 +67,5 @@ def open_services(
         ctx=ctx,
         patients=PatientService(ctx),
         clinic=ClinicService(ctx, data_file=paths.data_file),
+        screening=ScreeningService(ctx),
     )

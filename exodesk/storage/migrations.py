@@ -117,6 +117,85 @@ def _foundation(db: Database) -> None:
     )
 
 
+@_migration("0002_intake_screening")
+def _intake_screening(db: Database) -> None:
+    _run(
+        db,
+        # series_id groups the versions of one screening (the first version's id); an amendment
+        # is a new row pointing back at the one it replaces, which is kept as it was.
+        """CREATE TABLE screenings (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            series_id INTEGER REFERENCES screenings(id),
+            version INTEGER NOT NULL,
+            supersedes INTEGER REFERENCES screenings(id),
+            superseded INTEGER NOT NULL DEFAULT 0 CHECK (superseded IN (0, 1)),
+            amend_reason TEXT NOT NULL DEFAULT '',
+            taken_on TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            taken_by INTEGER NOT NULL REFERENCES staff(id),
+            date_of_birth TEXT NOT NULL,
+            rule_table_version TEXT NOT NULL,
+            rule_overrides TEXT NOT NULL DEFAULT '',
+            result TEXT NOT NULL
+        )""",
+        "CREATE INDEX screenings_by_patient ON screenings(patient_id, superseded, taken_at)",
+        "CREATE INDEX screenings_by_series ON screenings(series_id, version)",
+        """CREATE TABLE screening_answers (
+            screening_id INTEGER NOT NULL REFERENCES screenings(id),
+            item_id TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (screening_id, item_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX screening_answers_by_item ON screening_answers(item_id, value)",
+        """CREATE TABLE screening_verdicts (
+            screening_id INTEGER NOT NULL REFERENCES screenings(id),
+            treatment_id TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            until TEXT,
+            PRIMARY KEY (screening_id, treatment_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE screening_signoffs (
+            id INTEGER PRIMARY KEY,
+            screening_id INTEGER NOT NULL REFERENCES screenings(id),
+            treatment_id TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('cleared', 'not_cleared')),
+            note TEXT NOT NULL DEFAULT '',
+            signed_by INTEGER NOT NULL REFERENCES staff(id),
+            signed_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX signoffs_by_screening ON screening_signoffs(screening_id, id)",
+        """CREATE TABLE screening_overrides (
+            id INTEGER PRIMARY KEY,
+            screening_id INTEGER NOT NULL REFERENCES screenings(id),
+            treatment_id TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            overridden_by INTEGER NOT NULL REFERENCES staff(id),
+            overridden_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX overrides_by_screening ON screening_overrides(screening_id, id)",
+        """CREATE TABLE consent_texts (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id)
+        )""",
+        """CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            screening_id INTEGER NOT NULL REFERENCES screenings(id),
+            consent_text_id INTEGER NOT NULL REFERENCES consent_texts(id),
+            signed_name TEXT NOT NULL,
+            signed_on TEXT NOT NULL,
+            signature_png BLOB NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES staff(id),
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX consents_by_screening ON consents(screening_id, id)",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

@@ -4,16 +4,32 @@ CREATE INDEX audit_by_actor ON audit_log(actor_id, id);
 CREATE INDEX audit_by_patient ON audit_log(patient_id, id);
 -- index audit_by_record
 CREATE INDEX audit_by_record ON audit_log(table_name, record_id, id);
+-- index consents_by_screening
+CREATE INDEX consents_by_screening ON consents(screening_id, id);
 -- index idx__sqlite_migrations_migration_set_name
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
+-- index overrides_by_screening
+CREATE INDEX overrides_by_screening ON screening_overrides(screening_id, id);
 -- index patients_by_dob
 CREATE INDEX patients_by_dob ON patients(date_of_birth, status);
 -- index patients_by_status_sort
 CREATE INDEX patients_by_status_sort ON patients(status, sort_key, id);
+-- index screening_answers_by_item
+CREATE INDEX screening_answers_by_item ON screening_answers(item_id, value);
+-- index screenings_by_patient
+CREATE INDEX screenings_by_patient ON screenings(patient_id, superseded, taken_at);
+-- index screenings_by_series
+CREATE INDEX screenings_by_series ON screenings(series_id, version);
+-- index signoffs_by_screening
+CREATE INDEX signoffs_by_screening ON screening_signoffs(screening_id, id);
 -- table _sqlite_migrations
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
 -- table audit_log
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id INTEGER REFERENCES staff(id), actor_name TEXT NOT NULL, action TEXT NOT NULL, table_name TEXT NOT NULL, record_id INTEGER, patient_id INTEGER REFERENCES patients(id), summary TEXT NOT NULL DEFAULT '', before TEXT, after TEXT );
+-- table consent_texts
+CREATE TABLE consent_texts ( id INTEGER PRIMARY KEY, version INTEGER NOT NULL UNIQUE, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
+-- table consents
+CREATE TABLE consents ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL REFERENCES screenings(id), consent_text_id INTEGER NOT NULL REFERENCES consent_texts(id), signed_name TEXT NOT NULL, signed_on TEXT NOT NULL, signature_png BLOB NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id), recorded_at TEXT NOT NULL );
 -- table patients
 CREATE TABLE patients ( id INTEGER PRIMARY KEY, family_name TEXT NOT NULL, given_names TEXT NOT NULL, date_of_birth TEXT NOT NULL, sex TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', emergency_contact TEXT NOT NULL DEFAULT '', gp TEXT NOT NULL DEFAULT '', alerts TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'merged')), status_reason TEXT NOT NULL DEFAULT '', merged_into INTEGER REFERENCES patients(id), sort_key TEXT NOT NULL, search_names TEXT NOT NULL, search_phone TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id), updated_at TEXT NOT NULL, updated_by INTEGER REFERENCES staff(id) );
 -- table patients_fts
@@ -26,6 +42,16 @@ CREATE TABLE 'patients_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'patients_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table patients_fts_idx
 CREATE TABLE 'patients_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+-- table screening_answers
+CREATE TABLE screening_answers ( screening_id INTEGER NOT NULL REFERENCES screenings(id), item_id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (screening_id, item_id) ) WITHOUT ROWID;
+-- table screening_overrides
+CREATE TABLE screening_overrides ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL REFERENCES screenings(id), treatment_id TEXT NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL, overridden_by INTEGER NOT NULL REFERENCES staff(id), overridden_at TEXT NOT NULL );
+-- table screening_signoffs
+CREATE TABLE screening_signoffs ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL REFERENCES screenings(id), treatment_id TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision IN ('cleared', 'not_cleared')), note TEXT NOT NULL DEFAULT '', signed_by INTEGER NOT NULL REFERENCES staff(id), signed_at TEXT NOT NULL );
+-- table screening_verdicts
+CREATE TABLE screening_verdicts ( screening_id INTEGER NOT NULL REFERENCES screenings(id), treatment_id TEXT NOT NULL, verdict TEXT NOT NULL, until TEXT, PRIMARY KEY (screening_id, treatment_id) ) WITHOUT ROWID;
+-- table screenings
+CREATE TABLE screenings ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), series_id INTEGER REFERENCES screenings(id), version INTEGER NOT NULL, supersedes INTEGER REFERENCES screenings(id), superseded INTEGER NOT NULL DEFAULT 0 CHECK (superseded IN (0, 1)), amend_reason TEXT NOT NULL DEFAULT '', taken_on TEXT NOT NULL, taken_at TEXT NOT NULL, taken_by INTEGER NOT NULL REFERENCES staff(id), date_of_birth TEXT NOT NULL, rule_table_version TEXT NOT NULL, rule_overrides TEXT NOT NULL DEFAULT '', result TEXT NOT NULL );
 -- table settings
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
 -- table staff

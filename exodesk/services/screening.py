@@ -1,0 +1,391 @@
+"""Intake screening use cases: judge, save, amend, sign off, override, consent, and the gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from exodesk.domain.intake import (
+    SIGNOFF_DECISIONS,
+    Clearance,
+    ScreeningRecord,
+    check_text_answers,
+    clearance,
+    validate_reason,
+)
+from exodesk.domain.problems import Problem, check_text
+from exodesk.domain.screening import (
+    DECLINE,
+    DEFER,
+    REVIEW,
+    RuleTable,
+    ScreeningResult,
+    check_answers,
+    evaluate,
+    load_rule_table,
+)
+from exodesk.errors import UserError
+from exodesk.paths import RESOURCES
+from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
+from exodesk.storage.database import storage_errors
+from exodesk.storage.patients import PatientRepository
+from exodesk.storage.screenings import ScreeningRepository
+from exodesk.storage.settings import SettingsRepository
+
+SCREENINGS = "screenings"
+RULE_OVERRIDES_KEY = "screening.rule_overrides"
+DEFAULT_CONSENT_PATH = RESOURCES / "screening" / "consent.txt"
+MAX_SIGNATURE_BYTES = 500_000
+CLINICAL_ROLES = ("practitioner",)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the verdict panel shows while answers are typed: a result, or why there is none."""
+
+    result: ScreeningResult | None
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a screening in the history list."""
+
+    id: int
+    series_id: int
+    version: int
+    taken_at: str
+    taken_by: str
+    superseded: bool
+    amend_reason: str
+
+
+def default_consent_text() -> str:
+    return DEFAULT_CONSENT_PATH.read_text(encoding="utf-8")
+
+
+class ScreeningService:
+    """Everything reception and the practitioner do with intake screenings."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._repo = ScreeningRepository(ctx.db)
+        self._patients = PatientRepository(ctx.db)
+        self._settings = SettingsRepository(ctx.db)
+
+    # ---- the rule table ------------------------------------------------------------------
+    def rules(self) -> RuleTable:
+        """The bundled rule table, tightened by the clinic's settings."""
+        with storage_errors():
+            overrides = self._settings.get_value(RULE_OVERRIDES_KEY, {}) or {}
+        return load_rule_table().tightened(overrides) if overrides else load_rule_table()
+
+    def set_rule_overrides(self, overrides: dict[str, dict[str, Any]]) -> SaveResult:
+        """Store the clinic's tightened rules (only stricter than the defaults is accepted)."""
+        try:
+            table = load_rule_table().tightened(overrides)
+        except ValueError as exc:
+            return SaveResult(problems=[Problem("rules", str(exc))])
+        self._ctx.desk.require()
+        with self._ctx.write():
+            before = self._settings.get_value(RULE_OVERRIDES_KEY, {})
+            self._settings.set_value(RULE_OVERRIDES_KEY, table.overrides)
+            self._ctx.audit(
+                "update",
+                "settings",
+                None,
+                summary=f"Screening rules now {table.version}",
+                before={"rule_overrides": before},
+                after={"rule_overrides": table.overrides},
+            )
+        return SaveResult(record=table, changes=Changes(frozenset({SETTINGS})))
+
+    def valid_days(self) -> int:
+        with storage_errors():
+            return self._settings.clinic().screening_valid_days
+
+    # ---- judging and saving --------------------------------------------------------------
+    def preview(self, answers: dict[str, Any], date_of_birth: date | None) -> Preview:
+        """Judge answers without saving: the live verdict panel."""
+        table = self.rules()
+        today = self._ctx.today()
+        problems = check_answers(answers, today=today, date_of_birth=date_of_birth, rules=table)
+        problems += check_text_answers(answers, table)
+        if problems:
+            return Preview(None, problems)
+        return Preview(evaluate(answers, today=today, date_of_birth=date_of_birth, rules=table), [])
+
+    def save(self, patient_id: int, answers: dict[str, Any]) -> SaveResult:
+        """Save a new screening for the patient, judged today by the clinic's rule table."""
+        return self._store(patient_id, answers, supersedes=None, reason="")
+
+    def amend(self, screening_id: int, answers: dict[str, Any], reason: str) -> SaveResult:
+        """Save corrected answers as a new version; the earlier version is kept unchanged."""
+        reason = reason.strip()
+        problems = validate_reason(reason, "reason for the amendment")
+        if problems:
+            return SaveResult(problems=problems)
+        old = self.get(screening_id)
+        if old.superseded:
+            raise UserError("That version was already amended; amend the newest version.")
+        return self._store(old.patient_id, answers, supersedes=old, reason=reason)
+
+    def _store(
+        self,
+        patient_id: int,
+        answers: dict[str, Any],
+        *,
+        supersedes: ScreeningRecord | None,
+        reason: str,
+    ) -> SaveResult:
+        with storage_errors():
+            patient = self._patients.get(patient_id)
+        if patient is None or patient.date_of_birth is None:
+            raise UserError("Choose a patient before saving a screening.")
+        # An area given without an infection is meaningless: drop it rather than store it.
+        answers = {k: v for k, v in answers.items() if v is not None}
+        if not answers.get("active_infection"):
+            answers.pop("active_infection_area", None)
+        preview = self.preview(answers, patient.date_of_birth)
+        if preview.problems:
+            return SaveResult(problems=preview.problems)
+        assert preview.result is not None
+        actor = self._ctx.desk.require()
+        now = self._ctx.now()
+        table = self.rules()
+        with self._ctx.write():
+            new_id = self._repo.insert(
+                patient_id=patient_id,
+                answers=answers,
+                result=preview.result,
+                table=table,
+                date_of_birth=patient.date_of_birth,
+                taken_at=now,
+                taken_by=int(actor.id or 0),
+                supersedes=supersedes,
+                amend_reason=reason,
+            )
+            verdicts = {t.treatment: t.verdict for t in preview.result.treatments}
+            self._ctx.audit(
+                "amend" if supersedes else "create",
+                "screenings",
+                new_id,
+                patient_id=patient_id,
+                summary=(
+                    f"Amended screening (v{supersedes.version + 1}): {reason}"
+                    if supersedes
+                    else "Intake screening"
+                )
+                + " — "
+                + ", ".join(f"{k} {v}" for k, v in verdicts.items()),
+                before={"screening_id": supersedes.id} if supersedes else None,
+                after={"verdicts": verdicts, "rule_table_version": table.version},
+                at=now,
+            )
+            record = self._repo.get(new_id, table)
+        return SaveResult(record=record, changes=Changes(frozenset({SCREENINGS}), patient_id))
+
+    # ---- reading -------------------------------------------------------------------------
+    def get(self, screening_id: int) -> ScreeningRecord:
+        with storage_errors():
+            record = self._repo.get(screening_id, self.rules())
+        if record is None:
+            raise UserError(f"There is no screening number {screening_id}.")
+        return record
+
+    def current(self, patient_id: int) -> ScreeningRecord | None:
+        """The newest version of the patient's newest screening (None if never screened)."""
+        with storage_errors():
+            return self._repo.current_for(patient_id, self.rules())
+
+    def history(self, patient_id: int) -> list[HistoryEntry]:
+        with storage_errors():
+            return [HistoryEntry(*row) for row in self._repo.history_for(patient_id)]
+
+    def clearance(self, patient_id: int, treatment: str) -> Clearance:
+        """Whether a session of ``treatment`` may be recorded for the patient today."""
+        return clearance(
+            self.current(patient_id),
+            treatment,
+            today=self._ctx.today(),
+            valid_days=self.valid_days(),
+            table=self.rules(),
+        )
+
+    # ---- the practitioner's decisions ----------------------------------------------------
+    def _require_practitioner(self, what: str) -> int:
+        actor = self._ctx.desk.require()
+        if actor.role not in CLINICAL_ROLES:
+            raise UserError(
+                f"Only a practitioner can {what}.",
+                advice="Ask the practitioner to switch in at the desk (File → Switch user).",
+            )
+        return int(actor.id or 0)
+
+    def _open_for_decision(self, screening_id: int, treatment: str) -> ScreeningRecord:
+        record = self.get(screening_id)
+        if record.superseded:
+            raise UserError("This version was amended; decide on the newest version.")
+        if treatment not in self.rules().treatment_ids:
+            raise UserError(f"“{treatment}” is not a screened treatment.")
+        return record
+
+    def sign_off(self, screening_id: int, treatment: str, decision: str, note: str) -> SaveResult:
+        """Record a practitioner's sign-off of a ``review`` verdict (cleared or not)."""
+        if decision not in SIGNOFF_DECISIONS:
+            return SaveResult(problems=[Problem("decision", "Choose cleared or not cleared.")])
+        problems = check_text("note", note, "The note", max_len=2000, multiline=True)
+        if decision == "not_cleared" and not note.strip():
+            problems.append(Problem("note", "Say why the patient is not cleared."))
+        if problems:
+            return SaveResult(problems=problems)
+        record = self._open_for_decision(screening_id, treatment)
+        if record.result.verdict_for(treatment) != REVIEW:
+            raise UserError("Only a treatment whose verdict is “review” needs a sign-off.")
+        by = self._require_practitioner("sign off a screening")
+        now = self._ctx.now()
+        with self._ctx.write():
+            new_id = self._repo.add_signoff(
+                screening_id, treatment, decision, note.strip(), by, now
+            )
+            self._ctx.audit(
+                "sign_off",
+                "screening_signoffs",
+                new_id,
+                patient_id=record.patient_id,
+                summary=f"{treatment}: {SIGNOFF_DECISIONS[decision]}",
+                after={
+                    "screening_id": screening_id,
+                    "treatment": treatment,
+                    "decision": decision,
+                    "note": note.strip(),
+                },
+                at=now,
+            )
+        return SaveResult(
+            record=self.get(screening_id),
+            changes=Changes(frozenset({SCREENINGS}), record.patient_id),
+        )
+
+    def override(self, screening_id: int, treatment: str, reason: str) -> SaveResult:
+        """Record a practitioner's reasoned override of a ``defer`` or ``decline`` (or a
+        ``review`` signed off as not cleared). It shows in red on every later view and print."""
+        reason = reason.strip()
+        problems = validate_reason(reason, "reason for the override")
+        if problems:
+            return SaveResult(problems=problems)
+        record = self._open_for_decision(screening_id, treatment)
+        verdict = record.result.verdict_for(treatment)
+        signoff = record.signoff_for(treatment)
+        if verdict not in (DEFER, DECLINE) and not (
+            verdict == REVIEW and signoff is not None and not signoff.cleared
+        ):
+            raise UserError("Only a deferred or declined treatment can be overridden.")
+        by = self._require_practitioner("override a screening verdict")
+        now = self._ctx.now()
+        with self._ctx.write():
+            new_id = self._repo.add_override(screening_id, treatment, verdict, reason, by, now)
+            self._ctx.audit(
+                "override",
+                "screening_overrides",
+                new_id,
+                patient_id=record.patient_id,
+                summary=f"{treatment}: {verdict} overridden — {reason}",
+                after={
+                    "screening_id": screening_id,
+                    "treatment": treatment,
+                    "verdict": verdict,
+                    "reason": reason,
+                },
+                at=now,
+            )
+        return SaveResult(
+            record=self.get(screening_id),
+            changes=Changes(frozenset({SCREENINGS}), record.patient_id),
+        )
+
+    # ---- consent -------------------------------------------------------------------------
+    def consent_text(self) -> tuple[int, str]:
+        """(version, text) of the clinic's current consent text (the bundled one until edited)."""
+        with storage_errors():
+            latest = self._repo.latest_consent_text()
+        return (latest[1], latest[2]) if latest else (1, default_consent_text())
+
+    def save_consent_text(self, text: str) -> SaveResult:
+        """Store an edited consent text as a new version; earlier signatures keep theirs."""
+        problems = check_text(
+            "text", text, "The consent text", required=True, max_len=20_000, multiline=True
+        )
+        if problems:
+            return SaveResult(problems=problems)
+        actor = self._ctx.desk.require()
+        now = self._ctx.now()
+        with self._ctx.write():
+            if self._repo.latest_consent_text() is None:
+                self._repo.add_consent_text(default_consent_text(), at=now, by=None)
+            row_id, version = self._repo.add_consent_text(text, at=now, by=actor.id)
+            self._ctx.audit(
+                "update",
+                "consent_texts",
+                row_id,
+                summary=f"Consent text version {version}",
+                after={"text": text},
+                at=now,
+            )
+        return SaveResult(record=version, changes=Changes(frozenset({SETTINGS})))
+
+    def record_consent(
+        self, screening_id: int, signed_name: str, signature_png: bytes
+    ) -> SaveResult:
+        """Attach the patient's typed name and drawn signature to a screening."""
+        problems = check_text(
+            "signed_name", signed_name, "The patient's name", required=True, max_len=200
+        )
+        if not signature_png or not signature_png.startswith(b"\x89PNG"):
+            problems.append(Problem("signature", "The patient needs to sign in the box."))
+        elif len(signature_png) > MAX_SIGNATURE_BYTES:
+            problems.append(
+                Problem("signature", "The signature image is too large; clear and sign again.")
+            )
+        if problems:
+            return SaveResult(problems=problems)
+        record = self.get(screening_id)
+        if record.superseded:
+            raise UserError("This version was amended; take consent on the newest version.")
+        actor = self._ctx.desk.require()
+        now = self._ctx.now()
+        with self._ctx.write():
+            latest = self._repo.latest_consent_text()
+            if latest is None:
+                text_id, version = self._repo.add_consent_text(
+                    default_consent_text(), at=now, by=None
+                )
+            else:
+                text_id, version = latest[0], latest[1]
+            new_id = self._repo.add_consent(
+                screening_id,
+                text_id,
+                signed_name.strip(),
+                self._ctx.today(),
+                signature_png,
+                int(actor.id or 0),
+                now,
+            )
+            self._ctx.audit(
+                "consent",
+                "consents",
+                new_id,
+                patient_id=record.patient_id,
+                summary=f"Consent signed by {signed_name.strip()} (text v{version})",
+                after={
+                    "screening_id": screening_id,
+                    "consent_text_version": version,
+                    "signed_name": signed_name.strip(),
+                },
+                at=now,
+            )
+        return SaveResult(
+            record=self.get(screening_id),
+            changes=Changes(frozenset({SCREENINGS}), record.patient_id),
+        )
