@@ -1,0 +1,386 @@
+"""The shared print preview: show a PDF, print it or save it, and say when it was issued."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtGui import (
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPageSize,
+    QPainter,
+    QShortcut,
+)
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.errors import UserError
+from exodesk.ui.common import named
+from exodesk.ui.errors import show_user_error
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+
+# Pages are printed as images (QtPdf renders to QImage only). 300 dpi is as sharp as text gets
+# on office printers; a 1200 dpi A4 page would need over 500 MB of memory.
+MAX_PRINT_DPI = 300
+
+_UNSAFE_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+class PrintError(UserError):
+    """The printer could not be used (not started, or stopped part way)."""
+
+
+def safe_file_name(name: str, suffix: str = ".pdf") -> str:
+    """Return ``name`` usable as a file name on Windows, macOS and Linux, ending in ``suffix``.
+
+    Args:
+        name: A suggested name, which may hold a patient's name with any characters.
+        suffix: The extension to make sure of.
+    """
+    cleaned = _UNSAFE_FILE_CHARS.sub("-", name).strip().rstrip(".")
+    cleaned = cleaned or "document"
+    if not cleaned.lower().endswith(suffix):
+        cleaned += suffix
+    return cleaned
+
+
+def describe_write_error(exc: OSError, path: Path) -> UserError:
+    """Turn a failed file write into one plain sentence and what to do next."""
+    folder = path.parent
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message = f"The disk holding “{folder}” is full, so the PDF was not saved."
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message = f"ExoDesk may not write in “{folder}”, so the PDF was not saved."
+    elif exc.errno == errno.ENOENT:
+        message = f"The folder “{folder}” no longer exists, so the PDF was not saved."
+    elif exc.errno == errno.EISDIR:
+        message = f"“{path.name}” is a folder, so the PDF was not saved there."
+    else:
+        message = f"The PDF could not be saved to “{folder}” ({exc.strerror or exc})."
+    return UserError(message, advice="Choose another folder and save again.")
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so a failure leaves no half file.
+
+    Raises:
+        OSError: when the folder cannot be written or the disk fills; any earlier file at
+            ``path`` is then left as it was.
+    """
+    handle, temp_name = tempfile.mkstemp(prefix=".exodesk-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+class PdfPreviewDialog(QDialog):
+    """Shows a PDF page by page, with Print…, Save as PDF… and Close.
+
+    Signals:
+        issued: "printed" or "saved:<path>", once the document has really been printed or
+            saved, so the caller can record that it was handed out.
+    """
+
+    issued = Signal(str)
+
+    def __init__(
+        self,
+        pdf_bytes: bytes,
+        title: str,
+        suggested_file_name: str,
+        paper_size: str = "A4",
+        parent: QWidget | None = None,
+        *,
+        save_folder: Path | None = None,
+    ) -> None:
+        """Build the dialog and load the PDF for preview.
+
+        Args:
+            pdf_bytes: The complete PDF to show, print and save.
+            title: What the document is ("Screening summary — Zoë Ñúñez").
+            suggested_file_name: Offered in the save dialog; unsafe characters are replaced.
+            paper_size: "A4" or "Letter": the paper the print dialog starts with.
+            parent: The window the dialog belongs to.
+            save_folder: Where the save dialog opens (the user's Documents folder if None).
+        """
+        super().__init__(parent)
+        self._pdf_bytes = bytes(pdf_bytes)
+        self._title = title
+        self._file_name = safe_file_name(suggested_file_name)
+        self._paper_size = paper_size
+        self._save_folder = save_folder
+        self.setObjectName("pdfPreviewDialog")
+        self.setWindowTitle(f"{title} — preview")
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+
+        # QPdfDocument reads from the device for as long as it is loaded: keep both alive.
+        self._data = QByteArray(self._pdf_bytes)
+        self._buffer = QBuffer(self)
+        self._buffer.setData(self._data)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument(self)
+        self.document.load(self._buffer)
+        if self.document.status() == QPdfDocument.Status.Error:
+            log.error("preview could not load the PDF: %s", self.document.error())
+
+        self.view = QPdfView(self)
+        named(self.view, "pdfPreview", f"Preview of {title}")
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setDocument(self.document)
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.page_label = QLabel(self)
+        self.page_label.setObjectName("pdfPageLabel")
+        self.print_button = QPushButton("&Print…", self)
+        named(self.print_button, "printButton", "Print", "Print on paper (Ctrl+P)")
+        self.save_button = QPushButton("&Save as PDF…", self)
+        named(self.save_button, "saveButton", "Save as PDF", "Save a copy as a PDF file (Ctrl+S)")
+        self.close_button = QPushButton("Close", self)
+        named(self.close_button, "closeButton", "Close", "Close the preview (Esc)")
+        self.print_button.setDefault(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.page_label)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+        self.print_button.clicked.connect(self.on_print)
+        self.save_button.clicked.connect(self.on_save)
+        self.close_button.clicked.connect(self.reject)
+        # Esc already rejects a QDialog; Ctrl+P and Ctrl+S work wherever the focus is.
+        for keys, slot in (
+            (QKeySequence.StandardKey.Print, self.on_print),
+            (QKeySequence.StandardKey.Save, self.on_save),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+        self.view.pageNavigator().currentPageChanged.connect(self._show_page_number)
+        self._show_page_number(0)
+        self._fit_to_screen()
+        self.view.setFocus()
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def pdf_bytes(self) -> bytes:
+        """The PDF exactly as given."""
+        return self._pdf_bytes
+
+    @property
+    def page_count(self) -> int:
+        """Pages in the loaded document (0 if it could not be read)."""
+        return self.document.pageCount()
+
+    def _show_page_number(self, page: int) -> None:
+        count = self.page_count
+        if count == 0:
+            text = "This document could not be shown."
+        elif count == 1:
+            text = "1 page"
+        else:
+            text = f"Page {page + 1} of {count}"
+        self.page_label.setText(text)
+        self.page_label.setAccessibleName(text)
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        height = int(area.height() * 0.9)
+        # A page's shape (A4 is 1 : 1.41) plus room for the scroll bar and buttons.
+        width = min(int(height / 1.3), area.width())
+        self.resize(max(width, 480), max(height, 400))
+
+    # -- the buttons --------------------------------------------------------------------
+
+    def on_print(self) -> None:
+        """Ask for a printer and print; a failure is shown as one plain sentence."""
+        printer = self.choose_printer()
+        if printer is None:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.print_to(printer)
+        except UserError as exc:
+            failure: UserError | None = exc
+        else:
+            failure = None
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if failure is not None:
+            show_user_error(self, failure, "Not printed")
+
+    def choose_printer(self) -> QPrinter | None:
+        """Show the print dialog, starting on the document's paper; None if cancelled."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self._title)
+        printer.setPageSize(QPageSize(PAGE_SIZES.get(self._paper_size, PAGE_SIZES["A4"])))
+        dialog = QPrintDialog(printer, self)
+        dialog.setObjectName("printDialog")
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintPageRange, True)
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage, True)
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintSelection, False)
+        dialog.setMinMax(1, max(self.page_count, 1))
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return printer
+
+    def on_save(self) -> None:
+        """Ask where to save and save; a failure is shown and the user can choose again."""
+        folder = self._save_folder or Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        )
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, "Save as PDF", str(folder / self._file_name), "PDF files (*.pdf)"
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        try:
+            self.save_to(path)
+        except OSError as exc:
+            log.warning("saving the PDF to %s failed: %s", path, exc)
+            show_user_error(self, describe_write_error(exc, path), "Not saved")
+            return
+        self._save_folder = path.parent
+
+    # -- the work -----------------------------------------------------------------------
+
+    def save_to(self, path: str | os.PathLike[str]) -> None:
+        """Write the PDF's bytes, unchanged, to ``path`` and emit ``issued("saved:<path>")``.
+
+        Raises:
+            OSError: the file could not be written; nothing is emitted and any file already
+                at ``path`` is left as it was.
+        """
+        target = Path(path)
+        write_bytes_atomically(target, self._pdf_bytes)
+        log.info("saved %s to %s", self._title, target)
+        self.issued.emit(f"saved:{target}")
+
+    def print_to(self, printer: QPrinter) -> None:
+        """Print on ``printer`` (its page range and paper) and emit ``issued("printed")``.
+
+        Each page is scaled to fit the printer's printable area, keeping its shape. When the
+        printer writes a PDF file and every page is wanted, the file gets the original PDF's
+        bytes: a perfect copy, with searchable text, rather than pictures of pages.
+
+        Raises:
+            PrintError: the document could not be read, or the printer could not be started.
+        """
+        if self.page_count == 0:
+            raise PrintError("This document could not be read, so nothing was printed.")
+        pages = self._pages_to_print(printer)
+        if not pages:
+            raise PrintError(
+                "The pages chosen are not in this document, so nothing was printed.",
+                advice=f"It has {self.page_count} page(s).",
+            )
+        if (
+            printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
+            and printer.outputFileName()
+            and pages == list(range(self.page_count))
+        ):
+            try:
+                write_bytes_atomically(Path(printer.outputFileName()), self._pdf_bytes)
+            except OSError as exc:
+                raise describe_write_error(exc, Path(printer.outputFileName())) from exc
+        else:
+            self._paint_pages(printer, pages)
+        log.info("printed %s (%d page(s))", self._title, len(pages))
+        self.issued.emit("printed")
+
+    def _pages_to_print(self, printer: QPrinter) -> list[int]:
+        everything = list(range(self.page_count))
+        match printer.printRange():
+            case QPrinter.PrintRange.PageRange:
+                ranges = printer.pageRanges()
+                if ranges.isEmpty():
+                    return everything
+                return [page for page in everything if ranges.contains(page + 1)]
+            case QPrinter.PrintRange.CurrentPage:
+                return [self.view.pageNavigator().currentPage()]
+            case _:
+                return everything
+
+    def _paint_pages(self, printer: QPrinter, pages: list[int]) -> None:
+        # Drivers that cannot make copies themselves leave it to the application.
+        copies = 1 if printer.supportsMultipleCopies() else max(printer.copyCount(), 1)
+        painter = QPainter()
+        if not painter.begin(printer):
+            raise PrintError(
+                "The printer could not start printing.",
+                advice="Check that it is switched on and connected, then print again.",
+            )
+        try:
+            first = True
+            for _ in range(copies):
+                for page in pages:
+                    if not first and not printer.newPage():
+                        raise PrintError(
+                            "The printer stopped part way through.",
+                            advice="Check the printer, then print again.",
+                        )
+                    first = False
+                    self._paint_page(painter, printer, page)
+        finally:
+            painter.end()
+
+    def _paint_page(self, painter: QPainter, printer: QPrinter, page: int) -> None:
+        area = printer.pageRect(QPrinter.Unit.DevicePixel)
+        points = self.document.pagePointSize(page)
+        if points.isEmpty():
+            return
+        # Fit the whole page into the printable area, centred, keeping its shape: an A4
+        # page on Letter paper shrinks a little rather than losing its footer.
+        scale = min(area.width() / points.width(), area.height() / points.height())
+        width, height = points.width() * scale, points.height() * scale
+        target = QRectF((area.width() - width) / 2, (area.height() - height) / 2, width, height)
+        # Render at the printer's resolution, but no finer than MAX_PRINT_DPI.
+        factor = min(1.0, MAX_PRINT_DPI / max(printer.resolution(), 1))
+        pixels = QSize(max(1, round(width * factor)), max(1, round(height * factor)))
+        rendered = self.document.render(page, pixels)
+        # Flatten onto white: the render is transparent where the page is blank, and an
+        # opaque picture is quicker and safer for printer drivers than one with an alpha mask.
+        flat = QImage(rendered.size(), QImage.Format.Format_RGB32)
+        flat.fill(Qt.GlobalColor.white)
+        flattener = QPainter(flat)
+        flattener.drawImage(0, 0, rendered)
+        flattener.end()
+        painter.drawImage(target, flat)
