@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 EARLIEST_BIRTH_YEAR = 1900
 
@@ -37,12 +37,35 @@ _SEP = r"[./\-\s]"
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _NUMERIC = re.compile(rf"^\s*(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}})\s*$")
 _COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
+_WORDY = re.compile(r"^\s*(?:[A-Za-z]{3,9},?\s+)?(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\s*$")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 
 
 def parse_user_date(text: str, *, day_first: bool = True, pivot_today: date | None = None) -> date:
     """Parse a date as a person types it.
 
-    Accepts ISO ``1985-04-03`` always, and ``03/04/1985``, ``3.4.1985``, ``03-04-85`` or
+    Accepts ISO ``1985-04-03`` and written-out ``3 Apr 1985`` (as ExoDesk shows dates) always,
+    and ``03/04/1985``, ``3.4.1985``, ``03-04-85`` or
     ``03041985`` read in the locale's order (``day_first``). Two-digit years are placed in the
     century that keeps the date on or before ``pivot_today`` when given (a date of birth is in
     the past), else in 1900–1999 for 50 and over and 2000–2049 below.
@@ -55,6 +78,12 @@ def parse_user_date(text: str, *, day_first: bool = True, pivot_today: date | No
     if m:
         year, month, day = (int(g) for g in m.groups())
         return _make(year, month, day, text)
+    m = _WORDY.match(text)
+    if m:
+        month = _MONTHS.get(m.group(2).lower())
+        if month is None:
+            raise ValueError(f"“{text}”: “{m.group(2)}” is not a month.")
+        return _make(int(m.group(3)), month, int(m.group(1)), text)
     m = _NUMERIC.match(text) or _COMPACT.match(text)
     if not m:
         raise ValueError(f"“{text}” is not a date. Type it like 03/04/1985 or 1985-04-03.")
@@ -87,6 +116,22 @@ def _make(year: int, month: int, day: int, text: str) -> date:
         raise ValueError(f"“{text}” is not a real date: that month has no day {day}.") from None
 
 
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_short(day: date) -> str:
+    """``3 Apr 1985``: unambiguous in any locale (strftime's %b follows the desktop's language,
+    which Qt switches on, so the names are spelled out here)."""
+    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
 def format_long(day: date) -> str:
     """Return a date written out for people: ``Tue 2 Dec 2026`` (English, locale-free)."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return f"{_DAY_NAMES[day.weekday()]} {format_short(day)}"
+
+
+def format_stamp(moment: datetime) -> str:
+    """A recorded moment in the PC's local time: ``3 Apr 2026 14:05``."""
+    local = moment.astimezone()
+    return f"{format_short(local.date())} {local:%H:%M}"

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from exodesk.domain.dates import format_stamp
 from exodesk.domain.intake import (
     SIGNOFF_DECISIONS,
     Clearance,
     ScreeningRecord,
     check_text_answers,
     clearance,
+    describe_answer,
     validate_reason,
 )
 from exodesk.domain.problems import Problem, check_text
@@ -27,6 +29,12 @@ from exodesk.domain.screening import (
 )
 from exodesk.errors import UserError
 from exodesk.paths import RESOURCES
+from exodesk.reports.screening_summary import (
+    AnswerLine,
+    ScreeningSummary,
+    VerdictLine,
+    render_screening_summary,
+)
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
@@ -389,3 +397,80 @@ class ScreeningService:
             record=self.get(screening_id),
             changes=Changes(frozenset({SCREENINGS}), record.patient_id),
         )
+
+    # ---- printing ------------------------------------------------------------------------
+    def summary(self, screening_id: int, *, large_print: bool = False) -> ScreeningSummary:
+        """The printable summary of one screening version (pure data; see reports)."""
+        record = self.get(screening_id)
+        table = self.rules()
+        with storage_errors():
+            patient = self._patients.get(record.patient_id)
+            clinic = self._settings.clinic()
+        assert patient is not None
+        answers = tuple(
+            AnswerLine(
+                table.section_label(item.section),
+                item.question,
+                describe_answer(item, record.answers.get(item.id)),
+            )
+            for item in table.items
+            if not item.only_if or record.answers.get(item.only_if)
+        )
+        verdicts = tuple(
+            VerdictLine(
+                treatment_label=table.treatment_label(t.treatment),
+                verdict=t.verdict,
+                verdict_label=table.verdict_label(t.verdict),
+                until_text=t.until_long(),
+                reasons=tuple(r.text for r in t.reasons),
+                precautions=t.precautions,
+            )
+            for t in record.result.treatments
+        )
+
+        signoffs = tuple(
+            f"{table.treatment_label(s.treatment)}: {'cleared' if s.cleared else 'NOT cleared'}"
+            f" by {s.by_name}, {format_stamp(s.at)}" + (f" — {s.note}" if s.note else "")
+            for s in record.signoffs
+        )
+        overrides = tuple(
+            f"{table.treatment_label(o.treatment)}: {o.verdict} overridden by {o.by_name}, "
+            f"{format_stamp(o.at)} — {o.reason}"
+            for o in record.overrides
+        )
+        consent = record.consent
+        return ScreeningSummary(
+            clinic=clinic,
+            patient_name=patient.full_name,
+            date_of_birth=patient.date_of_birth,
+            taken_on=record.taken_on,
+            taken_by=record.taken_by,
+            version=record.version,
+            rule_table_version=record.rule_table_version,
+            answers=answers,
+            verdicts=verdicts,
+            signoffs=signoffs,
+            overrides=overrides,
+            consent_version=str(consent.text_version) if consent else None,
+            consent_signed_name=consent.signed_name if consent else None,
+            consent_date=consent.signed_on if consent else None,
+            signature_png=consent.signature_png if consent else None,
+            printed_on=self._ctx.today(),
+            large_print=large_print,
+        )
+
+    def render_summary(self, screening_id: int, *, large_print: bool = False) -> bytes:
+        """The screening summary as PDF bytes."""
+        return render_screening_summary(self.summary(screening_id, large_print=large_print))
+
+    def record_print(self, screening_id: int, how: str) -> None:
+        """Note in the audit trail that a screening summary left the building."""
+        record = self.get(screening_id)
+        with self._ctx.write():
+            self._ctx.audit(
+                "print",
+                "screenings",
+                screening_id,
+                patient_id=record.patient_id,
+                summary=f"Screening summary {how}",
+            )

@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QLabel, QWidget
 
+from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
 
 ERROR_STYLE = "color: #b00020;"
@@ -54,4 +55,4 @@ def date_hint(day_first: bool) -> str:
 
 def format_date(day: date | None) -> str:
     """Unambiguous in any locale: ``3 Apr 1985``."""
-    return f"{day.day} {day:%b %Y}" if day else ""
+    return format_short(day) if day else ""

@@ -83,6 +83,9 @@ def test_unusual_but_real_input_is_accepted(change: dict) -> None:
         ("3-4-85", True, date(1985, 4, 3)),
         ("03041985", True, date(1985, 4, 3)),
         ("29/02/2024", True, date(2024, 2, 29)),
+        ("3 Apr 1985", False, date(1985, 4, 3)),
+        ("Wed 3 April 1985", True, date(1985, 4, 3)),
+        ("3 Sept 1985", True, date(1985, 9, 3)),
     ],
 )
 def test_dates_are_read_as_people_type_them(text: str, day_first: bool, expected: date) -> None:
@@ -96,6 +99,7 @@ def test_dates_are_read_as_people_type_them(text: str, day_first: bool, expected
         ("29/02/2023", "no day 29"),
         ("01/13/1985", "no month 13"),
         ("yesterday", "not a date"),
+        ("3 Smarch 1985", "not a month"),
         ("", "not a date"),
     ],
 )

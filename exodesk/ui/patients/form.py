@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.dates import format_long
 from exodesk.domain.patient import LABELS, LIMITS, SEXES, Patient, parse_birth_date
 from exodesk.domain.problems import Problem
 from exodesk.ui.common import date_hint, error_label, format_date, named, show_problems
@@ -217,8 +218,6 @@ class PatientForm(QWidget):
         text = self.dob.text().strip()
         if not text:
             return None, None
-        if self._original and text == format_date(self._original.date_of_birth):
-            return self._original.date_of_birth, None
         try:
             return parse_birth_date(text, day_first=self._day_first, today=self._today()), None
         except ValueError as exc:
@@ -226,7 +225,7 @@ class PatientForm(QWidget):
 
     def _read_back_dob(self) -> None:
         day, _problem = self._read_dob()
-        self.dob_reading.setText(f"= {day:%A} {format_date(day)}" if day else "")
+        self.dob_reading.setText(f"= {format_long(day)}" if day else "")
 
     def patient(self) -> tuple[Patient, list[Problem]]:
         """The patient as typed, and any problem found while reading the date."""

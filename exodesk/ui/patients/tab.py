@@ -8,13 +8,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.dates import format_stamp
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
@@ -30,6 +29,7 @@ from exodesk.services.context import PATIENTS, Changes, SaveResult
 from exodesk.services.patients import COUNT_CAP, PatientService
 from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
+from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.patients.form import PatientForm
 from exodesk.ui.patients.model import AGE, BORN, NAME, PHONE, PatientTableModel
@@ -272,7 +272,12 @@ class PatientsTab(QWidget):
         if patient is None or patient.id is None:
             return
         if patient.status == "active":
-            dialog = ReasonDialog(self, f"Mark {patient.display_name} inactive")
+            dialog = ReasonDialog(
+                self,
+                f"Mark {patient.display_name} inactive",
+                "The record is kept; it only leaves the active list.",
+                "Why? (for example: moved away, duplicate record)",
+            )
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             status, reason = "inactive", dialog.reason()
@@ -318,36 +323,6 @@ class PatientsTab(QWidget):
                     self.table.selectRow(row)
 
 
-class ReasonDialog(QDialog):
-    """Asks why; OK stays disabled until a reason is typed."""
-
-    def __init__(self, parent: QWidget, title: str) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("reasonDialog")
-        self.text = named(QPlainTextEdit(), "reasonText", "Reason")
-        self.text.setTabChangesFocus(True)
-        self.text.setPlaceholderText("Why? (for example: moved away, duplicate record)")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.setObjectName("reasonButtons")
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        named(ok, "reasonOk", "Confirm")
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "reasonCancel", "Cancel")
-        ok.setEnabled(False)
-        self.text.textChanged.connect(lambda: ok.setEnabled(bool(self.reason())))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("The record is kept; it only leaves the active list."))
-        layout.addWidget(self.text)
-        layout.addWidget(buttons)
-
-    def reason(self) -> str:
-        return self.text.toPlainText().strip()
-
-
 class HistoryDialog(QDialog):
     """Every recorded change to one patient: when, who, what was before and after."""
 
@@ -358,7 +333,7 @@ class HistoryDialog(QDialog):
         self.resize(640, 420)
         self.list = named(QListWidget(), "historyList", "Changes")
         for entry in reversed(entries):
-            when = entry.at.astimezone().strftime("%d %b %Y %H:%M")
+            when = format_stamp(entry.at)
             lines = [f"{when} · {entry.actor_name} · {entry.summary}"]
             for key in entry.changed_fields():
                 before = (entry.before or {}).get(key)

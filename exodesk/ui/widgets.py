@@ -1,0 +1,128 @@
+"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
+
+from exodesk.domain.dates import format_long, parse_user_date
+from exodesk.ui.common import date_hint, format_date, named
+
+
+class DateField(QWidget):
+    """A date typed as people type it (03/04/2026, 2026-04-03), or picked from a calendar.
+
+    Empty means "never" / not answered. ``value()`` returns (date | None, problem text | None);
+    the reading beside the field ("= Thu 19 Nov 2026") shows how the typing was understood.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        object_name: str,
+        accessible_name: str,
+        *,
+        day_first: bool,
+        today: Callable[[], date],
+        never_button: bool = True,
+    ) -> None:
+        super().__init__()
+        self._day_first = day_first
+        self._today = today
+        self.edit = named(
+            QLineEdit(),
+            object_name,
+            accessible_name,
+            f"Type a date like {date_hint(day_first)}, or leave empty for never",
+        )
+        self.edit.setPlaceholderText(date_hint(day_first) if not never_button else "never")
+        self.edit.setMaximumWidth(130)
+        self.reading = QLabel()
+        self.reading.setObjectName(f"{object_name}_reading")
+        self.reading.setStyleSheet("color: #555;")
+        self.calendar_button = named(
+            QToolButton(), f"{object_name}_calendar", f"{accessible_name}: pick from a calendar"
+        )
+        self.calendar_button.setText("📅")
+        self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.calendar_button)
+        self.calendar = QCalendarWidget()
+        self.calendar.setObjectName(f"{object_name}_calendarWidget")
+        self.calendar.setAccessibleName("Calendar")
+        self.calendar.setMaximumDate(QDate(today().year, today().month, today().day))
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(self.calendar)
+        menu.addAction(action)
+        self.calendar_button.setMenu(menu)
+        self.calendar.clicked.connect(self._picked)
+        self.calendar.activated.connect(self._picked)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.calendar_button)
+        self.never = None
+        if never_button:
+            self.never = named(
+                QPushButton("Never"), f"{object_name}_never", f"{accessible_name}: never"
+            )
+            self.never.setToolTip("Clear the date: this has never happened")
+            self.never.clicked.connect(self.clear)
+            layout.addWidget(self.never)
+        layout.addWidget(self.reading, 1)
+        self.edit.textChanged.connect(self._typed)
+        self.setFocusProxy(self.edit)
+
+    def _picked(self, qdate: QDate) -> None:
+        self.set_value(date(qdate.year(), qdate.month(), qdate.day()))
+        self.calendar_button.menu().hide()
+        self.edit.setFocus()
+
+    def _typed(self) -> None:
+        day, problem = self.value()
+        if problem:
+            self.reading.setText("")
+        elif day is None:
+            self.reading.setText("never" if self.never is not None else "")
+        else:
+            self.reading.setText(f"= {format_long(day)}")
+        self.changed.emit()
+
+    def clear(self) -> None:
+        self.edit.clear()
+
+    def set_value(self, day: date | None) -> None:
+        self.edit.setText(format_date(day) if day else "")
+
+    def value(self) -> tuple[date | None, str | None]:
+        text = self.edit.text().strip()
+        if not text:
+            return None, None
+        try:
+            return parse_user_date(text, day_first=self._day_first, pivot_today=self._today()), None
+        except ValueError as exc:
+            return None, str(exc)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.edit.setReadOnly(read_only)
+        self.calendar_button.setEnabled(not read_only)
+        if self.never is not None:
+            self.never.setEnabled(not read_only)
+
+
+def align_top(label: QLabel) -> QLabel:
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return label
