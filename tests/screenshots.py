@@ -45,8 +45,44 @@ def main(out: Path) -> None:
         tab.form.save_button.click()
         app.processEvents()
         window.grab().save(str(out / "patients-problems.png"))
+        _screening_shots(app, window, services, out)
         window.close()
         services.close()
+
+
+def _screening_shots(app, window: MainWindow, services, out: Path) -> None:
+    from datetime import timedelta
+
+    window.resize(1366, 768)
+    tab = window.patients_tab
+    window.tabs.setCurrentWidget(window.screening_tab)
+    rows = services.patients.search("").rows
+    screened = [p for p in rows if services.screening.current(p.id)]
+    unscreened = [p for p in rows if not services.screening.current(p.id)]
+    tab.open_patient(unscreened[0])
+    app.processEvents()
+    window.grab().save(str(out / "screening-empty.png"))
+    form = window.screening_tab.questionnaire
+    today = services.ctx.today()
+    form.set_answers({"retinoid_last_use": today - timedelta(days=3), "anticoagulants": True})
+    window.screening_tab.update_preview()
+    app.processEvents()
+    window.grab().save(str(out / "screening-midway.png"))
+    form.set_answers(
+        {
+            "retinoid_last_use": today - timedelta(days=3),
+            "anticoagulants": True,
+            "blood_disorder": True,
+            "active_infection": True,
+            "active_infection_area": "scalp",
+        }
+    )
+    window.screening_tab.update_preview()
+    app.processEvents()
+    window.grab().save(str(out / "screening-all-verdicts.png"))
+    tab.open_patient(screened[2])
+    app.processEvents()
+    window.grab().save(str(out / "screening-saved.png"))
 
 
 if __name__ == "__main__":

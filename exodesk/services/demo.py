@@ -6,8 +6,12 @@ numbers are from the ranges set aside for drama and fiction (UK 07700 900xxx, 02
 
 from __future__ import annotations
 
+import math
 import random
+import struct
+import zlib
 from datetime import date, timedelta
+from typing import Any
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.patient import Patient
@@ -114,6 +118,28 @@ _FAMILY = (
     "Evans",
     "Roberts",
 )
+_MALE_GIVEN = frozenset(
+    {
+        "Noah",
+        "Oliver",
+        "George",
+        "Arthur",
+        "Leo",
+        "Harry",
+        "Jack",
+        "Mateo",
+        "Oscar",
+        "Theo",
+        "Şükrü",
+        "Seán",
+        "José",
+        "Björn",
+        "Søren",
+        "Aarav",
+        "Hiroshi",
+        "Yusuf",
+    }
+)
 _TOWNS = ("Kingston upon Thames", "Surbiton", "Richmond", "Twickenham", "Wimbledon", "Putney")
 _STREETS = ("Elm Road", "Park Avenue", "Mill Lane", "Church Street", "Station Road", "Queens Walk")
 _ALERTS = (
@@ -144,7 +170,7 @@ def _patients(rng: random.Random, today: date, count: int) -> list[Patient]:
             continue
         seen.add((family, given))
         age_days = rng.randint(19 * 365, 72 * 365)
-        female = rng.random() < 0.78  # these clinics see mostly women
+        female = given not in _MALE_GIVEN
         n = len(patients)
         patients.append(
             Patient(
@@ -171,6 +197,92 @@ def fold_ascii(text: str) -> str:
     return "".join(c for c in fold(text) if c.isascii() and c.isalnum()) or "patient"
 
 
+def demo_signature_png(seed: int, width: int = 300, height: int = 90) -> bytes:
+    """A synthetic scribble as a PNG, written without Qt (services never import it)."""
+    rng = random.Random(seed)
+    pixels = bytearray(b"\xff" * (width * height))
+    phase, amp = rng.random() * 6, 12 + rng.random() * 14
+    for x in range(20, width - 20):
+        y = height / 2 + amp * math.sin(x / (7 + seed % 5) + phase) * math.cos(x / 37)
+        for dy in (-1, 0, 1):
+            yy = int(y) + dy
+            if 0 <= yy < height:
+                pixels[yy * width + x] = 30
+    raw = b"".join(b"\x00" + bytes(pixels[r * width : (r + 1) * width]) for r in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _screening_profiles(today: date) -> list[dict[str, Any]]:
+    """Answer sets that between them show every verdict the rules give."""
+    days = timedelta
+    return [
+        {},
+        {"anticoagulants": True, "bleeding_supplements": frozenset({"omega3_high_dose"})},
+        {"retinoid_last_use": today - days(3), "medications": "Tretinoin 0.025% cream at night"},
+        {"blood_disorder": True, "notes": "Mild von Willebrand disease, under haematology"},
+        {"pregnant": True},
+        {
+            "cancer_history": True,
+            "autoimmune": "controlled",
+            "notes": "Breast cancer 2015, in remission",
+        },
+        {"active_infection": True, "active_infection_area": "scalp"},
+        {"isotretinoin_last_dose": today - days(240)},
+        {"sensitive_skin_or_allergies": True, "chronic_skin_condition": frozenset({"rosacea"})},
+        {"cold_sores_frequent": True, "laser_last": today - days(9)},
+        {"sun_exposure_last": today - days(5), "recent_treatments": "Beach holiday, some sunburn"},
+        {},
+    ]
+
+
+def _seed_screenings(services: Services, rng: random.Random) -> None:
+    """Screenings for the first patients: current, lapsed, amended, signed off, overridden."""
+    screening, clinic = services.screening, services.clinic
+    staff = {m.role: m for m in clinic.staff()}
+    reception, practitioner = staff["reception"], staff["practitioner"]
+    real_clock = services.ctx.clock
+    now = real_clock()
+    patients = services.patients.search("").rows[:26]
+    try:
+        for n, patient in enumerate(patients):
+            # Two in five were screened six weeks ago (lapsed); the rest in the last fortnight.
+            back = timedelta(days=44 if n % 5 == 4 else rng.randint(0, 13), hours=rng.randint(0, 6))
+            services.ctx.clock = lambda moment=now - back: moment
+            clinic.sign_in(int(reception.id or 0))
+            today = services.ctx.today()
+            answers = _screening_profiles(today)[n % 12]
+            record = screening.save(int(patient.id or 0), answers).record
+            if n % 7 == 3:
+                record = screening.amend(
+                    record.id,
+                    {**answers, "supplements": "Vitamin D"},
+                    "Patient remembered a supplement",
+                ).record
+            if n % 6 != 5:
+                screening.record_consent(record.id, patient.full_name, demo_signature_png(n))
+            clinic.sign_in(int(practitioner.id or 0))
+            verdicts = {t.treatment: t.verdict for t in record.result.treatments}
+            if verdicts.get("prp") == "review" and n % 2 == 1:
+                screening.sign_off(record.id, "prp", "cleared", "Letter from GP seen and scanned")
+            if n == 2:
+                screening.override(
+                    record.id, "exosome_face", "Stopped tretinoin 3 days ago; skin intact on exam"
+                )
+    finally:
+        services.ctx.clock = real_clock
+
+
 def seed_demo(services: Services, *, patients: int = 80, seed: int = 2026) -> None:
     """Fill an empty data file with the demo clinic."""
     rng = random.Random(seed)
@@ -188,3 +300,5 @@ def seed_demo(services: Services, *, patients: int = 80, seed: int = 2026) -> No
         result = services.patients.create(patient)
         if not result.ok:
             raise RuntimeError(f"demo patient refused: {result.problems}")
+    _seed_screenings(services, rng)
+    clinic.sign_in(int(reception.id or 0))

@@ -82,6 +82,14 @@ class ScreeningService:
         self._patients = PatientRepository(ctx.db)
         self._settings = SettingsRepository(ctx.db)
 
+    def today(self) -> date:
+        """Today's local date by the service's clock (tests give it a fake one)."""
+        return self._ctx.today()
+
+    def paper_size(self) -> str:
+        with storage_errors():
+            return self._settings.clinic().paper_size
+
     # ---- the rule table ------------------------------------------------------------------
     def rules(self) -> RuleTable:
         """The bundled rule table, tightened by the clinic's settings."""

@@ -130,10 +130,23 @@ def smoke(paths: DataPaths) -> str:
         if rows == 0:
             raise RuntimeError("the patient list is empty after seeding")
         resources = check_resources()
+        screened = next(
+            (p for p in services.patients.search("").rows if services.screening.current(p.id)),
+            None,
+        )
+        if screened is None:
+            raise RuntimeError("the demo clinic has no screening to print")
+        record = services.screening.current(screened.id)
+        pdf = services.screening.render_summary(record.id)
+        if not pdf.startswith(b"%PDF"):
+            raise RuntimeError("the screening summary did not render as a PDF")
         faults = services.check()
         if faults:
             raise RuntimeError(f"fresh data file has faults: {faults}")
         window.close()
-        return f"{rows} patients listed, {resources} resources read, schema ok"
+        return (
+            f"{rows} patients listed, {resources} resources read, "
+            f"one PDF rendered ({len(pdf):,} bytes), schema ok"
+        )
     finally:
         services.close()

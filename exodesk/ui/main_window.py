@@ -25,6 +25,7 @@ from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.header import PatientHeader
 from exodesk.ui.patients.tab import PatientsTab
+from exodesk.ui.screening.tab import ScreeningTab
 
 
 class MainWindow(QMainWindow):
@@ -43,9 +44,11 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.setAccessibleName("Sections")
         self.patients_tab = PatientsTab(services.patients, self.current, day_first=day_first)
+        self.screening_tab = ScreeningTab(services.screening, self.current, day_first=day_first)
         self.tabs.addTab(self.patients_tab, "&Patients")
+        self.tabs.addTab(self.screening_tab, "Intake scr&eening")
 
-        for tab in (self.patients_tab,):
+        for tab in (self.patients_tab, self.screening_tab):
             tab.data_changed.connect(self.data_changed)
             self.data_changed.connect(tab.on_data_changed)
         self.current.changed.connect(self.header.show_patient)

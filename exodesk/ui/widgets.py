@@ -57,7 +57,7 @@ class DateField(QWidget):
         self.calendar_button = named(
             QToolButton(), f"{object_name}_calendar", f"{accessible_name}: pick from a calendar"
         )
-        self.calendar_button.setText("📅")
+        self.calendar_button.setText("▦")  # a glyph every bundled and system font has
         self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.calendar_button)
         self.calendar = QCalendarWidget()

@@ -98,7 +98,7 @@ class PatientsTab(QWidget):
             QPushButton("Mark &inactive…"), "togglePatientStatus", "Mark patient inactive or active"
         )
         self.history_button = named(
-            QPushButton("&History…"), "patientHistory", "Show changes to this patient"
+            QPushButton("Histor&y…"), "patientHistory", "Show changes to this patient"
         )
         extra = QHBoxLayout()
         extra.addWidget(self.history_button)

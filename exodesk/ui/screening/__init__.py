@@ -1,0 +1,1 @@
+"""The Intake screening tab."""

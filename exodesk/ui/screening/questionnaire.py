@@ -1,0 +1,249 @@
+"""QuestionnaireForm: the intake questions, built from the rule table's items, in sections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.intake import MAX_TEXT_ANSWER
+from exodesk.domain.problems import Problem
+from exodesk.domain.screening import Item, RuleTable
+from exodesk.ui.common import error_label, named
+from exodesk.ui.widgets import DateField
+
+
+class _Answer:
+    """One item's widget(s): reads and writes the Python value the engine expects."""
+
+    def __init__(self, item: Item, widget: QWidget, focus: QWidget) -> None:
+        self.item = item
+        self.widget = widget
+        self.focus = focus
+
+    def get(self) -> tuple[Any, str | None]:
+        w = self.widget
+        kind = self.item.type
+        if kind == "bool":
+            return (True if w.isChecked() else None), None  # type: ignore[attr-defined]
+        if kind == "enum":
+            return w.currentData(), None  # type: ignore[attr-defined]
+        if kind == "set":
+            boxes: list[QCheckBox] = w.property("boxes")  # type: ignore[assignment]
+            chosen = frozenset(b.property("value") for b in boxes if b.isChecked())
+            return (chosen or None), None
+        if kind == "date":
+            return w.value()  # type: ignore[attr-defined]
+        text = w.toPlainText()  # type: ignore[attr-defined]
+        return (text if text.strip() else None), None
+
+    def set(self, value: Any) -> None:
+        w = self.widget
+        kind = self.item.type
+        if kind == "bool":
+            w.setChecked(bool(value))  # type: ignore[attr-defined]
+        elif kind == "enum":
+            w.setCurrentIndex(max(0, w.findData(value)))  # type: ignore[attr-defined]
+        elif kind == "set":
+            for box in w.property("boxes"):
+                box.setChecked(box.property("value") in (value or ()))
+        elif kind == "date":
+            w.set_value(value)  # type: ignore[attr-defined]
+        else:
+            w.setPlainText(value or "")  # type: ignore[attr-defined]
+
+    def set_read_only(self, read_only: bool) -> None:
+        w = self.widget
+        if self.item.type == "date":
+            w.set_read_only(read_only)  # type: ignore[attr-defined]
+        elif self.item.type == "text":
+            w.setReadOnly(read_only)  # type: ignore[attr-defined]
+        elif self.item.type == "set":
+            for box in w.property("boxes"):
+                box.setEnabled(not read_only)
+        else:
+            w.setEnabled(not read_only)
+
+
+class QuestionnaireForm(QWidget):
+    """Every screening question in its section; follow-up questions show only when relevant.
+
+    Emits ``answers_changed`` whenever an answer changes, so the verdict panel can update.
+    """
+
+    answers_changed = Signal()
+
+    def __init__(self, table: RuleTable, *, day_first: bool, today: Callable[[], date]) -> None:
+        super().__init__()
+        self.setObjectName("questionnaire")
+        self._table = table
+        self.answers_by_item: dict[str, _Answer] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self._order: list[QWidget] = []
+        layout = QVBoxLayout(self)
+        for section in table.sections:
+            items = table.items_in_section(section.id)
+            if not items:
+                continue
+            box = QGroupBox(section.label)
+            box.setObjectName(f"section_{section.id}")
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+            for item in items:
+                self._add(form, item, day_first=day_first, today=today)
+            layout.addWidget(box)
+        layout.addStretch(1)
+        for first, second in zip(self._order, self._order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        self._update_follow_ups()
+
+    # ---- building ------------------------------------------------------------------------
+    def _add(
+        self, form: QFormLayout, item: Item, *, day_first: bool, today: Callable[[], date]
+    ) -> None:
+        question = QLabel(item.question)
+        question.setWordWrap(True)
+        question.setObjectName(f"question_{item.id}")
+        widget: QWidget
+        focus: QWidget
+        if item.type == "bool":
+            widget = named(QCheckBox("Yes"), f"answer_{item.id}", item.label, item.question)
+            widget.toggled.connect(self._changed)  # type: ignore[attr-defined]
+            focus = widget
+        elif item.type == "enum":
+            combo = named(QComboBox(), f"answer_{item.id}", item.label, item.question)
+            combo.addItem("Not answered", None)  # type: ignore[attr-defined]
+            for choice in item.choices:
+                combo.addItem(choice.label, choice.id)  # type: ignore[attr-defined]
+            combo.currentIndexChanged.connect(self._changed)  # type: ignore[attr-defined]
+            widget = focus = combo
+        elif item.type == "set":
+            widget = QWidget()
+            widget.setObjectName(f"answer_{item.id}")
+            row = QHBoxLayout(widget)
+            row.setContentsMargins(0, 0, 0, 0)
+            boxes = []
+            for choice in item.choices:
+                box = named(
+                    QCheckBox(choice.label),
+                    f"answer_{item.id}_{choice.id}",
+                    f"{item.label}: {choice.label}",
+                )
+                box.setProperty("value", choice.id)
+                box.toggled.connect(self._changed)
+                row.addWidget(box)
+                boxes.append(box)
+                self._order.append(box)
+            row.addStretch(1)
+            widget.setProperty("boxes", boxes)
+            focus = boxes[0]
+        elif item.type == "date":
+            widget = DateField(f"answer_{item.id}", item.label, day_first=day_first, today=today)
+            widget.changed.connect(self._changed)  # type: ignore[attr-defined]
+            focus = widget.edit  # type: ignore[attr-defined]
+            self._order += [widget.edit, widget.calendar_button]  # type: ignore[attr-defined]
+            if widget.never is not None:  # type: ignore[attr-defined]
+                self._order.append(widget.never)  # type: ignore[attr-defined]
+        else:
+            text = named(QPlainTextEdit(), f"answer_{item.id}", item.label, item.question)
+            text.setTabChangesFocus(True)  # type: ignore[attr-defined]
+            text.setFixedHeight(text.fontMetrics().lineSpacing() * 3 + 12)
+            text.textChanged.connect(self._changed)  # type: ignore[attr-defined]
+            widget = focus = text
+        if item.type in ("bool", "enum", "text"):
+            self._order.append(focus)
+        question.setBuddy(focus)
+        error = error_label(f"error_{item.id}")
+        holder = QWidget()
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        holder_layout.setSpacing(2)
+        holder_layout.addWidget(widget)
+        holder_layout.addWidget(error)
+        form.addRow(question, holder)
+        question.setMinimumWidth(260)
+        question.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.answers_by_item[item.id] = _Answer(item, widget, focus)
+        self.errors[item.id] = error
+        self._rows[item.id] = (form, holder)
+
+    # ---- behaviour -----------------------------------------------------------------------
+    def _changed(self, *_args: object) -> None:
+        self._update_follow_ups()
+        self.answers_changed.emit()
+
+    def _update_follow_ups(self) -> None:
+        # A follow-up (where the infection is) shows only while its question is answered yes,
+        # and is cleared when hidden so a stale area never reaches the rules.
+        for item in self._table.items:
+            if not item.only_if:
+                continue
+            shown = bool(self.answers_by_item[item.only_if].get()[0])
+            form, holder = self._rows[item.id]
+            form.setRowVisible(holder, shown)  # hides the row and its spacing, not just widgets
+            if not shown:
+                answer = self.answers_by_item[item.id]
+                if answer.get()[0] is not None:
+                    answer.widget.blockSignals(True)
+                    answer.set(None)
+                    answer.widget.blockSignals(False)
+
+    def answers(self) -> tuple[dict[str, Any], list[Problem]]:
+        """The answers given (unanswered items left out) and any date that could not be read."""
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for item_id, answer in self.answers_by_item.items():
+            value, problem = answer.get()
+            if problem:
+                problems.append(Problem(item_id, problem))
+            elif value is not None:
+                values[item_id] = value
+        for item in self._table.items:
+            text = values.get(item.id)
+            if item.type == "text" and isinstance(text, str) and len(text) > MAX_TEXT_ANSWER:
+                problems.append(
+                    Problem(
+                        item.id,
+                        f"This answer is {len(text):,} characters long; "
+                        f"the most it can hold is {MAX_TEXT_ANSWER:,}.",
+                    )
+                )
+        return values, problems
+
+    def set_answers(self, answers: dict[str, Any]) -> None:
+        for item_id, answer in self.answers_by_item.items():
+            answer.widget.blockSignals(True)
+            answer.set(answers.get(item_id))
+            answer.widget.blockSignals(False)
+        self._update_follow_ups()
+        self.answers_changed.emit()
+
+    def set_read_only(self, read_only: bool) -> None:
+        for answer in self.answers_by_item.values():
+            answer.set_read_only(read_only)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        by_item = {p.field: p.message for p in problems}
+        for item_id, label in self.errors.items():
+            label.setText(by_item.get(item_id, ""))
+            label.setVisible(item_id in by_item)
+
+    def focus_first(self, problems: list[Problem] | None = None) -> None:
+        wanted = next((p.field for p in problems or [] if p.field in self.answers_by_item), None)
+        target = wanted or next(iter(self.answers_by_item))
+        self.answers_by_item[target].focus.setFocus()

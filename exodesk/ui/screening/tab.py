@@ -1,0 +1,474 @@
+"""ScreeningTab: the intake questionnaire, the live verdicts, and what follows a saved screening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.dates import format_long, format_stamp
+from exodesk.domain.intake import ScreeningRecord
+from exodesk.domain.patient import Patient
+from exodesk.errors import UserError
+from exodesk.services.context import PATIENTS, SETTINGS, Changes, SaveResult
+from exodesk.services.screening import SCREENINGS, ScreeningService
+from exodesk.ui.common import named
+from exodesk.ui.current import CurrentPatient
+from exodesk.ui.dialogs.reason import ReasonDialog
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.printing import PdfPreviewDialog
+from exodesk.ui.screening.consent import ConsentDialog
+from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
+from exodesk.ui.screening.questionnaire import QuestionnaireForm
+from exodesk.ui.screening.verdicts import VerdictPanel
+
+PREVIEW_DELAY_MS = 150
+
+VIEW, NEW, AMEND = "view", "new", "amend"
+
+
+class ScreeningTab(QWidget):
+    """Take, review and amend the current patient's intake screening."""
+
+    data_changed = Signal(object)  # Changes
+
+    def __init__(
+        self, screening: ScreeningService, current: CurrentPatient, *, day_first: bool
+    ) -> None:
+        super().__init__()
+        self.setObjectName("screeningTab")
+        self._screening = screening
+        self._current = current
+        self._record: ScreeningRecord | None = None
+        self._mode = VIEW
+        table = screening.rules()
+        today = screening.today
+
+        self.status = QLabel()
+        self.status.setObjectName("screeningStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.history = named(
+            QComboBox(),
+            "screeningHistory",
+            "Screening versions",
+            "Earlier versions stay as they were; choose one to see it.",
+        )
+        self.history.setMinimumContentsLength(28)
+        self.new_button = named(QPushButton("&New screening"), "newScreening", "New screening")
+        self.amend_button = named(
+            QPushButton("&Amend…"),
+            "amendScreening",
+            "Amend screening",
+            "Correct the answers; the earlier version is kept",
+        )
+        self.save_button = named(
+            QPushButton("&Save screening"), "saveScreening", "Save screening", "Save (Ctrl+S)"
+        )
+        self.cancel_button = named(QPushButton("Cancel"), "cancelScreening", "Cancel", "Esc")
+        self.signoff_button = named(
+            QPushButton("Si&gn off…"), "signOffScreening", "Practitioner sign-off"
+        )
+        self.override_button = named(
+            QPushButton("O&verride…"), "overrideScreening", "Override a verdict"
+        )
+        self.consent_button = named(
+            QPushButton("&Consent…"), "consentScreening", "Take the patient's consent"
+        )
+        self.print_button = named(
+            QPushButton("P&rint…"),
+            "printScreening",
+            "Print or save the screening summary",
+            "Ctrl+P",
+        )
+
+        self.questionnaire = QuestionnaireForm(table, day_first=day_first, today=today)
+        self.verdicts = VerdictPanel(table)
+        left = QScrollArea()
+        left.setObjectName("questionnaireScroll")
+        left.setWidgetResizable(True)
+        left.setWidget(self.questionnaire)
+        left.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        right = QScrollArea()
+        right.setObjectName("verdictScroll")
+        right.setWidgetResizable(True)
+        right.setWidget(self.verdicts)
+        right.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(QLabel("Version:"))
+        top.addWidget(self.history)
+        actions = QHBoxLayout()
+        for button in (
+            self.new_button,
+            self.amend_button,
+            self.signoff_button,
+            self.override_button,
+            self.consent_button,
+            self.print_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(actions)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(PREVIEW_DELAY_MS)
+        self._timer.timeout.connect(self.update_preview)
+        self.questionnaire.answers_changed.connect(self._answers_changed)
+        self.history.activated.connect(self._show_version)
+        self.new_button.clicked.connect(self.start_new)
+        self.amend_button.clicked.connect(self.start_amend)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.signoff_button.clicked.connect(self.sign_off)
+        self.override_button.clicked.connect(self.override)
+        self.consent_button.clicked.connect(self.take_consent)
+        self.print_button.clicked.connect(self.print_summary)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence.StandardKey.Save, self, self._save_if_editing, context=context)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._cancel_if_editing, context=context)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_summary, context=context)
+        current.changed.connect(self.load_patient)
+        self.load_patient(current.patient)
+
+    # ---- loading -------------------------------------------------------------------------
+    @property
+    def patient(self) -> Patient | None:
+        return self._current.patient
+
+    def load_patient(self, patient: Patient | None) -> None:
+        """Show the patient's current screening, or an empty questionnaire if there is none."""
+        self._record = None
+        if patient is not None and patient.id is not None:
+            try:
+                self._record = self._screening.current(patient.id)
+            except UserError as exc:
+                show_user_error(self, exc)
+        self._fill_history()
+        if self._record is not None:
+            self._show_record(self._record)
+        else:
+            self._enter(NEW, {})
+
+    def _fill_history(self) -> None:
+        self.history.clear()
+        patient = self.patient
+        if patient is None or patient.id is None:
+            return
+        for entry in self._screening.history(patient.id):
+            when = format_stamp(datetime.fromisoformat(entry.taken_at))
+            note = " (amended later)" if entry.superseded else ""
+            self.history.addItem(f"v{entry.version} · {when} · {entry.taken_by}{note}", entry.id)
+
+    def _show_version(self, index: int) -> None:
+        screening_id = self.history.itemData(index)
+        if screening_id is not None:
+            try:
+                self._show_record(self._screening.get(int(screening_id)))
+            except UserError as exc:
+                show_user_error(self, exc)
+
+    def _show_record(self, record: ScreeningRecord) -> None:
+        self._record = record
+        self._mode = VIEW
+        self.history.setCurrentIndex(max(0, self.history.findData(record.id)))
+        self.questionnaire.show_problems([])
+        self.questionnaire.set_answers(record.answers)
+        self._timer.stop()
+        self.questionnaire.set_read_only(True)
+        self.verdicts.show_result(record.result, record)
+        self._update()
+
+    def _enter(self, mode: str, answers: dict) -> None:
+        self._mode = mode
+        self.questionnaire.show_problems([])
+        self.questionnaire.set_answers(answers)
+        self.questionnaire.set_read_only(self.patient is None)
+        self._update()
+        self.update_preview()
+
+    # ---- state shown -----------------------------------------------------------------------
+    def _update(self) -> None:
+        patient, record, editing = self.patient, self._record, self._mode != VIEW
+        has_patient = patient is not None
+        viewing_current = record is not None and not record.superseded and not editing
+        result = record.result if record else None
+        verdicts = [t.verdict for t in result.treatments] if result else []
+        self.save_button.setVisible(editing)
+        self.cancel_button.setVisible(editing and record is not None)
+        self.save_button.setEnabled(has_patient)
+        self.new_button.setEnabled(has_patient and not editing)
+        self.amend_button.setEnabled(viewing_current)
+        self.signoff_button.setEnabled(viewing_current and "review" in verdicts)
+        self.override_button.setEnabled(
+            viewing_current and any(v in ("defer", "decline", "review") for v in verdicts)
+        )
+        self.consent_button.setEnabled(viewing_current and record.consent is None)  # type: ignore[union-attr]
+        self.print_button.setEnabled(record is not None and not editing)
+        self.history.setEnabled(not editing and self.history.count() > 0)
+        self.status.setText(self._status_text())
+        self.status.setStyleSheet("color: #8a1c1c;" if self._lapsed() else "")
+
+    def _lapsed(self) -> bool:
+        record = self._record
+        if record is None or self._mode != VIEW:
+            return False
+        valid_until = record.valid_until(self._screening.valid_days())
+        return self._screening.today() >= valid_until
+
+    def _status_text(self) -> str:
+        if self.patient is None:
+            return "Choose a patient on the Patients tab first."
+        if self._mode == NEW:
+            return (
+                f"New screening for {self.patient.full_name}: answer with the patient, "
+                "check the verdicts, then save."
+            )
+        record = self._record
+        assert record is not None
+        if self._mode == AMEND:
+            return f"Amending version {record.version}: the earlier version is kept as it was."
+        valid_until = record.valid_until(self._screening.valid_days())
+        bits = [
+            f"Screening v{record.version} of {format_long(record.taken_on)} by {record.taken_by}"
+        ]
+        if record.superseded:
+            bits.append("amended later — read only")
+        elif self._lapsed():
+            bits.append(f"LAPSED on {format_long(valid_until)}: take a new screening")
+        else:
+            bits.append(f"valid until {format_long(valid_until)}")
+        bits.append("consent signed" if record.consent else "consent not yet signed")
+        return " · ".join(bits)
+
+    # ---- editing ---------------------------------------------------------------------------
+    def _answers_changed(self) -> None:
+        if self._mode != VIEW:
+            self._timer.start()
+
+    def update_preview(self) -> None:
+        """Judge the answers as typed and show the verdicts (nothing is saved)."""
+        self._timer.stop()
+        if self._mode == VIEW:
+            return
+        answers, reading = self.questionnaire.answers()
+        patient = self.patient
+        dob = patient.date_of_birth if patient else None
+        preview = self._screening.preview(answers, dob)
+        problems = reading + [
+            p for p in preview.problems if p.field not in {r.field for r in reading}
+        ]
+        self.questionnaire.show_problems(problems)
+        if problems:
+            self.verdicts.show_result(None)
+            self.verdicts.show_problem("fix the answers marked in red")
+        else:
+            self.verdicts.show_problem("")
+            self.verdicts.show_result(preview.result)
+
+    def start_new(self) -> None:
+        self._enter(NEW, {})
+        self.questionnaire.focus_first()
+
+    def start_amend(self) -> None:
+        if self._record is not None:
+            self._enter(AMEND, dict(self._record.answers))
+            self.questionnaire.focus_first()
+
+    def _save_if_editing(self) -> None:
+        if self._mode != VIEW:
+            self.save()
+
+    def _cancel_if_editing(self) -> None:
+        if self._mode != VIEW and self._record is not None:
+            self.cancel()
+
+    def cancel(self) -> None:
+        if self._record is not None:
+            self._show_record(self._record)
+
+    def save(self) -> None:
+        patient = self.patient
+        if patient is None or patient.id is None:
+            return
+        answers, reading = self.questionnaire.answers()
+        if reading:
+            self.questionnaire.show_problems(reading)
+            self.questionnaire.focus_first(reading)
+            return
+        try:
+            if self._mode == AMEND and self._record is not None:
+                dialog = ReasonDialog(
+                    self,
+                    "Amend screening",
+                    "Say what was corrected. The earlier version is kept.",
+                    "For example: patient remembered a peel last week",
+                )
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    return
+                result = self._screening.amend(self._record.id, answers, dialog.reason())
+            else:
+                result = self._screening.save(patient.id, answers)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if not result.ok:
+            self.questionnaire.show_problems(result.problems)
+            self.questionnaire.focus_first(result.problems)
+            return
+        self._saved(result)
+
+    def _saved(self, result: SaveResult) -> None:
+        self._record = result.record
+        self._fill_history()
+        self._show_record(result.record)
+        self.data_changed.emit(result.changes)
+
+    # ---- decisions, consent, print -------------------------------------------------------
+    def _treatments_with(self, verdicts: tuple[str, ...]) -> list[tuple[str, str]]:
+        record = self._record
+        if record is None:
+            return []
+        table = self._screening.rules()
+        chosen = []
+        for t in record.result.treatments:
+            signoff = record.signoff_for(t.treatment)
+            not_cleared = t.verdict == "review" and signoff is not None and not signoff.cleared
+            if t.verdict in verdicts or ("not_cleared" in verdicts and not_cleared):
+                chosen.append((t.treatment, table.treatment_label(t.treatment)))
+        return chosen
+
+    def sign_off(self) -> None:
+        record = self._record
+        treatments = self._treatments_with(("review",))
+        if record is None or not treatments:
+            return
+        dialog = SignOffDialog(self, treatments)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            if self._decided(
+                lambda: self._screening.sign_off(
+                    record.id, dialog.chosen_treatment(), dialog.decision(), dialog.note()
+                ),
+                dialog,
+            ):
+                return
+
+    def override(self) -> None:
+        record = self._record
+        treatments = self._treatments_with(("defer", "decline", "not_cleared"))
+        if record is None:
+            return
+        if not treatments:
+            show_user_error(
+                self,
+                UserError(
+                    "Nothing here can be overridden.",
+                    advice="A review verdict is first signed off; only one not cleared, or a "
+                    "deferral or decline, can be overridden.",
+                ),
+            )
+            return
+        dialog = OverrideDialog(self, treatments)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            if self._decided(
+                lambda: self._screening.override(
+                    record.id, dialog.chosen_treatment(), dialog.note()
+                ),
+                dialog,
+            ):
+                return
+
+    def _decided(
+        self, call: Callable[[], SaveResult], dialog: SignOffDialog | OverrideDialog
+    ) -> bool:
+        """Run a decision; keep its dialog open with the problem shown if it is refused."""
+        try:
+            result = call()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return True
+        if not result.ok:
+            dialog.show_problems(result.problems)
+            return False
+        self._saved(result)
+        return True
+
+    def take_consent(self) -> None:
+        record, patient = self._record, self.patient
+        if record is None or patient is None:
+            return
+        version, text = self._screening.consent_text()
+        dialog = ConsentDialog(
+            self,
+            consent_text=text,
+            consent_version=version,
+            patient_name=patient.full_name,
+            today_text=format_long(self._screening.today()),
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            result = self._screening.record_consent(
+                record.id, dialog.signed_name, dialog.signature_png
+            )
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if not result.ok:
+            show_user_error(self, UserError(result.problems[0].message))
+            return
+        self._saved(result)
+
+    def print_summary(self) -> None:
+        record, patient = self._record, self.patient
+        if record is None or patient is None or self._mode != VIEW:
+            return
+        try:
+            pdf = self._screening.render_summary(record.id)
+            paper = self._screening.paper_size()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        dialog = PdfPreviewDialog(
+            pdf,
+            f"Screening summary — {patient.full_name}",
+            f"Screening {patient.full_name} v{record.version}.pdf",
+            paper,
+            self,
+        )
+        dialog.issued.connect(lambda how: self._screening.record_print(record.id, how))
+        dialog.exec()
+
+    # ---- app-wide changes ------------------------------------------------------------------
+    def on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(SETTINGS):
+            self.verdicts.set_table(self._screening.rules())
+        if changes.touches(SCREENINGS) or changes.touches(SETTINGS):
+            return  # our own saves already refreshed; settings apply from the next screening
+        if changes.touches(PATIENTS) and self.patient and changes.patient_id == self.patient.id:
+            self._update()

@@ -1,0 +1,146 @@
+"""VerdictPanel: one card per treatment — colour, symbol and words, reasons and precautions."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from exodesk.domain.dates import format_stamp
+from exodesk.domain.intake import ScreeningRecord
+from exodesk.domain.screening import RuleTable, ScreeningResult, TreatmentResult
+
+# Never colour alone: every verdict has a symbol and a word too (and prints in grey scale).
+LOOKS: dict[str, tuple[str, str, str]] = {
+    # verdict: (symbol, text colour, background)
+    "proceed": ("✔", "#1b5e20", "#e8f5e9"),
+    "precautions": ("⚠", "#7a4f00", "#fff4d6"),
+    "review": ("?", "#0d47a1", "#e3f0fd"),
+    "defer": ("◷", "#8a3b00", "#fde9dc"),
+    "decline": ("✖", "#8a1c1c", "#fbe4e4"),
+}
+TOOLTIPS = {
+    "proceed": "Nothing in the answers stands in the way of this treatment.",
+    "precautions": "May go ahead; the practitioner takes the listed precautions.",
+    "review": "A physician or specialist must clear the patient first (sign-off).",
+    "defer": "Not now: the card says when it can go ahead, or what must happen first.",
+    "decline": "Not a candidate for this treatment.",
+}
+
+
+class VerdictCard(QFrame):
+    """The verdict for one treatment, with everything behind it."""
+
+    def __init__(self, treatment: str, label: str) -> None:
+        super().__init__()
+        self.treatment = treatment
+        self.setObjectName(f"verdict_{treatment}")
+        self.setAccessibleName(f"Verdict for {label}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(label)
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.title.setFont(font)
+        self.badge = QLabel()
+        self.badge.setObjectName(f"verdict_{treatment}_badge")
+        self.body = QLabel()
+        self.body.setObjectName(f"verdict_{treatment}_body")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.badge)
+        layout.addWidget(self.body)
+
+    def show_result(
+        self, result: TreatmentResult | None, table: RuleTable, record: ScreeningRecord | None
+    ) -> None:
+        if result is None:
+            self.setStyleSheet("")
+            self.badge.setText("—  Answer the questions to see the verdict")
+            self.body.setText("")
+            self.setAccessibleDescription("No verdict yet")
+            return
+        symbol, colour, background = LOOKS[result.verdict]
+        word = table.verdict_label(result.verdict)
+        self.setStyleSheet(
+            f"#verdict_{self.treatment} {{ background: {background}; border: 2px solid {colour};"
+            " border-radius: 6px; }"
+        )
+        self.badge.setText(f"{symbol}  {word.upper()}")
+        self.badge.setStyleSheet(f"color: {colour}; font-weight: bold; font-size: 13pt;")
+        self.badge.setToolTip(TOOLTIPS[result.verdict])
+        parts: list[str] = []
+        if result.verdict == "defer":
+            when = result.until_long()
+            if result.until is not None:
+                parts.append(f"<b>Can go ahead from {html.escape(when or '')}</b>")
+            elif when:
+                parts.append(f"<b>Not {html.escape(when)}</b>")
+        for reason in result.reasons:
+            parts.append("• " + html.escape(reason.text))
+        if result.precautions:
+            parts.append("<i>For the practitioner:</i>")
+            parts += ["– " + html.escape(p) for p in result.precautions]
+        notes = [r.note for r in result.reasons if r.note]
+        if notes:
+            parts += ["<i>Note:</i> " + html.escape(n) for n in notes]
+        if record is not None:
+            signoff = record.signoff_for(self.treatment)
+            if signoff is not None:
+                when = format_stamp(signoff.at)
+                decision = "Cleared" if signoff.cleared else "Not cleared"
+                extra = f": {html.escape(signoff.note)}" if signoff.note else ""
+                parts.append(
+                    f"<b>Sign-off: {decision}</b> by {html.escape(signoff.by_name)}, {when}{extra}"
+                )
+            override = record.override_for(self.treatment)
+            if override is not None:
+                when = format_stamp(override.at)
+                parts.append(
+                    "<span style='color:#b00020'><b>OVERRIDDEN</b> by "
+                    f"{html.escape(override.by_name)}, {when}: "
+                    f"{html.escape(override.reason)}</span>"
+                )
+        if not result.reasons:
+            parts.append("Nothing in the answers stands in the way.")
+        self.body.setText("<br>".join(parts))
+        self.setAccessibleDescription(f"{word}. " + " ".join(r.text for r in result.reasons))
+
+
+class VerdictPanel(QWidget):
+    """The live verdicts: updates as answers change; shows sign-offs and overrides once saved."""
+
+    def __init__(self, table: RuleTable) -> None:
+        super().__init__()
+        self.setObjectName("verdictPanel")
+        self.cards: dict[str, VerdictCard] = {}
+        layout = QVBoxLayout(self)
+        self.heading = QLabel("Verdicts")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        layout.addWidget(self.heading)
+        for treatment in table.treatments:
+            card = VerdictCard(treatment.id, treatment.label)
+            self.cards[treatment.id] = card
+            layout.addWidget(card)
+        layout.addStretch(1)
+        self._table = table
+
+    def set_table(self, table: RuleTable) -> None:
+        self._table = table
+
+    def show_result(
+        self, result: ScreeningResult | None, record: ScreeningRecord | None = None
+    ) -> None:
+        for treatment, card in self.cards.items():
+            card.show_result(
+                result.for_treatment(treatment) if result else None, self._table, record
+            )
+
+    def show_problem(self, text: str) -> None:
+        self.heading.setText(f"Verdicts — {text}" if text else "Verdicts")
