@@ -20,6 +20,7 @@ from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.workspace import Services
 from exodesk.ui.current import CurrentPatient
+from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
 from exodesk.ui.dialogs.settings import ClinicSettingsDialog
 from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
 from exodesk.ui.errors import show_user_error
@@ -89,6 +90,13 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(self._action("S&taff…", "actionStaff", self.edit_staff))
         file_menu.addAction(
+            self._action(
+                "Screening &rules and consent…",
+                "actionScreeningSettings",
+                self.edit_screening_settings,
+            )
+        )
+        file_menu.addAction(
             self._action("S&witch user…", "actionSwitchUser", self.switch_user, "Ctrl+Shift+U")
         )
         file_menu.addSeparator()
@@ -103,6 +111,11 @@ class MainWindow(QMainWindow):
         dialog = ClinicSettingsDialog(self, self._services.clinic)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
+
+    def edit_screening_settings(self) -> None:
+        dialog = ScreeningSettingsDialog(self, self._services.screening)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.data_changed.emit(Changes(frozenset({SETTINGS})))
 
     def edit_staff(self) -> None:
         dialog = StaffListDialog(self, self._services.clinic)
