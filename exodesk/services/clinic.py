@@ -17,7 +17,15 @@ from exodesk.storage.migrations import latest_schema_version, schema_state
 from exodesk.storage.settings import SettingsRepository
 from exodesk.storage.staff import StaffRepository
 
-COUNTED_TABLES = ("patients", "screenings", "staff", "audit_log")
+COUNTED_TABLES = (
+    "patients",
+    "screenings",
+    "sessions",
+    "adverse_events",
+    "lots",
+    "staff",
+    "audit_log",
+)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
+from exodesk.services.sessions import SessionService
 from exodesk.storage.database import integrity_report, open_database, storage_errors
 from exodesk.storage.migrations import migrate, refuse_newer
 
@@ -27,6 +28,7 @@ class Services:
     patients: PatientService
     clinic: ClinicService
     screening: ScreeningService
+    sessions: SessionService
 
     @property
     def desk(self) -> Desk:
@@ -62,10 +64,12 @@ def open_services(
         raise
     ctx = ServiceContext(db=db, desk=Desk(), clock=clock)
     log.info("opened %s", paths.data_file)
+    screening = ScreeningService(ctx)
     return Services(
         paths=paths,
         ctx=ctx,
         patients=PatientService(ctx),
         clinic=ClinicService(ctx, data_file=paths.data_file),
-        screening=ScreeningService(ctx),
+        screening=screening,
+        sessions=SessionService(ctx, screening),
     )

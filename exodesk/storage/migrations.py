@@ -196,6 +196,130 @@ def _intake_screening(db: Database) -> None:
     )
 
 
+@_migration("0003_sessions")
+def _sessions(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE products (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            manufacturer TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            source TEXT,
+            intended_use TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        # lot_key is the lot number folded for search (case and spaces ignored), so a recall
+        # typed as "ex 2207a" finds "EX-2207A" through an index.
+        """CREATE TABLE lots (
+            id INTEGER PRIMARY KEY,
+            product_id INTEGER NOT NULL REFERENCES products(id),
+            lot_number TEXT NOT NULL,
+            lot_key TEXT NOT NULL,
+            expiry TEXT NOT NULL,
+            received_on TEXT,
+            storage TEXT NOT NULL DEFAULT '',
+            lab_reports TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (product_id, lot_key)
+        )""",
+        "CREATE INDEX lots_by_key ON lots(lot_key)",
+        """CREATE TABLE protocol_templates (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL,
+            indication TEXT NOT NULL,
+            sessions_min INTEGER NOT NULL,
+            sessions_max INTEGER NOT NULL,
+            interval_min_days INTEGER NOT NULL,
+            interval_max_days INTEGER NOT NULL,
+            maintenance_min_months INTEGER NOT NULL,
+            maintenance_max_months INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE courses (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            treatment TEXT NOT NULL,
+            indication TEXT NOT NULL,
+            planned_sessions INTEGER NOT NULL,
+            interval_min_days INTEGER NOT NULL,
+            interval_max_days INTEGER NOT NULL,
+            maintenance_min_months INTEGER NOT NULL,
+            maintenance_max_months INTEGER NOT NULL,
+            started_on TEXT NOT NULL,
+            template_key TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'completed', 'stopped')),
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id)
+        )""",
+        "CREATE INDEX courses_by_patient ON courses(patient_id, status)",
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            course_id INTEGER REFERENCES courses(id),
+            series_id INTEGER REFERENCES sessions(id),
+            version INTEGER NOT NULL DEFAULT 1,
+            supersedes INTEGER REFERENCES sessions(id),
+            status TEXT NOT NULL DEFAULT 'current'
+                CHECK (status IN ('current', 'amended', 'entered_in_error')),
+            status_reason TEXT NOT NULL DEFAULT '',
+            performed_at TEXT NOT NULL,
+            practitioner_id INTEGER NOT NULL REFERENCES staff(id),
+            treatment TEXT NOT NULL,
+            areas TEXT NOT NULL,
+            indication TEXT NOT NULL,
+            delivery TEXT NOT NULL,
+            needle_depth_mm REAL,
+            anaesthetic TEXT NOT NULL DEFAULT '',
+            anaesthetic_minutes INTEGER,
+            reactions TEXT NOT NULL DEFAULT '',
+            aftercare_issued INTEGER NOT NULL DEFAULT 0,
+            notes TEXT NOT NULL DEFAULT '',
+            prp TEXT,
+            screening_id INTEGER REFERENCES screenings(id),
+            gate_override_reason TEXT NOT NULL DEFAULT '',
+            spacing_reason TEXT NOT NULL DEFAULT '',
+            regulatory_confirmations TEXT NOT NULL DEFAULT '[]',
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES staff(id)
+        )""",
+        "CREATE INDEX sessions_by_patient ON sessions(patient_id, status, performed_at)",
+        "CREATE INDEX sessions_by_course ON sessions(course_id, status, performed_at)",
+        """CREATE TABLE session_products (
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            position INTEGER NOT NULL,
+            lot_id INTEGER NOT NULL REFERENCES lots(id),
+            volume_ml REAL,
+            PRIMARY KEY (session_id, position)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX session_products_by_lot ON session_products(lot_id, session_id)",
+        """CREATE TABLE adverse_events (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            type TEXT NOT NULL,
+            onset_date TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            description TEXT NOT NULL,
+            action_taken TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            resolution_date TEXT,
+            reported_to_supplier INTEGER NOT NULL DEFAULT 0,
+            reported_to_regulator INTEGER NOT NULL DEFAULT 0,
+            regulator_reference TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES staff(id)
+        )""",
+        "CREATE INDEX adverse_events_by_session ON adverse_events(session_id)",
+        "CREATE INDEX adverse_events_by_outcome ON adverse_events(outcome, onset_date)",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

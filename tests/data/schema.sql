@@ -1,3 +1,7 @@
+-- index adverse_events_by_outcome
+CREATE INDEX adverse_events_by_outcome ON adverse_events(outcome, onset_date);
+-- index adverse_events_by_session
+CREATE INDEX adverse_events_by_session ON adverse_events(session_id);
 -- index audit_by_actor
 CREATE INDEX audit_by_actor ON audit_log(actor_id, id);
 -- index audit_by_patient
@@ -6,8 +10,12 @@ CREATE INDEX audit_by_patient ON audit_log(patient_id, id);
 CREATE INDEX audit_by_record ON audit_log(table_name, record_id, id);
 -- index consents_by_screening
 CREATE INDEX consents_by_screening ON consents(screening_id, id);
+-- index courses_by_patient
+CREATE INDEX courses_by_patient ON courses(patient_id, status);
 -- index idx__sqlite_migrations_migration_set_name
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
+-- index lots_by_key
+CREATE INDEX lots_by_key ON lots(lot_key);
 -- index overrides_by_screening
 CREATE INDEX overrides_by_screening ON screening_overrides(screening_id, id);
 -- index patients_by_dob
@@ -20,16 +28,28 @@ CREATE INDEX screening_answers_by_item ON screening_answers(item_id, value);
 CREATE INDEX screenings_by_patient ON screenings(patient_id, superseded, taken_at);
 -- index screenings_by_series
 CREATE INDEX screenings_by_series ON screenings(series_id, version);
+-- index session_products_by_lot
+CREATE INDEX session_products_by_lot ON session_products(lot_id, session_id);
+-- index sessions_by_course
+CREATE INDEX sessions_by_course ON sessions(course_id, status, performed_at);
+-- index sessions_by_patient
+CREATE INDEX sessions_by_patient ON sessions(patient_id, status, performed_at);
 -- index signoffs_by_screening
 CREATE INDEX signoffs_by_screening ON screening_signoffs(screening_id, id);
 -- table _sqlite_migrations
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
+-- table adverse_events
+CREATE TABLE adverse_events ( id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), type TEXT NOT NULL, onset_date TEXT NOT NULL, severity TEXT NOT NULL, description TEXT NOT NULL, action_taken TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL, resolution_date TEXT, reported_to_supplier INTEGER NOT NULL DEFAULT 0, reported_to_regulator INTEGER NOT NULL DEFAULT 0, regulator_reference TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) );
 -- table audit_log
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id INTEGER REFERENCES staff(id), actor_name TEXT NOT NULL, action TEXT NOT NULL, table_name TEXT NOT NULL, record_id INTEGER, patient_id INTEGER REFERENCES patients(id), summary TEXT NOT NULL DEFAULT '', before TEXT, after TEXT );
 -- table consent_texts
 CREATE TABLE consent_texts ( id INTEGER PRIMARY KEY, version INTEGER NOT NULL UNIQUE, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
 -- table consents
 CREATE TABLE consents ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL REFERENCES screenings(id), consent_text_id INTEGER NOT NULL REFERENCES consent_texts(id), signed_name TEXT NOT NULL, signed_on TEXT NOT NULL, signature_png BLOB NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id), recorded_at TEXT NOT NULL );
+-- table courses
+CREATE TABLE courses ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), treatment TEXT NOT NULL, indication TEXT NOT NULL, planned_sessions INTEGER NOT NULL, interval_min_days INTEGER NOT NULL, interval_max_days INTEGER NOT NULL, maintenance_min_months INTEGER NOT NULL, maintenance_max_months INTEGER NOT NULL, started_on TEXT NOT NULL, template_key TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed', 'stopped')), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
+-- table lots
+CREATE TABLE lots ( id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL REFERENCES products(id), lot_number TEXT NOT NULL, lot_key TEXT NOT NULL, expiry TEXT NOT NULL, received_on TEXT, storage TEXT NOT NULL DEFAULT '', lab_reports TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, UNIQUE (product_id, lot_key) );
 -- table patients
 CREATE TABLE patients ( id INTEGER PRIMARY KEY, family_name TEXT NOT NULL, given_names TEXT NOT NULL, date_of_birth TEXT NOT NULL, sex TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', emergency_contact TEXT NOT NULL DEFAULT '', gp TEXT NOT NULL DEFAULT '', alerts TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'merged')), status_reason TEXT NOT NULL DEFAULT '', merged_into INTEGER REFERENCES patients(id), sort_key TEXT NOT NULL, search_names TEXT NOT NULL, search_phone TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id), updated_at TEXT NOT NULL, updated_by INTEGER REFERENCES staff(id) );
 -- table patients_fts
@@ -42,6 +62,10 @@ CREATE TABLE 'patients_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'patients_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table patients_fts_idx
 CREATE TABLE 'patients_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+-- table products
+CREATE TABLE products ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, manufacturer TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, source TEXT, intended_use TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL );
+-- table protocol_templates
+CREATE TABLE protocol_templates ( id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, label TEXT NOT NULL, indication TEXT NOT NULL, sessions_min INTEGER NOT NULL, sessions_max INTEGER NOT NULL, interval_min_days INTEGER NOT NULL, interval_max_days INTEGER NOT NULL, maintenance_min_months INTEGER NOT NULL, maintenance_max_months INTEGER NOT NULL, updated_at TEXT NOT NULL );
 -- table screening_answers
 CREATE TABLE screening_answers ( screening_id INTEGER NOT NULL REFERENCES screenings(id), item_id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (screening_id, item_id) ) WITHOUT ROWID;
 -- table screening_overrides
@@ -52,6 +76,10 @@ CREATE TABLE screening_signoffs ( id INTEGER PRIMARY KEY, screening_id INTEGER N
 CREATE TABLE screening_verdicts ( screening_id INTEGER NOT NULL REFERENCES screenings(id), treatment_id TEXT NOT NULL, verdict TEXT NOT NULL, until TEXT, PRIMARY KEY (screening_id, treatment_id) ) WITHOUT ROWID;
 -- table screenings
 CREATE TABLE screenings ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), series_id INTEGER REFERENCES screenings(id), version INTEGER NOT NULL, supersedes INTEGER REFERENCES screenings(id), superseded INTEGER NOT NULL DEFAULT 0 CHECK (superseded IN (0, 1)), amend_reason TEXT NOT NULL DEFAULT '', taken_on TEXT NOT NULL, taken_at TEXT NOT NULL, taken_by INTEGER NOT NULL REFERENCES staff(id), date_of_birth TEXT NOT NULL, rule_table_version TEXT NOT NULL, rule_overrides TEXT NOT NULL DEFAULT '', result TEXT NOT NULL );
+-- table session_products
+CREATE TABLE session_products ( session_id INTEGER NOT NULL REFERENCES sessions(id), position INTEGER NOT NULL, lot_id INTEGER NOT NULL REFERENCES lots(id), volume_ml REAL, PRIMARY KEY (session_id, position) ) WITHOUT ROWID;
+-- table sessions
+CREATE TABLE sessions ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), course_id INTEGER REFERENCES courses(id), series_id INTEGER REFERENCES sessions(id), version INTEGER NOT NULL DEFAULT 1, supersedes INTEGER REFERENCES sessions(id), status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'amended', 'entered_in_error')), status_reason TEXT NOT NULL DEFAULT '', performed_at TEXT NOT NULL, practitioner_id INTEGER NOT NULL REFERENCES staff(id), treatment TEXT NOT NULL, areas TEXT NOT NULL, indication TEXT NOT NULL, delivery TEXT NOT NULL, needle_depth_mm REAL, anaesthetic TEXT NOT NULL DEFAULT '', anaesthetic_minutes INTEGER, reactions TEXT NOT NULL DEFAULT '', aftercare_issued INTEGER NOT NULL DEFAULT 0, notes TEXT NOT NULL DEFAULT '', prp TEXT, screening_id INTEGER REFERENCES screenings(id), gate_override_reason TEXT NOT NULL DEFAULT '', spacing_reason TEXT NOT NULL DEFAULT '', regulatory_confirmations TEXT NOT NULL DEFAULT '[]', recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) );
 -- table settings
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
 -- table staff

@@ -1,0 +1,746 @@
+"""Session use cases: catalogue and lots, courses, recording and amending sessions, adverse
+events, the due list, lot recall and the patient timeline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime
+
+from exodesk.domain.courses import (
+    CourseProgress,
+    course_from_protocol,
+    course_progress,
+    load_protocols,
+    spacing_warnings,
+    validate_protocol,
+)
+from exodesk.domain.dates import format_long, format_short
+from exodesk.domain.intake import Clearance
+from exodesk.domain.problems import Problem
+from exodesk.domain.regulatory import regulatory_notes
+from exodesk.domain.sessions import (
+    AE_OUTCOMES,
+    AE_SEVERITIES,
+    AE_TYPES,
+    AREAS,
+    DELIVERY_METHODS,
+    SOURCES,
+    TREATMENTS,
+    AdverseEvent,
+    Course,
+    Lot,
+    Product,
+    ProtocolTemplate,
+    RegulatoryNote,
+    TreatmentSession,
+    lot_flags,
+    lot_status,
+    needle_depth_warnings,
+    validate_adverse_event,
+    validate_lot,
+    validate_product,
+    validate_session,
+)
+from exodesk.errors import UserError
+from exodesk.services.context import Changes, SaveResult, ServiceContext
+from exodesk.services.screening import ScreeningService
+from exodesk.storage.database import storage_errors
+from exodesk.storage.patients import PatientRepository
+from exodesk.storage.sessions import CourseRepository, ProductRepository, SessionRepository
+from exodesk.storage.settings import SettingsRepository
+from exodesk.storage.staff import StaffRepository
+
+SESSIONS = "sessions"
+CATALOGUE = "catalogue"
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """Everything the form shows before a session is saved.
+
+    ``problems`` block saving; ``warnings`` are for information; a failed ``gate`` needs an
+    override reason, ``spacing`` warnings need a reason, ``regulatory`` notes need confirming.
+    """
+
+    problems: list[Problem]
+    gate: Clearance
+    warnings: list[str] = field(default_factory=list)
+    spacing: list[str] = field(default_factory=list)
+    regulatory: tuple[RegulatoryNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a patient's timeline, newest first."""
+
+    when: datetime
+    kind: str  # screening | session | adverse_event | sheet
+    title: str
+    detail: str
+    record_id: int
+    alert: bool = False  # shown in red (override, entered in error, severe event)
+    muted: bool = False  # amended / entered in error
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    """A patient due or overdue for their next session (reception's call list)."""
+
+    patient_id: int
+    patient_name: str
+    phone: str
+    course: Course
+    progress: CourseProgress
+
+
+@dataclass(frozen=True)
+class Recall:
+    """Every patient and session that received the matching lots."""
+
+    lots: list[tuple[Lot, Product]]
+    rows: list[dict]
+
+    @property
+    def patient_count(self) -> int:
+        return len({r["patient_id"] for r in self.rows})
+
+
+class SessionService:
+    """Everything the practitioner records about treatments, products and complications."""
+
+    def __init__(self, ctx: ServiceContext, screening: ScreeningService) -> None:
+        self._ctx = ctx
+        self._screening = screening
+        self._products = ProductRepository(ctx.db)
+        self._courses = CourseRepository(ctx.db)
+        self._sessions = SessionRepository(ctx.db)
+        self._patients = PatientRepository(ctx.db)
+        self._staff = StaffRepository(ctx.db)
+        self._settings = SettingsRepository(ctx.db)
+
+    def today(self) -> date:
+        return self._ctx.today()
+
+    def _require_practitioner(self, what: str) -> int:
+        actor = self._ctx.desk.require()
+        if actor.role != "practitioner":
+            raise UserError(
+                f"Only a practitioner can {what}.",
+                advice="Ask the practitioner to switch in at the desk (File → Switch user).",
+            )
+        return int(actor.id or 0)
+
+    # ---- catalogue -----------------------------------------------------------------------
+    def products(self, *, include_inactive: bool = False) -> list[Product]:
+        with storage_errors():
+            return self._products.products(include_inactive=include_inactive)
+
+    def product(self, product_id: int) -> Product:
+        with storage_errors():
+            found = self._products.product(product_id)
+        if found is None:
+            raise UserError("That product is no longer in the catalogue.")
+        return found
+
+    def save_product(self, product: Product) -> SaveResult:
+        product = replace(
+            product, name=product.name.strip(), manufacturer=product.manufacturer.strip()
+        )
+        problems = validate_product(product)
+        if problems:
+            return SaveResult(problems=problems)
+        self._ctx.desk.require()
+        now = self._ctx.now()
+        with self._ctx.write():
+            before = self._products.product(product.id) if product.id else None
+            product_id = self._products.save_product(product, at=now.isoformat())
+            self._ctx.audit(
+                "update" if before else "create",
+                "products",
+                product_id,
+                summary=f"Product {product.name}",
+                before=_plain(before),
+                after=_plain(product),
+                at=now,
+            )
+            stored = self._products.product(product_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({CATALOGUE})))
+
+    def lots(self, product_id: int | None = None) -> list[Lot]:
+        with storage_errors():
+            return self._products.lots(product_id)
+
+    def lot(self, lot_id: int) -> Lot:
+        with storage_errors():
+            found = self._products.lot(lot_id)
+        if found is None:
+            raise UserError("That lot is not in the catalogue.")
+        return found
+
+    def usable_lots(self, on: date) -> list[tuple[Lot, Product, str]]:
+        """Lots that may be chosen for a session on ``on``: (lot, product, status), no expired."""
+        out = []
+        for product in self.products():
+            for lot in self.lots(product.id):
+                status = lot_status(lot, on)
+                if status != "expired":
+                    out.append((lot, product, status))
+        return out
+
+    def lot_flags(self, lot_id: int, on: date | None = None) -> list[str]:
+        return lot_flags(self.lot(lot_id), on or self.today())
+
+    def save_lot(self, lot: Lot) -> SaveResult:
+        lot = replace(lot, lot_number=lot.lot_number.strip())
+        problems = validate_lot(lot, today=self.today())
+        with storage_errors():
+            if not problems and self._products.lot_exists(
+                lot.product_id, lot.lot_number, other_than=lot.id
+            ):
+                problems.append(Problem("lot_number", "This product already has that lot number."))
+        if problems:
+            return SaveResult(problems=problems)
+        self._ctx.desk.require()
+        now = self._ctx.now()
+        with self._ctx.write():
+            before = self._products.lot(lot.id) if lot.id else None
+            lot_id = self._products.save_lot(lot, at=now.isoformat())
+            self._ctx.audit(
+                "update" if before else "create",
+                "lots",
+                lot_id,
+                summary=f"Lot {lot.lot_number}",
+                before=_plain(before),
+                after=_plain(lot),
+                at=now,
+            )
+            stored = self._products.lot(lot_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({CATALOGUE})))
+
+    # ---- protocols and courses -----------------------------------------------------------
+    def protocols(self) -> list[ProtocolTemplate]:
+        """The clinic's protocol templates (the bundled §3 protocols until edited)."""
+        with storage_errors():
+            stored = {t.key: t for t in self._courses.protocols()}
+        return [stored.get(t.key, t) for t in load_protocols()]
+
+    def save_protocol(self, template: ProtocolTemplate) -> SaveResult:
+        problems = validate_protocol(template)
+        if problems:
+            return SaveResult(problems=problems)
+        self._ctx.desk.require()
+        now = self._ctx.now()
+        with self._ctx.write():
+            self._courses.save_protocol(template, at=now.isoformat())
+            self._ctx.audit(
+                "update",
+                "protocol_templates",
+                None,
+                summary=f"Protocol {template.label}",
+                after=_plain(template),
+                at=now,
+            )
+        return SaveResult(record=template, changes=Changes(frozenset({CATALOGUE})))
+
+    def courses(self, patient_id: int) -> list[tuple[Course, CourseProgress]]:
+        with storage_errors():
+            courses = self._courses.courses_for(patient_id)
+            return [
+                (
+                    c,
+                    course_progress(
+                        c, self._sessions.course_dates(int(c.id or 0)), today=self.today()
+                    ),
+                )
+                for c in courses
+            ]
+
+    def start_course(
+        self,
+        patient_id: int,
+        template_key: str,
+        treatment: str,
+        planned_sessions: int | None = None,
+    ) -> SaveResult:
+        template = next((t for t in self.protocols() if t.key == template_key), None)
+        if template is None:
+            return SaveResult(problems=[Problem("template", "Choose a protocol.")])
+        if treatment not in TREATMENTS:
+            return SaveResult(problems=[Problem("treatment", "Choose a treatment.")])
+        course = course_from_protocol(
+            template, patient_id=patient_id, treatment=treatment, started_on=self.today()
+        )
+        if planned_sessions is not None:
+            if not template.sessions_min <= planned_sessions <= template.sessions_max:
+                return SaveResult(
+                    problems=[
+                        Problem(
+                            "planned_sessions",
+                            f"This protocol plans {template.sessions_min}–"
+                            f"{template.sessions_max} sessions.",
+                        )
+                    ]
+                )
+            course = replace(course, planned_sessions=planned_sessions)
+        by = self._require_practitioner("start a course")
+        now = self._ctx.now()
+        with self._ctx.write():
+            course_id = self._courses.insert_course(course, at=now.isoformat(), by=by)
+            self._ctx.audit(
+                "create",
+                "courses",
+                course_id,
+                patient_id=patient_id,
+                summary=f"Course: {template.label}, {course.planned_sessions} sessions",
+                after=_plain(course),
+                at=now,
+            )
+            stored = self._courses.course(course_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), patient_id))
+
+    def set_course_status(self, course_id: int, status: str, reason: str = "") -> SaveResult:
+        if status not in ("active", "completed", "stopped"):
+            raise ValueError(status)
+        by = self._require_practitioner("change a course")
+        del by
+        with self._ctx.write():
+            course = self._courses.course(course_id)
+            if course is None:
+                raise UserError("That course no longer exists.")
+            self._courses.set_course_status(course_id, status)
+            self._ctx.audit(
+                "update",
+                "courses",
+                course_id,
+                patient_id=course.patient_id,
+                summary=f"Course {status}" + (f": {reason}" if reason else ""),
+                before={"status": course.status},
+                after={"status": status},
+            )
+        return SaveResult(
+            record=self._courses.course(course_id),
+            changes=Changes(frozenset({SESSIONS}), course.patient_id),
+        )
+
+    # ---- sessions ------------------------------------------------------------------------
+    def practitioners(self) -> list:
+        with storage_errors():
+            return [m for m in self._staff.list() if m.role == "practitioner"]
+
+    def sessions(self, patient_id: int, *, include_all: bool = False) -> list[TreatmentSession]:
+        with storage_errors():
+            return self._sessions.for_patient(patient_id, include_all=include_all)
+
+    def get(self, session_id: int) -> TreatmentSession:
+        with storage_errors():
+            found = self._sessions.get(session_id)
+        if found is None:
+            raise UserError(f"There is no session number {session_id}.")
+        return found
+
+    def prefill(self, patient_id: int, course_id: int | None) -> TreatmentSession:
+        """A draft for the form: the course's treatment and the previous session's details."""
+        now = self._ctx.now().astimezone().replace(second=0, microsecond=0)
+        actor = self._ctx.desk.user
+        practitioner = actor.id if actor and actor.role == "practitioner" else 0
+        course = None
+        if course_id is not None:
+            with storage_errors():
+                course = self._courses.course(course_id)
+        previous = next(
+            (s for s in self.sessions(patient_id) if course is None or s.course_id == course_id),
+            None,
+        )
+        if previous is not None:
+            return replace(
+                previous,
+                id=None,
+                performed_at=now,
+                practitioner_id=practitioner or previous.practitioner_id,
+                reactions=frozenset(),
+                notes="",
+                aftercare_issued=False,
+                gate_override_reason="",
+                spacing_reason="",
+                regulatory_confirmations=(),
+                status="current",
+                version=1,
+                series_id=None,
+                course_id=course_id,
+                error_reason="",
+            )
+        treatment = course.treatment if course else "exosome_face"
+        scalp = treatment == "exosome_scalp"
+        return TreatmentSession(
+            patient_id=patient_id,
+            performed_at=now,
+            practitioner_id=practitioner,
+            treatment=treatment,
+            areas=frozenset({"scalp" if scalp else "face"}),
+            indication=course.indication
+            if course
+            else ("hair_thinning" if scalp else "rejuvenation"),
+            delivery="topical_microneedling",
+            course_id=course_id,
+        )
+
+    def check(self, draft: TreatmentSession, *, amending: int | None = None) -> SessionCheck:
+        """Validate a draft and gather the gate, warnings, spacing and regulatory notes."""
+        day = (
+            draft.performed_at.astimezone().date()
+            if draft.performed_at.tzinfo
+            else draft.performed_at.date()
+        )
+        with storage_errors():
+            lots = {p.lot_id: self._products.lot(p.lot_id) for p in draft.products}
+            lots = {k: v for k, v in lots.items() if v is not None}
+            products = [self._products.product(lot.product_id) for lot in lots.values()]
+            clinic = self._settings.clinic()
+        problems = validate_session(draft, today=self.today(), lots=lots)
+        if not draft.practitioner_id or draft.practitioner_id not in {
+            m.id for m in self.practitioners()
+        }:
+            problems.append(Problem("practitioner_id", "Choose the practitioner who treated."))
+        gate = self._screening.clearance(draft.patient_id, draft.treatment)
+        warnings = list(needle_depth_warnings(draft.needle_depth_mm, draft.areas))
+        for lot in lots.values():
+            warnings += [f for f in lot_flags(lot, day) if "cannot be used" not in f]
+        course = None
+        if draft.course_id is not None:
+            with storage_errors():
+                course = self._courses.course(draft.course_id)
+        previous = [
+            (s.performed_at.astimezone().date(), s.treatment, s.areas, s.delivery)
+            for s in self.sessions(draft.patient_id)
+            if s.id != amending and s.series_id != amending
+        ]
+        spacing = spacing_warnings(
+            when=day,
+            treatment=draft.treatment,
+            areas=draft.areas,
+            delivery=draft.delivery,
+            course=course,
+            previous=previous,
+        )
+        notes = regulatory_notes(
+            country=clinic.country,
+            products=[p for p in products if p is not None],
+            delivery=draft.delivery,
+        )
+        return SessionCheck(problems, gate, warnings, list(spacing), tuple(notes))
+
+    def record(self, draft: TreatmentSession, *, confirmed: Iterable[str] = ()) -> SaveResult:
+        """Save a new session. ``draft.gate_override_reason`` and ``draft.spacing_reason``
+        carry the practitioner's reasons where the checks ask for them."""
+        return self._store(draft, confirmed=confirmed, supersedes=None, reason="")
+
+    def amend(
+        self,
+        session_id: int,
+        draft: TreatmentSession,
+        reason: str,
+        *,
+        confirmed: Iterable[str] = (),
+    ) -> SaveResult:
+        """Save a correction as a new version; the earlier one is kept, marked amended."""
+        reason = reason.strip()
+        if not reason:
+            return SaveResult(problems=[Problem("reason", "Say what was corrected.")])
+        old = self.get(session_id)
+        if old.status != "current":
+            raise UserError("Only the current version of a session can be amended.")
+        return self._store(
+            replace(draft, patient_id=old.patient_id),
+            confirmed=confirmed,
+            supersedes=old,
+            reason=reason,
+        )
+
+    def _store(
+        self,
+        draft: TreatmentSession,
+        *,
+        confirmed: Iterable[str],
+        supersedes: TreatmentSession | None,
+        reason: str,
+    ) -> SaveResult:
+        check = self.check(draft, amending=supersedes.series_id if supersedes else None)
+        problems = list(check.problems)
+        if not check.gate.allowed and not draft.gate_override_reason.strip():
+            problems.append(
+                Problem(
+                    "gate_override_reason",
+                    "The screening does not allow this treatment yet: "
+                    + " ".join(check.gate.problems)
+                    + " Give a reason to override, or stop here.",
+                )
+            )
+        if check.spacing and not draft.spacing_reason.strip():
+            problems.append(
+                Problem(
+                    "spacing_reason",
+                    "This session is close to another: "
+                    + " ".join(check.spacing)
+                    + " Say why it is going ahead.",
+                )
+            )
+        missing = [n for n in check.regulatory if n.id not in set(confirmed)]
+        if missing:
+            problems.append(
+                Problem("regulatory", "Confirm you have read: " + " ".join(n.text for n in missing))
+            )
+        if problems:
+            return SaveResult(problems=problems)
+        by = self._require_practitioner("record a session")
+        now = self._ctx.now()
+        record = self._screening.current(draft.patient_id)
+        draft = replace(
+            draft,
+            regulatory_confirmations=tuple(n.id for n in check.regulatory),
+            gate_override_reason=draft.gate_override_reason.strip()
+            if not check.gate.allowed
+            else "",
+            spacing_reason=draft.spacing_reason.strip() if check.spacing else "",
+        )
+        with self._ctx.write():
+            new_id = self._sessions.insert(
+                draft,
+                at=now.isoformat(),
+                by=by,
+                screening_id=record.id if record else None,
+                supersedes=supersedes,
+                reason=reason,
+            )
+            summary = f"{TREATMENTS[draft.treatment]} on {format_short(draft.performed_at.date())}"
+            if draft.gate_override_reason:
+                summary += f" — screening OVERRIDDEN: {draft.gate_override_reason}"
+            self._ctx.audit(
+                "amend" if supersedes else "create",
+                "sessions",
+                new_id,
+                patient_id=draft.patient_id,
+                summary=(f"Amended: {reason} — " if supersedes else "") + summary,
+                before={"session_id": supersedes.id} if supersedes else None,
+                after=_plain(draft),
+                at=now,
+            )
+            stored = self._sessions.get(new_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), draft.patient_id))
+
+    def mark_entered_in_error(self, session_id: int, reason: str) -> SaveResult:
+        """Hide a session recorded by mistake from counts; the row and its history stay."""
+        reason = reason.strip()
+        if not reason:
+            return SaveResult(problems=[Problem("reason", "Say why this was entered in error.")])
+        session = self.get(session_id)
+        if session.status != "current":
+            raise UserError("Only the current version of a session can be marked.")
+        self._require_practitioner("mark a session as entered in error")
+        with self._ctx.write():
+            self._sessions.mark_error(session_id, reason)
+            self._ctx.audit(
+                "entered_in_error",
+                "sessions",
+                session_id,
+                patient_id=session.patient_id,
+                summary=f"Entered in error: {reason}",
+                before={"status": "current"},
+                after={"status": "entered_in_error", "reason": reason},
+            )
+        return SaveResult(
+            record=self.get(session_id), changes=Changes(frozenset({SESSIONS}), session.patient_id)
+        )
+
+    # ---- adverse events ------------------------------------------------------------------
+    def log_event(self, event: AdverseEvent) -> SaveResult:
+        """Log (or update) a complication against a session — also months later."""
+        session = self.get(event.session_id)
+        problems = validate_adverse_event(
+            event, today=self.today(), session_date=session.performed_at.astimezone().date()
+        )
+        if problems:
+            return SaveResult(problems=problems)
+        by = self._require_practitioner("log an adverse event")
+        now = self._ctx.now()
+        with self._ctx.write():
+            before = self._sessions.event(event.id) if event.id else None
+            event_id = self._sessions.save_event(event, at=now.isoformat(), by=by)
+            self._ctx.audit(
+                "update" if before else "create",
+                "adverse_events",
+                event_id,
+                patient_id=session.patient_id,
+                summary=f"Adverse event: {AE_TYPES[event.type]}, {AE_SEVERITIES[event.severity]}",
+                before=_plain(before),
+                after=_plain(event),
+                at=now,
+            )
+            stored = self._sessions.event(event_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), session.patient_id))
+
+    def events_for_patient(self, patient_id: int) -> list[AdverseEvent]:
+        with storage_errors():
+            return self._sessions.events_for_patient(patient_id)
+
+    def open_events(self) -> list[tuple[AdverseEvent, int]]:
+        with storage_errors():
+            return self._sessions.open_events()
+
+    def event(self, event_id: int) -> AdverseEvent:
+        with storage_errors():
+            found = self._sessions.event(event_id)
+        if found is None:
+            raise UserError("That adverse event no longer exists.")
+        return found
+
+    # ---- lists ---------------------------------------------------------------------------
+    def recall(self, text: str) -> Recall:
+        """Every patient and session that received a lot whose number starts with ``text``."""
+        with storage_errors():
+            lots = self._products.find_lots(text)
+            pairs = [(lot, self._products.product(lot.product_id)) for lot in lots]
+            rows = self._sessions.recall_rows([int(lot.id or 0) for lot in lots])
+        return Recall(lots=[(lot, p) for lot, p in pairs if p is not None], rows=rows)
+
+    @staticmethod
+    def recall_csv(recall: Recall) -> str:
+        """The recall list as CSV, one row per session, for the clinic's own records."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "Lot",
+                "Session date",
+                "Treatment",
+                "Practitioner",
+                "Family name",
+                "Given names",
+                "Date of birth",
+                "Phone",
+                "Email",
+                "Adverse events",
+            ]
+        )
+        for r in recall.rows:
+            writer.writerow(
+                [
+                    r["lot_number"],
+                    r["performed_at"][:10],
+                    TREATMENTS[r["treatment"]],
+                    r["practitioner"],
+                    r["family_name"],
+                    r["given_names"],
+                    r["date_of_birth"],
+                    r["phone"],
+                    r["email"],
+                    r["adverse_events"] or "",
+                ]
+            )
+        return out.getvalue()
+
+    def due_list(self) -> list[DueEntry]:
+        """Patients due or overdue for their next course session or maintenance."""
+        today = self.today()
+        entries = []
+        with storage_errors():
+            for course in self._courses.active_courses():
+                progress = course_progress(
+                    course, self._sessions.course_dates(int(course.id or 0)), today=today
+                )
+                if progress.state not in (
+                    "due",
+                    "overdue",
+                    "maintenance_due",
+                    "maintenance_overdue",
+                ):
+                    continue
+                patient = self._patients.get(course.patient_id)
+                if patient is None or patient.status != "active":
+                    continue
+                entries.append(
+                    DueEntry(
+                        int(patient.id or 0), patient.display_name, patient.phone, course, progress
+                    )
+                )
+        order = {"overdue": 0, "maintenance_overdue": 1, "due": 2, "maintenance_due": 3}
+        return sorted(entries, key=lambda e: (order[e.progress.state], e.patient_name))
+
+    def timeline(self, patient_id: int) -> list[TimelineEntry]:
+        """Screenings, sessions and adverse events for one patient, newest first."""
+        entries: list[TimelineEntry] = []
+        for h in self._screening.history(patient_id):
+            entries.append(
+                TimelineEntry(
+                    datetime.fromisoformat(h.taken_at),
+                    "screening",
+                    f"Screening v{h.version}",
+                    f"by {h.taken_by}"
+                    + (" — amended later" if h.superseded else "")
+                    + (f" — {h.amend_reason}" if h.amend_reason else ""),
+                    h.id,
+                    muted=h.superseded,
+                )
+            )
+        for s in self.sessions(patient_id, include_all=True):
+            title = f"{TREATMENTS[s.treatment]} — " + ", ".join(AREAS[a] for a in sorted(s.areas))
+            detail = f"{DELIVERY_METHODS[s.delivery]} · {s.practitioner_name}"
+            if s.products:
+                detail += " · " + ", ".join(
+                    f"{p.product_name} lot {p.lot_number}" for p in s.products
+                )
+            if s.status == "amended":
+                detail += " · amended later"
+            if s.status == "entered_in_error":
+                title = "ENTERED IN ERROR: " + title
+                detail += f" · {s.error_reason}"
+            if s.gate_override_reason:
+                detail += f" · SCREENING OVERRIDDEN: {s.gate_override_reason}"
+            entries.append(
+                TimelineEntry(
+                    s.performed_at,
+                    "session",
+                    title,
+                    detail,
+                    int(s.id or 0),
+                    alert=bool(s.gate_override_reason),
+                    muted=s.status != "current",
+                )
+            )
+        for e in self.events_for_patient(patient_id):
+            outcome = AE_OUTCOMES[e.outcome]
+            entries.append(
+                TimelineEntry(
+                    datetime.combine(e.onset_date, datetime.min.time()).astimezone(),
+                    "adverse_event",
+                    f"Adverse event: {AE_TYPES[e.type]} ({AE_SEVERITIES[e.severity]})",
+                    f"onset {format_long(e.onset_date)} · {outcome}",
+                    int(e.id or 0),
+                    alert=e.severity in ("severe", "life_threatening") or e.outcome == "ongoing",
+                )
+            )
+        return sorted(entries, key=lambda t: t.when, reverse=True)
+
+    @staticmethod
+    def source_label(source: str | None) -> str:
+        return SOURCES.get(source or "", "—")
+
+
+def _plain(record: object) -> dict | None:
+    """A record as JSON-friendly values for the audit log (nested records included)."""
+    if record is None:
+        return None
+
+    def convert(value: object) -> object:
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if isinstance(value, (set, frozenset)):
+            return sorted(value)
+        if isinstance(value, bytes):
+            return f"<{len(value)} bytes>"
+        raise TypeError(type(value).__name__)
+
+    return json.loads(json.dumps(asdict(record), default=convert))  # type: ignore[arg-type]
