@@ -46,6 +46,7 @@ def main(out: Path) -> None:
         app.processEvents()
         window.grab().save(str(out / "patients-problems.png"))
         _screening_shots(app, window, services, out)
+        _session_shots(app, window, services, out)
         window.close()
         services.close()
 
@@ -83,6 +84,23 @@ def _screening_shots(app, window: MainWindow, services, out: Path) -> None:
     tab.open_patient(screened[2])
     app.processEvents()
     window.grab().save(str(out / "screening-saved.png"))
+
+
+
+def _session_shots(app, window: MainWindow, services, out: Path) -> None:  # noqa: ANN001
+    window.resize(1366, 768)
+    window.tabs.setCurrentWidget(window.sessions_tab)
+    rows = services.patients.search("").rows
+    treated = [p for p in rows if services.sessions.sessions(p.id)]
+    with_event = next(p for p in treated if services.sessions.events_for_patient(p.id))
+    window.patients_tab.open_patient(with_event)
+    app.processEvents()
+    window.grab().save(str(out / "sessions-timeline.png"))
+    practitioner = next(m for m in services.clinic.staff() if m.role == "practitioner")
+    services.clinic.sign_in(practitioner.id)
+    window.sessions_tab.start_record()
+    app.processEvents()
+    window.grab().save(str(out / "sessions-form.png"))
 
 
 if __name__ == "__main__":

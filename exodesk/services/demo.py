@@ -10,11 +10,19 @@ import math
 import random
 import struct
 import zlib
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.patient import Patient
+from exodesk.domain.sessions import (
+    AdverseEvent,
+    Lot,
+    Product,
+    PrpPreparation,
+    SessionProduct,
+)
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 
@@ -283,6 +291,190 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
         services.ctx.clock = real_clock
 
 
+def _at(services: Services, moment):
+    """Run the next service calls as if at ``moment`` (demo history in the past)."""
+    services.ctx.clock = lambda: moment
+
+
+def _seed_catalogue(services: Services) -> dict[str, int]:
+    """Fictional products and lots: one lot expired, one close to expiry, one without reports."""
+    sessions = services.sessions
+    today = services.ctx.today()
+    products = {
+        "verde": Product(
+            "VerdeCell Plant Exosome Booster",
+            "Fictional Botanica GmbH",
+            "exosome",
+            "plant",
+            "topical",
+            "Demo product; not a real brand.",
+        ),
+        "exoglow": Product(
+            "ExoGlow Cord-MSC Exosome Serum",
+            "Fictional Biologics Ltd",
+            "exosome",
+            "umbilical_cord_msc",
+            "topical",
+            "Demo product; human-derived: see the regulatory note.",
+        ),
+        "prp": Product(
+            "RegenPlasma PRP Kit 10 ml",
+            "Fictional Medtech Inc",
+            "prp_kit",
+            "platelet",
+            "injectable",
+        ),
+        "lido": Product("Lidocaine 5% cream", "Fictional Pharma", "anaesthetic", None, "topical"),
+    }
+    ids = {key: sessions.save_product(p).record.id for key, p in products.items()}
+    all_reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
+    lots = {
+        "VC-2411": Lot(
+            ids["verde"],
+            "VC-2411",
+            today + timedelta(days=310),
+            today - timedelta(days=120),
+            "2–8 °C",
+            all_reports,
+        ),
+        "VC-2502": Lot(
+            ids["verde"],
+            "VC-2502",
+            today + timedelta(days=19),
+            today - timedelta(days=200),
+            "2–8 °C",
+            frozenset({"purity", "sterility"}),
+        ),
+        "EX-2207A": Lot(
+            ids["exoglow"],
+            "EX-2207A",
+            today - timedelta(days=12),
+            today - timedelta(days=400),
+            "-20 °C",
+            all_reports,
+        ),
+        "EX-2410B": Lot(
+            ids["exoglow"],
+            "EX-2410B",
+            today + timedelta(days=240),
+            today - timedelta(days=60),
+            "-20 °C",
+            frozenset(),
+        ),
+        "RP-5512": Lot(
+            ids["prp"],
+            "RP-5512",
+            today + timedelta(days=500),
+            today - timedelta(days=90),
+            "Room temperature",
+            frozenset({"sterility"}),
+        ),
+        "LD-77": Lot(
+            ids["lido"],
+            "LD-77",
+            today + timedelta(days=150),
+            today - timedelta(days=30),
+            "Room temperature",
+        ),
+    }
+    return {number: sessions.save_lot(lot).record.id for number, lot in lots.items()}
+
+
+def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random) -> None:
+    """Courses with sessions in the past (each after a fresh screening), and two complications."""
+    screening, sessions, clinic = services.screening, services.sessions, services.clinic
+    practitioner = next(m for m in clinic.staff() if m.role == "practitioner")
+    real_clock = services.ctx.clock
+    now = real_clock()
+    rows = services.patients.search("").rows
+    # Patients with no screening yet: their history is written here from the start.
+    fresh = [p for p in rows if screening.current(int(p.id or 0)) is None][:9]
+    plans = [
+        ("skin_rejuvenation", "exosome_face", 3, ["VC-2411"]),
+        ("scalp_hair", "exosome_scalp", 3, ["VC-2411"]),
+        ("acne_scarring", "microneedling", 2, []),
+        ("skin_rejuvenation", "prp", 2, ["RP-5512"]),
+        ("skin_rejuvenation", "exosome_face", 1, ["VC-2502"]),
+        ("scalp_hair", "exosome_scalp", 2, ["EX-2410B"]),
+        ("skin_rejuvenation", "exosome_face", 2, ["VC-2411"]),
+        ("acne_scarring", "microneedling", 3, []),
+        ("scalp_hair", "prp", 1, ["RP-5512"]),
+    ]
+    event_session: int | None = None
+    try:
+        clinic.sign_in(int(practitioner.id or 0))
+        for patient, (template, treatment, done, lot_numbers) in zip(fresh, plans, strict=False):
+            pid = int(patient.id or 0)
+            gap = 35 + rng.randint(0, 5)
+            start = now - timedelta(days=gap * done + rng.randint(2, 9))
+            _at(services, start)
+            course = sessions.start_course(pid, template, treatment).record
+            for n in range(done):
+                moment = start + timedelta(days=gap * n, hours=1)
+                _at(services, moment - timedelta(minutes=40))
+                record = screening.save(pid, {}).record
+                screening.record_consent(record.id, patient.full_name, demo_signature_png(pid + n))
+                _at(services, moment)
+                draft = sessions.prefill(pid, course.id)
+                scalp = treatment == "exosome_scalp" or template == "scalp_hair"
+                draft = replace(
+                    draft,
+                    treatment=treatment,
+                    areas=frozenset({"scalp"} if scalp else {"face", "neck"}),
+                    indication=course.indication,
+                    delivery="topical_microneedling",
+                    needle_depth_mm=1.5 if scalp else 0.75,
+                    anaesthetic="Lidocaine 5% cream",
+                    anaesthetic_minutes=25,
+                    products=tuple(
+                        SessionProduct(lots[number], 2.5) for number in [*lot_numbers, "LD-77"]
+                    ),
+                    reactions=frozenset({"redness", "pinpoint_bleeding"}),
+                    aftercare_issued=True,
+                    prp=PrpPreparation(
+                        "RegenPlasma 10 ml", 10.0, "single", "3,500 rpm", 8, 4.0, "none"
+                    )
+                    if treatment == "prp"
+                    else None,
+                )
+                check = sessions.check(draft)
+                saved = sessions.record(draft, confirmed=[n.id for n in check.regulatory])
+                if not saved.ok:
+                    raise RuntimeError(f"demo session refused: {saved.problems}")
+                if event_session is None and n == 0 and done > 1:
+                    event_session = saved.record.id
+        if event_session is not None:
+            first = sessions.get(event_session)
+            onset = first.performed_at.astimezone().date() + timedelta(days=33)
+            _at(services, now)
+            sessions.log_event(
+                AdverseEvent(
+                    event_session,
+                    "granuloma_nodule",
+                    onset,
+                    "moderate",
+                    "Small firm lump below the left cheekbone, not tender, about 5 mm.",
+                    "Photographed; review booked in two weeks; supplier informed.",
+                    "ongoing",
+                    reported_to_supplier=True,
+                )
+            )
+            sessions.log_event(
+                AdverseEvent(
+                    event_session,
+                    "bruising",
+                    first.performed_at.astimezone().date(),
+                    "mild",
+                    "Pinpoint bruising along the jawline.",
+                    "Cool compress advice.",
+                    "resolved",
+                    resolution_date=first.performed_at.astimezone().date() + timedelta(days=4),
+                )
+            )
+    finally:
+        services.ctx.clock = real_clock
+
+
 def seed_demo(services: Services, *, patients: int = 80, seed: int = 2026) -> None:
     """Fill an empty data file with the demo clinic."""
     rng = random.Random(seed)
@@ -301,4 +493,6 @@ def seed_demo(services: Services, *, patients: int = 80, seed: int = 2026) -> No
         if not result.ok:
             raise RuntimeError(f"demo patient refused: {result.problems}")
     _seed_screenings(services, rng)
+    lots = _seed_catalogue(services)
+    _seed_sessions(services, lots, rng)
     clinic.sign_in(int(reception.id or 0))

@@ -722,7 +722,9 @@ class SessionService:
                     alert=e.severity in ("severe", "life_threatening") or e.outcome == "ongoing",
                 )
             )
-        return sorted(entries, key=lambda t: t.when, reverse=True)
+        # At the same minute a screening comes before the session it cleared.
+        order = {"screening": 0, "session": 1, "adverse_event": 2, "sheet": 3}
+        return sorted(entries, key=lambda t: (t.when, order[t.kind]), reverse=True)
 
     @staticmethod
     def source_label(source: str | None) -> str:

@@ -27,6 +27,7 @@ from exodesk.ui.errors import show_user_error
 from exodesk.ui.header import PatientHeader
 from exodesk.ui.patients.tab import PatientsTab
 from exodesk.ui.screening.tab import ScreeningTab
+from exodesk.ui.sessions.tab import SessionsTab
 
 
 class MainWindow(QMainWindow):
@@ -46,10 +47,12 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Sections")
         self.patients_tab = PatientsTab(services.patients, self.current, day_first=day_first)
         self.screening_tab = ScreeningTab(services.screening, self.current, day_first=day_first)
+        self.sessions_tab = SessionsTab(services.sessions, self.current)
         self.tabs.addTab(self.patients_tab, "&Patients")
         self.tabs.addTab(self.screening_tab, "Intake scr&eening")
+        self.tabs.addTab(self.sessions_tab, "Sess&ions")
 
-        for tab in (self.patients_tab, self.screening_tab):
+        for tab in (self.patients_tab, self.screening_tab, self.sessions_tab):
             tab.data_changed.connect(self.data_changed)
             self.data_changed.connect(tab.on_data_changed)
         self.current.changed.connect(self.header.show_patient)

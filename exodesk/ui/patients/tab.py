@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -165,6 +165,11 @@ class PatientsTab(QWidget):
         QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
         self._update_record_buttons()
         self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A pending debounce must not fire into a closed window (or a closed data file).
+        self._timer.stop()
+        super().hideEvent(event)
 
     # ---- searching -----------------------------------------------------------------------
     def focus_search(self) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -155,6 +155,11 @@ class ScreeningTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Print, self, self.print_summary, context=context)
         current.changed.connect(self.load_patient)
         self.load_patient(current.patient)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A pending debounce must not fire into a closed window (or a closed data file).
+        self._timer.stop()
+        super().hideEvent(event)
 
     # ---- loading -------------------------------------------------------------------------
     @property

@@ -1,0 +1,511 @@
+"""SessionForm: every field of a treatment session, with the checks shown as they apply."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.dates import format_short
+from exodesk.domain.problems import Problem
+from exodesk.domain.sessions import (
+    AREAS,
+    DELIVERY_METHODS,
+    INDICATIONS,
+    REACTIONS,
+    TREATMENTS,
+    PrpPreparation,
+    SessionProduct,
+    TreatmentSession,
+)
+from exodesk.services.sessions import SessionCheck, SessionService
+from exodesk.ui.common import error_label, named
+
+CHECK_DELAY_MS = 200
+_RED = "#b00020"
+
+
+def _checks(
+    prefix: str, labels: dict[str, str], title: str
+) -> tuple[QWidget, dict[str, QCheckBox]]:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    found = {}
+    for key, label in labels.items():
+        check = named(QCheckBox(label), f"{prefix}_{key}", f"{title}: {label}")
+        row.addWidget(check)
+        found[key] = check
+    row.addStretch(1)
+    return box, found
+
+
+def _combo(name: str, accessible: str, options: dict[str, str]) -> QComboBox:
+    combo = named(QComboBox(), name, accessible)
+    for key, label in options.items():
+        combo.addItem(label, key)
+    return combo
+
+
+class SessionForm(QWidget):
+    """Edits one session draft. ``save_requested`` carries the draft and confirmed note ids."""
+
+    save_requested = Signal(object, list)  # TreatmentSession, confirmed regulatory note ids
+    cancel_requested = Signal()
+
+    def __init__(self, sessions: SessionService) -> None:
+        super().__init__()
+        self.setObjectName("sessionForm")
+        self._sessions = sessions
+        self._draft: TreatmentSession | None = None
+        self._amending: int | None = None
+        self.errors: dict[str, QLabel] = {}
+
+        self.title = QLabel("Record a session")
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.title.setFont(font)
+
+        self.course = named(QComboBox(), "session_course", "Course")
+        self.performed_at = named(QDateTimeEdit(), "session_performed_at", "Date and time")
+        self.performed_at.setCalendarPopup(True)
+        self.performed_at.setDisplayFormat("dd MMM yyyy  HH:mm")
+        self.practitioner = named(QComboBox(), "session_practitioner", "Practitioner")
+        self.treatment = _combo("session_treatment", "Treatment", TREATMENTS)
+        areas_box, self.areas = _checks("session_area", AREAS, "Area")
+        self.indication = _combo("session_indication", "Indication", INDICATIONS)
+        self.delivery = _combo("session_delivery", "Delivery method", DELIVERY_METHODS)
+        self.depth = named(
+            QDoubleSpinBox(),
+            "session_needle_depth",
+            "Needle depth in mm",
+            "Checked against 0.1–3.0 mm; 0 means no needling",
+        )
+        self.depth.setRange(0.0, 3.0)
+        self.depth.setSingleStep(0.05)
+        self.depth.setDecimals(2)
+        self.depth.setSuffix(" mm")
+        self.depth.setSpecialValueText("none")
+        self.anaesthetic = named(QLineEdit(), "session_anaesthetic", "Topical anaesthetic")
+        self.anaesthetic.setPlaceholderText("e.g. lidocaine 5% cream")
+        self.anaesthetic_minutes = named(
+            QSpinBox(),
+            "session_anaesthetic_minutes",
+            "Anaesthetic minutes",
+            "20–30 minutes is typical",
+        )
+        self.anaesthetic_minutes.setRange(0, 120)
+        self.anaesthetic_minutes.setSuffix(" min")
+        self.anaesthetic_minutes.setSpecialValueText("—")
+        anaesthetic_row = QHBoxLayout()
+        anaesthetic_row.addWidget(self.anaesthetic, 1)
+        anaesthetic_row.addWidget(self.anaesthetic_minutes)
+
+        self.products = named(QTableWidget(0, 2), "session_products", "Products used")
+        self.products.setHorizontalHeaderLabels(["Product and lot", "Volume (ml)"])
+        self.products.horizontalHeader().setStretchLastSection(False)
+        self.products.horizontalHeader().setSectionResizeMode(
+            0, self.products.horizontalHeader().ResizeMode.Stretch
+        )
+        self.products.verticalHeader().hide()
+        self.products.setMinimumHeight(90)
+        self.products.setMaximumHeight(170)
+        self.add_product = named(
+            QPushButton("Add &product"), "session_add_product", "Add a product"
+        )
+        self.remove_product = named(
+            QPushButton("Remove"), "session_remove_product", "Remove the selected product"
+        )
+        product_buttons = QHBoxLayout()
+        product_buttons.addWidget(self.add_product)
+        product_buttons.addWidget(self.remove_product)
+        product_buttons.addStretch(1)
+        products_box = QVBoxLayout()
+        products_box.addWidget(self.products)
+        products_box.addLayout(product_buttons)
+
+        self.prp_box = QGroupBox("PRP preparation")
+        self.prp_box.setObjectName("session_prp")
+        self.prp_kit = named(QLineEdit(), "prp_kit", "PRP kit")
+        self.prp_blood = self._ml("prp_blood_drawn", "Blood drawn (ml)", 100)
+        self.prp_spin = _combo(
+            "prp_spin", "Spin", {"single": "Single spin", "double": "Double spin"}
+        )
+        self.prp_speed = named(QLineEdit(), "prp_speed", "Centrifuge speed")
+        self.prp_speed.setPlaceholderText("e.g. 3,500 rpm or 1,500 g")
+        self.prp_minutes = named(QSpinBox(), "prp_minutes", "Spin minutes")
+        self.prp_minutes.setRange(0, 60)
+        self.prp_minutes.setSuffix(" min")
+        self.prp_volume = self._ml("prp_volume_obtained", "Volume obtained (ml)", 100)
+        self.prp_activator = named(QLineEdit(), "prp_activator", "Activator")
+        self.prp_activator.setPlaceholderText("e.g. calcium chloride, or none")
+        prp_form = QFormLayout(self.prp_box)
+        for label, widget in (
+            ("Kit", self.prp_kit),
+            ("Blood drawn", self.prp_blood),
+            ("Spin", self.prp_spin),
+            ("Speed", self.prp_speed),
+            ("Minutes", self.prp_minutes),
+            ("Volume obtained", self.prp_volume),
+            ("Activator", self.prp_activator),
+        ):
+            prp_form.addRow(label, widget)
+
+        reactions_box, self.reactions = _checks("session_reaction", REACTIONS, "Reaction seen")
+        self.aftercare = named(
+            QCheckBox("Aftercare sheet given"), "session_aftercare", "Aftercare sheet given"
+        )
+        self.notes = named(QPlainTextEdit(), "session_notes", "Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(self.notes.fontMetrics().lineSpacing() * 4 + 12)
+
+        # The checks: what the practitioner must see (and answer) before saving.
+        self.check_label = QLabel()
+        self.check_label.setObjectName("sessionChecks")
+        self.check_label.setWordWrap(True)
+        self.check_label.setTextFormat(Qt.TextFormat.RichText)
+        self.gate_reason = named(
+            QPlainTextEdit(), "session_gate_override_reason", "Reason to override the screening"
+        )
+        self.gate_reason.setPlaceholderText("Why it is safe to go ahead despite the screening")
+        self.gate_reason.setTabChangesFocus(True)
+        self.gate_reason.setFixedHeight(self.gate_reason.fontMetrics().lineSpacing() * 3 + 12)
+        self.spacing_reason = named(
+            QLineEdit(), "session_spacing_reason", "Reason for the short spacing"
+        )
+        self.spacing_reason.setPlaceholderText("Why this session goes ahead sooner")
+        self.regulatory_box = QWidget()
+        self.regulatory_box.setObjectName("session_regulatory")
+        self.regulatory_layout = QVBoxLayout(self.regulatory_box)
+        self.regulatory_layout.setContentsMargins(0, 0, 0, 0)
+        self.regulatory_checks: dict[str, QCheckBox] = {}
+
+        self.save_button = named(
+            QPushButton("&Save session"), "saveSession", "Save session", "Ctrl+S"
+        )
+        self.cancel_button = named(QPushButton("Cancel"), "cancelSession", "Cancel", "Esc")
+        self.save_button.clicked.connect(self._emit_save)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        rows: list[tuple[str, object, str]] = [
+            ("Course", self.course, "course_id"),
+            ("Date and time", self.performed_at, "performed_at"),
+            ("Practitioner", self.practitioner, "practitioner_id"),
+            ("Treatment", self.treatment, "treatment"),
+            ("Areas", areas_box, "areas"),
+            ("Indication", self.indication, "indication"),
+            ("Delivery", self.delivery, "delivery"),
+            ("Needle depth", self.depth, "needle_depth_mm"),
+            ("Anaesthetic", anaesthetic_row, "anaesthetic_minutes"),
+            ("Products", products_box, "products"),
+            ("", self.prp_box, "prp"),
+            ("Reactions seen", reactions_box, "reactions"),
+            ("", self.aftercare, "aftercare_issued"),
+            ("Notes", self.notes, "notes"),
+        ]
+        for label, field, key in rows:
+            self._row(form, label, field, key)
+        checks = QGroupBox("Before saving")
+        checks.setObjectName("session_checks_box")
+        checks_layout = QVBoxLayout(checks)
+        checks_layout.addWidget(self.check_label)
+        self.gate_label = QLabel("Reason to override the screening:")
+        checks_layout.addWidget(self.gate_label)
+        checks_layout.addWidget(self.gate_reason)
+        self.errors["gate_override_reason"] = error_label("session_error_gate")
+        checks_layout.addWidget(self.errors["gate_override_reason"])
+        self.spacing_label = QLabel("Reason for the short spacing:")
+        checks_layout.addWidget(self.spacing_label)
+        checks_layout.addWidget(self.spacing_reason)
+        self.errors["spacing_reason"] = error_label("session_error_spacing")
+        checks_layout.addWidget(self.errors["spacing_reason"])
+        checks_layout.addWidget(self.regulatory_box)
+        self.errors["regulatory"] = error_label("session_error_regulatory")
+        checks_layout.addWidget(self.errors["regulatory"])
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        self.errors["form"] = error_label("session_error_form")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.errors["form"])
+        layout.addLayout(form)
+        layout.addWidget(checks)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(CHECK_DELAY_MS)
+        self._timer.timeout.connect(self.run_checks)
+        for signal in (
+            self.course.currentIndexChanged,
+            self.performed_at.dateTimeChanged,
+            self.practitioner.currentIndexChanged,
+            self.treatment.currentIndexChanged,
+            self.delivery.currentIndexChanged,
+            self.depth.valueChanged,
+            self.anaesthetic_minutes.valueChanged,
+        ):
+            signal.connect(self._changed)
+        for check in self.areas.values():
+            check.toggled.connect(self._changed)
+        self.treatment.currentIndexChanged.connect(self._show_prp)
+        self.add_product.clicked.connect(lambda: self._add_product_row(None, None))
+        self.remove_product.clicked.connect(self._remove_product_row)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A pending debounce must not fire into a closed window (or a closed data file).
+        self._timer.stop()
+        super().hideEvent(event)
+
+    # ---- building ------------------------------------------------------------------------
+    @staticmethod
+    def _ml(name: str, accessible: str, maximum: float) -> QDoubleSpinBox:
+        spin = named(QDoubleSpinBox(), name, accessible)
+        spin.setRange(0.0, maximum)
+        spin.setDecimals(1)
+        spin.setSuffix(" ml")
+        spin.setSpecialValueText("—")
+        return spin
+
+    def _row(self, form: QFormLayout, label: str, field: object, key: str) -> None:
+        error = error_label(f"session_error_{key}")
+        self.errors[key] = error
+        holder = QVBoxLayout()
+        holder.setSpacing(2)
+        if isinstance(field, QWidget):
+            holder.addWidget(field)
+        else:
+            holder.addLayout(field)  # type: ignore[arg-type]
+        holder.addWidget(error)
+        form.addRow(label, holder)
+
+    def _lot_combo(self) -> QComboBox:
+        combo = named(QComboBox(), "session_lot", "Product lot")
+        combo.addItem("Choose a product lot…", None)
+        today = self._sessions.today()
+        for product in self._sessions.products():
+            for lot in self._sessions.lots(product.id):
+                status = "EXPIRED" if lot.expiry < today else f"exp. {format_short(lot.expiry)}"
+                combo.addItem(f"{product.name} — lot {lot.lot_number} ({status})", lot.id)
+        combo.currentIndexChanged.connect(self._changed)
+        return combo
+
+    def _add_product_row(self, lot_id: int | None, volume: float | None) -> None:
+        row = self.products.rowCount()
+        self.products.insertRow(row)
+        combo = self._lot_combo()
+        combo.setCurrentIndex(max(0, combo.findData(lot_id)))
+        volume_spin = self._ml("session_volume", "Volume in ml", 50)
+        volume_spin.setValue(volume or 0.0)
+        self.products.setCellWidget(row, 0, combo)
+        self.products.setCellWidget(row, 1, volume_spin)
+        self._changed()
+
+    def _remove_product_row(self) -> None:
+        row = self.products.currentRow()
+        if row < 0:
+            row = self.products.rowCount() - 1
+        if row >= 0:
+            self.products.removeRow(row)
+            self._changed()
+
+    def _show_prp(self) -> None:
+        self.prp_box.setVisible(self.treatment.currentData() == "prp")
+
+    # ---- loading and reading -------------------------------------------------------------
+    def load(
+        self,
+        draft: TreatmentSession,
+        courses: list[tuple[int, str]],
+        *,
+        amending: int | None = None,
+    ) -> None:
+        """Show a draft; ``courses`` lists (course id, label) for the patient."""
+        self._draft = draft
+        self._amending = amending
+        self.title.setText("Amend session" if amending else "Record a session")
+        self.course.blockSignals(True)
+        self.course.clear()
+        self.course.addItem("No course (a single session)", None)
+        for course_id, label in courses:
+            self.course.addItem(label, course_id)
+        self.course.setCurrentIndex(max(0, self.course.findData(draft.course_id)))
+        self.course.blockSignals(False)
+        local = draft.performed_at.astimezone() if draft.performed_at.tzinfo else draft.performed_at
+        self.performed_at.setDateTime(QDateTime(local.date(), local.time()))
+        self.practitioner.clear()
+        for member in self._sessions.practitioners():
+            self.practitioner.addItem(member.name, member.id)
+        self.practitioner.setCurrentIndex(max(0, self.practitioner.findData(draft.practitioner_id)))
+        for combo, value in (
+            (self.treatment, draft.treatment),
+            (self.indication, draft.indication),
+            (self.delivery, draft.delivery),
+        ):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        for key, check in self.areas.items():
+            check.setChecked(key in draft.areas)
+        self.depth.setValue(draft.needle_depth_mm or 0.0)
+        self.anaesthetic.setText(draft.anaesthetic)
+        self.anaesthetic_minutes.setValue(draft.anaesthetic_minutes or 0)
+        self.products.setRowCount(0)
+        for product in draft.products:
+            self._add_product_row(product.lot_id, product.volume_ml)
+        prp = draft.prp or PrpPreparation()
+        self.prp_kit.setText(prp.kit)
+        self.prp_blood.setValue(prp.blood_drawn_ml or 0.0)
+        self.prp_spin.setCurrentIndex(max(0, self.prp_spin.findData(prp.spin)))
+        self.prp_speed.setText(prp.speed)
+        self.prp_minutes.setValue(prp.spin_minutes or 0)
+        self.prp_volume.setValue(prp.volume_obtained_ml or 0.0)
+        self.prp_activator.setText(prp.activator)
+        for key, check in self.reactions.items():
+            check.setChecked(key in draft.reactions)
+        self.aftercare.setChecked(draft.aftercare_issued)
+        self.notes.setPlainText(draft.notes)
+        self.gate_reason.setPlainText(draft.gate_override_reason)
+        self.spacing_reason.setText(draft.spacing_reason)
+        self._show_prp()
+        self.show_problems([])
+        self.run_checks()
+
+    def draft(self) -> TreatmentSession:
+        """The session as typed."""
+        assert self._draft is not None
+        moment = self.performed_at.dateTime().toPython()
+        assert isinstance(moment, datetime)
+        products = []
+        for row in range(self.products.rowCount()):
+            combo: QComboBox = self.products.cellWidget(row, 0)  # type: ignore[assignment]
+            volume: QDoubleSpinBox = self.products.cellWidget(row, 1)  # type: ignore[assignment]
+            if combo.currentData() is not None:
+                products.append(
+                    SessionProduct(
+                        lot_id=int(combo.currentData()), volume_ml=volume.value() or None
+                    )
+                )
+        prp = None
+        if self.treatment.currentData() == "prp":
+            prp = PrpPreparation(
+                kit=self.prp_kit.text().strip(),
+                blood_drawn_ml=self.prp_blood.value() or None,
+                spin=self.prp_spin.currentData(),
+                speed=self.prp_speed.text().strip(),
+                spin_minutes=self.prp_minutes.value() or None,
+                volume_obtained_ml=self.prp_volume.value() or None,
+                activator=self.prp_activator.text().strip(),
+            )
+        return replace(
+            self._draft,
+            course_id=self.course.currentData(),
+            performed_at=moment.astimezone(),
+            practitioner_id=self.practitioner.currentData() or 0,
+            treatment=self.treatment.currentData(),
+            areas=frozenset(k for k, c in self.areas.items() if c.isChecked()),
+            indication=self.indication.currentData(),
+            delivery=self.delivery.currentData(),
+            needle_depth_mm=self.depth.value() or None,
+            anaesthetic=self.anaesthetic.text().strip(),
+            anaesthetic_minutes=self.anaesthetic_minutes.value() or None,
+            products=tuple(products),
+            prp=prp,
+            reactions=frozenset(k for k, c in self.reactions.items() if c.isChecked()),
+            aftercare_issued=self.aftercare.isChecked(),
+            notes=self.notes.toPlainText(),
+            gate_override_reason=self.gate_reason.toPlainText(),
+            spacing_reason=self.spacing_reason.text(),
+        )
+
+    def confirmed(self) -> list[str]:
+        return [key for key, check in self.regulatory_checks.items() if check.isChecked()]
+
+    # ---- checks --------------------------------------------------------------------------
+    def _changed(self, *_args: object) -> None:
+        self._timer.start()
+
+    def run_checks(self) -> SessionCheck | None:
+        """Show the gate, lot flags, spacing and regulatory notes for the draft as typed."""
+        self._timer.stop()
+        if self._draft is None:
+            return None
+        check = self._sessions.check(self.draft(), amending=self._amending)
+        parts = []
+        if check.gate.allowed:
+            line = "✔ Screening allows this treatment"
+            if check.gate.overridden:
+                line += " (by a practitioner's override on the screening)"
+            parts.append(line + ".")
+        else:
+            parts.append(
+                f"<span style='color:{_RED}'><b>✖ Screening does not allow this "
+                "treatment:</b> " + html.escape(" ".join(check.gate.problems)) + "</span>"
+            )
+        parts += ["⚠ " + html.escape(w) for w in check.warnings]
+        parts += ["⚠ " + html.escape(w) for w in check.spacing]
+        self.check_label.setText("<br>".join(parts))
+        needs_gate = not check.gate.allowed
+        self.gate_label.setVisible(needs_gate)
+        self.gate_reason.setVisible(needs_gate)
+        self.spacing_label.setVisible(bool(check.spacing))
+        self.spacing_reason.setVisible(bool(check.spacing))
+        self._show_regulatory(check)
+        return check
+
+    def _show_regulatory(self, check: SessionCheck) -> None:
+        wanted = {note.id: note for note in check.regulatory}
+        for key in list(self.regulatory_checks):
+            if key not in wanted:
+                self.regulatory_checks.pop(key).deleteLater()
+        for key, note in wanted.items():
+            if key not in self.regulatory_checks:
+                box = named(
+                    QCheckBox(f"I have read: {note.text}"),
+                    f"regulatory_{key}",
+                    f"Confirm regulatory note: {note.text}",
+                )
+                box.setStyleSheet("QCheckBox { color: #7a4f00; }")
+                self.regulatory_layout.addWidget(box)
+                self.regulatory_checks[key] = box
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        by_field: dict[str, list[str]] = {}
+        for p in problems:
+            key = p.field.split(".")[0].split("[")[0]
+            by_field.setdefault(key, []).append(p.message)
+        for key in list(by_field):
+            if key not in self.errors:  # a problem with no field of its own: say it at the top
+                by_field.setdefault("form", []).extend(by_field.pop(key))
+        for key, label in self.errors.items():
+            text = " ".join(by_field.get(key, []))
+            label.setText(text)
+            label.setVisible(bool(text))
+
+    def _emit_save(self) -> None:
+        if self._draft is not None:
+            self.save_requested.emit(self.draft(), self.confirmed())

@@ -1,0 +1,500 @@
+"""SessionsTab: the patient's courses and timeline, and the session form."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.dates import format_long, format_short, format_stamp
+from exodesk.domain.patient import Patient
+from exodesk.domain.problems import Problem
+from exodesk.domain.regulatory import load_regulatory_facts
+from exodesk.domain.sessions import (
+    AREAS,
+    DELIVERY_METHODS,
+    INDICATIONS,
+    REACTIONS,
+    TREATMENTS,
+    TreatmentSession,
+)
+from exodesk.errors import UserError
+from exodesk.services.context import Changes, SaveResult
+from exodesk.services.screening import SCREENINGS
+from exodesk.services.sessions import CATALOGUE, SESSIONS, SessionService, TimelineEntry
+from exodesk.ui.common import error_label, named
+from exodesk.ui.current import CurrentPatient
+from exodesk.ui.dialogs.reason import ReasonDialog
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.sessions.form import SessionForm
+
+DETAIL, FORM = 0, 1
+
+
+class SessionsTab(QWidget):
+    """Record, amend and review the current patient's treatment sessions."""
+
+    data_changed = Signal(object)  # Changes
+    event_requested = Signal(int)  # session id: the main window opens the adverse event dialog
+
+    def __init__(self, sessions: SessionService, current: CurrentPatient) -> None:
+        super().__init__()
+        self.setObjectName("sessionsTab")
+        self._sessions = sessions
+        self._current = current
+        self._selected: TimelineEntry | None = None
+        self._amending: int | None = None
+
+        self.courses_label = QLabel()
+        self.courses_label.setObjectName("coursesSummary")
+        self.courses_label.setWordWrap(True)
+        self.courses_label.setTextFormat(Qt.TextFormat.RichText)
+        self.new_course = named(QPushButton("New &course…"), "newCourse", "Start a course")
+        self.record_button = named(
+            QPushButton("&Record session"), "recordSession", "Record a session", "Ctrl+R"
+        )
+        self.timeline = named(
+            QListWidget(),
+            "timeline",
+            "Patient timeline",
+            "Screenings, sessions and adverse events, newest first",
+        )
+        self.timeline.setWordWrap(True)
+        self.timeline.setAlternatingRowColors(True)
+        self.detail = QLabel()
+        self.detail.setObjectName("sessionDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.amend_button = named(QPushButton("&Amend…"), "amendSession", "Amend session")
+        self.error_button = named(
+            QPushButton("Entered in &error…"),
+            "sessionEnteredInError",
+            "Mark session as entered in error",
+        )
+        self.event_button = named(
+            QPushButton("Log adverse &event…"),
+            "logAdverseEvent",
+            "Log an adverse event against this session",
+        )
+        detail_page = QWidget()
+        detail_layout = QVBoxLayout(detail_page)
+        detail_layout.addWidget(self.detail, 1)
+        actions = QHBoxLayout()
+        for button in (self.amend_button, self.error_button, self.event_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        detail_layout.addLayout(actions)
+
+        self.form = SessionForm(sessions)
+        form_scroll = QScrollArea()
+        form_scroll.setObjectName("sessionFormScroll")
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form)
+        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(detail_page)
+        self.pages.addWidget(form_scroll)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.timeline)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        top = QHBoxLayout()
+        top.addWidget(self.courses_label, 1)
+        top.addWidget(self.new_course)
+        top.addWidget(self.record_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.new_course.clicked.connect(self.start_course)
+        self.record_button.clicked.connect(self.start_record)
+        self.timeline.currentRowChanged.connect(self._select)
+        self.amend_button.clicked.connect(self.start_amend)
+        self.error_button.clicked.connect(self.mark_error)
+        self.event_button.clicked.connect(self._request_event)
+        self.form.save_requested.connect(self._save)
+        self.form.cancel_requested.connect(self.show_detail)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence("Ctrl+R"), self, self.start_record, context=context)
+        QShortcut(QKeySequence.StandardKey.Save, self, self._save_if_editing, context=context)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.show_detail, context=context)
+        current.changed.connect(self.load_patient)
+        self.load_patient(current.patient)
+
+    # ---- loading -------------------------------------------------------------------------
+    @property
+    def patient(self) -> Patient | None:
+        return self._current.patient
+
+    def load_patient(self, patient: Patient | None) -> None:
+        self.pages.setCurrentIndex(DETAIL)
+        self.refresh()
+
+    def refresh(self) -> None:
+        patient = self.patient
+        has = patient is not None and patient.id is not None
+        for button in (self.new_course, self.record_button):
+            button.setEnabled(has)
+        self.timeline.clear()
+        self._selected = None
+        if not has:
+            self.courses_label.setText("Choose a patient on the Patients tab first.")
+            self.detail.setText("")
+            self._update_buttons()
+            return
+        try:
+            courses = self._sessions.courses(patient.id)
+            entries = self._sessions.timeline(patient.id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        lines = []
+        for course, progress in courses:
+            if course.status == "stopped":
+                continue
+            label = (
+                f"<b>{html.escape(TREATMENTS[course.treatment])}</b> "
+                f"({html.escape(INDICATIONS[course.indication])}): {html.escape(progress.label)}"
+            )
+            window = _window_text(progress)
+            if window:
+                label += f" — {html.escape(window)}"
+            if progress.state in ("overdue", "maintenance_overdue"):
+                label = f"<span style='color:#8a1c1c'>{label} (OVERDUE)</span>"
+            lines.append(label)
+        self.courses_label.setText("<br>".join(lines) or "No course yet.")
+        for entry in entries:
+            when = (
+                format_short(entry.when.date())
+                if entry.kind == "adverse_event"
+                else format_stamp(entry.when)
+            )
+            item = QListWidgetItem(f"{when} · {entry.title}\n{entry.detail}")
+            item.setData(Qt.ItemDataRole.UserRole, entry)
+            if entry.alert:
+                item.setForeground(QBrush(QColor("#b00020")))
+            elif entry.muted:
+                item.setForeground(QBrush(QColor("#777777")))
+            self.timeline.addItem(item)
+        if self.timeline.count():
+            self.timeline.setCurrentRow(0)
+        else:
+            self.detail.setText("Nothing recorded yet. Record a session with Ctrl+R.")
+        self._update_buttons()
+
+    def _select(self, row: int) -> None:
+        item = self.timeline.item(row) if row >= 0 else None
+        self._selected = item.data(Qt.ItemDataRole.UserRole) if item else None
+        self.detail.setText(self._detail_html(self._selected))
+        self._update_buttons()
+
+    def _selected_session(self) -> TreatmentSession | None:
+        entry = self._selected
+        if entry is None or entry.kind != "session":
+            return None
+        try:
+            return self._sessions.get(entry.record_id)
+        except UserError:
+            return None
+
+    def _update_buttons(self) -> None:
+        session = self._selected_session()
+        current = session is not None and session.status == "current"
+        self.amend_button.setEnabled(current)
+        self.error_button.setEnabled(current)
+        self.event_button.setEnabled(current)
+
+    def _detail_html(self, entry: TimelineEntry | None) -> str:
+        if entry is None:
+            return ""
+        if entry.kind != "session":
+            return f"<b>{html.escape(entry.title)}</b><br>{html.escape(entry.detail)}"
+        s = self._sessions.get(entry.record_id)
+        rows = [
+            ("When", format_stamp(s.performed_at)),
+            ("Practitioner", s.practitioner_name),
+            ("Treatment", TREATMENTS[s.treatment]),
+            ("Areas", ", ".join(AREAS[a] for a in sorted(s.areas))),
+            ("Indication", INDICATIONS[s.indication]),
+            ("Delivery", DELIVERY_METHODS[s.delivery]),
+            ("Needle depth", f"{s.needle_depth_mm:.2f} mm" if s.needle_depth_mm else "—"),
+            (
+                "Anaesthetic",
+                f"{s.anaesthetic} ({s.anaesthetic_minutes} min)"
+                if s.anaesthetic_minutes
+                else s.anaesthetic or "—",
+            ),
+            (
+                "Products",
+                "; ".join(
+                    f"{p.product_name}, lot {p.lot_number}"
+                    + (f", exp. {format_short(p.expiry)}" if p.expiry else "")
+                    + (f", {p.volume_ml:g} ml" if p.volume_ml else "")
+                    for p in s.products
+                )
+                or "—",
+            ),
+            ("Reactions seen", ", ".join(REACTIONS[r] for r in sorted(s.reactions)) or "none"),
+            ("Aftercare sheet", "given" if s.aftercare_issued else "not recorded"),
+        ]
+        if s.prp:
+            p = s.prp
+            rows.append(
+                (
+                    "PRP",
+                    f"{p.kit or 'kit —'}; {p.blood_drawn_ml or '—'} ml drawn; "
+                    f"{p.spin} spin {p.speed} {p.spin_minutes or '—'} min; "
+                    f"{p.volume_obtained_ml or '—'} ml obtained; "
+                    f"activator {p.activator or 'none'}",
+                )
+            )
+        if s.notes:
+            rows.append(("Notes", s.notes))
+        if s.spacing_reason:
+            rows.append(("Short spacing", s.spacing_reason))
+        if s.regulatory_confirmations:
+            texts = {f.id: f.note().text for f in load_regulatory_facts()}
+            rows.append(
+                (
+                    "Regulatory notes confirmed",
+                    " ".join(texts.get(i, i) for i in s.regulatory_confirmations),
+                )
+            )
+        body = "".join(
+            f"<tr><td style='padding-right:12px'><b>{html.escape(k)}</b></td>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
+        header = f"<h3>{html.escape(entry.title)}</h3>"
+        if s.gate_override_reason:
+            header += (
+                f"<p style='color:#b00020'><b>SCREENING OVERRIDDEN:</b> "
+                f"{html.escape(s.gate_override_reason)}</p>"
+            )
+        if s.status == "entered_in_error":
+            header += (
+                f"<p style='color:#b00020'><b>ENTERED IN ERROR:</b> "
+                f"{html.escape(s.error_reason)}</p>"
+            )
+        elif s.status == "amended":
+            header += "<p style='color:#777'>This version was amended later.</p>"
+        if s.version > 1:
+            header += f"<p>Version {s.version}: {html.escape(s.error_reason)}</p>"
+        return header + f"<table>{body}</table>"
+
+    # ---- recording -----------------------------------------------------------------------
+    def _course_choices(self) -> list[tuple[int, str]]:
+        patient = self.patient
+        assert patient is not None and patient.id is not None
+        return [
+            (int(c.id or 0), f"{TREATMENTS[c.treatment]} — {progress.label}")
+            for c, progress in self._sessions.courses(patient.id)
+            if c.status == "active"
+        ]
+
+    def start_record(self) -> None:
+        patient = self.patient
+        if patient is None or patient.id is None:
+            return
+        try:
+            courses = self._course_choices()
+            course_id = courses[0][0] if courses else None
+            draft = self._sessions.prefill(patient.id, course_id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self._amending = None
+        self.form.load(draft, courses)
+        self.pages.setCurrentIndex(FORM)
+        self.form.treatment.setFocus()
+
+    def start_amend(self) -> None:
+        session = self._selected_session()
+        if session is None or session.status != "current":
+            return
+        self._amending = int(session.id or 0)
+        self.form.load(session, self._course_choices(), amending=int(session.series_id or 0))
+        self.pages.setCurrentIndex(FORM)
+
+    def show_detail(self) -> None:
+        self.pages.setCurrentIndex(DETAIL)
+
+    def _save_if_editing(self) -> None:
+        if self.pages.currentIndex() == FORM:
+            self.form._emit_save()
+
+    def _save(self, draft: TreatmentSession, confirmed: list[str]) -> None:
+        try:
+            if self._amending is not None:
+                dialog = ReasonDialog(
+                    self, "Amend session", "Say what was corrected. The earlier version is kept."
+                )
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    return
+                result = self._sessions.amend(
+                    self._amending, draft, dialog.reason(), confirmed=confirmed
+                )
+            else:
+                result = self._sessions.record(draft, confirmed=confirmed)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if not result.ok:
+            self.form.show_problems(result.problems)
+            return
+        self._done(result)
+
+    def _done(self, result: SaveResult) -> None:
+        self.pages.setCurrentIndex(DETAIL)
+        self.refresh()
+        self.data_changed.emit(result.changes)
+
+    def mark_error(self) -> None:
+        session = self._selected_session()
+        if session is None:
+            return
+        dialog = ReasonDialog(
+            self,
+            "Entered in error",
+            "The session stays in the record but no longer counts.",
+            "For example: recorded on the wrong patient",
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            result = self._sessions.mark_entered_in_error(int(session.id or 0), dialog.reason())
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self._done(result)
+
+    def _request_event(self) -> None:
+        session = self._selected_session()
+        if session is not None:
+            self.event_requested.emit(int(session.id or 0))
+
+    def start_course(self) -> None:
+        patient = self.patient
+        if patient is None or patient.id is None:
+            return
+        dialog = CourseDialog(self, self._sessions)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                result = self._sessions.start_course(
+                    patient.id, dialog.template_key(), dialog.treatment(), dialog.planned()
+                )
+            except UserError as exc:
+                show_user_error(self, exc)
+                return
+            if result.ok:
+                self._done(result)
+                return
+            dialog.show_problems(result.problems)
+
+    # ---- app-wide changes ------------------------------------------------------------------
+    def on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(SESSIONS) or changes.touches(SCREENINGS) or changes.touches(CATALOGUE):
+            if self.pages.currentIndex() == DETAIL:
+                self.refresh()
+            else:
+                self.form.run_checks()
+
+
+def _window_text(progress) -> str:
+    if progress.state in ("complete", "maintenance_due", "maintenance_overdue"):
+        if progress.maintenance_earliest:
+            return (
+                f"maintenance {format_short(progress.maintenance_earliest)} – "
+                f"{format_short(progress.maintenance_latest)}"
+            )
+        return ""
+    if progress.next_earliest is None:
+        return "first session any time"
+    return f"next {format_short(progress.next_earliest)} – {format_long(progress.next_latest)}"
+
+
+class CourseDialog(QDialog):
+    """Start a course from a protocol template."""
+
+    def __init__(self, parent: QWidget, sessions: SessionService) -> None:
+        super().__init__(parent)
+        self.setObjectName("courseDialog")
+        self.setWindowTitle("Start a course")
+        self._protocols = sessions.protocols()
+        self.protocol = named(QComboBox(), "course_protocol", "Protocol")
+        for t in self._protocols:
+            self.protocol.addItem(t.label, t.key)
+        self.treatment_combo = named(QComboBox(), "course_treatment", "Treatment")
+        for key, label in TREATMENTS.items():
+            self.treatment_combo.addItem(label, key)
+        self.sessions = named(QSpinBox(), "course_planned_sessions", "Planned sessions")
+        self.facts = QLabel()
+        self.facts.setObjectName("courseFacts")
+        self.facts.setWordWrap(True)
+        self.error = error_label("courseError")
+        form = QFormLayout()
+        form.addRow("&Protocol", self.protocol)
+        form.addRow("&Treatment", self.treatment_combo)
+        form.addRow("Planned &sessions", self.sessions)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Ok), "courseOk", "Start course")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "courseCancel", "Cancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.protocol.currentIndexChanged.connect(self._protocol_changed)
+        self._protocol_changed()
+
+    def _protocol_changed(self) -> None:
+        t = self._protocols[self.protocol.currentIndex()]
+        self.sessions.setRange(t.sessions_min, t.sessions_max)
+        self.sessions.setValue(t.sessions_min if t.sessions_min > 1 else t.sessions_max)
+        weeks = f"{t.interval_min_days // 7}–{t.interval_max_days // 7} weeks"
+        self.facts.setText(
+            f"{t.sessions_min}–{t.sessions_max} sessions, {weeks} apart; "
+            f"maintenance every {t.maintenance_min_months}–"
+            f"{t.maintenance_max_months} months."
+        )
+        if t.indication == "hair_thinning":
+            self.treatment_combo.setCurrentIndex(self.treatment_combo.findData("exosome_scalp"))
+
+    def template_key(self) -> str:
+        return self.protocol.currentData()
+
+    def treatment(self) -> str:
+        return self.treatment_combo.currentData()
+
+    def planned(self) -> int:
+        return self.sessions.value()
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.error.setText(" ".join(p.message for p in problems))
+        self.error.setVisible(bool(problems))
