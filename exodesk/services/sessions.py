@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 
+from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.courses import (
     CourseProgress,
     course_from_protocol,
@@ -20,6 +21,7 @@ from exodesk.domain.courses import (
 )
 from exodesk.domain.dates import format_long, format_short
 from exodesk.domain.intake import Clearance
+from exodesk.domain.patient import SEXES
 from exodesk.domain.problems import Problem
 from exodesk.domain.regulatory import regulatory_notes
 from exodesk.domain.sessions import (
@@ -46,6 +48,16 @@ from exodesk.domain.sessions import (
     validate_session,
 )
 from exodesk.errors import UserError
+from exodesk.reports.clinical import (
+    AdverseEventReport,
+    DueListReport,
+    DueRow,
+    RecallReport,
+    RecallRow,
+    ReportProduct,
+    patient_initials,
+    render_adverse_event_report,
+)
 from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.screening import ScreeningService
 from exodesk.storage.database import storage_errors
@@ -453,9 +465,10 @@ class SessionService:
         old = self.get(session_id)
         if old.status != "current":
             raise UserError("Only the current version of a session can be amended.")
+        # Notes the practitioner confirmed for this session still stand for its correction.
         return self._store(
             replace(draft, patient_id=old.patient_id),
-            confirmed=confirmed,
+            confirmed=[*confirmed, *old.regulatory_confirmations],
             supersedes=old,
             reason=reason,
         )
@@ -729,6 +742,128 @@ class SessionService:
     @staticmethod
     def source_label(source: str | None) -> str:
         return SOURCES.get(source or "", "—")
+
+    # ---- printing ------------------------------------------------------------------------
+    def _clinic(self) -> ClinicSettings:
+        with storage_errors():
+            return self._settings.clinic()
+
+    def regulator_report(self, event_id: int) -> AdverseEventReport:
+        """The adverse event laid out field by field for a Yellow Card or MedWatch form."""
+        event = self.event(event_id)
+        session = self.get(event.session_id)
+        with storage_errors():
+            patient = self._patients.get(session.patient_id)
+        assert patient is not None
+        products = []
+        for used in session.products:
+            lot = self.lot(used.lot_id)
+            product = self.product(lot.product_id)
+            products.append(
+                ReportProduct(
+                    name=product.name,
+                    manufacturer=product.manufacturer,
+                    source=SOURCES.get(product.source or "", "—"),
+                    lot_number=lot.lot_number,
+                    expiry=lot.expiry,
+                    volume=f"{used.volume_ml:g} ml" if used.volume_ml else "—",
+                )
+            )
+        actor = self._ctx.desk.user
+        return AdverseEventReport(
+            clinic=self._clinic(),
+            printed_on=self.today(),
+            patient_initials=patient_initials(patient.full_name),
+            patient_age=patient.age(event.onset_date),
+            patient_sex=SEXES.get(patient.sex, "Not stated"),
+            event_type=AE_TYPES[event.type],
+            severity=AE_SEVERITIES[event.severity],
+            onset_date=event.onset_date,
+            description=event.description,
+            action_taken=event.action_taken,
+            outcome=AE_OUTCOMES[event.outcome],
+            resolution_date=event.resolution_date,
+            reported_to_supplier=event.reported_to_supplier,
+            reported_to_regulator=event.reported_to_regulator,
+            regulator_reference=event.regulator_reference,
+            session_date=session.performed_at.astimezone().date(),
+            treatment=TREATMENTS[session.treatment],
+            areas=", ".join(AREAS[a] for a in sorted(session.areas)),
+            delivery=DELIVERY_METHODS[session.delivery],
+            practitioner=session.practitioner_name,
+            products=tuple(products),
+            reporter_name=actor.name if actor else "",
+        )
+
+    def render_regulator_report(self, event_id: int) -> bytes:
+        return render_adverse_event_report(self.regulator_report(event_id))
+
+    def recall_report(self, recall: Recall, query: str) -> RecallReport:
+        """The recall list as printable data."""
+        if len(recall.lots) == 1:
+            lot, product = recall.lots[0]
+            name, maker, number, expiry = (
+                product.name,
+                product.manufacturer,
+                lot.lot_number,
+                lot.expiry,
+            )
+        else:
+            name = "; ".join(sorted({p.name for _, p in recall.lots})) or "—"
+            maker = "; ".join(sorted({p.manufacturer for _, p in recall.lots}))
+            number = ", ".join(lot.lot_number for lot, _ in recall.lots) or query
+            expiry = None
+        rows = tuple(
+            RecallRow(
+                patient_name=f"{r['given_names']} {r['family_name']}",
+                date_of_birth=date.fromisoformat(r["date_of_birth"]),
+                phone=r["phone"],
+                email=r["email"],
+                session_date=datetime.fromisoformat(r["performed_at"]).astimezone().date(),
+                treatment=TREATMENTS[r["treatment"]],
+                practitioner=r["practitioner"],
+                adverse_events=r["adverse_events"] or "",
+            )
+            for r in recall.rows
+        )
+        return RecallReport(
+            clinic=self._clinic(),
+            printed_on=self.today(),
+            query=query,
+            product_name=name,
+            manufacturer=maker,
+            lot_number=number,
+            expiry=expiry,
+            rows=rows,
+        )
+
+    def due_report(self, entries: list[DueEntry]) -> DueListReport:
+        rows = tuple(
+            DueRow(
+                patient_name=e.patient_name,
+                phone=e.phone,
+                treatment=TREATMENTS[e.course.treatment],
+                course_label=e.progress.label,
+                window_text=due_window_text(e.progress),
+                state=e.progress.state,
+            )
+            for e in entries
+        )
+        return DueListReport(clinic=self._clinic(), printed_on=self.today(), rows=rows)
+
+    def paper_size(self) -> str:
+        return self._clinic().paper_size
+
+
+def due_window_text(progress: CourseProgress) -> str:
+    """When the next visit falls: ``1 Dec – 15 Dec 2026`` (course or maintenance window)."""
+    if progress.state.startswith("maintenance") and progress.maintenance_earliest:
+        start, end = progress.maintenance_earliest, progress.maintenance_latest
+    else:
+        start, end = progress.next_earliest, progress.next_latest
+    if start is None or end is None:
+        return "any time"
+    return f"{format_short(start)} – {format_short(end)}"
 
 
 def _plain(record: object) -> dict | None:
