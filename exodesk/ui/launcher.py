@@ -14,6 +14,7 @@ from exodesk.errors import UserError
 from exodesk.paths import RESOURCES, DataPaths
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import Services, open_services
+from exodesk.ui import refguard
 from exodesk.ui.common import locale_day_first
 from exodesk.ui.dialogs.settings import ClinicSettingsDialog
 from exodesk.ui.dialogs.staff import DeskDialog, StaffMemberDialog
@@ -40,6 +41,7 @@ def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
 def application() -> QApplication:
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    refguard.install(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     return app  # type: ignore[return-value]

@@ -18,6 +18,7 @@ from exodesk import APP_NAME, __version__
 from exodesk.domain.patient import Patient
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
+from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
@@ -27,6 +28,9 @@ from exodesk.ui.errors import show_user_error
 from exodesk.ui.header import PatientHeader
 from exodesk.ui.patients.tab import PatientsTab
 from exodesk.ui.screening.tab import ScreeningTab
+from exodesk.ui.sessions.catalogue import ProductsDialog
+from exodesk.ui.sessions.events import AdverseEventDialog, OpenEventsDialog
+from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
 from exodesk.ui.sessions.tab import SessionsTab
 
 
@@ -40,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self._services = services
+        self._day_first = day_first
         self.current = CurrentPatient(self)
         self.header = PatientHeader(services.patients.today)
         self.tabs = QTabWidget()
@@ -56,6 +61,7 @@ class MainWindow(QMainWindow):
             tab.data_changed.connect(self.data_changed)
             self.data_changed.connect(tab.on_data_changed)
         self.current.changed.connect(self.header.show_patient)
+        self.sessions_tab.event_requested.connect(self.log_event)
         self.data_changed.connect(self._on_data_changed)
 
         central = QWidget()
@@ -106,6 +112,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&Quit", "actionQuit", self.close, QKeySequence.StandardKey.Quit)
         )
+        records = self.menuBar().addMenu("&Records")
+        records.addAction(
+            self._action("&Lot recall…", "actionRecall", self.show_recall, "Ctrl+Shift+L")
+        )
+        records.addAction(
+            self._action("Patients &due for a session…", "actionDueList", self.show_due_list)
+        )
+        records.addAction(
+            self._action("Open adverse &events…", "actionOpenEvents", self.show_open_events)
+        )
+        records.addSeparator()
+        records.addAction(self._action("&Products and lots…", "actionProducts", self.edit_products))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About ExoDesk", "actionAbout", self.show_about))
 
@@ -119,6 +137,32 @@ class MainWindow(QMainWindow):
         dialog = ScreeningSettingsDialog(self, self._services.screening)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.data_changed.emit(Changes(frozenset({SETTINGS})))
+
+    def show_recall(self) -> None:
+        RecallDialog(self, self._services.sessions).exec()
+
+    def show_due_list(self) -> None:
+        DueListDialog(self, self._services.sessions).exec()
+
+    def show_open_events(self) -> None:
+        dialog = OpenEventsDialog(
+            self, self._services.sessions, self._services.patients, day_first=self._day_first
+        )
+        dialog.exec()
+        self.data_changed.emit(Changes(frozenset({SESSIONS})))
+
+    def edit_products(self) -> None:
+        dialog = ProductsDialog(self, self._services.sessions, day_first=self._day_first)
+        dialog.exec()
+        if dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
+
+    def log_event(self, session_id: int) -> None:
+        dialog = AdverseEventDialog(
+            self, self._services.sessions, session_id=session_id, day_first=self._day_first
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
 
     def edit_staff(self) -> None:
         dialog = StaffListDialog(self, self._services.clinic)

@@ -1,0 +1,1 @@
+"""The Sessions tab and its dialogs."""

@@ -1,0 +1,254 @@
+"""Clinic-wide lists: lot recall and the patients due or overdue for their next session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.dates import format_short
+from exodesk.domain.sessions import TREATMENTS
+from exodesk.errors import UserError
+from exodesk.reports.clinical import render_due_list, render_recall_report
+from exodesk.services.sessions import DueEntry, Recall, SessionService, due_window_text
+from exodesk.ui.common import named
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.printing import PdfPreviewDialog, describe_write_error, write_bytes_atomically
+
+STATE_WORDS = {
+    "due": "Due",
+    "overdue": "OVERDUE",
+    "maintenance_due": "Maintenance due",
+    "maintenance_overdue": "Maintenance OVERDUE",
+}
+
+
+def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:
+    table = named(QTableWidget(0, len(headers)), name, accessible)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.setItem(r, c, QTableWidgetItem(value))
+
+
+class RecallDialog(QDialog):
+    """Type a lot number: every patient and session that received it, to call, export, print."""
+
+    def __init__(self, parent: QWidget | None, sessions: SessionService) -> None:
+        super().__init__(parent)
+        self.setObjectName("recallDialog")
+        self.setWindowTitle("Lot recall")
+        self._sessions = sessions
+        self.recall: Recall | None = None
+        self.query = named(
+            QLineEdit(),
+            "recallQuery",
+            "Lot number",
+            "Type the lot number (case, spaces and dashes do not matter)",
+        )
+        self.query.setPlaceholderText("Lot number, e.g. EX-2207A")
+        self.summary = QLabel("Type a lot number.")
+        self.summary.setObjectName("recallSummary")
+        self.summary.setWordWrap(True)
+        self.table = _table(
+            "recallTable",
+            "Sessions that used the lot",
+            ["Lot", "Session", "Treatment", "Patient", "Born", "Phone", "Email", "Adverse events"],
+        )
+        self.export_button = named(QPushButton("Export &CSV…"), "recallExport", "Export as CSV")
+        self.print_button = named(QPushButton("&Print…"), "recallPrint", "Print the recall list")
+        close = named(QPushButton("Close"), "recallClose", "Close")
+        close.clicked.connect(self.reject)
+        self.export_button.clicked.connect(self._export)
+        self.print_button.clicked.connect(self._print)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.print_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.query)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.search)
+        self.query.textChanged.connect(self._timer.start)
+        self.query.returnPressed.connect(self.search)
+        self._update_buttons()
+        self.resize(1100, 560)
+
+    def search(self) -> None:
+        """Find the lots whose number starts with what was typed, and who received them."""
+        self._timer.stop()
+        text = self.query.text().strip()
+        if not text:
+            self.recall = None
+            self.table.setRowCount(0)
+            self.summary.setText("Type a lot number.")
+            self._update_buttons()
+            return
+        try:
+            self.recall = self._sessions.recall(text)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        recall = self.recall
+        _fill(
+            self.table,
+            [
+                [
+                    r["lot_number"],
+                    r["performed_at"][:10],
+                    TREATMENTS[r["treatment"]],
+                    f"{r['family_name'].upper()}, {r['given_names']}",
+                    r["date_of_birth"],
+                    r["phone"],
+                    r["email"],
+                    r["adverse_events"] or "",
+                ]
+                for r in recall.rows
+            ],
+        )
+        if not recall.lots:
+            self.summary.setText(f"No lot number starts with “{text}”.")
+        else:
+            lots = ", ".join(
+                f"{p.name} lot {lot.lot_number} (exp. {format_short(lot.expiry)})"
+                for lot, p in recall.lots
+            )
+            self.summary.setText(
+                f"{recall.patient_count} patient(s), {len(recall.rows)} session(s) — {lots}"
+            )
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = self.recall is not None and bool(self.recall.lots)
+        self.export_button.setEnabled(has)
+        self.print_button.setEnabled(has)
+
+    def export_to(self, path: Path) -> None:
+        """Write the CSV; a failure is said in one sentence and nothing half-written remains."""
+        assert self.recall is not None
+        data = SessionService.recall_csv(self.recall).encode("utf-8-sig")  # Excel reads accents
+        try:
+            write_bytes_atomically(path, data)
+        except OSError as exc:
+            raise describe_write_error(exc, path) from exc
+
+    def _export(self) -> None:
+        if self.recall is None:
+            return
+        name = f"Recall {self.query.text().strip()}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export recall list", name, "CSV (*.csv)")
+        if path:
+            try:
+                self.export_to(Path(path))
+            except UserError as exc:
+                show_user_error(self, exc)
+
+    def _print(self) -> None:
+        if self.recall is None:
+            return
+        try:
+            report = self._sessions.recall_report(self.recall, self.query.text().strip())
+            pdf = render_recall_report(report)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        PdfPreviewDialog(
+            pdf,
+            f"Lot recall {report.lot_number}",
+            f"Recall {report.lot_number}.pdf",
+            report.clinic.paper_size,
+            self,
+        ).exec()
+
+
+class DueListDialog(QDialog):
+    """Reception's call list: patients due or overdue, with phone numbers; printable."""
+
+    def __init__(self, parent: QWidget | None, sessions: SessionService) -> None:
+        super().__init__(parent)
+        self.setObjectName("dueListDialog")
+        self._sessions = sessions
+        self.entries: list[DueEntry] = sessions.due_list()
+        self.setWindowTitle(f"Patients due for a session ({len(self.entries)})")
+        self.table = _table(
+            "dueTable",
+            "Patients due or overdue",
+            ["Status", "Patient", "Phone", "Treatment", "Course", "Window"],
+        )
+        _fill(
+            self.table,
+            [
+                [
+                    STATE_WORDS[e.progress.state],
+                    e.patient_name,
+                    e.phone,
+                    TREATMENTS[e.course.treatment],
+                    e.progress.label,
+                    due_window_text(e.progress),
+                ]
+                for e in self.entries
+            ],
+        )
+        for row, entry in enumerate(self.entries):
+            if entry.progress.state.endswith("overdue"):
+                self.table.item(row, 0).setForeground(Qt.GlobalColor.darkRed)
+        empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
+        empty.setObjectName("dueEmpty")
+        print_button = named(QPushButton("&Print…"), "duePrint", "Print the call list")
+        close = named(QPushButton("Close"), "dueClose", "Close")
+        print_button.clicked.connect(self._print)
+        print_button.setEnabled(bool(self.entries))
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(print_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(empty)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.resize(900, 520)
+
+    def pdf(self) -> bytes:
+        return render_due_list(self._sessions.due_report(self.entries))
+
+    def _print(self) -> None:
+        try:
+            pdf = self.pdf()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        PdfPreviewDialog(
+            pdf, "Patients due for a session", "Due list.pdf", self._sessions.paper_size(), self
+        ).exec()

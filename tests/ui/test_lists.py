@@ -1,0 +1,85 @@
+"""Lot recall and the due list, driven through their dialogs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+
+from exodesk.domain.patient import Patient
+from exodesk.domain.sessions import Lot, Product, SessionProduct
+from exodesk.domain.staff import StaffMember
+from exodesk.services.workspace import Services
+from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
+from tests.ui.test_patients_tab import unnamed_widgets
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _clinic_with_two_sessions(services: Services) -> None:
+    doctor = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
+    services.clinic.sign_in(doctor.id)
+    product = services.sessions.save_product(
+        Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
+    ).record
+    lot = services.sessions.save_lot(
+        Lot(product.id, "VC-2411", services.ctx.today() + timedelta(days=90))
+    ).record
+    for family, given in (("Öztürk", "Şükrü"), ("李", "小龍")):
+        pid = services.patients.create(
+            Patient(family, given, date(1980, 1, 1), phone="07700 900111")
+        ).record.id
+        screening = services.screening.save(pid, {}).record
+        services.screening.record_consent(screening.id, given, PNG)
+        course = services.sessions.start_course(pid, "skin_rejuvenation", "exosome_face", 3)
+        draft = replace(
+            services.sessions.prefill(pid, course.record.id),
+            needle_depth_mm=0.5,
+            products=(SessionProduct(lot.id, 2.0),),
+        )
+        check = services.sessions.check(draft)
+        assert services.sessions.record(draft, confirmed=[n.id for n in check.regulatory]).ok
+
+
+def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path: Path) -> None:
+    _clinic_with_two_sessions(services)
+    dialog = RecallDialog(None, services.sessions)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.query, "vc 24")
+    qtbot.keyClick(dialog.query, Qt.Key.Key_Return)
+    assert dialog.table.rowCount() == 2
+    assert "2 patient(s), 2 session(s)" in dialog.summary.text()
+    out = tmp_path / "recall.csv"
+    dialog.export_to(out)
+    text = out.read_text(encoding="utf-8-sig")
+    assert "Öztürk" in text and "李" in text and text.count("VC-2411") == 2
+    pdf = dialog._sessions.recall_report(dialog.recall, "vc 24")
+    from exodesk.reports.clinical import render_recall_report
+
+    path = tmp_path / "recall.pdf"
+    path.write_bytes(render_recall_report(pdf))
+    flat = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+    assert "VC-2411" in flat and "Şükrü" in flat
+    dialog.query.setText("nothing-like-this")
+    dialog.search()
+    assert dialog.table.rowCount() == 0 and "No lot number" in dialog.summary.text()
+    assert not dialog.export_button.isEnabled()
+    assert unnamed_widgets(dialog) == []
+
+
+def test_due_list_names_who_to_call(qtbot, services: Services, clock, tmp_path: Path) -> None:
+    _clinic_with_two_sessions(services)
+    clock.advance(days=50)
+    dialog = DueListDialog(None, services.sessions)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2
+    assert dialog.table.item(0, 0).text() == "OVERDUE"
+    assert "07700 900111" in dialog.table.item(0, 2).text()
+    path = tmp_path / "due.pdf"
+    path.write_bytes(dialog.pdf())
+    flat = " ".join(PdfReader(path).pages[0].extract_text().split())
+    assert ("session 2 of 3" in flat and "Overdue" in flat) or "OVERDUE" in flat.upper()
+    assert unnamed_widgets(dialog) == []
