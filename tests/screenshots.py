@@ -86,8 +86,7 @@ def _screening_shots(app, window: MainWindow, services, out: Path) -> None:
     window.grab().save(str(out / "screening-saved.png"))
 
 
-
-def _session_shots(app, window: MainWindow, services, out: Path) -> None:  # noqa: ANN001
+def _session_shots(app, window: MainWindow, services, out: Path) -> None:
     window.resize(1366, 768)
     window.tabs.setCurrentWidget(window.sessions_tab)
     rows = services.patients.search("").rows

@@ -158,9 +158,13 @@ class MainWindow(QMainWindow):
             self.data_changed.emit(dialog.changes)
 
     def log_event(self, session_id: int) -> None:
-        dialog = AdverseEventDialog(
-            self, self._services.sessions, session_id=session_id, day_first=self._day_first
-        )
+        try:
+            dialog = AdverseEventDialog(
+                self, self._services.sessions, session_id=session_id, day_first=self._day_first
+            )
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
 

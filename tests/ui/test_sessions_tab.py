@@ -33,11 +33,13 @@ def clinic(services: Services) -> dict:
     ).record
     today = services.ctx.today()
     reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
-    good = sessions.save_lot(Lot(plant.id, "VC-1", today + timedelta(days=200),
-                                 lab_reports=reports)).record
+    good = sessions.save_lot(
+        Lot(plant.id, "VC-1", today + timedelta(days=200), lab_reports=reports)
+    ).record
     expired = sessions.save_lot(Lot(plant.id, "VC-OLD", today - timedelta(days=1))).record
-    human = sessions.save_lot(Lot(cord.id, "EX-9", today + timedelta(days=90),
-                                  lab_reports=reports)).record
+    human = sessions.save_lot(
+        Lot(cord.id, "EX-9", today + timedelta(days=90), lab_reports=reports)
+    ).record
     olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
     screening = services.screening.save(olivia.id, {}).record
     services.screening.record_consent(screening.id, "Olivia Smith", PNG)
@@ -183,8 +185,9 @@ def test_amend_and_entered_in_error_keep_the_record(
     assert services.sessions.sessions(clinic["patient"].id) == []
     kept = services.sessions.sessions(clinic["patient"].id, include_all=True)
     assert {s.status for s in kept} == {"amended", "entered_in_error"}
-    assert any("ENTERED IN ERROR" in tab.timeline.item(i).text()
-               for i in range(tab.timeline.count()))
+    assert any(
+        "ENTERED IN ERROR" in tab.timeline.item(i).text() for i in range(tab.timeline.count())
+    )
 
 
 def test_a_course_shows_its_progress(qtbot, window: MainWindow, services: Services) -> None:
