@@ -61,6 +61,7 @@ from exodesk.reports.clinical import (
 from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.screening import ScreeningService
 from exodesk.storage.database import storage_errors
+from exodesk.storage.documents import DocumentRepository
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import CourseRepository, ProductRepository, SessionRepository
 from exodesk.storage.settings import SettingsRepository
@@ -733,6 +734,20 @@ class SessionService:
                     f"onset {format_long(e.onset_date)} · {outcome}",
                     int(e.id or 0),
                     alert=e.severity in ("severe", "life_threatening") or e.outcome == "ongoing",
+                )
+            )
+        with storage_errors():
+            documents = DocumentRepository(self._ctx.db).issued_for(patient_id)
+        for d in documents:
+            what = "Aftercare sheet" if d.kind == "aftercare" else d.kind.capitalize()
+            label = TREATMENTS.get(d.template, d.template)
+            entries.append(
+                TimelineEntry(
+                    d.issued_at,
+                    "sheet",
+                    f"{what} {d.how}: {label}",
+                    f"by {d.issued_by} · wording {d.template_version}",
+                    d.id,
                 )
             )
         # At the same minute a screening comes before the session it cleared.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from exodesk.paths import DataPaths
+from exodesk.services.aftercare import AftercareService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.patients import PatientService
@@ -29,6 +30,7 @@ class Services:
     clinic: ClinicService
     screening: ScreeningService
     sessions: SessionService
+    aftercare: AftercareService
 
     @property
     def desk(self) -> Desk:
@@ -72,4 +74,5 @@ def open_services(
         clinic=ClinicService(ctx, data_file=paths.data_file),
         screening=screening,
         sessions=SessionService(ctx, screening),
+        aftercare=AftercareService(ctx),
     )

@@ -320,6 +320,46 @@ def _sessions(db: Database) -> None:
     )
 
 
+@_migration("0004_documents")
+def _documents(db: Database) -> None:
+    _run(
+        db,
+        # Every edit of a clinic-editable text is a new row; the newest one is in use.
+        """CREATE TABLE editable_texts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id),
+            UNIQUE (kind, key, version)
+        )""",
+        """CREATE TABLE stored_images (
+            sha256 TEXT PRIMARY KEY,
+            png BLOB NOT NULL
+        ) WITHOUT ROWID""",
+        # payload holds everything the document was rendered from, so a reprint is the same
+        # document byte for byte even after the wording or the clinic's details changed.
+        """CREATE TABLE documents_issued (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER REFERENCES patients(id),
+            session_id INTEGER REFERENCES sessions(id),
+            kind TEXT NOT NULL CHECK (kind IN ('aftercare', 'comparison', 'screening')),
+            template TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            how TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            issued_by INTEGER NOT NULL REFERENCES staff(id)
+        )""",
+        "CREATE INDEX documents_by_patient ON documents_issued(patient_id, issued_at)",
+        "CREATE INDEX documents_by_session ON documents_issued(session_id)",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

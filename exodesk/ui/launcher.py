@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from exodesk import APP_NAME
@@ -99,6 +99,7 @@ def launch(paths: DataPaths, *, demo: bool) -> int:
         window.show()
         return app.exec()
     finally:
+        QThreadPool.globalInstance().waitForDone(10_000)  # no render left running at exit
         services.close()
 
 
@@ -145,6 +146,9 @@ def smoke(paths: DataPaths) -> str:
         faults = services.check()
         if faults:
             raise RuntimeError(f"fresh data file has faults: {faults}")
+        window.aftercare_tab.wait_for_preview()
+        if not window.aftercare_tab.document.pageCount():
+            raise RuntimeError("the aftercare preview did not render")
         window.close()
         return (
             f"{rows} patients listed, {resources} resources read, "

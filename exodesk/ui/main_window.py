@@ -20,7 +20,9 @@ from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
+from exodesk.ui.aftercare.tab import AftercareTab
 from exodesk.ui.current import CurrentPatient
+from exodesk.ui.dialogs.aftercare_wording import AftercareWordingDialog
 from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
 from exodesk.ui.dialogs.settings import ClinicSettingsDialog
 from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
@@ -55,13 +57,16 @@ class MainWindow(QMainWindow):
         self.sessions_tab = SessionsTab(services.sessions, self.current)
         self.tabs.addTab(self.patients_tab, "&Patients")
         self.tabs.addTab(self.screening_tab, "Intake scr&eening")
+        self.aftercare_tab = AftercareTab(services.aftercare, services.sessions, self.current)
         self.tabs.addTab(self.sessions_tab, "Sess&ions")
+        self.tabs.addTab(self.aftercare_tab, "&Aftercare")
 
-        for tab in (self.patients_tab, self.screening_tab, self.sessions_tab):
+        for tab in (self.patients_tab, self.screening_tab, self.sessions_tab, self.aftercare_tab):
             tab.data_changed.connect(self.data_changed)
             self.data_changed.connect(tab.on_data_changed)
         self.current.changed.connect(self.header.show_patient)
         self.sessions_tab.event_requested.connect(self.log_event)
+        self.sessions_tab.aftercare_requested.connect(self.print_aftercare)
         self.data_changed.connect(self._on_data_changed)
 
         central = QWidget()
@@ -98,6 +103,9 @@ class MainWindow(QMainWindow):
             )
         )
         file_menu.addAction(self._action("S&taff…", "actionStaff", self.edit_staff))
+        file_menu.addAction(
+            self._action("&Aftercare wording…", "actionAftercareWording", self.edit_wording)
+        )
         file_menu.addAction(
             self._action(
                 "Screening &rules and consent…",
@@ -167,6 +175,16 @@ class MainWindow(QMainWindow):
             return
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
+
+    def edit_wording(self) -> None:
+        dialog = AftercareWordingDialog(self, self._services.aftercare)
+        dialog.exec()
+        if dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
+
+    def print_aftercare(self, session_id: int) -> None:
+        self.tabs.setCurrentWidget(self.aftercare_tab)
+        self.aftercare_tab.select_session(session_id)
 
     def edit_staff(self) -> None:
         dialog = StaffListDialog(self, self._services.clinic)

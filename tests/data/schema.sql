@@ -12,6 +12,10 @@ CREATE INDEX audit_by_record ON audit_log(table_name, record_id, id);
 CREATE INDEX consents_by_screening ON consents(screening_id, id);
 -- index courses_by_patient
 CREATE INDEX courses_by_patient ON courses(patient_id, status);
+-- index documents_by_patient
+CREATE INDEX documents_by_patient ON documents_issued(patient_id, issued_at);
+-- index documents_by_session
+CREATE INDEX documents_by_session ON documents_issued(session_id);
 -- index idx__sqlite_migrations_migration_set_name
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
 -- index lots_by_key
@@ -48,6 +52,10 @@ CREATE TABLE consent_texts ( id INTEGER PRIMARY KEY, version INTEGER NOT NULL UN
 CREATE TABLE consents ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL REFERENCES screenings(id), consent_text_id INTEGER NOT NULL REFERENCES consent_texts(id), signed_name TEXT NOT NULL, signed_on TEXT NOT NULL, signature_png BLOB NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id), recorded_at TEXT NOT NULL );
 -- table courses
 CREATE TABLE courses ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), treatment TEXT NOT NULL, indication TEXT NOT NULL, planned_sessions INTEGER NOT NULL, interval_min_days INTEGER NOT NULL, interval_max_days INTEGER NOT NULL, maintenance_min_months INTEGER NOT NULL, maintenance_max_months INTEGER NOT NULL, started_on TEXT NOT NULL, template_key TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed', 'stopped')), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
+-- table documents_issued
+CREATE TABLE documents_issued ( id INTEGER PRIMARY KEY, patient_id INTEGER REFERENCES patients(id), session_id INTEGER REFERENCES sessions(id), kind TEXT NOT NULL CHECK (kind IN ('aftercare', 'comparison', 'screening')), template TEXT NOT NULL, template_version TEXT NOT NULL, payload TEXT NOT NULL, sha256 TEXT NOT NULL, how TEXT NOT NULL, issued_at TEXT NOT NULL, issued_by INTEGER NOT NULL REFERENCES staff(id) );
+-- table editable_texts
+CREATE TABLE editable_texts ( id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id), UNIQUE (kind, key, version) );
 -- table lots
 CREATE TABLE lots ( id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL REFERENCES products(id), lot_number TEXT NOT NULL, lot_key TEXT NOT NULL, expiry TEXT NOT NULL, received_on TEXT, storage TEXT NOT NULL DEFAULT '', lab_reports TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, UNIQUE (product_id, lot_key) );
 -- table patients
@@ -84,6 +92,8 @@ CREATE TABLE sessions ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFE
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
 -- table staff
 CREATE TABLE staff ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL );
+-- table stored_images
+CREATE TABLE stored_images ( sha256 TEXT PRIMARY KEY, png BLOB NOT NULL ) WITHOUT ROWID;
 -- trigger patients_fts_delete
 CREATE TRIGGER patients_fts_delete AFTER DELETE ON patients BEGIN INSERT INTO patients_fts(patients_fts, rowid, search_names, search_phone) VALUES ('delete', old.id, old.search_names, old.search_phone); END;
 -- trigger patients_fts_insert

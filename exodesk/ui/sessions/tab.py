@@ -54,6 +54,7 @@ class SessionsTab(QWidget):
 
     data_changed = Signal(object)  # Changes
     event_requested = Signal(int)  # session id: the main window opens the adverse event dialog
+    aftercare_requested = Signal(int)  # session id: the main window shows the Aftercare tab
 
     def __init__(self, sessions: SessionService, current: CurrentPatient) -> None:
         super().__init__()
@@ -91,6 +92,11 @@ class SessionsTab(QWidget):
             "sessionEnteredInError",
             "Mark session as entered in error",
         )
+        self.aftercare_button = named(
+            QPushButton("Print aftercare…"),
+            "printAftercare",
+            "Print the aftercare sheet for this session",
+        )
         self.event_button = named(
             QPushButton("Log adverse &event…"),
             "logAdverseEvent",
@@ -100,7 +106,12 @@ class SessionsTab(QWidget):
         detail_layout = QVBoxLayout(detail_page)
         detail_layout.addWidget(self.detail, 1)
         actions = QHBoxLayout()
-        for button in (self.amend_button, self.error_button, self.event_button):
+        for button in (
+            self.aftercare_button,
+            self.amend_button,
+            self.error_button,
+            self.event_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         detail_layout.addLayout(actions)
@@ -134,6 +145,7 @@ class SessionsTab(QWidget):
         self.amend_button.clicked.connect(self.start_amend)
         self.error_button.clicked.connect(self.mark_error)
         self.event_button.clicked.connect(self._request_event)
+        self.aftercare_button.clicked.connect(self._request_aftercare)
         self.form.save_requested.connect(self._save)
         self.form.cancel_requested.connect(self.show_detail)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -225,6 +237,7 @@ class SessionsTab(QWidget):
         self.amend_button.setEnabled(current)
         self.error_button.setEnabled(current)
         self.event_button.setEnabled(current)
+        self.aftercare_button.setEnabled(current)
 
     def _detail_html(self, entry: TimelineEntry | None) -> str:
         if entry is None:
@@ -389,6 +402,11 @@ class SessionsTab(QWidget):
             show_user_error(self, exc)
             return
         self._done(result)
+
+    def _request_aftercare(self) -> None:
+        session = self._selected_session()
+        if session is not None:
+            self.aftercare_requested.emit(int(session.id or 0))
 
     def _request_event(self) -> None:
         session = self._selected_session()

@@ -1,0 +1,317 @@
+"""AftercareTab: choose the sheet, see it as it will print, print or save it; the issue log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.dates import format_short, format_stamp
+from exodesk.domain.patient import Patient
+from exodesk.domain.sessions import TREATMENTS
+from exodesk.errors import UserError
+from exodesk.reports.aftercare import AftercareSheet
+from exodesk.services.aftercare import DOCUMENTS, AftercareService
+from exodesk.services.context import SETTINGS, Changes
+from exodesk.services.sessions import SESSIONS, SessionService
+from exodesk.ui.common import named
+from exodesk.ui.current import CurrentPatient
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.printing import PdfPreviewDialog
+from exodesk.ui.workers import run_in_background
+
+PREVIEW_DELAY_MS = 120
+
+
+class AftercareTab(QWidget):
+    """The sheet the patient takes home, written for their session."""
+
+    data_changed = Signal(object)  # Changes
+
+    def __init__(
+        self, aftercare: AftercareService, sessions: SessionService, current: CurrentPatient
+    ) -> None:
+        super().__init__()
+        self.setObjectName("aftercareTab")
+        self._aftercare = aftercare
+        self._sessions = sessions
+        self._current = current
+        self._sheet: AftercareSheet | None = None
+        self._pdf: bytes = b""
+        self._generation = 0
+
+        self.session = named(
+            QComboBox(),
+            "aftercareSession",
+            "Session",
+            "The session the sheet is for (products, lots, next visit)",
+        )
+        self.template = named(QComboBox(), "aftercareTemplate", "Sheet")
+        for key, label in TREATMENTS.items():
+            self.template.addItem(label, key)
+        self.large_print = named(QCheckBox("&Large print"), "aftercareLargePrint", "Large print")
+        self.blank = named(
+            QCheckBox("&Blank sheet for the waiting room"),
+            "aftercareBlank",
+            "Blank sheet without a patient",
+        )
+        self.print_button = named(
+            QPushButton("&Print or save…"), "aftercarePrint", "Print or save the sheet", "Ctrl+P"
+        )
+        self.status = QLabel()
+        self.status.setObjectName("aftercareStatus")
+        self.status.setWordWrap(True)
+        self.issued = named(QListWidget(), "aftercareIssued", "Sheets issued to this patient")
+        self.reprint_button = named(
+            QPushButton("&Reprint…"),
+            "aftercareReprint",
+            "Reprint the selected sheet exactly as issued",
+        )
+
+        form = QFormLayout()
+        form.addRow("&Session", self.session)
+        form.addRow("S&heet", self.template)
+        form.addRow("", self.large_print)
+        form.addRow("", self.blank)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addLayout(form)
+        left_layout.addWidget(self.print_button)
+        left_layout.addWidget(self.status)
+        left_layout.addWidget(QLabel("Issued to this patient:"))
+        left_layout.addWidget(self.issued, 1)
+        left_layout.addWidget(self.reprint_button)
+
+        self._data = QByteArray()
+        self._buffer = QBuffer(self)
+        self.document = QPdfDocument(self)
+        self.preview = named(QPdfView(), "aftercarePreview", "Preview of the aftercare sheet")
+        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
+        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.preview.setDocument(self.document)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QHBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(PREVIEW_DELAY_MS)
+        self._timer.timeout.connect(self.refresh_preview)
+        for signal in (
+            self.session.currentIndexChanged,
+            self.template.currentIndexChanged,
+            self.large_print.toggled,
+            self.blank.toggled,
+        ):
+            signal.connect(self._timer.start)
+        self.session.currentIndexChanged.connect(self._session_chosen)
+        self.print_button.clicked.connect(self.print_sheet)
+        self.reprint_button.clicked.connect(self.reprint)
+        current.changed.connect(self.load_patient)
+        self.load_patient(current.patient)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
+
+    # ---- choosing ------------------------------------------------------------------------
+    @property
+    def patient(self) -> Patient | None:
+        return self._current.patient
+
+    def load_patient(self, patient: Patient | None) -> None:
+        self.session.blockSignals(True)
+        self.session.clear()
+        if patient is not None and patient.id is not None:
+            self.session.addItem("No session — general advice for this patient", None)
+            try:
+                for s in self._sessions.sessions(patient.id):
+                    label = f"{format_short(s.performed_at.date())} · {TREATMENTS[s.treatment]}"
+                    self.session.addItem(label, s.id)
+            except UserError as exc:
+                show_user_error(self, exc)
+            if self.session.count() > 1:
+                self.session.setCurrentIndex(1)  # the newest session
+        self.session.blockSignals(False)
+        self.blank.setChecked(patient is None)
+        self.blank.setEnabled(patient is not None)
+        self._session_chosen()
+        self._fill_issued()
+        self.refresh_preview()
+
+    def select_session(self, session_id: int) -> None:
+        """Pre-select a session (the Sessions tab's "Print aftercare")."""
+        index = self.session.findData(session_id)
+        if index < 0:
+            self.load_patient(self.patient)
+            index = self.session.findData(session_id)
+        self.blank.setChecked(False)
+        self.session.setCurrentIndex(max(0, index))
+        self.refresh_preview()
+
+    def _session_chosen(self) -> None:
+        session_id = self.session.currentData()
+        if session_id is None:
+            return
+        try:
+            treatment = self._sessions.get(int(session_id)).treatment
+        except UserError:
+            return
+        self.template.setCurrentIndex(max(0, self.template.findData(treatment)))
+
+    def _fill_issued(self) -> None:
+        self.issued.clear()
+        patient = self.patient
+        if patient is None or patient.id is None:
+            self.reprint_button.setEnabled(False)
+            return
+        for doc in self._aftercare.issued(patient.id):
+            text = (
+                f"{format_stamp(doc.issued_at)} · {TREATMENTS.get(doc.template, doc.template)}"
+                f" · {doc.how} by {doc.issued_by} · wording {doc.template_version}"
+            )
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, doc.id)
+            self.issued.addItem(item)
+        self.reprint_button.setEnabled(self.issued.count() > 0)
+        if self.issued.count():
+            self.issued.setCurrentRow(0)
+
+    # ---- the preview ---------------------------------------------------------------------
+    def current_sheet(self) -> AftercareSheet:
+        """The sheet's data for what is chosen (read on the main thread)."""
+        patient = self.patient
+        blank = self.blank.isChecked() or patient is None
+        return self._aftercare.sheet(
+            treatment=self.template.currentData(),
+            patient_id=None if blank else patient.id,
+            session_id=None if blank else self.session.currentData(),
+            large_print=self.large_print.isChecked(),
+        )
+
+    def refresh_preview(self) -> None:
+        """Build the sheet's data here, render it on a worker thread, show it when ready."""
+        self._timer.stop()
+        try:
+            sheet = self.current_sheet()
+        except UserError as exc:
+            self.status.setText(exc.message)
+            return
+        self._generation += 1
+        generation = self._generation
+        self.status.setText("Preparing the preview…")
+        self.print_button.setEnabled(False)
+        run_in_background(
+            lambda: AftercareService.render(sheet),
+            lambda pdf: self._show(generation, sheet, pdf),
+            self._failed,
+        )
+
+    def _show(self, generation: int, sheet: AftercareSheet, pdf: bytes) -> None:
+        if generation != self._generation:
+            return  # a newer choice is already rendering
+        self._sheet, self._pdf = sheet, pdf
+        self.document.close()
+        self._buffer.close()
+        self._data = QByteArray(pdf)
+        self._buffer.setData(self._data)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document.load(self._buffer)
+        pages = self.document.pageCount()
+        who = sheet.patient_name or "the waiting-room rack (no patient)"
+        self.status.setText(f"{sheet.template.title} for {who} — {pages} page(s).")
+        self.print_button.setEnabled(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText("The preview could not be made; the details are in the log.")
+        if isinstance(exc, UserError):
+            show_user_error(self, exc)
+
+    def wait_for_preview(self) -> None:
+        """For tests and the smoke test: the preview is ready when this returns."""
+        from PySide6.QtCore import QCoreApplication, QEventLoop, QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(10_000)
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 100)
+
+    # ---- printing and the log ------------------------------------------------------------
+    def print_sheet(self) -> None:
+        sheet, pdf = self._sheet, self._pdf
+        if sheet is None or not pdf:
+            return
+        patient = self.patient if sheet.patient_name else None
+        session_id = self.session.currentData() if patient else None
+        name = sheet.patient_name or "blank"
+        dialog = PdfPreviewDialog(
+            pdf, f"Aftercare — {name}", f"Aftercare {name}.pdf", sheet.clinic.paper_size, self
+        )
+        dialog.issued.connect(lambda how: self._issued(sheet, pdf, how, patient, session_id))
+        dialog.exec()
+
+    def _issued(
+        self,
+        sheet: AftercareSheet,
+        pdf: bytes,
+        how: str,
+        patient: Patient | None,
+        session_id: int | None,
+    ) -> None:
+        try:
+            result = self._aftercare.record_issue(
+                sheet,
+                pdf,
+                how.split(":", 1)[0],
+                patient_id=patient.id if patient else None,
+                session_id=session_id,
+            )
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self._fill_issued()
+        self.data_changed.emit(result.changes)
+
+    def reprint(self) -> None:
+        item = self.issued.currentItem()
+        if item is None:
+            return
+        try:
+            again = self._aftercare.reprint(int(item.data(Qt.ItemDataRole.UserRole)))
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if not again.identical:
+            QMessageBox.information(
+                self,
+                "Reprint",
+                "The reprint has the same content, but is not identical byte for byte to the "
+                "original (the PDF software was updated since).",
+            )
+        PdfPreviewDialog(
+            again.pdf, "Aftercare reprint", "Aftercare reprint.pdf", again.paper_size, self
+        ).exec()
+
+    # ---- app-wide changes ------------------------------------------------------------------
+    def on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(SESSIONS) and self.patient and changes.patient_id == self.patient.id:
+            self.load_patient(self.patient)
+        elif changes.touches(SETTINGS) or changes.touches(DOCUMENTS):
+            self._timer.start()
