@@ -1,0 +1,454 @@
+"""Aftercare sheet templates: the wording per treatment, its JSON form and its validation.
+
+The bundled wording is data (``resources/aftercare/sheets.json``, from clinical-facts §4); a
+clinic's edited wording is stored as JSON in the data file, one version per edit, and read back
+with ``template_from_json``. Pure: no clock, no storage, no Qt.
+
+Public API::
+
+    load_default_templates() -> dict[str, AftercareTemplate]   # bundled file, cached
+    template_to_json(template) -> str
+    template_from_json(text) -> AftercareTemplate               # ValueError if malformed
+    validate_template(template) -> list[Problem]                # wording checks, as problems
+    sheet_length(template) -> int                               # against MAX_SHEET_LENGTH
+    SECTION_IDS, STAGE_KEYS, RECOVERY_STAGES, RESULT_STAGES
+
+``template_from_json`` checks the shape only (keys and types), so a stored template that a later
+version finds too long still opens in the editor; ``validate_template`` then says what to fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from exodesk.domain.problems import Problem
+from exodesk.domain.sessions import TREATMENTS
+from exodesk.paths import RESOURCES
+
+DEFAULT_SHEETS_PATH = RESOURCES / "aftercare" / "sheets.json"
+
+# The sheet lays its sections out by id, in this order; every template has all of them.
+SECTION_IDS: tuple[str, ...] = (
+    "normal",
+    "first_72_hours",
+    "first_2_weeks",
+    "use",
+    "avoid",
+    "call_us",
+    "emergency",
+)
+
+# The timeline's stages, left to right. Their positions are fixed; each treatment adapts the
+# words. The first four are recovery, the last three the slow results, drawn differently.
+STAGE_KEYS: tuple[str, ...] = (
+    "day_0",
+    "days_1_2",
+    "days_3_7",
+    "weeks_1_2",
+    "weeks_2_4",
+    "weeks_6_12",
+    "months_3_6",
+)
+RECOVERY_STAGES: tuple[str, ...] = STAGE_KEYS[:4]
+RESULT_STAGES: tuple[str, ...] = STAGE_KEYS[4:]
+
+MAX_TITLE = 80
+MAX_INTRO = 300
+MAX_HEADING = 40
+MAX_BULLET = 400
+MAX_BULLETS_PER_SECTION = 10
+# A stage's label and text print under one of seven markers, a seventh of the page wide.
+MAX_STAGE_LABEL = 14
+MAX_STAGE_TEXT = 60
+
+# Every bullet costs its characters plus this much: its own line start and the unused end of
+# its last line, so ten short bullets weigh about as much as the lines they take.
+BULLET_COST = 40
+# Use and Avoid print side by side in half-width columns, so a character there takes twice
+# the height; the longer of the two decides the height of both.
+COLUMN_FACTOR = 2
+# The most a template may weigh (``sheet_length``) and still fit one page: verified by
+# rendering templates padded to this weight, in the spread that lays out tallest (all of it
+# in one half-width column, many short bullets), on Letter (the shorter paper) with a long
+# name and three products; and at most two pages in large print. See
+# tests/reports/test_aftercare.py::test_a_template_at_the_length_bound_still_fits.
+MAX_SHEET_LENGTH = 9999
+
+_TEMPLATE_KEYS = frozenset({"treatment", "title", "intro", "version", "sections", "timeline"})
+_SECTION_KEYS = frozenset({"id", "heading", "bullets", "sources"})
+_TIMELINE_KEYS = frozenset({"stages", "sources"})
+_STAGE_KEYS = frozenset({"key", "label", "text"})
+
+
+@dataclass(frozen=True)
+class AftercareSection:
+    """One titled list on the sheet.
+
+    Attributes:
+        id: One of ``SECTION_IDS``; stable, the sheet places the section by it.
+        heading: The heading as printed ("What is normal").
+        bullets: One line of advice each, in print order.
+    """
+
+    id: str
+    heading: str
+    bullets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TimelineStage:
+    """One marker of the recovery timeline.
+
+    Attributes:
+        key: One of ``STAGE_KEYS``.
+        label: The time it stands for, printed above the marker ("Days 3–7").
+        text: What happens then, a few words printed under the marker.
+    """
+
+    key: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AftercareTemplate:
+    """The wording of one treatment's aftercare sheet.
+
+    Attributes:
+        treatment: A ``TREATMENTS`` id.
+        title: The sheet's title.
+        intro: One or two sentences under the title.
+        sections: The lists, in ``SECTION_IDS`` order when valid.
+        timeline: The seven stages, in ``STAGE_KEYS`` order when valid.
+        version: Which wording this is: the bundled file's version, or the clinic's own.
+    """
+
+    treatment: str
+    title: str
+    intro: str
+    sections: tuple[AftercareSection, ...]
+    timeline: tuple[TimelineStage, ...]
+    version: str
+
+    def section(self, section_id: str) -> AftercareSection:
+        """Return the section with this id.
+
+        Raises:
+            KeyError: when the template has no such section.
+        """
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(f"The {self.treatment} aftercare template has no {section_id!r} section.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and JSON
+
+
+def load_default_templates() -> dict[str, AftercareTemplate]:
+    """Return the bundled templates by treatment id (read once, then cached).
+
+    Returns:
+        A new dict each call (the templates in it are shared and immutable).
+
+    Raises:
+        OSError: when the bundled file cannot be read.
+        ValueError: when it is malformed or a template in it fails ``validate_template``.
+    """
+    return dict(_bundled_templates())
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_templates() -> tuple[tuple[str, AftercareTemplate], ...]:
+    return _read_sheets(DEFAULT_SHEETS_PATH)
+
+
+def _read_sheets(path: Path) -> tuple[tuple[str, AftercareTemplate], ...]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
+    if not isinstance(data, Mapping) or not isinstance(data.get("templates"), list):
+        raise ValueError(f"{path.name} must be a JSON object with a list of templates.")
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        raise ValueError(f"{path.name} needs a version.")
+    templates: dict[str, AftercareTemplate] = {}
+    for raw in data["templates"]:
+        template = _parse_template(raw, default_version=version)
+        if template.treatment in templates:
+            raise ValueError(f"{path.name} has two templates for {template.treatment}.")
+        # The bundled wording must pass the same checks as a clinic's own.
+        problems = validate_template(template)
+        if problems:
+            raise ValueError(f"{path.name}, {template.treatment}: {problems[0].message}")
+        templates[template.treatment] = template
+    missing = [t for t in TREATMENTS if t not in templates]
+    if missing:
+        raise ValueError(f"{path.name} has no template for {', '.join(missing)}.")
+    return tuple(templates.items())
+
+
+def template_to_json(template: AftercareTemplate) -> str:
+    """Return the template as JSON text, the shape ``template_from_json`` reads.
+
+    Args:
+        template: Any template (valid or not: a draft may be saved and fixed later).
+
+    Returns:
+        One JSON object; non-ASCII letters are kept as they are, keys in a fixed order.
+    """
+    data = {
+        "treatment": template.treatment,
+        "version": template.version,
+        "title": template.title,
+        "intro": template.intro,
+        "sections": [
+            {"id": s.id, "heading": s.heading, "bullets": list(s.bullets)}
+            for s in template.sections
+        ],
+        "timeline": {
+            "stages": [{"key": s.key, "label": s.label, "text": s.text} for s in template.timeline]
+        },
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def template_from_json(text: str) -> AftercareTemplate:
+    """Read a template from JSON text written by ``template_to_json`` (or the bundled shape).
+
+    Only the shape is checked here; call ``validate_template`` for the wording.
+
+    Args:
+        text: One JSON object.
+
+    Returns:
+        The template.
+
+    Raises:
+        ValueError: when the text is not JSON, or a key is missing, unknown or of the wrong type.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The aftercare template is not valid JSON: {exc}") from exc
+    return _parse_template(data, default_version=None)
+
+
+def _parse_template(raw: Any, *, default_version: str | None) -> AftercareTemplate:
+    where = "the aftercare template"
+    _object(raw, where)
+    _known_keys(raw, _TEMPLATE_KEYS, where)
+    treatment = _string(raw, "treatment", where)
+    where = f"the {treatment} aftercare template"
+    if "version" in raw or default_version is None:
+        version = _string(raw, "version", where)
+    else:
+        version = default_version
+    sections = []
+    for item in _array(raw, "sections", where):
+        _object(item, f"a section of {where}")
+        section_id = _string(item, "id", f"a section of {where}")
+        at = f"section {section_id} of {where}"
+        _known_keys(item, _SECTION_KEYS, at)
+        if "sources" in item:
+            _strings(item["sources"], "sources", at)
+        bullets = _strings(_array(item, "bullets", at), "bullets", at)
+        sections.append(AftercareSection(section_id, _string(item, "heading", at), bullets))
+    timeline = raw.get("timeline")
+    _object(timeline, f"the timeline of {where}")
+    _known_keys(timeline, _TIMELINE_KEYS, f"the timeline of {where}")
+    stages = []
+    for item in _array(timeline, "stages", f"the timeline of {where}"):
+        _object(item, f"a timeline stage of {where}")
+        key = _string(item, "key", f"a timeline stage of {where}")
+        at = f"timeline stage {key} of {where}"
+        _known_keys(item, _STAGE_KEYS, at)
+        stages.append(TimelineStage(key, _string(item, "label", at), _string(item, "text", at)))
+    return AftercareTemplate(
+        treatment=treatment,
+        title=_string(raw, "title", where),
+        intro=_string(raw, "intro", where),
+        sections=tuple(sections),
+        timeline=tuple(stages),
+        version=version,
+    )
+
+
+def _object(value: Any, where: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where[0].upper()}{where[1:]} must be a JSON object.")
+
+
+def _known_keys(raw: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ValueError(f"Unknown key {unknown[0]!r} in {where}.")
+
+
+def _string(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{where[0].upper()}{where[1:]} needs {key!r} as text.")
+    return value
+
+
+def _array(raw: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = raw.get(key)
+    if not isinstance(value, list):
+        raise ValueError(f"{where[0].upper()}{where[1:]} needs {key!r} as a list.")
+    return value
+
+
+def _strings(values: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{key!r} in {where} must be a list of text.")
+    return tuple(values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def sheet_length(template: AftercareTemplate) -> int:
+    """Return the template's weight against ``MAX_SHEET_LENGTH`` (roughly, printed characters).
+
+    The intro and every bullet count their characters, each bullet ``BULLET_COST`` more; the
+    taller of the two side-by-side columns (Use, Avoid) counts ``COLUMN_FACTOR`` times. The
+    timeline's texts have a fixed place and are bounded on their own.
+
+    Args:
+        template: Any template; sections with unknown ids count as full-width.
+    """
+
+    def weight(section: AftercareSection) -> int:
+        return sum(len(b) + BULLET_COST for b in section.bullets)
+
+    columns = [weight(s) for s in template.sections if s.id in ("use", "avoid")]
+    others = sum(weight(s) for s in template.sections if s.id not in ("use", "avoid"))
+    return len(template.intro) + others + COLUMN_FACTOR * max(columns, default=0)
+
+
+def validate_template(template: AftercareTemplate) -> list[Problem]:
+    """Return every problem with a template's wording (empty when it can be printed).
+
+    Checks: a known treatment; a title, intro and every section of ``SECTION_IDS`` present,
+    once each and non-empty (so the "Call us if" and emergency lists always print); bullets
+    of at most ``MAX_BULLET`` characters; the seven timeline stages in ``STAGE_KEYS`` order,
+    each with a short label and text; no control characters anywhere; and a total weight
+    (``sheet_length``) within ``MAX_SHEET_LENGTH``, so the sheet fits one page.
+
+    Args:
+        template: The template to check.
+
+    Returns:
+        Problems whose ``field`` names the part: ``title``, ``intro``, a section id, a bullet
+        as ``<section id>.<index>`` (from 0), ``timeline``, ``timeline.<key>``, ``length``.
+    """
+    problems: list[Problem] = []
+    if template.treatment not in TREATMENTS:
+        problems.append(Problem("treatment", f"Unknown treatment {template.treatment!r}."))
+    problems += _text("title", template.title, "The title", MAX_TITLE)
+    problems += _text("intro", template.intro, "The introduction", MAX_INTRO)
+    if not template.version.strip():
+        problems.append(Problem("version", "The wording needs a version."))
+
+    seen: dict[str, int] = {}
+    for section in template.sections:
+        seen[section.id] = seen.get(section.id, 0) + 1
+    for section_id in SECTION_IDS:
+        if section_id not in seen:
+            problems.append(Problem(section_id, f"The {_name(section_id)} section is missing."))
+    for section_id, count in seen.items():
+        if section_id not in SECTION_IDS:
+            problems.append(
+                Problem(section_id, f"{section_id!r} is not a section the sheet can print.")
+            )
+        elif count > 1:
+            problems.append(Problem(section_id, f"The {_name(section_id)} section appears twice."))
+    for section in template.sections:
+        problems += _section_problems(section)
+
+    problems += _timeline_problems(template.timeline)
+
+    length = sheet_length(template)
+    if length > MAX_SHEET_LENGTH:
+        problems.append(
+            Problem(
+                "length",
+                f"The sheet is too long to fit one page ({length:,} of at most "
+                f"{MAX_SHEET_LENGTH:,}); shorten or remove some lines.",
+            )
+        )
+    return problems
+
+
+def _section_problems(section: AftercareSection) -> list[Problem]:
+    name = _name(section.id)
+    problems = _text(section.id, section.heading, f"The heading of the {name} section", MAX_HEADING)
+    if not any(b.strip() for b in section.bullets):
+        problems.append(Problem(section.id, f"The {name} section needs at least one line."))
+    if len(section.bullets) > MAX_BULLETS_PER_SECTION:
+        problems.append(
+            Problem(
+                section.id,
+                f"The {name} section has {len(section.bullets)} lines; "
+                f"the most it can hold is {MAX_BULLETS_PER_SECTION}.",
+            )
+        )
+    for index, bullet in enumerate(section.bullets):
+        problems += _text(
+            f"{section.id}.{index}", bullet, f"Line {index + 1} of the {name} section", MAX_BULLET
+        )
+    return problems
+
+
+def _timeline_problems(timeline: tuple[TimelineStage, ...]) -> list[Problem]:
+    keys = tuple(stage.key for stage in timeline)
+    if keys != STAGE_KEYS:
+        return [
+            Problem(
+                "timeline",
+                "The timeline needs exactly these seven stages, in order: "
+                "day 0, days 1–2, days 3–7, weeks 1–2, 2–4 weeks, 6–12 weeks, 3–6 months.",
+            )
+        ]
+    problems: list[Problem] = []
+    for stage in timeline:
+        field = f"timeline.{stage.key}"
+        problems += _text(field, stage.label, f"The label of stage {stage.key}", MAX_STAGE_LABEL)
+        problems += _text(field, stage.text, f"The text of stage {stage.key}", MAX_STAGE_TEXT)
+    return problems
+
+
+def _text(field: str, value: str, label: str, max_len: int) -> list[Problem]:
+    if not value.strip():
+        return [Problem(field, f"{label} is empty.")]
+    if len(value) > max_len:
+        return [
+            Problem(field, f"{label} is {len(value):,} characters long; the most is {max_len:,}.")
+        ]
+    # Lines are single lines: a newline, tab or other control character would print as a
+    # placeholder or break the layout, and is almost always a paste accident.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return [Problem(field, f"{label} contains invisible control characters; retype it.")]
+    return []
+
+
+def _name(section_id: str) -> str:
+    return {
+        "normal": "“What is normal”",
+        "first_72_hours": "“First 72 hours”",
+        "first_2_weeks": "“First two weeks”",
+        "use": "“Use”",
+        "avoid": "“Avoid”",
+        "call_us": "“Call us if”",
+        "emergency": "emergency",
+    }.get(section_id, repr(section_id))

@@ -1,0 +1,625 @@
+"""The patient's aftercare sheet: the data it prints, and its rendering to one page of PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+
+from exodesk.domain.aftercare import RECOVERY_STAGES, AftercareTemplate, TimelineStage
+from exodesk.domain.clinic import ClinicSettings
+from exodesk.domain.dates import format_long
+from exodesk.reports.document import (
+    ALERT,
+    INK,
+    MUTED,
+    SHADE,
+    DocumentSetup,
+    ReportStyles,
+    bullets,
+    content_width,
+    make_styles,
+    para,
+    render_document,
+)
+from exodesk.reports.fonts import SANS
+from exodesk.reports.markup import para_text
+
+# The number to dial, by the clinic's country; none is printed for "OTHER".
+EMERGENCY_NUMBERS: dict[str, str] = {
+    "GB": "999",
+    "IE": "112 or 999",
+    "US": "911",
+    "CA": "911",
+    "AU": "000",
+    "NZ": "111",
+}
+
+NBSP = "\u00a0"
+
+RECOVERY_CAPTION = "Recovery"
+RESULTS_CAPTION = "Results build slowly"
+
+
+@dataclass(frozen=True)
+class SheetProduct:
+    """A product used in the session, as the patient's sheet names it.
+
+    Attributes:
+        name: The product's name as sold.
+        lot_number: The lot or batch number on the vial, so a recall can be matched.
+    """
+
+    name: str
+    lot_number: str
+
+
+@dataclass(frozen=True)
+class AftercareSheet:
+    """Everything one aftercare sheet prints; built by a service, asserted on by tests.
+
+    Attributes:
+        clinic: Letterhead, phone numbers, country (emergency number) and paper size.
+        template: The wording: the bundled one or the clinic's own.
+        printed_on: The date printed in the footer (reports never read the clock).
+        patient_name: The patient's name; None prints the blank sheet for the waiting-room
+            rack, with lines to write the personal details on instead.
+        treatment_label: The treatment as the clinic names it.
+        areas: The treated areas in words ("Face, neck").
+        session_date: The day of the treatment (None: not printed).
+        practitioner: Who did the treatment.
+        products: The products used, with their lot numbers.
+        course_label: Where the course is ("session 2 of 4"), or "" outside a course.
+        next_window: When the next session falls ("between 20 Dec 2026 and 3 Jan 2027"), or "".
+        large_print: Bigger type (the sheet may then take two pages).
+    """
+
+    clinic: ClinicSettings
+    template: AftercareTemplate
+    printed_on: date
+    patient_name: str | None
+    treatment_label: str
+    areas: str
+    session_date: date | None
+    practitioner: str
+    products: tuple[SheetProduct, ...]
+    course_label: str
+    next_window: str
+    large_print: bool = False
+
+
+def render_aftercare(sheet: AftercareSheet) -> bytes:
+    """Render the aftercare sheet to PDF bytes (the same sheet gives the same bytes).
+
+    One page at normal size on A4 or Letter for any template that passes
+    ``validate_template``; at most two in large print.
+
+    Args:
+        sheet: The data to print.
+
+    Returns:
+        A complete PDF file.
+    """
+    styles = _sheet_styles(make_styles(sheet.large_print))
+    width = content_width(sheet.clinic.paper_size)
+    setup = DocumentSetup(
+        clinic=sheet.clinic,
+        title=sheet.template.title,
+        printed_on=sheet.printed_on,
+        subject=sheet.patient_name or "",
+        subtitle=f"Please keep this sheet  ·  Wording {sheet.template.version}",
+        large_print=sheet.large_print,
+    )
+    return render_document(setup, _story(sheet, styles, width), styles.base)
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles
+
+
+@dataclass(frozen=True)
+class _SheetStyles:
+    """The shared report styles plus the few this sheet adds."""
+
+    base: ReportStyles
+    section: ParagraphStyle
+    bullet: ParagraphStyle
+    stage_label: ParagraphStyle
+    stage_text: ParagraphStyle
+    timeline_caption: ParagraphStyle
+    box_title: ParagraphStyle
+    emergency_title: ParagraphStyle
+    dial: ParagraphStyle
+    phone: ParagraphStyle
+
+    @property
+    def size(self) -> float:
+        return self.base.size
+
+    @property
+    def large(self) -> bool:
+        return self.base.size > 12
+
+
+def _sheet_styles(base: ReportStyles) -> _SheetStyles:
+    size = base.size
+    large = size > 12
+    # Headings stand out by weight; in large print the body is already big, and larger
+    # headings would cost the lines that keep the sheet to two pages.
+    head = size * (1.0 if large else 1.15)
+    # A little air between bullets at normal size, where wrapped lines are close together.
+    gap = size * (0.05 if large else 0.12)
+    # The titles are short; the shared title size is meant for report names.
+    base = dataclasses.replace(
+        base,
+        title=ParagraphStyle(
+            "sheet_title", parent=base.title, fontSize=size * 1.6, leading=size * 1.95
+        ),
+    )
+    return _SheetStyles(
+        base=base,
+        section=ParagraphStyle(
+            "sheet_section",
+            parent=base.heading,
+            fontSize=head,
+            leading=head * 1.22,
+            spaceBefore=size * 0.75,
+            spaceAfter=size * 0.2,
+        ),
+        bullet=ParagraphStyle("sheet_bullet", parent=base.bullet, spaceBefore=gap),
+        stage_label=ParagraphStyle(
+            "stage_label",
+            parent=base.body_bold,
+            fontSize=size * 0.9,
+            leading=size * 1.1,
+            alignment=TA_CENTER,
+        ),
+        stage_text=ParagraphStyle(
+            "stage_text", parent=base.small, alignment=TA_CENTER, leading=base.small.fontSize * 1.2
+        ),
+        timeline_caption=ParagraphStyle(
+            "timeline_caption", parent=base.body_bold, fontSize=head, leading=head * 1.22
+        ),
+        box_title=ParagraphStyle(
+            "box_title", parent=base.callout_title, fontSize=head, leading=head * 1.22
+        ),
+        emergency_title=ParagraphStyle(
+            "emergency_title",
+            parent=base.callout_title,
+            fontSize=head,
+            leading=head * 1.22,
+            textColor=ALERT,
+        ),
+        dial=ParagraphStyle("dial", parent=base.body_bold, fontSize=size * 1.5, leading=size * 1.8),
+        phone=ParagraphStyle("phone", parent=base.body, leading=size * 1.4),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The story
+
+
+def _story(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> list[Flowable]:
+    template = sheet.template
+    base = styles.base
+    story: list[Flowable] = [
+        para(template.intro, base.body),
+        Spacer(0, styles.size * 0.7),
+        _personal_band(sheet, styles, width),
+    ]
+    when = [template.section(i) for i in ("normal", "first_72_hours", "first_2_weeks")]
+    if styles.large:
+        # Two across, then the third under them: three columns of 14 pt text would wrap
+        # every line, and stacking all three would not leave room on two pages.
+        story.append(
+            _columns([_listing(s.heading, s.bullets, styles) for s in when[:2]], styles, width)
+        )
+        story.extend(_section(when[2].heading, when[2].bullets, styles))
+    else:
+        # Side by side, in time order: at normal size the page has no room to stack them.
+        story.append(
+            _columns([_listing(s.heading, s.bullets, styles) for s in when], styles, width)
+        )
+    story.append(_use_avoid(sheet, styles, width))
+    # The timeline's captions ("Recovery", "Results") are its heading.
+    story.append(Spacer(0, styles.size * 1.1))
+    story.append(RecoveryTimeline(template.timeline, styles))
+    story.append(Spacer(0, styles.size * 0.9))
+    story.append(_help_boxes(sheet, styles, width))
+    return story
+
+
+def _listing(heading: str, items: Sequence[str], styles: _SheetStyles) -> list[Flowable]:
+    return [para(heading, styles.section), *bullets(items, styles.bullet)]
+
+
+def _section(heading: str, items: Sequence[str], styles: _SheetStyles) -> list[Flowable]:
+    # A page break may fall between two lines of advice, never between a heading and the
+    # first lines under it (moving whole sections would waste most of a page in large print).
+    return [CondPageBreak(styles.size * 5), *_listing(heading, items, styles)]
+
+
+def _columns(
+    cells: Sequence[list[Flowable]],
+    styles: _SheetStyles,
+    width: float,
+    shares: Sequence[float] | None = None,
+) -> Table:
+    """Lay flowable lists side by side, separated by a gutter.
+
+    Args:
+        cells: One list of flowables per column.
+        styles: The sheet's styles (the gutter scales with the type).
+        width: The whole width.
+        shares: Each column's share of the text width; equal when None.
+    """
+    gap = styles.size * 1.4
+    count = len(cells)
+    text = width - gap * (count - 1)
+    shares = shares or [1 / count] * count
+    # Outer columns have a half gutter on one side only, so text widths follow the shares.
+    widths = [text * share + gap for share in shares]
+    widths[0] -= gap / 2
+    widths[-1] -= gap / 2
+    table = Table([list(cells)], colWidths=widths)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), SANS),
+                ("LEFTPADDING", (0, 0), (-1, -1), gap / 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), gap / 2),
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+                ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+# A band row: label and value pairs; a value of None is a line to write on (the blank sheet).
+_Pair = tuple[str, Flowable | None]
+
+
+# Which details share a row, by label; a detail with no value (no course) is left out. Two
+# across at normal size; in large print only the short ones, as a long name would wrap.
+_BAND_ROWS: dict[tuple[bool, bool], tuple[tuple[str, ...], ...]] = {
+    # (large print, blank sheet)
+    (False, False): (
+        ("Patient", "Date"),
+        ("Treatment", "Area"),
+        ("Practitioner", "Course"),
+        ("Next session",),
+        ("Products",),
+    ),
+    (False, True): (
+        ("Name", "Date"),
+        ("Treatment", "Area"),
+        ("Practitioner", "Next session"),
+        ("Products",),
+    ),
+    (True, False): (
+        ("Patient",),
+        ("Treatment",),
+        ("Date", "Area"),
+        ("Practitioner", "Course"),
+        ("Next session",),
+        ("Products",),
+    ),
+    (True, True): (
+        ("Name",),
+        ("Treatment",),
+        ("Date", "Area"),
+        ("Practitioner",),
+        ("Next session",),
+        ("Products",),
+    ),
+}
+
+
+def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Table:
+    """The patient's details as label and value pairs; lines to write on for the blank sheet."""
+    base = styles.base
+
+    def value(text: str) -> Flowable:
+        return para(text.strip() or "—", base.body_bold)
+
+    blank = sheet.patient_name is None
+    values: dict[str, Flowable | None]
+    if blank:
+        # The blank sheet keeps the treatment (it is that treatment's sheet), and has a
+        # line to write on for everything else.
+        values = dict.fromkeys(("Name", "Date", "Area", "Practitioner", "Next session", "Products"))
+        values["Treatment"] = value(sheet.treatment_label)
+    else:
+        values = {
+            "Patient": value(sheet.patient_name or ""),
+            "Date": value(format_long(sheet.session_date) if sheet.session_date else ""),
+            "Treatment": value(sheet.treatment_label),
+            "Area": value(sheet.areas),
+            "Practitioner": value(sheet.practitioner),
+            "Products": _products(sheet.products, styles),
+        }
+        if sheet.course_label.strip():
+            values["Course"] = value(_capitalised(sheet.course_label.strip()))
+        if sheet.next_window.strip():
+            values["Next session"] = value(_capitalised(sheet.next_window.strip()))
+    rows = [
+        [(label, values[label]) for label in plan if label in values]
+        for plan in _BAND_ROWS[(styles.large, blank)]
+    ]
+    rows = [row for row in rows if row]
+
+    label_width = styles.size * 7.2
+    right_label = styles.size * 4.6
+    # The left value gets the room a long name needs; the right one a date or an area.
+    left_value = (width - label_width - right_label) * (0.56 if styles.large else 0.64)
+    widths = [label_width, left_value, right_label, width - label_width - left_value - right_label]
+    pad = styles.size * 0.6
+    gap = styles.size * 0.12
+    # Labels are smaller than values: push them down so both share a baseline.
+    drop = base.body_bold.fontSize - base.label.fontSize
+    commands: list[tuple[object, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad * 0.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("LEFTPADDING", (0, 0), (0, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), gap),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
+        ("TOPPADDING", (0, 0), (-1, 0), pad),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), pad),
+    ]
+    table_rows: list[list[object]] = []
+    for index, row in enumerate(rows):
+        cells: list[object] = []
+        for label, content in row:
+            cells += [Paragraph(label, base.label), content or Spacer(0, styles.size * 1.5)]
+        if len(row) == 1:
+            # A value alone on its row spans the rest of it.
+            cells += ["", ""]
+            commands.append(("SPAN", (1, index), (-1, index)))
+        for position, (_, content) in enumerate(row):
+            if content is None:
+                # A line to write on under each empty value (across the span if alone).
+                last = -1 if len(row) == 1 else 2 * position + 1
+                commands.append(("LINEBELOW", (2 * position + 1, index), (last, index), 0.6, MUTED))
+        table_rows.append(cells)
+        top = (pad if index == 0 else gap) + drop
+        commands += [
+            ("TOPPADDING", (0, index), (0, index), top),
+            ("TOPPADDING", (2, index), (2, index), top),
+        ]
+    band = Table(table_rows, colWidths=widths)
+    band.setStyle(TableStyle(commands))
+    return band
+
+
+def _products(products: Sequence[SheetProduct], styles: _SheetStyles) -> list[Flowable]:
+    """One paragraph, products one after another, so three fit in a line or two."""
+    if not products:
+        return [Paragraph("—", styles.base.body_bold)]
+    parts = []
+    for product in products:
+        text = f"<b>{para_text(product.name.strip())}</b>"
+        if product.lot_number.strip():
+            text += f"&nbsp;&nbsp;lot&nbsp;{para_text(product.lot_number.strip())}"
+        parts.append(text)
+    return [Paragraph("&nbsp;&nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts), styles.base.body)]
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _use_avoid(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Flowable:
+    columns: list[list[Flowable]] = []
+    # A tick and a cross as well as the words, so the two lists differ at a glance.
+    for symbol, section_id in (("✓", "use"), ("✕", "avoid")):
+        section = sheet.template.section(section_id)
+        title = Paragraph(
+            f"{para_text(symbol)}&nbsp;&nbsp;{para_text(section.heading)}", styles.section
+        )
+        columns.append([title, *bullets(section.bullets, styles.bullet)])
+    # "Avoid" lists are longer and their lines longer (what, and for how long).
+    return _columns(columns, styles, width, shares=(0.45, 0.55) if styles.large else (0.42, 0.58))
+
+
+def _phones(clinic: ClinicSettings, styles: _SheetStyles) -> list[Flowable]:
+    # A line to write on when a number is not set up, so the sheet is never silent about it.
+    blank = "_" * 18
+    parts = [
+        # Non-breaking inside each label and number: the line may wrap only between them.
+        f"{label}&nbsp;&nbsp;<b>{para_text((number.strip() or blank).replace(' ', NBSP))}</b>"
+        for label, number in (
+            ("Clinic", clinic.phone),
+            ("Out&nbsp;of&nbsp;hours", clinic.out_of_hours),
+        )
+    ]
+    return [Paragraph("&nbsp;&nbsp;&nbsp; ".join(parts), styles.phone)]
+
+
+def _help_boxes(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Flowable:
+    """The "Call us if" box and, beside it (under it in large print), the emergency box."""
+    call_us = sheet.template.section("call_us")
+    emergency = sheet.template.section("emergency")
+    pad = styles.size * 0.8
+    call_cell: list[Flowable] = [
+        para(call_us.heading, styles.box_title),
+        *bullets(call_us.bullets, styles.bullet),
+        Spacer(0, styles.size * 0.5),
+        *_phones(sheet.clinic, styles),
+    ]
+    number = EMERGENCY_NUMBERS.get(sheet.clinic.country)
+    emergency_cell: list[Flowable] = [
+        para(emergency.heading, styles.emergency_title),
+        *bullets(emergency.bullets, styles.bullet),
+    ]
+    if number:
+        emergency_cell += [Spacer(0, styles.size * 0.4), para(f"Dial {number}", styles.dial)]
+    common: list[tuple[object, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), SANS),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+    gap = styles.size * 1.2
+    call_width = (width - gap) * 0.57
+    table = Table(
+        [[call_cell, "", emergency_cell]], colWidths=[call_width, gap, width - gap - call_width]
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                *common,
+                ("LEFTPADDING", (1, 0), (1, 0), 0),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                *_box_look(_CALL_US_LOOK, 0),
+                *_box_look(_EMERGENCY_LOOK, 2),
+            ]
+        )
+    )
+    return table
+
+
+@dataclass(frozen=True)
+class _BoxLook:
+    border: float
+    colour: colors.Color
+    bar: float
+
+
+# The emergency box has the heaviest border on the page; "Call us if" a thin one and a bar.
+_CALL_US_LOOK = _BoxLook(border=0.8, colour=INK, bar=3.0)
+_EMERGENCY_LOOK = _BoxLook(border=2.6, colour=ALERT, bar=0.0)
+
+
+def _box_look(look: _BoxLook, col: int) -> list[tuple[object, ...]]:
+    commands: list[tuple[object, ...]] = [("BOX", (col, 0), (col, 0), look.border, look.colour)]
+    if look.bar:
+        commands.append(("LINEBEFORE", (col, 0), (col, 0), look.bar, look.colour))
+    return commands
+
+
+# ---------------------------------------------------------------------------------------------
+# The timeline graphic
+
+
+class RecoveryTimeline(Flowable):
+    """A horizontal line with one marker per stage, the stage's label above, its text below.
+
+    Recovery stages have filled round markers on a solid line; result stages have open
+    markers on a dashed line over a light tint, so the two parts differ in black-and-white
+    print as well as in shade. The markers are evenly spaced, not to scale.
+
+    Args:
+        stages: The template's seven stages, left to right.
+        styles: The sheet's styles.
+    """
+
+    def __init__(self, stages: Sequence[TimelineStage], styles: _SheetStyles) -> None:
+        super().__init__()
+        self.stages = tuple(stages)
+        self.styles = styles
+        self.size = styles.size
+        self._labels = [para(stage.label, styles.stage_label) for stage in self.stages]
+        self._texts = [para(stage.text, styles.stage_text) for stage in self.stages]
+        self._recovery = sum(stage.key in RECOVERY_STAGES for stage in self.stages)
+        self._captions = [
+            Paragraph(RECOVERY_CAPTION, styles.timeline_caption),
+            Paragraph(RESULTS_CAPTION, styles.timeline_caption),
+        ]
+
+    # Vertical layout, top down: captions, labels, the line with its markers, texts.
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        size = self.size
+        self.width = available_width
+        self.column = available_width / max(len(self.stages), 1)
+        self._recovery_width = self._recovery * self.column
+        inner = self.column - size * 0.2
+        self._label_h = max((p.wrap(inner, 1e6)[1] for p in self._labels), default=0)
+        self._text_h = max((p.wrap(inner, 1e6)[1] for p in self._texts), default=0)
+        self._caption_h = max(
+            self._captions[0].wrap(max(self._recovery_width - size, 1), 1e6)[1],
+            self._captions[1].wrap(max(available_width - self._recovery_width - size, 1), 1e6)[1],
+        )
+        self.radius = size * 0.42
+        self.height = (
+            size * 0.4
+            + self._caption_h
+            + size * 0.35
+            + self._label_h
+            + size * 0.45
+            + 2 * self.radius
+            + size * 0.45
+            + self._text_h
+            + size * 0.3
+        )
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        size = self.size
+        split = self._recovery_width
+        inner = self.column - size * 0.2
+        canvas.saveState()
+
+        # The results part sits on a light tint: a shade as well as a line pattern.
+        canvas.setFillColor(SHADE)
+        canvas.rect(split, 0, self.width - split, self.height, stroke=0, fill=1)
+
+        # Each part named above its stages.
+        y = self.height - size * 0.4 - self._caption_h
+        self._captions[0].wrap(split - size, 1e6)
+        self._captions[0].drawOn(canvas, size * 0.5, y)
+        self._captions[1].wrap(self.width - split - size, 1e6)
+        self._captions[1].drawOn(canvas, split + size * 0.5, y)
+
+        # Stage labels, bottom-aligned so a label that wraps grows upwards.
+        y -= size * 0.35 + self._label_h
+        for index, label in enumerate(self._labels):
+            _, height = label.wrap(inner, 1e6)
+            label.drawOn(canvas, index * self.column + size * 0.1, y)
+
+        # The line: solid through recovery, dashed through results, an arrow at the end.
+        line_y = y - size * 0.45 - self.radius
+        first = self.column / 2
+        last = self.width - self.column / 2
+        canvas.setStrokeColor(INK)
+        canvas.setLineWidth(2.2)
+        canvas.line(first, line_y, split, line_y)
+        canvas.setDash(4, 2.5)
+        canvas.line(split, line_y, last + self.column * 0.3, line_y)
+        canvas.setDash()
+        tip = last + self.column * 0.42
+        canvas.setFillColor(INK)
+        arrow = canvas.beginPath()
+        arrow.moveTo(tip, line_y)
+        arrow.lineTo(tip - size * 0.6, line_y + size * 0.35)
+        arrow.lineTo(tip - size * 0.6, line_y - size * 0.35)
+        arrow.close()
+        canvas.drawPath(arrow, stroke=0, fill=1)
+
+        # Markers: filled for recovery, open (white inside) for results.
+        canvas.setLineWidth(1.4)
+        for index, stage in enumerate(self.stages):
+            canvas.setFillColor(INK if stage.key in RECOVERY_STAGES else colors.white)
+            canvas.circle((index + 0.5) * self.column, line_y, self.radius, stroke=1, fill=1)
+
+        # Stage texts under the markers, top-aligned.
+        y = line_y - self.radius - size * 0.45
+        for index, text in enumerate(self._texts):
+            _, height = text.wrap(inner, 1e6)
+            text.drawOn(canvas, index * self.column + size * 0.1, y - height)
+        canvas.restoreState()
