@@ -12,7 +12,12 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 
-from exodesk.domain.aftercare import RECOVERY_STAGES, AftercareTemplate, TimelineStage
+from exodesk.domain.aftercare import (
+    RECOVERY_STAGES,
+    AftercareSection,
+    AftercareTemplate,
+    TimelineStage,
+)
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import format_long
 from exodesk.reports.document import (
@@ -41,10 +46,16 @@ EMERGENCY_NUMBERS: dict[str, str] = {
     "NZ": "111",
 }
 
-NBSP = "\u00a0"
-
+# The timeline's two parts, named above them; the names are also its heading.
 RECOVERY_CAPTION = "Recovery"
 RESULTS_CAPTION = "Results build slowly"
+
+# When a sheet still overflows (a letterhead with a long address and a tall logo, on top of
+# the longest wording validation allows), it is set once more at this scale rather than
+# spill onto another page: 9.5 pt becomes 8.7 pt, large print 14 pt becomes 12.9 pt.
+FALLBACK_SCALE = 0.92
+
+_NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -69,15 +80,16 @@ class AftercareSheet:
         template: The wording: the bundled one or the clinic's own.
         printed_on: The date printed in the footer (reports never read the clock).
         patient_name: The patient's name; None prints the blank sheet for the waiting-room
-            rack, with lines to write the personal details on instead.
+            rack, with lines to write the personal details on (the fields below but the
+            treatment are then not printed).
         treatment_label: The treatment as the clinic names it.
         areas: The treated areas in words ("Face, neck").
-        session_date: The day of the treatment (None: not printed).
+        session_date: The day of the treatment (None: printed as a dash).
         practitioner: Who did the treatment.
         products: The products used, with their lot numbers.
         course_label: Where the course is ("session 2 of 4"), or "" outside a course.
         next_window: When the next session falls ("between 20 Dec 2026 and 3 Jan 2027"), or "".
-        large_print: Bigger type (the sheet may then take two pages).
+        large_print: Bigger type; the sheet may then take two pages.
     """
 
     clinic: ClinicSettings
@@ -97,17 +109,32 @@ class AftercareSheet:
 def render_aftercare(sheet: AftercareSheet) -> bytes:
     """Render the aftercare sheet to PDF bytes (the same sheet gives the same bytes).
 
-    One page at normal size on A4 or Letter for any template that passes
-    ``validate_template``; at most two in large print.
+    One page at normal size, on A4 or Letter, for any template that passes
+    ``validate_template`` under a usual letterhead; at most two pages in large print. A sheet
+    that would overflow is set again at ``FALLBACK_SCALE``.
 
     Args:
         sheet: The data to print.
 
     Returns:
         A complete PDF file.
+
+    Raises:
+        KeyError: when the template lacks one of ``SECTION_IDS`` (validate it first).
     """
-    styles = _sheet_styles(make_styles(sheet.large_print))
-    width = content_width(sheet.clinic.paper_size)
+    pages = 2 if sheet.large_print else 1
+    pdf, used = _render(sheet, 1.0)
+    if used > pages:
+        pdf, _ = _render(sheet, FALLBACK_SCALE)
+    return pdf
+
+
+def _render(sheet: AftercareSheet, scale: float) -> tuple[bytes, int]:
+    """Return the PDF and the number of pages its content took."""
+    base = make_styles(sheet.large_print)
+    if scale != 1.0:
+        base = _scaled(base, scale)
+    styles = _sheet_styles(base, sheet.large_print)
     setup = DocumentSetup(
         clinic=sheet.clinic,
         title=sheet.template.title,
@@ -116,7 +143,23 @@ def render_aftercare(sheet: AftercareSheet) -> bytes:
         subtitle=f"Please keep this sheet  ·  Wording {sheet.template.version}",
         large_print=sheet.large_print,
     )
-    return render_document(setup, _story(sheet, styles, width), styles.base)
+    end = _EndMark()
+    story = [*_story(sheet, styles, content_width(sheet.clinic.paper_size)), end]
+    return render_document(setup, story, styles.base), end.page
+
+
+class _EndMark(Flowable):
+    """Takes no room; remembers the page it landed on, so a render knows its length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.page = self.canv.getPageNumber()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,6 +171,7 @@ class _SheetStyles:
     """The shared report styles plus the few this sheet adds."""
 
     base: ReportStyles
+    large: bool
     section: ParagraphStyle
     bullet: ParagraphStyle
     stage_label: ParagraphStyle
@@ -140,21 +184,43 @@ class _SheetStyles:
 
     @property
     def size(self) -> float:
+        """The body size in points; spacing scales with it."""
         return self.base.size
 
-    @property
-    def large(self) -> bool:
-        return self.base.size > 12
+
+_SCALED_ATTRIBUTES = (
+    "fontSize",
+    "leading",
+    "spaceBefore",
+    "spaceAfter",
+    "leftIndent",
+    "rightIndent",
+    "firstLineIndent",
+    "bulletFontSize",
+    "bulletIndent",
+)
 
 
-def _sheet_styles(base: ReportStyles) -> _SheetStyles:
+def _scaled(styles: ReportStyles, factor: float) -> ReportStyles:
+    """Return the shared styles with every size and space multiplied by ``factor``."""
+    changes: dict[str, object] = {"size": styles.size * factor}
+    for field in dataclasses.fields(styles):
+        style = getattr(styles, field.name)
+        if isinstance(style, ParagraphStyle):
+            copy = ParagraphStyle(style.name, parent=style)
+            for attribute in _SCALED_ATTRIBUTES:
+                setattr(copy, attribute, getattr(style, attribute) * factor)
+            changes[field.name] = copy
+    return dataclasses.replace(styles, **changes)
+
+
+def _sheet_styles(base: ReportStyles, large: bool) -> _SheetStyles:
     size = base.size
-    large = size > 12
     # Headings stand out by weight; in large print the body is already big, and larger
     # headings would cost the lines that keep the sheet to two pages.
     head = size * (1.0 if large else 1.15)
-    # A little air between bullets at normal size, where wrapped lines are close together.
-    gap = size * (0.05 if large else 0.12)
+    # A little air between bullets at normal size, where wrapped lines sit close together.
+    gap = size * (0.05 if large else 0.1)
     # The titles are short; the shared title size is meant for report names.
     base = dataclasses.replace(
         base,
@@ -164,6 +230,7 @@ def _sheet_styles(base: ReportStyles) -> _SheetStyles:
     )
     return _SheetStyles(
         base=base,
+        large=large,
         section=ParagraphStyle(
             "sheet_section",
             parent=base.heading,
@@ -207,42 +274,37 @@ def _sheet_styles(base: ReportStyles) -> _SheetStyles:
 
 def _story(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> list[Flowable]:
     template = sheet.template
-    base = styles.base
-    story: list[Flowable] = [
-        para(template.intro, base.body),
-        Spacer(0, styles.size * 0.7),
-        _personal_band(sheet, styles, width),
-    ]
+    size = styles.size
     when = [template.section(i) for i in ("normal", "first_72_hours", "first_2_weeks")]
+    story: list[Flowable] = [
+        para(template.intro, styles.base.body),
+        Spacer(0, size * 0.7),
+        _personal_band(sheet, styles, width),
+        # Headings at the top of a table cell lose their space above: the rows get a spacer.
+        Spacer(0, size * 0.7),
+    ]
     if styles.large:
         # Two across, then the third under them: three columns of 14 pt text would wrap
-        # every line, and stacking all three would not leave room on two pages.
-        story.append(
-            _columns([_listing(s.heading, s.bullets, styles) for s in when[:2]], styles, width)
-        )
-        story.extend(_section(when[2].heading, when[2].bullets, styles))
+        # every line, and stacking all three would not fit two pages.
+        story.append(_columns([_listing(s, styles) for s in when[:2]], styles, width))
+        story += [CondPageBreak(size * 3.6), *_listing(when[2], styles)]
     else:
         # Side by side, in time order: at normal size the page has no room to stack them.
-        story.append(
-            _columns([_listing(s.heading, s.bullets, styles) for s in when], styles, width)
-        )
-    story.append(_use_avoid(sheet, styles, width))
-    # The timeline's captions ("Recovery", "Results") are its heading.
-    story.append(Spacer(0, styles.size * 1.1))
-    story.append(RecoveryTimeline(template.timeline, styles))
-    story.append(Spacer(0, styles.size * 0.9))
-    story.append(_help_boxes(sheet, styles, width))
+        story.append(_columns([_listing(s, styles) for s in when], styles, width))
+    story += [
+        Spacer(0, size * 0.7),
+        _use_avoid(template, styles, width),
+        # The timeline's captions ("Recovery", "Results build slowly") are its heading.
+        Spacer(0, size * 1.1),
+        _Timeline(template.timeline, styles),
+        Spacer(0, size * 0.9),
+        _help_boxes(sheet, styles, width),
+    ]
     return story
 
 
-def _listing(heading: str, items: Sequence[str], styles: _SheetStyles) -> list[Flowable]:
-    return [para(heading, styles.section), *bullets(items, styles.bullet)]
-
-
-def _section(heading: str, items: Sequence[str], styles: _SheetStyles) -> list[Flowable]:
-    # A page break may fall between two lines of advice, never between a heading and the
-    # first lines under it (moving whole sections would waste most of a page in large print).
-    return [CondPageBreak(styles.size * 5), *_listing(heading, items, styles)]
+def _listing(section: AftercareSection, styles: _SheetStyles) -> list[Flowable]:
+    return [para(section.heading, styles.section), *bullets(section.bullets, styles.bullet)]
 
 
 def _columns(
@@ -303,21 +365,22 @@ _BAND_ROWS: dict[tuple[bool, bool], tuple[tuple[str, ...], ...]] = {
     (False, True): (
         ("Name", "Date"),
         ("Treatment", "Area"),
-        ("Practitioner", "Next session"),
+        ("Practitioner",),
+        ("Next session",),
         ("Products",),
     ),
     (True, False): (
         ("Patient",),
-        ("Treatment",),
-        ("Date", "Area"),
-        ("Practitioner", "Course"),
+        ("Treatment", "Area"),
+        ("Date", "Course"),
+        ("Practitioner",),
         ("Next session",),
         ("Products",),
     ),
     (True, True): (
         ("Name",),
-        ("Treatment",),
-        ("Date", "Area"),
+        ("Treatment", "Area"),
+        ("Date",),
         ("Practitioner",),
         ("Next session",),
         ("Products",),
@@ -383,18 +446,24 @@ def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) ->
     for index, row in enumerate(rows):
         cells: list[object] = []
         for label, content in row:
-            cells += [Paragraph(label, base.label), content or Spacer(0, styles.size * 1.5)]
+            # Room for handwriting: about 7 mm from one line to the next.
+            cells += [Paragraph(label, base.label), content or Spacer(0, styles.size * 1.9)]
         if len(row) == 1:
             # A value alone on its row spans the rest of it.
             cells += ["", ""]
             commands.append(("SPAN", (1, index), (-1, index)))
         for position, (_, content) in enumerate(row):
             if content is None:
-                # A line to write on under each empty value (across the span if alone).
+                # A line to write on under each empty value (across the span if alone),
+                # with its label sitting on the line like a form's.
                 last = -1 if len(row) == 1 else 2 * position + 1
-                commands.append(("LINEBELOW", (2 * position + 1, index), (last, index), 0.6, MUTED))
+                commands += [
+                    ("LINEBELOW", (2 * position + 1, index), (last, index), 0.6, MUTED),
+                    ("VALIGN", (2 * position, index), (2 * position, index), "BOTTOM"),
+                ]
         table_rows.append(cells)
-        top = (pad if index == 0 else gap) + drop
+        small_value = styles.large and row[0][0] == "Products" and row[0][1] is not None
+        top = (pad if index == 0 else gap) + (0 if small_value else drop)
         commands += [
             ("TOPPADDING", (0, index), (0, index), top),
             ("TOPPADDING", (2, index), (2, index), top),
@@ -414,83 +483,42 @@ def _products(products: Sequence[SheetProduct], styles: _SheetStyles) -> list[Fl
         if product.lot_number.strip():
             text += f"&nbsp;&nbsp;lot&nbsp;{para_text(product.lot_number.strip())}"
         parts.append(text)
-    return [Paragraph("&nbsp;&nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts), styles.base.body)]
+    # In large print at the small size: lot numbers are for the clinic's records, and at
+    # 14 pt three products would take a quarter of the first page.
+    style = styles.base.small if styles.large else styles.base.body
+    return [Paragraph("&nbsp;&nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts), style)]
 
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _use_avoid(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Flowable:
+def _use_avoid(template: AftercareTemplate, styles: _SheetStyles, width: float) -> Table:
     columns: list[list[Flowable]] = []
     # A tick and a cross as well as the words, so the two lists differ at a glance.
     for symbol, section_id in (("✓", "use"), ("✕", "avoid")):
-        section = sheet.template.section(section_id)
+        section = template.section(section_id)
         title = Paragraph(
             f"{para_text(symbol)}&nbsp;&nbsp;{para_text(section.heading)}", styles.section
         )
         columns.append([title, *bullets(section.bullets, styles.bullet)])
-    # "Avoid" lists are longer and their lines longer (what, and for how long).
-    return _columns(columns, styles, width, shares=(0.45, 0.55) if styles.large else (0.42, 0.58))
+    # "Avoid" lines are longer (what, and for how long), so that column is wider.
+    shares = (0.45, 0.55) if styles.large else (0.42, 0.58)
+    return _columns(columns, styles, width, shares)
 
 
-def _phones(clinic: ClinicSettings, styles: _SheetStyles) -> list[Flowable]:
-    # A line to write on when a number is not set up, so the sheet is never silent about it.
+def _phones(clinic: ClinicSettings, styles: _SheetStyles) -> Paragraph:
+    # A line to write on when a number is not set up, so the box never lacks a number.
     blank = "_" * 18
     parts = [
         # Non-breaking inside each label and number: the line may wrap only between them.
-        f"{label}&nbsp;&nbsp;<b>{para_text((number.strip() or blank).replace(' ', NBSP))}</b>"
+        f"{label}&nbsp;&nbsp;<b>{para_text((number.strip() or blank).replace(' ', _NBSP))}</b>"
         for label, number in (
             ("Clinic", clinic.phone),
             ("Out&nbsp;of&nbsp;hours", clinic.out_of_hours),
         )
     ]
-    return [Paragraph("&nbsp;&nbsp;&nbsp; ".join(parts), styles.phone)]
-
-
-def _help_boxes(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Flowable:
-    """The "Call us if" box and, beside it (under it in large print), the emergency box."""
-    call_us = sheet.template.section("call_us")
-    emergency = sheet.template.section("emergency")
-    pad = styles.size * 0.8
-    call_cell: list[Flowable] = [
-        para(call_us.heading, styles.box_title),
-        *bullets(call_us.bullets, styles.bullet),
-        Spacer(0, styles.size * 0.5),
-        *_phones(sheet.clinic, styles),
-    ]
-    number = EMERGENCY_NUMBERS.get(sheet.clinic.country)
-    emergency_cell: list[Flowable] = [
-        para(emergency.heading, styles.emergency_title),
-        *bullets(emergency.bullets, styles.bullet),
-    ]
-    if number:
-        emergency_cell += [Spacer(0, styles.size * 0.4), para(f"Dial {number}", styles.dial)]
-    common: list[tuple[object, ...]] = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONTNAME", (0, 0), (-1, -1), SANS),
-        ("LEFTPADDING", (0, 0), (-1, -1), pad),
-        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
-    ]
-    gap = styles.size * 1.2
-    call_width = (width - gap) * 0.57
-    table = Table(
-        [[call_cell, "", emergency_cell]], colWidths=[call_width, gap, width - gap - call_width]
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                *common,
-                ("LEFTPADDING", (1, 0), (1, 0), 0),
-                ("RIGHTPADDING", (1, 0), (1, 0), 0),
-                *_box_look(_CALL_US_LOOK, 0),
-                *_box_look(_EMERGENCY_LOOK, 2),
-            ]
-        )
-    )
-    return table
+    return Paragraph("&nbsp;&nbsp;&nbsp; ".join(parts), styles.phone)
 
 
 @dataclass(frozen=True)
@@ -512,16 +540,60 @@ def _box_look(look: _BoxLook, col: int) -> list[tuple[object, ...]]:
     return commands
 
 
+def _help_boxes(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Table:
+    """The "Call us if" box with the clinic's numbers, and the emergency box beside it."""
+    call_us = sheet.template.section("call_us")
+    emergency = sheet.template.section("emergency")
+    call_cell: list[Flowable] = [
+        para(call_us.heading, styles.box_title),
+        *bullets(call_us.bullets, styles.bullet),
+        Spacer(0, styles.size * 0.5),
+        _phones(sheet.clinic, styles),
+    ]
+    emergency_cell: list[Flowable] = [
+        para(emergency.heading, styles.emergency_title),
+        *bullets(emergency.bullets, styles.bullet),
+    ]
+    number = EMERGENCY_NUMBERS.get(sheet.clinic.country)
+    if number:
+        emergency_cell += [Spacer(0, styles.size * 0.4), para(f"Dial {number}", styles.dial)]
+    pad = styles.size * 0.7
+    gap = styles.size * 1.2
+    # Side by side, the boxes are as tall as each other; "Call us if" has the longer list.
+    call_width = (width - gap) * 0.57
+    table = Table(
+        [[call_cell, "", emergency_cell]], colWidths=[call_width, gap, width - gap - call_width]
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), SANS),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+                ("LEFTPADDING", (1, 0), (1, 0), 0),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                *_box_look(_CALL_US_LOOK, 0),
+                *_box_look(_EMERGENCY_LOOK, 2),
+            ]
+        )
+    )
+    return table
+
+
 # ---------------------------------------------------------------------------------------------
 # The timeline graphic
 
 
-class RecoveryTimeline(Flowable):
+class _Timeline(Flowable):
     """A horizontal line with one marker per stage, the stage's label above, its text below.
 
     Recovery stages have filled round markers on a solid line; result stages have open
     markers on a dashed line over a light tint, so the two parts differ in black-and-white
-    print as well as in shade. The markers are evenly spaced, not to scale.
+    print by shape and pattern, not by shade alone. The markers are evenly spaced, not to
+    scale: the stages run from hours to months.
 
     Args:
         stages: The template's seven stages, left to right.
@@ -531,7 +603,6 @@ class RecoveryTimeline(Flowable):
     def __init__(self, stages: Sequence[TimelineStage], styles: _SheetStyles) -> None:
         super().__init__()
         self.stages = tuple(stages)
-        self.styles = styles
         self.size = styles.size
         self._labels = [para(stage.label, styles.stage_label) for stage in self.stages]
         self._texts = [para(stage.text, styles.stage_text) for stage in self.stages]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 _live: set[_Signals] = set()
@@ -34,12 +35,14 @@ class _Job(QRunnable):
 
 
 def run_in_background(
+    owner: QObject,
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException], None],
 ) -> None:
     """Run ``fn`` on the thread pool; ``on_done``/``on_error`` run on the main thread.
 
+    The callbacks are dropped if ``owner`` (the widget that asked) was deleted meanwhile.
     ``fn`` must not touch the data file: a sqlite-utils Database cannot cross threads, so
     callers read what they need first and hand the pure work (rendering a PDF) to ``fn``.
     """
@@ -48,7 +51,8 @@ def run_in_background(
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _live.discard(signals)
-        callback(value)
+        if isValid(owner):
+            callback(value)
 
     signals.done.connect(lambda result: finish(on_done, result))
     signals.failed.connect(lambda exc: finish(on_error, exc))

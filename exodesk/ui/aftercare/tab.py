@@ -221,6 +221,7 @@ class AftercareTab(QWidget):
         self.status.setText("Preparing the preview…")
         self.print_button.setEnabled(False)
         run_in_background(
+            self,
             lambda: AftercareService.render(sheet),
             lambda pdf: self._show(generation, sheet, pdf),
             self._failed,
