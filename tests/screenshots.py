@@ -47,6 +47,7 @@ def main(out: Path) -> None:
         window.grab().save(str(out / "patients-problems.png"))
         _screening_shots(app, window, services, out)
         _session_shots(app, window, services, out)
+        _comparison_shots(app, window, services, out)
         window.close()
         services.close()
 
@@ -100,6 +101,28 @@ def _session_shots(app, window: MainWindow, services, out: Path) -> None:
     window.sessions_tab.start_record()
     app.processEvents()
     window.grab().save(str(out / "sessions-form.png"))
+
+
+def _comparison_shots(app, window: MainWindow, services, out: Path) -> None:
+    rows = services.patients.search("").rows
+    pregnant = next(
+        p
+        for p in rows
+        if (r := services.screening.current(p.id))
+        and r.answers.get("pregnant")
+        and services.comparison.patient_marks(p.id)
+    )
+    window.patients_tab.open_patient(pregnant)
+    window.tabs.setCurrentWidget(window.comparison_tab)
+    for size in ((1366, 768), (1920, 1080)):
+        window.resize(*size)
+        app.processEvents()
+        window.grab().save(str(out / f"comparison-{size[0]}x{size[1]}.png"))
+    tab = window.comparison_tab
+    tab.concern.setCurrentIndex(tab.concern.findData("hair_thinning"))
+    window.resize(1366, 768)
+    app.processEvents()
+    window.grab().save(str(out / "comparison-hair-1366x768.png"))
 
 
 if __name__ == "__main__":

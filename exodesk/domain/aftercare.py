@@ -10,8 +10,8 @@ Public API::
     template_to_json(template) -> str
     template_from_json(text) -> AftercareTemplate               # ValueError if malformed
     validate_template(template) -> list[Problem]                # wording checks, as problems
-    sheet_length(template) -> int                               # against MAX_SHEET_LENGTH
-    SECTION_IDS, STAGE_KEYS, RECOVERY_STAGES, RESULT_STAGES
+    estimated_lines(template) -> dict[str, int]                 # against LINE_BUDGETS
+    SECTION_IDS, STAGE_KEYS, RECOVERY_STAGES, RESULT_STAGES, LINE_BUDGETS
 
 ``template_from_json`` checks the shape only (keys and types), so a stored template that a later
 version finds too long still opens in the editor; ``validate_template`` then says what to fix.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,27 +59,59 @@ STAGE_KEYS: tuple[str, ...] = (
 RECOVERY_STAGES: tuple[str, ...] = STAGE_KEYS[:4]
 RESULT_STAGES: tuple[str, ...] = STAGE_KEYS[4:]
 
-MAX_TITLE = 80
-MAX_INTRO = 300
+MAX_TITLE = 40
 MAX_HEADING = 40
 MAX_BULLET = 400
 MAX_BULLETS_PER_SECTION = 10
 # A stage's label and text print under one of seven markers, a seventh of the page wide.
-MAX_STAGE_LABEL = 14
-MAX_STAGE_TEXT = 60
+MAX_STAGE_LABEL = 12
+MAX_STAGE_TEXT = 28
 
-# Every bullet costs its characters plus this much: its own line start and the unused end of
-# its last line, so ten short bullets weigh about as much as the lines they take.
-BULLET_COST = 40
-# Use and Avoid print side by side in half-width columns, so a character there takes twice
-# the height; the longer of the two decides the height of both.
-COLUMN_FACTOR = 2
-# The most a template may weigh (``sheet_length``) and still fit one page: verified by
-# rendering templates padded to this weight, in the spread that lays out tallest (all of it
-# in one half-width column, many short bullets), on Letter (the shorter paper) with a long
-# name and three products; and at most two pages in large print. See
-# tests/reports/test_aftercare.py::test_a_template_at_the_length_bound_still_fits.
-MAX_SHEET_LENGTH = 9999
+# Where each part prints on the sheet at normal size (reports/aftercare.py lays it out so):
+# the intro across the page; the three "when" lists side by side in thirds; Use and Avoid
+# side by side (Avoid wider); "Call us if" and the emergency box side by side.
+PLACES: dict[str, str] = {
+    "intro": "full",
+    "normal": "third",
+    "first_72_hours": "third",
+    "first_2_weeks": "third",
+    "use": "use",
+    "avoid": "avoid",
+    "call_us": "call_us",
+    "emergency": "emergency",
+}
+# Characters per printed line in each place: the place's text width on A4 (the narrower
+# paper) at 9.5 pt, over 0.53 em a character. Plain English text averages 0.51 em in the
+# bundled font, so the estimate errs towards more lines. CJK characters count as two.
+LINE_CHARS: dict[str, int] = {
+    "full": 97,
+    "third": 28,
+    "use": 37,
+    "avoid": 52,
+    "call_us": 49,
+    "emergency": 36,
+}
+# The sheet's length bound, part by part: the most lines (``estimated_lines``) each part may
+# take and the sheet still fit one page. A row of the page is as tall as its tallest column,
+# so a budget per column bounds the page exactly where a single total could not (a total
+# would allow all the text in one narrow column, three times as tall). Verified by rendering
+# a template with every part at its budget at once, with the longest title, stage texts and
+# labels allowed, a long patient name and three products: one page on A4 and on Letter at
+# the full 9.5 pt, and at most two in large print (where such a template is set a little
+# smaller, see reports/aftercare.py FALLBACK_SCALES; the bundled wording prints at 14 pt).
+# The test is tests/reports/test_aftercare.py::test_the_length_bound_fits.
+LINE_BUDGETS: dict[str, int] = {
+    "intro": 1,
+    "normal": 10,
+    "first_72_hours": 10,
+    "first_2_weeks": 10,
+    "use": 5,
+    "avoid": 5,
+    "call_us": 8,
+    "emergency": 6,
+}
+# A heading's characters count this many times: headings are 1.15 times the body size, bold.
+HEADING_WIDTH = 1.3
 
 _TEMPLATE_KEYS = frozenset({"treatment", "title", "intro", "version", "sections", "timeline"})
 _SECTION_KEYS = frozenset({"id", "heading", "bullets", "sources"})
@@ -222,7 +255,7 @@ def template_to_json(template: AftercareTemplate) -> str:
 
 
 def template_from_json(text: str) -> AftercareTemplate:
-    """Read a template from JSON text written by ``template_to_json`` (or the bundled shape).
+    """Read a template from JSON text written by ``template_to_json``.
 
     Only the shape is checked here; call ``validate_template`` for the wording.
 
@@ -317,23 +350,33 @@ def _strings(values: Any, key: str, where: str) -> tuple[str, ...]:
 # Validation
 
 
-def sheet_length(template: AftercareTemplate) -> int:
-    """Return the template's weight against ``MAX_SHEET_LENGTH`` (roughly, printed characters).
+def estimated_lines(template: AftercareTemplate) -> dict[str, int]:
+    """Return how many lines each part of the template takes where it prints (an estimate).
 
-    The intro and every bullet count their characters, each bullet ``BULLET_COST`` more; the
-    taller of the two side-by-side columns (Use, Avoid) counts ``COLUMN_FACTOR`` times. The
-    timeline's texts have a fixed place and are bounded on their own.
+    Each bullet takes its characters over ``LINE_CHARS`` of its place, rounded up; so does
+    a section's heading, its characters counted ``HEADING_WIDTH`` times (larger, and bold).
+    For an editor to show "9 of 12 lines", and for ``validate_template``'s length bound.
 
     Args:
-        template: Any template; sections with unknown ids count as full-width.
+        template: Any template; sections with unknown ids are left out.
+
+    Returns:
+        Lines by part: ``intro`` and each known section id the template has.
     """
+    lines = {"intro": _lines(template.intro, LINE_CHARS[PLACES["intro"]])}
+    for section in template.sections:
+        place = PLACES.get(section.id)
+        if place is not None:
+            chars = LINE_CHARS[place]
+            heading = _lines(section.heading, chars, HEADING_WIDTH)
+            lines[section.id] = heading + sum(_lines(b, chars) for b in section.bullets)
+    return lines
 
-    def weight(section: AftercareSection) -> int:
-        return sum(len(b) + BULLET_COST for b in section.bullets)
 
-    columns = [weight(s) for s in template.sections if s.id in ("use", "avoid")]
-    others = sum(weight(s) for s in template.sections if s.id not in ("use", "avoid"))
-    return len(template.intro) + others + COLUMN_FACTOR * max(columns, default=0)
+def _lines(text: str, chars: int, width: float = 1.0) -> int:
+    # Wide (CJK) characters take about twice the room of a Latin letter.
+    units = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return max(1, math.ceil(units * width / chars))
 
 
 def validate_template(template: AftercareTemplate) -> list[Problem]:
@@ -343,20 +386,22 @@ def validate_template(template: AftercareTemplate) -> list[Problem]:
     once each and non-empty (so the "Call us if" and emergency lists always print); bullets
     of at most ``MAX_BULLET`` characters; the seven timeline stages in ``STAGE_KEYS`` order,
     each with a short label and text; no control characters anywhere; and a total weight
-    (``sheet_length``) within ``MAX_SHEET_LENGTH``, so the sheet fits one page.
+    and every part within its ``LINE_BUDGETS`` (``estimated_lines``), so the sheet fits one
+    page.
 
     Args:
         template: The template to check.
 
     Returns:
         Problems whose ``field`` names the part: ``title``, ``intro``, a section id, a bullet
-        as ``<section id>.<index>`` (from 0), ``timeline``, ``timeline.<key>``, ``length``.
+        as ``<section id>.<index>`` (from 0), ``timeline``, ``timeline.<key>``.
     """
     problems: list[Problem] = []
     if template.treatment not in TREATMENTS:
         problems.append(Problem("treatment", f"Unknown treatment {template.treatment!r}."))
     problems += _text("title", template.title, "The title", MAX_TITLE)
-    problems += _text("intro", template.intro, "The introduction", MAX_INTRO)
+    # The intro's length is bounded by its line budget, like the lists'.
+    problems += _text("intro", template.intro, "The introduction", MAX_BULLET)
     if not template.version.strip():
         problems.append(Problem("version", "The wording needs a version."))
 
@@ -378,15 +423,17 @@ def validate_template(template: AftercareTemplate) -> list[Problem]:
 
     problems += _timeline_problems(template.timeline)
 
-    length = sheet_length(template)
-    if length > MAX_SHEET_LENGTH:
-        problems.append(
-            Problem(
-                "length",
-                f"The sheet is too long to fit one page ({length:,} of at most "
-                f"{MAX_SHEET_LENGTH:,}); shorten or remove some lines.",
+    for part, lines in estimated_lines(template).items():
+        budget = LINE_BUDGETS[part]
+        if lines > budget:
+            what = "The introduction" if part == "intro" else f"The {_name(part)} section"
+            problems.append(
+                Problem(
+                    part,
+                    f"{what} takes about {lines} lines where it prints; it has room for "
+                    f"{budget}, or the sheet will not fit one page. Shorten or remove a line.",
+                )
             )
-        )
     return problems
 
 

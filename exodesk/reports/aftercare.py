@@ -50,10 +50,11 @@ EMERGENCY_NUMBERS: dict[str, str] = {
 RECOVERY_CAPTION = "Recovery"
 RESULTS_CAPTION = "Results build slowly"
 
-# When a sheet still overflows (a letterhead with a long address and a tall logo, on top of
-# the longest wording validation allows), it is set once more at this scale rather than
-# spill onto another page: 9.5 pt becomes 8.7 pt, large print 14 pt becomes 12.9 pt.
-FALLBACK_SCALE = 0.92
+# When a sheet still overflows (a letterhead with a long address and a tall logo on top of
+# long wording; in large print, every part of the wording at its line budget at once), it is
+# set again at these scales, in turn, rather than spill onto another page: 9.5 pt becomes
+# 8.7 pt, then 8.1 pt; large print's 14 pt becomes 12.9 pt, then 11.9 pt.
+FALLBACK_SCALES = (0.92, 0.85)
 
 _NBSP = "\u00a0"
 
@@ -111,7 +112,7 @@ def render_aftercare(sheet: AftercareSheet) -> bytes:
 
     One page at normal size, on A4 or Letter, for any template that passes
     ``validate_template`` under a usual letterhead; at most two pages in large print. A sheet
-    that would overflow is set again at ``FALLBACK_SCALE``.
+    that would overflow is set again smaller (``FALLBACK_SCALES``) until it fits.
 
     Args:
         sheet: The data to print.
@@ -124,8 +125,10 @@ def render_aftercare(sheet: AftercareSheet) -> bytes:
     """
     pages = 2 if sheet.large_print else 1
     pdf, used = _render(sheet, 1.0)
-    if used > pages:
-        pdf, _ = _render(sheet, FALLBACK_SCALE)
+    for scale in FALLBACK_SCALES:
+        if used <= pages:
+            break
+        pdf, used = _render(sheet, scale)
     return pdf
 
 
@@ -297,7 +300,7 @@ def _story(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> list[Fl
         # The timeline's captions ("Recovery", "Results build slowly") are its heading.
         Spacer(0, size * 1.1),
         _Timeline(template.timeline, styles),
-        Spacer(0, size * 0.9),
+        Spacer(0, size * 1.1),
         _help_boxes(sheet, styles, width),
     ]
     return story
@@ -474,7 +477,7 @@ def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) ->
 
 
 def _products(products: Sequence[SheetProduct], styles: _SheetStyles) -> list[Flowable]:
-    """One paragraph, products one after another, so three fit in a line or two."""
+    """The products with their lot numbers: run on at normal size, one a line in large print."""
     if not products:
         return [Paragraph("—", styles.base.body_bold)]
     parts = []
@@ -483,10 +486,11 @@ def _products(products: Sequence[SheetProduct], styles: _SheetStyles) -> list[Fl
         if product.lot_number.strip():
             text += f"&nbsp;&nbsp;lot&nbsp;{para_text(product.lot_number.strip())}"
         parts.append(text)
-    # In large print at the small size: lot numbers are for the clinic's records, and at
-    # 14 pt three products would take a quarter of the first page.
-    style = styles.base.small if styles.large else styles.base.body
-    return [Paragraph("&nbsp;&nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts), style)]
+    if styles.large:
+        # At the small size: lot numbers are for the clinic's records, and at 14 pt three
+        # products would take a quarter of the first page.
+        return [Paragraph(text, styles.base.small) for text in parts]
+    return [Paragraph("&nbsp;&nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts), styles.base.body)]
 
 
 def _capitalised(text: str) -> str:

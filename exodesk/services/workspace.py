@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from exodesk.paths import DataPaths
 from exodesk.services.aftercare import AftercareService
 from exodesk.services.clinic import ClinicService
+from exodesk.services.comparison import ComparisonService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
@@ -33,6 +34,7 @@ class Services:
     screening: ScreeningService
     sessions: SessionService
     aftercare: AftercareService
+    comparison: ComparisonService
 
     @property
     def desk(self) -> Desk:
@@ -87,4 +89,5 @@ def open_services(
         screening=screening,
         sessions=SessionService(ctx, screening),
         aftercare=AftercareService(ctx),
+        comparison=ComparisonService(ctx, screening),
     )

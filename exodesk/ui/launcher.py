@@ -146,6 +146,7 @@ def smoke(paths: DataPaths) -> str:
         faults = services.check()
         if faults:
             raise RuntimeError(f"fresh data file has faults: {faults}")
+        window.tabs.setCurrentWidget(window.aftercare_tab)  # previews render for a shown tab
         window.aftercare_tab.wait_for_preview()
         if not window.aftercare_tab.document.pageCount():
             raise RuntimeError("the aftercare preview did not render")

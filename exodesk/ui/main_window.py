@@ -21,8 +21,10 @@ from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
 from exodesk.ui.aftercare.tab import AftercareTab
+from exodesk.ui.comparison.tab import ComparisonTab
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.aftercare_wording import AftercareWordingDialog
+from exodesk.ui.dialogs.comparison_texts import ComparisonTextsDialog
 from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
 from exodesk.ui.dialogs.settings import ClinicSettingsDialog
 from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
@@ -59,9 +61,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.screening_tab, "Intake scr&eening")
         self.aftercare_tab = AftercareTab(services.aftercare, services.sessions, self.current)
         self.tabs.addTab(self.sessions_tab, "Sess&ions")
+        self.comparison_tab = ComparisonTab(services.comparison, self.current)
+        self.tabs.addTab(self.comparison_tab, "&Compare treatments")
         self.tabs.addTab(self.aftercare_tab, "&Aftercare")
 
-        for tab in (self.patients_tab, self.screening_tab, self.sessions_tab, self.aftercare_tab):
+        for tab in (
+            self.patients_tab,
+            self.screening_tab,
+            self.sessions_tab,
+            self.comparison_tab,
+            self.aftercare_tab,
+        ):
             tab.data_changed.connect(self.data_changed)
             self.data_changed.connect(tab.on_data_changed)
         self.current.changed.connect(self.header.show_patient)
@@ -105,6 +115,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("S&taff…", "actionStaff", self.edit_staff))
         file_menu.addAction(
             self._action("&Aftercare wording…", "actionAftercareWording", self.edit_wording)
+        )
+        file_menu.addAction(
+            self._action(
+                "Comparison &prices and wording…",
+                "actionComparisonTexts",
+                self.edit_comparison_texts,
+            )
         )
         file_menu.addAction(
             self._action(
@@ -180,6 +197,11 @@ class MainWindow(QMainWindow):
         dialog = AftercareWordingDialog(self, self._services.aftercare)
         dialog.exec()
         if dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
+
+    def edit_comparison_texts(self) -> None:
+        dialog = ComparisonTextsDialog(self, self._services.comparison)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
 
     def print_aftercare(self, session_id: int) -> None:

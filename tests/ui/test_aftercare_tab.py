@@ -163,9 +163,10 @@ def test_wording_dialog_saves_a_new_version(qtbot, window: MainWindow, services:
     dialog = AftercareWordingDialog(window, services.aftercare)
     qtbot.addWidget(dialog)
     dialog.treatment.setCurrentIndex(dialog.treatment.findData("microneedling"))
-    dialog.title.setText("After your microneedling (our clinic's words)")
+    dialog.title.setText("Microneedling: our advice")
     dialog.save()
-    assert services.aftercare.wording("microneedling").template.title.endswith("clinic's words)")
+    assert not dialog.error.isVisibleTo(dialog), dialog.error.text()
+    assert services.aftercare.wording("microneedling").template.title == "Microneedling: our advice"
     assert "clinic v1" in dialog.version.text()
     dialog.sections["emergency"].setPlainText("")
     dialog.save()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -54,6 +54,7 @@ class AftercareTab(QWidget):
         self._sheet: AftercareSheet | None = None
         self._pdf: bytes = b""
         self._generation = 0
+        self._stale = True
 
         self.session = named(
             QComboBox(),
@@ -133,6 +134,11 @@ class AftercareTab(QWidget):
         self._timer.stop()
         super().hideEvent(event)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh_preview()
+
     # ---- choosing ------------------------------------------------------------------------
     @property
     def patient(self) -> Patient | None:
@@ -211,6 +217,10 @@ class AftercareTab(QWidget):
     def refresh_preview(self) -> None:
         """Build the sheet's data here, render it on a worker thread, show it when ready."""
         self._timer.stop()
+        if not self.isVisible():
+            self._stale = True  # rendered when the tab is shown, not for a hidden tab
+            return
+        self._stale = False
         try:
             sheet = self.current_sheet()
         except UserError as exc:
