@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.current.changed.connect(self.header.show_patient)
         self.sessions_tab.event_requested.connect(self.log_event)
         self.sessions_tab.aftercare_requested.connect(self.print_aftercare)
+        self.sessions_tab.edit_event_requested.connect(self.edit_event)
         self.data_changed.connect(self._on_data_changed)
 
         central = QWidget()
@@ -207,6 +208,22 @@ class MainWindow(QMainWindow):
     def print_aftercare(self, session_id: int) -> None:
         self.tabs.setCurrentWidget(self.aftercare_tab)
         self.aftercare_tab.select_session(session_id)
+
+    def edit_event(self, event_id: int) -> None:
+        try:
+            event = self._services.sessions.event(event_id)
+            dialog = AdverseEventDialog(
+                self,
+                self._services.sessions,
+                session_id=event.session_id,
+                event=event,
+                day_first=self._day_first,
+            )
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
+            self.data_changed.emit(dialog.changes)
 
     def edit_staff(self) -> None:
         dialog = StaffListDialog(self, self._services.clinic)

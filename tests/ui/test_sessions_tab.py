@@ -213,3 +213,50 @@ def test_session_widgets_are_named(window: MainWindow) -> None:
     tab = tab_of(window)
     tab.start_record()
     assert unnamed_widgets(tab) == []
+
+
+def test_adverse_event_entry_prints_the_regulator_report(
+    qtbot, window: MainWindow, services: Services, clinic: dict, clock, tmp_path
+) -> None:
+    from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter
+
+    from exodesk.domain.sessions import AdverseEvent
+    from exodesk.ui.printing import PdfPreviewDialog
+
+    tab = tab_of(window)
+    tab.start_record()
+    tab.form.depth.setValue(0.5)
+    tab.form.save_button.click()
+    [session] = services.sessions.sessions(clinic["patient"].id)
+    clock.advance(days=31)
+    logged = services.sessions.log_event(
+        AdverseEvent(
+            session.id,
+            "granuloma_nodule",
+            services.ctx.today(),
+            "moderate",
+            "Firm 5 mm lump under the left cheekbone",
+        )
+    )
+    assert logged.ok
+    tab.refresh()
+    row = next(
+        i for i in range(tab.timeline.count()) if "Adverse event" in tab.timeline.item(i).text()
+    )
+    tab.timeline.setCurrentRow(row)
+    assert tab.report_button.isVisibleTo(tab) and not tab.amend_button.isVisibleTo(tab)
+    out = tmp_path / "report.pdf"
+
+    def print_it(dialog: PdfPreviewDialog) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        dialog.print_to(printer)
+        dialog.reject()
+
+    when_dialog_opens(PdfPreviewDialog, print_it)
+    tab.report_button.click()
+    flat = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())
+    assert "O.S." in flat and "Olivia" not in flat
+    assert "VC-1" not in flat or "Granuloma" in flat

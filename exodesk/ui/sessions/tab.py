@@ -44,6 +44,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.sessions.form import SessionForm
 
 DETAIL, FORM = 0, 1
@@ -55,6 +56,7 @@ class SessionsTab(QWidget):
     data_changed = Signal(object)  # Changes
     event_requested = Signal(int)  # session id: the main window opens the adverse event dialog
     aftercare_requested = Signal(int)  # session id: the main window shows the Aftercare tab
+    edit_event_requested = Signal(int)  # adverse event id: the main window opens its dialog
 
     def __init__(self, sessions: SessionService, current: CurrentPatient) -> None:
         super().__init__()
@@ -102,6 +104,16 @@ class SessionsTab(QWidget):
             "logAdverseEvent",
             "Log an adverse event against this session",
         )
+        self.edit_event_button = named(
+            QPushButton("Edit e&vent…"),
+            "editAdverseEvent",
+            "Update the adverse event (outcome, resolution, reports)",
+        )
+        self.report_button = named(
+            QPushButton("Regulator re&port…"),
+            "regulatorReport",
+            "Print the adverse event laid out for a regulator report",
+        )
         detail_page = QWidget()
         detail_layout = QVBoxLayout(detail_page)
         detail_layout.addWidget(self.detail, 1)
@@ -146,6 +158,8 @@ class SessionsTab(QWidget):
         self.error_button.clicked.connect(self.mark_error)
         self.event_button.clicked.connect(self._request_event)
         self.aftercare_button.clicked.connect(self._request_aftercare)
+        self.edit_event_button.clicked.connect(self._request_edit_event)
+        self.report_button.clicked.connect(self.print_regulator_report)
         self.form.save_requested.connect(self._save)
         self.form.cancel_requested.connect(self.show_detail)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -238,6 +252,16 @@ class SessionsTab(QWidget):
         self.error_button.setEnabled(current)
         self.event_button.setEnabled(current)
         self.aftercare_button.setEnabled(current)
+        is_event = self._selected is not None and self._selected.kind == "adverse_event"
+        for button in (
+            self.aftercare_button,
+            self.amend_button,
+            self.error_button,
+            self.event_button,
+        ):
+            button.setVisible(not is_event)
+        self.edit_event_button.setVisible(is_event)
+        self.report_button.setVisible(is_event)
 
     def _detail_html(self, entry: TimelineEntry | None) -> str:
         if entry is None:
@@ -407,6 +431,24 @@ class SessionsTab(QWidget):
         session = self._selected_session()
         if session is not None:
             self.aftercare_requested.emit(int(session.id or 0))
+
+    def _request_edit_event(self) -> None:
+        if self._selected is not None and self._selected.kind == "adverse_event":
+            self.edit_event_requested.emit(self._selected.record_id)
+
+    def print_regulator_report(self) -> None:
+        entry = self._selected
+        if entry is None or entry.kind != "adverse_event":
+            return
+        try:
+            pdf = self._sessions.render_regulator_report(entry.record_id)
+            paper = self._sessions.paper_size()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        PdfPreviewDialog(
+            pdf, "Adverse event report", "Adverse event report.pdf", paper, self
+        ).exec()
 
     def _request_event(self) -> None:
         session = self._selected_session()
