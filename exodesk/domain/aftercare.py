@@ -88,8 +88,8 @@ LINE_CHARS: dict[str, int] = {
     "third": 28,
     "use": 37,
     "avoid": 52,
-    "call_us": 49,
-    "emergency": 36,
+    "call_us": 55,
+    "emergency": 30,
 }
 # The sheet's length bound, part by part: the most lines (``estimated_lines``) each part may
 # take and the sheet still fit one page. A row of the page is as tall as its tallest column,

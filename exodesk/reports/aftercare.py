@@ -457,13 +457,9 @@ def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) ->
             commands.append(("SPAN", (1, index), (-1, index)))
         for position, (_, content) in enumerate(row):
             if content is None:
-                # A line to write on under each empty value (across the span if alone),
-                # with its label sitting on the line like a form's.
+                # A line to write on under each empty value, across the span if alone.
                 last = -1 if len(row) == 1 else 2 * position + 1
-                commands += [
-                    ("LINEBELOW", (2 * position + 1, index), (last, index), 0.6, MUTED),
-                    ("VALIGN", (2 * position, index), (2 * position, index), "BOTTOM"),
-                ]
+                commands.append(("LINEBELOW", (2 * position + 1, index), (last, index), 0.6, MUTED))
         table_rows.append(cells)
         small_value = styles.large and row[0][0] == "Products" and row[0][1] is not None
         top = (pad if index == 0 else gap) + (0 if small_value else drop)
@@ -471,7 +467,17 @@ def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) ->
             ("TOPPADDING", (0, index), (0, index), top),
             ("TOPPADDING", (2, index), (2, index), top),
         ]
-    band = Table(table_rows, colWidths=widths)
+    heights: list[float | None] = [None] * len(table_rows)
+    if blank:
+        # A form: labels and values sit on the lines, and the shading runs on a little
+        # below the last line rather than the last line closing the band.
+        commands += [
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), gap),
+        ]
+        table_rows.append(["", "", "", ""])
+        heights.append(pad)
+    band = Table(table_rows, colWidths=widths, rowHeights=heights)
     band.setStyle(TableStyle(commands))
     return band
 
@@ -564,7 +570,7 @@ def _help_boxes(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Ta
     pad = styles.size * 0.7
     gap = styles.size * 1.2
     # Side by side, the boxes are as tall as each other; "Call us if" has the longer list.
-    call_width = (width - gap) * 0.57
+    call_width = (width - gap) * 0.63
     table = Table(
         [[call_cell, "", emergency_cell]], colWidths=[call_width, gap, width - gap - call_width]
     )
