@@ -68,7 +68,9 @@ class ClinicSettings:
                 )
             elif not self.logo_png.startswith(b"\x89PNG\r\n\x1a\n"):
                 problems.append(Problem("logo", "The logo must be stored as a PNG image."))
-        if not 1 <= self.screening_valid_days <= 365:
+        days = self.screening_valid_days
+        # Whole days only: 1.5 or True would be stored as given and counted as some other day.
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
             problems.append(
                 Problem("screening_valid_days", "A screening can stay valid for 1 to 365 days.")
             )

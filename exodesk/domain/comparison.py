@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -634,8 +635,8 @@ def apply_edits(
         notes: Treatment id -> a note from the clinic, shown in its own row.
 
     Raises:
-        ValueError: when an edit or note names an unknown treatment or row, or is longer
-            than ``MAX_CLINIC_TEXT``.
+        ValueError: when an edit or note names an unknown treatment or row, is longer than
+            ``MAX_CLINIC_TEXT``, or holds control characters.
     """
     known = set(content.treatment_ids)
     row_ids = {row.id for row in content.rows}
@@ -646,9 +647,9 @@ def apply_edits(
         for row, text in rows.items():
             if row not in row_ids:
                 raise ValueError(f"There is no row {row!r} to change for {treatment}.")
-            _check_length(text, MAX_CLINIC_TEXT, f"The text for {treatment} / {row}")
+            _check_text(text, MAX_CLINIC_TEXT, f"The text for {treatment} / {row}")
     for treatment, note in notes.items():
-        _check_length(note, MAX_CLINIC_TEXT, f"The note for {treatment}")
+        _check_text(note, MAX_CLINIC_TEXT, f"The note for {treatment}")
     changed: list[TreatmentFacts] = []
     for facts in content.treatments:
         new_facts = dict(facts.facts)
@@ -661,9 +662,14 @@ def apply_edits(
     return replace(content, treatments=tuple(changed))
 
 
-def _check_length(text: str, limit: int, what: str) -> None:
-    if len(text.strip()) > limit:
+def _check_text(text: str, limit: int, what: str) -> None:
+    text = text.strip()
+    if len(text) > limit:
         raise ValueError(f"{what} is too long to print: at most {limit} characters.")
+    # Each is typed on one line and printed in a table cell: a newline, tab or other control
+    # character would print as a box or break the layout, and is almost always a paste accident.
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError(f"{what} contains invisible control characters; retype it.")
 
 
 def patient_mark(verdict: str, detail: str = "") -> str:
@@ -849,7 +855,7 @@ def build_view(
     Raises:
         ValueError: for fewer than 2 or more than 4 treatments, a repeated or unknown
             treatment, an unknown concern, a malformed patient mark, or a price or mark
-            too long to print.
+            too long to print or holding control characters.
     """
     chosen = tuple(treatments)
     if not MIN_COLUMNS <= len(chosen) <= MAX_COLUMNS:
@@ -867,9 +873,9 @@ def build_view(
             raise ValueError(f"There is no concern {concern!r}.")
         concern_label = content.concern(concern).label
     for treatment, price in prices.items():
-        _check_length(price, MAX_PRICE_TEXT, f"The price for {treatment}")
+        _check_text(price, MAX_PRICE_TEXT, f"The price for {treatment}")
     for treatment, value in (patient_marks or {}).items():
-        _check_length(value, MAX_CLINIC_TEXT, f"The mark for {treatment}")
+        _check_text(value, MAX_CLINIC_TEXT, f"The mark for {treatment}")
     marks = {
         treatment: _parse_mark(value)
         for treatment, value in (patient_marks or {}).items()

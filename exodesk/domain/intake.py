@@ -254,6 +254,9 @@ def clearance(
     verdict allows the treatment (``proceed``/``precautions``, a ``review`` signed off as
     cleared, or a ``defer``/``decline`` overridden with a reason), and consent is on file.
     """
+    if treatment not in table.treatment_ids:
+        # A treatment id the screening does not know (a bad draft): refuse, never crash.
+        return Clearance(treatment, False, ("Choose one of the screened treatments.",))
     label = table.treatment_label(treatment)
     if record is None:
         return Clearance(treatment, False, ("There is no intake screening for this patient.",))

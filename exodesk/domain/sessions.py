@@ -790,7 +790,12 @@ def _not_a_choice(what: str, value: object, choices: Mapping[str, str]) -> str:
 
 def _is_number(value: object) -> bool:
     # bool is an int; True mm or True minutes would be a form bug, not a value.
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float is no measurement either
+        return False
 
 
 def _int_between(value: object, low: int, high: int) -> bool:

@@ -7,7 +7,7 @@ from datetime import date
 
 from exodesk.domain.audit import AuditEntry
 from exodesk.domain.patient import Patient, PatientQuery, parse_query, sort_key
-from exodesk.domain.problems import Problem
+from exodesk.domain.problems import Problem, check_text
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, Changes, SaveResult, ServiceContext
 from exodesk.storage.audit import AuditRepository
@@ -33,6 +33,9 @@ class PatientService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._repo = PatientRepository(ctx.db)
+        # The count that finding the last first page gave for free, for the count_matches()
+        # that follows it on every keystroke: (query, include_inactive, data stamp, count).
+        self._known_count: tuple[PatientQuery, bool, tuple[int, int], int] | None = None
 
     def today(self) -> date:
         """Today's local date by the service's clock (tests give it a fake one)."""
@@ -53,9 +56,17 @@ class PatientService:
     ) -> SearchPage:
         """One page of matches in list order, after the cursor ``after``."""
         with storage_errors():
-            rows = self._repo.search(
-                query, include_inactive=include_inactive, after=after, limit=limit + 1
+            found = self._repo.search_counted(
+                query,
+                include_inactive=include_inactive,
+                after=after,
+                limit=limit + 1,
+                cap=COUNT_CAP,
             )
+            if found.count is not None:
+                stamp = self._repo.data_stamp()
+                self._known_count = (query, include_inactive, stamp, found.count)
+        rows = found.rows
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = None
@@ -74,6 +85,13 @@ class PatientService:
     def count_matches(self, query: PatientQuery, *, include_inactive: bool = False) -> int:
         """How many match, up to COUNT_CAP (shown as "1,000+")."""
         with storage_errors():
+            known = self._known_count
+            if (
+                known is not None
+                and known[:2] == (query, include_inactive)
+                and known[2] == self._repo.data_stamp()
+            ):
+                return known[3]
             return self._repo.count_matches(query, include_inactive=include_inactive, cap=COUNT_CAP)
 
     def get(self, patient_id: int) -> Patient:
@@ -162,8 +180,9 @@ class PatientService:
         reason = reason.strip()
         if status == "inactive" and not reason:
             return SaveResult(problems=[Problem("reason", "Say why this patient is inactive.")])
-        if len(reason) > 500:
-            return SaveResult(problems=[Problem("reason", "Keep the reason under 500 characters.")])
+        problems = check_text("reason", reason, "The reason", max_len=500, multiline=True)
+        if problems:
+            return SaveResult(problems=problems)
         self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():

@@ -20,7 +20,7 @@ from exodesk.domain.courses import (
     validate_protocol,
 )
 from exodesk.domain.dates import format_long, format_short
-from exodesk.domain.intake import Clearance
+from exodesk.domain.intake import Clearance, validate_reason
 from exodesk.domain.patient import SEXES
 from exodesk.domain.problems import Problem
 from exodesk.domain.regulatory import regulatory_notes
@@ -239,7 +239,8 @@ class SessionService:
         """The clinic's protocol templates (the bundled §3 protocols until edited)."""
         with storage_errors():
             stored = {t.key: t for t in self._courses.protocols()}
-        return [stored.get(t.key, t) for t in load_protocols()]
+        bundled = [stored.pop(t.key, t) for t in load_protocols()]
+        return bundled + list(stored.values())  # the clinic's own protocols after ours
 
     def save_protocol(self, template: ProtocolTemplate) -> SaveResult:
         problems = validate_protocol(template)
@@ -288,6 +289,10 @@ class SessionService:
             template, patient_id=patient_id, treatment=treatment, started_on=self.today()
         )
         if planned_sessions is not None:
+            if isinstance(planned_sessions, bool) or not isinstance(planned_sessions, int):
+                return SaveResult(
+                    problems=[Problem("planned_sessions", "Planned sessions is a whole number.")]
+                )
             if not template.sessions_min <= planned_sessions <= template.sessions_max:
                 return SaveResult(
                     problems=[
@@ -403,11 +408,15 @@ class SessionService:
 
     def check(self, draft: TreatmentSession, *, amending: int | None = None) -> SessionCheck:
         """Validate a draft and gather the gate, warnings, spacing and regulatory notes."""
-        day = (
-            draft.performed_at.astimezone().date()
-            if draft.performed_at.tzinfo
-            else draft.performed_at.date()
-        )
+        try:
+            day = (
+                draft.performed_at.astimezone().date()
+                if draft.performed_at.tzinfo
+                else draft.performed_at.date()
+            )
+        except (OverflowError, ValueError):
+            # A moment at the very edge of the calendar has no local date; validation refuses it.
+            day = draft.performed_at.date()
         with storage_errors():
             lots = {p.lot_id: self._products.lot(p.lot_id) for p in draft.products}
             lots = {k: v for k, v in lots.items() if v is not None}
@@ -461,8 +470,9 @@ class SessionService:
     ) -> SaveResult:
         """Save a correction as a new version; the earlier one is kept, marked amended."""
         reason = reason.strip()
-        if not reason:
-            return SaveResult(problems=[Problem("reason", "Say what was corrected.")])
+        problems = validate_reason(reason, "reason for the correction")
+        if problems:
+            return SaveResult(problems=problems)
         old = self.get(session_id)
         if old.status != "current":
             raise UserError("Only the current version of a session can be amended.")
@@ -548,8 +558,9 @@ class SessionService:
     def mark_entered_in_error(self, session_id: int, reason: str) -> SaveResult:
         """Hide a session recorded by mistake from counts; the row and its history stay."""
         reason = reason.strip()
-        if not reason:
-            return SaveResult(problems=[Problem("reason", "Say why this was entered in error.")])
+        problems = validate_reason(reason, "reason it was entered in error")
+        if problems:
+            return SaveResult(problems=problems)
         session = self.get(session_id)
         if session.status != "current":
             raise UserError("Only the current version of a session can be marked.")
