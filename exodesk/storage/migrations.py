@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from exodesk.errors import StorageError
+from exodesk.storage.audit import seal_existing_entries
 from exodesk.storage.backup import backup_database
 from exodesk.storage.database import storage_errors
 
@@ -357,6 +358,45 @@ def _documents(db: Database) -> None:
         )""",
         "CREATE INDEX documents_by_patient ON documents_issued(patient_id, issued_at)",
         "CREATE INDEX documents_by_session ON documents_issued(session_id)",
+    )
+
+
+@_migration("0005_audit_chain")
+def _audit_chain(db: Database) -> None:
+    # Each entry is sealed to the one before it (see exodesk.storage.audit.seal), so a changed,
+    # removed or reordered entry shows; the head names the newest entry, so removing the newest
+    # rows shows too.
+    _run(
+        db,
+        "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE audit_log ADD COLUMN entry_hash TEXT",
+        """CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_id INTEGER NOT NULL,
+            last_hash TEXT NOT NULL
+        )""",
+        # The admin view filters by date; without it a date range scans the whole trail.
+        "CREATE INDEX audit_by_at ON audit_log(at)",
+    )
+    seal_existing_entries(db)
+    # Refuse casual edits made with any SQLite tool; the chain still catches whoever drops these.
+    _run(
+        db,
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+            SELECT RAISE(ABORT, 'Audit entries cannot be changed: the audit trail only grows.');
+        END""",
+        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+            SELECT RAISE(ABORT, 'Audit entries cannot be removed: the audit trail only grows.');
+        END""",
+        """CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN
+            SELECT RAISE(ABORT, 'The end of the audit trail cannot be removed.');
+        END""",
+        """CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head
+        WHEN new.id IS NOT old.id OR new.last_id <= old.last_id OR NOT EXISTS (
+            SELECT 1 FROM audit_log WHERE id = new.last_id AND entry_hash = new.last_hash
+        ) BEGIN
+            SELECT RAISE(ABORT, 'The end of the audit trail only moves forward, to a new entry.');
+        END""",
     )
 
 

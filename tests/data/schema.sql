@@ -4,6 +4,8 @@ CREATE INDEX adverse_events_by_outcome ON adverse_events(outcome, onset_date);
 CREATE INDEX adverse_events_by_session ON adverse_events(session_id);
 -- index audit_by_actor
 CREATE INDEX audit_by_actor ON audit_log(actor_id, id);
+-- index audit_by_at
+CREATE INDEX audit_by_at ON audit_log(at);
 -- index audit_by_patient
 CREATE INDEX audit_by_patient ON audit_log(patient_id, id);
 -- index audit_by_record
@@ -44,8 +46,10 @@ CREATE INDEX signoffs_by_screening ON screening_signoffs(screening_id, id);
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
 -- table adverse_events
 CREATE TABLE adverse_events ( id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), type TEXT NOT NULL, onset_date TEXT NOT NULL, severity TEXT NOT NULL, description TEXT NOT NULL, action_taken TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL, resolution_date TEXT, reported_to_supplier INTEGER NOT NULL DEFAULT 0, reported_to_regulator INTEGER NOT NULL DEFAULT 0, regulator_reference TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) );
+-- table audit_head
+CREATE TABLE audit_head ( id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, last_hash TEXT NOT NULL );
 -- table audit_log
-CREATE TABLE audit_log ( id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id INTEGER REFERENCES staff(id), actor_name TEXT NOT NULL, action TEXT NOT NULL, table_name TEXT NOT NULL, record_id INTEGER, patient_id INTEGER REFERENCES patients(id), summary TEXT NOT NULL DEFAULT '', before TEXT, after TEXT );
+CREATE TABLE audit_log ( id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id INTEGER REFERENCES staff(id), actor_name TEXT NOT NULL, action TEXT NOT NULL, table_name TEXT NOT NULL, record_id INTEGER, patient_id INTEGER REFERENCES patients(id), summary TEXT NOT NULL DEFAULT '', before TEXT, after TEXT , prev_hash TEXT, entry_hash TEXT);
 -- table consent_texts
 CREATE TABLE consent_texts ( id INTEGER PRIMARY KEY, version INTEGER NOT NULL UNIQUE, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
 -- table consents
@@ -94,6 +98,14 @@ CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
 CREATE TABLE staff ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL );
 -- table stored_images
 CREATE TABLE stored_images ( sha256 TEXT PRIMARY KEY, png BLOB NOT NULL ) WITHOUT ROWID;
+-- trigger audit_head_forward_only
+CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head WHEN new.id IS NOT old.id OR new.last_id <= old.last_id OR NOT EXISTS ( SELECT 1 FROM audit_log WHERE id = new.last_id AND entry_hash = new.last_hash ) BEGIN SELECT RAISE(ABORT, 'The end of the audit trail only moves forward, to a new entry.'); END;
+-- trigger audit_head_no_delete
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, 'The end of the audit trail cannot be removed.'); END;
+-- trigger audit_log_no_delete
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'Audit entries cannot be removed: the audit trail only grows.'); END;
+-- trigger audit_log_no_update
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'Audit entries cannot be changed: the audit trail only grows.'); END;
 -- trigger patients_fts_delete
 CREATE TRIGGER patients_fts_delete AFTER DELETE ON patients BEGIN INSERT INTO patients_fts(patients_fts, rowid, search_names, search_phone) VALUES ('delete', old.id, old.search_names, old.search_phone); END;
 -- trigger patients_fts_insert

@@ -1,0 +1,331 @@
+"""The audit log for admins: who changed what and when, with filters and the chain check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.domain.audit import AuditEntry, ChainReport, entry_number
+from exodesk.domain.dates import format_stamp
+from exodesk.errors import UserError
+from exodesk.services.audit import PAGE_SIZE, AuditService
+from exodesk.ui.common import ERROR_STYLE, error_label, locale_day_first, named
+from exodesk.ui.widgets import DateField
+from exodesk.ui.workers import run_in_background
+
+WHEN, WHO, ACTION, WHAT, SUMMARY = range(5)
+HEADERS = ("When", "Who", "Action", "What", "Summary")
+OK_STYLE = "color: #1b5e20; font-weight: bold;"
+FAULT_STYLE = ERROR_STYLE + " font-weight: bold;"
+TYPING_PAUSE_MS = 300
+
+# (id of the last entry shown) -> the next, older page
+PageFetcher = Callable[[int], list[AuditEntry]]
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Shows the entries it is given; asks ``fetch_more`` for the next page only when scrolled."""
+
+    def __init__(self, page_size: int = PAGE_SIZE) -> None:
+        super().__init__()
+        self._page_size = page_size
+        self._rows: list[AuditEntry] = []
+        self._fetch: PageFetcher | None = None
+        self._more = False
+
+    # ---- feeding -------------------------------------------------------------------------
+    def set_rows(self, rows: list[AuditEntry], fetch_more: PageFetcher | None = None) -> None:
+        """Replace the rows; ``fetch_more`` loads the page after a given entry id."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._fetch = fetch_more
+        # A short page is the last one: no need to ask the file again.
+        self._more = fetch_more is not None and len(rows) >= self._page_size
+        self.endResetModel()
+
+    def entry_at(self, row: int) -> AuditEntry | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # ---- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(HEADERS)
+        ):
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        entry = self.entry_at(index.row()) if index.isValid() else None
+        if entry is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if column == WHEN:
+                return format_stamp(entry.at)
+            if column == WHO:
+                return entry.actor_name
+            if column == ACTION:
+                return entry.action
+            if column == WHAT:
+                return entry.what
+            if column == SUMMARY:
+                return entry.summary
+        if role == Qt.ItemDataRole.ToolTipRole and column == SUMMARY:
+            changed = entry.changed_fields()
+            number = f"Entry {entry_number(entry.id)}" if entry.id is not None else "Entry"
+            lines = [f"{number}: {entry.summary}"]
+            if changed:
+                lines.append("Changed: " + ", ".join(changed))
+            return "\n".join(lines)
+        if role == Qt.ItemDataRole.UserRole:
+            return entry.id
+        return None
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more and bool(self._rows)
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent) or self._fetch is None:
+            return
+        last_id = self._rows[-1].id
+        rows = self._fetch(int(last_id)) if last_id is not None else []
+        self._more = len(rows) >= self._page_size
+        if rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+
+class AuditLogDialog(QDialog):
+    """Every recorded change, newest first; filter by patient, person, dates; verify the chain.
+
+    Args:
+        parent: The owning window.
+        audit_service: Where the entries come from.
+        patient_id: Open showing only this patient's entries (a tick box lifts the filter).
+        patient_label: How to name that patient on the tick box (the id if empty).
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        audit_service: AuditService,
+        *,
+        patient_id: int | None = None,
+        patient_label: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self._audit = audit_service
+        self._patient_id = patient_id
+        self.report: ChainReport | None = None
+        self.setObjectName("auditLogDialog")
+        self.setWindowTitle("Audit log")
+        self.resize(1000, 620)
+        day_first = locale_day_first()
+
+        who = patient_label or (f"record {patient_id}" if patient_id is not None else "")
+        self.patient_only = named(
+            QCheckBox(f"Only {who}"), "auditPatientOnly", "Only this patient's entries"
+        )
+        self.patient_only.setChecked(patient_id is not None)
+        self.patient_only.setVisible(patient_id is not None)
+        self.text = named(
+            QLineEdit(),
+            "auditText",
+            "Summary contains",
+            "Show only entries whose summary contains this text, e.g. a patient's name",
+        )
+        self.text.setPlaceholderText("Text in the summary, e.g. a name")
+        self.text.setClearButtonEnabled(True)
+        self.person = named(QComboBox(), "auditPerson", "Person who made the change")
+        self.person.addItem("Everyone", None)
+        for member in audit_service.people():
+            label = member.name if member.active else f"{member.name} (left)"
+            self.person.addItem(label, member.id)
+        self.date_from = DateField(
+            "auditFrom",
+            "From date",
+            day_first=day_first,
+            today=audit_service.today,
+            never_button=False,
+        )
+        self.date_to = DateField(
+            "auditTo", "To date", day_first=day_first, today=audit_service.today, never_button=False
+        )
+        self.date_error = error_label("auditDateError")
+
+        self.model = AuditTableModel()
+        self._shown_filters: dict[str, Any] = {}
+        self.model.rowsInserted.connect(lambda *_: self._show_count())
+        self.table = named(QTableView(), "auditTable", "Audit entries, newest first")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for column in (WHEN, WHO, ACTION, WHAT):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SUMMARY, QHeaderView.ResizeMode.Stretch)
+        self.status = QLabel()
+        self.status.setObjectName("auditStatus")
+
+        self.verify_button = named(
+            QPushButton("&Verify chain"),
+            "auditVerify",
+            "Verify the audit trail",
+            "Check that no audit entry was changed, removed or reordered since it was written",
+        )
+        self.verify_result = QLabel()
+        self.verify_result.setObjectName("auditVerifyResult")
+        self.verify_result.setWordWrap(True)
+        self.verify_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        named(buttons.button(QDialogButtonBox.StandardButton.Close), "auditClose", "Close")
+        buttons.rejected.connect(self.reject)
+
+        filters = QGridLayout()
+        filters.addWidget(QLabel("&Summary:"), 0, 0)
+        filters.itemAtPosition(0, 0).widget().setBuddy(self.text)
+        filters.addWidget(self.text, 0, 1)
+        filters.addWidget(QLabel("&Person:"), 0, 2)
+        filters.itemAtPosition(0, 2).widget().setBuddy(self.person)
+        filters.addWidget(self.person, 0, 3)
+        filters.addWidget(self.patient_only, 0, 4)
+        filters.addWidget(QLabel("&From:"), 1, 0)
+        filters.itemAtPosition(1, 0).widget().setBuddy(self.date_from.edit)
+        filters.addWidget(self.date_from, 1, 1)
+        filters.addWidget(QLabel("&To:"), 1, 2)
+        filters.itemAtPosition(1, 2).widget().setBuddy(self.date_to.edit)
+        filters.addWidget(self.date_to, 1, 3, 1, 2)
+        filters.setColumnStretch(1, 1)
+        filters.setColumnStretch(3, 1)
+        verify_row = QHBoxLayout()
+        verify_row.addWidget(self.verify_button)
+        verify_row.addWidget(self.verify_result, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.date_error)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(verify_row)
+        layout.addWidget(buttons)
+
+        # Typing waits for a pause, so each keystroke does not query the whole trail.
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self.refresh)
+        self.text.textChanged.connect(self._typing.start)
+        self.text.returnPressed.connect(self.refresh)
+        self.person.currentIndexChanged.connect(self.refresh)
+        self.patient_only.toggled.connect(self.refresh)
+        self.date_from.changed.connect(self.refresh)
+        self.date_to.changed.connect(self.refresh)
+        self.verify_button.clicked.connect(self.verify)
+        self.refresh()
+        self.text.setFocus()
+
+    # ---- the list ------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any] | None:
+        """The filters as typed, or None (with the problem shown) if a date cannot be read."""
+        since, since_problem = self.date_from.value()
+        until, until_problem = self.date_to.value()
+        problem = since_problem or until_problem
+        if not problem and since and until and until < since:
+            problem = "The 'to' date is before the 'from' date."
+        self.date_error.setText(problem or "")
+        self.date_error.setAccessibleName(problem or "")
+        self.date_error.setVisible(bool(problem))
+        if problem:
+            return None
+        return {
+            "patient_id": self._patient_id if self.patient_only.isChecked() else None,
+            "actor_id": self.person.currentData(),
+            "since": since,
+            "until": until,
+            "text": self.text.text().strip() or None,
+        }
+
+    def refresh(self) -> None:
+        """Load the first page for the current filters (the rest loads as the list scrolls)."""
+        self._typing.stop()
+        filters = self.filters()
+        if filters is None:
+            return
+        try:
+            rows = self._audit.entries(**filters)
+        except UserError as exc:
+            self.status.setText(exc.message)
+            return
+        self._shown_filters = filters
+        self.model.set_rows(rows, lambda last_id: self._audit.entries(**filters, before_id=last_id))
+        self._show_count()
+
+    def _show_count(self) -> None:
+        shown = self.model.rowCount()
+        filtered = any(v is not None for v in self._shown_filters.values())
+        if not shown:
+            text = "No entries match these filters." if filtered else "The audit log is empty."
+        elif self.model.canFetchMore():
+            text = f"Showing the newest {shown:,} entries; scroll down for older ones."
+        else:
+            text = f"{shown:,} {'entry' if shown == 1 else 'entries'}."
+        self.status.setText(text)
+
+    # ---- the chain check -----------------------------------------------------------------
+    def verify(self) -> None:
+        """Check the chain off the UI thread; the result appears beside the button."""
+        self.verify_button.setEnabled(False)
+        self.verify_result.setStyleSheet("")
+        self.verify_result.setText("Checking the audit trail…")
+        job = self._audit.verify_job()
+        if job is None:  # an in-memory file cannot be opened from another thread
+            self._verified(self._audit.verify())
+            return
+        run_in_background(self, job, self._verified, self._verify_failed)
+
+    def _verified(self, report: ChainReport) -> None:
+        self.report = report
+        self.verify_button.setEnabled(True)
+        self.verify_result.setStyleSheet(OK_STYLE if report.ok else FAULT_STYLE)
+        self.verify_result.setText(report.message)
+        self.verify_result.setAccessibleName(report.message)
+
+    def _verify_failed(self, exc: BaseException) -> None:
+        self.verify_button.setEnabled(True)
+        self.verify_result.setStyleSheet(FAULT_STYLE)
+        if isinstance(exc, UserError):
+            self.verify_result.setText(f"The check could not run: {exc.message}")
+            return
+        self.verify_result.setText("The check could not run; the details are in the log.")
