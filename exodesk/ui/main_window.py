@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from exodesk import APP_NAME, __version__
 from exodesk.domain.patient import Patient
 from exodesk.errors import UserError
+from exodesk.services.audit import AuditService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
@@ -24,7 +25,9 @@ from exodesk.ui.aftercare.tab import AftercareTab
 from exodesk.ui.comparison.tab import ComparisonTab
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.aftercare_wording import AftercareWordingDialog
+from exodesk.ui.dialogs.audit_log import AuditLogDialog
 from exodesk.ui.dialogs.comparison_texts import ComparisonTextsDialog
+from exodesk.ui.dialogs.guide import GuideDialog
 from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
 from exodesk.ui.dialogs.settings import ClinicSettingsDialog
 from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
@@ -150,7 +153,14 @@ class MainWindow(QMainWindow):
         )
         records.addSeparator()
         records.addAction(self._action("&Products and lots…", "actionProducts", self.edit_products))
+        records.addSeparator()
+        records.addAction(self._action("&Audit log…", "actionAuditLog", self.show_audit_log))
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(
+            self._action(
+                "&User guide", "actionGuide", self.show_guide, QKeySequence.StandardKey.HelpContents
+            )
+        )
         help_menu.addAction(self._action("&About ExoDesk", "actionAbout", self.show_about))
 
     # ---- slots ---------------------------------------------------------------------------
@@ -224,6 +234,18 @@ class MainWindow(QMainWindow):
             return
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
+
+    def show_guide(self) -> None:
+        GuideDialog.show_for(self)
+
+    def show_audit_log(self) -> None:
+        patient = self.current.patient
+        AuditLogDialog(
+            self,
+            AuditService(self._services.ctx),
+            patient_id=patient.id if patient else None,
+            patient_label=patient.display_name if patient else "",
+        ).exec()
 
     def edit_staff(self) -> None:
         dialog = StaffListDialog(self, self._services.clinic)

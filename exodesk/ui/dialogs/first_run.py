@@ -1,0 +1,406 @@
+"""FirstRunDialog: the clinic's details and its first admin, collected on the very first start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk import APP_NAME
+from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
+from exodesk.domain.staff import StaffMember
+from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.dialogs.settings import image_to_png
+
+DEMO: Literal["demo"] = "demo"
+CLINIC_FIELDS = ("name", "address", "phone", "out_of_hours", "country", "paper_size", "logo")
+# Countries that print on US Letter; everyone else on the list uses A4.
+LETTER_COUNTRIES = frozenset({"US", "CA"})
+_TERRITORIES = {
+    QLocale.Country.UnitedKingdom: "GB",
+    QLocale.Country.Ireland: "IE",
+    QLocale.Country.UnitedStates: "US",
+    QLocale.Country.Canada: "CA",
+    QLocale.Country.Australia: "AU",
+    QLocale.Country.NewZealand: "NZ",
+}
+
+
+@dataclass(frozen=True)
+class FirstRunSetup:
+    """What the first-run dialog collected; nothing is saved until the caller saves it."""
+
+    settings: ClinicSettings
+    member: StaffMember
+
+
+def locale_country(locale: QLocale | None = None) -> str:
+    """The COUNTRIES code for the PC's locale; "GB" when the locale's country is not listed."""
+    territory = (locale or QLocale()).territory()
+    return _TERRITORIES.get(territory, "GB")
+
+
+def _heading(title: str, text: str = "") -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 8)
+    layout.setSpacing(4)
+    head = QLabel(title)
+    font = head.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    head.setFont(font)
+    layout.addWidget(head)
+    if text:
+        layout.addWidget(QLabel(text))
+    return box
+
+
+def _unwrapped_errors(keys: tuple[str, ...], prefix: str) -> dict[str, QLabel]:
+    """Error labels for ``keys``. Every label on these pages breaks its lines by hand: a
+    word-wrapped label makes Qt underestimate the dialog's height, and a problem appearing
+    under a field then squeezes the fields together."""
+    labels = {key: error_label(f"{prefix}{key}") for key in keys}
+    for label in labels.values():
+        label.setWordWrap(False)
+    return labels
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+def _with_error(field: QWidget | QHBoxLayout, error: QLabel) -> QVBoxLayout:
+    box = QVBoxLayout()
+    box.setSpacing(2)
+    if isinstance(field, QWidget):
+        box.addWidget(field)
+    else:
+        box.addLayout(field)
+    box.addWidget(error)
+    return box
+
+
+class ClinicPage(QWidget):
+    """Page 1: the clinic's name, contacts, country, paper size and logo."""
+
+    def __init__(self, country: str, data_file: Path | None) -> None:
+        super().__init__()
+        self.setObjectName("firstRunClinicPage")
+        self._logo: bytes | None = None
+        self._paper_chosen = False  # once someone picks a paper size, the country stops setting it
+        self.name = named(QLineEdit(), "firstRun_name", "Clinic name")
+        self.name.setPlaceholderText("as it should appear on printed sheets")
+        self.address = named(QPlainTextEdit(), "firstRun_address", "Address")
+        self.address.setTabChangesFocus(True)  # Tab moves on; Enter starts a new address line
+        self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 4 + 12)
+        self.phone = named(QLineEdit(), "firstRun_phone", "Phone")
+        self.out_of_hours = named(
+            QLineEdit(),
+            "firstRun_out_of_hours",
+            "Out-of-hours number",
+            "Printed on aftercare sheets for problems when the clinic is closed.",
+        )
+        self.country = named(
+            QComboBox(), "firstRun_country", "Country", "Sets which regulatory notes apply."
+        )
+        for code, label in COUNTRIES.items():
+            self.country.addItem(label, code)
+        self.country.setCurrentIndex(max(0, self.country.findData(country)))
+        self.paper = named(QComboBox(), "firstRun_paper_size", "Paper size")
+        for size in PAPER_SIZES:
+            self.paper.addItem(size, size)
+        self._follow_country()
+        self.country.currentIndexChanged.connect(self._follow_country)
+        self.paper.activated.connect(self._paper_picked)
+
+        self.logo_preview = QLabel()
+        self.logo_preview.setObjectName("firstRun_logoPreview")
+        self.logo_preview.setFixedSize(160, 60)
+        self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.logo_preview.setStyleSheet("border: 1px dashed #aaa; color: #666;")
+        self.choose_logo = named(QPushButton("Choose &logo…"), "firstRun_chooseLogo", "Choose logo")
+        self.remove_logo = named(QPushButton("Remove"), "firstRun_removeLogo", "Remove logo")
+        self.choose_logo.clicked.connect(self._choose_logo)
+        self.remove_logo.clicked.connect(self._remove_logo)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo_preview)
+        logo_row.addWidget(self.choose_logo)
+        logo_row.addWidget(self.remove_logo)
+        logo_row.addStretch(1)
+        self._show_logo()
+
+        self.errors = _unwrapped_errors(CLINIC_FIELDS, "firstRun_error_")
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        for text, widget, key in (
+            ("Clinic &name", self.name, "name"),
+            ("&Address", self.address, "address"),
+            ("&Phone", self.phone, "phone"),
+            ("&Out-of-hours number", self.out_of_hours, "out_of_hours"),
+            ("&Country", self.country, "country"),
+            ("Paper si&ze", self.paper, "paper_size"),
+        ):
+            form.addRow(_buddy(text, widget), _with_error(widget, self.errors[key]))
+        form.addRow(QLabel("Logo (optional)"), _with_error(logo_row, self.errors["logo"]))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(
+            _heading(
+                "Your clinic",
+                "These details go on every printed sheet. Only the name is needed now;\n"
+                "change any of it later under File → Clinic settings.",
+            )
+        )
+        layout.addLayout(form)
+        if data_file is not None:
+            where = QLabel(f"{APP_NAME} will keep the clinic's records in\n{data_file}")
+            where.setObjectName("firstRun_dataFile")
+            where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            where.setStyleSheet("color: #555;")
+            layout.addSpacing(6)
+            layout.addWidget(where)
+        layout.addStretch(1)
+        self.setFocusProxy(self.name)
+
+    def _follow_country(self) -> None:
+        if not self._paper_chosen:
+            size = "Letter" if self.country.currentData() in LETTER_COUNTRIES else "A4"
+            self.paper.setCurrentIndex(max(0, self.paper.findData(size)))
+
+    def _paper_picked(self) -> None:
+        self._paper_chosen = True
+
+    def _show_logo(self) -> None:
+        if self._logo:
+            pixmap = QPixmap()
+            pixmap.loadFromData(self._logo)
+            self.logo_preview.setPixmap(
+                pixmap.scaled(
+                    self.logo_preview.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        else:
+            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setText("No logo")
+        self.remove_logo.setEnabled(bool(self._logo))
+
+    def _choose_logo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the clinic logo", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
+        )
+        if path:
+            self.set_logo_file(path)
+
+    def set_logo_file(self, path: str) -> None:
+        """Load a logo image from disk; an unreadable file is said beside the logo."""
+        image = QImage(path)
+        if image.isNull():
+            self.errors["logo"].setText("That file is not an image ExoDesk can read.")
+            self.errors["logo"].show()
+            return
+        self.errors["logo"].hide()
+        self._logo = image_to_png(image)
+        self._show_logo()
+
+    def _remove_logo(self) -> None:
+        self._logo = None
+        self._show_logo()
+        self.choose_logo.setFocus()
+
+    def settings(self) -> ClinicSettings:
+        """The settings as typed, trimmed the way ClinicService.save_settings trims them."""
+        return ClinicSettings(
+            name=self.name.text().strip(),
+            address=self.address.toPlainText().strip(),
+            phone=self.phone.text().strip(),
+            out_of_hours=self.out_of_hours.text().strip(),
+            country=self.country.currentData(),
+            paper_size=self.paper.currentData(),
+            logo_png=self._logo,
+        )
+
+    def focus_field(self, key: str) -> None:
+        widgets: dict[str, QWidget] = {
+            "name": self.name,
+            "address": self.address,
+            "phone": self.phone,
+            "out_of_hours": self.out_of_hours,
+            "country": self.country,
+            "paper_size": self.paper,
+            "logo": self.choose_logo,
+        }
+        widgets.get(key, self.name).setFocus()
+
+
+class AdminPage(QWidget):
+    """Page 2: the first staff member, who becomes the clinic's admin."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("firstRunAdminPage")
+        self.name = named(QLineEdit(), "firstRun_staff_name", "Your name")
+        self.name.setPlaceholderText("first name and surname")
+        self.errors = _unwrapped_errors(("name",), "firstRun_error_staff_")
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(_buddy("Your &name", self.name), _with_error(self.name, self.errors["name"]))
+        note = QLabel(
+            "You become the clinic's first admin. Every change in ExoDesk is recorded\n"
+            "under the name of whoever is at the desk. Add reception and practitioners\n"
+            "afterwards under File → Staff.\n\n"
+            "ExoDesk has no passwords yet: anyone at this PC can pick a name from the\n"
+            "staff list, so keep the PC's own Windows sign-in locked when you step away."
+        )
+        note.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel()
+        self.summary.setObjectName("firstRun_summary")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setStyleSheet("color: #555;")
+        layout.addWidget(_heading("Who is setting up ExoDesk?"))
+        layout.addWidget(self.summary)
+        layout.addSpacing(6)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(note)
+        layout.addStretch(1)
+        self.setFocusProxy(self.name)
+
+    def show_clinic(self, settings: ClinicSettings) -> None:
+        """Recap page 1, so a typo in the clinic's name is caught before Start."""
+        self.summary.setText(
+            f"Clinic: {settings.name} · {settings.country_name} · {settings.paper_size} paper"
+        )
+
+    def member(self) -> StaffMember:
+        return StaffMember(name=self.name.text().strip(), role="admin")
+
+
+class FirstRunDialog(QDialog):
+    """Two pages: the clinic, then its first admin; or "Open the demo clinic instead".
+
+    Keyboard only: Tab between fields, Enter goes on (Next, then Start), Esc cancels. The
+    dialog saves nothing; read ``outcome()`` after ``exec()`` returns Accepted.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        country: str | None = None,
+        data_file: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstRunDialog")
+        self.setWindowTitle(f"Set up {APP_NAME}")
+        self._outcome: FirstRunSetup | Literal["demo"] | None = None
+        self._page = 0
+        self.clinic_page = ClinicPage(country or locale_country(), data_file)
+        self.admin_page = AdminPage()
+        # Both pages sit in the dialog's layout, one shown at a time: the dialog's size then
+        # follows the page shown (a QStackedWidget sizes every page like the largest).
+        self.pages = (self.clinic_page, self.admin_page)
+        self.step = QLabel()
+        self.step.setObjectName("firstRun_step")
+        self.step.setStyleSheet("color: #555;")
+
+        self.demo_button = named(
+            QPushButton("Open the &demo clinic instead"),
+            "firstRun_demo",
+            "Open the demo clinic instead",
+            "Look around a made-up clinic first; nothing is kept when you close it.",
+        )
+        self.back_button = named(QPushButton("< &Back"), "firstRun_back", "Back")
+        self.cancel_button = named(QPushButton("Cancel"), "firstRun_cancel", "Cancel")
+        self.next_button = named(QPushButton("Next >"), "firstRun_next", "Next")
+        self.demo_button.clicked.connect(self._demo)
+        self.back_button.clicked.connect(self._back)
+        self.cancel_button.clicked.connect(self.reject)
+        self.next_button.clicked.connect(self._next)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.demo_button)
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.step)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.next_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        for page in self.pages:
+            layout.addWidget(page, 1)
+        layout.addSpacing(6)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(600)
+        self._show_page(0)
+
+    # ---- navigation ----------------------------------------------------------------------
+    def _show_page(self, index: int) -> None:
+        self._page = index
+        for number, page in enumerate(self.pages):
+            page.setVisible(number == index)
+        first = index == 0
+        self.demo_button.setVisible(first)
+        self.back_button.setVisible(not first)
+        # No mnemonic: Enter is the key for going on, and Alt+N is the name field's.
+        self.next_button.setText("Next >" if first else "Start using ExoDesk")
+        self.next_button.setAccessibleName("Next" if first else "Start using ExoDesk")
+        self.step.setText(f"Step {index + 1} of 2")
+        self.next_button.setDefault(True)  # Enter in a field goes on
+        self.pages[index].setFocus()
+
+    def _next(self) -> None:
+        if self._page == 0:
+            settings = self.clinic_page.settings()
+            problems = settings.validate()
+            show_problems(self.clinic_page.errors, problems)
+            if problems:
+                self.clinic_page.focus_field(problems[0].field)
+                return
+            self.admin_page.show_clinic(settings)
+            self._show_page(1)
+            return
+        member = self.admin_page.member()
+        problems = member.validate()
+        show_problems(self.admin_page.errors, problems)
+        if problems:
+            self.admin_page.name.setFocus()
+            return
+        self._outcome = FirstRunSetup(settings=self.clinic_page.settings(), member=member)
+        self.accept()
+
+    def _back(self) -> None:
+        self._show_page(0)
+
+    def _demo(self) -> None:
+        self._outcome = DEMO
+        self.accept()
+
+    # ---- result --------------------------------------------------------------------------
+    def outcome(self) -> FirstRunSetup | Literal["demo"] | None:
+        """FirstRunSetup when completed, DEMO for the demo clinic, None when cancelled."""
+        return self._outcome if self.result() == QDialog.DialogCode.Accepted else None
