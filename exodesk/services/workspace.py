@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -17,10 +17,31 @@ from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
-from exodesk.storage.database import integrity_report, open_database, storage_errors
+from exodesk.storage.database import (
+    NETWORK_WARNING,
+    DataFileDamaged,
+    DiskFull,
+    integrity_report,
+    network_filesystem,
+    open_database,
+    quick_check,
+    refuse_read_only,
+    storage_errors,
+)
+from exodesk.storage.lock import AlreadyOpenError, DataFileLock
 from exodesk.storage.migrations import migrate, refuse_newer
 
 log = logging.getLogger(__name__)
+
+# The two start-up refusals the GUI answers specially (offer a backup; name the other PC) are
+# re-exported here, so the ui layer never imports storage.
+__all__ = [
+    "AlreadyOpenError",
+    "DataFileDamaged",
+    "Services",
+    "open_services",
+    "refresh_statistics",
+]
 
 
 @dataclass
@@ -35,6 +56,10 @@ class Services:
     sessions: SessionService
     aftercare: AftercareService
     comparison: ComparisonService
+    warnings: list[str] = field(default_factory=list)
+    """Plain sentences to show the user once (e.g. the file is on a network drive)."""
+    lock: DataFileLock | None = None
+    """The advisory lock held while this data file is open (None unless asked for)."""
 
     @property
     def desk(self) -> Desk:
@@ -46,16 +71,26 @@ class Services:
             return integrity_report(self.ctx.db)
 
     def close(self) -> None:
-        self.ctx.db.close()
+        """Close the data file, then let the next ExoDesk have it (safe to call twice)."""
+        try:
+            self.ctx.db.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def refresh_statistics(db: Database) -> None:
     """Give the query planner fresh table statistics (a sampled ANALYZE: ~15 ms at 100,000
     patients). Without them SQLite may scan the name index to find one date of birth
     (220 ms instead of 0.1 ms, measured)."""
-    with storage_errors():
-        db.execute("PRAGMA analysis_limit = 1000")
-        db.execute("ANALYZE")
+    try:
+        with storage_errors():
+            db.execute("PRAGMA analysis_limit = 1000")
+            db.execute("ANALYZE")
+    except DiskFull as exc:
+        # Statistics only make searches faster: a full disk must not keep the clinic from
+        # reading its records (each save then says plainly that the disk is full).
+        log.warning("planner statistics not refreshed: %s", exc)
 
 
 def open_services(
@@ -63,21 +98,51 @@ def open_services(
     *,
     create: bool = False,
     clock: Callable[[], datetime] = utc_now,
+    lock: bool = False,
 ) -> Services:
-    """Open (and if asked create) the data file, bring its schema up to date, build services.
+    """Open (and if asked create) the data file, check it, bring its schema up to date, build
+    services.
+
+    Before anything is written: the file must pass SQLite's ``quick_check`` (a damaged file is
+    refused untouched) and, with ``lock``, no other ExoDesk may hold it.
+
+    Args:
+        paths: The clinic's data folder.
+        create: Create the folder and the data file if they are missing.
+        clock: Where services read the time (tests pass a fake one).
+        lock: Take the advisory lock beside the data file for as long as the services stay
+            open (the GUI does; tests and one-shot commands may not need to).
 
     Raises:
-        StorageError: the folder or file cannot be used; nothing has been changed.
+        StorageError: the folder or file cannot be used (missing, read-only, damaged, from a
+            newer ExoDesk); nothing has been changed.
+        AlreadyOpenError: with ``lock``, another ExoDesk has the file open (a StorageError).
     """
     if create:
         paths.folder.mkdir(parents=True, exist_ok=True)
-    db = open_database(paths.data_file, create=create, before_write=refuse_newer)
+    held: DataFileLock | None = None
+    if lock and paths.folder.is_dir() and (create or paths.data_file.is_file()):
+        # A read-only folder gets its own plain sentence rather than "cannot lock".
+        refuse_read_only(paths.data_file, exists=paths.data_file.exists())
+        held = DataFileLock(paths.data_file, clock=clock).acquire()
     try:
-        migrate(db, backups_dir=paths.backups)
-        refresh_statistics(db)
+        db = open_database(paths.data_file, create=create, before_write=refuse_newer)
+        try:
+            quick_check(db, paths.data_file)
+            migrate(db, backups_dir=paths.backups)
+            refresh_statistics(db)
+        except BaseException:
+            db.close()
+            raise
     except BaseException:
-        db.close()
+        if held is not None:
+            held.release()
         raise
+    warnings: list[str] = []
+    network = network_filesystem(paths.data_file)
+    if network:
+        log.warning("%s is on a network filesystem (%s)", paths.data_file, network)
+        warnings.append(NETWORK_WARNING)
     ctx = ServiceContext(db=db, desk=Desk(), clock=clock)
     log.info("opened %s", paths.data_file)
     screening = ScreeningService(ctx)
@@ -90,4 +155,6 @@ def open_services(
         sessions=SessionService(ctx, screening),
         aftercare=AftercareService(ctx),
         comparison=ComparisonService(ctx, screening),
+        warnings=warnings,
+        lock=held,
     )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
 import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 
 from sqlite_utils import Database
 
@@ -31,6 +35,28 @@ _SQLITE_NOTADB = 26
 
 _RESTORE_ADVICE = "Restore the newest backup, or ask whoever looks after this PC."
 
+# Filesystem types (as /proc/mounts names them) that put the file on another computer.
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "sshfs", "fuse.sshfs", "9p", "afs", "ncpfs"}
+)
+PROC_MOUNTS = Path("/proc/mounts")
+NETWORK_WARNING = (
+    "This data file is on a network drive. SQLite files on shared drives can be damaged; keep it "
+    "on this PC's own disk and use backups to share."
+)
+_DRIVE_REMOTE = 4  # GetDriveTypeW's answer for a mapped network drive
+# Less free space than this, and an I/O error is taken to mean a full disk (a WAL file's -shm
+# alone needs 32 KiB).
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+class DataFileDamaged(StorageError):
+    """The data file is damaged (or no longer a database): restoring a backup is the way out."""
+
+
+class DiskFull(StorageError):
+    """The disk (or SQLite's page limit) is full: nothing was written."""
+
 
 def locked_error() -> StorageError:
     return StorageError(
@@ -54,12 +80,12 @@ def translate(exc: BaseException, path: Path | None = None) -> StorageError | No
                 advice="Check that the file and its folder are not write-protected, then reopen.",
             )
         if primary == _SQLITE_FULL or "disk is full" in text:
-            return StorageError(
+            return DiskFull(
                 "The disk is full, so nothing was saved; what you typed is still on screen.",
                 advice="Free some space on the disk, then save again.",
             )
         if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text:
-            return StorageError(
+            return DataFileDamaged(
                 f"The data file is damaged or is not a database{where}.",
                 advice=_RESTORE_ADVICE,
             )
@@ -69,6 +95,13 @@ def translate(exc: BaseException, path: Path | None = None) -> StorageError | No
                 advice="Check that the folder exists and that you may write to it.",
             )
         if primary == _SQLITE_IOERR or "disk i/o" in text:
+            if path is not None and _disk_nearly_full(path):
+                # SQLite says "disk I/O error" when it cannot grow the -shm file of a WAL
+                # database; on a full disk "the drive may have gone" would send people astray.
+                return DiskFull(
+                    f"The disk holding the data file is full{where}, so ExoDesk cannot use it.",
+                    advice="Free some space on the disk, then try again.",
+                )
             return StorageError(
                 f"The disk reported an error while using the data file{where}.",
                 advice="Check the drive (a USB or network drive may have gone), then try again.",
@@ -78,7 +111,7 @@ def translate(exc: BaseException, path: Path | None = None) -> StorageError | No
         import errno
 
         if exc.errno == errno.ENOSPC:
-            return StorageError(
+            return DiskFull(
                 "The disk is full, so nothing was saved.",
                 advice="Free some space on the disk, then try again.",
             )
@@ -88,6 +121,13 @@ def translate(exc: BaseException, path: Path | None = None) -> StorageError | No
                 advice="Choose a folder you may write to, or ask whoever looks after this PC.",
             )
     return None
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(Path(path).parent).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -138,7 +178,8 @@ def open_database(
 
     Raises:
         StorageError: in plain words when the folder or file is missing, the file is not an
-            ExoDesk data file, or it is locked, read-only or damaged. The file is not changed.
+            ExoDesk data file, or it is locked, read-only (file or folder, unless
+            ``read_only``) or damaged (``DataFileDamaged``). The file is not changed.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -158,7 +199,7 @@ def open_database(
         with storage_errors(path):
             header = read_header(path)
         if header and not header.startswith(SQLITE_MAGIC):
-            raise StorageError(
+            raise DataFileDamaged(
                 f"{path} is not an ExoDesk data file (it is not a database at all).",
                 advice=_RESTORE_ADVICE,
             )
@@ -168,6 +209,8 @@ def open_database(
                 f"{path} belongs to another program, not ExoDesk; it has been left untouched.",
                 advice="Choose another data folder.",
             )
+    if not read_only:
+        refuse_read_only(path, exists=exists)
     mode = "ro" if read_only else ("rwc" if create else "rw")
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     conn: sqlite3.Connection | None = None
@@ -192,6 +235,127 @@ def open_database(
         if conn is not None:
             conn.close()
         raise
+
+
+def refuse_read_only(path: Path, *, exists: bool) -> None:
+    """Refuse, before SQLite touches anything, a data file or folder that cannot be written.
+
+    SQLite would quietly open such a file read-only and fail at the first save, after someone
+    had typed a whole record; WAL mode also needs to create files beside the data file.
+
+    Raises:
+        StorageError: the folder or the file is read-only (for root, only a read-only or
+            immutable mount or file counts: permission bits do not stop root).
+    """
+    # On Windows os.access ignores a folder's read-only attribute, which Explorer sets on
+    # ordinary folders too, so it never refuses a folder there by mistake.
+    if not os.access(path.parent, os.W_OK):
+        raise StorageError(
+            f"The data folder {path.parent} is read-only, so nothing could be saved there; "
+            "the data file has been left untouched.",
+            advice="Check that the folder and its drive are not write-protected, or copy the "
+            "folder to this PC's own disk, then reopen.",
+        )
+    if exists and not os.access(path, os.W_OK):
+        raise StorageError(
+            f"The data file {path} is read-only, so nothing could be saved to it; "
+            "it has been left untouched.",
+            advice="Check that the file is not write-protected, then reopen.",
+        )
+
+
+def quick_check(db: Database, path: Path | None = None) -> float:
+    """Run SQLite's quick_check and refuse a damaged file before anyone types into it.
+
+    A damaged page does not always raise: quick_check then answers with rows describing the
+    faults instead of the single row "ok", so anything but exactly ``["ok"]`` is damage.
+
+    Returns:
+        How long the check took, in seconds.
+
+    Raises:
+        DataFileDamaged: the file is damaged; nothing has been written to it.
+    """
+    started = time.perf_counter()
+    with storage_errors(path):
+        rows = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
+    elapsed = time.perf_counter() - started
+    if rows != ["ok"]:
+        log.error("quick_check of %s found %d fault(s): %s", path, len(rows), rows[:5])
+        where = f" ({path})" if path else ""
+        raise DataFileDamaged(
+            f"The data file is damaged{where}; ExoDesk has not changed it and will not write "
+            "to it.",
+            advice=_RESTORE_ADVICE,
+        )
+    log.info("quick_check ok in %.3f s", elapsed)
+    return elapsed
+
+
+def network_filesystem(path: Path, *, mounts: Path | None = None) -> str | None:
+    """What kind of network drive ``path`` is on, or None for this PC's own disk.
+
+    Windows: a UNC path (``\\\\server\\share``) or a mapped drive (GetDriveTypeW says
+    DRIVE_REMOTE). Linux: the filesystem type in ``mounts`` (default ``/proc/mounts``) of the
+    mount holding the path. Elsewhere (macOS) it cannot tell and answers None.
+    """
+    if sys.platform == "win32":
+        return windows_network_drive(os.path.abspath(path), _windows_drive_type)
+    return linux_network_filesystem(Path(path), PROC_MOUNTS if mounts is None else mounts)
+
+
+def windows_network_drive(text: str, drive_type: Callable[[str], int]) -> str | None:
+    """The network kind of a Windows path (pure: the drive-type query is passed in)."""
+    if text.upper().startswith(("\\\\?\\UNC\\", "//?/UNC/")):
+        return "UNC path"
+    if text.startswith(("\\\\?\\", "\\\\.\\", "//?/", "//./")):
+        text = text[4:]  # a long-path or device prefix in front of an ordinary drive path
+    if text.startswith(("\\\\", "//")):
+        return "UNC path"
+    drive = PureWindowsPath(text).drive
+    if drive and drive_type(drive + "\\") == _DRIVE_REMOTE:
+        return "mapped network drive"
+    return None
+
+
+def _windows_drive_type(root: str) -> int:
+    import ctypes
+
+    return int(ctypes.windll.kernel32.GetDriveTypeW(root))  # type: ignore[attr-defined]
+
+
+def _unescape_mount_field(field: str) -> str:
+    # /proc/mounts writes space, tab, newline and backslash in paths as octal escapes.
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
+def linux_network_filesystem(path: Path, mounts: Path) -> str | None:
+    """The network filesystem type of the mount holding ``path`` per ``mounts``, else None."""
+    try:
+        lines = mounts.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    target = PurePath(os.path.abspath(path))
+    with contextlib.suppress(OSError, RuntimeError):
+        target = PurePath(Path(path).resolve())
+    best: tuple[int, str] | None = None
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount_point, fs_type = PurePath(_unescape_mount_field(fields[1])), fields[2]
+        if target == mount_point or target.is_relative_to(mount_point):
+            depth = len(mount_point.parts)
+            # Later lines win at equal depth: a mount stacked on top hides the one below.
+            if best is None or depth >= best[0]:
+                best = (depth, fs_type)
+    if best is None:
+        return None
+    fs_type = best[1].lower()
+    plain = fs_type.removeprefix("fuse.")
+    return fs_type if fs_type in NETWORK_FILESYSTEMS or plain in NETWORK_FILESYSTEMS else None
 
 
 def _application_id(conn: sqlite3.Connection) -> int:

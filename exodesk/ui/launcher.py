@@ -10,10 +10,15 @@ from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from exodesk import APP_NAME
-from exodesk.errors import UserError
+from exodesk.errors import StorageError, UserError
 from exodesk.paths import RESOURCES, DataPaths
 from exodesk.services.demo import seed_demo
-from exodesk.services.workspace import Services, open_services
+from exodesk.services.workspace import (
+    AlreadyOpenError,
+    DataFileDamaged,
+    Services,
+    open_services,
+)
 from exodesk.ui import refguard
 from exodesk.ui.common import locale_day_first
 from exodesk.ui.dialogs.settings import ClinicSettingsDialog
@@ -48,9 +53,12 @@ def application() -> QApplication:
 
 
 def _open(paths: DataPaths, *, demo: bool) -> Services | None:
-    """Open the clinic's file; on a first start offer to create it. None: the user declined."""
+    """Open the clinic's file; on a first start offer to create it. None: the user declined.
+
+    The advisory lock is always taken: a second ExoDesk on the same file is refused.
+    """
     if demo:
-        services = open_services(paths, create=True)
+        services = open_services(paths, create=True, lock=True)
         if not services.clinic.staff(include_inactive=True):
             seed_demo(services)
         return services
@@ -62,7 +70,92 @@ def _open(paths: DataPaths, *, demo: bool) -> Services | None:
         )
         if answer != QMessageBox.StandardButton.Yes:
             return None
-    return open_services(paths, create=True)
+    return open_services(paths, create=True, lock=True)
+
+
+def offer_restore(paths: DataPaths, damage: DataFileDamaged) -> bool:
+    """The data file is damaged: offer the newest good backup. True: it has been restored.
+
+    Uses the backup service when this build has it; otherwise says where the backups are.
+    """
+    try:
+        from exodesk.services.backups import list_backups, restore_file
+    except ImportError:  # a build without the backup service: say where the copies are
+        _damage_box(damage, f"Backups are kept in {paths.backups}.").exec()
+        return False
+    try:
+        # Sidecar and size only: restore_file re-hashes and integrity-checks the one chosen.
+        listed = list_backups(paths.backups, check=False)
+        newest = next((r for r in listed if r.verified), None)
+    except StorageError as exc:
+        log.warning("could not list backups in %s: %s", paths.backups, exc)
+        newest = None
+    if newest is None:
+        _damage_box(
+            damage,
+            f"There is no good backup in {paths.backups}. The damaged file has not been "
+            "changed; ask whoever looks after this PC.",
+        ).exec()
+        return False
+    box = _damage_box(
+        damage,
+        f"Restore the newest good backup, from {newest.when} ({newest.path.name})? "
+        "Anything saved after it will be missing; the damaged file is kept aside in "
+        f"{paths.backups}.",
+    )
+    restore = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(restore)
+    box.exec()
+    if box.clickedButton() is not restore:
+        return False
+    try:
+        result = restore_file(paths, newest.path)
+    except UserError as exc:
+        log.warning("restore of %s failed: %s", newest.path, exc)
+        show_user_error(None, exc, title=f"{APP_NAME} could not restore the backup")
+        return False
+    log.info("restored %s at start-up", newest.path)
+    QMessageBox.information(None, APP_NAME, result.message())
+    return True
+
+
+def _damage_box(damage: DataFileDamaged, what_next: str) -> QMessageBox:
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, f"{APP_NAME}: the data file is damaged", damage.message
+    )
+    box.setObjectName("damagedFileBox")
+    box.setInformativeText(what_next)
+    return box
+
+
+def _open_or_explain(paths: DataPaths, *, demo: bool) -> Services | int:
+    """Open the data file, or explain in plain words why not and return the exit code."""
+    try:
+        try:
+            return _open(paths, demo=demo) or 0
+        except DataFileDamaged as damage:
+            log.error("damaged data file %s: %s", paths.data_file, damage)
+            if not offer_restore(paths, damage):
+                return 2
+            return _open(paths, demo=demo) or 0
+    except AlreadyOpenError as exc:
+        # Refused and nothing opened: the other ExoDesk keeps the only writable copy open.
+        log.warning("%s is already open elsewhere: %s", paths.data_file, exc)
+        show_user_error(None, exc, title=f"{APP_NAME} is already open")
+        return 2
+    except UserError as exc:
+        log.warning("could not open %s: %s", paths.data_file, exc)
+        show_user_error(None, exc, title=f"{APP_NAME} cannot open its data")
+        return 2
+
+
+def show_warnings(services: Services) -> None:
+    """Say once, at start, what the user should know about where the file lives."""
+    for warning in services.warnings:
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, warning)
+        box.setObjectName("startupWarningBox")
+        box.exec()
 
 
 def _first_setup(services: Services) -> bool:
@@ -80,15 +173,11 @@ def launch(paths: DataPaths, *, demo: bool) -> int:
     """Run the app until the window closes; returns the process exit code."""
     app = application()
     install_excepthook()
+    services = _open_or_explain(paths, demo=demo)
+    if isinstance(services, int):
+        return services
     try:
-        services = _open(paths, demo=demo)
-    except UserError as exc:
-        log.warning("could not open %s: %s", paths.data_file, exc)
-        show_user_error(None, exc, title=f"{APP_NAME} cannot open its data")
-        return 2
-    if services is None:
-        return 0
-    try:
+        show_warnings(services)
         if not _first_setup(services):
             return 0
         if services.desk.user is None or demo:
@@ -123,7 +212,8 @@ def check_resources() -> int:
 def smoke(paths: DataPaths) -> str:
     """Build everything offscreen on a fresh folder; return a one-line report."""
     app = application()
-    services = open_services(paths, create=True)
+    # With the lock, as the app opens it: proves the platform's locking works in the build.
+    services = open_services(paths, create=True, lock=True)
     try:
         seed_demo(services, patients=25)
         window = MainWindow(services, day_first=locale_day_first())
