@@ -305,6 +305,11 @@ _SESSION = (
     "s.needle_depth_mm, s.anaesthetic, s.anaesthetic_minutes, s.reactions, s.aftercare_issued, "
     "s.notes, s.prp, s.gate_override_reason, s.spacing_reason, s.regulatory_confirmations"
 )
+_PRODUCT_COLUMNS = "sp.lot_id, sp.volume_ml, pr.name, l.lot_number, l.expiry"
+_PRODUCT_JOINS = (
+    "FROM session_products sp JOIN lots l ON l.id = sp.lot_id "
+    "JOIN products pr ON pr.id = l.product_id"
+)
 _AE = (
     "id, session_id, type, onset_date, severity, description, action_taken, outcome, "
     "resolution_date, reported_to_supplier, reported_to_regulator, regulator_reference"
@@ -398,7 +403,17 @@ class SessionRepository:
             f"WHERE s.patient_id=? {status} ORDER BY s.performed_at DESC, s.id DESC",
             [patient_id],
         ).fetchall()
-        return [self._session(r) for r in rows]
+        # Every session's products in one query, not one query per session: a patient with
+        # 200 sessions opens in one round trip instead of 201.
+        products: dict[int, list[SessionProduct]] = {}
+        for p in self._db.execute(
+            f"SELECT sp.session_id, {_PRODUCT_COLUMNS} {_PRODUCT_JOINS} "
+            f"WHERE sp.session_id IN (SELECT s.id FROM sessions s WHERE s.patient_id=? {status}) "
+            "ORDER BY sp.session_id, sp.position",
+            [patient_id],
+        ).fetchall():
+            products.setdefault(p[0], []).append(_session_product(p[1:]))
+        return [self._session(r, tuple(products.get(r[0], ()))) for r in rows]
 
     def course_dates(self, course_id: int) -> list[date]:
         rows = self._db.execute(
@@ -408,19 +423,18 @@ class SessionRepository:
         ).fetchall()
         return [datetime.fromisoformat(r[0]).date() for r in rows]
 
-    def _session(self, r: tuple) -> TreatmentSession:
-        products = tuple(
-            SessionProduct(
-                lot_id=p[0], volume_ml=p[1], product_name=p[2], lot_number=p[3], expiry=_day(p[4])
+    def _session(
+        self, r: tuple, products: tuple[SessionProduct, ...] | None = None
+    ) -> TreatmentSession:
+        if products is None:
+            products = tuple(
+                _session_product(p)
+                for p in self._db.execute(
+                    f"SELECT {_PRODUCT_COLUMNS} {_PRODUCT_JOINS} WHERE sp.session_id=? "
+                    "ORDER BY sp.position",
+                    [r[0]],
+                ).fetchall()
             )
-            for p in self._db.execute(
-                "SELECT sp.lot_id, sp.volume_ml, pr.name, l.lot_number, l.expiry "
-                "FROM session_products sp JOIN lots l ON l.id = sp.lot_id "
-                "JOIN products pr ON pr.id = l.product_id WHERE sp.session_id=? "
-                "ORDER BY sp.position",
-                [r[0]],
-            ).fetchall()
-        )
         prp = PrpPreparation(**json.loads(r[20])) if r[20] else None
         return TreatmentSession(
             id=r[0],
@@ -539,6 +553,12 @@ class SessionRepository:
             "adverse_events",
         )
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _session_product(p: tuple) -> SessionProduct:
+    return SessionProduct(
+        lot_id=p[0], volume_ml=p[1], product_name=p[2], lot_number=p[3], expiry=_day(p[4])
+    )
 
 
 def _event(r: tuple) -> AdverseEvent:
