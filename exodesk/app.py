@@ -56,6 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--demo", action="store_true", help="seed the demo clinic into it")
     sub.add_parser("info", parents=[common], help="data file path, versions and record counts")
     sub.add_parser("check", parents=[common], help="integrity and foreign-key check")
+    backup = sub.add_parser(
+        "backup", parents=[common], help="make a verified backup (default: DATA_DIR/backups)"
+    )
+    backup.add_argument("--to", metavar="DIR", type=Path, help="an existing folder to write it to")
+    restore = sub.add_parser(
+        "restore", parents=[common], help="replace the data file with a backup (kept aside first)"
+    )
+    restore.add_argument("file", metavar="FILE", type=Path, help="the backup file")
+    sub.add_parser(
+        "drill", parents=[common], help="test-restore the newest backup; exit 1 on a mismatch"
+    )
+    export = sub.add_parser(
+        "export", parents=[common], help="every table as CSV and JSON, with a README"
+    )
+    export.add_argument("--to", metavar="DIR", type=Path, required=True, help="an existing folder")
     return parser
 
 
@@ -103,6 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cli.cmd_init(paths, demo=args.demo)
             if args.command == "info":
                 return cli.cmd_info(paths)
+            if args.command == "backup":
+                return cli.cmd_backup(paths, to=args.to)
+            if args.command == "restore":
+                return cli.cmd_restore(paths, args.file)
+            if args.command == "drill":
+                return cli.cmd_drill(paths)
+            if args.command == "export":
+                return cli.cmd_export(paths, args.to)
             return cli.cmd_check(paths)
         except UserError as exc:
             _say(str(exc), error=True)

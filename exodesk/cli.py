@@ -1,12 +1,14 @@
-"""Admin commands for whoever looks after the PC: init, info, check (all honour --data-dir)."""
+"""Admin commands for the PC's caretaker: init, info, check, backup, restore, drill, export."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
+from exodesk.services.backups import BackupService, drill_backups, restore_file
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
@@ -77,4 +79,62 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
         print("Restore the newest backup, or ask whoever looks after this PC.", file=out)
         return 1
     print(f"{paths.data_file}: no faults found (integrity and foreign keys).", file=out)
+    return 0
+
+
+_CLI_ACTOR = "exodesk command line"
+
+
+def _backup_service(paths: DataPaths) -> tuple[BackupService, ServiceContext]:
+    # Not open_services: a backup or export must not migrate the file first.
+    db = open_database(paths.data_file, before_write=refuse_newer)
+    ctx = ServiceContext(db=db, desk=Desk())
+    return BackupService(ctx, paths, actor_name=_CLI_ACTOR), ctx
+
+
+def cmd_backup(paths: DataPaths, *, to: Path | None = None, out: TextIO | None = None) -> int:
+    """Make a verified backup (default: the data folder's backups folder) and rotate old ones."""
+    out = _out(out)
+    backups, ctx = _backup_service(paths)
+    try:
+        record = backups.backup_now(to)
+        if to is None:
+            backups.rotate()
+    finally:
+        ctx.db.close()
+    print(record.sentence(), file=out)
+    return 0
+
+
+def cmd_restore(paths: DataPaths, backup_file: Path, *, out: TextIO | None = None) -> int:
+    """Replace the data file with a backup; asks nothing, says what was saved aside."""
+    out = _out(out)
+    # Works on paths alone: the data file being restored over may be too damaged to open.
+    result = restore_file(paths, backup_file, actor_name=_CLI_ACTOR)
+    print(result.message(), file=out)
+    return 0
+
+
+def cmd_drill(paths: DataPaths, *, out: TextIO | None = None) -> int:
+    """Restore the newest backup to a scratch file and compare; exit 1 on any mismatch."""
+    out = _out(out)
+    result = drill_backups(paths.backups)
+    print(result.sentence(), file=out)
+    for problem in result.problems[1:]:
+        print(f"  - {problem}", file=out)
+    if not result.ok:
+        print("Make a new backup now, and keep this one for whoever supports you.", file=out)
+        return 1
+    return 0
+
+
+def cmd_export(paths: DataPaths, to: Path, *, out: TextIO | None = None) -> int:
+    """Write every table as CSV and JSON with a README into a new folder inside ``to``."""
+    out = _out(out)
+    backups, ctx = _backup_service(paths)
+    try:
+        result = backups.export(to)
+    finally:
+        ctx.db.close()
+    print(result.sentence(), file=out)
     return 0

@@ -1,0 +1,671 @@
+"""Backup dialogs (back up now, restore, restore drill) and the automatic backups' UI glue."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEventLoop,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.errors import UserError
+from exodesk.services.backups import (
+    CLOSE,
+    DAILY,
+    MANUAL,
+    BackupRecord,
+    BackupService,
+    BackupStopped,
+    DrillResult,
+    backup_data_file,
+    drill_backups,
+    format_size,
+    list_backups,
+    verify_backup,
+)
+from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.errors import show_user_error
+from exodesk.ui.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+SHOW_PROGRESS_AFTER_MS = 500
+_Index = QModelIndex | QPersistentModelIndex
+Work = Callable[[Callable[[int, int], None]], Any]
+_automatic_running: set[int] = set()
+
+
+# ---- long work with a progress dialog only when it is slow -------------------------------
+class _Relay(QObject):
+    progressed = Signal(int, int)
+
+
+class BackgroundTask(QObject):
+    """Run ``work(progress)`` on a worker; a progress dialog appears only past ~0.5 s.
+
+    ``progress(done, total)`` may be called from the worker; once the person presses Stop it
+    raises ``BackupStopped``, which the work lets propagate (nothing is kept).
+    """
+
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(
+        self,
+        parent: QWidget,
+        label: str,
+        work: Work,
+        *,
+        show_after_ms: int = SHOW_PROGRESS_AFTER_MS,
+    ) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self._label = label
+        self._work = work
+        self._stop = threading.Event()
+        self._relay = _Relay(self)
+        self._relay.progressed.connect(self._progressed)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(show_after_ms)
+        self._timer.timeout.connect(self._show_dialog)
+        self._last = (0, 0)
+        self.dialog: QProgressDialog | None = None
+        self.running = False
+
+    def start(self) -> None:
+        relay, stop, work = self._relay, self._stop, self._work
+
+        def progress(done: int, total: int) -> None:
+            # Runs on the worker thread: only the thread-safe Event and a queued signal here.
+            if stop.is_set():
+                raise BackupStopped()
+            relay.progressed.emit(done, total)
+
+        self.running = True
+        self._timer.start()
+        run_in_background(self, lambda: work(progress), self._succeeded, self._failed)
+
+    def _progressed(self, done: int, total: int) -> None:
+        self._last = (done, total)
+        if self.dialog is not None:
+            self.dialog.setMaximum(max(total, 1))
+            self.dialog.setValue(min(done, total))
+
+    def _show_dialog(self) -> None:
+        if not self.running:
+            return
+        dialog = QProgressDialog(self._label, "", 0, max(self._last[1], 1), self._parent)
+        dialog.setObjectName("backupProgress")
+        dialog.setAccessibleName(self._label)
+        dialog.setWindowTitle("ExoDesk")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        stop = named(QPushButton("Stop"), "backupProgressStop", "Stop the backup")
+        dialog.setCancelButton(stop)
+        dialog.canceled.connect(self._stop.set)
+        dialog.setValue(self._last[0])
+        dialog.show()
+        self.dialog = dialog
+
+    def _finish(self) -> None:
+        self.running = False
+        self._timer.stop()
+        if self.dialog is not None:
+            self.dialog.canceled.disconnect(self._stop.set)
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _succeeded(self, result: Any) -> None:
+        self._finish()
+        self.done.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        self.failed.emit(exc)
+
+
+def _error_text(exc: UserError) -> str:
+    return f"{exc.message} {exc.advice}".strip()
+
+
+# ---- back up now -------------------------------------------------------------------------
+class BackupNowDialog(QDialog):
+    """Back up the data file now, to the backups folder or a folder the person chooses.
+
+    The copy is made on a worker thread through a connection of its own (read-only), so
+    ExoDesk stays usable; a progress dialog shows only if it takes more than half a second.
+    """
+
+    backup_made = Signal(object)
+
+    def __init__(self, parent: QWidget | None, backups: BackupService) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Back up now")
+        self.setObjectName("backupNowDialog")
+        self._backups = backups
+        self.folder = backups.paths.backups
+        self.record: BackupRecord | None = None
+        self.task: BackgroundTask | None = None
+        intro = QLabel(
+            "ExoDesk copies the data file, checks the copy, and keeps it beside a small record "
+            "of what it holds. Keep a copy away from this PC too (a USB stick, say)."
+        )
+        intro.setWordWrap(True)
+        self.folder_edit = named(QLineEdit(str(self.folder)), "backupFolder", "Backup folder")
+        self.folder_edit.setReadOnly(True)
+        self.choose_button = named(
+            QPushButton("Choose folder…"), "backupChooseFolder", "Choose the backup folder"
+        )
+        self.backup_button = named(QPushButton("Back up now"), "backupNowButton", "Back up now")
+        self.backup_button.setDefault(True)
+        self.close_button = named(QPushButton("Close"), "backupClose", "Close")
+        self.result = QLabel("")
+        self.result.setObjectName("backupResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.choose_button.clicked.connect(self.choose_folder)
+        self.backup_button.clicked.connect(self.start)
+        self.close_button.clicked.connect(self.reject)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.choose_button)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.backup_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(QLabel("Folder:"))
+        layout.addLayout(folder_row)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self.resize(560, 240)
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Back up to which folder?", str(self.folder)
+        )
+        if chosen:
+            self.set_folder(Path(chosen))
+
+    def set_folder(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder_edit.setText(str(self.folder))
+
+    def start(self) -> None:
+        """Make the backup on a worker thread; the result shows in the dialog."""
+        if self.busy:
+            return
+        data_file, folder = self._backups.paths.data_file, self.folder
+        create = folder == self._backups.paths.backups  # never create a folder on a USB path
+        now = self._backups.now()
+
+        def work(progress: Callable[[int, int], None]) -> BackupRecord:
+            return backup_data_file(
+                data_file, folder, reason=MANUAL, now=now, progress=progress, create_folder=create
+            )
+
+        self.task = BackgroundTask(self, "Backing up the data file…", work)
+        self.task.done.connect(self._done)
+        self.task.failed.connect(self._failed)
+        self._set_busy(True)
+        self._say("Backing up…")
+        self.task.start()
+
+    def _set_busy(self, busy: bool) -> None:
+        for button in (self.backup_button, self.choose_button, self.close_button):
+            button.setEnabled(not busy)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.result.setText(text)
+        self.result.setStyleSheet(ERROR_STYLE if error else "")
+        self.result.setAccessibleName(text)
+
+    def _done(self, record: BackupRecord) -> None:
+        self._set_busy(False)
+        self.record = record
+        try:
+            self._backups.record_backup(record)
+        except UserError as exc:
+            # The copy is safe on disk; only its audit entry is missing.
+            self._say(f"{record.sentence()} It could not be noted in the audit log: {exc}")
+        else:
+            self._say(record.sentence())
+        self.backup_made.emit(record)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if not isinstance(exc, UserError):
+            raise exc  # a bug: the crash handler logs it and says so
+        self._say(_error_text(exc), error=True)
+
+    def reject(self) -> None:
+        if self.busy:
+            return  # the worker still writes; closing would hide its result
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+# ---- restore -----------------------------------------------------------------------------
+BACKUP_HEADERS = ("Made", "Reason", "Size", "Patients", "Sessions", "Verified")
+WHEN, REASON, SIZE, PATIENTS, SESSIONS, VERIFIED = range(len(BACKUP_HEADERS))
+
+
+class BackupTableModel(QAbstractTableModel):
+    """Backup files, newest first, with their checks in words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[BackupRecord] = []
+
+    def set_rows(self, records: list[BackupRecord]) -> None:
+        self.beginResetModel()
+        self._rows = list(records)
+        self.endResetModel()
+
+    def record_at(self, row: int) -> BackupRecord | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(BACKUP_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(BACKUP_HEADERS)
+        ):
+            return BACKUP_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        record = self.record_at(index.row()) if index.isValid() else None
+        if record is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(record, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(record.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (SIZE, PATIENTS, SESSIONS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _text(record: BackupRecord, column: int) -> str:
+        if column == WHEN:
+            return record.when
+        if column == REASON:
+            return record.reason_words
+        if column == SIZE:
+            return format_size(record.size)
+        if column in (PATIENTS, SESSIONS):
+            table = "patients" if column == PATIENTS else "sessions"
+            count = record.counts.get(table)
+            return f"{count:,}" if count is not None else "—"
+        if column == VERIFIED:
+            return record.verified_words
+        return ""
+
+
+class RestoreDialog(QDialog):
+    """Pick a backup to restore; returns the chosen file in ``chosen`` on accept.
+
+    The dialog only checks the file and asks for confirmation: the caller closes the data file,
+    calls ``restore_file(paths, dialog.chosen)`` and reopens it.
+    """
+
+    loaded = Signal()
+
+    def __init__(
+        self, parent: QWidget | None, backups: BackupService, folder: Path | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Restore from a backup")
+        self.setObjectName("restoreDialog")
+        self._backups = backups
+        self.folder = Path(folder) if folder else backups.paths.backups
+        self.chosen: Path | None = None
+        self._checking = False
+        self.folder_label = QLabel()
+        self.folder_label.setWordWrap(True)
+        self.other_folder = named(
+            QPushButton("Look in another folder…"),
+            "restoreChooseFolder",
+            "Look for backups in another folder",
+        )
+        self.model = BackupTableModel()
+        self.table = named(QTableView(), "restoreTable", "Backups")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.status = QLabel("")
+        self.status.setObjectName("restoreStatus")
+        self.status.setWordWrap(True)
+        self.restore_button = named(
+            QPushButton("Restore…"), "restoreButton", "Restore the chosen backup"
+        )
+        self.restore_button.setEnabled(False)
+        self.close_button = named(QPushButton("Close"), "restoreClose", "Close")
+        self.other_folder.clicked.connect(self.choose_folder)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.close_button.clicked.connect(self.reject)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _index: self.restore_selected())
+        top = QHBoxLayout()
+        top.addWidget(self.folder_label, 1)
+        top.addWidget(self.other_folder)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.restore_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.resize(820, 420)
+        self.load()
+
+    def load(self) -> None:
+        """List the folder's backups on a worker (each file is re-hashed against its record)."""
+        folder = self.folder
+        self.folder_label.setText(f"Backups in {folder}")
+        self._say("Reading the backups…")
+        run_in_background(self, lambda: list_backups(folder), self._loaded, self._failed)
+
+    def choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Look for backups in which folder?", str(self.folder)
+        )
+        if chosen:
+            self.folder = Path(chosen)
+            self.load()
+
+    def selected(self) -> BackupRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record_at(rows[0].row()) if rows else None
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        self.status.setAccessibleName(text)
+
+    def _loaded(self, records: list[BackupRecord]) -> None:
+        self.model.set_rows(records)
+        if records:
+            self.table.selectRow(0)
+            unverified = sum(1 for r in records if not r.verified)
+            note = f"; {unverified} not verified" if unverified else ""
+            noun = "backup" if len(records) == 1 else "backups"
+            self._say(f"{len(records)} {noun}{note}. Choose one and press Restore.")
+        else:
+            self._say(f"There are no backups in {self.folder}.")
+        self._selection_changed()
+        self.loaded.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._checking = False
+        self._selection_changed()
+        if not isinstance(exc, UserError):
+            raise exc
+        self._say(_error_text(exc), error=True)
+        self.loaded.emit()
+
+    def _selection_changed(self, *_args: object) -> None:
+        self.restore_button.setEnabled(self.selected() is not None and not self._checking)
+
+    def restore_selected(self) -> None:
+        """Check the chosen backup (on a worker), then ask before handing it to the caller."""
+        record = self.selected()
+        if record is None or self._checking:
+            return
+        self._checking = True
+        self._selection_changed()
+        self._say(f"Checking the backup of {record.when}…")
+        run_in_background(self, lambda: verify_backup(record.path), self._verified, self._failed)
+
+    def _verified(self, record: BackupRecord) -> None:
+        self._checking = False
+        self._selection_changed()
+        self._say(f"The backup of {record.when} checks out.")
+        if self.confirm(record):
+            self.chosen = record.path
+            self.accept()
+
+    def confirm(self, record: BackupRecord) -> bool:
+        """Say what will happen, and ask."""
+        counts = record.count_words() or "its records"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Restore from a backup",
+            f"Restore the backup of {record.when} ({counts})?",
+            parent=self,
+        )
+        box.setObjectName("restoreConfirm")
+        box.setInformativeText(
+            "ExoDesk will:\n"
+            f"• keep the data as it is now in {self._backups.paths.backups} "
+            "(before-restore-….sqlite3), so this can be undone;\n"
+            "• close the data file and put this backup in its place;\n"
+            "• open it again.\n\n"
+            f"Anything entered after {record.when} is not in this backup; it stays only in the "
+            "copy kept aside."
+        )
+        yes = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        named(yes, "restoreConfirmYes", "Restore the backup")
+        no = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        named(no, "restoreConfirmNo", "Do not restore")
+        box.setDefaultButton(no)
+        box.exec()
+        return box.clickedButton() is yes
+
+
+# ---- restore drill -----------------------------------------------------------------------
+class DrillDialog(QDialog):
+    """Test-restore the newest backup (on a worker) and say in one sentence how it went."""
+
+    finished_drill = Signal(object)
+
+    def __init__(self, parent: QWidget | None, folder: Path) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Test the newest backup")
+        self.setObjectName("drillDialog")
+        self.folder = Path(folder)
+        self.drill_result: DrillResult | None = None
+        self.running = False
+        intro = QLabel(
+            "ExoDesk restores the newest backup into a scratch file (your data is not touched) "
+            "and checks every table against what was recorded when the backup was made."
+        )
+        intro.setWordWrap(True)
+        self.result = QLabel("")
+        self.result.setObjectName("drillResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.again_button = named(QPushButton("Test again"), "drillAgain", "Test again")
+        self.close_button = named(QPushButton("Close"), "drillClose", "Close")
+        self.again_button.clicked.connect(self.start)
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.again_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self.resize(520, 200)
+        self.start()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        self.again_button.setEnabled(False)
+        self._say("Testing the newest backup…")
+        folder = self.folder
+        run_in_background(self, lambda: drill_backups(folder), self._done, self._failed)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.result.setText(text)
+        self.result.setStyleSheet(ERROR_STYLE if error else "")
+        self.result.setAccessibleName(text)
+
+    def _done(self, result: DrillResult) -> None:
+        self.running = False
+        self.again_button.setEnabled(True)
+        self.drill_result = result
+        if result.ok:
+            self._say(result.sentence())
+        else:
+            others = "".join(f"\n• {p}" for p in result.problems[1:])
+            self._say(
+                f"{result.sentence()}{others}\nMake a new backup now, and keep this one for "
+                "whoever supports you.",
+                error=True,
+            )
+        self.finished_drill.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.running = False
+        self.again_button.setEnabled(True)
+        if not isinstance(exc, UserError):
+            raise exc
+        self._say(_error_text(exc), error=True)
+
+
+# ---- automatic backups -------------------------------------------------------------------
+def run_due_backup(
+    owner: QWidget,
+    backups: BackupService,
+    *,
+    on_done: Callable[[BackupRecord | None], None] | None = None,
+) -> bool:
+    """Start today's automatic backup on a worker if none was made today; no dialog.
+
+    Call when the main window is shown and then from a timer (hourly is plenty). After the
+    backup, the audit entry and rotation run on the main thread. A failure shows one message.
+
+    Returns:
+        True if a backup was started.
+    """
+    key = id(backups)
+    if key in _automatic_running or not backups.is_due():
+        return False
+    _automatic_running.add(key)
+    data_file, folder, now = backups.paths.data_file, backups.paths.backups, backups.now()
+
+    def done(record: BackupRecord) -> None:
+        _automatic_running.discard(key)
+        try:
+            backups.after_background_backup(record)
+        except UserError as exc:
+            log.warning("automatic backup made but not recorded/rotated: %s", exc)
+        if on_done is not None:
+            on_done(record)
+
+    def failed(exc: BaseException) -> None:
+        _automatic_running.discard(key)
+        if not isinstance(exc, UserError):
+            raise exc
+        show_user_error(owner, exc, title="ExoDesk could not make today's backup")
+        if on_done is not None:
+            on_done(None)
+
+    run_in_background(
+        owner,
+        lambda: backup_data_file(data_file, folder, reason=DAILY, now=now, create_folder=True),
+        done,
+        failed,
+    )
+    return True
+
+
+def backup_before_closing(parent: QWidget, backups: BackupService) -> BackupRecord | None:
+    """The backup at close: on a worker, with a progress dialog only if it passes ~0.5 s.
+
+    Waits (in a local event loop, so the window still paints) until the copy is done, then
+    audits and rotates. Skipped (None) if nothing changed since the newest backup. A failure
+    is shown in one message and closing goes on; Stop ends it with nothing kept.
+    """
+    if not backups.changed_since_last_backup():
+        return None
+    data_file, folder, now = backups.paths.data_file, backups.paths.backups, backups.now()
+
+    def work(progress: Callable[[int, int], None]) -> BackupRecord:
+        return backup_data_file(
+            data_file, folder, reason=CLOSE, now=now, progress=progress, create_folder=True
+        )
+
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+    task = BackgroundTask(parent, "Backing up before closing…", work)
+    task.done.connect(lambda record: (outcome.setdefault("record", record), loop.quit()))
+    task.failed.connect(lambda exc: (outcome.setdefault("error", exc), loop.quit()))
+    task.start()
+    loop.exec()
+    task.deleteLater()
+    error = outcome.get("error")
+    if error is not None:
+        if isinstance(error, BackupStopped):
+            return None
+        if not isinstance(error, UserError):
+            raise error
+        show_user_error(parent, error, title="ExoDesk could not back up before closing")
+        return None
+    record: BackupRecord = outcome["record"]
+    backups.after_background_backup(record)
+    return record
