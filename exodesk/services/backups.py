@@ -589,8 +589,8 @@ def restore_file(
         except BaseException:
             discard(staged)
             raise
-    log.info("restored %s from %s; before-restore copy %s", data_file, record.path, aside)
-    _audit_restore(data_file, record, aside, now=now, actor_name=actor_name)
+        log.info("restored %s from %s; before-restore copy %s", data_file, record.path, aside)
+        _audit_restore(data_file, record, aside, now=now, actor_name=actor_name)
     return RestoreResult(restored=record, saved_aside=aside, saved_aside_verified=verified)
 
 

@@ -83,6 +83,21 @@ def corrupt_table_root(path: Path, table: str) -> None:
     path.write_bytes(bytes(data))
 
 
+def change_in_index(path: Path, index: str, old: bytes, new: bytes) -> None:
+    """Change a value inside ``index``'s root page only: the rows still read fine, but the index
+    no longer matches them, which only integrity_check notices."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", [index]).fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    page = bytes(data[start : start + page_size])
+    assert page.count(old) == 1
+    data[start : start + page_size] = page.replace(old, new)
+    path.write_bytes(bytes(data))
+
+
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
@@ -573,6 +588,35 @@ def test_restoring_over_a_damaged_data_file_keeps_it_as_it_was(
     assert result.saved_aside.name.endswith("-damaged.sqlite3")
     assert result.saved_aside.read_bytes() == b"\x00garbage" * 1000
     assert "damaged" in result.message()
+
+
+def test_an_index_that_disagrees_with_its_rows_is_refused(
+    services: Services, backups: BackupService
+) -> None:
+    """Every row still reads; only integrity_check sees that the index no longer matches."""
+    add_patient(services, "Safe")
+    record = backups.backup_now()
+    sidecar_of(record.path).unlink()
+    change_in_index(record.path, "patients_by_dob", b"1980-05-01", b"1980-05-02")
+    conn = sqlite3.connect(record.path)
+    assert conn.execute("SELECT family_name FROM patients").fetchall() == [("Safe",)]
+    conn.close()
+    services.close()
+    with pytest.raises(StorageError, match="is damaged"):
+        restore_file(services.paths, record.path)
+    assert family_names(services.paths) == ["Safe"]
+
+
+def test_install_removes_the_old_files_log_first(tmp_path: Path) -> None:
+    """A stale -wal beside the new file would be replayed onto it by SQLite."""
+    data_file, staged = tmp_path / "exodesk.sqlite3", tmp_path / "exodesk.sqlite3.restoring"
+    data_file.write_bytes(b"old")
+    staged.write_bytes(b"new")
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{data_file}{suffix}").write_bytes(b"stale")
+    storage_backup.install(staged, data_file)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exodesk.sqlite3"]
+    assert data_file.read_bytes() == b"new"
 
 
 def test_a_missing_backup_file_is_said_plainly(services: Services, tmp_path: Path) -> None:
