@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--demo", action="store_true", help="seed the demo clinic into it")
     sub.add_parser("info", parents=[common], help="data file path, versions and record counts")
-    sub.add_parser("check", parents=[common], help="integrity and foreign-key check")
+    sub.add_parser("check", parents=[common], help="integrity, foreign-key and audit-chain check")
     backup = sub.add_parser(
         "backup", parents=[common], help="make a verified backup (default: DATA_DIR/backups)"
     )

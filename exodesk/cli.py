@@ -13,6 +13,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import open_services
+from exodesk.storage.audit import check_chain
 from exodesk.storage.database import integrity_report, open_database, storage_errors
 from exodesk.storage.migrations import refuse_newer
 
@@ -26,7 +27,7 @@ def cmd_init(paths: DataPaths, *, demo: bool = False, out: TextIO | None = None)
     """Create the data file if it is missing and bring it up to date; optionally seed the demo."""
     out = _out(out)
     existed = paths.data_file.exists()
-    services = open_services(paths, create=True)
+    services = open_services(paths, create=True, lock=True)
     try:
         if demo:
             if services.clinic.staff(include_inactive=True):
@@ -64,21 +65,30 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
 
 
 def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
-    """Run integrity and foreign-key checks; exit 1 and list the faults if there are any."""
+    """Check the file (integrity, foreign keys) and the audit trail's hash chain.
+
+    Exit 1 and list the faults if there are any; the audit chain's first broken, changed or
+    missing entry is named.
+    """
     out = _out(out)
     db = open_database(paths.data_file, before_write=refuse_newer)
     try:
         with storage_errors(paths.data_file):
             faults = integrity_report(db)
+            chain = check_chain(db)
     finally:
         db.close()
+    faults = faults + list(chain.faults)
     if faults:
         print(f"{paths.data_file}: {len(faults)} fault(s) found.", file=out)
         for fault in faults[:50]:
             print(f"  - {fault}", file=out)
         print("Restore the newest backup, or ask whoever looks after this PC.", file=out)
         return 1
-    print(f"{paths.data_file}: no faults found (integrity and foreign keys).", file=out)
+    print(
+        f"{paths.data_file}: no faults found (integrity and foreign keys). {chain.message}",
+        file=out,
+    )
     return 0
 
 

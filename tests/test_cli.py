@@ -64,8 +64,27 @@ def test_check_exits_one_and_names_a_fault(tmp_path: Path) -> None:
     conn.close()
     check = run("check", "--data-dir", str(tmp_path))
     assert check.returncode == 1
-    assert "1 fault(s) found" in check.stdout
+    # The hand-inserted row breaks both the foreign keys and the audit chain (it is unsealed).
+    assert "2 fault(s) found" in check.stdout
     assert "audit_log row 1 points to a missing staff record" in check.stdout
+    assert "entry 1" in check.stdout
+
+
+def test_check_names_the_first_edited_audit_entry(tmp_path: Path) -> None:
+    assert run("init", "--demo", "--data-dir", str(tmp_path)).returncode == 0
+    healthy = run("check", "--data-dir", str(tmp_path))
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert "The audit trail is intact" in healthy.stdout
+    conn = sqlite3.connect(tmp_path / "exodesk.sqlite3")
+    # Someone with a SQLite tool removes the guard and rewrites history.
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET summary = 'nothing happened' WHERE id = 7")
+    conn.commit()
+    conn.close()
+    check = run("check", "--data-dir", str(tmp_path))
+    assert check.returncode == 1
+    assert "1 fault(s) found" in check.stdout
+    assert "entry 7" in check.stdout
 
 
 @pytest.mark.parametrize("command", ["info", "check"])

@@ -24,6 +24,7 @@ from exodesk.domain.sessions import (
     SessionProduct,
 )
 from exodesk.domain.staff import StaffMember
+from exodesk.services.backups import CLOSE, DAILY, BackupService, backup_data_file
 from exodesk.services.workspace import Services
 
 DEMO_CLINIC = ClinicSettings(
@@ -475,8 +476,10 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
         services.ctx.clock = real_clock
 
 
-def seed_demo(services: Services, *, patients: int = 80, seed: int = 2026) -> None:
-    """Fill an empty data file with the demo clinic."""
+def seed_demo(
+    services: Services, *, patients: int = 80, seed: int = 2026, backup_history: bool = True
+) -> None:
+    """Fill an empty data file with the demo clinic (and, by default, a backup history)."""
     rng = random.Random(seed)
     clinic = services.clinic
     first = clinic.add_first_staff(DEMO_STAFF[-1])
@@ -496,3 +499,28 @@ def seed_demo(services: Services, *, patients: int = 80, seed: int = 2026) -> No
     lots = _seed_catalogue(services)
     _seed_sessions(services, lots, rng)
     clinic.sign_in(int(reception.id or 0))
+    if backup_history:
+        _seed_backup_history(services)
+
+
+DEMO_BACKUP_DAYS = ((1, CLOSE), (2, DAILY), (3, CLOSE), (6, DAILY), (12, DAILY), (40, DAILY))
+"""(days ago, reason) of the demo's past backups: enough for the restore list to look lived-in."""
+
+
+def _seed_backup_history(services: Services) -> None:
+    """Verified backups dated over the past weeks, as a clinic's folder would hold them.
+
+    They hold today's demo data (the demo has no past to copy); each is a real, verified
+    backup, so restore and the restore drill work on them. Rotation then runs as it would.
+    """
+    now = services.ctx.now()
+    for days_ago, reason in DEMO_BACKUP_DAYS:
+        moment = (now - timedelta(days=days_ago)).replace(hour=18, minute=2, second=0)
+        backup_data_file(
+            services.paths.data_file,
+            services.paths.backups,
+            reason=reason,
+            now=moment,
+            create_folder=True,
+        )
+    BackupService(services.ctx, services.paths).rotate(now)

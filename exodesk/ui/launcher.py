@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from exodesk import APP_NAME
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import RESOURCES, DataPaths
+from exodesk.services.backups import list_backups, restore_file
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import (
     AlreadyOpenError,
@@ -76,13 +78,8 @@ def _open(paths: DataPaths, *, demo: bool) -> Services | None:
 def offer_restore(paths: DataPaths, damage: DataFileDamaged) -> bool:
     """The data file is damaged: offer the newest good backup. True: it has been restored.
 
-    Uses the backup service when this build has it; otherwise says where the backups are.
+    Without a good backup it says where the backups are kept.
     """
-    try:
-        from exodesk.services.backups import list_backups, restore_file
-    except ImportError:  # a build without the backup service: say where the copies are
-        _damage_box(damage, f"Backups are kept in {paths.backups}.").exec()
-        return False
     try:
         # Sidecar and size only: restore_file re-hashes and integrity-checks the one chosen.
         listed = list_backups(paths.backups, check=False)
@@ -170,26 +167,62 @@ def _first_setup(services: Services) -> bool:
 
 
 def launch(paths: DataPaths, *, demo: bool) -> int:
-    """Run the app until the window closes; returns the process exit code."""
+    """Run the app until the window closes; returns the process exit code.
+
+    Restoring a backup from the Tools menu closes the window; the data file is then closed,
+    restored and opened again here, and a new window shows the restored records.
+    """
     app = application()
     install_excepthook()
     services = _open_or_explain(paths, demo=demo)
     if isinstance(services, int):
         return services
-    try:
-        show_warnings(services)
-        if not _first_setup(services):
-            return 0
-        if services.desk.user is None or demo:
-            name = services.clinic.settings().name
-            if DeskDialog(None, services.clinic, name).exec() != QDialog.DialogCode.Accepted:
+    show_warnings(services)
+    first = True
+    while True:
+        try:
+            if first and not _first_setup(services):
                 return 0
-        window = MainWindow(services, day_first=locale_day_first())
-        window.show()
-        return app.exec()
-    finally:
-        QThreadPool.globalInstance().waitForDone(10_000)  # no render left running at exit
-        services.close()
+            if services.desk.user is None or (demo and first):
+                name = services.clinic.settings().name
+                if DeskDialog(None, services.clinic, name).exec() != QDialog.DialogCode.Accepted:
+                    return 0
+            first = False
+            window = MainWindow(services, day_first=locale_day_first(), automatic_backups=True)
+            window.show()
+            code = app.exec()
+            chosen = window.restore_request
+            actor = services.desk.user.name if services.desk.user else ""
+        finally:
+            QThreadPool.globalInstance().waitForDone(10_000)  # no render left running at exit
+            services.close()
+        if chosen is None:
+            return code
+        window.deleteLater()
+        reopened = _restore_and_reopen(paths, chosen, actor=actor, demo=demo)
+        if isinstance(reopened, int):
+            return reopened
+        services = reopened
+
+
+def _restore_and_reopen(
+    paths: DataPaths, chosen: Path, *, actor: str, demo: bool
+) -> Services | int:
+    """Restore ``chosen`` over the (closed) data file, say how it went, and open it again.
+
+    A failed restore leaves the data file as it was, so it is simply opened again.
+    """
+    try:
+        result = restore_file(paths, chosen, actor_name=actor or f"{APP_NAME} restore")
+    except UserError as exc:
+        log.warning("restore of %s failed: %s", chosen, exc)
+        show_user_error(None, exc, title=f"{APP_NAME} could not restore the backup")
+    else:
+        log.info("restored %s", chosen)
+        box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, result.message())
+        box.setObjectName("restoredBox")
+        box.exec()
+    return _open_or_explain(paths, demo=demo)
 
 
 def check_resources() -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -18,6 +20,7 @@ from exodesk import APP_NAME, __version__
 from exodesk.domain.patient import Patient
 from exodesk.errors import UserError
 from exodesk.services.audit import AuditService
+from exodesk.services.backups import BackupService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
@@ -26,6 +29,13 @@ from exodesk.ui.comparison.tab import ComparisonTab
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.aftercare_wording import AftercareWordingDialog
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
+from exodesk.ui.dialogs.backups import (
+    BackupNowDialog,
+    DrillDialog,
+    RestoreDialog,
+    backup_before_closing,
+    run_due_backup,
+)
 from exodesk.ui.dialogs.comparison_texts import ComparisonTextsDialog
 from exodesk.ui.dialogs.guide import GuideDialog
 from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
@@ -47,11 +57,32 @@ class MainWindow(QMainWindow):
 
     data_changed = Signal(object)  # Changes
 
-    def __init__(self, services: Services, *, day_first: bool) -> None:
+    BACKUP_CHECK_MS = 60 * 60 * 1000
+    """How often an open window checks whether today's backup is due (it runs once a day)."""
+    FIRST_BACKUP_DELAY_MS = 5_000
+    """The first check waits until the window has painted and the user has started work."""
+
+    def __init__(
+        self, services: Services, *, day_first: bool, automatic_backups: bool = False
+    ) -> None:
+        """Args:
+        services: The open data file's services.
+        day_first: The locale writes dates day first.
+        automatic_backups: Back up once a day while open and when closing (the app does;
+            tests of other features leave it off so each window does not write backups).
+        """
         super().__init__()
         self.setObjectName("mainWindow")
         self._services = services
         self._day_first = day_first
+        self.backups = BackupService(services.ctx, services.paths)
+        self.automatic_backups = automatic_backups
+        self.restore_request: Path | None = None
+        """A backup the user chose to restore: the launcher closes the file, restores, reopens."""
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setInterval(self.BACKUP_CHECK_MS)
+        self._backup_timer.timeout.connect(self.run_due_backup)
+        self._shown_once = False
         self.current = CurrentPatient(self)
         self.header = PatientHeader(services.patients.today)
         self.tabs = QTabWidget()
@@ -155,6 +186,16 @@ class MainWindow(QMainWindow):
         records.addAction(self._action("&Products and lots…", "actionProducts", self.edit_products))
         records.addSeparator()
         records.addAction(self._action("&Audit log…", "actionAuditLog", self.show_audit_log))
+        tools = self.menuBar().addMenu("&Tools")
+        tools.addAction(
+            self._action("&Back up now…", "actionBackupNow", self.backup_now, "Ctrl+Shift+B")
+        )
+        tools.addAction(
+            self._action("&Restore from a backup…", "actionRestore", self.restore_backup)
+        )
+        tools.addAction(
+            self._action("&Test the newest backup (restore drill)…", "actionDrill", self.drill)
+        )
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(
             self._action(
@@ -235,6 +276,26 @@ class MainWindow(QMainWindow):
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
 
+    def backup_now(self) -> None:
+        BackupNowDialog(self, self.backups).exec()
+
+    def drill(self) -> None:
+        DrillDialog(self, self._services.paths.backups).exec()
+
+    def restore_backup(self) -> None:
+        """Choose a backup; on confirmation the window closes and the launcher restores it
+        (the data file must be closed first) and opens the restored file."""
+        dialog = RestoreDialog(self, self.backups)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
+            self.restore_request = dialog.chosen
+            self.close()
+
+    def run_due_backup(self) -> bool:
+        """Start today's automatic backup in the background if none was made today."""
+        if not self.isVisible():  # closing: the close backup covers it
+            return False
+        return run_due_backup(self, self.backups)
+
     def show_guide(self) -> None:
         GuideDialog.show_for(self)
 
@@ -302,7 +363,18 @@ class MainWindow(QMainWindow):
         if not geometry or not self.restoreGeometry(geometry):
             self.resize(1200, 760)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.automatic_backups and not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(self.FIRST_BACKUP_DELAY_MS, self, self.run_due_backup)
+            self._backup_timer.start()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         # QSettings never raises; a geometry that fails to save is only a nicety lost.
         self._ui_settings().setValue("window/geometry", self.saveGeometry())
+        self._backup_timer.stop()
+        if self.automatic_backups and self.restore_request is None:
+            # A restore saves the current file aside itself; otherwise back up what changed.
+            backup_before_closing(self, self.backups)
         super().closeEvent(event)
