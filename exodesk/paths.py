@@ -16,6 +16,7 @@ _HERE = Path(__file__).resolve().parent
 RESOURCES = _HERE / "resources" if (_HERE / "resources").is_dir() else _HERE.parent / "resources"
 
 DATA_FILE_NAME = "exodesk.sqlite3"
+KEYRING_FILE_NAME = "exodesk.keys"
 LOG_FILE_NAME = "exodesk.log"
 ENV_DATA_DIR = "EXODESK_DATA_DIR"
 
@@ -44,6 +45,11 @@ class DataPaths:
     @property
     def data_file(self) -> Path:
         return self.folder / DATA_FILE_NAME
+
+    @property
+    def keyring(self) -> Path:
+        """The password slots that unlock an encrypted data file (exodesk.storage.keys)."""
+        return self.folder / KEYRING_FILE_NAME
 
     @property
     def log_file(self) -> Path:

@@ -18,11 +18,13 @@ ALLOWED = {
     "ui": {"domain", "services", "reports"},
 }
 TOP_LEVEL = {"exodesk", "exodesk.errors", "exodesk.paths"}
+# The SQLite module (sqlcipher3, encrypted) is chosen in one place, exodesk.storage.engine.
 THIRD_PARTY = {
-    "domain": {"PySide6", "sqlite_utils", "sqlite3", "reportlab"},
+    "domain": {"PySide6", "sqlite_utils", "sqlite3", "sqlcipher3", "reportlab"},
     "storage": {"PySide6", "reportlab"},
-    "services": {"PySide6", "sqlite3", "reportlab"},
-    "reports": {"PySide6", "sqlite_utils", "sqlite3"},
+    "services": {"PySide6", "sqlite3", "sqlcipher3", "reportlab"},
+    "reports": {"PySide6", "sqlite_utils", "sqlite3", "sqlcipher3"},
+    "ui": {"sqlite_utils", "sqlite3", "sqlcipher3"},
 }
 
 
@@ -56,6 +58,16 @@ def test_layer_imports_point_one_way(layer: str, path: Path) -> None:
             assert target == layer or target in ALLOWED[layer], f"{path.name} imports {name}"
         else:
             assert root not in THIRD_PARTY.get(layer, set()), f"{path.name} imports {name}"
+
+
+def test_only_the_engine_imports_a_sqlite_module() -> None:
+    """Every other storage module takes ``sqlite3`` from exodesk.storage.engine (sqlcipher3):
+    the standard library's exception classes would miss every failure of our connections."""
+    for path in (PACKAGE / "storage").rglob("*.py"):
+        if path.name == "engine.py":
+            continue
+        roots = {name.split(".")[0] for name in _imports(path)}
+        assert not roots & {"sqlite3", "sqlcipher3", "pysqlite3"}, path.name
 
 
 def test_nothing_outside_ui_imports_ui() -> None:

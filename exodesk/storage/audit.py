@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from sqlite_utils import Database
 
 from exodesk.domain.audit import AuditEntry, ChainReport, entry_number
 from exodesk.domain.dates import format_stamp
+from exodesk.storage.engine import sqlite3
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ import hashlib
 import logging
 import marshal
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +19,15 @@ from exodesk.errors import StorageError
 from exodesk.storage.database import (
     APPLICATION_ID,
     SQLITE_MAGIC,
+    check_key,
+    file_key,
     header_application_id,
     locked_error,
     read_header,
     storage_errors,
     translate,
 )
+from exodesk.storage.engine import connect, connection_key, sqlite3
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +301,9 @@ def copy_database(
     into ``<target>.partial``. The copy keeps a rollback journal (a backup is one file to carry
     around), must pass ``PRAGMA integrity_check``, and has every table counted and checksummed
     on the copy itself; it is fsynced, ``before_rename`` runs (to write a sidecar), and only
-    then is it renamed into place and the folder fsynced.
+    then is it renamed into place and the folder fsynced. The copy of an encrypted file is
+    encrypted with the same key (the copy's connection gets the source connection's key
+    before the backup API runs; SQLCipher refuses to copy encrypted pages into a plain file).
 
     Args:
         source: An open connection to the database to copy (the copy is taken on its thread).
@@ -322,7 +326,7 @@ def copy_database(
             if progress is not None:
                 progress(total - remaining, total)
 
-        dest = sqlite3.connect(partial)
+        dest = connect(str(partial), key=connection_key(source))
         try:
             source.backup(dest, pages=step, progress=report, sleep=0)
             dest.execute("PRAGMA journal_mode = DELETE")
@@ -366,8 +370,21 @@ def backup_database(db: Database, target: Path) -> Path:
     return target
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+def _read_only(path: Path, key: bytes | None = None) -> sqlite3.Connection:
+    """A read-only connection to a closed copy, keyed if the copy is encrypted.
+
+    Raises:
+        WrongKey: the copy is encrypted and ``key`` is missing or does not open it.
+    """
+    key = file_key(path, key, what="backup")
+    conn = connect(f"{path.resolve().as_uri()}?mode=ro", key=key, uri=True)
+    if key is not None:
+        try:
+            check_key(conn, path, what="backup")
+        except BaseException:
+            conn.close()
+            raise
+    return conn
 
 
 def damaged_backup(path: Path) -> CopyNotVerified:
@@ -377,29 +394,46 @@ def damaged_backup(path: Path) -> CopyNotVerified:
     )
 
 
-def inspect_copy(path: Path, *, before_use: Callable[[Database], None] | None = None) -> CopyFacts:
+def _not_ours(path: Path) -> StorageError:
+    return StorageError(
+        f"{path.name} is not an ExoDesk backup, so it was not used; nothing was changed.",
+        advice="Choose a file ExoDesk made (exodesk-….sqlite3).",
+    )
+
+
+def inspect_copy(
+    path: Path,
+    *,
+    before_use: Callable[[Database], None] | None = None,
+    key: bytes | None = None,
+) -> CopyFacts:
     """Open a backup read-only, check it, and measure it; the file is not changed.
 
     Args:
         path: The backup file.
         before_use: Called with the opened copy (to refuse one from a newer ExoDesk).
+        key: The data key, used if the backup is encrypted (a plain backup, say one made
+            before the clinic was encrypted, opens without it).
 
     Raises:
         StorageError: it is missing, not an ExoDesk database, or fails integrity_check.
+        WrongKey: it is encrypted and ``key`` is missing or does not open it.
     """
     path = Path(path)
     if not path.is_file():
         raise StorageError(f"There is no backup file at {path}.")
     with storage_errors(path):
         header = read_header(path)
-    if not header.startswith(SQLITE_MAGIC) or header_application_id(header) != APPLICATION_ID:
-        raise StorageError(
-            f"{path.name} is not an ExoDesk backup, so it was not used; nothing was changed.",
-            advice="Choose a file ExoDesk made (exodesk-….sqlite3).",
-        )
+        key = file_key(path, key, what="backup")
+    if key is None and (
+        not header.startswith(SQLITE_MAGIC) or header_application_id(header) != APPLICATION_ID
+    ):
+        raise _not_ours(path)
     try:
-        conn = _read_only(path)
+        conn = _read_only(path, key)
         try:
+            if key is not None and _application_id(conn) != APPLICATION_ID:
+                raise _not_ours(path)  # an encrypted file's header is only readable now
             _integrity(conn, path)
             if before_use is not None:
                 before_use(Database(conn))
@@ -423,10 +457,23 @@ def inspect_copy(path: Path, *, before_use: Callable[[Database], None] | None = 
         )
 
 
-def copy_file(source: Path, target: Path, *, progress: Progress | None = None) -> CopyFacts:
-    """Copy a closed database file (a backup) to ``target`` through the backup API, verified."""
+def _application_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA application_id").fetchone()[0])
+
+
+def copy_file(
+    source: Path, target: Path, *, progress: Progress | None = None, key: bytes | None = None
+) -> CopyFacts:
+    """Copy a closed database file (a backup) to ``target`` through the backup API, verified.
+
+    An encrypted source (opened with ``key``) gives an encrypted copy with the same key; a
+    plain one a plain copy.
+
+    Raises:
+        WrongKey: the source is encrypted and ``key`` is missing or does not open it.
+    """
     try:
-        conn = _read_only(source)
+        conn = _read_only(source, key)
     except sqlite3.DatabaseError as exc:
         raise damaged_backup(source) from exc
     try:
@@ -436,24 +483,35 @@ def copy_file(source: Path, target: Path, *, progress: Progress | None = None) -
 
 
 # ---- replacing the data file -------------------------------------------------------------
-def settle(path: Path, *, timeout_ms: int = 1000) -> bool:
+def settle(path: Path, *, timeout_ms: int = 1000, key: bytes | None = None) -> bool:
     """Fold the write-ahead log into ``path`` and switch it to a rollback journal.
 
     Afterwards the main file alone holds every saved record and no -wal/-shm remain, so the
     file can be copied aside and replaced. SQLite only allows the switch when no other
     connection has the file open, which is also how another running ExoDesk is noticed.
 
+    Args:
+        path: The closed data file.
+        timeout_ms: How long to wait for another connection to let go.
+        key: The data key, used if the file is encrypted.
+
     Returns:
         True if the file is sound; False if it is damaged (or not a database at all).
 
     Raises:
         StorageError: another program has the file open, or it cannot be written.
+        WrongKey: the file is encrypted and ``key`` is missing or does not open it (a file
+            that does not open is never taken for a damaged one and moved aside).
     """
+    with storage_errors(path):
+        key = file_key(path, key)
     try:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=timeout_ms / 1000
+        conn = connect(
+            f"{path.resolve().as_uri()}?mode=rw", key=key, uri=True, timeout=timeout_ms / 1000
         )
         try:
+            if key is not None:
+                check_key(conn, path)
             mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
             if mode != "delete":
                 raise locked_error()

@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 from sqlite_utils import Database
 
 from exodesk.errors import StorageError
+from exodesk.storage.engine import connect, sqlite3
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,37 @@ class DataFileDamaged(StorageError):
 
 class DiskFull(StorageError):
     """The disk (or SQLite's page limit) is full: nothing was written."""
+
+
+CACHE_SIZE = -2000
+"""SQLite's page cache per connection, in KiB when negative (SQLite's own default)."""
+
+
+class WrongKey(StorageError):
+    """The file is encrypted and no key, or a key that does not open it, was given.
+
+    The file has not been changed. (Damage to an encrypted file's first page looks the same
+    to SQLCipher; a key unlocked from the keyring is known to be right, so then it is damage.)
+    """
+
+
+class NotEncrypted(StorageError):
+    """A key was given for a plain (unencrypted) file: refused, so a plain file is never
+    taken for an encrypted one (say, a plain backup restored by hand)."""
+
+
+def wrong_key(path: Path, *, given: bool, what: str = "data file") -> WrongKey:
+    if not given:
+        return WrongKey(
+            f"This {what} is encrypted; it opens only with a password or the recovery key "
+            f"({path.name}).",
+            advice="Sign in with your password, or type the recovery key from the clinic's safe.",
+        )
+    return WrongKey(
+        f"This {what} is encrypted and the password or recovery key given does not open it "
+        f"({path.name}); nothing was changed.",
+        advice="Check the password (Caps Lock?) or type the recovery key again.",
+    )
 
 
 def locked_error() -> StorageError:
@@ -145,6 +176,82 @@ def storage_errors(path: Path | None = None) -> Iterator[None]:
         raise plain from exc
 
 
+# An SQLCipher file has no plain header: its first 16 bytes are a random salt and the rest of
+# each page is ciphertext, so the first KiB looks random. Anything else without SQLite's magic
+# (text, zeros, a truncated copy) is "not a database at all". The pages are whole (4096 bytes
+# in SQLCipher 4; never below 512 in SQLite), and 1024 random bytes show ~251 of the 256 byte
+# values (a standard deviation of about 2): text or zero-filled damage shows far fewer.
+_CIPHER_SAMPLE = 1024
+_MIN_PAGE = 512
+_RANDOM_BYTE_VALUES = 192
+
+
+def looks_encrypted(first: bytes, size: int) -> bool:
+    """Whether a file whose first bytes are ``first`` and length is ``size`` is SQLCipher's.
+
+    A heuristic by necessity (an encrypted file is indistinguishable from random bytes): a
+    file of random bytes would pass, and then fails later with ``WrongKey``.
+    """
+    return (
+        size >= _CIPHER_SAMPLE
+        and size % _MIN_PAGE == 0
+        and not first.startswith(SQLITE_MAGIC)
+        and len(set(first[:_CIPHER_SAMPLE])) >= _RANDOM_BYTE_VALUES
+    )
+
+
+def is_encrypted(path: Path) -> bool:
+    """True if ``path`` is an encrypted (SQLCipher) file: ask for a password before opening.
+
+    False for a plain SQLite file, an empty or missing file, and one that is not a database.
+
+    Raises:
+        StorageError: the file exists but cannot be read.
+    """
+    path = Path(path)
+    with storage_errors(path):
+        if not path.is_file():
+            return False
+        with path.open("rb") as fh:
+            first = fh.read(_CIPHER_SAMPLE)
+        return looks_encrypted(first, path.stat().st_size)
+
+
+def file_key(path: Path, key: bytes | None, *, what: str = "data file") -> bytes | None:
+    """The key to open the existing file ``path`` with: ``key`` if it is encrypted, None if plain.
+
+    For files that may be either (backups made before and after a clinic was encrypted).
+
+    Raises:
+        WrongKey: the file is encrypted and no key was given.
+    """
+    if not is_encrypted(path):
+        return None
+    if key is None:
+        raise wrong_key(path, given=False, what=what)
+    return key
+
+
+def check_key(conn: sqlite3.Connection, path: Path, *, what: str = "data file") -> None:
+    """Read the schema once, so a wrong key is said plainly before anything else runs.
+
+    Raises:
+        WrongKey: SQLCipher cannot decrypt the first page (``SQLITE_NOTADB``).
+    """
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if _primary_code(exc) != _SQLITE_NOTADB:
+            raise
+        log.warning("%s %s did not open with the key given", what, path)
+        raise wrong_key(path, given=True, what=what) from None
+
+
+def _primary_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
 def read_header(path: Path) -> bytes:
     """Return the first 100 bytes of the file (fewer if it is shorter)."""
     with path.open("rb") as fh:
@@ -162,11 +269,14 @@ def open_database(
     read_only: bool = False,
     before_write: Callable[[Database], None] | None = None,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    key: bytes | None = None,
 ) -> Database:
     """Open an ExoDesk data file with the pragmas every connection needs.
 
     Sets ``foreign_keys=ON``, ``busy_timeout``, WAL journal and ``synchronous=FULL`` (a saved
-    record must survive a power cut), and stamps a new file with ExoDesk's ``application_id``.
+    record must survive a power cut), ``temp_store=MEMORY``, and stamps a new file with
+    ExoDesk's ``application_id``. With ``key`` the file is SQLCipher-encrypted: ``PRAGMA key``
+    is the connection's first statement, and a new file is created encrypted.
 
     Args:
         path: The data file.
@@ -175,11 +285,15 @@ def open_database(
         before_write: Called with the database before anything is written to the file (WAL
             switch, application_id), so a file from a newer ExoDesk is refused untouched.
         busy_timeout_ms: How long to wait for another writer before saying the file is busy.
+        key: The 32-byte data key of an encrypted file (see ``exodesk.storage.keys``); None
+            for a plain file.
 
     Raises:
         StorageError: in plain words when the folder or file is missing, the file is not an
             ExoDesk data file, or it is locked, read-only (file or folder, unless
             ``read_only``) or damaged (``DataFileDamaged``). The file is not changed.
+        WrongKey: the file is encrypted and ``key`` is missing or does not open it.
+        NotEncrypted: ``key`` was given for a plain file.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -198,13 +312,22 @@ def open_database(
     if exists:
         with storage_errors(path):
             header = read_header(path)
-        if header and not header.startswith(SQLITE_MAGIC):
+        if is_encrypted(path):
+            if key is None:
+                raise wrong_key(path, given=False)
+        elif header and not header.startswith(SQLITE_MAGIC):
             raise DataFileDamaged(
                 f"{path} is not an ExoDesk data file (it is not a database at all).",
                 advice=_RESTORE_ADVICE,
             )
+        elif key is not None and header:
+            raise NotEncrypted(
+                f"{path} is not encrypted, so it cannot be opened with a password or recovery "
+                "key; it has been left untouched.",
+                advice="Open it without one; ExoDesk offers to encrypt it when it starts.",
+            )
         app_id = header_application_id(header)
-        if app_id not in (0, APPLICATION_ID):
+        if app_id not in (0, APPLICATION_ID) and key is None:
             raise StorageError(
                 f"{path} belongs to another program, not ExoDesk; it has been left untouched.",
                 advice="Choose another data folder.",
@@ -216,9 +339,14 @@ def open_database(
     conn: sqlite3.Connection | None = None
     try:
         with storage_errors(path):
-            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000)
+            conn = connect(uri, key=key, uri=True, timeout=busy_timeout_ms / 1000)
+            if key is not None:
+                check_key(conn, path)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # 2 MB of page cache, SQLite's usual default: the bundled SQLCipher build defaults
+            # to 8 MB, which the start-up quick_check fills (6 MB more at start, issue #9).
+            conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
             _check_ownership(conn, path)
             db = Database(conn)
             if before_write is not None:

@@ -12,6 +12,7 @@ from exodesk.domain.patient import Patient
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.workspace import Services, open_services
+from exodesk.storage import engine
 from exodesk.storage.database import APPLICATION_ID, open_database
 
 
@@ -38,7 +39,7 @@ def test_every_connection_gets_the_pragmas(tmp_path: Path) -> None:
 
 
 def test_foreign_keys_are_enforced(services: Services) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(engine.sqlite3.IntegrityError):
         services.ctx.db.execute(
             "INSERT INTO audit_log (at, actor_id, actor_name, action, table_name) "
             "VALUES ('x', 999, 'nobody', 'x', 'x')"
@@ -128,7 +129,9 @@ def test_read_only_file_refuses_writes_in_plain_words(services: Services, data_p
 
 
 def test_a_locked_file_says_busy_and_saves_nothing(data_paths: DataPaths, services) -> None:
-    blocker = sqlite3.connect(data_paths.data_file, timeout=0)
+    # The engine's module, not the standard library's: two SQLite libraries in one process
+    # do not see each other's POSIX locks (each keeps its own table of them).
+    blocker = engine.sqlite3.connect(data_paths.data_file, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
     from exodesk.services.context import Desk, ServiceContext
     from exodesk.services.patients import PatientService

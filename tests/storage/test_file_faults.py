@@ -28,7 +28,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.workspace import DataFileDamaged, Services, open_services
-from exodesk.storage import database
+from exodesk.storage import database, engine
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DiskFull,
@@ -50,7 +50,9 @@ def _make_clinic(paths: DataPaths, clock, *, patients: int = 120) -> None:
     """A closed data file with staff, patients and screenings (several pages per table)."""
     svc = open_services(paths, create=True, clock=clock)
     try:
-        assert svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin")).ok
+        assert svc.clinic.add_first_staff(
+            StaffMember("Ada Admin", "practitioner", is_admin=True)
+        ).ok
         with svc.ctx.write():
             for i in range(patients):
                 saved = svc.patients.create(
@@ -283,7 +285,9 @@ def test_a_really_full_disk_loses_nothing_and_recovers(tiny_disk: Path, clock) -
     paths = DataPaths(tiny_disk / "clinic")
     svc = open_services(paths, create=True, clock=clock, lock=True)
     try:
-        assert svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin")).ok
+        assert svc.clinic.add_first_staff(
+            StaffMember("Ada Admin", "practitioner", is_admin=True)
+        ).ok
         born = svc.ctx.today().replace(year=1970)
         assert svc.patients.create(Patient("Kept", "Karen", born)).ok
         filler = _fill(tiny_disk)
@@ -304,7 +308,7 @@ def test_a_really_full_disk_loses_nothing_and_recovers(tiny_disk: Path, clock) -
 def test_starting_on_a_full_disk_says_so_and_changes_nothing(tiny_disk: Path, clock) -> None:
     paths = DataPaths(tiny_disk / "clinic")
     svc = open_services(paths, create=True, clock=clock)
-    assert svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin")).ok
+    assert svc.clinic.add_first_staff(StaffMember("Ada Admin", "practitioner", is_admin=True)).ok
     svc.close()
     before = _sha(paths.data_file)
     _fill(tiny_disk)
@@ -323,7 +327,7 @@ def test_statistics_are_skipped_not_fatal_on_a_full_disk() -> None:
             self.message = message
 
         def execute(self, _sql: str) -> None:
-            raise sqlite3.OperationalError(self.message)
+            raise engine.sqlite3.OperationalError(self.message)
 
     refresh_statistics(Failing("database or disk is full"))  # type: ignore[arg-type]
     with pytest.raises(StorageError, match="disk reported an error"):
@@ -472,6 +476,7 @@ def test_the_launcher_offers_the_newest_good_backup_and_restores_it(
     opened = launcher._open_or_explain(clinic, demo=False)
     assert isinstance(opened, Services), (opened, seen)
     try:
+        opened.clinic.sign_in(opened.clinic.staff()[0].id)
         assert len(opened.patients.search("").rows) > 0
         assert opened.lock is not None and opened.lock.held
     finally:
@@ -500,16 +505,18 @@ def test_without_a_backup_the_launcher_says_where_backups_would_be(clinic: DataP
     assert _sha(clinic.data_file) == before
 
 
-def test_without_the_backup_service_the_launcher_names_the_backups_folder(
-    clinic: DataPaths, qapp, monkeypatch: pytest.MonkeyPatch
+def test_without_a_good_backup_the_launcher_names_the_backups_folder(
+    clinic: DataPaths, qapp
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     from exodesk.ui import launcher
     from tests.ui.dialogs import when_dialog_opens
 
-    monkeypatch.setitem(sys.modules, "exodesk.services.backups", None)  # import fails
+    for backup in clinic.backups.glob("*") if clinic.backups.exists() else []:
+        backup.unlink()
     _damage(clinic)
     seen = when_dialog_opens(QMessageBox, lambda box: box.accept())
     assert launcher._open_or_explain(clinic, demo=False) == 2
-    assert seen[0].informativeText() == f"Backups are kept in {clinic.backups}."
+    text = seen[0].informativeText()
+    assert text.startswith("There is no good backup in") and str(clinic.backups) in text

@@ -251,7 +251,7 @@ def test_pid_alive_knows_this_process_and_a_finished_one() -> None:
 @pytest.fixture
 def clinic(data_paths: DataPaths, clock) -> DataPaths:
     svc = open_services(data_paths, create=True, clock=clock)
-    assert svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin")).ok
+    assert svc.clinic.add_first_staff(StaffMember("Ada Admin", "practitioner", is_admin=True)).ok
     svc.close()
     return data_paths
 
@@ -275,6 +275,7 @@ def test_a_second_exodesk_is_refused_and_the_file_is_untouched(clinic: DataPaths
     second = open_services(clinic, lock=True, clock=clock)
     try:
         assert second.lock is not None and second.lock.held
+        second.clinic.sign_in(second.clinic.staff()[0].id)
         assert [p.family_name for p in second.patients.search("").rows] == ["Kept"]
     finally:
         second.close()

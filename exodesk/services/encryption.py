@@ -1,0 +1,233 @@
+"""Encryption at rest, for the launcher and dialogs: ask, unlock, set passwords, convert.
+
+The data file and its backups are encrypted (SQLCipher) with one random data key. Each
+person's password unlocks a copy of it from the keyring beside the data file; the recovery
+key, printed once, is the data key itself. The ui layer calls these functions (it never
+imports storage); the key they return is passed to ``open_services(paths, key=...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exodesk.errors import UserError
+from exodesk.paths import DataPaths
+from exodesk.storage.database import NotEncrypted, WrongKey
+from exodesk.storage.database import is_encrypted as _file_is_encrypted
+from exodesk.storage.encryption import (
+    BEFORE_ENCRYPTION,
+    Conversion,
+    FractionProgress,
+    encrypt_data_file,
+    plain_backups,
+)
+from exodesk.storage.keys import (
+    DEFAULT_KDF,
+    KdfParams,
+    Keyring,
+    RecoveryKeyTypo,
+    WrongPassword,
+    key_id,
+    new_data_key,
+    parse_recovery_key,
+    recovery_key_text,
+)
+
+__all__ = [
+    "BEFORE_ENCRYPTION",
+    "ClinicKeys",
+    "Conversion",
+    "KdfParams",
+    "NotEncrypted",
+    "RecoveryKeyTypo",
+    "WrongKey",
+    "WrongPassword",
+    "encrypt_clinic",
+    "is_encrypted",
+    "new_clinic_key",
+    "remove_password",
+    "rename_password_owner",
+    "set_password",
+    "sign_in_choices",
+    "unencrypted_backups",
+    "unlock",
+    "unlock_with_recovery_key",
+]
+
+
+def is_encrypted(paths: DataPaths) -> bool:
+    """True if the clinic's data file is encrypted: ask for a password before opening it.
+
+    False when there is no data file yet or it is a plain one (the demo clinic, or a clinic
+    not yet converted: offer ``encrypt_clinic``).
+    """
+    return _file_is_encrypted(paths.data_file)
+
+
+def new_clinic_key() -> tuple[bytes, str]:
+    """A new data key and its recovery key text (``ABCD-EFGH-…``, 14 groups of four).
+
+    Show and print the recovery key *before* creating or converting the file with the key:
+    until a password slot is saved it is the only way in.
+    """
+    data_key = new_data_key()
+    return data_key, recovery_key_text(data_key)
+
+
+def sign_in_choices(paths: DataPaths) -> list[tuple[int, str]]:
+    """(staff id, name) of everyone with a password on this PC, for the unlock prompt.
+
+    The names come from the keyring (the data file cannot be read before unlocking).
+    """
+    return [(int(sid), label) for sid, label in Keyring.load(paths.keyring).slots()]
+
+
+def unlock(
+    paths: DataPaths, staff_id: int, password: str, *, kdf: KdfParams = DEFAULT_KDF
+) -> bytes:
+    """The data key, from ``staff_id``'s password.
+
+    A slot wrapped with older (weaker) KDF parameters is rewrapped with ``kdf`` while the
+    password is at hand.
+
+    Raises:
+        WrongPassword: the password is wrong (nothing was changed).
+        UserError: nobody with that id has a password on this PC.
+        StorageError: the keyring cannot be read or is damaged.
+    """
+    ring = Keyring.load(paths.keyring, kdf=kdf)
+    data_key = ring.unlock(staff_id, password)
+    slot = ring.slot(staff_id)
+    if slot is not None and ring.needs_rewrap(staff_id):
+        ring.add_or_replace_slot(staff_id, slot.label, password, data_key)
+        ring.save()
+    return data_key
+
+
+def unlock_with_recovery_key(paths: DataPaths, text: str) -> bytes:
+    """The data key in a typed recovery key (spaces, dashes and case do not matter).
+
+    Whether it opens the data file is only known when it is opened (``WrongKey`` then); a
+    keyring that has passwords already tells another clinic's key apart here.
+
+    Raises:
+        RecoveryKeyTypo: it is not a recovery key, or has a typing mistake (checksum).
+        WrongKey: it is another data file's recovery key (per the keyring).
+    """
+    data_key = parse_recovery_key(text)
+    if paths.keyring.exists():
+        Keyring.load(paths.keyring).check_data_key(data_key)
+    return data_key
+
+
+def set_password(
+    paths: DataPaths,
+    staff_id: int,
+    name: str,
+    password: str,
+    data_key: bytes,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+) -> None:
+    """Let ``password`` unlock the data file for ``staff_id`` (replacing their old one).
+
+    Call it when an admin account is made at setup, when someone changes their password,
+    when an admin sets a temporary one, and after access was restored with the recovery key;
+    ``data_key`` is ``Services.key`` of the open clinic.
+
+    Raises:
+        UserError: the password is empty.
+        WrongKey: ``data_key`` is not the key the keyring's other passwords unlock.
+        StorageError: the keyring cannot be written.
+    """
+    ring = Keyring.load(paths.keyring, kdf=kdf)
+    ring.add_or_replace_slot(staff_id, name, password, data_key)
+    ring.save()
+
+
+def rename_password_owner(paths: DataPaths, staff_id: int, name: str) -> None:
+    """Show ``name`` for ``staff_id`` in the unlock prompt (after a rename; no password)."""
+    ring = Keyring.load(paths.keyring)
+    if staff_id in ring:
+        ring.relabel(staff_id, name)
+        ring.save()
+
+
+def remove_password(paths: DataPaths, staff_id: int) -> bool:
+    """Stop ``staff_id``'s password opening the data file (someone left); True if they had one.
+
+    Backups made meanwhile still open with the other passwords and the recovery key (the data
+    key does not change).
+    """
+    ring = Keyring.load(paths.keyring)
+    removed = ring.remove_slot(staff_id)
+    if removed:
+        ring.save()
+    return removed
+
+
+def encrypt_clinic(
+    paths: DataPaths, data_key: bytes, *, progress: FractionProgress | None = None
+) -> Conversion:
+    """Encrypt a plain clinic's data file once (close its services first).
+
+    A plain copy is made first in ``paths.backups`` (``before-encryption-….sqlite3``); then
+    the file is exported encrypted, verified and swapped in. On any failure the data file is
+    left exactly as it was. Run it on a worker thread with a progress dialog.
+
+    Raises:
+        UserError: no password in the keyring unlocks ``data_key`` yet (call
+            ``set_password`` first, so the person converting can get back in).
+        StorageError: the file is already encrypted, open elsewhere, damaged, the disk
+            fails, or the encrypted copy did not verify; nothing was changed.
+    """
+    ring = Keyring.load(paths.keyring)
+    if not len(ring) or ring.key_id != key_id(data_key):
+        raise UserError(
+            "Set your password for the encrypted file before encrypting it; nothing was changed.",
+            advice="Choose a password, then try again.",
+        )
+    return encrypt_data_file(
+        paths.data_file, data_key, backups_dir=paths.backups, progress=progress
+    )
+
+
+def unencrypted_backups(paths: DataPaths) -> list[Path]:
+    """Backups in ``paths.backups`` still in the clear (made before the clinic was encrypted).
+
+    Tell the admin after converting: once the encrypted clinic has opened and made its first
+    backup, these can be deleted (copies on USB sticks are plain too).
+    """
+    return plain_backups(paths.backups)
+
+
+class ClinicKeys:
+    """The open encrypted clinic's keyring, kept in step with the staff's passwords.
+
+    ``AccountService`` calls it after a password is stored (``set``), after a sign-in
+    (``ensure``: someone's first since the clinic was encrypted gets their copy of the key),
+    and ``ClinicService`` after someone leaves (``remove``) or is renamed (``rename``).
+    """
+
+    def __init__(self, paths: DataPaths, data_key: bytes) -> None:
+        self._paths = paths
+        self._data_key = data_key
+
+    def set(self, staff_id: int, name: str, password: str) -> None:
+        set_password(self._paths, staff_id, name, password, self._data_key)
+
+    def ensure(self, staff_id: int, name: str, password: str) -> None:
+        if staff_id not in Keyring.load(self._paths.keyring):
+            self.set(staff_id, name, password)
+
+    def remove(self, staff_id: int) -> None:
+        remove_password(self._paths, staff_id)
+
+    def rename(self, staff_id: int, name: str) -> None:
+        rename_password_owner(self._paths, staff_id, name)
+
+    def matches_recovery_key(self, text: str) -> bool:
+        try:
+            return parse_recovery_key(text) == self._data_key
+        except RecoveryKeyTypo:
+            return False

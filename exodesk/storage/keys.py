@@ -1,0 +1,428 @@
+"""The data key, the keyring beside the data file that unlocks it, and the recovery key.
+
+One random 32-byte data key encrypts the data file and its backups (SQLCipher, raw key). It
+is never stored in the clear:
+
+- Each person's password unlocks a copy of it, kept in a *slot* of the keyring file
+  (``exodesk.keys`` beside ``exodesk.sqlite3``): Argon2id turns the password and a random salt
+  into 64 bytes; the first 32 are XORed with the data key (the *wrapped* key), the last 32 are
+  an HMAC-SHA256 key over the slot (format, slot id, KDF parameters, salt, wrapped key), so a
+  wrong password, or a slot edited or moved to another person, is refused rather than
+  unwrapped into a wrong key.
+- The *recovery key*, printed once at setup for the clinic safe, is the data key itself
+  written in base32 with a checksum. It alone opens the data file and every backup, even when
+  the keyring is lost or every password forgotten; from it an admin sets new passwords.
+
+Changing a password rewraps one slot; the data key (so every backup's key) never changes.
+Nothing secret (passwords, keys, derived bytes) is ever logged or written unwrapped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
+
+from exodesk.errors import StorageError, UserError
+from exodesk.storage.backup import PARTIAL_SUFFIX, discard, fsync_folder
+from exodesk.storage.database import WrongKey, storage_errors
+from exodesk.storage.engine import KEY_BYTES
+
+log = logging.getLogger(__name__)
+
+KEYRING_FORMAT = 1
+SALT_BYTES = 16
+_DERIVED_BYTES = 2 * KEY_BYTES  # wrapping half + MAC half
+_KEY_ID_LABEL = b"ExoDesk data key id"
+
+
+class WrongPassword(UserError):
+    """The password does not unlock this person's slot (nothing was changed)."""
+
+
+class RecoveryKeyTypo(UserError):
+    """The recovery key as typed is not a valid one (wrong length, letters or checksum)."""
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost parameters, stored in each slot so they can be raised later.
+
+    The default is RFC 9106's second recommendation (t=3, 64 MiB, 4 lanes): about 0.1 s on an
+    ordinary PC, once per sign-in. Tests pass tiny ones.
+    """
+
+    time_cost: int = 3
+    memory_cost: int = 64 * 1024  # KiB
+    parallelism: int = 4
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "type": "argon2id",
+            "version": ARGON2_VERSION,
+            "time_cost": self.time_cost,
+            "memory_cost": self.memory_cost,
+            "parallelism": self.parallelism,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KdfParams:
+        if data.get("type") != "argon2id" or data.get("version") != ARGON2_VERSION:
+            raise ValueError(f"unknown key derivation {data.get('type')!r}")
+        params = cls(int(data["time_cost"]), int(data["memory_cost"]), int(data["parallelism"]))
+        if min(params.time_cost, params.parallelism) < 1 or params.memory_cost < 8:
+            raise ValueError("key derivation parameters out of range")
+        return params
+
+
+DEFAULT_KDF = KdfParams()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One person's wrapped copy of the data key. ``label`` is only shown, never trusted."""
+
+    slot_id: str
+    label: str
+    kdf: KdfParams
+    salt: bytes
+    wrapped: bytes
+    mac: bytes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "kdf": self.kdf.as_dict(),
+            "salt": _b64(self.salt),
+            "wrapped": _b64(self.wrapped),
+            "mac": _b64(self.mac),
+        }
+
+    @classmethod
+    def from_dict(cls, slot_id: str, data: Mapping[str, Any]) -> Slot:
+        slot = cls(
+            slot_id=slot_id,
+            label=str(data["label"]),
+            kdf=KdfParams.from_dict(data["kdf"]),
+            salt=_unb64(data["salt"]),
+            wrapped=_unb64(data["wrapped"]),
+            mac=_unb64(data["mac"]),
+        )
+        if len(slot.salt) != SALT_BYTES or len(slot.wrapped) != KEY_BYTES or len(slot.mac) != 32:
+            raise ValueError("slot field of the wrong length")
+        return slot
+
+
+# ---- the data key ------------------------------------------------------------------------
+def new_data_key() -> bytes:
+    """A fresh random data key (32 bytes from ``secrets``)."""
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def key_id(data_key: bytes) -> str:
+    """A short public fingerprint of a data key: tells keys apart without revealing them."""
+    return hmac.new(data_key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+# ---- the recovery key --------------------------------------------------------------------
+# 32 bytes are 52 base32 characters (the last carries 4 zero bits): 13 groups of 4, then one
+# group of checksum, 20 bits of SHA-256 over a label and the key. One mistyped character is
+# caught (except with odds of one in a million), and base32 has no 0/1/8/9 to confuse with
+# O/I/B, so those are read as the letters.
+_RECOVERY_LABEL = b"ExoDesk recovery key 1"
+_GROUP = 4
+_KEY_CHARS = 52
+_CHECK_CHARS = 4
+RECOVERY_KEY_CHARS = _KEY_CHARS + _CHECK_CHARS
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
+_SEPARATORS = re.compile(r"[\s\-_.·]+")
+
+
+def _checksum(data_key: bytes) -> str:
+    digest = hashlib.sha256(_RECOVERY_LABEL + data_key).digest()
+    return base64.b32encode(digest[:5]).decode("ascii")[:_CHECK_CHARS]  # 20 bits
+
+
+def recovery_key_text(data_key: bytes) -> str:
+    """The recovery key to print: 14 groups of 4 (A–Z, 2–7) joined by dashes; the last is a
+    checksum. For example ``MFRG-GZDF-…-Q2XA``."""
+    if len(data_key) != KEY_BYTES:
+        raise ValueError(f"a data key is {KEY_BYTES} bytes")
+    body = base64.b32encode(data_key).decode("ascii").rstrip("=")
+    chars = body + _checksum(data_key)
+    return "-".join(chars[i : i + _GROUP] for i in range(0, len(chars), _GROUP))
+
+
+def parse_recovery_key(text: str) -> bytes:
+    """The data key in a recovery key as typed: spaces, dashes and case do not matter.
+
+    Raises:
+        RecoveryKeyTypo: the text is not a recovery key, or has a typing mistake (checksum).
+    """
+    chars = _SEPARATORS.sub("", text).upper().translate(_LOOKALIKES)
+    advice = "Type it again exactly as printed on the recovery sheet (the groups of four)."
+    if len(chars) != RECOVERY_KEY_CHARS:
+        raise RecoveryKeyTypo(
+            f"A recovery key has {RECOVERY_KEY_CHARS} letters and digits in 14 groups of four; "
+            f"this one has {len(chars)}.",
+            advice=advice,
+            field="recovery_key",
+        )
+    body, check = chars[:_KEY_CHARS], chars[_KEY_CHARS:]
+    try:
+        data_key = base64.b32decode(body + "====")
+    except (binascii.Error, ValueError):
+        raise RecoveryKeyTypo(
+            "That recovery key has a character that cannot be in one (only A–Z and 2–7).",
+            advice=advice,
+            field="recovery_key",
+        ) from None
+    if base64.b32encode(data_key).decode("ascii").rstrip("=") != body or not hmac.compare_digest(
+        _checksum(data_key), check
+    ):
+        raise RecoveryKeyTypo(
+            "That recovery key has a typing mistake: it does not add up.",
+            advice="Check each group of four against the printed recovery sheet.",
+            field="recovery_key",
+        )
+    return data_key
+
+
+# ---- wrapping ----------------------------------------------------------------------------
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not base64 text")
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _password_bytes(password: str) -> bytes:
+    # NFC: the same password typed with a composed or a decomposed "é" is the same password.
+    return unicodedata.normalize("NFC", password).encode("utf-8")
+
+
+def _derive(password: str, salt: bytes, kdf: KdfParams) -> bytes:
+    return hash_secret_raw(
+        _password_bytes(password),
+        salt,
+        time_cost=kdf.time_cost,
+        memory_cost=kdf.memory_cost,
+        parallelism=kdf.parallelism,
+        hash_len=_DERIVED_BYTES,
+        type=Type.ID,
+        version=ARGON2_VERSION,
+    )
+
+
+def _mac_input(slot_id: str, kdf: KdfParams, salt: bytes, wrapped: bytes) -> bytes:
+    fields = [KEYRING_FORMAT, slot_id, kdf.as_dict(), _b64(salt), _b64(wrapped)]
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
+
+
+def wrap(
+    slot_id: str, label: str, password: str, data_key: bytes, kdf: KdfParams = DEFAULT_KDF
+) -> Slot:
+    """A new slot holding ``data_key`` wrapped under ``password`` (fresh salt)."""
+    if len(data_key) != KEY_BYTES:
+        raise ValueError(f"a data key is {KEY_BYTES} bytes")
+    salt = secrets.token_bytes(SALT_BYTES)
+    derived = _derive(password, salt, kdf)
+    wrapped = _xor(derived[:KEY_BYTES], data_key)
+    mac = hmac.new(derived[KEY_BYTES:], _mac_input(slot_id, kdf, salt, wrapped), "sha256")
+    return Slot(slot_id, label, kdf, salt, wrapped, mac.digest())
+
+
+def unwrap(slot: Slot, password: str) -> bytes:
+    """The data key in ``slot``.
+
+    Raises:
+        WrongPassword: the password is not this slot's (or the slot was tampered with).
+    """
+    derived = _derive(password, slot.salt, slot.kdf)
+    expected = hmac.new(
+        derived[KEY_BYTES:], _mac_input(slot.slot_id, slot.kdf, slot.salt, slot.wrapped), "sha256"
+    ).digest()
+    if not hmac.compare_digest(expected, slot.mac):
+        raise WrongPassword(
+            f"That password is not right for {slot.label}.",
+            advice="Check Caps Lock and try again. An admin can set a new password, or use "
+            "the recovery key from the clinic's safe.",
+            field="password",
+        )
+    return _xor(derived[:KEY_BYTES], slot.wrapped)
+
+
+def needs_rewrap(slot: Slot, current: KdfParams = DEFAULT_KDF) -> bool:
+    """True if ``slot`` was wrapped with other KDF parameters than ``current`` (rewrap it at
+    the next successful unlock, while the password is at hand)."""
+    return slot.kdf != current
+
+
+# ---- the keyring file --------------------------------------------------------------------
+def _damaged(path: Path) -> StorageError:
+    return StorageError(
+        f"The password file {path.name} is damaged, so passwords cannot unlock the data file.",
+        advice="Use the recovery key from the clinic's safe; then an admin sets new passwords.",
+    )
+
+
+class Keyring:
+    """The slots in one keyring file. Changes stay in memory until ``save()``.
+
+    Args:
+        path: The keyring file (``DataPaths.keyring``).
+        kdf: Parameters for new slots (tests pass tiny ones).
+    """
+
+    def __init__(self, path: Path, *, kdf: KdfParams = DEFAULT_KDF) -> None:
+        self.path = Path(path)
+        self.kdf = kdf
+        self.key_id: str | None = None
+        self._slots: dict[str, Slot] = {}
+
+    @classmethod
+    def load(cls, path: Path, *, kdf: KdfParams = DEFAULT_KDF) -> Keyring:
+        """Read the keyring at ``path``; a missing file is an empty keyring.
+
+        Raises:
+            StorageError: the file cannot be read, is damaged, or is from a newer ExoDesk.
+        """
+        ring = cls(path, kdf=kdf)
+        with storage_errors(ring.path):
+            if not ring.path.exists():
+                return ring
+            raw = ring.path.read_bytes()
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            version = int(data["format"])
+        except (ValueError, KeyError, TypeError):
+            raise _damaged(ring.path) from None
+        if version > KEYRING_FORMAT:
+            raise StorageError(
+                f"The password file {ring.path.name} was written by a newer ExoDesk.",
+                advice="Install the newer ExoDesk on this PC.",
+            )
+        try:
+            ring.key_id = None if data.get("key_id") is None else str(data["key_id"])
+            ring._slots = {
+                str(sid): Slot.from_dict(str(sid), slot) for sid, slot in data["slots"].items()
+            }
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+            raise _damaged(ring.path) from None
+        return ring
+
+    def save(self) -> None:
+        """Write the keyring atomically (temporary name, fsync, rename, folder fsync)."""
+        data = {
+            "format": KEYRING_FORMAT,
+            "what": "ExoDesk password slots: each unlocks the data file's key. Not secret on "
+            "its own, but do not edit.",
+            "key_id": self.key_id,
+            "slots": {sid: slot.as_dict() for sid, slot in sorted(self._slots.items())},
+        }
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+        try:
+            with storage_errors(self.path):
+                with partial.open("wb") as fh:
+                    fh.write(text.encode("utf-8"))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(partial, self.path)
+                fsync_folder(self.path.parent)
+        except BaseException:
+            discard(partial)
+            raise
+        log.info("keyring saved with %d slot(s)", len(self._slots))
+
+    def slots(self) -> list[tuple[str, str]]:
+        """(slot id, label) of every slot, for choosing who signs in: nothing secret."""
+        return [(sid, slot.label) for sid, slot in sorted(self._slots.items())]
+
+    def slot(self, staff_id: int | str) -> Slot | None:
+        return self._slots.get(str(staff_id))
+
+    def __contains__(self, staff_id: object) -> bool:
+        return str(staff_id) in self._slots
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def check_data_key(self, data_key: bytes) -> None:
+        """Refuse a data key that is not this keyring's (say, another clinic's recovery key).
+
+        Raises:
+            WrongKey: the keyring belongs to another data key.
+        """
+        if self.key_id is not None and not hmac.compare_digest(self.key_id, key_id(data_key)):
+            raise WrongKey(
+                "That recovery key belongs to another ExoDesk data file, not this one; "
+                "nothing was changed.",
+                advice="Find the recovery sheet printed when this clinic was set up.",
+            )
+
+    def add_or_replace_slot(
+        self, staff_id: int | str, label: str, password: str, data_key: bytes
+    ) -> None:
+        """Give ``staff_id`` a slot that ``password`` unlocks (replacing any they had).
+
+        Raises:
+            UserError: the password is empty.
+            WrongKey: ``data_key`` is not the key the other slots hold.
+        """
+        if not password:
+            raise UserError("A password cannot be empty.", field="password")
+        self.check_data_key(data_key)
+        self.key_id = key_id(data_key)
+        sid = str(staff_id)
+        self._slots[sid] = wrap(sid, label, password, data_key, self.kdf)
+
+    def relabel(self, staff_id: int | str, label: str) -> None:
+        """Change the name shown for a slot (no password needed: the label is not trusted)."""
+        slot = self._slots.get(str(staff_id))
+        if slot is not None:
+            self._slots[slot.slot_id] = replace(slot, label=label)
+
+    def remove_slot(self, staff_id: int | str) -> bool:
+        """Remove a person's slot (their password no longer opens the file); True if it was
+        there. Backups keep opening with the other passwords and the recovery key."""
+        return self._slots.pop(str(staff_id), None) is not None
+
+    def unlock(self, staff_id: int | str, password: str) -> bytes:
+        """The data key, from ``staff_id``'s slot and ``password``.
+
+        Raises:
+            UserError: there is no slot for ``staff_id``.
+            WrongPassword: the password is wrong.
+        """
+        slot = self._slots.get(str(staff_id))
+        if slot is None:
+            raise UserError(
+                "No password has been set on this PC for that person.",
+                advice="Ask an admin to set one, or use the recovery key.",
+            )
+        return unwrap(slot, password)
+
+    def needs_rewrap(self, staff_id: int | str) -> bool:
+        slot = self._slots.get(str(staff_id))
+        return slot is not None and needs_rewrap(slot, self.kdf)
