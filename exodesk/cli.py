@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from exodesk.errors import StorageError
+from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
+from exodesk.services import encryption
 from exodesk.services.backups import BackupService, drill_backups, restore_file
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import open_services
 from exodesk.storage.audit import check_chain
-from exodesk.storage.database import integrity_report, open_database, storage_errors
+from exodesk.storage.database import (
+    integrity_report,
+    is_encrypted,
+    open_database,
+    storage_errors,
+)
 from exodesk.storage.migrations import refuse_newer
 
 
@@ -49,7 +57,7 @@ def cmd_init(paths: DataPaths, *, demo: bool = False, out: TextIO | None = None)
 def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     """Print the data file's path, versions and record counts without changing it."""
     out = _out(out)
-    db = open_database(paths.data_file, before_write=refuse_newer)
+    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
     try:
         info = ClinicService(ServiceContext(db=db, desk=Desk()), data_file=paths.data_file).info()
     finally:
@@ -71,7 +79,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
     missing entry is named.
     """
     out = _out(out)
-    db = open_database(paths.data_file, before_write=refuse_newer)
+    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
     try:
         with storage_errors(paths.data_file):
             faults = integrity_report(db)
@@ -94,11 +102,37 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
 
 _CLI_ACTOR = "exodesk command line"
 
+RECOVERY_KEY_VARIABLE = "EXODESK_RECOVERY_KEY"
+
+
+def _key(paths: DataPaths, *also: Path) -> bytes | None:
+    """The data key when the clinic (or a backup named) is encrypted, else None.
+
+    The admin commands have no staff passwords: they take the recovery key, from
+    ``EXODESK_RECOVERY_KEY`` or typed at a prompt that does not echo it.
+
+    Raises:
+        UserError: the key is needed but there is no terminal to ask at, or it is mistyped.
+    """
+    files = [paths.data_file, *also]
+    if not any(is_encrypted(f) for f in files if f.is_file()):
+        return None
+    text = os.environ.get(RECOVERY_KEY_VARIABLE, "")
+    if not text:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise UserError(
+                "This clinic's records are encrypted, so this command needs the recovery key.",
+                advice=f"Run it in a Command Prompt, where it asks for the key, or set "
+                f"{RECOVERY_KEY_VARIABLE}.",
+            )
+        text = getpass.getpass("Recovery key (from the clinic's safe; not shown as you type): ")
+    return encryption.unlock_with_recovery_key(paths, text)
+
 
 def _backup_service(paths: DataPaths) -> tuple[BackupService, ServiceContext]:
     # Not open_services: a backup or export must not migrate the file first.
-    db = open_database(paths.data_file, before_write=refuse_newer)
-    ctx = ServiceContext(db=db, desk=Desk())
+    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
+    ctx = ServiceContext(db=db, desk=Desk(command_line=True))
     return BackupService(ctx, paths, actor_name=_CLI_ACTOR), ctx
 
 
@@ -120,7 +154,8 @@ def cmd_restore(paths: DataPaths, backup_file: Path, *, out: TextIO | None = Non
     """Replace the data file with a backup; asks nothing, says what was saved aside."""
     out = _out(out)
     # Works on paths alone: the data file being restored over may be too damaged to open.
-    result = restore_file(paths, backup_file, actor_name=_CLI_ACTOR)
+    key = _key(paths, backup_file)
+    result = restore_file(paths, backup_file, actor_name=_CLI_ACTOR, key=key)
     print(result.message(), file=out)
     return 0
 
@@ -128,7 +163,8 @@ def cmd_restore(paths: DataPaths, backup_file: Path, *, out: TextIO | None = Non
 def cmd_drill(paths: DataPaths, *, out: TextIO | None = None) -> int:
     """Restore the newest backup to a scratch file and compare; exit 1 on any mismatch."""
     out = _out(out)
-    result = drill_backups(paths.backups)
+    newest = sorted(paths.backups.glob("exodesk-*.sqlite3")) if paths.backups.is_dir() else []
+    result = drill_backups(paths.backups, key=_key(paths, *newest[-1:]))
     print(result.sentence(), file=out)
     for problem in result.problems[1:]:
         print(f"  - {problem}", file=out)

@@ -11,12 +11,24 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import Parameters, Type
 
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
 from exodesk.services.workspace import Services, open_services
 
 TODAY = date(2026, 11, 22)
+ADMIN_PASSWORD = "Ada's own password"
+# Argon2id at its cheapest (1 pass, 8 KiB): the real cost makes every sign-in take 0.1 s.
+FAST_PASSWORDS = Parameters(
+    type=Type.ID,
+    version=19,
+    salt_len=16,
+    hash_len=32,
+    time_cost=1,
+    memory_cost=8,
+    parallelism=1,
+)
 
 
 class FakeClock:
@@ -41,6 +53,13 @@ def _pyside_refcount_guard() -> None:
     refguard.top_up()
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    from exodesk.services import accounts
+
+    monkeypatch.setattr(accounts, "PASSWORD_PARAMETERS", FAST_PASSWORDS)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -53,9 +72,12 @@ def data_paths(tmp_path: Path) -> DataPaths:
 
 @pytest.fixture
 def services(data_paths: DataPaths, clock: FakeClock) -> Iterator[Services]:
-    """A real data file on disk with one admin at the desk."""
+    """A real data file on disk with a practitioner and admin (password ADMIN_PASSWORD) at the
+    desk."""
     svc = open_services(data_paths, create=True, clock=clock)
-    result = svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin"))
+    result = svc.accounts.first_account(
+        StaffMember("Ada Admin", "practitioner", is_admin=True), ADMIN_PASSWORD
+    )
     assert result.ok
     yield svc
     svc.close()

@@ -102,3 +102,38 @@ def test_a_missing_folder_gets_one_plain_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_admin_commands_on_an_encrypted_clinic_take_the_recovery_key(tmp_path: Path) -> None:
+    from exodesk.domain.staff import StaffMember
+    from exodesk.paths import DataPaths
+    from exodesk.services import encryption
+    from exodesk.services.workspace import open_services
+
+    paths = DataPaths(tmp_path)
+    key, recovery = encryption.new_clinic_key()
+    services = open_services(paths, create=True, key=key)
+    assert services.accounts.first_account(StaffMember("Ada", "practitioner"), "x" * 12).ok
+    services.close()
+
+    refused = run("check", "--data-dir", str(tmp_path))
+    assert refused.returncode == 2
+    assert "needs the recovery key" in refused.stderr and "Traceback" not in refused.stderr
+    wrong = run(
+        "check",
+        "--data-dir",
+        str(tmp_path),
+        env_extra={"EXODESK_RECOVERY_KEY": encryption.new_clinic_key()[1]},
+    )
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    env = {"EXODESK_RECOVERY_KEY": recovery.lower().replace("-", " ")}
+    check = run("check", "--data-dir", str(tmp_path), env_extra=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "The audit trail is intact: 1 entry checked" in check.stdout
+    backup = run("backup", "--data-dir", str(tmp_path), env_extra=env)
+    assert backup.returncode == 0, backup.stderr
+    drill = run("drill", "--data-dir", str(tmp_path), env_extra=env)
+    assert drill.returncode == 0 and "restores cleanly" in drill.stdout
+    assert encryption.is_encrypted(paths)
+    [made] = (tmp_path / "backups").glob("exodesk-*-manual.sqlite3")
+    assert b"Ada" not in made.read_bytes(), "the backup is encrypted too"

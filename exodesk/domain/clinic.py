@@ -36,6 +36,9 @@ class ClinicSettings:
     paper_size: str = "A4"
     logo_png: bytes | None = field(default=None, repr=False)
     screening_valid_days: int = 30
+    idle_lock_minutes: int = 10
+    """After this many minutes without a key press or click, the window hides patient data
+    behind the lock screen (2 to 30)."""
 
     @property
     def country_name(self) -> str:
@@ -73,5 +76,10 @@ class ClinicSettings:
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
             problems.append(
                 Problem("screening_valid_days", "A screening can stay valid for 1 to 365 days.")
+            )
+        idle = self.idle_lock_minutes
+        if isinstance(idle, bool) or not isinstance(idle, int) or not 2 <= idle <= 30:
+            problems.append(
+                Problem("idle_lock_minutes", "The screen can lock after 2 to 30 idle minutes.")
             )
         return problems

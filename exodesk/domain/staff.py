@@ -9,22 +9,27 @@ from exodesk.domain.problems import Problem, check_text
 ROLES: dict[str, str] = {
     "reception": "Reception",
     "practitioner": "Practitioner",
-    "admin": "Admin",
 }
 
 
 @dataclass(frozen=True)
 class StaffMember:
-    """A person who works at the clinic. ``id`` is None until saved."""
+    """A person who works at the clinic. ``id`` is None until saved.
+
+    ``role`` is reception or practitioner; ``is_admin`` adds the running of the clinic
+    (settings, accounts, backups, the audit trail, export) to either role.
+    """
 
     name: str
     role: str
     active: bool = True
     id: int | None = None
+    is_admin: bool = False
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        label = ROLES.get(self.role, self.role)
+        return f"{label}, admin" if self.is_admin else label
 
     @property
     def label(self) -> str:
@@ -33,5 +38,5 @@ class StaffMember:
     def validate(self) -> list[Problem]:
         problems = check_text("name", self.name, "Name", required=True, max_len=100)
         if self.role not in ROLES:
-            problems.append(Problem("role", "Choose reception, practitioner or admin."))
+            problems.append(Problem("role", "Choose reception or practitioner."))
         return problems

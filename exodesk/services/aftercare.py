@@ -7,8 +7,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from exodesk.domain.accounts import CLINICAL_TEXTS_EDIT, HANDOUTS_PRINT
 from exodesk.domain.aftercare import (
     AftercareTemplate,
     load_default_templates,
@@ -21,13 +22,15 @@ from exodesk.domain.courses import course_progress
 from exodesk.domain.dates import format_short
 from exodesk.domain.sessions import AREAS, TREATMENTS
 from exodesk.errors import UserError
-from exodesk.reports.aftercare import AftercareSheet, SheetProduct, render_aftercare
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
 from exodesk.storage.database import storage_errors
 from exodesk.storage.documents import DocumentRepository, IssuedDocument
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import CourseRepository, SessionRepository
 from exodesk.storage.settings import SettingsRepository
+
+if TYPE_CHECKING:
+    from exodesk.reports.aftercare import AftercareSheet
 
 DOCUMENTS = "documents"
 TEXT_KIND = "aftercare"
@@ -80,6 +83,7 @@ class AftercareService:
 
     def save_wording(self, template: AftercareTemplate) -> SaveResult:
         """Store the clinic's edited wording as a new version (earlier sheets keep theirs)."""
+        self._ctx.require(CLINICAL_TEXTS_EDIT)
         problems = validate_template(template)
         if problems:
             return SaveResult(problems=problems)
@@ -107,6 +111,7 @@ class AftercareService:
         )
 
     def restore_default_wording(self, treatment: str) -> SaveResult:
+        self._ctx.require(CLINICAL_TEXTS_EDIT)
         default = load_default_templates()[treatment]
         actor = self._ctx.desk.require()
         now = self._ctx.now()
@@ -142,6 +147,10 @@ class AftercareService:
         large_print: bool = False,
     ) -> AftercareSheet:
         """The sheet's data: for a session, for a patient alone, or blank (neither given)."""
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.aftercare import AftercareSheet, SheetProduct
+
+        self._ctx.require(HANDOUTS_PRINT)
         wording = self.wording(treatment).template
         base = AftercareSheet(
             clinic=self._clinic(),
@@ -203,6 +212,9 @@ class AftercareService:
     @staticmethod
     def render(sheet: AftercareSheet) -> bytes:
         """Pure rendering: safe to call off the UI thread."""
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.aftercare import render_aftercare
+
         return render_aftercare(sheet)
 
     # ---- the issue log -------------------------------------------------------------------
@@ -216,6 +228,7 @@ class AftercareService:
         session_id: int | None,
     ) -> SaveResult:
         """Log that a sheet was printed or saved, with what is needed to reprint it exactly."""
+        self._ctx.require(HANDOUTS_PRINT)
         actor = self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():
@@ -243,17 +256,35 @@ class AftercareService:
         return SaveResult(record=doc_id, changes=Changes(frozenset({DOCUMENTS}), patient_id))
 
     def issued(self, patient_id: int) -> list[IssuedDocument]:
+        self._ctx.require(HANDOUTS_PRINT)
         with storage_errors():
             return self._docs.issued_for(patient_id)
 
+    def record_reprint(self, document_id: int, how: str) -> None:
+        """Note in the audit trail that an issued sheet was printed or saved again."""
+        self._ctx.require(HANDOUTS_PRINT)
+        with storage_errors():
+            original = self._docs.issue(document_id)
+        if original is None:
+            raise UserError("That sheet is not in the issue log.")
+        with self._ctx.write():
+            self._ctx.audit(
+                "print",
+                "documents_issued",
+                document_id,
+                patient_id=original.patient_id,
+                summary=f"Aftercare sheet ({original.template}) reprinted: {how}",
+            )
+
     def reprint(self, document_id: int) -> Reprint:
         """Render an issued sheet again from what was stored; says if it matches exactly."""
+        self._ctx.require(HANDOUTS_PRINT)
         with storage_errors():
             original = self._docs.issue(document_id)
         if original is None or original.kind != "aftercare":
             raise UserError("That sheet is not in the issue log.")
         sheet = self._from_payload(original.payload)
-        pdf = render_aftercare(sheet)
+        pdf = self.render(sheet)
         same = hashlib.sha256(pdf).hexdigest() == original.sha256
         return Reprint(pdf, same, original, sheet.clinic.paper_size)
 
@@ -278,6 +309,9 @@ class AftercareService:
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     def _from_payload(self, payload: str) -> AftercareSheet:
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.aftercare import AftercareSheet, SheetProduct
+
         data = json.loads(payload)
         clinic = dict(data["clinic"])
         digest = clinic.pop("logo_sha256")

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from exodesk.domain.accounts import AUDIT_VIEW
 from exodesk.domain.audit import AuditEntry, ChainReport
 from exodesk.domain.staff import StaffMember
 from exodesk.services.context import ServiceContext
 from exodesk.storage.audit import AuditRepository, check_chain
 from exodesk.storage.database import open_database, storage_errors
+from exodesk.storage.engine import connection_key
 from exodesk.storage.staff import StaffRepository
 
 PAGE_SIZE = 200
@@ -46,6 +48,7 @@ class AuditService:
                 next page.
             limit: The page size.
         """
+        self._ctx.require(AUDIT_VIEW)
         with storage_errors():
             return self._audit.page(
                 patient_id=patient_id,
@@ -59,6 +62,7 @@ class AuditService:
 
     def people(self) -> list[StaffMember]:
         """Everyone who may appear in the trail, former staff included, by name."""
+        self._ctx.require(AUDIT_VIEW)
         with storage_errors():
             return StaffRepository(self._ctx.db).list(include_inactive=True)
 
@@ -68,6 +72,7 @@ class AuditService:
 
     def verify(self) -> ChainReport:
         """Walk the whole chain on this thread (for ``exodesk check``): see ``check_chain``."""
+        self._ctx.require(AUDIT_VIEW)
         with storage_errors():
             return check_chain(self._ctx.db)
 
@@ -76,12 +81,15 @@ class AuditService:
 
         A connection cannot cross threads, so the function opens its own read-only one.
         """
+        self._ctx.require(AUDIT_VIEW)
         path = self.data_file()
         if path is None:
             return None
 
+        key = connection_key(self._ctx.db.conn)  # the same key as this connection's
+
         def job() -> ChainReport:
-            db = open_database(path, read_only=True)
+            db = open_database(path, read_only=True, key=key)
             try:
                 with storage_errors(path):
                     return check_chain(db)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from exodesk import APP_NAME, __version__
+from exodesk.domain.accounts import BACKUPS_RESTORE, BACKUPS_RUN, EXPORT_CLINIC
 from exodesk.domain.audit import AuditEntry
 from exodesk.domain.dates import format_long
 from exodesk.errors import StorageError, UserError
@@ -51,7 +52,9 @@ from exodesk.storage.backup import (
     table_rows,
     write_atomically,
 )
-from exodesk.storage.database import open_database, storage_errors
+from exodesk.storage.database import WrongKey, is_encrypted, open_database, storage_errors
+from exodesk.storage.encryption import encrypt_copy
+from exodesk.storage.engine import connection_key
 from exodesk.storage.lock import DataFileLock
 from exodesk.storage.migrations import refuse_newer, schema_state
 
@@ -476,18 +479,20 @@ def backup_data_file(
     progress: Progress | None = None,
     create_folder: bool = False,
     target: Path | None = None,
+    key: bytes | None = None,
 ) -> BackupRecord:
     """Back up a data file through a connection of its own (for worker threads). No audit.
 
     The connection is read-only: the app may go on saving meanwhile, and the copy is the data
-    as it was at one moment.
+    as it was at one moment. An encrypted data file (opened with ``key``) gives an encrypted
+    backup with the same key.
 
     Raises:
         UserError: the folder does not exist (and ``create_folder`` is false).
         StorageError: the file cannot be read or the copy not written.
     """
     _check_folder(folder, create=create_folder)
-    db = open_database(data_file, read_only=True)
+    db = open_database(data_file, read_only=True, key=key)
     try:
         return write_backup(
             db,
@@ -503,14 +508,16 @@ def backup_data_file(
 
 
 # ---- verifying and restoring -------------------------------------------------------------
-def verify_backup(path: Path) -> BackupRecord:
+def verify_backup(path: Path, *, key: bytes | None = None) -> BackupRecord:
     """Check a backup before using it; the file and the data file are not changed.
 
     A file with a sidecar must still match its checksum; every file must be an ExoDesk
-    database that passes ``PRAGMA integrity_check`` and is not from a newer ExoDesk.
+    database that passes ``PRAGMA integrity_check`` and is not from a newer ExoDesk. An
+    encrypted backup opens with ``key`` (the data key; the recovery key gives it too).
 
     Raises:
         StorageError: in plain words, why this backup cannot be used.
+        WrongKey: the backup is encrypted and ``key`` is missing or does not open it.
     """
     path = Path(path)
     if not path.is_file():
@@ -521,13 +528,20 @@ def verify_backup(path: Path) -> BackupRecord:
             f"The backup {path.name} cannot be used: {record.problem}. Nothing was changed.",
             advice="Choose an older backup.",
         )
-    facts = inspect_copy(path, before_use=refuse_newer)
+    facts = inspect_copy(path, before_use=refuse_newer, key=key)
     if not record.counts:
         record = replace(record, counts={t: d.rows for t, d in facts.tables.items()})
     return record
 
 
-def _save_aside(paths: DataPaths, now: datetime) -> tuple[Path | None, bool]:
+def file_key_or_none(path: Path, key: bytes | None) -> bytes | None:
+    """``key`` if ``path`` is encrypted, else None (a plain file opens without one)."""
+    return key if key is not None and is_encrypted(path) else None
+
+
+def _save_aside(
+    paths: DataPaths, now: datetime, key: bytes | None = None, *, key_checked: bool = False
+) -> tuple[Path | None, bool]:
     """Keep the current data file in the backups folder; (where, verified copy?)."""
     data_file = paths.data_file
     if not data_file.exists():
@@ -535,10 +549,23 @@ def _save_aside(paths: DataPaths, now: datetime) -> tuple[Path | None, bool]:
     with copy_errors(paths.backups):
         paths.backups.mkdir(parents=True, exist_ok=True)
     stem = f"{BEFORE_RESTORE}-{now.astimezone(UTC):{_STAMP_FORMAT}}"
-    if settle(data_file):
+    try:
+        sound = settle(data_file, key=key)
+    except WrongKey:
+        if not key_checked:
+            raise
+        # The key opened an encrypted backup of this clinic, so a data file it does not open
+        # has a damaged first page: it is moved aside unchanged like any damaged file.
+        sound = False
+    if sound:
         target = _free_name(paths.backups, stem)
         record = backup_data_file(
-            data_file, paths.backups, reason=BEFORE_RESTORE, now=now, target=target
+            data_file,
+            paths.backups,
+            reason=BEFORE_RESTORE,
+            now=now,
+            target=target,
+            key=file_key_or_none(data_file, key),
         )
         return record.path, True
     # A damaged file cannot be copied page by page; it is closed, so it moves aside as it is
@@ -556,6 +583,7 @@ def restore_file(
     now: datetime | None = None,
     actor_name: str = f"{APP_NAME} restore",
     lock: bool = True,
+    key: bytes | None = None,
 ) -> RestoreResult:
     """Replace the data file with a backup; the app's connection must be closed first.
 
@@ -571,31 +599,45 @@ def restore_file(
     With ``lock`` (the default) the data file's advisory lock is held throughout, so the
     caller must have released its own (``Services.close()`` does).
 
+    With ``key`` (an encrypted clinic) an encrypted backup opens with it, and a plain one
+    (made before the clinic was encrypted) is encrypted with it on the way in, so the data
+    file stays encrypted. Without ``key`` an encrypted backup is refused (``WrongKey``).
+
     Raises:
         StorageError: the backup cannot be used, the data file is in use, or the disk fails.
     """
     now = now or utc_now()
-    record = verify_backup(backup_file)
+    record = verify_backup(backup_file, key=key)
     data_file = paths.data_file
     if not paths.folder.is_dir():
         raise StorageError(f"The data folder {paths.folder} does not exist.")
     staged = data_file.with_name(data_file.name + ".restoring")
     # Held while the file is swapped, so no ExoDesk starting meanwhile opens a file in flux.
     with DataFileLock(data_file, clock=lambda: now) if lock else contextlib.nullcontext():
-        copy_file(record.path, staged)
+        copy_file(record.path, staged, key=key)
         try:
-            aside, verified = _save_aside(paths, now)
+            if key is not None and not is_encrypted(staged):
+                encrypt_copy(staged, key)
+            aside, verified = _save_aside(
+                paths, now, key, key_checked=key is not None and is_encrypted(record.path)
+            )
             install(staged, data_file)
         except BaseException:
             discard(staged)
             raise
         log.info("restored %s from %s; before-restore copy %s", data_file, record.path, aside)
-        _audit_restore(data_file, record, aside, now=now, actor_name=actor_name)
+        _audit_restore(data_file, record, aside, now=now, actor_name=actor_name, key=key)
     return RestoreResult(restored=record, saved_aside=aside, saved_aside_verified=verified)
 
 
 def _audit_restore(
-    data_file: Path, record: BackupRecord, aside: Path | None, *, now: datetime, actor_name: str
+    data_file: Path,
+    record: BackupRecord,
+    aside: Path | None,
+    *,
+    now: datetime,
+    actor_name: str,
+    key: bytes | None = None,
 ) -> None:
     # actor_id stays empty: staff ids in the restored file need not match the ones before.
     entry = AuditEntry(
@@ -611,7 +653,7 @@ def _audit_restore(
         after={"backup": str(record.path), "saved_aside": str(aside) if aside else None},
     )
     try:
-        db = open_database(data_file)
+        db = open_database(data_file, key=file_key_or_none(data_file, key))
         try:
             with storage_errors(data_file):
                 if schema_state(db).pending:
@@ -629,10 +671,11 @@ def _audit_restore(
 
 
 # ---- drills ------------------------------------------------------------------------------
-def drill_backups(folder: Path) -> DrillResult:
+def drill_backups(folder: Path, *, key: bytes | None = None) -> DrillResult:
     """Restore the newest backup in ``folder`` to a scratch file and compare it with its sidecar.
 
-    Pure file work (no connection to the data file), safe on a worker thread.
+    Pure file work (no connection to the data file), safe on a worker thread. An encrypted
+    backup needs ``key``; its scratch copy is encrypted too.
 
     Raises:
         UserError: there is no backup with a sidecar to test.
@@ -653,7 +696,7 @@ def drill_backups(folder: Path) -> DrillResult:
             if sha256_file(record.path) != record.sha256:
                 problems.append(CHANGED)
         try:
-            facts = copy_file(record.path, Path(scratch) / "drill.sqlite3")
+            facts = copy_file(record.path, Path(scratch) / "drill.sqlite3", key=key)
         except CopyNotVerified:
             problems.append("it does not pass SQLite's integrity check")
         else:
@@ -729,8 +772,9 @@ def export_data(
             with read_snapshot(conn):
                 schema_version = schema_state(db).version
                 for table in data_tables(conn):
-                    columns[table] = table_columns(conn, table)
-                    tables[table] = _export_table(conn, table, columns[table], work)
+                    everything = table_columns(conn, table)
+                    tables[table] = _export_table(conn, table, everything, work)
+                    columns[table] = _public(table, everything)
             readme = export_readme(
                 tables, columns, now=now, source=source, schema_version=schema_version
             )
@@ -748,9 +792,18 @@ def export_data(
     return ExportResult(final, tables)
 
 
+SECRET_COLUMNS = frozenset({("staff", "password_hash")})
+"""Never exported: a password hash is a secret even though nobody can read the password."""
+
+
+def _public(table: str, cols: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [c for c in cols if (table, c[0]) not in SECRET_COLUMNS]
+
+
 def _export_table(conn: Any, table: str, cols: list[tuple[str, str]], work: Path) -> int:
     names = [c for c, _ in cols]
-    in_csv = [i for i, (_, kind) in enumerate(cols) if "BLOB" not in kind.upper()]
+    public = [i for i, (name, _) in enumerate(cols) if (table, name) not in SECRET_COLUMNS]
+    in_csv = [i for i in public if "BLOB" not in cols[i][1].upper()]
     rows = 0
     with (
         (work / f"{table}.csv").open("w", encoding="utf-8-sig", newline="") as csv_file,
@@ -761,7 +814,7 @@ def _export_table(conn: Any, table: str, cols: list[tuple[str, str]], work: Path
         json_file.write("[")
         for row in table_rows(conn, table):
             writer.writerow([_csv_value(row[i]) for i in in_csv])
-            item = {k: _json_value(v) for k, v in zip(names, row, strict=True)}
+            item = {names[i]: _json_value(row[i]) for i in public}
             json_file.write(("," if rows else "") + "\n  " + json.dumps(item, ensure_ascii=False))
             rows += 1
         json_file.write("\n]\n" if rows else "]\n")
@@ -820,7 +873,12 @@ TABLE_GUIDE: dict[str, tuple[str, dict[str, str]]] = {
         "The people who use ExoDesk.",
         {
             "name": "name as shown in ExoDesk",
-            "role": "reception, practitioner or admin",
+            "role": "reception or practitioner",
+            "is_admin": "1 if they also run the clinic (settings, accounts, backups), else 0",
+            "failed_attempts": "wrong passwords in a row since their last sign-in",
+            "locked_until": "when a wait after five wrong passwords ends (empty: none)",
+            "password_changed_at": "when their password was last set",
+            "must_change_password": "1 if they must replace a temporary password at sign-in",
             "active": "1 if on the active staff list, 0 if they have left",
         },
     ),
@@ -1084,14 +1142,29 @@ class BackupService:
         paths: The data folder's locations (``paths.backups`` is the default folder).
         actor_name: Who the audit log names when nobody is signed in at the desk (automatic
             backups at start or close, the command line).
+        key: The data key, for opening encrypted backups (verify, restore, drill); default
+            the key ``ctx``'s connection was opened with. Backups of an encrypted file are
+            encrypted with it whatever is passed here.
     """
 
     def __init__(
-        self, ctx: ServiceContext, paths: DataPaths, *, actor_name: str = f"{APP_NAME} (automatic)"
+        self,
+        ctx: ServiceContext,
+        paths: DataPaths,
+        *,
+        actor_name: str = f"{APP_NAME} (automatic)",
+        key: bytes | None = None,
     ) -> None:
         self._ctx = ctx
         self.paths = paths
         self._actor_name = actor_name
+        self._key = key if key is not None else connection_key(ctx.db.conn)
+
+    @property
+    def key(self) -> bytes | None:
+        """The data key of an encrypted clinic (None: plain), for worker threads that open
+        their own connection to the file or a backup."""
+        return self._key
 
     # ---- making backups ------------------------------------------------------------------
     def backup_now(
@@ -1113,6 +1186,8 @@ class BackupService:
             UserError: ``target_dir`` does not exist.
             StorageError: the copy could not be written or did not verify.
         """
+        if reason not in (DAILY, CLOSE):  # the automatic ones are the app's duty: never refused
+            self._ctx.require(BACKUPS_RUN)
         folder = Path(target_dir) if target_dir is not None else self.paths.backups
         _check_folder(folder, create=target_dir is None)
         record = write_backup(
@@ -1244,7 +1319,7 @@ class BackupService:
 
     def verify(self, backup_file: Path) -> BackupRecord:
         """Check a backup can be restored, without changing anything (see verify_backup)."""
-        return verify_backup(backup_file)
+        return verify_backup(backup_file, key=self._key)
 
     def restore(self, backup_file: Path, *, lock: bool = True) -> RestoreResult:
         """Verify the backup, close this service's connection, and restore (``restore_file``).
@@ -1255,18 +1330,24 @@ class BackupService:
         GUI's ``Services.close()`` closes the connection and releases it; then call
         ``restore_file`` directly).
         """
-        verify_backup(backup_file)  # a bad file is refused while the data file is still open
+        self._ctx.require(BACKUPS_RESTORE)
+        # A bad file is refused while the data file is still open.
+        verify_backup(backup_file, key=self._key)
         now = self._ctx.now()
         actor = self._ctx.desk.user.name if self._ctx.desk.user else self._actor_name
         self._ctx.db.close()
-        return restore_file(self.paths, backup_file, now=now, actor_name=actor, lock=lock)
+        return restore_file(
+            self.paths, backup_file, now=now, actor_name=actor, lock=lock, key=self._key
+        )
 
     def drill(self) -> DrillResult:
         """Restore the newest backup in ``paths.backups`` to a scratch file and compare it."""
-        return drill_backups(self.paths.backups)
+        self._ctx.require(BACKUPS_RUN)
+        return drill_backups(self.paths.backups, key=self._key)
 
     def export(self, to_dir: Path) -> ExportResult:
         """Every data table as CSV and JSON with a README, in a new folder in ``to_dir``."""
+        self._ctx.require(EXPORT_CLINIC)
         result = export_data(
             self._ctx.db, Path(to_dir), now=self._ctx.now(), source=self.paths.data_file
         )

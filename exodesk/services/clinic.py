@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from exodesk import __version__
+from exodesk.domain.accounts import ACCOUNTS_MANAGE, SETTINGS_EDIT
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
+from exodesk.services.accounts import AccountService, PasswordKeys, staff_values
 from exodesk.services.context import SETTINGS, STAFF, Changes, SaveResult, ServiceContext
 from exodesk.storage.database import storage_errors
 from exodesk.storage.migrations import latest_schema_version, schema_state
@@ -49,9 +51,16 @@ def _settings_for_audit(settings: ClinicSettings) -> dict[str, Any]:
 class ClinicService:
     """Clinic settings and staff; every change audited."""
 
-    def __init__(self, ctx: ServiceContext, *, data_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        data_file: Path | None = None,
+        keys: PasswordKeys | None = None,
+    ) -> None:
         self._ctx = ctx
         self._data_file = data_file
+        self._keys = keys
         self._settings = SettingsRepository(ctx.db)
         self._staff = StaffRepository(ctx.db)
 
@@ -67,10 +76,10 @@ class ClinicService:
             phone=settings.phone.strip(),
             out_of_hours=settings.out_of_hours.strip(),
         )
+        self._ctx.require(SETTINGS_EDIT)
         problems = settings.validate()
         if problems:
             return SaveResult(problems=problems)
-        self._ctx.desk.require()
         with self._ctx.write():
             before = _settings_for_audit(self._settings.clinic())
             after = _settings_for_audit(settings)
@@ -94,40 +103,29 @@ class ClinicService:
             return self._staff.list(include_inactive=include_inactive)
 
     def add_first_staff(self, member: StaffMember) -> SaveResult:
-        """Create the very first staff member of a new clinic and put them at the desk.
+        """Create the very first staff member of a new clinic, as an admin, and put them at
+        the desk; they have no password until they choose one (``AccountService.sign_in``).
 
-        Only allowed while the staff list is empty; afterwards use ``save_staff``.
+        A thin wrapper of ``AccountService.first_account(member, None)``, kept for the
+        first-run dialog until it asks for a password. Only allowed while the staff list is
+        empty; afterwards use ``save_staff``.
         """
-        problems = member.validate()
-        if problems:
-            return SaveResult(problems=problems)
-        if self.staff(include_inactive=True):
-            raise UserError("This clinic already has staff; ask an admin to add you.")
-        now = self._ctx.now()
-        with self._ctx.write():
-            new_id = self._staff.insert(member, at=now.isoformat())
-            stored = self._staff.get(new_id)
-            self._ctx.desk.user = stored
-            self._ctx.audit(
-                "create",
-                "staff",
-                new_id,
-                summary=f"First staff member {member.label}",
-                after={"name": member.name, "role": member.role, "active": member.active},
-                at=now,
-            )
-        return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
+        return AccountService(self._ctx).first_account(member, None)
 
     def save_staff(self, member: StaffMember) -> SaveResult:
-        """Add a staff member (``id`` None) or change one's name, role or active flag."""
+        """Add a staff member (``id`` None) or change one's name, role, admin or active flag.
+
+        Admins only. The last active admin cannot stop being one (nobody could run the
+        clinic's accounts and backups any more); make someone else an admin first.
+        """
+        self._ctx.require(ACCOUNTS_MANAGE)
         member = replace(member, name=member.name.strip())
         problems = member.validate()
         if problems:
             return SaveResult(problems=problems)
-        self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():
-            after = {"name": member.name, "role": member.role, "active": member.active}
+            after = staff_values(member)
             if member.id is None:
                 record_id = self._staff.insert(member, at=now.isoformat())
                 self._ctx.audit(
@@ -138,32 +136,56 @@ class ClinicService:
                 if old is None:
                     raise UserError("That staff member no longer exists.")
                 record_id = member.id
-                before = {"name": old.name, "role": old.role, "active": old.active}
+                before = staff_values(old)
                 if before == after:
                     return SaveResult(record=old)
+                still_admin = member.is_admin and member.active
+                others = [a for a in self._staff.active_admins() if a.id != member.id]
+                if old.is_admin and old.active and not still_admin and not others:
+                    raise UserError(
+                        f"{old.name} is the clinic's last admin, so they stay one.",
+                        advice="Make someone else an admin first.",
+                    )
                 self._staff.update(member)
+                changed = ", ".join(k for k in after if before[k] != after[k])
                 self._ctx.audit(
                     "update",
                     "staff",
                     record_id,
-                    summary=f"Changed {member.label}",
+                    summary=f"Changed {member.label}: {changed}",
                     before=before,
                     after=after,
                 )
             stored = self._staff.get(record_id)
         if self._ctx.desk.user and self._ctx.desk.user.id == record_id:
             self._ctx.desk.user = stored
+        if self._keys is not None and stored is not None and stored.id is not None:
+            # Someone who left no longer opens the encrypted file; a new name shows at unlock.
+            if stored.active:
+                self._keys.rename(int(stored.id), stored.name)
+            else:
+                self._keys.remove(int(stored.id))
         return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
 
     def sign_in(self, staff_id: int) -> StaffMember:
-        """Put this staff member at the desk: every change from now on records them."""
+        """TRANSITIONAL, NO PASSWORD: put this staff member at the desk unchecked.
+
+        Kept only for the "Who is at the desk?" chooser (exodesk/ui/dialogs/staff.py) until
+        the sign-in dialog lands, and for tests and the demo seed that switch people without
+        typing passwords. The app must sign people in with ``AccountService.sign_in``.
+        """
         with storage_errors():
             member = self._staff.get(staff_id)
         if member is None or not member.active:
             raise UserError("That staff member is not on the active staff list.")
         self._ctx.desk.user = member
         with self._ctx.write():
-            self._ctx.audit("sign_in", "staff", member.id, summary=f"{member.label} at the desk")
+            self._ctx.audit(
+                "sign_in",
+                "staff",
+                member.id,
+                summary=f"{member.label} at the desk (chosen without a password)",
+            )
         return member
 
     # ---- the data file -------------------------------------------------------------------

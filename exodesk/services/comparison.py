@@ -8,7 +8,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
+from exodesk.domain.accounts import CLINICAL_TEXTS_EDIT, HANDOUTS_PRINT
 from exodesk.domain.comparison import (
     ComparisonContent,
     ComparisonView,
@@ -19,7 +21,6 @@ from exodesk.domain.comparison import (
 )
 from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
-from exodesk.reports.comparison import ComparisonHandout, render_comparison
 from exodesk.services.aftercare import DOCUMENTS
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
 from exodesk.services.screening import ScreeningService
@@ -27,6 +28,9 @@ from exodesk.storage.database import storage_errors
 from exodesk.storage.documents import DocumentRepository
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.settings import SettingsRepository
+
+if TYPE_CHECKING:
+    from exodesk.reports.comparison import ComparisonHandout
 
 TEXT_KIND = "comparison"
 TEXT_KEY = "clinic"
@@ -73,6 +77,7 @@ class ComparisonService:
 
     def save_clinic_texts(self, texts: ClinicComparisonTexts) -> SaveResult:
         """Store edited cells, notes and prices as a new version (restorable to defaults)."""
+        self._ctx.require(CLINICAL_TEXTS_EDIT)
         edits = {
             t: {r: v.strip() for r, v in rows.items() if v.strip()}
             for t, rows in texts.edits.items()
@@ -111,6 +116,7 @@ class ComparisonService:
 
     def restore_defaults(self) -> SaveResult:
         """Back to the bundled texts with no prices (a new version, so history is kept)."""
+        self._ctx.require(CLINICAL_TEXTS_EDIT)
         return self.save_clinic_texts(ClinicComparisonTexts({}, {}, {}))
 
     def content(self) -> ComparisonContent:
@@ -120,6 +126,7 @@ class ComparisonService:
     # ---- the view ------------------------------------------------------------------------
     def patient_marks(self, patient_id: int) -> dict[str, str]:
         """Screening verdicts that stand in the way, by treatment, for the columns' marks."""
+        self._ctx.require(HANDOUTS_PRINT)
         record = self._screening.current(patient_id)
         if record is None or record.superseded:
             return {}
@@ -151,6 +158,7 @@ class ComparisonService:
         Raises:
             UserError: fewer than two or more than four treatments.
         """
+        self._ctx.require(HANDOUTS_PRINT)
         if not 2 <= len(treatments) <= 4:
             raise UserError("Choose two, three or four treatments to compare.")
         with storage_errors():
@@ -168,6 +176,10 @@ class ComparisonService:
     def handout(
         self, view: ComparisonView, *, patient_id: int | None, large_print: bool = False
     ) -> ComparisonHandout:
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.comparison import ComparisonHandout
+
+        self._ctx.require(HANDOUTS_PRINT)
         name = None
         if patient_id is not None:
             with storage_errors():
@@ -185,12 +197,16 @@ class ComparisonService:
 
     @staticmethod
     def render(handout: ComparisonHandout) -> bytes:
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.comparison import render_comparison
+
         return render_comparison(handout)
 
     def record_issue(
         self, handout: ComparisonHandout, pdf: bytes, how: str, *, patient_id: int | None
     ) -> SaveResult:
         """Log the handout like an aftercare sheet: what, who, when, and the PDF's hash."""
+        self._ctx.require(HANDOUTS_PRINT)
         actor = self._ctx.desk.require()
         now = self._ctx.now()
         columns = [c.treatment for c in handout.view.columns]

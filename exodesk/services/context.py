@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -10,37 +11,58 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from exodesk.domain.accounts import PERMISSION_LABELS, allowed, refusal_message, who_may
 from exodesk.domain.audit import AuditEntry
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
-from exodesk.errors import UserError
+from exodesk.errors import StorageError, UserError
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class PermissionRefused(UserError):
+    """The person at the desk may not do this; the refusal is in the audit trail."""
+
+    def __init__(self, member: StaffMember, permission: str) -> None:
+        super().__init__(
+            refusal_message(member, permission),
+            advice=f"Ask {who_may(permission)} to sign in and do it.",
+        )
+        self.member = member
+        self.permission = permission
+
+
 class Desk:
     """Who is at the desk: the one place the current user lives.
 
-    Accounts with passwords (a later issue) replace how ``user`` gets set, not where.
+    ``AccountService.sign_in`` sets ``user`` after checking the password.
+
+    Args:
+        command_line: The desk of the `exodesk` admin commands. Whoever runs them already holds
+            the data file and its backups as files, so a role check there would add nothing;
+            with nobody signed in, every permission is granted (and audited as the command line).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, command_line: bool = False) -> None:
         self.user: StaffMember | None = None
+        self.command_line = command_line
 
     def require(self) -> StaffMember:
-        """The person making a change.
+        """The person making a change or reading a record.
 
         Raises:
             UserError: nobody has said who is at the desk.
         """
         if self.user is None or self.user.id is None:
             raise UserError(
-                "Nobody is signed in at the desk, so the change cannot be recorded.",
-                advice="Choose who is at the desk (File → Switch user), then save again.",
+                "Nobody is signed in at the desk, so ExoDesk cannot say who is doing this.",
+                advice="Sign in (File → Switch user), then try again.",
             )
         return self.user
 
@@ -88,6 +110,40 @@ class ServiceContext:
     def today(self) -> date:
         """The local calendar date, for validating dates people type."""
         return self.clock().astimezone().date()
+
+    def require(self, permission: str) -> None:
+        """Refuse unless the person at the desk may do what ``permission`` names.
+
+        Call it first thing in a service method, before ``write()``: the refusal is audited in
+        its own transaction, which an outer transaction rolling back would take with it.
+
+        Raises:
+            UserError: nobody is signed in at the desk.
+            PermissionRefused: the person at the desk may not; a 'refused' entry is audited.
+        """
+        if self.desk.user is None and self.desk.command_line:
+            return
+        member = self.desk.require()
+        if allowed(member, permission):
+            return
+        log.info("refused %s to staff member %s", permission, member.id)
+        if self.db.conn.in_transaction:
+            # A bug in the caller: the entry below becomes part of a transaction that the
+            # refusal itself is about to roll back.
+            log.warning("permission %s checked inside an open transaction", permission)
+        try:
+            with self.write():
+                self.audit(
+                    "refused",
+                    "staff",
+                    member.id,
+                    summary=f"Refused: {member.name} may not {PERMISSION_LABELS[permission]}",
+                    after={"permission": permission, "role": member.role, "admin": member.is_admin},
+                )
+        except StorageError as exc:
+            # The refusal stands even when the file cannot take the note (read-only, full).
+            log.warning("refusal not recorded in the audit trail: %s", exc)
+        raise PermissionRefused(member, permission)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:

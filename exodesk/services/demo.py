@@ -2,6 +2,10 @@
 
 Never real people: names are drawn from common name lists and combined at random; phone
 numbers are from the ranges set aside for drama and fiction (UK 07700 900xxx, 020 7946 0xxx).
+
+Every demo account signs in with the password ``demo-password`` (``DEMO_PASSWORD``): Priya Shah
+(reception), Dr Amara Okafor (practitioner and admin), Nurse Ben Whitaker (practitioner) and
+Tom Reyes (reception and admin). It is printed here on purpose: the demo holds no real data.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ DEMO_CLINIC = ClinicSettings(
 
 DEMO_STAFF = (
     StaffMember("Priya Shah", "reception"),
-    StaffMember("Dr Amara Okafor", "practitioner"),
+    StaffMember("Dr Amara Okafor", "practitioner", is_admin=True),
     StaffMember("Nurse Ben Whitaker", "practitioner"),
-    StaffMember("Tom Reyes", "admin"),
+    StaffMember("Tom Reyes", "reception", is_admin=True),
 )
+DEMO_PASSWORD = "demo-password"
 
 _GIVEN = (
     "Olivia",
@@ -258,8 +263,9 @@ def _screening_profiles(today: date) -> list[dict[str, Any]]:
 def _seed_screenings(services: Services, rng: random.Random) -> None:
     """Screenings for the first patients: current, lapsed, amended, signed off, overridden."""
     screening, clinic = services.screening, services.clinic
-    staff = {m.role: m for m in clinic.staff()}
-    reception, practitioner = staff["reception"], staff["practitioner"]
+    staff = clinic.staff()
+    reception = next(m for m in staff if m.role == "reception" and not m.is_admin)
+    practitioner = [m for m in staff if m.role == "practitioner"][-1]
     real_clock = services.ctx.clock
     now = real_clock()
     patients = services.patients.search("").rows[:26]
@@ -482,13 +488,14 @@ def seed_demo(
     """Fill an empty data file with the demo clinic (and, by default, a backup history)."""
     rng = random.Random(seed)
     clinic = services.clinic
-    first = clinic.add_first_staff(DEMO_STAFF[-1])
+    first = services.accounts.first_account(DEMO_STAFF[-1], DEMO_PASSWORD)
     if not first.ok:
         raise RuntimeError(first.problems)
     for member in DEMO_STAFF[:-1]:
-        clinic.save_staff(member)
+        services.accounts.create_account(member, DEMO_PASSWORD, temporary=False)
     clinic.save_settings(DEMO_CLINIC)
     reception = next(m for m in clinic.staff() if m.role == "reception")
+    # Switching people without typing the password (ClinicService.sign_in) keeps the seed fast.
     clinic.sign_in(int(reception.id or 0))
     today = services.ctx.today()
     for patient in _patients(rng, today, patients):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from exodesk.domain.accounts import PATIENTS_EDIT, PATIENTS_VIEW
 from exodesk.domain.audit import AuditEntry
 from exodesk.domain.patient import Patient, PatientQuery, parse_query, sort_key
 from exodesk.domain.problems import Problem, check_text
@@ -55,6 +56,7 @@ class PatientService:
         limit: int = PAGE_SIZE,
     ) -> SearchPage:
         """One page of matches in list order, after the cursor ``after``."""
+        self._ctx.require(PATIENTS_VIEW)
         with storage_errors():
             found = self._repo.search_counted(
                 query,
@@ -79,11 +81,13 @@ class PatientService:
         self, text: str, *, day_first: bool = True, include_inactive: bool = False
     ) -> SearchPage:
         """The first page for what was typed in the search box."""
+        self._ctx.require(PATIENTS_VIEW)
         query = self.understand(text, day_first=day_first)
         return self.page(query, include_inactive=include_inactive)
 
     def count_matches(self, query: PatientQuery, *, include_inactive: bool = False) -> int:
         """How many match, up to COUNT_CAP (shown as "1,000+")."""
+        self._ctx.require(PATIENTS_VIEW)
         with storage_errors():
             known = self._known_count
             if (
@@ -95,6 +99,7 @@ class PatientService:
             return self._repo.count_matches(query, include_inactive=include_inactive, cap=COUNT_CAP)
 
     def get(self, patient_id: int) -> Patient:
+        self._ctx.require(PATIENTS_VIEW)
         with storage_errors():
             patient = self._repo.get(patient_id)
         if patient is None:
@@ -103,12 +108,14 @@ class PatientService:
 
     def history(self, patient_id: int) -> list[AuditEntry]:
         """Every recorded change to this patient's record, oldest first."""
+        self._ctx.require(PATIENTS_VIEW)
         with storage_errors():
             return AuditRepository(self._ctx.db).for_record("patients", patient_id)
 
     # ---- writing -------------------------------------------------------------------------
     def create(self, patient: Patient) -> SaveResult:
         """Register a new patient, or return the problems to fix first."""
+        self._ctx.require(PATIENTS_EDIT)
         patient = replace(patient.normalised(), id=None, status="active", status_reason="")
         problems = patient.validate(self._ctx.today())
         if problems:
@@ -135,6 +142,7 @@ class PatientService:
         Raises:
             UserError: someone else saved this patient since it was opened.
         """
+        self._ctx.require(PATIENTS_EDIT)
         if patient.id is None:
             raise ValueError("update() needs a saved patient")
         patient = patient.normalised()
@@ -175,6 +183,7 @@ class PatientService:
 
     def set_status(self, patient_id: int, status: str, reason: str) -> SaveResult:
         """Mark a patient inactive (or active again). Patients are never deleted."""
+        self._ctx.require(PATIENTS_EDIT)
         if status not in ("active", "inactive"):
             raise ValueError(f"unsupported status {status!r}")
         reason = reason.strip()

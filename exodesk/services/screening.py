@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from exodesk.domain.accounts import (
+    CLINICAL_TEXTS_EDIT,
+    HANDOUTS_PRINT,
+    SCREENING_OVERRIDE,
+    SCREENING_SIGN_OFF,
+    SCREENING_TAKE,
+    SCREENING_VIEW,
+)
 from exodesk.domain.dates import format_stamp
 from exodesk.domain.intake import (
     SIGNOFF_DECISIONS,
@@ -29,23 +37,19 @@ from exodesk.domain.screening import (
 )
 from exodesk.errors import UserError
 from exodesk.paths import RESOURCES
-from exodesk.reports.screening_summary import (
-    AnswerLine,
-    ScreeningSummary,
-    VerdictLine,
-    render_screening_summary,
-)
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.screenings import ScreeningRepository
 from exodesk.storage.settings import SettingsRepository
 
+if TYPE_CHECKING:
+    from exodesk.reports.screening_summary import ScreeningSummary
+
 SCREENINGS = "screenings"
 RULE_OVERRIDES_KEY = "screening.rule_overrides"
 DEFAULT_CONSENT_PATH = RESOURCES / "screening" / "consent.txt"
 MAX_SIGNATURE_BYTES = 500_000
-CLINICAL_ROLES = ("practitioner",)
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,11 @@ class ScreeningService:
 
     def set_rule_overrides(self, overrides: dict[str, dict[str, Any]]) -> SaveResult:
         """Store the clinic's tightened rules (only stricter than the defaults is accepted)."""
+        self._ctx.require(CLINICAL_TEXTS_EDIT)
         try:
             table = load_rule_table().tightened(overrides)
         except ValueError as exc:
             return SaveResult(problems=[Problem("rules", str(exc))])
-        self._ctx.desk.require()
         with self._ctx.write():
             before = self._settings.get_value(RULE_OVERRIDES_KEY, {})
             self._settings.set_value(RULE_OVERRIDES_KEY, table.overrides)
@@ -134,10 +138,12 @@ class ScreeningService:
 
     def save(self, patient_id: int, answers: dict[str, Any]) -> SaveResult:
         """Save a new screening for the patient, judged today by the clinic's rule table."""
+        self._ctx.require(SCREENING_TAKE)
         return self._store(patient_id, answers, supersedes=None, reason="")
 
     def amend(self, screening_id: int, answers: dict[str, Any], reason: str) -> SaveResult:
         """Save corrected answers as a new version; the earlier version is kept unchanged."""
+        self._ctx.require(SCREENING_TAKE)
         reason = reason.strip()
         problems = validate_reason(reason, "reason for the amendment")
         if problems:
@@ -204,6 +210,7 @@ class ScreeningService:
 
     # ---- reading -------------------------------------------------------------------------
     def get(self, screening_id: int) -> ScreeningRecord:
+        self._ctx.require(SCREENING_VIEW)
         with storage_errors():
             record = self._repo.get(screening_id, self.rules())
         if record is None:
@@ -212,15 +219,18 @@ class ScreeningService:
 
     def current(self, patient_id: int) -> ScreeningRecord | None:
         """The newest version of the patient's newest screening (None if never screened)."""
+        self._ctx.require(SCREENING_VIEW)
         with storage_errors():
             return self._repo.current_for(patient_id, self.rules())
 
     def history(self, patient_id: int) -> list[HistoryEntry]:
+        self._ctx.require(SCREENING_VIEW)
         with storage_errors():
             return [HistoryEntry(*row) for row in self._repo.history_for(patient_id)]
 
     def clearance(self, patient_id: int, treatment: str) -> Clearance:
         """Whether a session of ``treatment`` may be recorded for the patient today."""
+        self._ctx.require(SCREENING_VIEW)
         return clearance(
             self.current(patient_id),
             treatment,
@@ -230,15 +240,6 @@ class ScreeningService:
         )
 
     # ---- the practitioner's decisions ----------------------------------------------------
-    def _require_practitioner(self, what: str) -> int:
-        actor = self._ctx.desk.require()
-        if actor.role not in CLINICAL_ROLES:
-            raise UserError(
-                f"Only a practitioner can {what}.",
-                advice="Ask the practitioner to switch in at the desk (File → Switch user).",
-            )
-        return int(actor.id or 0)
-
     def _open_for_decision(self, screening_id: int, treatment: str) -> ScreeningRecord:
         record = self.get(screening_id)
         if record.superseded:
@@ -249,6 +250,7 @@ class ScreeningService:
 
     def sign_off(self, screening_id: int, treatment: str, decision: str, note: str) -> SaveResult:
         """Record a practitioner's sign-off of a ``review`` verdict (cleared or not)."""
+        self._ctx.require(SCREENING_SIGN_OFF)
         if decision not in SIGNOFF_DECISIONS:
             return SaveResult(problems=[Problem("decision", "Choose cleared or not cleared.")])
         problems = check_text("note", note, "The note", max_len=2000, multiline=True)
@@ -259,7 +261,7 @@ class ScreeningService:
         record = self._open_for_decision(screening_id, treatment)
         if record.result.verdict_for(treatment) != REVIEW:
             raise UserError("Only a treatment whose verdict is “review” needs a sign-off.")
-        by = self._require_practitioner("sign off a screening")
+        by = int(self._ctx.desk.require().id or 0)
         now = self._ctx.now()
         with self._ctx.write():
             new_id = self._repo.add_signoff(
@@ -287,6 +289,7 @@ class ScreeningService:
     def override(self, screening_id: int, treatment: str, reason: str) -> SaveResult:
         """Record a practitioner's reasoned override of a ``defer`` or ``decline`` (or a
         ``review`` signed off as not cleared). It shows in red on every later view and print."""
+        self._ctx.require(SCREENING_OVERRIDE)
         reason = reason.strip()
         problems = validate_reason(reason, "reason for the override")
         if problems:
@@ -298,7 +301,7 @@ class ScreeningService:
             verdict == REVIEW and signoff is not None and not signoff.cleared
         ):
             raise UserError("Only a deferred or declined treatment can be overridden.")
-        by = self._require_practitioner("override a screening verdict")
+        by = int(self._ctx.desk.require().id or 0)
         now = self._ctx.now()
         with self._ctx.write():
             new_id = self._repo.add_override(screening_id, treatment, verdict, reason, by, now)
@@ -330,6 +333,7 @@ class ScreeningService:
 
     def save_consent_text(self, text: str) -> SaveResult:
         """Store an edited consent text as a new version; earlier signatures keep theirs."""
+        self._ctx.require(CLINICAL_TEXTS_EDIT)
         problems = check_text(
             "text", text, "The consent text", required=True, max_len=20_000, multiline=True
         )
@@ -355,6 +359,7 @@ class ScreeningService:
         self, screening_id: int, signed_name: str, signature_png: bytes
     ) -> SaveResult:
         """Attach the patient's typed name and drawn signature to a screening."""
+        self._ctx.require(SCREENING_TAKE)
         problems = check_text(
             "signed_name", signed_name, "The patient's name", required=True, max_len=200
         )
@@ -409,6 +414,10 @@ class ScreeningService:
     # ---- printing ------------------------------------------------------------------------
     def summary(self, screening_id: int, *, large_print: bool = False) -> ScreeningSummary:
         """The printable summary of one screening version (pure data; see reports)."""
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.screening_summary import AnswerLine, ScreeningSummary, VerdictLine
+
+        self._ctx.require(SCREENING_VIEW)
         record = self.get(screening_id)
         table = self.rules()
         with storage_errors():
@@ -469,10 +478,15 @@ class ScreeningService:
 
     def render_summary(self, screening_id: int, *, large_print: bool = False) -> bytes:
         """The screening summary as PDF bytes."""
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.screening_summary import render_screening_summary
+
+        self._ctx.require(SCREENING_VIEW)
         return render_screening_summary(self.summary(screening_id, large_print=large_print))
 
     def record_print(self, screening_id: int, how: str) -> None:
         """Note in the audit trail that a screening summary left the building."""
+        self._ctx.require(HANDOUTS_PRINT)
         record = self.get(screening_id)
         with self._ctx.write():
             self._ctx.audit(

@@ -9,7 +9,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
+from exodesk.domain.accounts import (
+    CATALOGUE_EDIT,
+    DUE_LIST_VIEW,
+    EVENTS_LOG,
+    RECALL_VIEW,
+    SESSIONS_RECORD,
+    SESSIONS_VIEW,
+)
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.courses import (
     CourseProgress,
@@ -48,16 +57,6 @@ from exodesk.domain.sessions import (
     validate_session,
 )
 from exodesk.errors import UserError
-from exodesk.reports.clinical import (
-    AdverseEventReport,
-    DueListReport,
-    DueRow,
-    RecallReport,
-    RecallRow,
-    ReportProduct,
-    patient_initials,
-    render_adverse_event_report,
-)
 from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.screening import ScreeningService
 from exodesk.storage.database import storage_errors
@@ -66,6 +65,9 @@ from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import CourseRepository, ProductRepository, SessionRepository
 from exodesk.storage.settings import SettingsRepository
 from exodesk.storage.staff import StaffRepository
+
+if TYPE_CHECKING:
+    from exodesk.reports.clinical import AdverseEventReport, DueListReport, RecallReport
 
 SESSIONS = "sessions"
 CATALOGUE = "catalogue"
@@ -138,14 +140,9 @@ class SessionService:
     def today(self) -> date:
         return self._ctx.today()
 
-    def _require_practitioner(self, what: str) -> int:
-        actor = self._ctx.desk.require()
-        if actor.role != "practitioner":
-            raise UserError(
-                f"Only a practitioner can {what}.",
-                advice="Ask the practitioner to switch in at the desk (File → Switch user).",
-            )
-        return int(actor.id or 0)
+    def _by(self) -> int:
+        """The person at the desk (call after the permission check)."""
+        return int(self._ctx.desk.require().id or 0)
 
     # ---- catalogue -----------------------------------------------------------------------
     def products(self, *, include_inactive: bool = False) -> list[Product]:
@@ -160,13 +157,13 @@ class SessionService:
         return found
 
     def save_product(self, product: Product) -> SaveResult:
+        self._ctx.require(CATALOGUE_EDIT)
         product = replace(
             product, name=product.name.strip(), manufacturer=product.manufacturer.strip()
         )
         problems = validate_product(product)
         if problems:
             return SaveResult(problems=problems)
-        self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():
             before = self._products.product(product.id) if product.id else None
@@ -208,6 +205,7 @@ class SessionService:
         return lot_flags(self.lot(lot_id), on or self.today())
 
     def save_lot(self, lot: Lot) -> SaveResult:
+        self._ctx.require(CATALOGUE_EDIT)
         lot = replace(lot, lot_number=lot.lot_number.strip())
         problems = validate_lot(lot, today=self.today())
         with storage_errors():
@@ -217,7 +215,6 @@ class SessionService:
                 problems.append(Problem("lot_number", "This product already has that lot number."))
         if problems:
             return SaveResult(problems=problems)
-        self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():
             before = self._products.lot(lot.id) if lot.id else None
@@ -243,10 +240,10 @@ class SessionService:
         return bundled + list(stored.values())  # the clinic's own protocols after ours
 
     def save_protocol(self, template: ProtocolTemplate) -> SaveResult:
+        self._ctx.require(CATALOGUE_EDIT)
         problems = validate_protocol(template)
         if problems:
             return SaveResult(problems=problems)
-        self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():
             self._courses.save_protocol(template, at=now.isoformat())
@@ -261,6 +258,7 @@ class SessionService:
         return SaveResult(record=template, changes=Changes(frozenset({CATALOGUE})))
 
     def courses(self, patient_id: int) -> list[tuple[Course, CourseProgress]]:
+        self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
             courses = self._courses.courses_for(patient_id)
             return [
@@ -280,6 +278,7 @@ class SessionService:
         treatment: str,
         planned_sessions: int | None = None,
     ) -> SaveResult:
+        self._ctx.require(SESSIONS_RECORD)
         template = next((t for t in self.protocols() if t.key == template_key), None)
         if template is None:
             return SaveResult(problems=[Problem("template", "Choose a protocol.")])
@@ -304,7 +303,7 @@ class SessionService:
                     ]
                 )
             course = replace(course, planned_sessions=planned_sessions)
-        by = self._require_practitioner("start a course")
+        by = self._by()
         now = self._ctx.now()
         with self._ctx.write():
             course_id = self._courses.insert_course(course, at=now.isoformat(), by=by)
@@ -321,10 +320,9 @@ class SessionService:
         return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), patient_id))
 
     def set_course_status(self, course_id: int, status: str, reason: str = "") -> SaveResult:
+        self._ctx.require(SESSIONS_RECORD)
         if status not in ("active", "completed", "stopped"):
             raise ValueError(status)
-        by = self._require_practitioner("change a course")
-        del by
         with self._ctx.write():
             course = self._courses.course(course_id)
             if course is None:
@@ -350,10 +348,12 @@ class SessionService:
             return [m for m in self._staff.list() if m.role == "practitioner"]
 
     def sessions(self, patient_id: int, *, include_all: bool = False) -> list[TreatmentSession]:
+        self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
             return self._sessions.for_patient(patient_id, include_all=include_all)
 
     def get(self, session_id: int) -> TreatmentSession:
+        self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
             found = self._sessions.get(session_id)
         if found is None:
@@ -362,6 +362,7 @@ class SessionService:
 
     def prefill(self, patient_id: int, course_id: int | None) -> TreatmentSession:
         """A draft for the form: the course's treatment and the previous session's details."""
+        self._ctx.require(SESSIONS_RECORD)
         now = self._ctx.now().astimezone().replace(second=0, microsecond=0)
         actor = self._ctx.desk.user
         practitioner = actor.id if actor and actor.role == "practitioner" else 0
@@ -408,6 +409,7 @@ class SessionService:
 
     def check(self, draft: TreatmentSession, *, amending: int | None = None) -> SessionCheck:
         """Validate a draft and gather the gate, warnings, spacing and regulatory notes."""
+        self._ctx.require(SESSIONS_RECORD)
         try:
             day = (
                 draft.performed_at.astimezone().date()
@@ -458,6 +460,7 @@ class SessionService:
     def record(self, draft: TreatmentSession, *, confirmed: Iterable[str] = ()) -> SaveResult:
         """Save a new session. ``draft.gate_override_reason`` and ``draft.spacing_reason``
         carry the practitioner's reasons where the checks ask for them."""
+        self._ctx.require(SESSIONS_RECORD)
         return self._store(draft, confirmed=confirmed, supersedes=None, reason="")
 
     def amend(
@@ -469,6 +472,7 @@ class SessionService:
         confirmed: Iterable[str] = (),
     ) -> SaveResult:
         """Save a correction as a new version; the earlier one is kept, marked amended."""
+        self._ctx.require(SESSIONS_RECORD)
         reason = reason.strip()
         problems = validate_reason(reason, "reason for the correction")
         if problems:
@@ -519,7 +523,7 @@ class SessionService:
             )
         if problems:
             return SaveResult(problems=problems)
-        by = self._require_practitioner("record a session")
+        by = self._by()
         now = self._ctx.now()
         record = self._screening.current(draft.patient_id)
         draft = replace(
@@ -557,6 +561,7 @@ class SessionService:
 
     def mark_entered_in_error(self, session_id: int, reason: str) -> SaveResult:
         """Hide a session recorded by mistake from counts; the row and its history stay."""
+        self._ctx.require(SESSIONS_RECORD)
         reason = reason.strip()
         problems = validate_reason(reason, "reason it was entered in error")
         if problems:
@@ -564,7 +569,6 @@ class SessionService:
         session = self.get(session_id)
         if session.status != "current":
             raise UserError("Only the current version of a session can be marked.")
-        self._require_practitioner("mark a session as entered in error")
         with self._ctx.write():
             self._sessions.mark_error(session_id, reason)
             self._ctx.audit(
@@ -583,13 +587,14 @@ class SessionService:
     # ---- adverse events ------------------------------------------------------------------
     def log_event(self, event: AdverseEvent) -> SaveResult:
         """Log (or update) a complication against a session — also months later."""
+        self._ctx.require(EVENTS_LOG)
         session = self.get(event.session_id)
         problems = validate_adverse_event(
             event, today=self.today(), session_date=session.performed_at.astimezone().date()
         )
         if problems:
             return SaveResult(problems=problems)
-        by = self._require_practitioner("log an adverse event")
+        by = self._by()
         now = self._ctx.now()
         with self._ctx.write():
             before = self._sessions.event(event.id) if event.id else None
@@ -608,14 +613,17 @@ class SessionService:
         return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), session.patient_id))
 
     def events_for_patient(self, patient_id: int) -> list[AdverseEvent]:
+        self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
             return self._sessions.events_for_patient(patient_id)
 
     def open_events(self) -> list[tuple[AdverseEvent, int]]:
+        self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
             return self._sessions.open_events()
 
     def event(self, event_id: int) -> AdverseEvent:
+        self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
             found = self._sessions.event(event_id)
         if found is None:
@@ -625,6 +633,7 @@ class SessionService:
     # ---- lists ---------------------------------------------------------------------------
     def recall(self, text: str) -> Recall:
         """Every patient and session that received a lot whose number starts with ``text``."""
+        self._ctx.require(RECALL_VIEW)
         with storage_errors():
             lots = self._products.find_lots(text)
             pairs = [(lot, self._products.product(lot.product_id)) for lot in lots]
@@ -669,6 +678,7 @@ class SessionService:
 
     def due_list(self) -> list[DueEntry]:
         """Patients due or overdue for their next course session or maintenance."""
+        self._ctx.require(DUE_LIST_VIEW)
         today = self.today()
         entries = []
         with storage_errors():
@@ -696,6 +706,7 @@ class SessionService:
 
     def timeline(self, patient_id: int) -> list[TimelineEntry]:
         """Screenings, sessions and adverse events for one patient, newest first."""
+        self._ctx.require(SESSIONS_VIEW)
         entries: list[TimelineEntry] = []
         for h in self._screening.history(patient_id):
             entries.append(
@@ -776,6 +787,10 @@ class SessionService:
 
     def regulator_report(self, event_id: int) -> AdverseEventReport:
         """The adverse event laid out field by field for a Yellow Card or MedWatch form."""
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.clinical import AdverseEventReport, ReportProduct, patient_initials
+
+        self._ctx.require(EVENTS_LOG)
         event = self.event(event_id)
         session = self.get(event.session_id)
         with storage_errors():
@@ -822,10 +837,17 @@ class SessionService:
         )
 
     def render_regulator_report(self, event_id: int) -> bytes:
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.clinical import render_adverse_event_report
+
+        self._ctx.require(EVENTS_LOG)
         return render_adverse_event_report(self.regulator_report(event_id))
 
     def recall_report(self, recall: Recall, query: str) -> RecallReport:
         """The recall list as printable data."""
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.clinical import RecallReport, RecallRow
+
         if len(recall.lots) == 1:
             lot, product = recall.lots[0]
             name, maker, number, expiry = (
@@ -864,6 +886,9 @@ class SessionService:
         )
 
     def due_report(self, entries: list[DueEntry]) -> DueListReport:
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.clinical import DueListReport, DueRow
+
         rows = tuple(
             DueRow(
                 patient_name=e.patient_name,
@@ -879,6 +904,48 @@ class SessionService:
 
     def paper_size(self) -> str:
         return self._clinic().paper_size
+
+    # ---- what left the building ----------------------------------------------------------
+    def record_regulator_report(self, event_id: int, how: str) -> None:
+        """Note in the audit trail that an adverse event report was printed or saved."""
+        self._ctx.require(EVENTS_LOG)
+        event = self.event(event_id)
+        session = self.get(event.session_id)
+        with self._ctx.write():
+            self._ctx.audit(
+                "print",
+                "adverse_events",
+                event_id,
+                patient_id=session.patient_id,
+                summary=f"Adverse event report {how}",
+            )
+
+    def record_recall_output(
+        self, recall: Recall, query: str, how: str, *, exported: bool = False
+    ) -> None:
+        """Note that a recall list (names and phone numbers) was printed, or saved as a file
+        (``exported``): which lots, how many patients; no names in the trail."""
+        self._ctx.require(RECALL_VIEW)
+        lots = [lot.lot_number for lot, _product in recall.lots]
+        with self._ctx.write():
+            self._ctx.audit(
+                "export" if exported else "print",
+                "lots",
+                None,
+                summary=f"Recall list for “{query}” {how}: {recall.patient_count} patients",
+                after={"query": query, "lots": lots, "sessions": len(recall.rows)},
+            )
+
+    def record_due_list_output(self, entries: list[DueEntry], how: str) -> None:
+        """Note that the due list (names and phone numbers) was printed or saved."""
+        self._ctx.require(DUE_LIST_VIEW)
+        with self._ctx.write():
+            self._ctx.audit(
+                "print",
+                "courses",
+                None,
+                summary=f"Due list {how}: {len({e.patient_id for e in entries})} patients",
+            )
 
 
 def due_window_text(progress: CourseProgress) -> str:

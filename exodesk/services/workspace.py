@@ -10,13 +10,16 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from exodesk.paths import DataPaths
+from exodesk.services.accounts import AccountService
 from exodesk.services.aftercare import AftercareService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.comparison import ComparisonService
 from exodesk.services.context import Desk, ServiceContext, utc_now
+from exodesk.services.encryption import ClinicKeys
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
+from exodesk.services.subject_access import SubjectAccessService
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DataFileDamaged,
@@ -56,10 +59,15 @@ class Services:
     sessions: SessionService
     aftercare: AftercareService
     comparison: ComparisonService
+    accounts: AccountService
+    subject_access: SubjectAccessService
     warnings: list[str] = field(default_factory=list)
     """Plain sentences to show the user once (e.g. the file is on a network drive)."""
     lock: DataFileLock | None = None
     """The advisory lock held while this data file is open (None unless asked for)."""
+    key: bytes | None = field(default=None, repr=False)
+    """The data key the file was opened with (None: a plain file). For worker threads that
+    open their own connection (``backup_data_file(..., key=services.key)``); never shown."""
 
     @property
     def desk(self) -> Desk:
@@ -99,6 +107,7 @@ def open_services(
     create: bool = False,
     clock: Callable[[], datetime] = utc_now,
     lock: bool = False,
+    key: bytes | None = None,
 ) -> Services:
     """Open (and if asked create) the data file, check it, bring its schema up to date, build
     services.
@@ -112,11 +121,15 @@ def open_services(
         clock: Where services read the time (tests pass a fake one).
         lock: Take the advisory lock beside the data file for as long as the services stay
             open (the GUI does; tests and one-shot commands may not need to).
+        key: The data key of an encrypted file (from ``Keyring.unlock`` or the recovery key);
+            with ``create``, a new file is created encrypted with it.
 
     Raises:
         StorageError: the folder or file cannot be used (missing, read-only, damaged, from a
             newer ExoDesk); nothing has been changed.
         AlreadyOpenError: with ``lock``, another ExoDesk has the file open (a StorageError).
+        WrongKey: the file is encrypted and ``key`` is missing or does not open it.
+        NotEncrypted: ``key`` was given for a plain file.
     """
     if create:
         paths.folder.mkdir(parents=True, exist_ok=True)
@@ -126,7 +139,7 @@ def open_services(
         refuse_read_only(paths.data_file, exists=paths.data_file.exists())
         held = DataFileLock(paths.data_file, clock=clock).acquire()
     try:
-        db = open_database(paths.data_file, create=create, before_write=refuse_newer)
+        db = open_database(paths.data_file, create=create, before_write=refuse_newer, key=key)
         try:
             quick_check(db, paths.data_file)
             migrate(db, backups_dir=paths.backups)
@@ -146,15 +159,20 @@ def open_services(
     ctx = ServiceContext(db=db, desk=Desk(), clock=clock)
     log.info("opened %s", paths.data_file)
     screening = ScreeningService(ctx)
+    # An encrypted clinic's keyring follows every password change (see ClinicKeys).
+    keys = ClinicKeys(paths, key) if key is not None else None
     return Services(
         paths=paths,
         ctx=ctx,
         patients=PatientService(ctx),
-        clinic=ClinicService(ctx, data_file=paths.data_file),
+        clinic=ClinicService(ctx, data_file=paths.data_file, keys=keys),
         screening=screening,
         sessions=SessionService(ctx, screening),
         aftercare=AftercareService(ctx),
         comparison=ComparisonService(ctx, screening),
+        accounts=AccountService(ctx, keys=keys),
+        subject_access=SubjectAccessService(ctx),
         warnings=warnings,
         lock=held,
+        key=key,
     )

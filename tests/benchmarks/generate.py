@@ -252,7 +252,9 @@ def generate(
     services = open_services(paths, create=True)
     try:
         clinic = services.clinic
-        admin = clinic.add_first_staff(StaffMember("Ada Admin", "admin")).record
+        admin = clinic.add_first_staff(
+            StaffMember("Ada Admin", "practitioner", is_admin=True)
+        ).record
         clinic.save_staff(StaffMember("Rita Reception", "reception"))
         clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner"))
         clinic.save_staff(StaffMember("Nurse Ben Whitaker", "practitioner"))

@@ -53,7 +53,7 @@ def write_files(tmp: Path) -> None:
     for name in ("schema-v1", "newer-version"):
         folder = tmp / name
         svc = open_services(DataPaths(folder), create=True, clock=clock)
-        svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin"))
+        svc.clinic.add_first_staff(StaffMember("Ada Admin", "reception", is_admin=True))
         for patient in (
             Patient("O'Brien-Łukasz", "Zoë", date(1985, 4, 3), "female", "07700 900001"),
             Patient("李", "小龍", date(1979, 11, 27), "male", "+44 7700 900002"),

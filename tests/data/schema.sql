@@ -95,7 +95,7 @@ CREATE TABLE sessions ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFE
 -- table settings
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
 -- table staff
-CREATE TABLE staff ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL );
+CREATE TABLE staff ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL , password_hash TEXT, is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)), failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT, password_changed_at TEXT, must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)));
 -- table stored_images
 CREATE TABLE stored_images ( sha256 TEXT PRIMARY KEY, png BLOB NOT NULL ) WITHOUT ROWID;
 -- trigger audit_head_forward_only
@@ -112,3 +112,7 @@ CREATE TRIGGER patients_fts_delete AFTER DELETE ON patients BEGIN INSERT INTO pa
 CREATE TRIGGER patients_fts_insert AFTER INSERT ON patients BEGIN INSERT INTO patients_fts(rowid, search_names, search_phone) VALUES (new.id, new.search_names, new.search_phone); END;
 -- trigger patients_fts_update
 CREATE TRIGGER patients_fts_update AFTER UPDATE OF search_names, search_phone ON patients BEGIN INSERT INTO patients_fts(patients_fts, rowid, search_names, search_phone) VALUES ('delete', old.id, old.search_names, old.search_phone); INSERT INTO patients_fts(rowid, search_names, search_phone) VALUES (new.id, new.search_names, new.search_phone); END;
+-- trigger staff_role_insert
+CREATE TRIGGER staff_role_insert BEFORE INSERT ON staff WHEN new.role NOT IN ('reception', 'practitioner') BEGIN SELECT RAISE(ABORT, 'A staff member is reception or practitioner.'); END;
+-- trigger staff_role_update
+CREATE TRIGGER staff_role_update BEFORE UPDATE OF role ON staff WHEN new.role NOT IN ('reception', 'practitioner') BEGIN SELECT RAISE(ABORT, 'A staff member is reception or practitioner.'); END;

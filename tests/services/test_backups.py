@@ -36,6 +36,7 @@ from exodesk.services.backups import (
 )
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage import backup as storage_backup
+from exodesk.storage import engine
 from exodesk.storage.audit import AuditRepository
 from tests.conftest import FakeClock
 
@@ -508,7 +509,7 @@ def test_the_service_restore_closes_its_connection(
     result = backups.restore(backup.path)
     assert family_names(services.paths) == ["Kept"]
     assert result.saved_aside is not None and result.saved_aside.exists()
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(engine.sqlite3.ProgrammingError):
         services.ctx.db.execute("SELECT 1")
 
 
@@ -729,6 +730,13 @@ def test_export_writes_every_table_with_a_readme(
     assert base64.b64decode(consent["signature_png"]) == PNG
     image = json.loads((folder / "stored_images.json").read_text(encoding="utf-8"))
     assert image == [] or "png" in image[0]
+
+    # A password hash is a secret: never in the export (nor described in its README).
+    assert "$argon2" not in "".join(p.read_text(encoding="utf-8-sig") for p in folder.iterdir())
+    with (folder / "staff.csv").open(encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert "password_hash" not in header and "is_admin" in header
+    assert "password_hash" not in readme
 
     entry = AuditRepository(live).latest(1)[0]
     assert entry.action == "export" and str(folder) in entry.summary

@@ -52,7 +52,7 @@ from exodesk.domain.staff import ROLES, StaffMember
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services.comparison import ClinicComparisonTexts
-from exodesk.services.context import SaveResult
+from exodesk.services.context import PermissionRefused, SaveResult
 from exodesk.services.workspace import Services, open_services
 from tests.conftest import TODAY, FakeClock
 
@@ -307,6 +307,9 @@ def attempt(
         note(f"{call} refused: {exc}")
         assert_plain(exc.message, inputs)
         assert_plain(str(exc), inputs)  # with its advice
+        if isinstance(exc, PermissionRefused):
+            # Refused for lack of permission: the one row left is the 'refused' audit entry.
+            before = {**before, "audit_log": before["audit_log"] + 1}
         assert table_counts(services) == before, f"{call} left rows behind after refusing"
         tally["refused"] += 1
         return None
@@ -519,6 +522,14 @@ def test_screening_save_and_amend(
 
 
 @pytest.fixture
+def receptionist(services: Services, practitioner: StaffMember) -> StaffMember:
+    services.desk.user = services.clinic.staff()[0]  # Ada, the admin, adds her
+    member = services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record
+    services.desk.user = practitioner
+    return member
+
+
+@pytest.fixture
 def pregnant_screening(services: Services, base_patient: Patient, practitioner: StaffMember) -> int:
     """Pregnancy: the exosome treatments are deferred, PRP and microneedling need review."""
     return services.screening.save(base_patient.id, {"pregnant": True}).record.id
@@ -530,14 +541,14 @@ decisions = tweaked(
         "decision": "cleared",
         "overridden": "exosome_face",
         "signature": PNG,
-        "as_admin": False,
+        "as_reception": False,
     },
     {
         "treatment": choice_or_text({"prp", "microneedling", "exosome_face"}),
         "decision": choice_or_text({"cleared", "not_cleared"}),
         "overridden": choice_or_text({"exosome_face", "exosome_scalp", "prp"}),
         "signature": png_bytes,
-        "as_admin": st.just(True),
+        "as_reception": st.just(True),
     },
 )
 
@@ -547,6 +558,7 @@ decisions = tweaked(
 def test_screening_decisions_and_consent(
     services: Services,
     practitioner: StaffMember,
+    receptionist: StaffMember,
     pregnant_screening: int,
     choice: dict[str, Any],
     note_text: str,
@@ -555,7 +567,7 @@ def test_screening_decisions_and_consent(
 ) -> None:
     EXAMPLES["screening.sign_off/override/record_consent"] += 1
     sid = pregnant_screening
-    services.desk.user = services.clinic.staff()[0] if choice["as_admin"] else practitioner
+    services.desk.user = receptionist if choice["as_reception"] else practitioner
     treatment, decision = choice["treatment"], choice["decision"]
     signed = attempt(
         services,
@@ -1055,6 +1067,7 @@ clinic_settings = tweaked_or_wild(
         "paper_size": choice_or_text(PAPER_SIZES),
         "logo_png": st.one_of(st.none(), png_bytes),
         "screening_valid_days": hostile_number(st.integers(1, 365)),
+        "idle_lock_minutes": hostile_number(st.integers(2, 30)),
     },
 )
 
@@ -1063,6 +1076,8 @@ clinic_settings = tweaked_or_wild(
 @given(new=clinic_settings)
 @example(new=ClinicSettings("Clinica Zoë", screening_valid_days=1.5))
 @example(new=ClinicSettings("Clinica Zoë", screening_valid_days=True))
+@example(new=ClinicSettings("Clinica Zoë", idle_lock_minutes=1))
+@example(new=ClinicSettings("Clinica Zoë", idle_lock_minutes=31))
 def test_clinic_settings(services: Services, new: ClinicSettings) -> None:
     EXAMPLES["clinic.save_settings"] += 1
     before = services.clinic.settings()
@@ -1076,6 +1091,7 @@ def test_clinic_settings(services: Services, new: ClinicSettings) -> None:
         same(values_of(stored, skip=()), values_of(want, skip=()))
         # A screening stays valid for whole days: 30.5, 1e3/4 or True is not a setting.
         assert type(stored.screening_valid_days) is int
+        assert type(stored.idle_lock_minutes) is int and 2 <= stored.idle_lock_minutes <= 30
     else:
         assert stored == before
 
@@ -1101,7 +1117,7 @@ def test_staff(services: Services, name: str, role: str, active: bool, update: b
 @hostile(25)
 @given(
     member=tweaked(
-        {"name": "Ada Admin", "role": "admin"},
+        {"name": "Ada Admin", "role": "reception"},
         {"name": hostile_text, "role": choice_or_text(ROLES)},
     )
 )

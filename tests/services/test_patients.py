@@ -181,7 +181,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Services:
     from tests.conftest import FakeClock
 
     svc = open_services(DataPaths(tmp_path_factory.mktemp("big")), create=True, clock=FakeClock())
-    svc.clinic.add_first_staff(StaffMember("Ada Admin", "admin"))
+    svc.clinic.add_first_staff(StaffMember("Ada Admin", "practitioner", is_admin=True))
     rng = random.Random(7)
     repo = PatientRepository(svc.ctx.db)
     with svc.ctx.write():

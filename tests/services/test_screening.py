@@ -9,6 +9,7 @@ import pytest
 from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
+from exodesk.services.context import PermissionRefused
 from exodesk.services.workspace import Services
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # stands in for a drawn signature
@@ -97,7 +98,8 @@ def test_signoff_needs_a_practitioner_and_a_review(
 ) -> None:
     record = services.screening.save(patient_id, {"blood_disorder": True}).record
     assert record.result.verdict_for("prp") == "review"
-    with pytest.raises(UserError, match="Only a practitioner"):
+    _as(services, services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record)
+    with pytest.raises(PermissionRefused, match="may not sign off screenings"):
         services.screening.sign_off(record.id, "prp", "cleared", "")
     _as(services, practitioner)
     with pytest.raises(UserError, match="review"):

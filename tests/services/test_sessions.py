@@ -14,6 +14,7 @@ from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
+from exodesk.services.context import PermissionRefused
 from exodesk.services.workspace import Services
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import SessionRepository
@@ -64,8 +65,10 @@ def test_record_needs_a_practitioner_and_audits(
     services: Services, patient_id: int, lot: Lot, practitioner: StaffMember
 ) -> None:
     draft = _draft(services, patient_id, lot)
-    services.clinic.sign_in(1)  # the admin
-    with pytest.raises(UserError, match="Only a practitioner"):
+    services.clinic.sign_in(1)  # the admin adds a receptionist
+    reception = services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record
+    services.clinic.sign_in(reception.id)
+    with pytest.raises(PermissionRefused, match="may not record treatment sessions"):
         _record(services, draft)
     services.clinic.sign_in(practitioner.id)
     saved = _record(services, draft)

@@ -55,7 +55,9 @@ def _sign_in(services: Services) -> None:
     if staff:
         services.clinic.sign_in(staff[0].id)
         return
-    result = services.clinic.add_first_staff(StaffMember("Crash Test Admin", "admin"))
+    result = services.clinic.add_first_staff(
+        StaffMember("Crash Test Admin", "practitioner", is_admin=True)
+    )
     if not result.ok:
         raise SystemExit(f"could not add the first staff member: {result.problems}")
 

@@ -67,6 +67,13 @@ def test_an_old_file_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
     svc = open_services(paths)
     try:
         assert schema_state(svc.ctx.db).version == latest_schema_version()
+        # The first release's admin role became reception with the admin flag (0006_accounts),
+        # with no password yet: as the only admin, they choose the clinic's first one.
+        [admin] = svc.clinic.staff()
+        assert (admin.name, admin.role, admin.is_admin) == ("Ada Admin", "reception", True)
+        assert not svc.accounts.has_passwords()
+        assert svc.accounts.account(admin.id).may_set_password
+        svc.accounts.sign_in(admin.id, "Ada's first password")
         names = {p.family_name for p in svc.patients.search("").rows}
         assert names == {"O'Brien-Łukasz", "李", "Smith"}
         smith = svc.patients.search("smith").rows[0]
@@ -112,4 +119,22 @@ def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path, monkeypatc
         assert "9000_broken" not in schema_state(db).applied
     finally:
         migrations.MIGRATIONS._migrations.pop()
+        db.close()
+
+
+def test_admin_is_a_flag_not_a_role_from_0006(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "s.sqlite3", create=True)
+    try:
+        migrate(db)
+        db.execute(
+            "INSERT INTO staff (name, role, is_admin, created_at) "
+            "VALUES ('Ada', 'reception', 1, 'x')"
+        )
+        for sql in (
+            "INSERT INTO staff (name, role, created_at) VALUES ('Old', 'admin', 'x')",
+            "UPDATE staff SET role = 'admin' WHERE name = 'Ada'",
+        ):
+            with pytest.raises(db.conn.IntegrityError, match="reception or practitioner"):
+                db.execute(sql)
+    finally:
         db.close()

@@ -41,6 +41,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> GeneratedClinic:
 @pytest.fixture
 def opened(clinic: GeneratedClinic) -> Iterator[Services]:
     svc = open_services(clinic.paths)
+    svc.clinic.sign_in(1)  # the generated clinic's admin, a practitioner: may do it all
     yield svc
     svc.close()
 

@@ -1,0 +1,598 @@
+"""Accounts: one per person, Argon2id passwords, signing in and out, lockout and resets.
+
+Nothing secret leaves this module: passwords are never logged, audited, stored or put in a
+message, and hashes stay between here and ``StaffRepository``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
+from exodesk.domain.accounts import (
+    ACCOUNTS_MANAGE,
+    MAX_FAILED_ATTEMPTS,
+    attempts_left,
+    check_password,
+    is_locked,
+    lockout_until,
+    minutes_left,
+    normalise_password,
+)
+from exodesk.domain.audit import AuditEntry
+from exodesk.domain.problems import Problem
+from exodesk.domain.staff import StaffMember
+from exodesk.errors import UserError
+from exodesk.services.context import STAFF, Changes, SaveResult, ServiceContext
+from exodesk.storage.audit import AuditRepository
+from exodesk.storage.database import storage_errors
+from exodesk.storage.staff import Credentials, StaffRepository
+
+log = logging.getLogger(__name__)
+
+# The Argon2id cost: RFC 9106's second recommendation (64 MiB, 3 passes, 4 lanes), about 0.1 s
+# on a reception PC. Read when an AccountService is built, so raising it here (or in a test)
+# makes every older hash be redone at its owner's next sign-in.
+PASSWORD_PARAMETERS = RFC_9106_LOW_MEMORY
+
+
+def password_hasher() -> PasswordHasher:
+    """A hasher with today's ``PASSWORD_PARAMETERS``."""
+    return PasswordHasher.from_parameters(PASSWORD_PARAMETERS)
+
+
+class PasswordChangeRequired(UserError):
+    """The password was right but temporary: sign in again with ``new_password`` as well."""
+
+    def __init__(self, member: StaffMember) -> None:
+        super().__init__(
+            f"{member.name}, the password you used was temporary: choose your own now.",
+            advice="Type a new password of at least 10 characters, then sign in.",
+            field="new_password",
+        )
+        self.member = member
+
+
+@dataclass(frozen=True)
+class Account:
+    """One person's account as an admin (or the sign-in dialog) sees it; never the hash."""
+
+    member: StaffMember
+    has_password: bool
+    must_change_password: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    password_changed_at: datetime | None
+    may_set_password: bool
+    """No account in the clinic has a password yet and this is an admin: the password typed at
+    sign-in becomes theirs (the first sign-in after an upgrade or a new clinic)."""
+
+
+class PasswordKeys(Protocol):
+    """The encrypted clinic's keyring: each person's password unlocks a copy of the data key.
+
+    AccountService keeps it in step with the passwords it stores (see
+    ``exodesk.services.encryption.ClinicKeys``); a plain clinic has none.
+    """
+
+    def set(self, staff_id: int, name: str, password: str) -> None: ...
+
+    def ensure(self, staff_id: int, name: str, password: str) -> None: ...
+
+    def matches_recovery_key(self, text: str) -> bool: ...
+
+    def remove(self, staff_id: int) -> None: ...
+
+    def rename(self, staff_id: int, name: str) -> None: ...
+
+
+class AccountService:
+    """Accounts and the desk: who may sign in, with which password, and who runs the accounts.
+
+    Args:
+        ctx: The open data file's context.
+        hasher: The Argon2id hasher (default: ``PASSWORD_PARAMETERS``); tests pass a cheap one.
+    """
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        hasher: PasswordHasher | None = None,
+        *,
+        keys: PasswordKeys | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self._staff = StaffRepository(ctx.db)
+        self._hasher = hasher or password_hasher()
+        self._keys = keys
+
+    def _key_for(self, member: StaffMember, password: str, *, replace_slot: bool = True) -> None:
+        """After a password is stored: let it unlock the encrypted file too (if encrypted).
+
+        ``replace_slot`` False only adds a missing one (a person signing in for the first
+        time since the clinic was encrypted)."""
+        if self._keys is None or member.id is None:
+            return
+        if replace_slot:
+            self._keys.set(int(member.id), member.name, password)
+        else:
+            self._keys.ensure(int(member.id), member.name, password)
+
+    # ---- reading -------------------------------------------------------------------------
+    def has_passwords(self) -> bool:
+        """True once anyone in the clinic has a password (until then admins choose theirs)."""
+        with storage_errors():
+            return self._staff.any_password()
+
+    def account(self, staff_id: int) -> Account:
+        """What the sign-in dialog needs to know about one person (no secrets).
+
+        Raises:
+            UserError: there is no such staff member.
+        """
+        with storage_errors():
+            member = self._staff.get(staff_id)
+            creds = self._staff.credentials(staff_id)
+            bootstrap = not self._staff.any_password()
+        if member is None or creds is None:
+            raise UserError("That staff member is not on the staff list.")
+        return _account(member, creds, bootstrap=bootstrap)
+
+    def accounts(self) -> list[Account]:
+        """Everyone's account, former staff included, by name (admins only)."""
+        self._ctx.require(ACCOUNTS_MANAGE)
+        with storage_errors():
+            bootstrap = not self._staff.any_password()
+            out = []
+            for member in self._staff.list(include_inactive=True):
+                creds = self._staff.credentials(int(member.id or 0))
+                assert creds is not None
+                out.append(_account(member, creds, bootstrap=bootstrap))
+        return out
+
+    # ---- creating accounts ---------------------------------------------------------------
+    def first_account(self, member: StaffMember, password: str | None) -> SaveResult:
+        """Create a brand-new clinic's first account, make it an admin, and sign it in.
+
+        Only while the clinic has no staff at all. With ``password`` None the account has no
+        password yet: its owner chooses one at their first sign-in (see ``sign_in``).
+        """
+        member = replace(member, name=member.name.strip(), is_admin=True, active=True, id=None)
+        problems = member.validate()
+        if password is not None:
+            problems += check_password(password, name=member.name)
+        if problems:
+            return SaveResult(problems=problems)
+        with storage_errors():
+            if self._staff.list(include_inactive=True):
+                raise UserError(
+                    "This clinic already has staff.",
+                    advice="Ask an admin to add you (Staff → Add).",
+                )
+        hashed = self._hash(password) if password is not None else None
+        now = self._ctx.now()
+        with self._ctx.write():
+            new_id = self._staff.insert(member, at=now.isoformat())
+            if hashed is not None:
+                self._staff.set_password(new_id, hashed, at=now, must_change=False)
+            stored = self._staff.get(new_id)
+            assert stored is not None
+            self._audit_as(
+                stored,
+                "create",
+                f"First staff member {member.label}" + ("" if hashed else " (no password yet)"),
+                after=staff_values(member),
+                at=now,
+            )
+        self._ctx.desk.user = stored
+        if password is not None:
+            self._key_for(stored, password)
+        return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
+
+    def create_account(
+        self, member: StaffMember, password: str, *, temporary: bool = True
+    ) -> SaveResult:
+        """Add a person with a temporary password they must change at their first sign-in.
+
+        ``temporary=False`` is for the demo seed only, whose password everyone knows.
+        """
+        self._ctx.require(ACCOUNTS_MANAGE)
+        member = replace(member, name=member.name.strip(), id=None)
+        problems = member.validate() + check_password(password, name=member.name)
+        if problems:
+            return SaveResult(problems=problems)
+        hashed = self._hash(password)
+        now = self._ctx.now()
+        with self._ctx.write():
+            new_id = self._staff.insert(member, at=now.isoformat())
+            self._staff.set_password(new_id, hashed, at=now, must_change=temporary)
+            self._ctx.audit(
+                "create",
+                "staff",
+                new_id,
+                summary=f"Added {member.label} with a "
+                + ("temporary password" if temporary else "password"),
+                after=staff_values(member),
+                at=now,
+            )
+            stored = self._staff.get(new_id)
+        if stored is not None:
+            self._key_for(stored, password)
+        return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
+
+    # ---- signing in and out --------------------------------------------------------------
+    def sign_in(
+        self, staff_id: int, password: str, *, new_password: str | None = None
+    ) -> StaffMember:
+        """Check the password and put this person at the desk.
+
+        A wrong password counts; the fifth in a row makes the account wait five minutes (no
+        password is even checked meanwhile). A right one clears the count, and a hash made
+        with weaker parameters than today's is redone. Every attempt is audited.
+
+        Args:
+            staff_id: Who is signing in.
+            password: What they typed. For an admin with no password while nobody in the
+                clinic has one yet, this becomes their password.
+            new_password: Their own password, replacing a temporary one an admin set.
+
+        Raises:
+            PasswordChangeRequired: the password was right but temporary: ask for a new one
+                and call again with ``new_password`` (nobody is signed in meanwhile).
+            UserError: a wrong password, a locked or password-less account, someone who has
+                left, or a new password that breaks the rules (``field`` says which box).
+        """
+        member, creds = self._account_for_sign_in(staff_id)
+        if creds.password_hash is None:
+            return self._first_password(member, password)
+        self._check(member, creds, password, action="sign_in")
+        if creds.must_change_password:
+            if new_password is None:
+                raise PasswordChangeRequired(member)
+            problems = check_password(new_password, name=member.name, field="new_password")
+            if not problems and self._verify(creds.password_hash, new_password):
+                problems = [
+                    Problem("new_password", "Choose a password different from the temporary one.")
+                ]
+            if problems:
+                raise UserError(problems[0].message, field=problems[0].field)
+            hashed = self._hash(new_password)
+            now = self._ctx.now()
+            with self._ctx.write():
+                self._staff.set_password(member.id or 0, hashed, at=now, must_change=False)
+                self._audit_as(member, "password_changed", "Chose their own password at sign-in")
+        with self._ctx.write():
+            self._audit_as(member, "sign_in", f"{member.label} signed in")
+        self._ctx.desk.user = member
+        if new_password is not None and creds.must_change_password:
+            self._key_for(member, new_password)
+        else:
+            self._key_for(member, password, replace_slot=False)
+        return member
+
+    def verify_unlock(self, staff_id: int, password: str) -> StaffMember:
+        """Unlock the idle lock: the person at the desk types their password again.
+
+        Counts wrong passwords and locks exactly like ``sign_in``.
+
+        Raises:
+            UserError: a wrong password, a locked account, or someone other than the person
+                at the desk (they sign in instead).
+        """
+        member, creds = self._account_for_sign_in(staff_id)
+        at_desk = self._ctx.desk.user
+        if at_desk is not None and at_desk.id != member.id:
+            raise UserError(
+                f"The desk is locked for {at_desk.name}.",
+                advice="Sign in as yourself instead (Switch user).",
+            )
+        if creds.password_hash is None:
+            raise UserError(
+                f"{member.name} has no password yet, so the desk cannot be unlocked.",
+                advice="Sign in again.",
+            )
+        self._check(member, creds, password, action="unlock")
+        with self._ctx.write():
+            self._audit_as(member, "unlock", f"{member.label} unlocked the desk")
+        self._ctx.desk.user = member
+        self._key_for(member, password, replace_slot=False)
+        return member
+
+    def sign_out(self) -> None:
+        """Nobody at the desk any more (audited; nothing happens if nobody was)."""
+        member = self._ctx.desk.user
+        if member is None:
+            return
+        with self._ctx.write():
+            self._ctx.audit("sign_out", "staff", member.id, summary=f"{member.label} signed out")
+        self._ctx.desk.user = None
+
+    # ---- passwords -----------------------------------------------------------------------
+    def change_password(self, old: str, new: str) -> SaveResult:
+        """The person at the desk changes their own password.
+
+        Raises:
+            UserError: nobody is signed in, or ``old`` is not their password (it counts as a
+                wrong password, and can lock the account).
+        """
+        member = self._ctx.desk.require()
+        member, creds = self._account_for_sign_in(int(member.id or 0))
+        problems = check_password(new, name=member.name, field="new_password")
+        if problems:
+            return SaveResult(problems=problems)
+        if creds.password_hash is not None:
+            self._check(member, creds, old, action="change_password", field="old_password")
+        hashed = self._hash(new)
+        now = self._ctx.now()
+        with self._ctx.write():
+            self._staff.set_password(int(member.id or 0), hashed, at=now, must_change=False)
+            self._ctx.audit(
+                "password_changed",
+                "staff",
+                member.id,
+                summary=f"{member.label} changed their password",
+                at=now,
+            )
+        self._key_for(member, new)
+        return SaveResult(record=member, changes=Changes(frozenset({STAFF})))
+
+    def reset_password(self, staff_id: int, temporary: str) -> SaveResult:
+        """An admin gives someone a temporary password, to be changed at their next sign-in.
+
+        Also ends any wait after wrong passwords. Nobody can read a password, only reset it.
+
+        Raises:
+            UserError: there is no such person, or it is the admin's own account.
+        """
+        self._ctx.require(ACCOUNTS_MANAGE)
+        admin = self._ctx.desk.require()
+        if admin.id == staff_id:
+            raise UserError(
+                "To change your own password, use Change password.",
+                advice="It asks for your current password first.",
+            )
+        with storage_errors():
+            member = self._staff.get(staff_id)
+        if member is None:
+            raise UserError("That staff member is not on the staff list.")
+        problems = check_password(temporary, name=member.name)
+        if problems:
+            return SaveResult(problems=problems)
+        hashed = self._hash(temporary)
+        now = self._ctx.now()
+        with self._ctx.write():
+            self._staff.set_password(staff_id, hashed, at=now, must_change=True)
+            self._ctx.audit(
+                "password_reset",
+                "staff",
+                staff_id,
+                summary=f"Temporary password set for {member.label}; "
+                "to be changed at their next sign-in",
+                at=now,
+            )
+        self._key_for(member, temporary)
+        return SaveResult(record=member, changes=Changes(frozenset({STAFF})))
+
+    # ---- before and after the recovery key -------------------------------------------------
+    def record_failed_unlock(self, staff_id: int, at: datetime) -> None:
+        """Audit a wrong password typed before an encrypted file could be opened (it could
+        not be written then; the unlock prompt counted it and made the person wait)."""
+        with storage_errors():
+            member = self._staff.get(staff_id)
+        if member is None:
+            return
+        with self._ctx.write():
+            self._audit_as(
+                member,
+                "sign_in_failed",
+                f"Wrong password for {member.label} before the data file was unlocked",
+                at=at,
+            )
+
+    def restore_access(self, staff_id: int, password: str, *, recovery_key: str) -> SaveResult:
+        """Give an admin a new password with the recovery key (every admin's was lost).
+
+        Only with the recovery key of this very file: it proves the person holds the key from
+        the clinic's safe, which opens everything anyway. Audited, and the admin is signed in.
+
+        Raises:
+            UserError: the file is not encrypted, the key is not this file's, or the person
+                is not an active admin.
+        """
+        if self._keys is None or not self._keys.matches_recovery_key(recovery_key):
+            raise UserError(
+                "Only this clinic's recovery key can restore access.",
+                advice="Type the key from the sheet in the clinic's safe.",
+            )
+        with storage_errors():
+            member = self._staff.get(staff_id)
+        if member is None or not member.active or not member.is_admin:
+            raise UserError("Choose an admin who still works here.")
+        problems = check_password(password, name=member.name)
+        if problems:
+            return SaveResult(problems=problems)
+        hashed = self._hash(password)
+        now = self._ctx.now()
+        with self._ctx.write():
+            self._staff.set_password(staff_id, hashed, at=now, must_change=False)
+            self._audit_as(
+                member,
+                "password_reset",
+                f"New password for {member.label}, set with the recovery key",
+                at=now,
+            )
+            self._audit_as(member, "sign_in", f"{member.label} signed in", at=now)
+        self._ctx.desk.user = member
+        self._key_for(member, password)
+        return SaveResult(record=member, changes=Changes(frozenset({STAFF})))
+
+    # ---- the parts -----------------------------------------------------------------------
+    def _hash(self, password: str) -> str:
+        return self._hasher.hash(normalise_password(password))
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, normalise_password(password))
+        except VerificationError:
+            return False
+        except InvalidHashError:
+            # A damaged hash cannot match anything; an admin resets the password.
+            log.warning("a stored password hash cannot be read")
+            return False
+
+    def _account_for_sign_in(self, staff_id: int) -> tuple[StaffMember, Credentials]:
+        with storage_errors():
+            member = self._staff.get(staff_id)
+            creds = self._staff.credentials(staff_id)
+        if member is None or creds is None or not member.active:
+            raise UserError("That staff member is not on the active staff list.")
+        return member, creds
+
+    def _check(
+        self,
+        member: StaffMember,
+        creds: Credentials,
+        password: str,
+        *,
+        action: str,
+        field: str = "password",
+    ) -> None:
+        """Refuse a locked account or a wrong password (counted, audited); rehash a right one."""
+        staff_id = int(member.id or 0)
+        now = self._ctx.now()
+        if is_locked(creds.locked_until, now):
+            assert creds.locked_until is not None
+            minutes = minutes_left(creds.locked_until, now)
+            with self._ctx.write():
+                self._audit_as(
+                    member,
+                    f"{action}_failed",
+                    f"Refused while waiting after {MAX_FAILED_ATTEMPTS} wrong passwords",
+                    at=now,
+                )
+            raise UserError(_wait_message(member, minutes), field=field)
+        # A wait that has ended starts a fresh run of tries.
+        failures = 0 if creds.locked_until is not None else creds.failed_attempts
+        assert creds.password_hash is not None
+        if not self._verify(creds.password_hash, password):
+            failures += 1
+            until = lockout_until(failures, now)
+            with self._ctx.write():
+                self._staff.record_failure(staff_id, failures, until)
+                self._audit_as(
+                    member,
+                    f"{action}_failed",
+                    f"Wrong password ({failures} of {MAX_FAILED_ATTEMPTS})",
+                    at=now,
+                )
+                if until is not None:
+                    self._audit_as(
+                        member,
+                        "locked_out",
+                        f"{member.name} must wait {minutes_left(until, now)} minutes after "
+                        f"{MAX_FAILED_ATTEMPTS} wrong passwords",
+                        at=now,
+                    )
+            if until is not None:
+                raise UserError(_wait_message(member, minutes_left(until, now)), field=field)
+            left = attempts_left(failures)
+            raise UserError(
+                "That password is not right.",
+                advice=f"{left} more {'try' if left == 1 else 'tries'} before a five-minute "
+                "wait. Capital letters count.",
+                field=field,
+            )
+        with self._ctx.write():
+            if creds.failed_attempts or creds.locked_until is not None:
+                self._staff.clear_failures(staff_id)
+            if self._hasher.check_needs_rehash(creds.password_hash):
+                # The password is at hand only now: hash it again with today's parameters.
+                self._staff.replace_hash(staff_id, self._hash(password))
+                log.info("password hash of staff member %s redone with new parameters", staff_id)
+
+    def _first_password(self, member: StaffMember, password: str) -> StaffMember:
+        """Sign in an account that has no password: only an admin, only while nobody has one."""
+        with storage_errors():
+            bootstrap = not self._staff.any_password()
+        if not (bootstrap and member.is_admin):
+            with self._ctx.write():
+                self._audit_as(member, "sign_in_failed", "No password set yet")
+            raise UserError(
+                f"{member.name} has no password yet.",
+                advice="Ask an admin to set a temporary one (Staff → Reset password).",
+            )
+        problems = check_password(password, name=member.name)
+        if problems:
+            raise UserError(problems[0].message, field="password")
+        hashed = self._hash(password)
+        now = self._ctx.now()
+        with self._ctx.write():
+            self._staff.set_password(int(member.id or 0), hashed, at=now, must_change=False)
+            self._audit_as(
+                member, "password_set", f"{member.label} chose the clinic's first password", at=now
+            )
+            self._audit_as(member, "sign_in", f"{member.label} signed in", at=now)
+        self._ctx.desk.user = member
+        self._key_for(member, password)
+        return member
+
+    def _audit_as(
+        self,
+        member: StaffMember,
+        action: str,
+        summary: str,
+        *,
+        at: datetime | None = None,
+        after: dict[str, object] | None = None,
+    ) -> None:
+        # Before anyone is at the desk the entry names the account itself (call inside write()).
+        AuditRepository(self._ctx.db).append(
+            AuditEntry(
+                at=at or self._ctx.now(),
+                actor_id=member.id,
+                actor_name=member.name,
+                action=action,
+                table_name="staff",
+                record_id=member.id,
+                patient_id=None,
+                summary=summary,
+                before=None,
+                after=after,
+            )
+        )
+
+
+def _wait_message(member: StaffMember, minutes: int) -> str:
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        f"Too many wrong passwords: {member.name} can try again in {minutes} {unit}, "
+        "or an admin can reset the password."
+    )
+
+
+def _account(member: StaffMember, creds: Credentials, *, bootstrap: bool) -> Account:
+    return Account(
+        member=member,
+        has_password=creds.password_hash is not None,
+        must_change_password=creds.must_change_password,
+        failed_attempts=creds.failed_attempts,
+        locked_until=creds.locked_until,
+        password_changed_at=creds.password_changed_at,
+        may_set_password=bootstrap and member.is_admin and creds.password_hash is None,
+    )
+
+
+def staff_values(member: StaffMember) -> dict[str, object]:
+    """A staff member as the audit trail records them (never anything about a password)."""
+    return {
+        "name": member.name,
+        "role": member.role,
+        "admin": member.is_admin,
+        "active": member.active,
+    }
