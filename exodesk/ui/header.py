@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
 
 from exodesk.domain.patient import SEXES, Patient
+from exodesk.ui import tips
 from exodesk.ui.common import format_date
 
 
@@ -53,6 +54,7 @@ class PatientHeader(QFrame):
             self.name_label.setText("No patient chosen")
             self.details_label.setText("Find or register a patient on the Patients tab.")
             self.alerts_label.setText("")
+            self.alerts_label.setToolTip("")
             self.setAccessibleDescription("No patient chosen")
             return
         self.name_label.setText(patient.display_name)
@@ -71,6 +73,13 @@ class PatientHeader(QFrame):
         if patient.alerts.strip():
             alerts.append(f"⚠ {' '.join(patient.alerts.split())}")
         self.alerts_label.setText("   ".join(alerts))
+        # The red words are the warning; the tip says what they mean and what to do.
+        meaning = []
+        if patient.status != "active":
+            meaning.append(tips.PATIENT_INACTIVE)
+        if patient.alerts.strip():
+            meaning.append(tips.PATIENT_ALERTS)
+        self.alerts_label.setToolTip("\n".join(meaning))
         self.setAccessibleDescription(
             f"{patient.display_name}, {self.details_label.text()} {self.alerts_label.text()}"
         )

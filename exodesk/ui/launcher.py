@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import linecache
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
@@ -13,8 +15,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from exodesk import APP_NAME
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import RESOURCES, DataPaths
+from exodesk.services import encryption
 from exodesk.services.backups import list_backups, restore_file
-from exodesk.services.demo import seed_demo
+from exodesk.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from exodesk.services.workspace import (
     AlreadyOpenError,
     DataFileDamaged,
@@ -23,8 +26,9 @@ from exodesk.services.workspace import (
 )
 from exodesk.ui import refguard
 from exodesk.ui.common import locale_day_first
-from exodesk.ui.dialogs.settings import ClinicSettingsDialog
-from exodesk.ui.dialogs.staff import DeskDialog, StaffMemberDialog
+from exodesk.ui.dialogs.first_run import DEMO, FirstRunDialog, FirstRunSetup
+from exodesk.ui.dialogs.sign_in import SignInDialog
+from exodesk.ui.encryption_flow import offer_encryption, show_new_key, unlock_and_open
 from exodesk.ui.errors import install_excepthook, show_user_error
 from exodesk.ui.main_window import MainWindow
 
@@ -55,7 +59,7 @@ def application() -> QApplication:
 
 
 def _open(paths: DataPaths, *, demo: bool) -> Services | None:
-    """Open the clinic's file; on a first start offer to create it. None: the user declined.
+    """Open the clinic's file; on a first start, set the clinic up. None: the user declined.
 
     The advisory lock is always taken: a second ExoDesk on the same file is refused.
     """
@@ -63,16 +67,56 @@ def _open(paths: DataPaths, *, demo: bool) -> Services | None:
         services = open_services(paths, create=True, lock=True)
         if not services.clinic.staff(include_inactive=True):
             seed_demo(services)
+        sign_in_demo(services)
         return services
     if not paths.data_file.exists():
-        answer = QMessageBox.question(
-            None,
-            APP_NAME,
-            f"There is no clinic data file yet at\n{paths.data_file}\n\nCreate a new one there?",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return None
-    return open_services(paths, create=True, lock=True)
+        return _set_up(paths)
+    if encryption.is_encrypted(paths):
+        return unlock_and_open(paths)
+    return open_services(paths, lock=True)
+
+
+def sign_in_demo(services: Services) -> None:
+    """The demo opens signed in as its admin practitioner, who may look at everything; every
+    demo account's password is DEMO_PASSWORD (the lock screen asks for it)."""
+    admin = next(m for m in services.clinic.staff() if m.name == DEMO_STAFF[1].name)
+    services.accounts.sign_in(int(admin.id or 0), DEMO_PASSWORD)
+
+
+class _DemoInstead(Exception):
+    """The first-run dialog's "Open the demo clinic instead"."""
+
+
+def _set_up(paths: DataPaths) -> Services | None:
+    """The first-run setup: the clinic's details and its first admin, then the new file."""
+    dialog = FirstRunDialog(None, data_file=paths.data_file)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    outcome = dialog.outcome()
+    if outcome == DEMO:
+        raise _DemoInstead
+    assert isinstance(outcome, FirstRunSetup)
+    # A new clinic is encrypted from the start: its recovery key is shown (and printed)
+    # before the file exists, so nothing is ever written that nobody could open.
+    shown = show_new_key(None, outcome.settings, paths)
+    if shown is None:
+        return None
+    data_key, _recovery = shown
+    services = open_services(paths, create=True, lock=True, key=data_key)
+    try:
+        created = services.accounts.first_account(outcome.member, outcome.password)
+        if not created.ok:  # the dialog checked the same rules; a refusal here is a bug
+            raise RuntimeError(f"first account refused: {created.problems}")
+        admin = created.record
+        encryption.set_password(paths, int(admin.id), admin.name, outcome.password, data_key)
+        saved = services.clinic.save_settings(outcome.settings)
+        if not saved.ok:
+            raise RuntimeError(f"first-run settings refused: {saved.problems}")
+    except BaseException:
+        services.close()
+        raise
+    log.info("set up a new clinic in %s", paths.data_file)
+    return services
 
 
 def offer_restore(paths: DataPaths, damage: DataFileDamaged) -> bool:
@@ -131,6 +175,8 @@ def _open_or_explain(paths: DataPaths, *, demo: bool) -> Services | int:
     try:
         try:
             return _open(paths, demo=demo) or 0
+        except _DemoInstead:
+            return _run_demo_instead()
         except DataFileDamaged as damage:
             log.error("damaged data file %s: %s", paths.data_file, damage)
             if not offer_restore(paths, damage):
@@ -155,15 +201,30 @@ def show_warnings(services: Services) -> None:
         box.exec()
 
 
-def _first_setup(services: Services) -> bool:
-    """A new clinic needs its first staff member and its name before anything else."""
-    if not services.clinic.staff(include_inactive=True) and (
-        StaffMemberDialog(None, services.clinic, first=True).exec() != QDialog.DialogCode.Accepted
-    ):
+def _sign_in(services: Services) -> bool:
+    """Ask who is at the desk, with their password. False: they cancelled."""
+    if services.desk.user is not None:
+        return True
+    people = services.clinic.staff()
+    if not people:
+        show_user_error(
+            None,
+            UserError(
+                "This clinic's data file has nobody on its staff list, so nobody can sign in.",
+                advice="Restore a backup, or ask whoever looks after this PC.",
+            ),
+        )
         return False
-    if not services.clinic.settings().name:
-        return ClinicSettingsDialog(None, services.clinic).exec() == QDialog.DialogCode.Accepted
-    return True
+    dialog = SignInDialog(
+        None, services.accounts, people, clinic_name=services.clinic.settings().name
+    )
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+def _run_demo_instead() -> int:
+    """Run the demo clinic in a throwaway folder, then exit (nothing real was created)."""
+    with tempfile.TemporaryDirectory(prefix="exodesk-demo-") as folder:
+        return launch(DataPaths(Path(folder)), demo=True)
 
 
 def launch(paths: DataPaths, *, demo: bool) -> int:
@@ -174,46 +235,57 @@ def launch(paths: DataPaths, *, demo: bool) -> int:
     """
     app = application()
     install_excepthook()
+    # PySide6 keeps the source of every module imported after it in linecache (3.6 MB that
+    # only a traceback would read; it reloads them then).
+    linecache.clearcache()
     services = _open_or_explain(paths, demo=demo)
     if isinstance(services, int):
         return services
     show_warnings(services)
-    first = True
+    offer = not demo
     while True:
+        chosen: Path | None = None
+        keep_open = False
         try:
-            if first and not _first_setup(services):
+            if not _sign_in(services):
                 return 0
-            if services.desk.user is None or (demo and first):
-                name = services.clinic.settings().name
-                if DeskDialog(None, services.clinic, name).exec() != QDialog.DialogCode.Accepted:
-                    return 0
-            first = False
+            if offer:
+                services = offer_encryption(services)
+                offer = False
             window = MainWindow(services, day_first=locale_day_first(), automatic_backups=True)
             window.show()
             code = app.exec()
             chosen = window.restore_request
             actor = services.desk.user.name if services.desk.user else ""
+            key = services.key
+            if window.encrypt_request:
+                # Tools → Encrypt: convert, then a new window on the encrypted file.
+                window.deleteLater()
+                services = offer_encryption(services, ask=False)
+                keep_open = True
+                continue
         finally:
-            QThreadPool.globalInstance().waitForDone(10_000)  # no render left running at exit
-            services.close()
+            if not keep_open:
+                QThreadPool.globalInstance().waitForDone(10_000)  # no render left running
+                services.close()
         if chosen is None:
             return code
         window.deleteLater()
-        reopened = _restore_and_reopen(paths, chosen, actor=actor, demo=demo)
+        reopened = _restore_and_reopen(paths, chosen, actor=actor, demo=demo, key=key)
         if isinstance(reopened, int):
             return reopened
         services = reopened
 
 
 def _restore_and_reopen(
-    paths: DataPaths, chosen: Path, *, actor: str, demo: bool
+    paths: DataPaths, chosen: Path, *, actor: str, demo: bool, key: bytes | None = None
 ) -> Services | int:
     """Restore ``chosen`` over the (closed) data file, say how it went, and open it again.
 
     A failed restore leaves the data file as it was, so it is simply opened again.
     """
     try:
-        result = restore_file(paths, chosen, actor_name=actor or f"{APP_NAME} restore")
+        result = restore_file(paths, chosen, actor_name=actor or f"{APP_NAME} restore", key=key)
     except UserError as exc:
         log.warning("restore of %s failed: %s", chosen, exc)
         show_user_error(None, exc, title=f"{APP_NAME} could not restore the backup")
@@ -249,6 +321,7 @@ def smoke(paths: DataPaths) -> str:
     services = open_services(paths, create=True, lock=True)
     try:
         seed_demo(services, patients=25)
+        sign_in_demo(services)
         window = MainWindow(services, day_first=locale_day_first())
         window.show()
         app.processEvents()

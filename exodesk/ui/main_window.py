@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk import APP_NAME, __version__
+from exodesk.domain import accounts as perms
 from exodesk.domain.patient import Patient
 from exodesk.errors import UserError
 from exodesk.services.audit import AuditService
@@ -24,10 +26,7 @@ from exodesk.services.backups import BackupService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
-from exodesk.ui.aftercare.tab import AftercareTab
-from exodesk.ui.comparison.tab import ComparisonTab
 from exodesk.ui.current import CurrentPatient
-from exodesk.ui.dialogs.aftercare_wording import AftercareWordingDialog
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
 from exodesk.ui.dialogs.backups import (
     BackupNowDialog,
@@ -36,19 +35,48 @@ from exodesk.ui.dialogs.backups import (
     backup_before_closing,
     run_due_backup,
 )
-from exodesk.ui.dialogs.comparison_texts import ComparisonTextsDialog
 from exodesk.ui.dialogs.guide import GuideDialog
-from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
-from exodesk.ui.dialogs.settings import ClinicSettingsDialog
-from exodesk.ui.dialogs.staff import DeskDialog, StaffListDialog
+from exodesk.ui.dialogs.settings_window import (
+    AFTERCARE,
+    CLINIC,
+    COMPARISON,
+    SCREENING,
+    SettingsWindow,
+)
+from exodesk.ui.dialogs.sign_in import SignInDialog
+from exodesk.ui.dialogs.staff import ChangePasswordDialog, StaffListDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.header import PatientHeader
+from exodesk.ui.lock import DeskLock, IdleWatcher
 from exodesk.ui.patients.tab import PatientsTab
-from exodesk.ui.screening.tab import ScreeningTab
 from exodesk.ui.sessions.catalogue import ProductsDialog
 from exodesk.ui.sessions.events import AdverseEventDialog, OpenEventsDialog
 from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
-from exodesk.ui.sessions.tab import SessionsTab
+
+if TYPE_CHECKING:  # built on first use, so their modules load then (see MainWindow._tab)
+    from exodesk.ui.aftercare.tab import AftercareTab
+    from exodesk.ui.comparison.tab import ComparisonTab
+    from exodesk.ui.screening.tab import ScreeningTab
+    from exodesk.ui.sessions.tab import SessionsTab
+
+ACTION_PERMISSIONS: dict[str, str] = {
+    "actionSettings": perms.SETTINGS_EDIT,
+    "actionStaff": perms.ACCOUNTS_MANAGE,
+    "actionAftercareWording": perms.CLINICAL_TEXTS_EDIT,
+    "actionComparisonTexts": perms.CLINICAL_TEXTS_EDIT,
+    "actionScreeningSettings": perms.CLINICAL_TEXTS_EDIT,
+    "actionRecall": perms.RECALL_VIEW,
+    "actionDueList": perms.DUE_LIST_VIEW,
+    "actionOpenEvents": perms.SESSIONS_VIEW,
+    "actionProducts": perms.CATALOGUE_EDIT,
+    "actionAuditLog": perms.AUDIT_VIEW,
+    "actionBackupNow": perms.BACKUPS_RUN,
+    "actionDrill": perms.BACKUPS_RUN,
+    "actionRestore": perms.BACKUPS_RESTORE,
+    "actionEncrypt": perms.SETTINGS_EDIT,
+    "actionExportPatient": perms.EXPORT_PATIENT,
+}
+"""What each menu action needs; the services refuse it too, this only hides the door."""
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +105,8 @@ class MainWindow(QMainWindow):
         self._day_first = day_first
         self.backups = BackupService(services.ctx, services.paths)
         self.automatic_backups = automatic_backups
+        self.encrypt_request = False
+        """The admin chose Tools → Encrypt: the launcher converts the file and reopens it."""
         self.restore_request: Path | None = None
         """A backup the user chose to restore: the launcher closes the file, restores, reopens."""
         self._backup_timer = QTimer(self)
@@ -88,30 +118,27 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setAccessibleName("Sections")
+        # Only the Patients tab is built now. The others start as empty pages and are built
+        # the first time they are selected or their attribute (``window.sessions_tab``) is
+        # read: start-up skips their widgets and their modules (issue #9). A tab built late
+        # reads the current patient and the file then, so it misses no data_changed.
+        self._built: dict[str, QWidget] = {}
+        self._placeholders: dict[str, QWidget] = {}
         self.patients_tab = PatientsTab(services.patients, self.current, day_first=day_first)
-        self.screening_tab = ScreeningTab(services.screening, self.current, day_first=day_first)
-        self.sessions_tab = SessionsTab(services.sessions, self.current)
         self.tabs.addTab(self.patients_tab, "&Patients")
-        self.tabs.addTab(self.screening_tab, "Intake scr&eening")
-        self.aftercare_tab = AftercareTab(services.aftercare, services.sessions, self.current)
-        self.tabs.addTab(self.sessions_tab, "Sess&ions")
-        self.comparison_tab = ComparisonTab(services.comparison, self.current)
-        self.tabs.addTab(self.comparison_tab, "&Compare treatments")
-        self.tabs.addTab(self.aftercare_tab, "&Aftercare")
-
-        for tab in (
-            self.patients_tab,
-            self.screening_tab,
-            self.sessions_tab,
-            self.comparison_tab,
-            self.aftercare_tab,
+        self._wire_tab(self.patients_tab)
+        for name, label in (
+            ("screening_tab", "Intake scr&eening"),
+            ("sessions_tab", "Sess&ions"),
+            ("comparison_tab", "&Compare treatments"),
+            ("aftercare_tab", "&Aftercare"),
         ):
-            tab.data_changed.connect(self.data_changed)
-            self.data_changed.connect(tab.on_data_changed)
+            placeholder = QWidget()
+            placeholder.setObjectName(f"{name}Placeholder")
+            self._placeholders[name] = placeholder
+            self.tabs.addTab(placeholder, label)
+        self.tabs.currentChanged.connect(self._tab_selected)
         self.current.changed.connect(self.header.show_patient)
-        self.sessions_tab.event_requested.connect(self.log_event)
-        self.sessions_tab.aftercare_requested.connect(self.print_aftercare)
-        self.sessions_tab.edit_event_requested.connect(self.edit_event)
         self.data_changed.connect(self._on_data_changed)
 
         central = QWidget()
@@ -124,8 +151,89 @@ class MainWindow(QMainWindow):
         self.desk_label.setObjectName("deskLabel")
         self.statusBar().addPermanentWidget(self.desk_label)
         self._build_menus()
+        self._idle_minutes = services.clinic.settings().idle_lock_minutes
+        self.desk_lock = DeskLock(self, self._set_actions_enabled)
+        self.idle = IdleWatcher(self, services.ctx.now, lambda: self._idle_minutes)
+        self.idle.idle.connect(self.lock_desk)
         self._update_title()
+        self.apply_permissions()
         self._restore_geometry()
+
+    # ---- tabs, built on first use --------------------------------------------------------
+    @property
+    def screening_tab(self) -> ScreeningTab:
+        return self._tab("screening_tab")
+
+    @property
+    def sessions_tab(self) -> SessionsTab:
+        return self._tab("sessions_tab")
+
+    @property
+    def comparison_tab(self) -> ComparisonTab:
+        return self._tab("comparison_tab")
+
+    @property
+    def aftercare_tab(self) -> AftercareTab:
+        return self._tab("aftercare_tab")
+
+    def _page(self, name: str) -> QWidget:
+        """The tab's page as it is now (its placeholder until built), without building it."""
+        tab = self._built.get(name)
+        return tab if tab is not None else self._placeholders[name]
+
+    def _tab(self, name: str) -> Any:
+        """The tab, built and put in its placeholder's place the first time it is asked for."""
+        tab = self._built.get(name)
+        if tab is not None:
+            return tab
+        tab = self._built[name] = self._build_tab(name)
+        self._wire_tab(tab)
+        placeholder = self._placeholders.pop(name)
+        index = self.tabs.indexOf(placeholder)
+        # Swapping pages moves the current tab for a moment: nobody should hear about it.
+        with QSignalBlocker(self.tabs):
+            current = self.tabs.currentIndex()
+            enabled, tip = self.tabs.isTabEnabled(index), self.tabs.tabToolTip(index)
+            self.tabs.insertTab(index, tab, self.tabs.tabText(index))
+            self.tabs.removeTab(index + 1)
+            self.tabs.setTabEnabled(index, enabled)
+            self.tabs.setTabToolTip(index, tip)
+            self.tabs.setCurrentIndex(current)
+        placeholder.deleteLater()
+        return tab
+
+    def _build_tab(self, name: str) -> QWidget:
+        # Function-level imports: a tab's module (and what it imports) loads with the tab.
+        services = self._services
+        if name == "screening_tab":
+            from exodesk.ui.screening.tab import ScreeningTab
+
+            return ScreeningTab(services.screening, self.current, day_first=self._day_first)
+        if name == "sessions_tab":
+            from exodesk.ui.sessions.tab import SessionsTab
+
+            tab = SessionsTab(services.sessions, self.current)
+            tab.event_requested.connect(self.log_event)
+            tab.aftercare_requested.connect(self.print_aftercare)
+            tab.edit_event_requested.connect(self.edit_event)
+            return tab
+        if name == "comparison_tab":
+            from exodesk.ui.comparison.tab import ComparisonTab
+
+            return ComparisonTab(services.comparison, self.current)
+        from exodesk.ui.aftercare.tab import AftercareTab
+
+        return AftercareTab(services.aftercare, services.sessions, self.current)
+
+    def _wire_tab(self, tab: Any) -> None:
+        tab.data_changed.connect(self.data_changed)
+        self.data_changed.connect(tab.on_data_changed)
+
+    def _tab_selected(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        for name, placeholder in list(self._placeholders.items()):
+            if page is placeholder:
+                self._tab(name)
 
     # ---- menus ---------------------------------------------------------------------------
     def _action(self, text: str, name: str, slot, shortcut=None) -> QAction:
@@ -141,7 +249,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(
             self._action(
-                "Clinic &settings…",
+                "&Settings…",
                 "actionSettings",
                 self.edit_settings,
                 QKeySequence.StandardKey.Preferences,
@@ -168,6 +276,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("S&witch user…", "actionSwitchUser", self.switch_user, "Ctrl+Shift+U")
         )
+        file_menu.addAction(
+            self._action("&Lock the screen", "actionLock", self.lock_desk, "Ctrl+L")
+        )
+        file_menu.addAction(
+            self._action("Change my &password…", "actionChangePassword", self.change_password)
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Quit", "actionQuit", self.close, QKeySequence.StandardKey.Quit)
@@ -186,6 +300,13 @@ class MainWindow(QMainWindow):
         records.addAction(self._action("&Products and lots…", "actionProducts", self.edit_products))
         records.addSeparator()
         records.addAction(self._action("&Audit log…", "actionAuditLog", self.show_audit_log))
+        records.addAction(
+            self._action(
+                "E&xport this patient's records (subject access)…",
+                "actionExportPatient",
+                self.export_patient,
+            )
+        )
         tools = self.menuBar().addMenu("&Tools")
         tools.addAction(
             self._action("&Back up now…", "actionBackupNow", self.backup_now, "Ctrl+Shift+B")
@@ -195,6 +316,10 @@ class MainWindow(QMainWindow):
         )
         tools.addAction(
             self._action("&Test the newest backup (restore drill)…", "actionDrill", self.drill)
+        )
+        tools.addSeparator()
+        tools.addAction(
+            self._action("&Encrypt the clinic's records…", "actionEncrypt", self.encrypt_records)
         )
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(
@@ -206,14 +331,10 @@ class MainWindow(QMainWindow):
 
     # ---- slots ---------------------------------------------------------------------------
     def edit_settings(self) -> None:
-        dialog = ClinicSettingsDialog(self, self._services.clinic)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
+        self.open_settings()
 
     def edit_screening_settings(self) -> None:
-        dialog = ScreeningSettingsDialog(self, self._services.screening)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.data_changed.emit(Changes(frozenset({SETTINGS})))
+        self.open_settings(SCREENING)
 
     def show_recall(self) -> None:
         RecallDialog(self, self._services.sessions).exec()
@@ -246,15 +367,28 @@ class MainWindow(QMainWindow):
             self.data_changed.emit(dialog.changes)
 
     def edit_wording(self) -> None:
-        dialog = AftercareWordingDialog(self, self._services.aftercare)
-        dialog.exec()
-        if dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
+        self.open_settings(AFTERCARE)
 
     def edit_comparison_texts(self) -> None:
-        dialog = ComparisonTextsDialog(self, self._services.comparison)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
+        self.open_settings(COMPARISON)
+
+    def open_settings(self, page: str | None = None) -> None:
+        """One Settings window; the pages this person may not change are greyed out."""
+        user = self._services.desk.user
+        needs = {
+            CLINIC: perms.SETTINGS_EDIT,
+            SCREENING: perms.CLINICAL_TEXTS_EDIT,
+            AFTERCARE: perms.CLINICAL_TEXTS_EDIT,
+            COMPARISON: perms.CLINICAL_TEXTS_EDIT,
+        }
+        window = SettingsWindow(self, self._services, page=page)
+        window.limit_to(
+            {key for key, need in needs.items() if user and perms.allowed(user, need)},
+            {key: f"Only {perms.who_may(need)} can change this." for key, need in needs.items()},
+        )
+        window.exec()
+        if window.changes.topics:
+            self.data_changed.emit(window.changes)
 
     def print_aftercare(self, session_id: int) -> None:
         self.tabs.setCurrentWidget(self.aftercare_tab)
@@ -280,7 +414,7 @@ class MainWindow(QMainWindow):
         BackupNowDialog(self, self.backups).exec()
 
     def drill(self) -> None:
-        DrillDialog(self, self._services.paths.backups).exec()
+        DrillDialog(self, self._services.paths.backups, key=self._services.key).exec()
 
     def restore_backup(self) -> None:
         """Choose a backup; on confirmation the window closes and the launcher restores it
@@ -289,6 +423,24 @@ class MainWindow(QMainWindow):
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             self.restore_request = dialog.chosen
             self.close()
+
+    def export_patient(self) -> None:
+        """A subject access request: one readable PDF and one JSON file of this patient."""
+        from exodesk.ui.dialogs.patient_export import export_patient
+
+        patient = self.current.patient
+        if patient is None or patient.id is None:
+            QMessageBox.information(
+                self, APP_NAME, "Open the patient first (Patients tab), then export."
+            )
+            return
+        export_patient(self, self._services, patient.id)
+
+    def encrypt_records(self) -> None:
+        """Close the window; the launcher encrypts the file (asking for the password and
+        showing the recovery key) and opens a new window on it."""
+        self.encrypt_request = True
+        self.close()
 
     def run_due_backup(self) -> bool:
         """Start today's automatic backup in the background if none was made today."""
@@ -309,15 +461,104 @@ class MainWindow(QMainWindow):
         ).exec()
 
     def edit_staff(self) -> None:
-        dialog = StaffListDialog(self, self._services.clinic)
+        dialog = StaffListDialog(self, self._services.clinic, self._services.accounts)
         dialog.exec()
         if dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
 
-    def switch_user(self) -> None:
-        name = self._services.clinic.settings().name
-        if DeskDialog(self, self._services.clinic, name).exec() == QDialog.DialogCode.Accepted:
-            self.data_changed.emit(Changes(frozenset({STAFF})))
+    def switch_user(self, parent: QWidget | None = None) -> bool:
+        """Someone else signs in (their password); what the last person left unsaved is
+        closed unsaved, so it is never saved under the wrong name. True if someone did."""
+        before = self._services.desk.user
+        dialog = SignInDialog(
+            parent or self,
+            self._services.accounts,
+            self._services.clinic.staff(),
+            clinic_name=self._services.clinic.settings().name,
+            preselect=None,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.member is None:
+            return False
+        if before is not None and dialog.member.id != before.id:
+            self.desk_lock.close_dialogs()
+            self.current.set(None)
+        self.data_changed.emit(Changes(frozenset({STAFF})))
+        return True
+
+    def change_password(self) -> None:
+        user = self._services.desk.user
+        if user is not None:
+            ChangePasswordDialog(self, self._services.accounts, user.name).exec()
+
+    # ---- the idle lock -------------------------------------------------------------------
+    def lock_desk(self) -> None:
+        """Hide every window's contents behind the lock panel (nothing is closed)."""
+        user = self._services.desk.user
+        if user is None or self.desk_lock.locked or not self.isVisible():
+            return
+        self.idle.paused = True
+        cover = self.desk_lock.lock(user.name)
+        cover.unlock_requested.connect(self._unlock)
+        cover.switch_requested.connect(self._switch_from_lock)
+
+    def _unlock(self, password: str) -> None:
+        user = self._services.desk.user
+        cover = self.desk_lock.interactive
+        if user is None or cover is None:
+            return
+        try:
+            self._services.accounts.verify_unlock(int(user.id or 0), password)
+        except UserError as exc:
+            cover.refused(str(exc))
+            return
+        self._finish_unlock()
+
+    def _switch_from_lock(self) -> None:
+        cover = self.desk_lock.interactive
+        if self.switch_user(cover.window() if cover is not None else self):
+            self._finish_unlock()
+
+    def _finish_unlock(self) -> None:
+        self.desk_lock.unlock()
+        self.idle.paused = False
+        self.idle.last_activity = self._services.ctx.now()
+        self.apply_permissions()
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        for action in self.actions():
+            action.setEnabled(enabled)
+        self.menuBar().setEnabled(enabled)
+        if enabled:
+            self.apply_permissions()
+
+    def apply_permissions(self) -> None:
+        """Enable only what the person at the desk may do (menus and whole tabs)."""
+        user = self._services.desk.user
+
+        def may(permission: str) -> bool:
+            return user is not None and perms.allowed(user, permission)
+
+        for action in self.actions():
+            needed = ACTION_PERMISSIONS.get(action.objectName())
+            if needed is not None:
+                action.setEnabled(may(needed))
+                action.setVisible(may(needed))
+        if self._services.key is not None:  # already encrypted: nothing to offer
+            encrypt = self.findChild(QAction, "actionEncrypt")
+            if encrypt is not None:
+                encrypt.setVisible(False)
+                encrypt.setEnabled(False)
+        for tab, needed in (
+            (self._page("screening_tab"), perms.SCREENING_VIEW),
+            (self._page("sessions_tab"), perms.SESSIONS_VIEW),
+            (self._page("comparison_tab"), perms.HANDOUTS_PRINT),
+            (self._page("aftercare_tab"), perms.HANDOUTS_PRINT),
+        ):
+            index = self.tabs.indexOf(tab)
+            self.tabs.setTabEnabled(index, may(needed))
+            self.tabs.setTabToolTip(
+                index, "" if may(needed) else f"Only {perms.who_may(needed)} can open this."
+            )
 
     def about_text(self) -> str:
         info = self._services.clinic.info()
@@ -341,6 +582,9 @@ class MainWindow(QMainWindow):
     def _on_data_changed(self, changes: Changes) -> None:
         if changes.touches(SETTINGS) or changes.touches(STAFF):
             self._update_title()
+            self.apply_permissions()
+        if changes.touches(SETTINGS):
+            self._idle_minutes = self._services.clinic.settings().idle_lock_minutes
         current: Patient | None = self.current.patient
         if changes.touches(PATIENTS) and current and changes.patient_id == current.id:
             try:
@@ -365,16 +609,19 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._shown_once:
+            self.idle.start()
         if self.automatic_backups and not self._shown_once:
-            self._shown_once = True
             QTimer.singleShot(self.FIRST_BACKUP_DELAY_MS, self, self.run_due_backup)
             self._backup_timer.start()
+        self._shown_once = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # QSettings never raises; a geometry that fails to save is only a nicety lost.
         self._ui_settings().setValue("window/geometry", self.saveGeometry())
         self._backup_timer.stop()
-        if self.automatic_backups and self.restore_request is None:
+        self.idle.stop()
+        if self.automatic_backups and self.restore_request is None and not self.encrypt_request:
             # A restore saves the current file aside itself; otherwise back up what changed.
             backup_before_closing(self, self.backups)
         super().closeEvent(event)

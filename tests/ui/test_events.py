@@ -243,13 +243,15 @@ def test_the_regulator_reference_is_kept_when_reported(
     assert stored.regulator_reference == "MHRA-2026-0042"
 
 
-def test_an_admin_is_told_plainly_that_a_practitioner_logs_events(
+def test_reception_is_told_plainly_that_a_practitioner_logs_events(
     qtbot, services: Services, treated: Treated
 ) -> None:
-    admin = next(m for m in services.clinic.staff() if m.role == "admin")
-    services.clinic.sign_in(admin.id)
     dialog = open_event_dialog(qtbot, services, treated.session.id)
     fill_granuloma(qtbot, dialog, "01/11/2026")
+    # The desk changes hands before Save: the admin adds a receptionist, who saves.
+    services.clinic.sign_in(1)
+    reception = services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record
+    services.clinic.sign_in(reception.id)
     seen: list[str] = []
 
     def read_and_close(box) -> None:
@@ -258,8 +260,9 @@ def test_an_admin_is_told_plainly_that_a_practitioner_logs_events(
 
     opened = when_dialog_opens(QMessageBox, read_and_close)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert opened and seen == ["Only a practitioner can log an adverse event."]
+    assert opened and seen == ["Priya Shah may not log or report adverse events."]
     assert dialog.saved is None
+    services.clinic.sign_in(treated.practitioner.id)
     assert services.sessions.open_events() == []
 
 

@@ -77,6 +77,14 @@ def test_the_whole_setup_by_keyboard_alone(qtbot, dialog: FirstRunDialog) -> Non
     assert focused().objectName() == "firstRun_staff_name"
     assert "Riverside Skin Clinic" in dialog.admin_page.summary.text()
     type_here(qtbot, "Ada Admin")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().objectName() == "firstRun_staff_role"
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().objectName() == "firstRun_password"
+    type_here(qtbot, "river side 2026")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused().objectName() == "firstRun_password_again"
+    type_here(qtbot, "river side 2026")
     press(qtbot, Qt.Key.Key_Return)
 
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -91,13 +99,21 @@ def test_the_whole_setup_by_keyboard_alone(qtbot, dialog: FirstRunDialog) -> Non
     assert settings.paper_size == "Letter"  # followed the country
     assert settings.logo_png is None
     assert settings.validate() == []
-    assert outcome.member == StaffMember(name="Ada Admin", role="admin")
+    assert outcome.member == StaffMember(name="Ada Admin", role="practitioner", is_admin=True)
+    assert outcome.password == "river side 2026"
+    assert "river" not in repr(outcome), "the password never shows in a repr or a log line"
 
 
-def test_only_the_name_is_needed_on_each_page(qtbot, dialog: FirstRunDialog) -> None:
+def fill_admin(dialog: FirstRunDialog, name: str, password: str = "river side 2026") -> None:
+    dialog.admin_page.name.setText(name)
+    dialog.admin_page.password.setText(password)
+    dialog.admin_page.confirm.setText(password)
+
+
+def test_only_the_names_and_a_password_are_needed(qtbot, dialog: FirstRunDialog) -> None:
     type_here(qtbot, "Riverside")
     press(qtbot, Qt.Key.Key_Return)
-    type_here(qtbot, "Ada")
+    fill_admin(dialog, "Ada")
     press(qtbot, Qt.Key.Key_Return)
     outcome = dialog.outcome()
     assert isinstance(outcome, FirstRunSetup)
@@ -134,7 +150,13 @@ def test_problems_show_beside_their_fields_and_keep_the_page(qtbot, dialog: Firs
     admin = dialog.admin_page
     assert admin.errors["name"].isVisible()
     assert admin.errors["name"].text() == "Name is needed."
+    assert admin.errors["password"].isVisible(), "a password is needed too"
     assert dialog.isVisible() and dialog.outcome() is None
+    fill_admin(dialog, "Ada Admin")
+    admin.confirm.setText("something else entirely")
+    press(qtbot, Qt.Key.Key_Return)
+    assert admin.errors["confirm"].text() == "The two passwords are not the same."
+    assert focused() is admin.confirm and admin.confirm.text() == ""
 
 
 def test_back_keeps_what_was_typed(qtbot, dialog: FirstRunDialog) -> None:
@@ -210,16 +232,18 @@ def test_what_it_returns_saves_as_the_launcher_will_save_it(
 ) -> None:
     type_here(qtbot, "  Riverside  ")
     press(qtbot, Qt.Key.Key_Return)
-    type_here(qtbot, " Ada Admin ")
+    fill_admin(dialog, " Ada Admin ")
     press(qtbot, Qt.Key.Key_Return)
     outcome = dialog.outcome()
     assert isinstance(outcome, FirstRunSetup)
     services = open_services(DataPaths(tmp_path / "clinic"), create=True)
     try:
-        assert services.clinic.add_first_staff(outcome.member).ok
+        assert services.accounts.first_account(outcome.member, outcome.password).ok
         assert services.clinic.save_settings(outcome.settings).ok
         assert services.clinic.settings().name == "Riverside"
-        assert [m.label for m in services.clinic.staff()] == ["Ada Admin (Admin)"]
+        assert [m.label for m in services.clinic.staff()] == ["Ada Admin (Practitioner, admin)"]
+        services.desk.user = None
+        assert services.accounts.sign_in(services.clinic.staff()[0].id, "river side 2026")
     finally:
         services.close()
 

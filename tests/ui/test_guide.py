@@ -110,7 +110,7 @@ def test_every_verdict_has_its_label_symbol_and_meaning(guide: GuideDialog) -> N
 
 def test_backups_say_where_and_how_to_restore(guide: GuideDialog) -> None:
     text = guide.browser.toPlainText()
-    backups = text[text.index("3. Backups") : text.index("4. Who is at the desk")]
+    backups = text[text.index("3. Backups") : text.index("4. Signing in")]
     assert rf"%LOCALAPPDATA%\{APP_NAME}\backups" in backups
     assert "Restore from a backup" in backups
     assert "exodesk-admin restore" in backups
@@ -175,3 +175,11 @@ def test_every_control_has_a_name(guide: GuideDialog) -> None:
     assert len(controls) == 3
     for widget in controls:
         assert widget.objectName() and widget.accessibleName(), widget
+
+
+def test_the_guide_explains_signing_in_and_the_lock(guide: GuideDialog) -> None:
+    text = guide.browser.toPlainText()
+    section = text[text.index("4. Signing in") : text.index("5. Keys worth knowing")]
+    assert "lock screen" in section and "Ctrl+L" in section
+    assert "Five wrong passwords" in section
+    assert "Reception" in section and "Practitioners" in section and "admin" in section

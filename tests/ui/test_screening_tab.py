@@ -148,7 +148,7 @@ def test_signoff_and_override_by_the_practitioner(
 ) -> None:
     tab = tab_of(window)
     _save_with(tab, {"blood_disorder": True, "peel_last": date(2026, 11, 20)})
-    practitioner = next(m for m in services.clinic.staff() if m.role == "practitioner")
+    practitioner = next(m for m in services.clinic.staff() if m.name == "Dr Amara Okafor")
     services.clinic.sign_in(practitioner.id)
 
     def sign(dialog: SignOffDialog) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtPdf import QPdfDocument
@@ -25,7 +27,6 @@ from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
-from exodesk.reports.aftercare import AftercareSheet
 from exodesk.services.aftercare import DOCUMENTS, AftercareService
 from exodesk.services.context import SETTINGS, Changes
 from exodesk.services.sessions import SESSIONS, SessionService
@@ -34,6 +35,9 @@ from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.workers import run_in_background
+
+if TYPE_CHECKING:  # a type only: importing the report module loads reportlab (issue #9)
+    from exodesk.reports.aftercare import AftercareSheet
 
 PREVIEW_DELAY_MS = 120
 
@@ -65,11 +69,17 @@ class AftercareTab(QWidget):
         self.template = named(QComboBox(), "aftercareTemplate", "Sheet")
         for key, label in TREATMENTS.items():
             self.template.addItem(label, key)
-        self.large_print = named(QCheckBox("&Large print"), "aftercareLargePrint", "Large print")
+        self.large_print = named(
+            QCheckBox("&Large print"),
+            "aftercareLargePrint",
+            "Large print",
+            "Bigger letters for patients who find small print hard to read.",
+        )
         self.blank = named(
             QCheckBox("&Blank sheet for the waiting room"),
             "aftercareBlank",
             "Blank sheet without a patient",
+            "The sheet without a patient's name or session, to hand out in advance.",
         )
         self.print_button = named(
             QPushButton("&Print or save…"), "aftercarePrint", "Print or save the sheet", "Ctrl+P"
@@ -77,7 +87,12 @@ class AftercareTab(QWidget):
         self.status = QLabel()
         self.status.setObjectName("aftercareStatus")
         self.status.setWordWrap(True)
-        self.issued = named(QListWidget(), "aftercareIssued", "Sheets issued to this patient")
+        self.issued = named(
+            QListWidget(),
+            "aftercareIssued",
+            "Sheets issued to this patient",
+            "Each sheet handed over keeps the wording it was printed with; a reprint is identical.",
+        )
         self.reprint_button = named(
             QPushButton("&Reprint…"),
             "aftercareReprint",
@@ -316,9 +331,19 @@ class AftercareTab(QWidget):
                 "The reprint has the same content, but is not identical byte for byte to the "
                 "original (the PDF software was updated since).",
             )
-        PdfPreviewDialog(
+        preview = PdfPreviewDialog(
             again.pdf, "Aftercare reprint", "Aftercare reprint.pdf", again.paper_size, self
-        ).exec()
+        )
+        document_id = int(item.data(Qt.ItemDataRole.UserRole))
+
+        def record(how: str) -> None:
+            try:
+                self._aftercare.record_reprint(document_id, how)
+            except UserError as exc:
+                show_user_error(self, exc)
+
+        preview.issued.connect(record)
+        preview.exec()
 
     # ---- app-wide changes ------------------------------------------------------------------
     def on_data_changed(self, changes: Changes) -> None:

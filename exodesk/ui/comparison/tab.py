@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
@@ -23,14 +24,17 @@ from PySide6.QtWidgets import (
 from exodesk.domain.comparison import ComparisonView, Measure, Visual, load_comparison
 from exodesk.domain.patient import Patient
 from exodesk.errors import UserError
-from exodesk.reports.comparison import ComparisonHandout
 from exodesk.services.comparison import ComparisonService
 from exodesk.services.context import SETTINGS, Changes
 from exodesk.services.screening import SCREENINGS
+from exodesk.ui import tips
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import PdfPreviewDialog
+
+if TYPE_CHECKING:  # a type only: importing the report module loads reportlab (issue #9)
+    from exodesk.reports.comparison import ComparisonHandout
 
 DOWNTIME_TRACK_DAYS = 14
 _SUPERSCRIPTS = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
@@ -144,6 +148,7 @@ class ComparisonTab(QWidget):
             QCheckBox("Mark what the &screening says for this patient"),
             "comparisonForPatient",
             "Show the patient's screening marks",
+            "Boxes in red the treatments the patient's current screening stands in the way of.",
         )
         self.for_patient.setChecked(True)
         self.print_button = named(
@@ -272,6 +277,7 @@ class ComparisonTab(QWidget):
                     + (f": {html.escape(treatment.mark.detail)}" if treatment.mark.detail else "")
                 )
                 mark.setObjectName(f"mark_{treatment.treatment}")
+                mark.setToolTip(tips.mark_tip(treatment.mark.verdict))
                 mark.setWordWrap(True)
                 mark.setFrameShape(QFrame.Shape.Box)
                 mark.setStyleSheet(
@@ -300,9 +306,11 @@ class ComparisonTab(QWidget):
                 widget.setTextFormat(Qt.TextFormat.RichText)
                 widget.setObjectName(f"cell_{row.id}_{c}")
                 widget.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+                tip = [f"{n}. {notes[n].title}" for n in cell.footnotes if n in notes]
+                if cell.edited:
+                    tip.insert(0, tips.CLINIC_WORDING)
                 widget.setToolTip(
-                    "\n".join(f"{n}. {notes[n].title}" for n in cell.footnotes if n in notes)
-                    or ("Unknown: the sources say nothing" if cell.unknown else "")
+                    "\n".join(tip) or ("Unknown: the sources say nothing" if cell.unknown else "")
                 )
                 if r % 2:
                     widget.setStyleSheet("background: #f4f6f8;")

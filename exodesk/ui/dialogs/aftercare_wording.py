@@ -1,9 +1,11 @@
-"""AftercareWordingDialog: the clinic edits its sheets' wording; every save is a new version."""
+"""The clinic's wording of its aftercare sheets (every save a new version): page and dialog."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,29 +21,50 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.aftercare import AftercareSection, AftercareTemplate, TimelineStage
+from exodesk.domain.aftercare import (
+    AftercareSection,
+    AftercareTemplate,
+    TimelineStage,
+    load_default_templates,
+)
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
 from exodesk.services.aftercare import AftercareService
-from exodesk.services.context import Changes
+from exodesk.services.context import Changes, SaveResult
 from exodesk.ui.common import error_label, named
+from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
 
+# The title and introduction rows stay; the rows after them follow the sheet shown.
+_FIXED_ROWS = 2
 
-class AftercareWordingDialog(QDialog):
+
+class AftercareWordingPage(SettingsPage):
     """One sheet at a time: title, intro, each list (one line per point), the timeline."""
 
-    def __init__(self, parent: QWidget | None, aftercare: AftercareService) -> None:
-        super().__init__(parent)
-        self.setObjectName("aftercareWordingDialog")
-        self.setWindowTitle("Aftercare sheet wording")
+    page_title = "Aftercare wording"
+
+    def __init__(self, aftercare: AftercareService) -> None:
+        super().__init__()
+        self.setObjectName("aftercareWordingPage")
         self._aftercare = aftercare
-        self.changes = Changes()
-        self.treatment = named(QComboBox(), "wordingTreatment", "Sheet")
+        self._template: AftercareTemplate | None = None
+        self._shown_index = 0
+        # The edited template the standard wording came to, while "restore" awaits saving.
+        self._restoring: AftercareTemplate | None = None
+        self.treatment = named(
+            QComboBox(),
+            "wordingTreatment",
+            "Sheet",
+            "Which treatment's sheet to edit; each has its own wording.",
+        )
         for key, label in TREATMENTS.items():
             self.treatment.addItem(label, key)
         self.version = QLabel()
         self.version.setObjectName("wordingVersion")
+        self.version.setToolTip(
+            "The bundled standard wording has a year number; the clinic's edits are numbered."
+        )
         self.title = named(QLineEdit(), "wordingTitle", "Title")
         self.intro = named(QPlainTextEdit(), "wordingIntro", "Introduction")
         self.intro.setTabChangesFocus(True)
@@ -50,28 +73,29 @@ class AftercareWordingDialog(QDialog):
         self.stages: dict[str, QLineEdit] = {}
         self.body = QWidget()
         self.body_layout = QFormLayout(self.body)
+        self.body_layout.addRow("Title", self.title)
+        self.body_layout.addRow("Introduction", self.intro)
         self.error = error_label("wordingError")
         scroll = QScrollArea()
+        scroll.setObjectName("wordingScroll")
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields inside
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.body)
-        restore = named(
+        self.restore_button = named(
             QPushButton("Restore the &standard wording"),
             "wordingRestore",
             "Restore the standard wording for this sheet",
+            "Puts the standard wording of this sheet back in the boxes; Save to use it.",
         )
-        restore.clicked.connect(self._restore)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "wordingSave", "Save wording")
-        named(buttons.button(QDialogButtonBox.StandardButton.Close), "wordingClose", "Close")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        self.restore_button.clicked.connect(self.restore)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Sheet:"))
+        sheet_label = QLabel("S&heet:")
+        sheet_label.setBuddy(self.treatment)
+        top.addWidget(sheet_label)
         top.addWidget(self.treatment, 1)
         top.addWidget(self.version)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         note = QLabel(
             "One point per line. Sheets already handed out keep the wording they "
@@ -82,14 +106,13 @@ class AftercareWordingDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
         bottom = QHBoxLayout()
-        bottom.addWidget(restore)
+        bottom.addWidget(self.restore_button)
         bottom.addStretch(1)
-        bottom.addWidget(buttons)
         layout.addLayout(bottom)
-        self.treatment.currentIndexChanged.connect(self.load)
-        self.resize(820, 700)
+        self.treatment.currentIndexChanged.connect(self._sheet_chosen)
         self.load()
 
+    # ---- showing -------------------------------------------------------------------------
     def load(self) -> None:
         """Show the wording in use for the chosen sheet."""
         try:
@@ -97,18 +120,22 @@ class AftercareWordingDialog(QDialog):
         except UserError as exc:
             show_user_error(self, exc)
             return
-        self._template = wording.template
+        self._shown_index = self.treatment.currentIndex()
+        self._restoring = None
         self.version.setText(f"In use: {wording.version}")
-        while self.body_layout.rowCount():
-            self.body_layout.removeRow(0)
-        self.title = named(QLineEdit(wording.template.title), "wordingTitle", "Title")
-        self.intro = named(QPlainTextEdit(wording.template.intro), "wordingIntro", "Introduction")
-        self.intro.setTabChangesFocus(True)
-        self.intro.setFixedHeight(self.intro.fontMetrics().lineSpacing() * 3 + 12)
-        self.body_layout.addRow("Title", self.title)
-        self.body_layout.addRow("Introduction", self.intro)
-        self.sections = {}
-        for section in wording.template.sections:
+        self._show_template(wording.template)
+        self.error.hide()
+        self.mark_clean()
+
+    def _show_template(self, template: AftercareTemplate) -> None:
+        self._template = template
+        while self.body_layout.rowCount() > _FIXED_ROWS:
+            self.body_layout.removeRow(_FIXED_ROWS)
+        self.title.setText(template.title)
+        self.intro.setPlainText(template.intro)
+        # Filled in place: callers holding these dicts see the sheet shown now.
+        self.sections.clear()
+        for section in template.sections:
             edit = named(
                 QPlainTextEdit("\n".join(section.bullets)), f"wording_{section.id}", section.heading
             )
@@ -117,18 +144,44 @@ class AftercareWordingDialog(QDialog):
             edit.setFixedHeight(edit.fontMetrics().lineSpacing() * lines + 12)
             self.sections[section.id] = edit
             self.body_layout.addRow(section.heading, edit)
-        self.stages = {}
-        for stage in wording.template.timeline:
+        self.stages.clear()
+        for stage in template.timeline:
             edit = named(
                 QLineEdit(stage.text), f"wording_stage_{stage.key}", f"Timeline: {stage.label}"
             )
             self.stages[stage.key] = edit
             self.body_layout.addRow(f"Timeline: {stage.label}", edit)
-        self.error.hide()
+        # New boxes join the end of the window's focus chain; Tab goes down the sheet instead.
+        chain = [
+            self.treatment,
+            self.title,
+            self.intro,
+            *self.sections.values(),
+            *self.stages.values(),
+            self.restore_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
+    def _sheet_chosen(self, index: int) -> None:
+        if index == self._shown_index:
+            return
+        # The typing belongs to the sheet still shown (the template knows which one).
+        if not self.settle_unsaved(self):
+            self.treatment.blockSignals(True)
+            self.treatment.setCurrentIndex(self._shown_index)
+            self.treatment.blockSignals(False)
+        elif self.treatment.currentIndex() != self._shown_index:
+            self.load()  # nothing was pending (saving or discarding loads by itself)
+
+    def first_field(self) -> QWidget:
+        return self.treatment
+
+    # ---- editing -------------------------------------------------------------------------
     def edited(self) -> AftercareTemplate:
         """The template as edited."""
         template = self._template
+        assert template is not None
         sections = tuple(
             AftercareSection(
                 s.id,
@@ -153,25 +206,84 @@ class AftercareWordingDialog(QDialog):
             timeline=timeline,
         )
 
-    def save(self) -> None:
+    def snapshot(self) -> AftercareTemplate | None:
+        return self.edited() if self._template is not None else None
+
+    def discard(self) -> None:
+        self.load()
+
+    def restore(self) -> None:
+        """Put the standard wording of the sheet shown back in the boxes (stored when saved)."""
+        if self._template is None:
+            return
+        self._show_template(load_default_templates()[self._template.treatment])
+        self._restoring = self.edited()
+        self.error.hide()
+        if self.is_dirty():
+            self.version.setText("Standard wording shown: Save to use it")
+
+    def _store(self) -> Changes | None:
+        template = self.edited()
         try:
-            result = self._aftercare.save_wording(self.edited())
+            result: SaveResult
+            if self._restoring is not None and template == self._restoring:
+                result = self._aftercare.restore_default_wording(template.treatment)
+            else:
+                result = self._aftercare.save_wording(template)
         except UserError as exc:
             show_user_error(self, exc)
-            return
+            return None
         if not result.ok:
             self.error.setText(" ".join(p.message for p in result.problems[:4]))
             self.error.show()
-            return
-        self.changes = result.changes
+            return None
         self.load()
-        self.version.setText(f"Saved: {result.record.version}")
+        if result.record.template.treatment == self.treatment.currentData():
+            self.version.setText(f"Saved: {result.record.version}")
+        return result.changes
 
-    def _restore(self) -> None:
-        try:
-            result = self._aftercare.restore_default_wording(self.treatment.currentData())
-        except UserError as exc:
-            show_user_error(self, exc)
+
+class AftercareWordingDialog(QDialog):
+    """The aftercare wording page on its own, with Save and Close."""
+
+    def __init__(self, parent: QWidget | None, aftercare: AftercareService) -> None:
+        super().__init__(parent)
+        self.setObjectName("aftercareWordingDialog")
+        self.setWindowTitle("Aftercare sheet wording")
+        self.page = AftercareWordingPage(aftercare)
+        self.changes = Changes()
+        # The editors, as callers of this dialog have always reached them.
+        self.treatment, self.version, self.error = (
+            self.page.treatment,
+            self.page.version,
+            self.page.error,
+        )
+        self.title, self.intro = self.page.title, self.page.intro
+        self.sections, self.stages = self.page.sections, self.page.stages
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Save), "wordingSave", "Save wording")
+        named(buttons.button(QDialogButtonBox.StandardButton.Close), "wordingClose", "Close")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page, 1)
+        layout.addWidget(buttons)
+        self.resize(820, 700)
+
+    def reject(self) -> None:
+        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
+        if self.isVisible() and not self.page.settle_unsaved(self):
             return
-        self.changes = result.changes
-        self.load()
+        super().reject()
+
+    def edited(self) -> AftercareTemplate:
+        return self.page.edited()
+
+    def load(self) -> None:
+        self.page.load()
+
+    def save(self) -> None:
+        self.page.save()
+        self.changes = self.page.changes

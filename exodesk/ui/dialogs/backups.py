@@ -234,11 +234,17 @@ class BackupNowDialog(QDialog):
             return
         data_file, folder = self._backups.paths.data_file, self.folder
         create = folder == self._backups.paths.backups  # never create a folder on a USB path
-        now = self._backups.now()
+        now, key = self._backups.now(), self._backups.key
 
         def work(progress: Callable[[int, int], None]) -> BackupRecord:
             return backup_data_file(
-                data_file, folder, reason=MANUAL, now=now, progress=progress, create_folder=create
+                data_file,
+                folder,
+                reason=MANUAL,
+                now=now,
+                progress=progress,
+                create_folder=create,
+                key=key,
             )
 
         self.task = BackgroundTask(self, "Backing up the data file…", work)
@@ -474,7 +480,10 @@ class RestoreDialog(QDialog):
         self._checking = True
         self._selection_changed()
         self._say(f"Checking the backup of {record.when}…")
-        run_in_background(self, lambda: verify_backup(record.path), self._verified, self._failed)
+        key = self._backups.key
+        run_in_background(
+            self, lambda: verify_backup(record.path, key=key), self._verified, self._failed
+        )
 
     def _verified(self, record: BackupRecord) -> None:
         self._checking = False
@@ -518,11 +527,12 @@ class DrillDialog(QDialog):
 
     finished_drill = Signal(object)
 
-    def __init__(self, parent: QWidget | None, folder: Path) -> None:
+    def __init__(self, parent: QWidget | None, folder: Path, *, key: bytes | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Test the newest backup")
         self.setObjectName("drillDialog")
         self.folder = Path(folder)
+        self._key = key
         self.drill_result: DrillResult | None = None
         self.running = False
         intro = QLabel(
@@ -557,7 +567,8 @@ class DrillDialog(QDialog):
         self.again_button.setEnabled(False)
         self._say("Testing the newest backup…")
         folder = self.folder
-        run_in_background(self, lambda: drill_backups(folder), self._done, self._failed)
+        key = self._key
+        run_in_background(self, lambda: drill_backups(folder, key=key), self._done, self._failed)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.result.setText(text)
@@ -607,6 +618,7 @@ def run_due_backup(
         return False
     _automatic_running.add(key)
     data_file, folder, now = backups.paths.data_file, backups.paths.backups, backups.now()
+    data_key = backups.key
 
     def done(record: BackupRecord) -> None:
         _automatic_running.discard(key)
@@ -627,7 +639,9 @@ def run_due_backup(
 
     run_in_background(
         owner,
-        lambda: backup_data_file(data_file, folder, reason=DAILY, now=now, create_folder=True),
+        lambda: backup_data_file(
+            data_file, folder, reason=DAILY, now=now, create_folder=True, key=data_key
+        ),
         done,
         failed,
     )
@@ -644,10 +658,17 @@ def backup_before_closing(parent: QWidget, backups: BackupService) -> BackupReco
     if not backups.changed_since_last_backup():
         return None
     data_file, folder, now = backups.paths.data_file, backups.paths.backups, backups.now()
+    key = backups.key
 
     def work(progress: Callable[[int, int], None]) -> BackupRecord:
         return backup_data_file(
-            data_file, folder, reason=CLOSE, now=now, progress=progress, create_folder=True
+            data_file,
+            folder,
+            reason=CLOSE,
+            now=now,
+            progress=progress,
+            create_folder=True,
+            key=key,
         )
 
     outcome: dict[str, Any] = {}

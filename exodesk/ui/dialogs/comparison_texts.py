@@ -1,7 +1,8 @@
-"""ComparisonTextsDialog: the clinic's prices, notes and own wording for comparison cells."""
+"""The clinic's prices, notes and own wording for comparison cells: page and dialog."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,33 +22,54 @@ from exodesk.errors import UserError
 from exodesk.services.comparison import ClinicComparisonTexts, ComparisonService
 from exodesk.services.context import Changes
 from exodesk.ui.common import error_label, named
+from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
 
+Texts = tuple[dict[str, dict[str, str]], dict[str, str], dict[str, str]]
 
-class ComparisonTextsDialog(QDialog):
+
+def _filled(values: dict[str, str]) -> dict[str, str]:
+    return {k: v.strip() for k, v in values.items() if v.strip()}
+
+
+class ComparisonTextsPage(SettingsPage):
     """Per treatment: the clinic's price, a note, and any cell in the clinic's own words.
 
     An empty cell keeps the standard, sourced text (shown greyed as the placeholder).
     """
 
-    def __init__(self, parent: QWidget | None, comparison: ComparisonService) -> None:
-        super().__init__(parent)
-        self.setObjectName("comparisonTextsDialog")
-        self.setWindowTitle("Comparison: prices and the clinic's wording")
+    page_title = "Comparison prices and wording"
+
+    def __init__(self, comparison: ComparisonService) -> None:
+        super().__init__()
+        self.setObjectName("comparisonTextsPage")
         self._comparison = comparison
-        self.changes = Changes()
         self._content = load_comparison()
-        texts = comparison.clinic_texts()
-        self._edits = {t: dict(rows) for t, rows in texts.edits.items()}
-        self._notes = dict(texts.notes)
-        self._prices = dict(texts.prices)
+        self._edits: dict[str, dict[str, str]] = {}
+        self._notes: dict[str, str] = {}
+        self._prices: dict[str, str] = {}
         self._shown: str | None = None
-        self.treatment = named(QComboBox(), "textsTreatment", "Treatment")
+        self.treatment = named(
+            QComboBox(),
+            "textsTreatment",
+            "Treatment",
+            "Each treatment has its own price, note and wording; switching keeps your typing.",
+        )
         for t in self._content.treatments:
             self.treatment.addItem(t.label, t.id)
-        self.price = named(QLineEdit(), "textsPrice", "Price at this clinic")
+        self.price = named(
+            QLineEdit(),
+            "textsPrice",
+            "Price at this clinic",
+            "Shown in the comparison instead of the typical price range.",
+        )
         self.price.setPlaceholderText("e.g. £450 a session, or £1,600 for a course of 4")
-        self.note = named(QLineEdit(), "textsNote", "Clinic note")
+        self.note = named(
+            QLineEdit(),
+            "textsNote",
+            "Clinic note",
+            "A short note of the clinic's, shown with this treatment.",
+        )
         self.cells: dict[str, QLineEdit] = {}
         body = QWidget()
         form = QFormLayout(body)
@@ -60,25 +82,28 @@ class ComparisonTextsDialog(QDialog):
             self.cells[row.id] = edit
             form.addRow(row.label, edit)
         scroll = QScrollArea()
+        scroll.setObjectName("textsScroll")
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields inside
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         self.error = error_label("textsError")
-        restore = named(
+        self.notice = QLabel()
+        self.notice.setObjectName("textsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.restore_button = named(
             QPushButton("Restore the &standard texts"),
             "textsRestore",
             "Restore standard texts and remove prices",
+            "Empties every treatment's wording, notes and prices; Save to use the standard texts.",
         )
-        restore.clicked.connect(self._restore)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "textsSave", "Save")
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "textsCancel", "Cancel")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        self.restore_button.clicked.connect(self.restore)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Treatment:"))
+        treatment_label = QLabel("&Treatment:")
+        treatment_label.setBuddy(self.treatment)
+        top.addWidget(treatment_label)
         top.addWidget(self.treatment, 1)
         layout.addLayout(top)
         hint = QLabel(
@@ -88,15 +113,14 @@ class ComparisonTextsDialog(QDialog):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.notice)
         layout.addWidget(self.error)
         bottom = QHBoxLayout()
-        bottom.addWidget(restore)
+        bottom.addWidget(self.restore_button)
         bottom.addStretch(1)
-        bottom.addWidget(buttons)
         layout.addLayout(bottom)
         self.treatment.currentIndexChanged.connect(self._show)
-        self.resize(760, 620)
-        self._show()
+        self.discard()
 
     def _keep(self) -> None:
         """Remember what was typed for the treatment on screen before switching."""
@@ -117,30 +141,98 @@ class ComparisonTextsDialog(QDialog):
         self.note.setText(self._notes.get(t, ""))
         for row, edit in self.cells.items():
             edit.setText(self._edits.get(t, {}).get(row, ""))
-            edit.setPlaceholderText(facts.fact(row, country).display_text)
+            standard = facts.fact(row, country).display_text
+            edit.setPlaceholderText(standard)
+            # The placeholder is cut short in a narrow window; the tip shows it whole.
+            edit.setToolTip(f"Standard text: {standard}")
+
+    def first_field(self) -> QWidget:
+        return self.treatment
 
     def texts(self) -> ClinicComparisonTexts:
         self._keep()
         return ClinicComparisonTexts(self._edits, self._notes, self._prices)
 
-    def save(self) -> None:
+    def snapshot(self) -> Texts:
+        texts = self.texts()
+        edits = {t: _filled(rows) for t, rows in texts.edits.items()}
+        return (
+            {t: rows for t, rows in edits.items() if rows},
+            _filled(texts.notes),
+            _filled(texts.prices),
+        )
+
+    def discard(self) -> None:
+        """Show the texts and prices in use."""
+        texts = self._comparison.clinic_texts()
+        self._edits = {t: dict(rows) for t, rows in texts.edits.items()}
+        self._notes = dict(texts.notes)
+        self._prices = dict(texts.prices)
+        self._shown = None
+        self._show()
+        self.error.hide()
+        self.notice.hide()
+        self.mark_clean()
+
+    def restore(self) -> None:
+        """Empty every treatment's wording, notes and prices (stored when saved)."""
+        self._edits, self._notes, self._prices = {}, {}, {}
+        self._shown = None
+        self._show()
+        self.error.hide()
+        self.notice.setVisible(self.is_dirty())
+        self.notice.setText(
+            "The standard texts are shown for every treatment, without prices. Save to use them."
+        )
+
+    def _store(self) -> Changes | None:
         try:
             result = self._comparison.save_clinic_texts(self.texts())
         except UserError as exc:
             show_user_error(self, exc)
-            return
+            return None
         if not result.ok:
             self.error.setText(result.problems[0].message)
             self.error.show()
-            return
-        self.changes = result.changes
-        self.accept()
+            return None
+        self.discard()
+        return result.changes
 
-    def _restore(self) -> None:
-        try:
-            result = self._comparison.restore_defaults()
-        except UserError as exc:
-            show_user_error(self, exc)
+
+class ComparisonTextsDialog(QDialog):
+    """The comparison texts page on its own, with Save and Cancel."""
+
+    def __init__(self, parent: QWidget | None, comparison: ComparisonService) -> None:
+        super().__init__(parent)
+        self.setObjectName("comparisonTextsDialog")
+        self.setWindowTitle("Comparison: prices and the clinic's wording")
+        self.page = ComparisonTextsPage(comparison)
+        self.changes = Changes()
+        # The editors, as callers of this dialog have always reached them.
+        self.treatment, self.price, self.note = self.page.treatment, self.page.price, self.page.note
+        self.cells, self.error = self.page.cells, self.page.error
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Save), "textsSave", "Save")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "textsCancel", "Cancel")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page, 1)
+        layout.addWidget(buttons)
+        self.resize(760, 620)
+
+    def reject(self) -> None:
+        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
+        if self.isVisible() and not self.page.settle_unsaved(self):
             return
-        self.changes = result.changes
-        self.accept()
+        super().reject()
+
+    def texts(self) -> ClinicComparisonTexts:
+        return self.page.texts()
+
+    def save(self) -> None:
+        if self.page.save():
+            self.changes = self.page.changes
+            self.accept()

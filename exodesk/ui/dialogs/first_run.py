@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk import APP_NAME
+from exodesk.domain.accounts import check_password
 from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
+from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.ui.common import error_label, named, show_problems
 from exodesk.ui.dialogs.settings import image_to_png
@@ -48,6 +51,7 @@ class FirstRunSetup:
 
     settings: ClinicSettings
     member: StaffMember
+    password: str = field(default="", repr=False)
 
 
 def locale_country(locale: QLocale | None = None) -> str:
@@ -168,7 +172,7 @@ class ClinicPage(QWidget):
             _heading(
                 "Your clinic",
                 "These details go on every printed sheet. Only the name is needed now;\n"
-                "change any of it later under File → Clinic settings.",
+                "change any of it later under File → Settings.",
             )
         )
         layout.addLayout(form)
@@ -255,23 +259,39 @@ class ClinicPage(QWidget):
 
 
 class AdminPage(QWidget):
-    """Page 2: the first staff member, who becomes the clinic's admin."""
+    """Page 2: the first staff member, who becomes the clinic's admin, and their password."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("firstRunAdminPage")
         self.name = named(QLineEdit(), "firstRun_staff_name", "Your name")
         self.name.setPlaceholderText("first name and surname")
-        self.errors = _unwrapped_errors(("name",), "firstRun_error_staff_")
+        self.role = named(QComboBox(), "firstRun_staff_role", "Your work at the clinic")
+        self.role.addItem("Practitioner (treatments, sessions, sign-offs)", "practitioner")
+        self.role.addItem("Reception (patients, screenings, handouts)", "reception")
+        self.password = named(QLineEdit(), "firstRun_password", "Choose a password")
+        self.confirm = named(QLineEdit(), "firstRun_password_again", "Password again")
+        for box in (self.password, self.confirm):
+            box.setEchoMode(QLineEdit.EchoMode.Password)
+            box.setMaxLength(200)
+        self.password.setPlaceholderText("at least 10 characters; a few words are fine")
+        self.errors = _unwrapped_errors(("name", "password", "confirm"), "firstRun_error_staff_")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(_buddy("Your &name", self.name), _with_error(self.name, self.errors["name"]))
+        form.addRow(_buddy("You &work as", self.role), self.role)
+        form.addRow(
+            _buddy("&Password", self.password),
+            _with_error(self.password, self.errors["password"]),
+        )
+        form.addRow(
+            _buddy("Password a&gain", self.confirm),
+            _with_error(self.confirm, self.errors["confirm"]),
+        )
         note = QLabel(
-            "You become the clinic's first admin. Every change in ExoDesk is recorded\n"
-            "under the name of whoever is at the desk. Add reception and practitioners\n"
-            "afterwards under File → Staff.\n\n"
-            "ExoDesk has no passwords yet: anyone at this PC can pick a name from the\n"
-            "staff list, so keep the PC's own Windows sign-in locked when you step away."
+            "You become the clinic's first admin: you add reception and practitioners\n"
+            "afterwards under File → Staff, each with a password of their own. Every\n"
+            "change in ExoDesk is recorded under the name of whoever signed in."
         )
         note.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
@@ -296,7 +316,27 @@ class AdminPage(QWidget):
         )
 
     def member(self) -> StaffMember:
-        return StaffMember(name=self.name.text().strip(), role="admin")
+        # Admin is a flag that sits on either role; the clinic's owner says which they do.
+        return StaffMember(
+            name=self.name.text().strip(), role=str(self.role.currentData()), is_admin=True
+        )
+
+    def problems(self) -> list[Problem]:
+        member = self.member()
+        problems = member.validate()
+        problems += check_password(self.password.text(), name=member.name)
+        if not problems and self.password.text() != self.confirm.text():
+            problems.append(Problem("confirm", "The two passwords are not the same."))
+        # Broken by hand (see _unwrapped_errors): the password rules take two lines.
+        return [Problem(p.field, textwrap.fill(p.message, 64)) for p in problems]
+
+    def focus_field(self, key: str) -> None:
+        box = {"password": self.password, "confirm": self.confirm}.get(key, self.name)
+        if box is not self.name:
+            box.clear()
+            if key == "password":
+                self.confirm.clear()
+        box.setFocus()
 
 
 class FirstRunDialog(QDialog):
@@ -384,13 +424,16 @@ class FirstRunDialog(QDialog):
             self.admin_page.show_clinic(settings)
             self._show_page(1)
             return
-        member = self.admin_page.member()
-        problems = member.validate()
+        problems = self.admin_page.problems()
         show_problems(self.admin_page.errors, problems)
         if problems:
-            self.admin_page.name.setFocus()
+            self.admin_page.focus_field(problems[0].field)
             return
-        self._outcome = FirstRunSetup(settings=self.clinic_page.settings(), member=member)
+        self._outcome = FirstRunSetup(
+            settings=self.clinic_page.settings(),
+            member=self.admin_page.member(),
+            password=self.admin_page.password.text(),
+        )
         self.accept()
 
     def _back(self) -> None:

@@ -1,4 +1,4 @@
-"""ScreeningSettingsDialog: the clinic's stricter screening rules and its consent text."""
+"""The clinic's stricter screening rules and its consent text: a settings page and its dialog."""
 
 from __future__ import annotations
 
@@ -21,33 +21,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.screening import VERDICT_ORDER, RuleTable, load_rule_table
+from exodesk.domain.screening import VERDICT_ORDER, load_rule_table
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.screening import ScreeningService, default_consent_text
 from exodesk.ui.common import error_label, named
+from exodesk.ui.dialogs.settings_page import SettingsPage, merge_changes
 from exodesk.ui.errors import show_user_error
 
 RULE, DEFAULT, OUTCOME, WINDOW = range(4)
 
 
-class ScreeningSettingsDialog(QDialog):
-    """Two pages: rules (only ever stricter than the defaults) and the consent text."""
+class ScreeningSettingsPage(SettingsPage):
+    """Two tabs: rules (only ever stricter than the defaults) and the consent text."""
 
-    def __init__(self, parent: QWidget | None, screening: ScreeningService) -> None:
-        super().__init__(parent)
-        self.setObjectName("screeningSettingsDialog")
-        self.setWindowTitle("Screening rules and consent")
+    page_title = "Screening rules and consent"
+
+    def __init__(self, screening: ScreeningService) -> None:
+        super().__init__()
+        self.setObjectName("screeningSettingsPage")
         self._screening = screening
-        self.changes = Changes()
         self._defaults = load_rule_table()
-        current = screening.rules()
 
         self.rules = named(
             QTableWidget(len(self._defaults.rules), 4), "rulesTable", "Screening rules"
         )
         self.rules.setHorizontalHeaderLabels(["Rule", "Default", "Clinic setting", "Window"])
         self.rules.verticalHeader().hide()
+        # Tab goes through the clinic's settings and on out of the table, never trapped in it.
+        self.rules.setTabKeyNavigation(False)
+        # A rule's name may wrap in a narrow window: rows grow to show it whole.
+        self.rules.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.rules.horizontalHeader()
         header.setSectionResizeMode(RULE, QHeaderView.ResizeMode.Stretch)
         for column in (DEFAULT, OUTCOME, WINDOW):
@@ -55,12 +59,15 @@ class ScreeningSettingsDialog(QDialog):
         self._outcomes: dict[str, QComboBox] = {}
         self._windows: dict[str, QSpinBox] = {}
         for row, rule in enumerate(self._defaults.rules):
-            self._add_rule_row(row, rule.id, current)
+            self._add_rule_row(row, rule.id)
         self.rules_error = error_label("rulesError")
         restore_rules = named(
-            QPushButton("Restore &default rules"), "restoreRules", "Restore default rules"
+            QPushButton("Restore &default rules"),
+            "restoreRules",
+            "Restore default rules",
+            "Puts every rule back to the standard table; Save to use it.",
         )
-        restore_rules.clicked.connect(self._restore_rules)
+        restore_rules.clicked.connect(self.restore_rules)
         rules_page = QWidget()
         rules_layout = QVBoxLayout(rules_page)
         intro = QLabel(
@@ -71,19 +78,22 @@ class ScreeningSettingsDialog(QDialog):
         rules_layout.addWidget(intro)
         rules_layout.addWidget(self.rules, 1)
         rules_layout.addWidget(self.rules_error)
-        rules_layout.addWidget(restore_rules)
+        row = QHBoxLayout()
+        row.addWidget(restore_rules)
+        row.addStretch(1)
+        rules_layout.addLayout(row)
 
-        version, text = screening.consent_text()
-        self.consent_version = QLabel(f"In use: version {version}")
+        self.consent_version = QLabel()
         self.consent_version.setObjectName("consentVersion")
-        self.consent = named(QPlainTextEdit(text), "consentText", "Consent text")
+        self.consent = named(QPlainTextEdit(), "consentText", "Consent text")
         self.consent.setTabChangesFocus(True)
-        self._consent_loaded = text
+        self._consent_loaded = ""
         self.consent_error = error_label("consentError")
         restore_consent = named(
             QPushButton("Use the &standard wording"),
             "restoreConsent",
             "Restore the standard consent wording",
+            "Puts the standard consent text back in the box; Save to use it.",
         )
         restore_consent.clicked.connect(lambda: self.consent.setPlainText(default_consent_text()))
         consent_page = QWidget()
@@ -102,58 +112,77 @@ class ScreeningSettingsDialog(QDialog):
         row.addStretch(1)
         consent_layout.addLayout(row)
 
-        self.pages = QTabWidget()
-        self.pages.setObjectName("screeningSettingsPages")
+        self.pages = named(QTabWidget(), "screeningSettingsPages", "Rules or consent text")
         self.pages.addTab(rules_page, "&Rules")
         self.pages.addTab(consent_page, "C&onsent text")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "screeningSettingsSave", "Save")
-        named(
-            buttons.button(QDialogButtonBox.StandardButton.Cancel),
-            "screeningSettingsCancel",
-            "Cancel",
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages, 1)
-        layout.addWidget(buttons)
-        self.resize(860, 600)
+        self.discard()
 
-    def _add_rule_row(self, row: int, rule_id: str, current: RuleTable) -> None:
+    def _add_rule_row(self, row: int, rule_id: str) -> None:
         default = self._defaults.rule(rule_id)
-        now = current.rule(rule_id)
         strictest = max((e.outcome for e in default.effects), key=self._defaults.severity)
         mildest = min((e.outcome for e in default.effects), key=self._defaults.severity)
         title = QTableWidgetItem(default.title)
-        title.setToolTip(", ".join(self._defaults.treatment_label(t) for t in default.scope))
+        title.setToolTip(
+            "Applies to: " + ", ".join(self._defaults.treatment_label(t) for t in default.scope)
+        )
         self.rules.setItem(row, RULE, title)
         words = sorted({self._defaults.verdict_label(e.outcome) for e in default.effects})
         self.rules.setItem(row, DEFAULT, QTableWidgetItem(" / ".join(words)))
-        combo = named(QComboBox(), f"rule_{rule_id}_outcome", f"{default.title}: clinic verdict")
+        combo = named(
+            QComboBox(),
+            f"rule_{rule_id}_outcome",
+            f"{default.title}: clinic verdict",
+            "Only verdicts more cautious than the default are offered.",
+        )
         combo.addItem("As default", None)
         for verdict in VERDICT_ORDER:
             if self._defaults.severity(verdict) > self._defaults.severity(strictest) or (
                 verdict == strictest and mildest != strictest
             ):
                 combo.addItem(f"Always {self._defaults.verdict_label(verdict)}", verdict)
-        chosen = {e.outcome for e in now.effects}
-        if now.effects != default.effects and len(chosen) == 1:
-            combo.setCurrentIndex(max(0, combo.findData(chosen.pop())))
         self.rules.setCellWidget(row, OUTCOME, combo)
         self._outcomes[rule_id] = combo
         if default.window is not None:
             unit, value = default.window
-            spin = named(QSpinBox(), f"rule_{rule_id}_window", f"{default.title}: wait in {unit}")
+            spin = named(
+                QSpinBox(),
+                f"rule_{rule_id}_window",
+                f"{default.title}: wait in {unit}",
+                f"The wait can be made longer than the default {value} {unit}, never shorter.",
+            )
             spin.setRange(value, 3650 if unit == "days" else 120)
             spin.setSuffix(f" {unit}")
-            spin.setValue(now.window[1] if now.window else value)
             self.rules.setCellWidget(row, WINDOW, spin)
             self._windows[rule_id] = spin
         else:
             self.rules.setItem(row, WINDOW, QTableWidgetItem("—"))
+
+    def first_field(self) -> QWidget:
+        return self.rules if self.pages.currentIndex() == 0 else self.consent
+
+    def discard(self) -> None:
+        """Show the rules and consent text in use."""
+        current = self._screening.rules()
+        for rule_id, combo in self._outcomes.items():
+            default, now = self._defaults.rule(rule_id), current.rule(rule_id)
+            chosen = {e.outcome for e in now.effects}
+            index = 0
+            if now.effects != default.effects and len(chosen) == 1:
+                index = max(0, combo.findData(chosen.pop()))
+            combo.setCurrentIndex(index)
+        for rule_id, spin in self._windows.items():
+            now = current.rule(rule_id)
+            spin.setValue(now.window[1] if now.window else spin.minimum())
+        version, text = self._screening.consent_text()
+        self.consent_version.setText(f"In use: version {version}")
+        self.consent.setPlainText(text)
+        self._consent_loaded = text
+        for label in (self.rules_error, self.consent_error):
+            label.hide()
+        self.mark_clean()
 
     def overrides(self) -> dict[str, dict[str, Any]]:
         """The clinic's changes from the defaults, as the service stores them."""
@@ -167,29 +196,94 @@ class ScreeningSettingsDialog(QDialog):
                 found.setdefault(rule_id, {})[unit] = spin.value()
         return found
 
-    def _restore_rules(self) -> None:
+    def snapshot(self) -> tuple[dict[str, dict[str, Any]], str]:
+        return self.overrides(), self.consent.toPlainText()
+
+    def restore_rules(self) -> None:
+        """Put every rule back to the standard table (stored when saved)."""
         for combo in self._outcomes.values():
             combo.setCurrentIndex(0)
         for rule_id, spin in self._windows.items():
             spin.setValue(self._defaults.rule(rule_id).window[1])  # type: ignore[index]
 
-    def _save(self) -> None:
+    def _store(self) -> Changes | None:
+        overrides, consent = self.snapshot()
+        clean_overrides, _ = self._clean
+        changes = Changes()
         try:
-            result = self._screening.set_rule_overrides(self.overrides())
-            if not result.ok:
-                self.rules_error.setText(result.problems[0].message)
-                self.rules_error.show()
-                self.pages.setCurrentIndex(0)
-                return
-            self.changes = result.changes
-            if self.consent.toPlainText() != self._consent_loaded:
-                saved = self._screening.save_consent_text(self.consent.toPlainText())
+            if overrides != clean_overrides:
+                result = self._screening.set_rule_overrides(overrides)
+                if not result.ok:
+                    self.rules_error.setText(result.problems[0].message)
+                    self.rules_error.show()
+                    self.pages.setCurrentIndex(0)
+                    return None
+                changes = result.changes
+                # Only the consent may still be refused: the rules are stored, so the page
+                # must not offer them as unsaved again.
+                self._clean = (overrides, self._consent_loaded)
+            if consent != self._consent_loaded:
+                saved = self._screening.save_consent_text(consent)
                 if not saved.ok:
                     self.consent_error.setText(saved.problems[0].message)
                     self.consent_error.show()
                     self.pages.setCurrentIndex(1)
-                    return
+                    if changes.topics:  # the rules did change
+                        self.changes = merge_changes(self.changes, changes)
+                        self.saved.emit(changes)
+                    return None
+                changes = merge_changes(changes, saved.changes)
+                version, self._consent_loaded = self._screening.consent_text()
+                self.consent_version.setText(f"In use: version {version}")
         except UserError as exc:
             show_user_error(self, exc)
+            return None
+        self.rules_error.hide()
+        self.consent_error.hide()
+        return changes
+
+
+class ScreeningSettingsDialog(QDialog):
+    """The screening page on its own, with Save and Cancel."""
+
+    def __init__(self, parent: QWidget | None, screening: ScreeningService) -> None:
+        super().__init__(parent)
+        self.setObjectName("screeningSettingsDialog")
+        self.setWindowTitle("Screening rules and consent")
+        self.page = ScreeningSettingsPage(screening)
+        self.changes = Changes()
+        # The editors, as callers of this dialog have always reached them.
+        self._outcomes, self._windows = self.page._outcomes, self.page._windows
+        self.consent, self.pages = self.page.consent, self.page.pages
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Save), "screeningSettingsSave", "Save")
+        named(
+            buttons.button(QDialogButtonBox.StandardButton.Cancel),
+            "screeningSettingsCancel",
+            "Cancel",
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page, 1)
+        layout.addWidget(buttons)
+        self.resize(860, 600)
+
+    def reject(self) -> None:
+        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
+        if self.isVisible() and not self.page.settle_unsaved(self):
             return
-        self.accept()
+        super().reject()
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        return self.page.overrides()
+
+    def _restore_rules(self) -> None:
+        self.page.restore_rules()
+
+    def _save(self) -> None:
+        if self.page.save():
+            self.changes = self.page.changes
+            self.accept()

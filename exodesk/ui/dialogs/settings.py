@@ -1,4 +1,4 @@
-"""ClinicSettingsDialog: the clinic's name, contacts, country, paper and logo."""
+"""The clinic's name, contacts, country, paper and logo: a settings page and its own dialog."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +27,7 @@ from exodesk.errors import UserError
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Changes
 from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
 
 LOGO_MAX_PX = 600
@@ -49,26 +50,29 @@ def image_to_png(image: QImage) -> bytes:
     return bytes(data.data())
 
 
-class ClinicSettingsDialog(QDialog):
-    """Edits ClinicSettings; problems appear beside their fields; Enter saves, Esc cancels."""
+class ClinicSettingsPage(SettingsPage):
+    """Edits ClinicSettings; problems appear beside their fields."""
 
-    def __init__(self, parent: QWidget | None, clinic: ClinicService) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Clinic settings")
-        self.setObjectName("clinicSettingsDialog")
+    page_title = "Clinic details"
+
+    def __init__(self, clinic: ClinicService) -> None:
+        super().__init__()
+        self.setObjectName("clinicSettingsPage")
         self._clinic = clinic
-        self.changes = Changes()
-        settings = clinic.settings()
-        self._logo = settings.logo_png
-        self._settings = settings
+        self._settings = ClinicSettings()
+        self._logo: bytes | None = None
 
-        self.name = named(QLineEdit(settings.name), "settings_name", "Clinic name")
-        self.address = named(QPlainTextEdit(settings.address), "settings_address", "Address")
+        self.name = named(
+            QLineEdit(), "settings_name", "Clinic name", "Printed on every sheet and report."
+        )
+        self.address = named(QPlainTextEdit(), "settings_address", "Address")
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 4 + 12)
-        self.phone = named(QLineEdit(settings.phone), "settings_phone", "Phone")
+        self.phone = named(
+            QLineEdit(), "settings_phone", "Phone", "The number patients call in opening hours."
+        )
         self.out_of_hours = named(
-            QLineEdit(settings.out_of_hours),
+            QLineEdit(),
             "settings_out_of_hours",
             "Out-of-hours number",
             "Printed on aftercare sheets for problems when the clinic is closed.",
@@ -78,11 +82,14 @@ class ClinicSettingsDialog(QDialog):
         )
         for code, label in COUNTRIES.items():
             self.country.addItem(label, code)
-        self.country.setCurrentIndex(max(0, self.country.findData(settings.country)))
-        self.paper = named(QComboBox(), "settings_paper_size", "Paper size")
+        self.paper = named(
+            QComboBox(),
+            "settings_paper_size",
+            "Paper size",
+            "The paper every sheet, summary and report is laid out for.",
+        )
         for size in PAPER_SIZES:
             self.paper.addItem(size, size)
-        self.paper.setCurrentIndex(max(0, self.paper.findData(settings.paper_size)))
         self.valid_days = named(
             QSpinBox(),
             "settings_screening_valid_days",
@@ -91,14 +98,28 @@ class ClinicSettingsDialog(QDialog):
         )
         self.valid_days.setRange(1, 365)
         self.valid_days.setSuffix(" days")
-        self.valid_days.setValue(settings.screening_valid_days)
+        self.idle_minutes = named(
+            QSpinBox(),
+            "settings_idle_lock_minutes",
+            "Lock the screen after idle minutes",
+            "After this many minutes without a key press or click, patient details are hidden "
+            "until the person at the desk types their password.",
+        )
+        self.idle_minutes.setRange(2, 30)
+        self.idle_minutes.setSuffix(" minutes idle")
         self.logo_preview = QLabel()
         self.logo_preview.setObjectName("logoPreview")
         self.logo_preview.setFixedSize(160, 60)
         self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.logo_preview.setStyleSheet("border: 1px dashed #aaa;")
-        self.choose_logo = named(QPushButton("Choose logo…"), "chooseLogo", "Choose logo")
-        self.remove_logo = named(QPushButton("Remove"), "removeLogo", "Remove logo")
+        self.logo_preview.setToolTip("Printed at the top of sheets and reports.")
+        self.choose_logo = named(
+            QPushButton("Choose &logo…"),
+            "chooseLogo",
+            "Choose logo",
+            "A PNG or JPEG picture; large pictures are scaled down.",
+        )
+        self.remove_logo = named(QPushButton("&Remove logo"), "removeLogo", "Remove logo")
         self.choose_logo.clicked.connect(self._choose_logo)
         self.remove_logo.clicked.connect(self._remove_logo)
         logo_row = QHBoxLayout()
@@ -106,7 +127,6 @@ class ClinicSettingsDialog(QDialog):
         logo_row.addWidget(self.choose_logo)
         logo_row.addWidget(self.remove_logo)
         logo_row.addStretch(1)
-        self._show_logo()
 
         self.errors = {
             key: error_label(f"settings_error_{key}")
@@ -119,9 +139,16 @@ class ClinicSettingsDialog(QDialog):
                 "paper_size",
                 "logo",
                 "screening_valid_days",
+                "idle_lock_minutes",
             )
         }
-        form = QFormLayout()
+        # A grid, not a QFormLayout: once a wrapped problem shows, QFormLayout sizes rows by
+        # height-for-width and gives the fixed-height address box less than it needs, so the
+        # box ran over the phone field. A grid keeps every row at least its minimum.
+        form = QGridLayout()
+        form.setColumnStretch(1, 1)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(8)
         rows = (
             ("Clinic &name", self.name, "name"),
             ("&Address", self.address, "address"),
@@ -130,38 +157,64 @@ class ClinicSettingsDialog(QDialog):
             ("&Country", self.country, "country"),
             ("Paper si&ze", self.paper, "paper_size"),
             ("Screening &valid for", self.valid_days, "screening_valid_days"),
+            ("Loc&k the screen after", self.idle_minutes, "idle_lock_minutes"),
         )
-        for text, widget, key in rows:
-            form.addRow(self._labelled(text, widget), self._with_error(widget, key))
-        form.addRow(QLabel("Logo"), self._with_error(logo_row, "logo"))
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "settingsSave", "Save settings")
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "settingsCancel", "Cancel")
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
+        for row, (text, widget, key) in enumerate(rows):
+            form.addWidget(self._labelled(text, widget), row, 0, Qt.AlignmentFlag.AlignTop)
+            form.addWidget(self._with_error(widget, key), row, 1)
+        logo_label = self._labelled("Logo", self.choose_logo)
+        form.addWidget(logo_label, len(rows), 0, Qt.AlignmentFlag.AlignTop)
+        form.addWidget(self._with_error(logo_row, "logo"), len(rows), 1)
+        # Short fields read better than ones stretched across a wide window.
+        fields = QWidget()
+        fields.setLayout(form)
+        fields.setMaximumWidth(720)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.resize(520, self.sizeHint().height())
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(fields)
+        layout.addStretch(1)
+        self.discard()
 
     @staticmethod
     def _labelled(text: str, widget: QWidget) -> QLabel:
         label = QLabel(text)
         label.setBuddy(widget)
+        # Line the label's text up with the field's text, not the field's top border.
+        label.setContentsMargins(0, 4, 0, 0)
         return label
 
-    def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QVBoxLayout:
-        box = QVBoxLayout()
+    def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
+        # A widget, not a bare layout, so the form sizes the field and its problem as one.
+        holder = QWidget()
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
         if isinstance(field, QWidget):
             box.addWidget(field)
         else:
             box.addLayout(field)
         box.addWidget(self.errors[key])
-        return box
+        return holder
+
+    def first_field(self) -> QWidget:
+        return self.name
+
+    def discard(self) -> None:
+        """Show the stored settings again."""
+        settings = self._clinic.settings()
+        self._settings = settings
+        self._logo = settings.logo_png
+        self.name.setText(settings.name)
+        self.address.setPlainText(settings.address)
+        self.phone.setText(settings.phone)
+        self.out_of_hours.setText(settings.out_of_hours)
+        self.country.setCurrentIndex(max(0, self.country.findData(settings.country)))
+        self.paper.setCurrentIndex(max(0, self.paper.findData(settings.paper_size)))
+        self.valid_days.setValue(settings.screening_valid_days)
+        self.idle_minutes.setValue(settings.idle_lock_minutes)
+        self._show_logo()
+        show_problems(self.errors, [])
+        self.mark_clean()
 
     def _show_logo(self) -> None:
         if self._logo:
@@ -212,15 +265,62 @@ class ClinicSettingsDialog(QDialog):
             paper_size=self.paper.currentData(),
             logo_png=self._logo,
             screening_valid_days=self.valid_days.value(),
+            idle_lock_minutes=self.idle_minutes.value(),
         )
 
-    def _save(self) -> None:
+    def snapshot(self) -> ClinicSettings:
+        return self.settings()
+
+    def _store(self) -> Changes | None:
         try:
             result = self._clinic.save_settings(self.settings())
         except UserError as exc:
             show_user_error(self, exc)
-            return
+            return None
         show_problems(self.errors, result.problems)
-        if result.ok:
-            self.changes = result.changes
+        if not result.ok:
+            return None
+        self._settings = self._clinic.settings()
+        return result.changes
+
+
+class ClinicSettingsDialog(QDialog):
+    """The clinic details on their own (first start); Enter saves, Esc cancels."""
+
+    def __init__(self, parent: QWidget | None, clinic: ClinicService) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Clinic settings")
+        self.setObjectName("clinicSettingsDialog")
+        self.page = ClinicSettingsPage(clinic)
+        self.changes = Changes()
+        # The fields, as callers of this dialog have always reached them.
+        self.name, self.address, self.phone = self.page.name, self.page.address, self.page.phone
+        self.out_of_hours, self.errors = self.page.out_of_hours, self.page.errors
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Save), "settingsSave", "Save settings")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "settingsCancel", "Cancel")
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page)
+        layout.addWidget(buttons)
+        self.resize(540, self.sizeHint().height())
+
+    def reject(self) -> None:
+        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
+        if self.isVisible() and not self.page.settle_unsaved(self):
+            return
+        super().reject()
+
+    def set_logo_file(self, path: str) -> None:
+        self.page.set_logo_file(path)
+
+    def settings(self) -> ClinicSettings:
+        return self.page.settings()
+
+    def _save(self) -> None:
+        if self.page.save():
+            self.changes = self.page.changes
             self.accept()

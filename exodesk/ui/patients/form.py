@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from exodesk.domain.dates import format_long
 from exodesk.domain.patient import LABELS, LIMITS, SEXES, Patient, parse_birth_date
 from exodesk.domain.problems import Problem
+from exodesk.ui import tips
 from exodesk.ui.common import date_hint, error_label, format_date, named, show_problems
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
@@ -212,6 +213,7 @@ class PatientForm(QWidget):
             f"Inactive: {patient.status_reason}" if inactive and patient else ""
         )
         self.status_label.setVisible(inactive)
+        self.status_label.setToolTip(tips.PATIENT_INACTIVE if inactive else "")
         self.show_problems([])
 
     def _read_dob(self) -> tuple[date | None, Problem | None]:

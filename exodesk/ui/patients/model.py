@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from exodesk.domain.patient import Patient
+from exodesk.ui import tips
 from exodesk.ui.common import format_date
 
 NAME, BORN, AGE, PHONE = range(4)
@@ -18,6 +19,19 @@ HEADERS = ("Name", "Date of birth", "Age", "Phone")
 # (cursor) -> (rows, next cursor or None)
 PageFetcher = Callable[[tuple[str, int]], tuple[list[Patient], tuple[str, int] | None]]
 _Index = QModelIndex | QPersistentModelIndex
+
+# data() is asked ~25,000 times before the first page is on screen (ResizeToContents sizes
+# every cell, asking eight roles of each): the roles it never answers return at once (#9).
+_ANSWERED = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.UserRole,
+    }
+)
 
 
 class PatientTableModel(QAbstractTableModel):
@@ -69,6 +83,8 @@ class PatientTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _ANSWERED:
+            return None
         patient = self.patient_at(index.row()) if index.isValid() else None
         if patient is None:
             return None
@@ -84,8 +100,13 @@ class PatientTableModel(QAbstractTableModel):
                 return "" if age is None else str(age)
             if column == PHONE:
                 return patient.phone
-        if role == Qt.ItemDataRole.ToolTipRole and column == NAME and patient.alerts:
-            return patient.alerts
+        if role == Qt.ItemDataRole.ToolTipRole and column == NAME:
+            tip = []
+            if patient.alerts.strip():
+                tip.append(f"Alerts: {' '.join(patient.alerts.split())}")
+            if patient.status != "active":
+                tip.append(f"Inactive: {patient.status_reason}. {tips.PATIENT_INACTIVE}")
+            return "\n".join(tip) or None
         if role == Qt.ItemDataRole.ForegroundRole and patient.status != "active":
             return QBrush(QColor("#777777"))
         if role == Qt.ItemDataRole.TextAlignmentRole and column == AGE:

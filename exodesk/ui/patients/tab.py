@@ -61,7 +61,10 @@ class PatientsTab(QWidget):
         self.search.setPlaceholderText("Search: name, phone or date of birth  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.include_inactive = named(
-            QCheckBox("Include inactive"), "includeInactive", "Include inactive patients"
+            QCheckBox("Include inactive"),
+            "includeInactive",
+            "Include inactive patients",
+            "Also list records marked inactive (shown in grey); they are kept, never deleted.",
         )
         self.count_label = QLabel()
         self.count_label.setObjectName("searchCount")
@@ -95,7 +98,10 @@ class PatientsTab(QWidget):
 
         self.form = PatientForm(day_first, today)
         self.inactive_button = named(
-            QPushButton("Mark &inactive…"), "togglePatientStatus", "Mark patient inactive or active"
+            QPushButton("Mark &inactive…"),
+            "togglePatientStatus",
+            "Mark patient inactive or active",
+            "The record is kept; it only leaves the active list (you say why).",
         )
         self.history_button = named(
             QPushButton("Histor&y…"), "patientHistory", "Show changes to this patient"

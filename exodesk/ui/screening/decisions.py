@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.problems import Problem
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
 
 
@@ -72,8 +73,15 @@ class SignOffDialog(_DecisionDialog):
     def __init__(self, parent: QWidget | None, treatments: list[tuple[str, str]]) -> None:
         super().__init__(parent, "Practitioner sign-off", treatments)
         self.setObjectName("signOffDialog")
-        self.cleared = named(QRadioButton("&Cleared to go ahead"), "signoffCleared", "Cleared")
-        self.not_cleared = named(QRadioButton("&Not cleared"), "signoffNotCleared", "Not cleared")
+        self.cleared = named(
+            QRadioButton("&Cleared to go ahead"), "signoffCleared", "Cleared", tips.SIGNOFF_CLEARED
+        )
+        self.not_cleared = named(
+            QRadioButton("&Not cleared"),
+            "signoffNotCleared",
+            "Not cleared",
+            tips.SIGNOFF_NOT_CLEARED,
+        )
         self.cleared.setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.cleared)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from exodesk.domain.intake import MAX_TEXT_ANSWER
 from exodesk.domain.problems import Problem
 from exodesk.domain.screening import Item, RuleTable
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
 from exodesk.ui.widgets import DateField
 
@@ -119,14 +120,18 @@ class QuestionnaireForm(QWidget):
         question = QLabel(item.question)
         question.setWordWrap(True)
         question.setObjectName(f"question_{item.id}")
+        # Which rules the answer feeds, so staff can say why a question is asked.
+        why = tips.item_tip(self._table, item)
+        question.setToolTip(why)
+        tip = f"{item.question}\n{why}" if why else item.question
         widget: QWidget
         focus: QWidget
         if item.type == "bool":
-            widget = named(QCheckBox("Yes"), f"answer_{item.id}", item.label, item.question)
+            widget = named(QCheckBox("Yes"), f"answer_{item.id}", item.label, tip)
             widget.toggled.connect(self._changed)  # type: ignore[attr-defined]
             focus = widget
         elif item.type == "enum":
-            combo = named(QComboBox(), f"answer_{item.id}", item.label, item.question)
+            combo = named(QComboBox(), f"answer_{item.id}", item.label, tip)
             combo.addItem("Not answered", None)  # type: ignore[attr-defined]
             for choice in item.choices:
                 combo.addItem(choice.label, choice.id)  # type: ignore[attr-defined]
@@ -143,6 +148,7 @@ class QuestionnaireForm(QWidget):
                     QCheckBox(choice.label),
                     f"answer_{item.id}_{choice.id}",
                     f"{item.label}: {choice.label}",
+                    tip,
                 )
                 box.setProperty("value", choice.id)
                 box.toggled.connect(self._changed)
@@ -154,6 +160,8 @@ class QuestionnaireForm(QWidget):
             focus = boxes[0]
         elif item.type == "date":
             widget = DateField(f"answer_{item.id}", item.label, day_first=day_first, today=today)
+            if why:
+                widget.edit.setToolTip(f"{widget.edit.toolTip()}\n{why}")  # type: ignore[attr-defined]
             widget.changed.connect(self._changed)  # type: ignore[attr-defined]
             focus = widget.edit  # type: ignore[attr-defined]
             self._order += [widget.edit, widget.calendar_button]  # type: ignore[attr-defined]

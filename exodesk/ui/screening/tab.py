@@ -25,6 +25,7 @@ from exodesk.domain.patient import Patient
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, SETTINGS, Changes, SaveResult
 from exodesk.services.screening import SCREENINGS, ScreeningService
+from exodesk.ui import tips
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
@@ -68,7 +69,12 @@ class ScreeningTab(QWidget):
             "Earlier versions stay as they were; choose one to see it.",
         )
         self.history.setMinimumContentsLength(28)
-        self.new_button = named(QPushButton("&New screening"), "newScreening", "New screening")
+        self.new_button = named(
+            QPushButton("&New screening"),
+            "newScreening",
+            "New screening",
+            tips.NEW_SCREENING_BUTTON,
+        )
         self.amend_button = named(
             QPushButton("&Amend…"),
             "amendScreening",
@@ -80,13 +86,22 @@ class ScreeningTab(QWidget):
         )
         self.cancel_button = named(QPushButton("Cancel"), "cancelScreening", "Cancel", "Esc")
         self.signoff_button = named(
-            QPushButton("Si&gn off…"), "signOffScreening", "Practitioner sign-off"
+            QPushButton("Si&gn off…"),
+            "signOffScreening",
+            "Practitioner sign-off",
+            tips.SIGN_OFF_BUTTON,
         )
         self.override_button = named(
-            QPushButton("O&verride…"), "overrideScreening", "Override a verdict"
+            QPushButton("O&verride…"),
+            "overrideScreening",
+            "Override a verdict",
+            tips.OVERRIDE_BUTTON,
         )
         self.consent_button = named(
-            QPushButton("&Consent…"), "consentScreening", "Take the patient's consent"
+            QPushButton("&Consent…"),
+            "consentScreening",
+            "Take the patient's consent",
+            tips.CONSENT_BUTTON,
         )
         self.print_button = named(
             QPushButton("P&rint…"),
@@ -237,7 +252,9 @@ class ScreeningTab(QWidget):
         self.print_button.setEnabled(record is not None and not editing)
         self.history.setEnabled(not editing and self.history.count() > 0)
         self.status.setText(self._status_text())
-        self.status.setStyleSheet("color: #8a1c1c;" if self._lapsed() else "")
+        lapsed = self._lapsed()
+        self.status.setStyleSheet("color: #8a1c1c;" if lapsed else "")
+        self.status.setToolTip(tips.SCREENING_LAPSED if lapsed else "")
 
     def _lapsed(self) -> bool:
         record = self._record

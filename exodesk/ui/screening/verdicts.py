@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from exodesk.domain.dates import format_stamp
 from exodesk.domain.intake import ScreeningRecord
 from exodesk.domain.screening import RuleTable, ScreeningResult, TreatmentResult
+from exodesk.ui import tips
 
 # Never colour alone: every verdict has a symbol and a word too (and prints in grey scale).
 LOOKS: dict[str, tuple[str, str, str]] = {
@@ -19,13 +20,6 @@ LOOKS: dict[str, tuple[str, str, str]] = {
     "review": ("?", "#0d47a1", "#e3f0fd"),
     "defer": ("◷", "#8a3b00", "#fde9dc"),
     "decline": ("✖", "#8a1c1c", "#fbe4e4"),
-}
-TOOLTIPS = {
-    "proceed": "Nothing in the answers stands in the way of this treatment.",
-    "precautions": "May go ahead; the practitioner takes the listed precautions.",
-    "review": "A physician or specialist must clear the patient first (sign-off).",
-    "defer": "Not now: the card says when it can go ahead, or what must happen first.",
-    "decline": "Not a candidate for this treatment.",
 }
 
 
@@ -54,6 +48,7 @@ class VerdictCard(QFrame):
         layout.addWidget(self.title)
         layout.addWidget(self.badge)
         layout.addWidget(self.body)
+        self._set_tip(tips.NO_VERDICT)
 
     def show_result(
         self, result: TreatmentResult | None, table: RuleTable, record: ScreeningRecord | None
@@ -62,6 +57,7 @@ class VerdictCard(QFrame):
             self.setStyleSheet("")
             self.badge.setText("—  Answer the questions to see the verdict")
             self.body.setText("")
+            self._set_tip(tips.NO_VERDICT)
             self.setAccessibleDescription("No verdict yet")
             return
         symbol, colour, background = LOOKS[result.verdict]
@@ -72,7 +68,7 @@ class VerdictCard(QFrame):
         )
         self.badge.setText(f"{symbol}  {word.upper()}")
         self.badge.setStyleSheet(f"color: {colour}; font-weight: bold; font-size: 13pt;")
-        self.badge.setToolTip(TOOLTIPS[result.verdict])
+        tip = [f"{word}. {tips.VERDICT_TIPS[result.verdict]}"]
         parts: list[str] = []
         if result.verdict == "defer":
             when = result.until_long()
@@ -97,6 +93,7 @@ class VerdictCard(QFrame):
                 parts.append(
                     f"<b>Sign-off: {decision}</b> by {html.escape(signoff.by_name)}, {when}{extra}"
                 )
+                tip.append(tips.SIGNED_OFF)
             override = record.override_for(self.treatment)
             if override is not None:
                 when = format_stamp(override.at)
@@ -105,10 +102,17 @@ class VerdictCard(QFrame):
                     f"{html.escape(override.by_name)}, {when}: "
                     f"{html.escape(override.reason)}</span>"
                 )
+                tip.append(tips.OVERRIDDEN)
         if not result.reasons:
             parts.append("Nothing in the answers stands in the way.")
         self.body.setText("<br>".join(parts))
+        self._set_tip("\n".join(tip))
         self.setAccessibleDescription(f"{word}. " + " ".join(r.text for r in result.reasons))
+
+    def _set_tip(self, text: str) -> None:
+        # On the card too, so the meaning shows wherever the pointer rests on it.
+        self.setToolTip(text)
+        self.badge.setToolTip(text)
 
 
 class VerdictPanel(QWidget):

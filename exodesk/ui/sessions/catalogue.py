@@ -51,6 +51,7 @@ from exodesk.domain.sessions import (
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.sessions import SessionService
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.widgets import DateField
@@ -157,7 +158,9 @@ class LotTableModel(QAbstractTableModel):
             return self._text(lot, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
             flags = lot_flags(lot, self._today, lab_reports_expected=self._expected)
-            return "\n".join(flags) or None
+            return "\n".join(f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags) or (
+                tips.LOT_FINE if self._expected else tips.LOT_FINE_NO_REPORTS
+            )
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             status = lot_status(lot, self._today)
             if status == "expired":
@@ -411,7 +414,12 @@ class ProductsDialog(QDialog):
         self.expiry.edit.setToolTip("The expiry date printed on the box")
         self.received.edit.setToolTip("The day the lot arrived at the clinic (can be left empty)")
         self.lab_checks = {
-            key: named(QCheckBox(label), f"lotLab_{key}", f"Lab report on file: {label}")
+            key: named(
+                QCheckBox(label),
+                f"lotLab_{key}",
+                f"Lab report on file: {label}",
+                "Tick when the supplier's third-party report for this lot is on file.",
+            )
             for key, label in LAB_REPORTS.items()
         }
         self.lot_notes = _notes_edit("lotNotes", "Lot notes")

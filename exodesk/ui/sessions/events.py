@@ -40,6 +40,7 @@ from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.patients import PatientService
 from exodesk.services.sessions import SessionService
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.widgets import DateField
@@ -144,6 +145,7 @@ class AdverseEventDialog(QDialog):
 
         today = sessions.today
         self.type = _combo("eventType", "Type of event", AE_TYPES, placeholder="Choose the type")
+        self.type.setToolTip(tips.EVENT_TYPE)
         self.onset = DateField(
             "eventOnset", "Onset date", day_first=day_first, today=today, never_button=False
         )
@@ -165,10 +167,16 @@ class AdverseEventDialog(QDialog):
         )
         self.resolution.edit.setToolTip("The day it resolved")
         self.supplier = named(
-            QCheckBox("Reported to su&pplier"), "eventSupplier", "Reported to supplier"
+            QCheckBox("Reported to su&pplier"),
+            "eventSupplier",
+            "Reported to supplier",
+            tips.EVENT_SUPPLIER,
         )
         self.regulator = named(
-            QCheckBox("Reported to re&gulator"), "eventRegulator", "Reported to regulator"
+            QCheckBox("Reported to re&gulator"),
+            "eventRegulator",
+            "Reported to regulator",
+            tips.EVENT_REGULATOR,
         )
         self.reference = named(QLineEdit(), "eventReference", "Regulator reference")
         self.reference.setPlaceholderText("reference the regulator gave")

@@ -37,9 +37,12 @@ from exodesk.domain.sessions import (
     PrpPreparation,
     SessionProduct,
     TreatmentSession,
+    lot_flags,
 )
 from exodesk.services.sessions import SessionCheck, SessionService
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
+from exodesk.ui.sessions.catalogue import NO_LAB_REPORT_KINDS
 
 CHECK_DELAY_MS = 200
 _RED = "#b00020"
@@ -96,6 +99,7 @@ class SessionForm(QWidget):
         areas_box, self.areas = _checks("session_area", AREAS, "Area")
         self.indication = _combo("session_indication", "Indication", INDICATIONS)
         self.delivery = _combo("session_delivery", "Delivery method", DELIVERY_METHODS)
+        self.delivery.setToolTip(tips.DELIVERY)
         self.depth = named(
             QDoubleSpinBox(),
             "session_needle_depth",
@@ -185,14 +189,28 @@ class SessionForm(QWidget):
         self.check_label.setObjectName("sessionChecks")
         self.check_label.setWordWrap(True)
         self.check_label.setTextFormat(Qt.TextFormat.RichText)
+        # One label per flag (lot, needle depth, spacing), each with what it means and what
+        # to do in its tooltip.
+        self.flags_box = QWidget()
+        self.flags_box.setObjectName("sessionFlags")
+        self.flags_layout = QVBoxLayout(self.flags_box)
+        self.flags_layout.setContentsMargins(0, 0, 0, 0)
+        self.flags_layout.setSpacing(2)
+        self.flag_labels: list[QLabel] = []
         self.gate_reason = named(
-            QPlainTextEdit(), "session_gate_override_reason", "Reason to override the screening"
+            QPlainTextEdit(),
+            "session_gate_override_reason",
+            "Reason to override the screening",
+            tips.GATE_REASON,
         )
         self.gate_reason.setPlaceholderText("Why it is safe to go ahead despite the screening")
         self.gate_reason.setTabChangesFocus(True)
         self.gate_reason.setFixedHeight(self.gate_reason.fontMetrics().lineSpacing() * 3 + 12)
         self.spacing_reason = named(
-            QLineEdit(), "session_spacing_reason", "Reason for the short spacing"
+            QLineEdit(),
+            "session_spacing_reason",
+            "Reason for the short spacing",
+            tips.SPACING_REASON,
         )
         self.spacing_reason.setPlaceholderText("Why this session goes ahead sooner")
         self.regulatory_box = QWidget()
@@ -232,6 +250,7 @@ class SessionForm(QWidget):
         checks.setObjectName("session_checks_box")
         checks_layout = QVBoxLayout(checks)
         checks_layout.addWidget(self.check_label)
+        checks_layout.addWidget(self.flags_box)
         self.gate_label = QLabel("Reason to override the screening:")
         checks_layout.addWidget(self.gate_label)
         checks_layout.addWidget(self.gate_reason)
@@ -309,11 +328,26 @@ class SessionForm(QWidget):
         combo = named(QComboBox(), "session_lot", "Product lot")
         combo.addItem("Choose a product lot…", None)
         today = self._sessions.today()
+        combo.setItemData(
+            0, "Every lot the clinic has, with its expiry", Qt.ItemDataRole.ToolTipRole
+        )
         for product in self._sessions.products():
+            expected = product.kind not in NO_LAB_REPORT_KINDS
             for lot in self._sessions.lots(product.id):
                 status = "EXPIRED" if lot.expiry < today else f"exp. {format_short(lot.expiry)}"
                 combo.addItem(f"{product.name} — lot {lot.lot_number} ({status})", lot.id)
+                flags = lot_flags(lot, today, lab_reports_expected=expected)
+                tip = "\n".join(
+                    [f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags]
+                    or [tips.LOT_FINE if expected else tips.LOT_FINE_NO_REPORTS]
+                )
+                combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         combo.currentIndexChanged.connect(self._changed)
+        # The chosen lot's flags stay readable once the list is closed.
+        combo.currentIndexChanged.connect(
+            lambda index: combo.setToolTip(combo.itemData(index, Qt.ItemDataRole.ToolTipRole))
+        )
+        combo.setToolTip(combo.itemData(0, Qt.ItemDataRole.ToolTipRole))
         return combo
 
     def _add_product_row(self, lot_id: int | None, volume: float | None) -> None:
@@ -455,20 +489,22 @@ class SessionForm(QWidget):
         if self._draft is None:
             return None
         check = self._sessions.check(self.draft(), amending=self._amending)
-        parts = []
         if check.gate.allowed:
             line = "✔ Screening allows this treatment"
             if check.gate.overridden:
                 line += " (by a practitioner's override on the screening)"
-            parts.append(line + ".")
+            self.check_label.setText(line + ".")
+            self.check_label.setToolTip(tips.GATE_ALLOWED)
         else:
-            parts.append(
+            self.check_label.setText(
                 f"<span style='color:{_RED}'><b>✖ Screening does not allow this "
                 "treatment:</b> " + html.escape(" ".join(check.gate.problems)) + "</span>"
             )
-        parts += ["⚠ " + html.escape(w) for w in check.warnings]
-        parts += ["⚠ " + html.escape(w) for w in check.spacing]
-        self.check_label.setText("<br>".join(parts))
+            self.check_label.setToolTip(tips.GATE_BLOCKED)
+        self._show_flags(
+            [(w, tips.lot_flag_tip(w)) for w in check.warnings]
+            + [(w, tips.SPACING) for w in check.spacing]
+        )
         needs_gate = not check.gate.allowed
         self.gate_label.setVisible(needs_gate)
         self.gate_reason.setVisible(needs_gate)
@@ -476,6 +512,20 @@ class SessionForm(QWidget):
         self.spacing_reason.setVisible(bool(check.spacing))
         self._show_regulatory(check)
         return check
+
+    def _show_flags(self, flags: list[tuple[str, str]]) -> None:
+        for label in self.flag_labels:
+            label.hide()
+            label.deleteLater()
+        self.flag_labels = []
+        for n, (text, tip) in enumerate(flags):
+            label = QLabel("⚠ " + text)
+            label.setObjectName(f"sessionFlag_{n}")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setToolTip(tip)
+            self.flags_layout.addWidget(label)
+            self.flag_labels.append(label)
 
     def _show_regulatory(self, check: SessionCheck) -> None:
         wanted = {note.id: note for note in check.regulatory}
@@ -488,6 +538,7 @@ class SessionForm(QWidget):
                     QCheckBox(f"I have read: {note.text}"),
                     f"regulatory_{key}",
                     f"Confirm regulatory note: {note.text}",
+                    tips.REGULATORY_NOTE,
                 )
                 box.setStyleSheet("QCheckBox { color: #7a4f00; }")
                 self.regulatory_layout.addWidget(box)

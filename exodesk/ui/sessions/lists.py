@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -22,11 +23,10 @@ from PySide6.QtWidgets import (
 from exodesk.domain.dates import format_short
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
-from exodesk.reports.clinical import render_due_list, render_recall_report
 from exodesk.services.sessions import DueEntry, Recall, SessionService, due_window_text
+from exodesk.ui import tips
 from exodesk.ui.common import named
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.printing import PdfPreviewDialog, describe_write_error, write_bytes_atomically
 
 STATE_WORDS = {
     "due": "Due",
@@ -156,12 +156,18 @@ class RecallDialog(QDialog):
 
     def export_to(self, path: Path) -> None:
         """Write the CSV; a failure is said in one sentence and nothing half-written remains."""
+        # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
+        from exodesk.ui.printing import describe_write_error, write_bytes_atomically
+
         assert self.recall is not None
         data = SessionService.recall_csv(self.recall).encode("utf-8-sig")  # Excel reads accents
         try:
             write_bytes_atomically(path, data)
         except OSError as exc:
             raise describe_write_error(exc, path) from exc
+        self._sessions.record_recall_output(
+            self.recall, self.query.text().strip(), f"saved:{path}", exported=True
+        )
 
     def _export(self) -> None:
         if self.recall is None:
@@ -177,19 +183,37 @@ class RecallDialog(QDialog):
     def _print(self) -> None:
         if self.recall is None:
             return
+        # Imported here, not at the top: reportlab and Qt's PDF and print modules cost ~120 ms
+        # of start-up (issue #9).
+        from exodesk.reports.clinical import render_recall_report
+        from exodesk.ui.printing import PdfPreviewDialog
+
         try:
             report = self._sessions.recall_report(self.recall, self.query.text().strip())
             pdf = render_recall_report(report)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        PdfPreviewDialog(
+        preview = PdfPreviewDialog(
             pdf,
             f"Lot recall {report.lot_number}",
             f"Recall {report.lot_number}.pdf",
             report.clinic.paper_size,
             self,
-        ).exec()
+        )
+        recall, query = self.recall, self.query.text().strip()
+        preview.issued.connect(
+            lambda how: self._audited(
+                lambda: self._sessions.record_recall_output(recall, query, how)
+            )
+        )
+        preview.exec()
+
+    def _audited(self, record: Callable[[], None]) -> None:
+        try:
+            record()
+        except UserError as exc:
+            show_user_error(self, exc)
 
 
 class DueListDialog(QDialog):
@@ -221,6 +245,7 @@ class DueListDialog(QDialog):
             ],
         )
         for row, entry in enumerate(self.entries):
+            self.table.item(row, 0).setToolTip(tips.COURSE_STATE_TIPS[entry.progress.state])
             if entry.progress.state.endswith("overdue"):
                 self.table.item(row, 0).setForeground(Qt.GlobalColor.darkRed)
         empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
@@ -241,14 +266,30 @@ class DueListDialog(QDialog):
         self.resize(900, 520)
 
     def pdf(self) -> bytes:
+        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+        from exodesk.reports.clinical import render_due_list
+
         return render_due_list(self._sessions.due_report(self.entries))
 
     def _print(self) -> None:
+        # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
+        from exodesk.ui.printing import PdfPreviewDialog
+
         try:
             pdf = self.pdf()
         except UserError as exc:
             show_user_error(self, exc)
             return
-        PdfPreviewDialog(
+        preview = PdfPreviewDialog(
             pdf, "Patients due for a session", "Due list.pdf", self._sessions.paper_size(), self
-        ).exec()
+        )
+        entries = list(self.entries)
+
+        def record(how: str) -> None:
+            try:
+                self._sessions.record_due_list_output(entries, how)
+            except UserError as exc:
+                show_user_error(self, exc)
+
+        preview.issued.connect(record)
+        preview.exec()

@@ -40,6 +40,7 @@ from exodesk.errors import UserError
 from exodesk.services.context import Changes, SaveResult
 from exodesk.services.screening import SCREENINGS
 from exodesk.services.sessions import CATALOGUE, SESSIONS, SessionService, TimelineEntry
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
@@ -197,9 +198,13 @@ class SessionsTab(QWidget):
             show_user_error(self, exc)
             return
         lines = []
+        course_tips = []
         for course, progress in courses:
             if course.status == "stopped":
                 continue
+            course_tips.append(
+                f"{TREATMENTS[course.treatment]}: {tips.COURSE_STATE_TIPS[progress.state]}"
+            )
             label = (
                 f"<b>{html.escape(TREATMENTS[course.treatment])}</b> "
                 f"({html.escape(INDICATIONS[course.indication])}): {html.escape(progress.label)}"
@@ -211,6 +216,9 @@ class SessionsTab(QWidget):
                 label = f"<span style='color:#8a1c1c'>{label} (OVERDUE)</span>"
             lines.append(label)
         self.courses_label.setText("<br>".join(lines) or "No course yet.")
+        self.courses_label.setToolTip(
+            "\n".join(course_tips) or "Start a course to plan the sessions and their spacing."
+        )
         for entry in entries:
             when = (
                 format_short(entry.when.date())
@@ -221,8 +229,10 @@ class SessionsTab(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, entry)
             if entry.alert:
                 item.setForeground(QBrush(QColor("#b00020")))
+                item.setToolTip(tips.TIMELINE_ALERT)
             elif entry.muted:
                 item.setForeground(QBrush(QColor("#777777")))
+                item.setToolTip(tips.TIMELINE_MUTED)
             self.timeline.addItem(item)
         if self.timeline.count():
             self.timeline.setCurrentRow(0)
@@ -446,9 +456,19 @@ class SessionsTab(QWidget):
         except UserError as exc:
             show_user_error(self, exc)
             return
-        PdfPreviewDialog(
+        preview = PdfPreviewDialog(
             pdf, "Adverse event report", "Adverse event report.pdf", paper, self
-        ).exec()
+        )
+        event_id = entry.record_id
+
+        def record(how: str) -> None:
+            try:
+                self._sessions.record_regulator_report(event_id, how)
+            except UserError as exc:
+                show_user_error(self, exc)
+
+        preview.issued.connect(record)
+        preview.exec()
 
     def _request_event(self) -> None:
         session = self._selected_session()
@@ -509,7 +529,12 @@ class CourseDialog(QDialog):
         self.treatment_combo = named(QComboBox(), "course_treatment", "Treatment")
         for key, label in TREATMENTS.items():
             self.treatment_combo.addItem(label, key)
-        self.sessions = named(QSpinBox(), "course_planned_sessions", "Planned sessions")
+        self.sessions = named(
+            QSpinBox(),
+            "course_planned_sessions",
+            "Planned sessions",
+            "Within the protocol's range; the next session's dates follow its interval.",
+        )
         self.facts = QLabel()
         self.facts.setObjectName("courseFacts")
         self.facts.setWordWrap(True)
