@@ -6,17 +6,14 @@ references, so after some hundreds of emits Python aborts with "Fatal Python err
 bool_dealloc" (reproduced here with a 5-line script, and in the test suite). PySide6-Pdf, which
 the preview needs, exists only for 6.12.0, so we cannot pin an older PySide6.
 
-The guard gives the three singletons a reserve of references and tops it up from a timer, so
-the leaked references come out of the reserve instead. The reserve is added to the reference
-count itself: the references are never given back (the leak never gives back the ones it takes
-either), so the guard costs no memory, where holding them in a list took 8 bytes each (6 MB at
-start, issue #9). On Python 3.12 and later the singletons are immortal (PEP 683) and the guard
-does nothing.
+The guard keeps a reserve of references to the three singletons and tops it up from a timer,
+so the leaked references come out of the reserve instead. The cost is 8 bytes per leaked
+reference (a busy day is some hundred thousand emits: under a few MB). On Python 3.12 and
+later the singletons are immortal (PEP 683) and the guard does nothing.
 """
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 from PySide6.QtCore import QObject, QTimer
@@ -24,15 +21,20 @@ from PySide6.QtCore import QObject, QTimer
 TOP_UP = 250_000
 LOW_WATER = 125_000
 _SINGLETONS = (True, False, None)
+_reserve: list[object] = []
 _timer: QTimer | None = None
-# Where CPython keeps an object's reference count: its first field, after the two list
-# pointers that only a Py_TRACE_REFS build (the one with sys.getobjects) puts before it.
-_REFCNT_OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p) if hasattr(sys, "getobjects") else 0
+_pinned = False
 
 
-def _add_references(obj: object, count: int) -> None:
-    """What ``count`` calls of ``Py_IncRef(obj)`` would do, in one step (the GIL is held)."""
-    ctypes.c_ssize_t.from_address(id(obj) + _REFCNT_OFFSET).value += count
+def _pin_reserve() -> None:
+    # The reserve must outlive interpreter shutdown: freeing it would hand back references the
+    # leak already took, and True/None would be deallocated while the GC runs at exit.
+    global _pinned
+    if not _pinned:
+        import ctypes
+
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(_reserve))
+        _pinned = True
 
 
 def needed() -> bool:
@@ -44,9 +46,10 @@ def top_up() -> None:
     """Add references to any singleton that has fewer than LOW_WATER."""
     if not needed():
         return
+    _pin_reserve()
     for obj in _SINGLETONS:
         if sys.getrefcount(obj) < LOW_WATER:
-            _add_references(obj, TOP_UP)
+            _reserve.extend([obj] * TOP_UP)
 
 
 def install(parent: QObject) -> None:
