@@ -1167,6 +1167,16 @@ class BackupService:
         return self._key
 
     # ---- making backups ------------------------------------------------------------------
+    def ready(self) -> None:
+        """Wait for the start-up check of the data file, if it is still running (call it on
+        a worker before ``backup_data_file``: a backup never races the check, and a file the
+        check found damaged is not copied).
+
+        Raises:
+            StorageError: the check found the file damaged (``DataFileDamaged``).
+        """
+        self._ctx.ready()
+
     def backup_now(
         self,
         target_dir: Path | None = None,
@@ -1188,6 +1198,7 @@ class BackupService:
         """
         if reason not in (DAILY, CLOSE):  # the automatic ones are the app's duty: never refused
             self._ctx.require(BACKUPS_RUN)
+        self.ready()
         folder = Path(target_dir) if target_dir is not None else self.paths.backups
         _check_folder(folder, create=target_dir is None)
         record = write_backup(

@@ -103,6 +103,9 @@ class ServiceContext:
     db: Database
     desk: Desk
     clock: Callable[[], datetime] = utc_now
+    gate: Callable[[], None] | None = None
+    """Called before every write: waits for the start-up check of the file and raises if it
+    found damage (``StartupCheck.gate``); None when the file was checked before opening."""
 
     def now(self) -> datetime:
         return self.clock()
@@ -145,9 +148,23 @@ class ServiceContext:
             log.warning("refusal not recorded in the audit trail: %s", exc)
         raise PermissionRefused(member, permission)
 
+    def ready(self) -> None:
+        """Wait for the start-up check of the file, if one is still running.
+
+        Raises:
+            StorageError: it found the file damaged (``DataFileDamaged``): nothing may be
+                written to it.
+        """
+        if self.gate is not None:
+            self.gate()
+
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
-        """One transaction: everything inside is saved together, or nothing is."""
+        """One transaction: everything inside is saved together, or nothing is.
+
+        Waits first for the start-up check (``ready``): a damaged file is never written to.
+        """
+        self.ready()
         with storage_errors(), self.db.atomic():
             yield self.db
 

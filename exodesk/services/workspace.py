@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from exodesk.paths import DataPaths
 from exodesk.services.accounts import AccountService
 from exodesk.services.aftercare import AftercareService
@@ -19,11 +17,11 @@ from exodesk.services.encryption import ClinicKeys
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
+from exodesk.services.startup_check import StartupCheck, refresh_statistics
 from exodesk.services.subject_access import SubjectAccessService
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DataFileDamaged,
-    DiskFull,
     integrity_report,
     network_filesystem,
     open_database,
@@ -32,7 +30,7 @@ from exodesk.storage.database import (
     storage_errors,
 )
 from exodesk.storage.lock import AlreadyOpenError, DataFileLock
-from exodesk.storage.migrations import migrate, refuse_newer
+from exodesk.storage.migrations import migrate, refuse_newer, schema_state
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +40,7 @@ __all__ = [
     "AlreadyOpenError",
     "DataFileDamaged",
     "Services",
+    "StartupCheck",
     "open_services",
     "refresh_statistics",
 ]
@@ -68,6 +67,9 @@ class Services:
     key: bytes | None = field(default=None, repr=False)
     """The data key the file was opened with (None: a plain file). For worker threads that
     open their own connection (``backup_data_file(..., key=services.key)``); never shown."""
+    startup_check: StartupCheck | None = None
+    """The start-up check still running (or finished) beside the first reads, when
+    ``open_services`` was asked to run it in the background; every write waits for it."""
 
     @property
     def desk(self) -> Desk:
@@ -81,24 +83,12 @@ class Services:
     def close(self) -> None:
         """Close the data file, then let the next ExoDesk have it (safe to call twice)."""
         try:
+            if self.startup_check is not None:
+                self.startup_check.cancel()
             self.ctx.db.close()
         finally:
             if self.lock is not None:
                 self.lock.release()
-
-
-def refresh_statistics(db: Database) -> None:
-    """Give the query planner fresh table statistics (a sampled ANALYZE: ~15 ms at 100,000
-    patients). Without them SQLite may scan the name index to find one date of birth
-    (220 ms instead of 0.1 ms, measured)."""
-    try:
-        with storage_errors():
-            db.execute("PRAGMA analysis_limit = 1000")
-            db.execute("ANALYZE")
-    except DiskFull as exc:
-        # Statistics only make searches faster: a full disk must not keep the clinic from
-        # reading its records (each save then says plainly that the disk is full).
-        log.warning("planner statistics not refreshed: %s", exc)
 
 
 def open_services(
@@ -108,12 +98,15 @@ def open_services(
     clock: Callable[[], datetime] = utc_now,
     lock: bool = False,
     key: bytes | None = None,
+    background_check: bool = False,
 ) -> Services:
     """Open (and if asked create) the data file, check it, bring its schema up to date, build
     services.
 
     Before anything is written: the file must pass SQLite's ``quick_check`` (a damaged file is
-    refused untouched) and, with ``lock``, no other ExoDesk may hold it.
+    refused untouched) and, with ``lock``, no other ExoDesk may hold it. With
+    ``background_check`` the check of an up-to-date file runs beside the first reads instead
+    (see ``exodesk.services.startup_check``): reads work at once, writes wait for it.
 
     Args:
         paths: The clinic's data folder.
@@ -123,6 +116,8 @@ def open_services(
             open (the GUI does; tests and one-shot commands may not need to).
         key: The data key of an encrypted file (from ``Keyring.unlock`` or the recovery key);
             with ``create``, a new file is created encrypted with it.
+        background_check: Check an existing, up-to-date file on a thread of its own (the GUI
+            does). A new file, or one with a migration to run, is checked here as before.
 
     Raises:
         StorageError: the folder or file cannot be used (missing, read-only, damaged, from a
@@ -138,12 +133,19 @@ def open_services(
         # A read-only folder gets its own plain sentence rather than "cannot lock".
         refuse_read_only(paths.data_file, exists=paths.data_file.exists())
         held = DataFileLock(paths.data_file, clock=clock).acquire()
+    existed = paths.data_file.is_file() and paths.data_file.stat().st_size > 0
+    check: StartupCheck | None = None
     try:
         db = open_database(paths.data_file, create=create, before_write=refuse_newer, key=key)
         try:
-            quick_check(db, paths.data_file)
-            migrate(db, backups_dir=paths.backups)
-            refresh_statistics(db)
+            with storage_errors(paths.data_file):
+                pending = schema_state(db).pending
+            if background_check and existed and not pending:
+                check = StartupCheck(paths.data_file, key=key).start()
+            else:
+                quick_check(db, paths.data_file)
+                migrate(db, backups_dir=paths.backups)
+                refresh_statistics(db)
         except BaseException:
             db.close()
             raise
@@ -156,7 +158,7 @@ def open_services(
     if network:
         log.warning("%s is on a network filesystem (%s)", paths.data_file, network)
         warnings.append(NETWORK_WARNING)
-    ctx = ServiceContext(db=db, desk=Desk(), clock=clock)
+    ctx = ServiceContext(db=db, desk=Desk(), clock=clock, gate=check.gate if check else None)
     log.info("opened %s", paths.data_file)
     screening = ScreeningService(ctx)
     # An encrypted clinic's keyring follows every password change (see ClinicKeys).
@@ -175,4 +177,5 @@ def open_services(
         warnings=warnings,
         lock=held,
         key=key,
+        startup_check=check,
     )

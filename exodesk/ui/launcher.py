@@ -16,7 +16,7 @@ from exodesk import APP_NAME
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import RESOURCES, DataPaths
 from exodesk.services import encryption
-from exodesk.services.backups import list_backups, restore_file
+from exodesk.services.backups import restore_file
 from exodesk.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from exodesk.services.workspace import (
     AlreadyOpenError,
@@ -31,6 +31,7 @@ from exodesk.ui.dialogs.sign_in import SignInDialog
 from exodesk.ui.encryption_flow import offer_encryption, show_new_key, unlock_and_open
 from exodesk.ui.errors import install_excepthook, show_user_error
 from exodesk.ui.main_window import MainWindow
+from exodesk.ui.startup_check import damage_box, newest_good_backup, show_busy_while_waiting
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,8 @@ def _open(paths: DataPaths, *, demo: bool) -> Services | None:
         return _set_up(paths)
     if encryption.is_encrypted(paths):
         return unlock_and_open(paths)
-    return open_services(paths, lock=True)
+    # The start-up check runs beside sign-in and the first reads; saves wait for it.
+    return open_services(paths, lock=True, background_check=True)
 
 
 def sign_in_demo(services: Services) -> None:
@@ -119,26 +121,22 @@ def _set_up(paths: DataPaths) -> Services | None:
     return services
 
 
-def offer_restore(paths: DataPaths, damage: DataFileDamaged) -> bool:
+def offer_restore(paths: DataPaths, damage: StorageError) -> bool:
     """The data file is damaged: offer the newest good backup. True: it has been restored.
 
-    Without a good backup it says where the backups are kept.
+    Without a good backup it says where the backups are kept. The data file must be closed.
     """
-    try:
-        # Sidecar and size only: restore_file re-hashes and integrity-checks the one chosen.
-        listed = list_backups(paths.backups, check=False)
-        newest = next((r for r in listed if r.verified), None)
-    except StorageError as exc:
-        log.warning("could not list backups in %s: %s", paths.backups, exc)
-        newest = None
+    newest = newest_good_backup(paths.backups)
     if newest is None:
-        _damage_box(
+        damage_box(
+            None,
             damage,
             f"There is no good backup in {paths.backups}. The damaged file has not been "
             "changed; ask whoever looks after this PC.",
         ).exec()
         return False
-    box = _damage_box(
+    box = damage_box(
+        None,
         damage,
         f"Restore the newest good backup, from {newest.when} ({newest.path.name})? "
         "Anything saved after it will be missing; the damaged file is kept aside in "
@@ -159,15 +157,6 @@ def offer_restore(paths: DataPaths, damage: DataFileDamaged) -> bool:
     log.info("restored %s at start-up", newest.path)
     QMessageBox.information(None, APP_NAME, result.message())
     return True
-
-
-def _damage_box(damage: DataFileDamaged, what_next: str) -> QMessageBox:
-    box = QMessageBox(
-        QMessageBox.Icon.Critical, f"{APP_NAME}: the data file is damaged", damage.message
-    )
-    box.setObjectName("damagedFileBox")
-    box.setInformativeText(what_next)
-    return box
 
 
 def _open_or_explain(paths: DataPaths, *, demo: bool) -> Services | int:
@@ -221,6 +210,28 @@ def _sign_in(services: Services) -> bool:
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 
+def _damage_found(services: Services) -> DataFileDamaged | None:
+    """The damage the start-up check found, if it has finished and found some."""
+    check = services.startup_check
+    failure = check.failure if check is not None else None
+    return failure if isinstance(failure, DataFileDamaged) else None
+
+
+def restore_after_check(
+    paths: DataPaths, services: Services, *, demo: bool
+) -> Services | int | None:
+    """The start-up check found the open file damaged: close it, offer the newest good backup
+    and open the restored file. None: no damage found (``services`` is left open); an int:
+    the exit code (nothing restored, the file closed and untouched)."""
+    damage = _damage_found(services)
+    if damage is None:
+        return None
+    services.close()
+    if not offer_restore(paths, damage):
+        return 2
+    return _open_or_explain(paths, demo=demo)
+
+
 def _run_demo_instead() -> int:
     """Run the demo clinic in a throwaway folder, then exit (nothing real was created)."""
     with tempfile.TemporaryDirectory(prefix="exodesk-demo-") as folder:
@@ -246,9 +257,18 @@ def launch(paths: DataPaths, *, demo: bool) -> int:
     while True:
         chosen: Path | None = None
         keep_open = False
+        show_busy_while_waiting(services.startup_check)
         try:
             if not _sign_in(services):
-                return 0
+                # Signing in writes to the file: the start-up check may have refused it.
+                recovered = restore_after_check(paths, services, demo=demo)
+                if recovered is None:
+                    return 0
+                keep_open = True  # closed already
+                if isinstance(recovered, int):
+                    return recovered
+                services = recovered
+                continue
             if offer:
                 services = offer_encryption(services)
                 offer = False

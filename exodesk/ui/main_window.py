@@ -25,7 +25,7 @@ from exodesk.services.audit import AuditService
 from exodesk.services.backups import BackupService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.sessions import SESSIONS
-from exodesk.services.workspace import Services
+from exodesk.services.workspace import Services, StartupCheck
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
 from exodesk.ui.dialogs.backups import (
@@ -52,6 +52,13 @@ from exodesk.ui.patients.tab import PatientsTab
 from exodesk.ui.sessions.catalogue import ProductsDialog
 from exodesk.ui.sessions.events import AdverseEventDialog, OpenEventsDialog
 from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
+from exodesk.ui.startup_check import (
+    PASSED_MESSAGE,
+    RUNNING_MESSAGE,
+    CheckWatcher,
+    offer_backup_after_check,
+    show_busy_while_waiting,
+)
 
 if TYPE_CHECKING:  # built on first use, so their modules load then (see MainWindow._tab)
     from exodesk.ui.aftercare.tab import AftercareTab
@@ -158,6 +165,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.apply_permissions()
         self._restore_geometry()
+        self.check_watcher: CheckWatcher | None = None
+        if services.startup_check is not None:
+            self._watch_startup_check(services.startup_check)
 
     # ---- tabs, built on first use --------------------------------------------------------
     @property
@@ -415,6 +425,28 @@ class MainWindow(QMainWindow):
 
     def drill(self) -> None:
         DrillDialog(self, self._services.paths.backups, key=self._services.key).exec()
+
+    def _watch_startup_check(self, check: StartupCheck) -> None:
+        """Say in the status bar that the file is being checked; if the check finds it
+        damaged, say so once and offer the newest good backup."""
+        show_busy_while_waiting(check)
+        self.check_watcher = CheckWatcher(self, check)
+        self.check_watcher.passed.connect(self._startup_check_passed)
+        self.check_watcher.failed.connect(self._startup_check_failed)
+        if not check.done:
+            self.statusBar().showMessage(RUNNING_MESSAGE)
+        self.check_watcher.start()
+
+    def _startup_check_passed(self, _seconds: float) -> None:
+        if self.statusBar().currentMessage() == RUNNING_MESSAGE:
+            self.statusBar().showMessage(PASSED_MESSAGE, 5_000)
+
+    def _startup_check_failed(self, failure: UserError) -> None:
+        self.statusBar().showMessage("The data file is damaged: nothing more will be saved.")
+        chosen = offer_backup_after_check(self, failure, self._services.paths.backups)
+        if chosen is not None:
+            self.restore_request = chosen.path
+            self.close()
 
     def restore_backup(self) -> None:
         """Choose a backup; on confirmation the window closes and the launcher restores it

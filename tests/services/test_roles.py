@@ -500,6 +500,7 @@ NOT_GUARDED: dict[str, str] = {
         )
     },
     "BackupService.now": "the service's clock",
+    "BackupService.ready": "waits for the start-up check of the file; reads nothing",
     # Reference data: rules, protocols, vocabularies, the catalogue, clinic name and paper.
     "PatientService.understand": "parses search text; reads nothing",
     "ScreeningService.paper_size": "the clinic's paper size, for printing",

@@ -459,11 +459,26 @@ def _restore_or_ok(box) -> None:
         box.accept()
 
 
+def _open_and_recover(clinic: DataPaths) -> Services | int:
+    """What the launcher does with a damaged file: it opens (the start-up check runs in the
+    background), the check finds the damage, sign-in is refused, the newest backup offered."""
+    from exodesk.ui import launcher
+
+    opened = launcher._open_or_explain(clinic, demo=False)
+    if isinstance(opened, int):
+        return opened
+    assert opened.startup_check is not None and opened.startup_check.wait(30)
+    recovered = launcher.restore_after_check(clinic, opened, demo=False)
+    assert recovered is not None, "the damage was not found"
+    if isinstance(recovered, Services) and recovered.startup_check is not None:
+        recovered.startup_check.wait(30)
+    return recovered
+
+
 def test_the_launcher_offers_the_newest_good_backup_and_restores_it(
     clinic: DataPaths, clock, qapp
 ) -> None:
     backups = pytest.importorskip("exodesk.services.backups")
-    from exodesk.ui import launcher
 
     svc = open_services(clinic, clock=clock)
     try:
@@ -473,7 +488,7 @@ def test_the_launcher_offers_the_newest_good_backup_and_restores_it(
         svc.close()
     _damage(clinic)
     seen = _answer_boxes(_restore_or_ok, count=2)
-    opened = launcher._open_or_explain(clinic, demo=False)
+    opened = _open_and_recover(clinic)
     assert isinstance(opened, Services), (opened, seen)
     try:
         opened.clinic.sign_in(opened.clinic.staff()[0].id)
@@ -493,13 +508,12 @@ def test_the_launcher_offers_the_newest_good_backup_and_restores_it(
 def test_without_a_backup_the_launcher_says_where_backups_would_be(clinic: DataPaths, qapp) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from exodesk.ui import launcher
     from tests.ui.dialogs import when_dialog_opens
 
     _damage(clinic)
     before = _sha(clinic.data_file)
     seen = when_dialog_opens(QMessageBox, lambda box: box.accept())
-    assert launcher._open_or_explain(clinic, demo=False) == 2
+    assert _open_and_recover(clinic) == 2
     assert seen[0].objectName() == "damagedFileBox"
     assert str(clinic.backups) in seen[0].informativeText()
     assert _sha(clinic.data_file) == before
@@ -510,13 +524,12 @@ def test_without_a_good_backup_the_launcher_names_the_backups_folder(
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from exodesk.ui import launcher
     from tests.ui.dialogs import when_dialog_opens
 
     for backup in clinic.backups.glob("*") if clinic.backups.exists() else []:
         backup.unlink()
     _damage(clinic)
     seen = when_dialog_opens(QMessageBox, lambda box: box.accept())
-    assert launcher._open_or_explain(clinic, demo=False) == 2
+    assert _open_and_recover(clinic) == 2
     text = seen[0].informativeText()
     assert text.startswith("There is no good backup in") and str(clinic.backups) in text

@@ -237,6 +237,7 @@ class BackupNowDialog(QDialog):
         now, key = self._backups.now(), self._backups.key
 
         def work(progress: Callable[[int, int], None]) -> BackupRecord:
+            self._backups.ready()  # a copy of a file still being checked waits for the check
             return backup_data_file(
                 data_file,
                 folder,
@@ -637,14 +638,13 @@ def run_due_backup(
         if on_done is not None:
             on_done(None)
 
-    run_in_background(
-        owner,
-        lambda: backup_data_file(
+    def work() -> BackupRecord:
+        backups.ready()  # the start-up check first: never a backup of a damaged file
+        return backup_data_file(
             data_file, folder, reason=DAILY, now=now, create_folder=True, key=data_key
-        ),
-        done,
-        failed,
-    )
+        )
+
+    run_in_background(owner, work, done, failed)
     return True
 
 
@@ -661,6 +661,7 @@ def backup_before_closing(parent: QWidget, backups: BackupService) -> BackupReco
     key = backups.key
 
     def work(progress: Callable[[int, int], None]) -> BackupRecord:
+        backups.ready()
         return backup_data_file(
             data_file,
             folder,

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordChangeRequired
+from exodesk.services.workspace import DataFileDamaged
 from exodesk.ui.common import ERROR_STYLE, named
 
 
@@ -181,6 +182,11 @@ class SignInDialog(QDialog):
             _say(self.hint, str(exc))
             _say(self.error, "")
             self.new_password.setFocus()
+            return
+        except DataFileDamaged:
+            # Signing in writes to the file, and the start-up check found it damaged: whoever
+            # opened this dialog says so and offers the newest good backup.
+            self.reject()
             return
         except UserError as exc:
             box = self.new_password if exc.field == "new_password" else None

@@ -1,0 +1,142 @@
+"""What the window shows of the start-up check running beside it (services.startup_check).
+
+- While a save waits for the check: a busy cursor (``show_busy_while_waiting``).
+- While the check runs: a line in the status bar; when it passes, a short "checked" line.
+- When it finds the file damaged: one message that says nothing more will be saved to it and
+  offers the newest good backup (``damage_box``, shared with the launcher's start-up refusal).
+
+The check's thread never touches Qt: ``CheckWatcher`` asks it from the main thread on a timer.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from exodesk import APP_NAME
+from exodesk.errors import StorageError
+from exodesk.services.backups import BackupRecord, list_backups
+from exodesk.services.workspace import DataFileDamaged, StartupCheck
+
+log = logging.getLogger(__name__)
+
+RUNNING_MESSAGE = "Checking the data file in the background; a save waits until it is done."
+PASSED_MESSAGE = "Data file checked."
+
+
+def show_busy_while_waiting(check: StartupCheck | None) -> None:
+    """A save that has to wait for the check shows the busy cursor until it may go on."""
+    if check is None:
+        return
+
+    def waiting(busy: bool) -> None:
+        if busy:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            # Paint the cursor now: the main thread is about to block on the check.
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        else:
+            QApplication.restoreOverrideCursor()
+
+    check.on_wait = waiting
+
+
+class CheckWatcher(QObject):
+    """Tells the main thread when the start-up check has finished: ``passed`` (seconds) or
+    ``failed`` (the StorageError every save now raises)."""
+
+    passed = Signal(float)
+    failed = Signal(object)
+    POLL_MS = 200
+
+    def __init__(self, parent: QObject, check: StartupCheck) -> None:
+        super().__init__(parent)
+        self.check = check
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.POLL_MS)
+        self._timer.timeout.connect(self.poll)
+
+    def start(self) -> None:
+        """Start asking; a check already finished is reported at the next turn of the loop."""
+        self._timer.start()
+        QTimer.singleShot(0, self, self.poll)
+
+    def poll(self) -> None:
+        if not self.check.done or not self._timer.isActive():
+            return
+        self._timer.stop()
+        failure = self.check.failure
+        if failure is None:
+            self.passed.emit(self.check.seconds or 0.0)
+        else:
+            self.failed.emit(failure)
+
+
+def newest_good_backup(folder: Path) -> BackupRecord | None:
+    """The newest backup whose sidecar says it verified (restore checks it again)."""
+    try:
+        # Sidecar and size only: restore_file re-hashes and integrity-checks the one chosen.
+        return next((r for r in list_backups(folder, check=False) if r.verified), None)
+    except StorageError as exc:
+        log.warning("could not list backups in %s: %s", folder, exc)
+        return None
+
+
+def damage_box(parent: QWidget | None, damage: StorageError, what_next: str) -> QMessageBox:
+    """The one message about a damaged data file (object name ``damagedFileBox``)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        f"{APP_NAME}: the data file is damaged",
+        damage.message,
+        parent=parent,
+    )
+    box.setObjectName("damagedFileBox")
+    box.setAccessibleName("The data file is damaged")
+    box.setInformativeText(what_next)
+    return box
+
+
+def offer_backup_after_check(
+    parent: QWidget, damage: StorageError, backups_folder: Path
+) -> BackupRecord | None:
+    """The check found damage while the window was open: say so, offer the newest good
+    backup. Returns the backup to restore (the caller closes the file first), or None to
+    go on reading (nothing can be saved)."""
+    if not isinstance(damage, DataFileDamaged):
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            f"{APP_NAME}: the data file could not be checked",
+            damage.message,
+            parent=parent,
+        )
+        box.setObjectName("checkFailedBox")
+        box.setInformativeText(damage.advice or "")
+        box.exec()
+        return None
+    newest = newest_good_backup(backups_folder)
+    reading = "Nothing more will be saved to it; you can still look records up and print them."
+    if newest is None:
+        damage_box(
+            parent,
+            damage,
+            f"{reading} There is no good backup in {backups_folder}; ask whoever looks after "
+            "this PC.",
+        ).exec()
+        return None
+    box = damage_box(
+        parent,
+        damage,
+        f"{reading} Restore the newest good backup, from {newest.when} "
+        f"({newest.path.name})? Anything saved after it will be missing; the damaged file is "
+        f"kept aside in {backups_folder}.",
+    )
+    restore = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
+    keep = box.addButton("Keep reading", QMessageBox.ButtonRole.RejectRole)
+    restore.setObjectName("restoreNewestButton")
+    keep.setObjectName("keepReadingButton")
+    box.setDefaultButton(restore)
+    box.setEscapeButton(keep)
+    box.exec()
+    return newest if box.clickedButton() is restore else None
