@@ -8,6 +8,7 @@ import hashlib
 import logging
 import marshal
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,17 +262,68 @@ class _NotVerified(Exception):
     """integrity_check found faults in a copy."""
 
 
-def _integrity(conn: sqlite3.Connection, path: Path) -> None:
-    verdict = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    if verdict != ["ok"]:
-        log.warning("copy %s failed integrity_check: %s", path, verdict[:5])
-        raise _NotVerified(path)
-
-
 def _measure(conn: sqlite3.Connection) -> tuple[dict[str, TableDigest], int, int]:
     tables = digest_tables(conn)
     user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     return tables, user_version, _audit_last_id(conn, tables)
+
+
+def _check_and_measure(
+    conn: sqlite3.Connection, path: Path, second: Callable[[], sqlite3.Connection]
+) -> tuple[dict[str, TableDigest], int, int]:
+    """``integrity_check`` of a closed copy and its table checksums, side by side.
+
+    The check runs on a second connection (``second()``) in a thread of its own: SQLite does
+    it without holding the GIL, while this thread checksums the rows on ``conn``. Together
+    they take about as long as the longer of the two (on a 1 GB file: 5.5 s and 7.1 s, 12.6 s
+    one after the other; issue #9). The thread only runs SQLite and never touches Qt.
+
+    Raises:
+        _NotVerified: integrity_check found faults (also when the checksums failed on them).
+        sqlite3.Error: either could not read the copy at all.
+    """
+    opened: list[sqlite3.Connection] = []
+    verdict: list[str] = []
+    failure: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            other = second()  # a connection is used only on the thread that made it
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+            return
+        opened.append(other)
+        try:
+            verdict.extend(r[0] for r in other.execute("PRAGMA integrity_check").fetchall())
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=check, name="exodesk-copy-check", daemon=True)
+    thread.start()
+    measured: tuple[dict[str, TableDigest], int, int] | None = None
+    unreadable: sqlite3.Error | None = None
+    try:
+        measured = _measure(conn)
+    except sqlite3.Error as exc:
+        unreadable = exc  # a damaged page, most likely: the verdict says which
+    except BaseException:
+        for other in opened:
+            with contextlib.suppress(sqlite3.Error):
+                other.interrupt()  # the one call SQLite allows from another thread
+        raise
+    finally:
+        thread.join()
+    if failure:
+        raise failure[0]
+    if verdict != ["ok"]:
+        log.warning("copy %s failed integrity_check: %s", path, verdict[:5])
+        raise _NotVerified(path)
+    if unreadable is not None:
+        raise unreadable
+    assert measured is not None
+    return measured
 
 
 @contextlib.contextmanager
@@ -330,8 +382,9 @@ def copy_database(
         try:
             source.backup(dest, pages=step, progress=report, sleep=0)
             dest.execute("PRAGMA journal_mode = DELETE")
-            _integrity(dest, target)
-            tables, user_version, audit_last_id = _measure(dest)
+            tables, user_version, audit_last_id = _check_and_measure(
+                dest, target, lambda: connect(str(partial), key=connection_key(source))
+            )
         except _NotVerified:
             raise CopyNotVerified(
                 "The copy did not verify, so it was not kept.",
@@ -434,10 +487,11 @@ def inspect_copy(
         try:
             if key is not None and _application_id(conn) != APPLICATION_ID:
                 raise _not_ours(path)  # an encrypted file's header is only readable now
-            _integrity(conn, path)
             if before_use is not None:
                 before_use(Database(conn))
-            tables, user_version, audit_last_id = _measure(conn)
+            tables, user_version, audit_last_id = _check_and_measure(
+                conn, path, lambda: _read_only(path, key)
+            )
         finally:
             conn.close()
     except _NotVerified as exc:
