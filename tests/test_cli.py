@@ -113,7 +113,9 @@ def test_admin_commands_on_an_encrypted_clinic_take_the_recovery_key(tmp_path: P
     paths = DataPaths(tmp_path)
     key, recovery = encryption.new_clinic_key()
     services = open_services(paths, create=True, key=key)
-    assert services.accounts.first_account(StaffMember("Ada Lovelace-Byron", "practitioner"), "x" * 12).ok
+    assert services.accounts.first_account(
+        StaffMember("Ada Lovelace-Byron", "practitioner"), "x" * 12
+    ).ok
     services.close()
 
     refused = run("check", "--data-dir", str(tmp_path))

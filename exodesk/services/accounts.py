@@ -31,7 +31,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import STAFF, Changes, SaveResult, ServiceContext
 from exodesk.storage.audit import AuditRepository
-from exodesk.storage.database import storage_errors
+from exodesk.storage.database import DataFileDamaged, storage_errors
 from exodesk.storage.staff import Credentials, StaffRepository
 
 log = logging.getLogger(__name__)
@@ -298,8 +298,14 @@ class AccountService:
                 advice="Sign in again.",
             )
         self._check(member, creds, password, action="unlock")
-        with self._ctx.write():
-            self._audit_as(member, "unlock", f"{member.label} unlocked the desk")
+        try:
+            with self._ctx.write():
+                self._audit_as(member, "unlock", f"{member.label} unlocked the desk")
+        except DataFileDamaged:
+            # The password was right. The start-up check found the file damaged, so nothing
+            # is written to it, this entry included; the records it still holds stay readable
+            # to the person who was at the desk rather than locked away behind the idle lock.
+            log.warning("unlock by staff member %s not audited: the data file is damaged", staff_id)
         self._ctx.desk.user = member
         self._key_for(member, password, replace_slot=False)
         return member
@@ -508,10 +514,14 @@ class AccountService:
                 "wait. Capital letters count.",
                 field=field,
             )
+        stale = creds.failed_attempts or creds.locked_until is not None
+        rehash = self._hasher.check_needs_rehash(creds.password_hash)
+        if not (stale or rehash):
+            return  # nothing to write (a damaged file, read-only since start, unlocks too)
         with self._ctx.write():
-            if creds.failed_attempts or creds.locked_until is not None:
+            if stale:
                 self._staff.clear_failures(staff_id)
-            if self._hasher.check_needs_rehash(creds.password_hash):
+            if rehash:
                 # The password is at hand only now: hash it again with today's parameters.
                 self._staff.replace_hash(staff_id, self._hash(password))
                 log.info("password hash of staff member %s redone with new parameters", staff_id)

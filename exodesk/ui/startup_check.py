@@ -116,7 +116,7 @@ def offer_backup_after_check(
         box.exec()
         return None
     newest = newest_good_backup(backups_folder)
-    reading = "Nothing more will be saved to it; you can still look records up and print them."
+    reading = "Nothing more will be saved to it; you can still look records up."
     if newest is None:
         damage_box(
             parent,

@@ -188,3 +188,37 @@ def test_the_check_refreshes_missing_planner_statistics(clinic: DataPaths, clock
     finally:
         conn.close()
     assert {"patients", "screenings"} <= tables
+
+
+def test_the_idle_lock_still_opens_on_a_damaged_file_but_only_with_the_right_password(
+    data_paths: DataPaths, clock
+) -> None:
+    from exodesk.domain.staff import StaffMember
+    from exodesk.errors import UserError
+
+    svc = open_services(data_paths, create=True, clock=clock)
+    try:
+        made = svc.accounts.first_account(
+            StaffMember("Ada Admin", "practitioner", is_admin=True), ADMIN_PASSWORD
+        )
+        assert made.ok
+        with svc.ctx.write():
+            for i in range(120):
+                svc.patients.create(Patient(f"Family{i}", "Zoë", date(1970, 1, 1)))
+                if i % 3 == 0:
+                    svc.screening.save(i + 1, {"anticoagulants": bool(i % 2)})
+        admin_id = made.record.id
+    finally:
+        svc.close()
+    damage_screenings(data_paths)
+    svc = open_services(data_paths, clock=clock, background_check=True)
+    try:
+        assert svc.startup_check is not None and svc.startup_check.wait(30)
+        assert isinstance(svc.startup_check.failure, DataFileDamaged)
+        svc.desk.user = svc.clinic.staff()[0]  # signed in before the lock came down
+        with pytest.raises(UserError):
+            svc.accounts.verify_unlock(admin_id, "not the password at all")
+        assert svc.accounts.verify_unlock(admin_id, ADMIN_PASSWORD).id == admin_id
+        assert len(svc.patients.search("family").rows) == 120
+    finally:
+        svc.close()
