@@ -267,8 +267,8 @@ class AccountService:
             with self._ctx.write():
                 self._staff.set_password(member.id or 0, hashed, at=now, must_change=False)
                 self._audit_as(member, "password_changed", "Chose their own password at sign-in")
-        with self._ctx.write():
-            self._audit_as(member, "sign_in", f"{member.label} signed in")
+        # Held back (with its time) while the start-up check runs: nobody waits for it to sign in.
+        self._ctx.audit_soon(self._entry_as(member, "sign_in", f"{member.label} signed in"))
         self._ctx.desk.user = member
         if new_password is not None and creds.must_change_password:
             self._key_for(member, new_password)
@@ -563,18 +563,29 @@ class AccountService:
     ) -> None:
         # Before anyone is at the desk the entry names the account itself (call inside write()).
         AuditRepository(self._ctx.db).append(
-            AuditEntry(
-                at=at or self._ctx.now(),
-                actor_id=member.id,
-                actor_name=member.name,
-                action=action,
-                table_name="staff",
-                record_id=member.id,
-                patient_id=None,
-                summary=summary,
-                before=None,
-                after=after,
-            )
+            self._entry_as(member, action, summary, at=at, after=after)
+        )
+
+    def _entry_as(
+        self,
+        member: StaffMember,
+        action: str,
+        summary: str,
+        *,
+        at: datetime | None = None,
+        after: dict[str, object] | None = None,
+    ) -> AuditEntry:
+        return AuditEntry(
+            at=at or self._ctx.now(),
+            actor_id=member.id,
+            actor_name=member.name,
+            action=action,
+            table_name="staff",
+            record_id=member.id,
+            patient_id=None,
+            summary=summary,
+            before=None,
+            after=after,
         )
 
 

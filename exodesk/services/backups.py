@@ -1175,7 +1175,7 @@ class BackupService:
         Raises:
             StorageError: the check found the file damaged (``DataFileDamaged``).
         """
-        self._ctx.ready()
+        self._ctx.wait_for_check()
 
     def backup_now(
         self,

@@ -16,6 +16,7 @@ from exodesk.domain.audit import AuditEntry
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
+from exodesk.services.startup_check import StartupCheck
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
 
@@ -103,9 +104,10 @@ class ServiceContext:
     db: Database
     desk: Desk
     clock: Callable[[], datetime] = utc_now
-    gate: Callable[[], None] | None = None
-    """Called before every write: waits for the start-up check of the file and raises if it
-    found damage (``StartupCheck.gate``); None when the file was checked before opening."""
+    startup_check: StartupCheck | None = None
+    """The start-up check running beside the first reads (None: the file was checked before
+    it was opened). Every write waits for it; a damaged file refuses every write."""
+    _held: list[AuditEntry] = field(default_factory=list, repr=False, init=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -148,15 +150,62 @@ class ServiceContext:
             log.warning("refusal not recorded in the audit trail: %s", exc)
         raise PermissionRefused(member, permission)
 
-    def ready(self) -> None:
-        """Wait for the start-up check of the file, if one is still running.
+    def wait_for_check(self) -> None:
+        """Wait for the start-up check of the file, if one is still running (any thread).
 
         Raises:
             StorageError: it found the file damaged (``DataFileDamaged``): nothing may be
                 written to it.
         """
-        if self.gate is not None:
-            self.gate()
+        if self.startup_check is not None:
+            self.startup_check.gate()
+
+    def ready(self) -> None:
+        """Wait for the start-up check, then write the audit entries held back for it
+        (``audit_soon``). Called by ``write()``; the connection's thread only.
+
+        Raises:
+            StorageError: the check found the file damaged (the held entries are dropped:
+                nothing may be written to it), or they could not be written.
+        """
+        try:
+            self.wait_for_check()
+        except StorageError:
+            if self._held:
+                log.warning(
+                    "%d audit entries not written: the data file is damaged (%s)",
+                    len(self._held),
+                    ", ".join(e.action for e in self._held),
+                )
+                self._held.clear()
+            raise
+        if self._held:
+            held = list(self._held)
+            with storage_errors(), self.db.atomic():
+                repository = AuditRepository(self.db)
+                for entry in held:
+                    repository.append(entry)
+            del self._held[: len(held)]
+
+    @property
+    def holding(self) -> int:
+        """How many audit entries wait for the start-up check (``audit_soon``)."""
+        return len(self._held)
+
+    def audit_soon(self, entry: AuditEntry) -> None:
+        """Record ``entry`` without making the person wait for the start-up check.
+
+        For sign-in, the one write that comes before anyone can do anything: while the check
+        runs, the entry (with its own time) is held and written, in order, ahead of the next
+        save, or when the window hears that the check has passed, or at closing. Nothing is
+        written to a file the check finds damaged: the entry is then dropped and logged.
+        Otherwise it is written at once, in a transaction of its own.
+        """
+        if self.startup_check is not None and not self.startup_check.done:
+            self._held.append(entry)
+            return
+        with self.write():
+            AuditRepository(self.db).append(entry)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.accounts import AccountService
 from exodesk.services.aftercare import AftercareService
@@ -80,10 +81,20 @@ class Services:
         with storage_errors(self.paths.data_file):
             return integrity_report(self.ctx.db)
 
+    def _write_held(self) -> None:
+        """Closing soon after signing in: let the check finish and write the sign-in's entry
+        (a damaged file takes none: logged)."""
+        try:
+            self.ctx.ready()
+        except StorageError as exc:
+            log.warning("closing without the held audit entries: %s", exc)
+
     def close(self) -> None:
         """Close the data file, then let the next ExoDesk have it (safe to call twice)."""
         try:
             if self.startup_check is not None:
+                if self.ctx.holding:
+                    self._write_held()
                 self.startup_check.cancel()
             self.ctx.db.close()
         finally:
@@ -158,7 +169,7 @@ def open_services(
     if network:
         log.warning("%s is on a network filesystem (%s)", paths.data_file, network)
         warnings.append(NETWORK_WARNING)
-    ctx = ServiceContext(db=db, desk=Desk(), clock=clock, gate=check.gate if check else None)
+    ctx = ServiceContext(db=db, desk=Desk(), clock=clock, startup_check=check)
     log.info("opened %s", paths.data_file)
     screening = ScreeningService(ctx)
     # An encrypted clinic's keyring follows every password change (see ClinicKeys).

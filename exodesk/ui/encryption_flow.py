@@ -56,7 +56,8 @@ def unlock_and_open(paths: DataPaths) -> Services | None:
     dialog = UnlockDialog(None, paths, clock=utc_now)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.key is None:
         return None
-    services = open_services(paths, lock=True, key=dialog.key)
+    # The start-up check runs beside the window: signing in does not wait for it.
+    services = open_services(paths, lock=True, key=dialog.key, background_check=True)
     try:
         for staff_id, at in dialog.failures:
             services.accounts.record_failed_unlock(staff_id, at)

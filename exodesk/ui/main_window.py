@@ -440,6 +440,10 @@ class MainWindow(QMainWindow):
     def _startup_check_passed(self, _seconds: float) -> None:
         if self.statusBar().currentMessage() == RUNNING_MESSAGE:
             self.statusBar().showMessage(PASSED_MESSAGE, 5_000)
+        try:
+            self._services.ctx.ready()  # the sign-in's audit entry, held for the check
+        except UserError as exc:
+            show_user_error(self, exc, title=f"{APP_NAME} could not record the sign-in")
 
     def _startup_check_failed(self, failure: UserError) -> None:
         self.statusBar().showMessage("The data file is damaged: nothing more will be saved.")

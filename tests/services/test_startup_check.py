@@ -157,7 +157,7 @@ def test_a_new_file_and_a_file_to_migrate_are_checked_before_opening(
 ) -> None:
     fresh = open_services(data_paths, create=True, clock=clock, background_check=True)
     try:
-        assert fresh.startup_check is None and fresh.ctx.gate is None
+        assert fresh.startup_check is None and fresh.ctx.startup_check is None
     finally:
         fresh.close()
     old = DataPaths(tmp_path / "old")
@@ -190,13 +190,11 @@ def test_the_check_refreshes_missing_planner_statistics(clinic: DataPaths, clock
     assert {"patients", "screenings"} <= tables
 
 
-def test_the_idle_lock_still_opens_on_a_damaged_file_but_only_with_the_right_password(
-    data_paths: DataPaths, clock
-) -> None:
+def _clinic_with_a_password(paths: DataPaths, clock) -> int:
+    """A closed data file whose admin has ADMIN_PASSWORD; returns the admin's id."""
     from exodesk.domain.staff import StaffMember
-    from exodesk.errors import UserError
 
-    svc = open_services(data_paths, create=True, clock=clock)
+    svc = open_services(paths, create=True, clock=clock)
     try:
         made = svc.accounts.first_account(
             StaffMember("Ada Admin", "practitioner", is_admin=True), ADMIN_PASSWORD
@@ -207,9 +205,78 @@ def test_the_idle_lock_still_opens_on_a_damaged_file_but_only_with_the_right_pas
                 svc.patients.create(Patient(f"Family{i}", "Zoë", date(1970, 1, 1)))
                 if i % 3 == 0:
                     svc.screening.save(i + 1, {"anticoagulants": bool(i % 2)})
-        admin_id = made.record.id
+        return made.record.id
     finally:
         svc.close()
+
+
+def _actions(paths: DataPaths) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(paths.data_file)
+    try:
+        return conn.execute("SELECT action, at FROM audit_log ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_signing_in_does_not_wait_for_the_check_and_its_entry_keeps_its_place(
+    data_paths: DataPaths, clock, held: threading.Event
+) -> None:
+    admin_id = _clinic_with_a_password(data_paths, clock)
+    before = len(_actions(data_paths))
+    svc = open_services(data_paths, clock=clock, lock=True, background_check=True)
+    try:
+        signed_in_at = clock()
+        member = svc.accounts.sign_in(admin_id, ADMIN_PASSWORD)  # returns with the check held
+        assert svc.desk.user is not None and svc.desk.user.id == member.id
+        assert svc.ctx.holding == 1 and not svc.startup_check.done
+        clock.advance(minutes=3)
+        held.set()
+        _new_patient(svc, "After sign-in")  # the save writes the held entry first
+        assert svc.ctx.holding == 0
+    finally:
+        svc.close()
+    actions = _actions(data_paths)[before:]
+    assert [a for a, _ in actions] == ["sign_in", "create"]
+    assert actions[0][1] == signed_in_at.isoformat()  # its own time, not the save's
+
+
+def test_closing_right_after_signing_in_still_records_the_sign_in(
+    data_paths: DataPaths, clock, held: threading.Event
+) -> None:
+    admin_id = _clinic_with_a_password(data_paths, clock)
+    svc = open_services(data_paths, clock=clock, lock=True, background_check=True)
+    svc.accounts.sign_in(admin_id, ADMIN_PASSWORD)
+    threading.Timer(0.2, held.set).start()
+    svc.close()  # waits for the check, then writes the entry
+    assert _actions(data_paths)[-1][0] == "sign_in"
+
+
+def test_a_damaged_file_takes_no_held_entry(
+    data_paths: DataPaths, clock, held: threading.Event
+) -> None:
+    admin_id = _clinic_with_a_password(data_paths, clock)
+    damage_screenings(data_paths)
+    before = _sha(data_paths.data_file)
+    svc = open_services(data_paths, clock=clock, background_check=True)
+    try:
+        svc.accounts.sign_in(admin_id, ADMIN_PASSWORD)  # the check is still running: held
+        assert svc.ctx.holding == 1
+        held.set()
+        assert svc.startup_check.wait(30)
+        with pytest.raises(DataFileDamaged):
+            svc.ctx.ready()
+        assert svc.ctx.holding == 0
+    finally:
+        svc.close()
+    assert _sha(data_paths.data_file) == before
+
+
+def test_the_idle_lock_still_opens_on_a_damaged_file_but_only_with_the_right_password(
+    data_paths: DataPaths, clock
+) -> None:
+    from exodesk.errors import UserError
+
+    admin_id = _clinic_with_a_password(data_paths, clock)
     damage_screenings(data_paths)
     svc = open_services(data_paths, clock=clock, background_check=True)
     try:
