@@ -83,6 +83,9 @@ class PatientsTab(QWidget):
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         for column in (BORN, AGE, PHONE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Fit those columns to the rows on screen, not to the first 1,000 rows Qt measures by
+        # default: the first page then asks the model for 5x fewer values (issue #9).
+        header.setResizeContentsPrecision(0)
         self.new_button = named(
             QPushButton("&New patient"),
             "newPatient",
