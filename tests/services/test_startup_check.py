@@ -289,3 +289,28 @@ def test_the_idle_lock_still_opens_on_a_damaged_file_but_only_with_the_right_pas
         assert len(svc.patients.search("family").rows) == 120
     finally:
         svc.close()
+
+
+def test_an_encrypted_file_is_checked_in_the_background_with_its_key(
+    data_paths: DataPaths, clock
+) -> None:
+    from exodesk.domain.staff import StaffMember
+    from exodesk.services.encryption import new_clinic_key
+
+    key, _recovery = new_clinic_key()
+    svc = open_services(data_paths, create=True, clock=clock, key=key)
+    try:
+        assert svc.accounts.first_account(
+            StaffMember("Ada Admin", "practitioner", is_admin=True), ADMIN_PASSWORD
+        ).ok
+    finally:
+        svc.close()
+    svc = open_services(data_paths, clock=clock, key=key, background_check=True)
+    try:
+        assert svc.startup_check is not None and svc.startup_check.wait(30)
+        assert svc.startup_check.failure is None
+        _sign_in(svc)
+        _new_patient(svc, "Encrypted")
+    finally:
+        svc.close()
+    assert b"Encrypted" not in data_paths.data_file.read_bytes()
