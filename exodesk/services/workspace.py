@@ -68,13 +68,16 @@ class Services:
     key: bytes | None = field(default=None, repr=False)
     """The data key the file was opened with (None: a plain file). For worker threads that
     open their own connection (``backup_data_file(..., key=services.key)``); never shown."""
-    startup_check: StartupCheck | None = None
-    """The start-up check still running (or finished) beside the first reads, when
-    ``open_services`` was asked to run it in the background; every write waits for it."""
 
     @property
     def desk(self) -> Desk:
         return self.ctx.desk
+
+    @property
+    def startup_check(self) -> StartupCheck | None:
+        """The start-up check running (or finished) beside the first reads, when
+        ``open_services`` was asked to run it in the background; every write waits for it."""
+        return self.ctx.startup_check
 
     def check(self) -> list[str]:
         """SQLite integrity and foreign-key faults (empty = healthy)."""
@@ -188,5 +191,4 @@ def open_services(
         warnings=warnings,
         lock=held,
         key=key,
-        startup_check=check,
     )

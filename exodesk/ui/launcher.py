@@ -31,7 +31,7 @@ from exodesk.ui.dialogs.sign_in import SignInDialog
 from exodesk.ui.encryption_flow import offer_encryption, show_new_key, unlock_and_open
 from exodesk.ui.errors import install_excepthook, show_user_error
 from exodesk.ui.main_window import MainWindow
-from exodesk.ui.startup_check import damage_box, newest_good_backup, show_busy_while_waiting
+from exodesk.ui.startup_check import choose_backup_to_restore, show_busy_while_waiting
 
 log = logging.getLogger(__name__)
 
@@ -126,27 +126,8 @@ def offer_restore(paths: DataPaths, damage: StorageError) -> bool:
 
     Without a good backup it says where the backups are kept. The data file must be closed.
     """
-    newest = newest_good_backup(paths.backups)
+    newest = choose_backup_to_restore(None, damage, paths.backups)
     if newest is None:
-        damage_box(
-            None,
-            damage,
-            f"There is no good backup in {paths.backups}. The damaged file has not been "
-            "changed; ask whoever looks after this PC.",
-        ).exec()
-        return False
-    box = damage_box(
-        None,
-        damage,
-        f"Restore the newest good backup, from {newest.when} ({newest.path.name})? "
-        "Anything saved after it will be missing; the damaged file is kept aside in "
-        f"{paths.backups}.",
-    )
-    restore = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Close)
-    box.setDefaultButton(restore)
-    box.exec()
-    if box.clickedButton() is not restore:
         return False
     try:
         result = restore_file(paths, newest.path)

@@ -84,18 +84,65 @@ def newest_good_backup(folder: Path) -> BackupRecord | None:
         return None
 
 
+def _box(
+    parent: QWidget | None, icon: QMessageBox.Icon, title: str, damage: StorageError, name: str
+) -> QMessageBox:
+    box = QMessageBox(icon, f"{APP_NAME}: {title}", damage.message, parent=parent)
+    box.setObjectName(name)
+    box.setAccessibleName(title[:1].upper() + title[1:])
+    return box
+
+
 def damage_box(parent: QWidget | None, damage: StorageError, what_next: str) -> QMessageBox:
     """The one message about a damaged data file (object name ``damagedFileBox``)."""
-    box = QMessageBox(
-        QMessageBox.Icon.Critical,
-        f"{APP_NAME}: the data file is damaged",
-        damage.message,
-        parent=parent,
+    box = _box(
+        parent, QMessageBox.Icon.Critical, "the data file is damaged", damage, "damagedFileBox"
     )
-    box.setObjectName("damagedFileBox")
-    box.setAccessibleName("The data file is damaged")
     box.setInformativeText(what_next)
     return box
+
+
+def choose_backup_to_restore(
+    parent: QWidget | None,
+    damage: StorageError,
+    backups_folder: Path,
+    *,
+    lead: str = "The damaged file has not been changed.",
+    keep: str | None = None,
+) -> BackupRecord | None:
+    """Say the data file is damaged and offer the newest good backup; the one to restore, or
+    None (declined, or there is no good backup: the message then says where they would be).
+
+    Args:
+        lead: What happens to the damaged file meanwhile (first sentence of the offer).
+        keep: The label of the button that declines; default a plain Close.
+    """
+    newest = newest_good_backup(backups_folder)
+    if newest is None:
+        damage_box(
+            parent,
+            damage,
+            f"There is no good backup in {backups_folder}. {lead} Ask whoever looks after this PC.",
+        ).exec()
+        return None
+    box = damage_box(
+        parent,
+        damage,
+        f"Restore the newest good backup, from {newest.when} ({newest.path.name})? "
+        f"Anything saved after it will be missing; the damaged file is kept aside in "
+        f"{backups_folder}. {lead}",
+    )
+    restore = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
+    restore.setObjectName("restoreNewestButton")
+    if keep is None:
+        declined = box.addButton(QMessageBox.StandardButton.Close)
+    else:
+        declined = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
+    declined.setObjectName("declineRestoreButton")
+    box.setDefaultButton(restore)
+    box.setEscapeButton(declined)
+    box.exec()
+    return newest if box.clickedButton() is restore else None
 
 
 def offer_backup_after_check(
@@ -105,38 +152,20 @@ def offer_backup_after_check(
     backup. Returns the backup to restore (the caller closes the file first), or None to
     go on reading (nothing can be saved)."""
     if not isinstance(damage, DataFileDamaged):
-        box = QMessageBox(
+        box = _box(
+            parent,
             QMessageBox.Icon.Warning,
-            f"{APP_NAME}: the data file could not be checked",
-            damage.message,
-            parent=parent,
+            "the data file could not be checked",
+            damage,
+            "checkFailedBox",
         )
-        box.setObjectName("checkFailedBox")
         box.setInformativeText(damage.advice or "")
         box.exec()
         return None
-    newest = newest_good_backup(backups_folder)
-    reading = "Nothing more will be saved to it; you can still look records up."
-    if newest is None:
-        damage_box(
-            parent,
-            damage,
-            f"{reading} There is no good backup in {backups_folder}; ask whoever looks after "
-            "this PC.",
-        ).exec()
-        return None
-    box = damage_box(
+    return choose_backup_to_restore(
         parent,
         damage,
-        f"{reading} Restore the newest good backup, from {newest.when} "
-        f"({newest.path.name})? Anything saved after it will be missing; the damaged file is "
-        f"kept aside in {backups_folder}.",
+        backups_folder,
+        lead="Until then nothing more will be saved to it; you can still look records up.",
+        keep="Keep reading",
     )
-    restore = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
-    keep = box.addButton("Keep reading", QMessageBox.ButtonRole.RejectRole)
-    restore.setObjectName("restoreNewestButton")
-    keep.setObjectName("keepReadingButton")
-    box.setDefaultButton(restore)
-    box.setEscapeButton(keep)
-    box.exec()
-    return newest if box.clickedButton() is restore else None

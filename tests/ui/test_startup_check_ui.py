@@ -79,7 +79,7 @@ def test_damage_found_after_the_window_opened_offers_the_newest_backup(
         assert not window.isVisible()  # closed: the launcher restores and reopens
         [(name, text)] = boxes
         assert name == "damagedFileBox"
-        assert "Nothing more will be saved" in text and good.path.name in text
+        assert "nothing more will be saved" in text and good.path.name in text
     finally:
         svc.close()
 
