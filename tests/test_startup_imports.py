@@ -17,6 +17,12 @@ LAZY = (
     "exodesk.ui.comparison.tab",
     "exodesk.ui.screening.tab",
     "exodesk.ui.sessions.tab",
+    # Built on first use (Services.aftercare, .comparison, .subject_access; Settings pages).
+    "exodesk.services.aftercare",
+    "exodesk.services.comparison",
+    "exodesk.services.subject_access",
+    "exodesk.ui.dialogs.aftercare_wording",
+    "exodesk.ui.dialogs.comparison_texts",
 )
 
 

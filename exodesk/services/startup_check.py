@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from exodesk import threads
 from exodesk.errors import StorageError
 from exodesk.storage.database import DiskFull, open_database, quick_check, storage_errors
 from exodesk.storage.engine import sqlite3
@@ -76,6 +77,7 @@ class StartupCheck:
         self._conn: sqlite3.Connection | None = None
         self._cancelled = False
         self._guard = threading.Lock()
+        self._paused = False
         self.seconds: float | None = None
         """How long the check took (None until it has finished)."""
         self.on_wait: Callable[[bool], None] | None = None
@@ -84,9 +86,25 @@ class StartupCheck:
         self._thread = threading.Thread(target=self._run, name="exodesk-startup-check", daemon=True)
 
     def start(self) -> StartupCheck:
+        """Start the thread. No automatic garbage collection runs until it has finished and
+        been joined (``_settle``; see exodesk/threads.py)."""
         self._started = time.perf_counter()
-        self._thread.start()
+        threads.pause()
+        self._paused = True
+        try:
+            self._thread.start()
+        except BaseException:
+            self._settle()
+            raise
         return self
+
+    def _settle(self) -> None:
+        """Once the thread has finished: join it and let garbage collection run again."""
+        self._thread.join()
+        with self._guard:
+            paused, self._paused = self._paused, False
+        if paused:
+            threads.resume()
 
     # ---- the thread ----------------------------------------------------------------------
     def _run(self) -> None:
@@ -134,7 +152,10 @@ class StartupCheck:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the check to finish (at most ``timeout`` seconds); True if it has."""
-        return self._done.wait(timeout)
+        finished = self._done.wait(timeout)
+        if finished:
+            self._settle()
+        return finished
 
     def gate(self) -> None:
         """Block until the check has finished, then refuse if it found the file damaged.
@@ -155,6 +176,7 @@ class StartupCheck:
             finally:
                 if notify is not None:
                     notify(False)
+        self._settle()
         if self._failure is not None:
             raise self._failure
 
@@ -165,5 +187,5 @@ class StartupCheck:
             if self._conn is not None:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.interrupt()
-        if self._thread.is_alive():
-            self._thread.join()
+        if self._thread.ident is not None:  # started
+            self._settle()

@@ -6,20 +6,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.accounts import AccountService
-from exodesk.services.aftercare import AftercareService
 from exodesk.services.clinic import ClinicService
-from exodesk.services.comparison import ComparisonService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.encryption import ClinicKeys
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
 from exodesk.services.startup_check import StartupCheck, refresh_statistics
-from exodesk.services.subject_access import SubjectAccessService
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DataFileDamaged,
@@ -32,6 +31,11 @@ from exodesk.storage.database import (
 )
 from exodesk.storage.lock import AlreadyOpenError, DataFileLock
 from exodesk.storage.migrations import migrate, refuse_newer, schema_state
+
+if TYPE_CHECKING:
+    from exodesk.services.aftercare import AftercareService
+    from exodesk.services.comparison import ComparisonService
+    from exodesk.services.subject_access import SubjectAccessService
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +61,7 @@ class Services:
     clinic: ClinicService
     screening: ScreeningService
     sessions: SessionService
-    aftercare: AftercareService
-    comparison: ComparisonService
     accounts: AccountService
-    subject_access: SubjectAccessService
     warnings: list[str] = field(default_factory=list)
     """Plain sentences to show the user once (e.g. the file is on a network drive)."""
     lock: DataFileLock | None = None
@@ -72,6 +73,27 @@ class Services:
     @property
     def desk(self) -> Desk:
         return self.ctx.desk
+
+    # Built (and their modules imported) the first time they are asked for: the Patients tab,
+    # all that start-up shows, needs none of them (~30 ms of imports; issue #9). Ask on the
+    # main thread: a first import on a worker is what crashed PySide6 on Python 3.11.
+    @cached_property
+    def aftercare(self) -> AftercareService:
+        from exodesk.services import aftercare as module
+
+        return module.AftercareService(self.ctx)
+
+    @cached_property
+    def comparison(self) -> ComparisonService:
+        from exodesk.services import comparison as module
+
+        return module.ComparisonService(self.ctx, self.screening)
+
+    @cached_property
+    def subject_access(self) -> SubjectAccessService:
+        from exodesk.services import subject_access as module
+
+        return module.SubjectAccessService(self.ctx)
 
     @property
     def startup_check(self) -> StartupCheck | None:
@@ -184,10 +206,7 @@ def open_services(
         clinic=ClinicService(ctx, data_file=paths.data_file, keys=keys),
         screening=screening,
         sessions=SessionService(ctx, screening),
-        aftercare=AftercareService(ctx),
-        comparison=ComparisonService(ctx, screening),
         accounts=AccountService(ctx, keys=keys),
-        subject_access=SubjectAccessService(ctx),
         warnings=warnings,
         lock=held,
         key=key,

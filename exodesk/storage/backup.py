@@ -29,6 +29,7 @@ from exodesk.storage.database import (
     translate,
 )
 from exodesk.storage.engine import connect, connection_key, sqlite3
+from exodesk.threads import collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -300,21 +301,23 @@ def _check_and_measure(
         finally:
             other.close()
 
-    thread = threading.Thread(target=check, name="exodesk-copy-check", daemon=True)
-    thread.start()
     measured: tuple[dict[str, TableDigest], int, int] | None = None
     unreadable: sqlite3.Error | None = None
-    try:
-        measured = _measure(conn)
-    except sqlite3.Error as exc:
-        unreadable = exc  # a damaged page, most likely: the verdict says which
-    except BaseException:
-        for other in opened:
-            with contextlib.suppress(sqlite3.Error):
-                other.interrupt()  # the one call SQLite allows from another thread
-        raise
-    finally:
-        thread.join()
+    # No garbage collection while the second thread lives (exodesk/threads.py).
+    with collector_paused():
+        thread = threading.Thread(target=check, name="exodesk-copy-check", daemon=True)
+        thread.start()
+        try:
+            measured = _measure(conn)
+        except sqlite3.Error as exc:
+            unreadable = exc  # a damaged page, most likely: the verdict says which
+        except BaseException:
+            for other in opened:
+                with contextlib.suppress(sqlite3.Error):
+                    other.interrupt()  # the one call SQLite allows from another thread
+            raise
+        finally:
+            thread.join()
     if failure:
         raise failure[0]
     if verdict != ["ok"]:
@@ -488,7 +491,7 @@ def inspect_copy(
             if key is not None and _application_id(conn) != APPLICATION_ID:
                 raise _not_ours(path)  # an encrypted file's header is only readable now
             if before_use is not None:
-                before_use(Database(conn))
+                before_use(Database(conn, execute_plugins=False))
             tables, user_version, audit_last_id = _check_and_measure(
                 conn, path, lambda: _read_only(path, key)
             )

@@ -348,7 +348,10 @@ def open_database(
             # to 8 MB, which the start-up quick_check fills (6 MB more at start, issue #9).
             conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
             _check_ownership(conn, path)
-            db = Database(conn)
+            # No sqlite-utils plugins: nothing installed beside ExoDesk gets a hook into a
+            # clinic's connection, and finding them scanned every installed package's
+            # metadata (10 ms at each start; issue #9).
+            db = Database(conn, execute_plugins=False)
             if before_write is not None:
                 before_write(db)
             if not read_only:

@@ -64,7 +64,7 @@ class CheckWatcher(QObject):
         QTimer.singleShot(0, self, self.poll)
 
     def poll(self) -> None:
-        if not self.check.done or not self._timer.isActive():
+        if not self._timer.isActive() or not self.check.wait(0):  # wait(0) joins a finished one
             return
         self._timer.stop()
         failure = self.check.failure

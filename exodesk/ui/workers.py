@@ -11,6 +11,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from shiboken6 import isValid
 
+from exodesk import threads
+
 log = logging.getLogger(__name__)
 _live: set[_Signals] = set()
 
@@ -80,9 +82,12 @@ def run_in_background(
     _import_reports_here()
     signals = _Signals()
     _live.add(signals)
+    # No garbage collection from now until the result is back (exodesk/threads.py).
+    threads.pause()
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _live.discard(signals)
+        threads.resume()
         if isValid(owner):
             callback(value)
 

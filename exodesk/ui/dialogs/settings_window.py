@@ -18,9 +18,6 @@ from PySide6.QtWidgets import (
 from exodesk.services.context import Changes
 from exodesk.services.workspace import Services
 from exodesk.ui.common import named
-from exodesk.ui.dialogs.aftercare_wording import AftercareWordingPage
-from exodesk.ui.dialogs.comparison_texts import ComparisonTextsPage
-from exodesk.ui.dialogs.screening_settings import ScreeningSettingsPage
 from exodesk.ui.dialogs.settings import ClinicSettingsPage
 from exodesk.ui.dialogs.settings_page import SettingsPage, merge_changes
 
@@ -53,6 +50,12 @@ class SettingsWindow(QDialog):
         self.setObjectName("settingsWindow")
         self.setWindowTitle("Settings")
         self.changes = Changes()
+        # Imported here, not at start-up: they bring the aftercare and comparison services,
+        # which nothing else needs before their tab or this window opens (issue #9).
+        from exodesk.ui.dialogs.aftercare_wording import AftercareWordingPage
+        from exodesk.ui.dialogs.comparison_texts import ComparisonTextsPage
+        from exodesk.ui.dialogs.screening_settings import ScreeningSettingsPage
+
         self.pages: dict[str, SettingsPage] = {
             CLINIC: ClinicSettingsPage(services.clinic),
             SCREENING: ScreeningSettingsPage(services.screening),
