@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,7 +27,7 @@ from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.ui.common import error_label, named, show_problems
-from exodesk.ui.dialogs.settings import image_to_png
+from exodesk.ui.dialogs.settings import LogoPicker
 
 DEMO: Literal["demo"] = "demo"
 CLINIC_FIELDS = ("name", "address", "phone", "out_of_hours", "country", "paper_size", "logo")
@@ -103,7 +101,6 @@ class ClinicPage(QWidget):
     def __init__(self, country: str, data_file: Path | None) -> None:
         super().__init__()
         self.setObjectName("firstRunClinicPage")
-        self._logo: bytes | None = None
         self._paper_chosen = False  # once someone picks a paper size, the country stops setting it
         self.name = named(QLineEdit(), "firstRun_name", "Clinic name")
         self.name.setPlaceholderText("as it should appear on printed sheets")
@@ -130,23 +127,9 @@ class ClinicPage(QWidget):
         self.country.currentIndexChanged.connect(self._follow_country)
         self.paper.activated.connect(self._paper_picked)
 
-        self.logo_preview = QLabel()
-        self.logo_preview.setObjectName("firstRun_logoPreview")
-        self.logo_preview.setFixedSize(160, 60)
-        self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.logo_preview.setStyleSheet("border: 1px dashed #aaa; color: #666;")
-        self.choose_logo = named(QPushButton("Choose &logo…"), "firstRun_chooseLogo", "Choose logo")
-        self.remove_logo = named(QPushButton("Remove"), "firstRun_removeLogo", "Remove logo")
-        self.choose_logo.clicked.connect(self._choose_logo)
-        self.remove_logo.clicked.connect(self._remove_logo)
-        logo_row = QHBoxLayout()
-        logo_row.addWidget(self.logo_preview)
-        logo_row.addWidget(self.choose_logo)
-        logo_row.addWidget(self.remove_logo)
-        logo_row.addStretch(1)
-        self._show_logo()
-
         self.errors = _unwrapped_errors(CLINIC_FIELDS, "firstRun_error_")
+        self.logo = LogoPicker(self.errors["logo"], prefix="firstRun_", remove_text="Remove")
+        self.choose_logo, self.remove_logo = self.logo.choose, self.logo.remove
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for text, widget, key in (
@@ -158,7 +141,7 @@ class ClinicPage(QWidget):
             ("Paper si&ze", self.paper, "paper_size"),
         ):
             form.addRow(_buddy(text, widget), _with_error(widget, self.errors[key]))
-        form.addRow(QLabel("Logo (optional)"), _with_error(logo_row, self.errors["logo"]))
+        form.addRow(QLabel("Logo (optional)"), _with_error(self.logo, self.errors["logo"]))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -188,44 +171,9 @@ class ClinicPage(QWidget):
     def _paper_picked(self) -> None:
         self._paper_chosen = True
 
-    def _show_logo(self) -> None:
-        if self._logo:
-            pixmap = QPixmap()
-            pixmap.loadFromData(self._logo)
-            self.logo_preview.setPixmap(
-                pixmap.scaled(
-                    self.logo_preview.size(),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
-        else:
-            self.logo_preview.setPixmap(QPixmap())
-            self.logo_preview.setText("No logo")
-        self.remove_logo.setEnabled(bool(self._logo))
-
-    def _choose_logo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the clinic logo", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
-        )
-        if path:
-            self.set_logo_file(path)
-
     def set_logo_file(self, path: str) -> None:
         """Load a logo image from disk; an unreadable file is said beside the logo."""
-        image = QImage(path)
-        if image.isNull():
-            self.errors["logo"].setText("That file is not an image ExoDesk can read.")
-            self.errors["logo"].show()
-            return
-        self.errors["logo"].hide()
-        self._logo = image_to_png(image)
-        self._show_logo()
-
-    def _remove_logo(self) -> None:
-        self._logo = None
-        self._show_logo()
-        self.choose_logo.setFocus()
+        self.logo.set_logo_file(path)
 
     def settings(self) -> ClinicSettings:
         """The settings as typed, trimmed the way ClinicService.save_settings trims them."""
@@ -236,7 +184,7 @@ class ClinicPage(QWidget):
             out_of_hours=self.out_of_hours.text().strip(),
             country=self.country.currentData(),
             paper_size=self.paper.currentData(),
-            logo_png=self._logo,
+            logo_png=self.logo.logo,
         )
 
     def focus_field(self, key: str) -> None:

@@ -1,4 +1,5 @@
-"""The clinic's name, contacts, country, paper and logo: a settings page and its own dialog."""
+"""The clinic's name, contacts, country, paper and logo: the Settings page, and the logo picker
+the first-run page shares."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -48,6 +47,90 @@ def image_to_png(image: QImage) -> bytes:
     image.save(buffer, "PNG")
     buffer.close()
     return bytes(data.data())
+
+
+class LogoPicker(QWidget):
+    """The clinic logo: a preview, Choose logo… and Remove (first run and Settings).
+
+    Args:
+        error: The label beside the logo where an unreadable file is said.
+        prefix: Put before the widgets' object names (``firstRun_`` on the first-run page).
+        remove_text: The Remove button's text (its mnemonic must not clash on the page).
+    """
+
+    def __init__(self, error: QLabel, *, prefix: str = "", remove_text: str = "&Remove logo"):
+        super().__init__()
+        self._error = error
+        self._logo: bytes | None = None
+        self.preview = QLabel()
+        self.preview.setObjectName(f"{prefix}logoPreview")
+        self.preview.setFixedSize(160, 60)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("border: 1px dashed #aaa; color: #666;")
+        self.preview.setToolTip("Printed at the top of sheets and reports.")
+        self.choose = named(
+            QPushButton("Choose &logo…"),
+            f"{prefix}chooseLogo",
+            "Choose logo",
+            "A PNG or JPEG picture; large pictures are scaled down.",
+        )
+        self.remove = named(QPushButton(remove_text), f"{prefix}removeLogo", "Remove logo")
+        self.choose.clicked.connect(self._choose)
+        self.remove.clicked.connect(self._remove)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.preview)
+        row.addWidget(self.choose)
+        row.addWidget(self.remove)
+        row.addStretch(1)
+        self.setFocusProxy(self.choose)
+        self._show()
+
+    @property
+    def logo(self) -> bytes | None:
+        """The logo as PNG bytes, or None."""
+        return self._logo
+
+    def set_logo(self, png: bytes | None) -> None:
+        self._logo = png
+        self._show()
+
+    def set_logo_file(self, path: str) -> None:
+        """Load a logo image from disk; an unreadable file is said beside the logo."""
+        image = QImage(path)
+        if image.isNull():
+            self._error.setText("That file is not an image ExoDesk can read.")
+            self._error.show()
+            return
+        self._error.hide()
+        self.set_logo(image_to_png(image))
+
+    def _show(self) -> None:
+        if self._logo:
+            pixmap = QPixmap()
+            pixmap.loadFromData(self._logo)
+            self.preview.setPixmap(
+                pixmap.scaled(
+                    self.preview.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        else:
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("No logo")
+        self.remove.setEnabled(bool(self._logo))
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the clinic logo", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
+        )
+        if path:
+            self.set_logo_file(path)
+
+    def _remove(self) -> None:
+        self.set_logo(None)
+        self.choose.setFocus()
 
 
 class ClinicSettingsPage(SettingsPage):
@@ -107,27 +190,6 @@ class ClinicSettingsPage(SettingsPage):
         )
         self.idle_minutes.setRange(2, 30)
         self.idle_minutes.setSuffix(" minutes idle")
-        self.logo_preview = QLabel()
-        self.logo_preview.setObjectName("logoPreview")
-        self.logo_preview.setFixedSize(160, 60)
-        self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.logo_preview.setStyleSheet("border: 1px dashed #aaa;")
-        self.logo_preview.setToolTip("Printed at the top of sheets and reports.")
-        self.choose_logo = named(
-            QPushButton("Choose &logo…"),
-            "chooseLogo",
-            "Choose logo",
-            "A PNG or JPEG picture; large pictures are scaled down.",
-        )
-        self.remove_logo = named(QPushButton("&Remove logo"), "removeLogo", "Remove logo")
-        self.choose_logo.clicked.connect(self._choose_logo)
-        self.remove_logo.clicked.connect(self._remove_logo)
-        logo_row = QHBoxLayout()
-        logo_row.addWidget(self.logo_preview)
-        logo_row.addWidget(self.choose_logo)
-        logo_row.addWidget(self.remove_logo)
-        logo_row.addStretch(1)
-
         self.errors = {
             key: error_label(f"settings_error_{key}")
             for key in (
@@ -142,6 +204,8 @@ class ClinicSettingsPage(SettingsPage):
                 "idle_lock_minutes",
             )
         }
+        self.logo = LogoPicker(self.errors["logo"])
+        self.choose_logo, self.remove_logo = self.logo.choose, self.logo.remove
         # A grid, not a QFormLayout: once a wrapped problem shows, QFormLayout sizes rows by
         # height-for-width and gives the fixed-height address box less than it needs, so the
         # box ran over the phone field. A grid keeps every row at least its minimum.
@@ -164,7 +228,7 @@ class ClinicSettingsPage(SettingsPage):
             form.addWidget(self._with_error(widget, key), row, 1)
         logo_label = self._labelled("Logo", self.choose_logo)
         form.addWidget(logo_label, len(rows), 0, Qt.AlignmentFlag.AlignTop)
-        form.addWidget(self._with_error(logo_row, "logo"), len(rows), 1)
+        form.addWidget(self._with_error(self.logo, "logo"), len(rows), 1)
         # Short fields read better than ones stretched across a wide window.
         fields = QWidget()
         fields.setLayout(form)
@@ -183,16 +247,13 @@ class ClinicSettingsPage(SettingsPage):
         label.setContentsMargins(0, 4, 0, 0)
         return label
 
-    def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
+    def _with_error(self, field: QWidget, key: str) -> QWidget:
         # A widget, not a bare layout, so the form sizes the field and its problem as one.
         holder = QWidget()
         box = QVBoxLayout(holder)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
-        if isinstance(field, QWidget):
-            box.addWidget(field)
-        else:
-            box.addLayout(field)
+        box.addWidget(field)
         box.addWidget(self.errors[key])
         return holder
 
@@ -203,7 +264,6 @@ class ClinicSettingsPage(SettingsPage):
         """Show the stored settings again."""
         settings = self._clinic.settings()
         self._settings = settings
-        self._logo = settings.logo_png
         self.name.setText(settings.name)
         self.address.setPlainText(settings.address)
         self.phone.setText(settings.phone)
@@ -212,47 +272,14 @@ class ClinicSettingsPage(SettingsPage):
         self.paper.setCurrentIndex(max(0, self.paper.findData(settings.paper_size)))
         self.valid_days.setValue(settings.screening_valid_days)
         self.idle_minutes.setValue(settings.idle_lock_minutes)
-        self._show_logo()
+        self.logo.set_logo(settings.logo_png)
         show_problems(self.errors, [])
         self.mark_clean()
 
-    def _show_logo(self) -> None:
-        if self._logo:
-            pixmap = QPixmap()
-            pixmap.loadFromData(self._logo)
-            self.logo_preview.setPixmap(
-                pixmap.scaled(
-                    self.logo_preview.size(),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
-        else:
-            self.logo_preview.setPixmap(QPixmap())
-            self.logo_preview.setText("No logo")
-        self.remove_logo.setEnabled(bool(self._logo))
-
-    def _choose_logo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the clinic logo", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
-        )
-        if path:
-            self.set_logo_file(path)
-
     def set_logo_file(self, path: str) -> None:
         """Load a logo image from disk; an unreadable file is said beside the logo."""
-        image = QImage(path)
-        if image.isNull():
-            show_problems(self.errors, [])
-            self.errors["logo"].setText("That file is not an image ExoDesk can read.")
-            self.errors["logo"].show()
-            return
-        self._logo = image_to_png(image)
-        self._show_logo()
-
-    def _remove_logo(self) -> None:
-        self._logo = None
-        self._show_logo()
+        show_problems(self.errors, [])
+        self.logo.set_logo_file(path)
 
     def settings(self) -> ClinicSettings:
         return replace(
@@ -263,7 +290,7 @@ class ClinicSettingsPage(SettingsPage):
             out_of_hours=self.out_of_hours.text(),
             country=self.country.currentData(),
             paper_size=self.paper.currentData(),
-            logo_png=self._logo,
+            logo_png=self.logo.logo,
             screening_valid_days=self.valid_days.value(),
             idle_lock_minutes=self.idle_minutes.value(),
         )
@@ -282,45 +309,3 @@ class ClinicSettingsPage(SettingsPage):
             return None
         self._settings = self._clinic.settings()
         return result.changes
-
-
-class ClinicSettingsDialog(QDialog):
-    """The clinic details on their own (first start); Enter saves, Esc cancels."""
-
-    def __init__(self, parent: QWidget | None, clinic: ClinicService) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Clinic settings")
-        self.setObjectName("clinicSettingsDialog")
-        self.page = ClinicSettingsPage(clinic)
-        self.changes = Changes()
-        # The fields, as callers of this dialog have always reached them.
-        self.name, self.address, self.phone = self.page.name, self.page.address, self.page.phone
-        self.out_of_hours, self.errors = self.page.out_of_hours, self.page.errors
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "settingsSave", "Save settings")
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "settingsCancel", "Cancel")
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.page)
-        layout.addWidget(buttons)
-        self.resize(540, self.sizeHint().height())
-
-    def reject(self) -> None:
-        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
-        if self.isVisible() and not self.page.settle_unsaved(self):
-            return
-        super().reject()
-
-    def set_logo_file(self, path: str) -> None:
-        self.page.set_logo_file(path)
-
-    def settings(self) -> ClinicSettings:
-        return self.page.settings()
-
-    def _save(self) -> None:
-        if self.page.save():
-            self.changes = self.page.changes
-            self.accept()
