@@ -16,7 +16,7 @@ from exodesk.domain.sessions import Lot, Product, SessionProduct
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 from exodesk.ui.aftercare.tab import AftercareTab
-from exodesk.ui.dialogs.aftercare_wording import AftercareWordingDialog
+from exodesk.ui.dialogs.settings_window import AFTERCARE, SettingsWindow
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.printing import PdfPreviewDialog
 from tests.ui.dialogs import when_dialog_opens
@@ -160,8 +160,9 @@ def test_print_aftercare_from_the_session_previews_and_logs(
 
 
 def test_wording_dialog_saves_a_new_version(qtbot, window: MainWindow, services: Services) -> None:
-    dialog = AftercareWordingDialog(window, services.aftercare)
-    qtbot.addWidget(dialog)
+    settings = SettingsWindow(window, services, page=AFTERCARE)
+    qtbot.addWidget(settings)
+    dialog = settings.pages[AFTERCARE]
     dialog.treatment.setCurrentIndex(dialog.treatment.findData("microneedling"))
     dialog.title.setText("Microneedling: our advice")
     dialog.save()

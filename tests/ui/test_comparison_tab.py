@@ -13,7 +13,7 @@ from exodesk.domain.patient import Patient
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.workspace import Services
 from exodesk.ui.comparison.tab import ComparisonTab, GlanceWidget
-from exodesk.ui.dialogs.comparison_texts import ComparisonTextsDialog
+from exodesk.ui.dialogs.settings_window import COMPARISON, SettingsWindow
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.printing import PdfPreviewDialog
 from tests.ui.dialogs import when_dialog_opens
@@ -111,12 +111,13 @@ def test_print_the_handout_to_pdf_and_log_it(
 
 
 def test_clinic_price_and_own_wording(qtbot, window: MainWindow, services: Services) -> None:
-    dialog = ComparisonTextsDialog(window, services.comparison)
-    qtbot.addWidget(dialog)
+    settings = SettingsWindow(window, services, page=COMPARISON)
+    qtbot.addWidget(settings)
+    dialog = settings.pages[COMPARISON]
     dialog.treatment.setCurrentIndex(dialog.treatment.findData("exosome_face"))
     dialog.price.setText("£450 a session")
     dialog.cells["downtime"].setText("Most clients are back at work the next morning.")
-    dialog.save()
+    assert dialog.save()
     texts = services.comparison.clinic_texts()
     assert texts.prices == {"exosome_face": "£450 a session"}
     view = services.comparison.view(["exosome_face", "prp"])

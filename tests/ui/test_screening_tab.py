@@ -266,27 +266,28 @@ def test_date_answers_take_today_minus_days(qtbot, window: MainWindow) -> None:
 
 
 def test_clinic_tightens_a_rule_and_edits_consent(qtbot, window: MainWindow, services) -> None:
-    from exodesk.ui.dialogs.screening_settings import ScreeningSettingsDialog
+    from exodesk.ui.dialogs.settings_window import SCREENING, SettingsWindow
 
-    dialog = ScreeningSettingsDialog(window, services.screening)
-    qtbot.addWidget(dialog)
+    settings = SettingsWindow(window, services, page=SCREENING)
+    qtbot.addWidget(settings)
+    dialog = settings.pages[SCREENING]
     combo = dialog._outcomes["cancer_history"]
     assert combo.findData("precautions") == -1, "a looser verdict is never offered"
     combo.setCurrentIndex(combo.findData("decline"))
     dialog._windows["retinoids"].setValue(10)
     assert dialog._windows["retinoids"].minimum() == 7, "a shorter wait is never offered"
     dialog.consent.setPlainText("Our own consent wording.")
-    dialog._save()
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.save()
     table = services.screening.rules()
     assert table.version.startswith("2026.1+clinic.")
     assert {e.outcome for e in table.rule("cancer_history").effects} == {"decline"}
     assert table.rule("retinoids").window == ("days", 10)
     assert services.screening.consent_text() == (2, "Our own consent wording.")
-    again = ScreeningSettingsDialog(window, services.screening)
-    qtbot.addWidget(again)
+    reopened = SettingsWindow(window, services, page=SCREENING)
+    qtbot.addWidget(reopened)
+    again = reopened.pages[SCREENING]
     assert again._outcomes["cancer_history"].currentData() == "decline"
-    again._restore_rules()
-    again._save()
+    again.restore_rules()
+    assert again.save()
     assert services.screening.rules().version == "2026.1"
-    assert unnamed_widgets(again) == []
+    assert unnamed_widgets(reopened) == []

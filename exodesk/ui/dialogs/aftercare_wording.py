@@ -8,8 +8,6 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -241,49 +239,3 @@ class AftercareWordingPage(SettingsPage):
         if result.record.template.treatment == self.treatment.currentData():
             self.version.setText(f"Saved: {result.record.version}")
         return result.changes
-
-
-class AftercareWordingDialog(QDialog):
-    """The aftercare wording page on its own, with Save and Close."""
-
-    def __init__(self, parent: QWidget | None, aftercare: AftercareService) -> None:
-        super().__init__(parent)
-        self.setObjectName("aftercareWordingDialog")
-        self.setWindowTitle("Aftercare sheet wording")
-        self.page = AftercareWordingPage(aftercare)
-        self.changes = Changes()
-        # The editors, as callers of this dialog have always reached them.
-        self.treatment, self.version, self.error = (
-            self.page.treatment,
-            self.page.version,
-            self.page.error,
-        )
-        self.title, self.intro = self.page.title, self.page.intro
-        self.sections, self.stages = self.page.sections, self.page.stages
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "wordingSave", "Save wording")
-        named(buttons.button(QDialogButtonBox.StandardButton.Close), "wordingClose", "Close")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.page, 1)
-        layout.addWidget(buttons)
-        self.resize(820, 700)
-
-    def reject(self) -> None:
-        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
-        if self.isVisible() and not self.page.settle_unsaved(self):
-            return
-        super().reject()
-
-    def edited(self) -> AftercareTemplate:
-        return self.page.edited()
-
-    def load(self) -> None:
-        self.page.load()
-
-    def save(self) -> None:
-        self.page.save()
-        self.changes = self.page.changes

@@ -5,8 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -197,42 +195,3 @@ class ComparisonTextsPage(SettingsPage):
             return None
         self.discard()
         return result.changes
-
-
-class ComparisonTextsDialog(QDialog):
-    """The comparison texts page on its own, with Save and Cancel."""
-
-    def __init__(self, parent: QWidget | None, comparison: ComparisonService) -> None:
-        super().__init__(parent)
-        self.setObjectName("comparisonTextsDialog")
-        self.setWindowTitle("Comparison: prices and the clinic's wording")
-        self.page = ComparisonTextsPage(comparison)
-        self.changes = Changes()
-        # The editors, as callers of this dialog have always reached them.
-        self.treatment, self.price, self.note = self.page.treatment, self.page.price, self.page.note
-        self.cells, self.error = self.page.cells, self.page.error
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "textsSave", "Save")
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "textsCancel", "Cancel")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.page, 1)
-        layout.addWidget(buttons)
-        self.resize(760, 620)
-
-    def reject(self) -> None:
-        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
-        if self.isVisible() and not self.page.settle_unsaved(self):
-            return
-        super().reject()
-
-    def texts(self) -> ClinicComparisonTexts:
-        return self.page.texts()
-
-    def save(self) -> None:
-        if self.page.save():
-            self.changes = self.page.changes
-            self.accept()

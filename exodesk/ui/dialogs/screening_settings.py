@@ -6,8 +6,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -241,49 +239,3 @@ class ScreeningSettingsPage(SettingsPage):
         self.rules_error.hide()
         self.consent_error.hide()
         return changes
-
-
-class ScreeningSettingsDialog(QDialog):
-    """The screening page on its own, with Save and Cancel."""
-
-    def __init__(self, parent: QWidget | None, screening: ScreeningService) -> None:
-        super().__init__(parent)
-        self.setObjectName("screeningSettingsDialog")
-        self.setWindowTitle("Screening rules and consent")
-        self.page = ScreeningSettingsPage(screening)
-        self.changes = Changes()
-        # The editors, as callers of this dialog have always reached them.
-        self._outcomes, self._windows = self.page._outcomes, self.page._windows
-        self.consent, self.pages = self.page.consent, self.page.pages
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Save), "screeningSettingsSave", "Save")
-        named(
-            buttons.button(QDialogButtonBox.StandardButton.Cancel),
-            "screeningSettingsCancel",
-            "Cancel",
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.page, 1)
-        layout.addWidget(buttons)
-        self.resize(860, 600)
-
-    def reject(self) -> None:
-        # Cancel, Close, Esc and the window's close button: never drop typing without asking.
-        if self.isVisible() and not self.page.settle_unsaved(self):
-            return
-        super().reject()
-
-    def overrides(self) -> dict[str, dict[str, Any]]:
-        return self.page.overrides()
-
-    def _restore_rules(self) -> None:
-        self.page.restore_rules()
-
-    def _save(self) -> None:
-        if self.page.save():
-            self.changes = self.page.changes
-            self.accept()
