@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -552,19 +552,9 @@ class AccountService:
         self._key_for(member, password)
         return member
 
-    def _audit_as(
-        self,
-        member: StaffMember,
-        action: str,
-        summary: str,
-        *,
-        at: datetime | None = None,
-        after: dict[str, object] | None = None,
-    ) -> None:
-        # Before anyone is at the desk the entry names the account itself (call inside write()).
-        AuditRepository(self._ctx.db).append(
-            self._entry_as(member, action, summary, at=at, after=after)
-        )
+    def _audit_as(self, member: StaffMember, action: str, summary: str, **fields: Any) -> None:
+        """Append ``_entry_as(...)`` now (call inside write())."""
+        AuditRepository(self._ctx.db).append(self._entry_as(member, action, summary, **fields))
 
     def _entry_as(
         self,
@@ -575,6 +565,8 @@ class AccountService:
         at: datetime | None = None,
         after: dict[str, object] | None = None,
     ) -> AuditEntry:
+        """An entry about ``member``'s own account; before anyone is at the desk it names the
+        account itself as who did it."""
         return AuditEntry(
             at=at or self._ctx.now(),
             actor_id=member.id,
