@@ -45,15 +45,6 @@ class FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def _pyside_refcount_guard() -> None:
-    """PySide6 6.12.0 leaks references to True/None on Python 3.11 (see exodesk.ui.refguard);
-    the app tops them up on a timer, the tests before every test."""
-    from exodesk.ui import refguard
-
-    refguard.top_up()
-
-
-@pytest.fixture(autouse=True)
 def _fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     from exodesk.services import accounts
 

@@ -17,7 +17,7 @@ ALLOWED = {
     "reports": {"domain"},
     "ui": {"domain", "services", "reports"},
 }
-TOP_LEVEL = {"exodesk", "exodesk.errors", "exodesk.paths", "exodesk.threads"}
+TOP_LEVEL = {"exodesk", "exodesk.errors", "exodesk.paths"}
 # The SQLite module (sqlcipher3, encrypted) is chosen in one place, exodesk.storage.engine.
 THIRD_PARTY = {
     "domain": {"PySide6", "sqlite_utils", "sqlite3", "sqlcipher3", "reportlab"},

@@ -216,7 +216,7 @@ def format_size(size: int) -> str:
 
 
 # ---- rotation ----------------------------------------------------------------------------
-def select_kept(
+def select_kept[K: Hashable](
     moments: Mapping[K, datetime],
     now: datetime,
     *,

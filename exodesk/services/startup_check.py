@@ -33,7 +33,6 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from exodesk import threads
 from exodesk.errors import StorageError
 from exodesk.storage.database import DiskFull, open_database, quick_check, storage_errors
 from exodesk.storage.engine import sqlite3
@@ -77,7 +76,6 @@ class StartupCheck:
         self._conn: sqlite3.Connection | None = None
         self._cancelled = False
         self._guard = threading.Lock()
-        self._paused = False
         self.seconds: float | None = None
         """How long the check took (None until it has finished)."""
         self.on_wait: Callable[[bool], None] | None = None
@@ -86,25 +84,14 @@ class StartupCheck:
         self._thread = threading.Thread(target=self._run, name="exodesk-startup-check", daemon=True)
 
     def start(self) -> StartupCheck:
-        """Start the thread. No automatic garbage collection runs until it has finished and
-        been joined (``_settle``; see exodesk/threads.py)."""
+        """Start the thread."""
         self._started = time.perf_counter()
-        threads.pause()
-        self._paused = True
-        try:
-            self._thread.start()
-        except BaseException:
-            self._settle()
-            raise
+        self._thread.start()
         return self
 
     def _settle(self) -> None:
-        """Once the thread has finished: join it and let garbage collection run again."""
+        """Once the thread has finished: join it (a no-op after the first time)."""
         self._thread.join()
-        with self._guard:
-            paused, self._paused = self._paused, False
-        if paused:
-            threads.resume()
 
     # ---- the thread ----------------------------------------------------------------------
     def _run(self) -> None:

@@ -29,7 +29,6 @@ from exodesk.storage.database import (
     translate,
 )
 from exodesk.storage.engine import connect, connection_key, sqlite3
-from exodesk.threads import collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -303,21 +302,19 @@ def _check_and_measure(
 
     measured: tuple[dict[str, TableDigest], int, int] | None = None
     unreadable: sqlite3.Error | None = None
-    # No garbage collection while the second thread lives (exodesk/threads.py).
-    with collector_paused():
-        thread = threading.Thread(target=check, name="exodesk-copy-check", daemon=True)
-        thread.start()
-        try:
-            measured = _measure(conn)
-        except sqlite3.Error as exc:
-            unreadable = exc  # a damaged page, most likely: the verdict says which
-        except BaseException:
-            for other in opened:
-                with contextlib.suppress(sqlite3.Error):
-                    other.interrupt()  # the one call SQLite allows from another thread
-            raise
-        finally:
-            thread.join()
+    thread = threading.Thread(target=check, name="exodesk-copy-check", daemon=True)
+    thread.start()
+    try:
+        measured = _measure(conn)
+    except sqlite3.Error as exc:
+        unreadable = exc  # a damaged page, most likely: the verdict says which
+    except BaseException:
+        for other in opened:
+            with contextlib.suppress(sqlite3.Error):
+                other.interrupt()  # the one call SQLite allows from another thread
+        raise
+    finally:
+        thread.join()
     if failure:
         raise failure[0]
     if verdict != ["ok"]:

@@ -24,7 +24,6 @@ from exodesk.services.workspace import (
     Services,
     open_services,
 )
-from exodesk.ui import refguard
 from exodesk.ui.common import locale_day_first
 from exodesk.ui.dialogs.first_run import DEMO, FirstRunDialog, FirstRunSetup
 from exodesk.ui.dialogs.sign_in import SignInDialog
@@ -53,7 +52,6 @@ def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
 def application() -> QApplication:
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    refguard.install(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     return app  # type: ignore[return-value]
