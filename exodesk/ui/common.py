@@ -13,8 +13,11 @@ from exodesk.domain.problems import Problem
 ERROR_STYLE = "color: #b00020;"
 
 
-def named(widget: QWidget, object_name: str, accessible_name: str, tip: str = "") -> QWidget:
-    """Give a widget the objectName tests use and the accessibleName screen readers speak."""
+def named[W: QWidget](widget: W, object_name: str, accessible_name: str, tip: str = "") -> W:
+    """Give a widget the objectName tests use and the accessibleName screen readers speak.
+
+    Generic so callers keep the concrete type (a QLineEdit stays a QLineEdit).
+    """
     widget.setObjectName(object_name)
     widget.setAccessibleName(accessible_name)
     if tip:
