@@ -80,10 +80,10 @@ def parse_user_date(text: str, *, day_first: bool = True, pivot_today: date | No
         return _make(year, month, day, text)
     m = _WORDY.match(text)
     if m:
-        month = _MONTHS.get(m.group(2).lower())
-        if month is None:
+        named_month = _MONTHS.get(m.group(2).lower())
+        if named_month is None:
             raise ValueError(f"“{text}”: “{m.group(2)}” is not a month.")
-        return _make(int(m.group(3)), month, int(m.group(1)), text)
+        return _make(int(m.group(3)), named_month, int(m.group(1)), text)
     m = _NUMERIC.match(text) or _COMPACT.match(text)
     if not m:
         raise ValueError(f"“{text}” is not a date. Type it like 03/04/1985 or 1985-04-03.")

@@ -393,7 +393,7 @@ class RuleTable:
                     f"“{rule.title}” can only be made stricter: its window is {current} {unit}, "
                     f"and {new} would shorten it."
                 )
-            when = replace(when, **{unit: new})
+            when = replace(when, days=new) if unit == "days" else replace(when, months=new)
         return replace(rule, when=when, effects=effects)
 
 
@@ -453,12 +453,15 @@ def _validate_table(table: RuleTable) -> None:
             fail(f"{where}: a {when.kind} condition reads {len(expected)} item(s).")
         read: list[Item] = []
         for item_id, wanted_type in zip(rule.items, expected, strict=True):
-            item = table._items.get(item_id)
-            if item is None:
+            read_item = table._items.get(item_id)
+            if read_item is None:
                 fail(f"{where} reads unknown item {item_id!r}.")
-            if item.type != wanted_type:
-                fail(f"{where}: item {item_id} is {item.type}, a {when.kind} needs {wanted_type}.")
-            read.append(item)
+            if read_item.type != wanted_type:
+                fail(
+                    f"{where}: item {item_id} is {read_item.type}, "
+                    f"a {when.kind} needs {wanted_type}."
+                )
+            read.append(read_item)
         _validate_condition(rule, read, fail)
         if not rule.sources:
             fail(f"{where} names no source.")
@@ -485,9 +488,9 @@ def _validate_table(table: RuleTable) -> None:
             for text in (effect.reason, effect.precaution, effect.note, rule.until_text):
                 if text is None:
                     continue
-                for _, name, _, _ in string.Formatter().parse(text):
-                    if name is not None and name not in placeholders:
-                        fail(f"{where}: text uses {{{name}}}, which this rule cannot fill.")
+                for _, field_name, _, _ in string.Formatter().parse(text):
+                    if field_name is not None and field_name not in placeholders:
+                        fail(f"{where}: text uses {{{field_name}}}, which this rule cannot fill.")
         for case in cases:
             touched: list[str] = []
             for effect in rule.effects:
