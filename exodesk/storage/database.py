@@ -514,3 +514,14 @@ def integrity_report(db: Database) -> list[str]:
     for table, rowid, parent, _fk in db.execute("PRAGMA foreign_key_check").fetchall():
         faults.append(f"foreign key: {table} row {rowid} points to a missing {parent} record")
     return faults
+
+
+def inserted_id(lastrowid: int | None) -> int:
+    """The id SQLite gave the row an INSERT just added, from ``cursor.lastrowid``.
+
+    The cursor types it as optional because it is None until the connection has inserted
+    anything; straight after a successful INSERT it is always set, so None is a bug here.
+    """
+    if lastrowid is None:
+        raise RuntimeError("The INSERT reported no row id.")
+    return lastrowid

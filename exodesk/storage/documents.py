@@ -8,6 +8,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from exodesk.storage.database import inserted_id
+
 
 @dataclass(frozen=True)
 class TextVersion:
@@ -113,7 +115,7 @@ class DocumentRepository:
                 by,
             ],
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     def issued_for(self, patient_id: int) -> list[IssuedDocument]:
         rows = self._db.execute(

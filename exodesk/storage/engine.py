@@ -31,8 +31,8 @@ def _use_sqlcipher_in_sqlite_utils() -> None:
     sqlite_utils.utils.sqlite3 = sqlite3
     sqlite_utils.utils.dbapi2 = sqlite3
     sqlite_utils.utils.OperationalError = sqlite3.OperationalError
-    sqlite_utils.db.sqlite3 = sqlite3  # type: ignore[attr-defined]
-    sqlite_utils.db.OperationalError = sqlite3.OperationalError  # type: ignore[attr-defined]
+    sqlite_utils.db.sqlite3 = sqlite3
+    sqlite_utils.db.OperationalError = sqlite3.OperationalError
     cli = sys.modules.get("sqlite_utils.cli")  # only if something imported it (we do not)
     if cli is not None:
         cli.sqlite3 = sqlite3  # type: ignore[attr-defined]

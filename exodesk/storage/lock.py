@@ -117,7 +117,9 @@ def _try_lock(fh: IO[bytes]) -> bool:
 
         fh.seek(_WINDOWS_LOCK_OFFSET)
         try:
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            # typeshed declares msvcrt's names only under `sys.platform == "win32"`; the
+            # _WINDOWS switch (so tests can walk this path with a fake msvcrt) hides that.
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         except OSError as exc:
             # Windows says "held by someone else" as EACCES (or EDEADLOCK after its retries).
             if exc.errno in (errno.EACCES, errno.EDEADLOCK):
@@ -140,7 +142,8 @@ def _unlock(fh: IO[bytes]) -> None:
         import msvcrt
 
         fh.seek(_WINDOWS_LOCK_OFFSET)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        # Declared only for win32 in typeshed; see _try_lock.
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
         return
     import fcntl
 

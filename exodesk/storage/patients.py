@@ -15,6 +15,7 @@ from exodesk.domain.patient import (
     phone_search_text,
     sort_key,
 )
+from exodesk.storage.database import inserted_id
 
 _FIELDS = (
     "family_name",
@@ -92,7 +93,7 @@ class PatientRepository:
         cur = self._db.execute(
             f"INSERT INTO patients ({columns}) VALUES ({marks})", list(values.values())
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     def update(self, patient: Patient, *, at: str, actor_id: int | None) -> None:
         """Write ``patient`` over the stored row if nobody saved it since it was read.

@@ -18,6 +18,7 @@ from exodesk.domain.intake import (
     result_to_json,
 )
 from exodesk.domain.screening import RuleTable, ScreeningResult
+from exodesk.storage.database import inserted_id
 
 _SCREENING_COLUMNS = (
     "s.id, s.patient_id, s.version, s.series_id, s.taken_on, s.taken_at, st.name, "
@@ -65,7 +66,7 @@ class ScreeningRepository:
                 json.dumps(result_to_json(result), ensure_ascii=False, sort_keys=True),
             ],
         )
-        new_id = int(cur.lastrowid)
+        new_id = inserted_id(cur.lastrowid)
         if supersedes is None:
             self._db.execute("UPDATE screenings SET series_id = ? WHERE id = ?", [new_id, new_id])
         else:
@@ -93,7 +94,7 @@ class ScreeningRepository:
             "signed_by, signed_at) VALUES (?, ?, ?, ?, ?, ?)",
             [screening_id, treatment, decision, note, by, at.isoformat()],
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     def add_override(
         self, screening_id: int, treatment: str, verdict: str, reason: str, by: int, at: datetime
@@ -103,7 +104,7 @@ class ScreeningRepository:
             "overridden_by, overridden_at) VALUES (?, ?, ?, ?, ?, ?)",
             [screening_id, treatment, verdict, reason, by, at.isoformat()],
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     def add_consent(
         self,
@@ -128,7 +129,7 @@ class ScreeningRepository:
                 at.isoformat(),
             ],
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     # ---- consent texts -------------------------------------------------------------------
     def latest_consent_text(self) -> tuple[int, int, str] | None:
@@ -145,7 +146,7 @@ class ScreeningRepository:
             "INSERT INTO consent_texts (version, text, created_at, created_by) VALUES (?, ?, ?, ?)",
             [version, text, at.isoformat(), by],
         )
-        return int(cur.lastrowid), version
+        return inserted_id(cur.lastrowid), version
 
     # ---- reading -------------------------------------------------------------------------
     def get(self, screening_id: int, table: RuleTable) -> ScreeningRecord | None:

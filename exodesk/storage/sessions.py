@@ -21,6 +21,7 @@ from exodesk.domain.sessions import (
     SessionProduct,
     TreatmentSession,
 )
+from exodesk.storage.database import inserted_id
 
 
 def lot_key(lot_number: str) -> str:
@@ -94,7 +95,7 @@ class ProductRepository:
                 "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [*values, at],
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur.lastrowid)
         self._db.execute(
             "UPDATE products SET name=?, manufacturer=?, kind=?, source=?, intended_use=?, "
             "notes=?, active=? WHERE id=?",
@@ -132,7 +133,7 @@ class ProductRepository:
                 "lab_reports, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [*values, at],
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur.lastrowid)
         self._db.execute(
             "UPDATE lots SET product_id=?, lot_number=?, lot_key=?, expiry=?, received_on=?, "
             "storage=?, lab_reports=?, notes=? WHERE id=?",
@@ -257,7 +258,7 @@ class CourseRepository:
                 by,
             ],
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     def set_course_status(self, course_id: int, status: str) -> None:
         self._db.execute("UPDATE courses SET status=? WHERE id=?", [status, course_id])
@@ -368,7 +369,7 @@ class SessionRepository:
                 by,
             ],
         )
-        new_id = int(cur.lastrowid)
+        new_id = inserted_id(cur.lastrowid)
         if supersedes is None:
             self._db.execute("UPDATE sessions SET series_id=? WHERE id=?", [new_id, new_id])
         else:
@@ -487,7 +488,7 @@ class SessionRepository:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [*values, at, by],
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur.lastrowid)
         self._db.execute(
             "UPDATE adverse_events SET session_id=?, type=?, onset_date=?, severity=?, "
             "description=?, action_taken=?, outcome=?, resolution_date=?, reported_to_supplier=?, "

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from exodesk.domain.staff import StaffMember
+from exodesk.storage.database import inserted_id
 
 _MEMBER = "id, name, role, active, is_admin"
 
@@ -44,7 +46,7 @@ class StaffRepository:
             "INSERT INTO staff (name, role, active, is_admin, created_at) VALUES (?, ?, ?, ?, ?)",
             [member.name.strip(), member.role, int(member.active), int(member.is_admin), at],
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur.lastrowid)
 
     def update(self, member: StaffMember) -> None:
         self._db.execute(
@@ -69,7 +71,8 @@ class StaffRepository:
         ).fetchall()
         return [_member(r) for r in rows]
 
-    def active_admins(self) -> list[StaffMember]:
+    # `builtins.list`: inside this class body plain `list` names the method above.
+    def active_admins(self) -> builtins.list[StaffMember]:
         rows = self._db.execute(
             f"SELECT {_MEMBER} FROM staff WHERE active = 1 AND is_admin = 1 ORDER BY id"
         ).fetchall()
