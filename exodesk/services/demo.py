@@ -15,7 +15,7 @@ import random
 import struct
 import zlib
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from exodesk.domain.clinic import ClinicSettings
@@ -273,7 +273,7 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
         for n, patient in enumerate(patients):
             # Two in five were screened six weeks ago (lapsed); the rest in the last fortnight.
             back = timedelta(days=44 if n % 5 == 4 else rng.randint(0, 13), hours=rng.randint(0, 6))
-            services.ctx.clock = lambda moment=now - back: moment
+            _at(services, now - back)
             clinic.sign_in(int(reception.id or 0))
             today = services.ctx.today()
             answers = _screening_profiles(today)[n % 12]
@@ -298,7 +298,7 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
         services.ctx.clock = real_clock
 
 
-def _at(services: Services, moment):
+def _at(services: Services, moment: datetime) -> None:
     """Run the next service calls as if at ``moment`` (demo history in the past)."""
     services.ctx.clock = lambda: moment
 

@@ -145,6 +145,7 @@ class PatientService:
         self._ctx.require(PATIENTS_EDIT)
         if patient.id is None:
             raise ValueError("update() needs a saved patient")
+        patient_id = patient.id  # normalised() and replace() below keep it
         patient = patient.normalised()
         problems = patient.validate(self._ctx.today())
         if problems:
@@ -152,9 +153,9 @@ class PatientService:
         self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():
-            before = self._repo.get(patient.id)
+            before = self._repo.get(patient_id)
             if before is None:
-                raise UserError(f"There is no patient number {patient.id}.")
+                raise UserError(f"There is no patient number {patient_id}.")
             # Status changes go through set_status(), which asks for a reason.
             patient = replace(patient, status=before.status, status_reason=before.status_reason)
             old, new = patient_values(before), patient_values(patient)
@@ -171,15 +172,15 @@ class PatientService:
             self._ctx.audit(
                 "update",
                 "patients",
-                patient.id,
-                patient_id=patient.id,
+                patient_id,
+                patient_id=patient_id,
                 summary="Changed " + ", ".join(changed),
                 before={k: old[k] for k in changed},
                 after={k: new[k] for k in changed},
                 at=now,
             )
-            stored = self._repo.get(patient.id)
-        return SaveResult(record=stored, changes=Changes(frozenset({PATIENTS}), patient.id))
+            stored = self._repo.get(patient_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({PATIENTS}), patient_id))
 
     def set_status(self, patient_id: int, status: str, reason: str) -> SaveResult:
         """Mark a patient inactive (or active again). Patients are never deleted."""

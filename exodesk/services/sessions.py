@@ -67,6 +67,8 @@ from exodesk.storage.settings import SettingsRepository
 from exodesk.storage.staff import StaffRepository
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from exodesk.reports.clinical import AdverseEventReport, DueListReport, RecallReport
 
 SESSIONS = "sessions"
@@ -365,7 +367,9 @@ class SessionService:
         self._ctx.require(SESSIONS_RECORD)
         now = self._ctx.now().astimezone().replace(second=0, microsecond=0)
         actor = self._ctx.desk.user
-        practitioner = actor.id if actor and actor.role == "practitioner" else 0
+        practitioner = 0  # nobody chosen yet: the form asks
+        if actor and actor.role == "practitioner" and actor.id is not None:
+            practitioner = actor.id
         course = None
         if course_id is not None:
             with storage_errors():
@@ -420,8 +424,8 @@ class SessionService:
             # A moment at the very edge of the calendar has no local date; validation refuses it.
             day = draft.performed_at.date()
         with storage_errors():
-            lots = {p.lot_id: self._products.lot(p.lot_id) for p in draft.products}
-            lots = {k: v for k, v in lots.items() if v is not None}
+            found = {p.lot_id: self._products.lot(p.lot_id) for p in draft.products}
+            lots = {k: v for k, v in found.items() if v is not None}
             products = [self._products.product(lot.product_id) for lot in lots.values()]
             clinic = self._settings.clinic()
         problems = validate_session(draft, today=self.today(), lots=lots)
@@ -950,6 +954,8 @@ class SessionService:
 
 def due_window_text(progress: CourseProgress) -> str:
     """When the next visit falls: ``1 Dec – 15 Dec 2026`` (course or maintenance window)."""
+    start: date | None
+    end: date | None
     if progress.state.startswith("maintenance") and progress.maintenance_earliest:
         start, end = progress.maintenance_earliest, progress.maintenance_latest
     else:
@@ -959,7 +965,7 @@ def due_window_text(progress: CourseProgress) -> str:
     return f"{format_short(start)} – {format_short(end)}"
 
 
-def _plain(record: object) -> dict | None:
+def _plain(record: DataclassInstance | None) -> dict | None:
     """A record as JSON-friendly values for the audit log (nested records included)."""
     if record is None:
         return None
@@ -973,4 +979,4 @@ def _plain(record: object) -> dict | None:
             return f"<{len(value)} bytes>"
         raise TypeError(type(value).__name__)
 
-    return json.loads(json.dumps(asdict(record), default=convert))  # type: ignore[arg-type]
+    return json.loads(json.dumps(asdict(record), default=convert))
