@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -27,6 +28,7 @@ from exodesk.reports.document import (
     SHADE,
     DocumentSetup,
     ReportStyles,
+    TableCommand,
     bullets,
     content_width,
     make_styles,
@@ -206,7 +208,8 @@ _SCALED_ATTRIBUTES = (
 
 def _scaled(styles: ReportStyles, factor: float) -> ReportStyles:
     """Return the shared styles with every size and space multiplied by ``factor``."""
-    changes: dict[str, object] = {"size": styles.size * factor}
+    # Any: each field takes its own type (a float size, ParagraphStyles), named at run time.
+    changes: dict[str, Any] = {"size": styles.size * factor}
     for field in dataclasses.fields(styles):
         style = getattr(styles, field.name)
         if isinstance(style, ParagraphStyle):
@@ -399,7 +402,8 @@ def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) ->
         return para(text.strip() or "—", base.body_bold)
 
     blank = sheet.patient_name is None
-    values: dict[str, Flowable | None]
+    # A cell holds one flowable, a list of them (the products), or None for a line to write on.
+    values: dict[str, Flowable | list[Flowable] | None]
     if blank:
         # The blank sheet keeps the treatment (it is that treatment's sheet), and has a
         # line to write on for everything else.
@@ -433,7 +437,7 @@ def _personal_band(sheet: AftercareSheet, styles: _SheetStyles, width: float) ->
     gap = styles.size * 0.12
     # Labels are smaller than values: push them down so both share a baseline.
     drop = base.body_bold.fontSize - base.label.fontSize
-    commands: list[tuple[object, ...]] = [
+    commands: list[TableCommand] = [
         ("BACKGROUND", (0, 0), (-1, -1), SHADE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), SANS),
@@ -543,8 +547,8 @@ _CALL_US_LOOK = _BoxLook(border=0.8, colour=INK, bar=3.0)
 _EMERGENCY_LOOK = _BoxLook(border=2.6, colour=ALERT, bar=0.0)
 
 
-def _box_look(look: _BoxLook, col: int) -> list[tuple[object, ...]]:
-    commands: list[tuple[object, ...]] = [("BOX", (col, 0), (col, 0), look.border, look.colour)]
+def _box_look(look: _BoxLook, col: int) -> list[TableCommand]:
+    commands: list[TableCommand] = [("BOX", (col, 0), (col, 0), look.border, look.colour)]
     if look.bar:
         commands.append(("LINEBEFORE", (col, 0), (col, 0), look.bar, look.colour))
     return commands

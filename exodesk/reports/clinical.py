@@ -29,6 +29,7 @@ from exodesk.reports.document import (
     SHADE,
     DocumentSetup,
     ReportStyles,
+    TableCommand,
     content_width,
     make_styles,
     para,
@@ -638,7 +639,7 @@ def _list_table(
     data: list[list[object]],
     widths: list[float],
     styles: ReportStyles,
-    extra: Sequence[tuple[object, ...]] = (),
+    extra: Sequence[TableCommand] = (),
 ) -> Table:
     """A list with a header row that repeats on every page and a rule under each row."""
     pad = styles.size * 0.45

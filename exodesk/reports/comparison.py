@@ -28,6 +28,7 @@ from exodesk.reports.document import (
     SHADE,
     DocumentSetup,
     ReportStyles,
+    TableCommand,
     content_width,
     make_styles,
     para,
@@ -385,7 +386,7 @@ def _comparison_table(
     pad = styles.size * 0.4
     inner = column_width - 2 * pad
     rows: list[list[object]] = [["", *(para(c.label, label_style) for c in columns)]]
-    commands: list[tuple[object, ...]] = [
+    commands: list[TableCommand] = [
         ("FONTNAME", (0, 0), (-1, -1), SANS),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),

@@ -36,6 +36,11 @@ from exodesk.reports.markup import para_text
 
 PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": A4, "Letter": LETTER}
 
+# One TableStyle command: an opcode, the cell range, then the opcode's arguments. The
+# reportlab stubs spell commands as a union of exact tuple shapes, which a list mixing
+# opcodes cannot be inferred as; this is what our command lists are typed as instead.
+type TableCommand = tuple[Any, ...]
+
 # Colours: dark enough to read on a cheap mono laser printer, where they turn to greys.
 INK = colors.HexColor("#1A1A1A")
 MUTED = colors.HexColor("#555555")
@@ -226,7 +231,7 @@ def letterhead(clinic: ClinicSettings, styles: ReportStyles, width: float) -> li
     if not text and logo is None:
         return []
     if logo is None:
-        head: Flowable = Table([[text]], colWidths=[width])
+        head = Table([[text]], colWidths=[width])
     else:
         head = Table([[text, logo]], colWidths=[width - LOGO_MAX_WIDTH - 6, LOGO_MAX_WIDTH + 6])
     head.setStyle(
@@ -336,12 +341,15 @@ def _box(
 class _PageChrome:
     """Draws the running header (page 2 on) and the footer, once the page count is known."""
 
-    def __init__(self, setup: DocumentSetup, styles: ReportStyles) -> None:
+    def __init__(
+        self, setup: DocumentSetup, styles: ReportStyles, paper: tuple[float, float]
+    ) -> None:
         self.setup = setup
         self.size = styles.size * 0.84
+        self.paper = paper  # every page template uses the document's page size
 
     def draw(self, canvas: Canvas, page: int, pages: int) -> None:
-        width, height = canvas._pagesize
+        width, height = self.paper
         left, right = SIDE_MARGIN, width - SIDE_MARGIN
         canvas.saveState()
         canvas.setStrokeColor(RULE)
@@ -389,13 +397,14 @@ class _ChromeCanvas(Canvas):
 
     def showPage(self) -> None:
         self._held_pages.append(dict(self.__dict__))
-        self._startPage()
+        # Canvas's private fresh-page reset; the stubs list no private members.
+        self._startPage()  # type: ignore[attr-defined]
 
     def save(self) -> None:
         pages = len(self._held_pages)
         for state in self._held_pages:
             self.__dict__.update(state)
-            self._chrome.draw(self, self._pageNumber, pages)
+            self._chrome.draw(self, self.getPageNumber(), pages)
             super().showPage()
         super().save()
 
@@ -461,7 +470,7 @@ def render_document(
         head.append(para(setup.subtitle, styles.subtitle))
     else:
         head.append(Spacer(0, styles.size))
-    chrome = _PageChrome(setup, styles)
+    chrome = _PageChrome(setup, styles, paper)
     doc.build(
         [*head, *story],
         canvasmaker=lambda *args, **kwargs: _ChromeCanvas(*args, chrome=chrome, **kwargs),

@@ -6,6 +6,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -104,7 +105,8 @@ def register_fonts() -> None:
 
 
 def _cmap(name: str) -> frozenset[int]:
-    font = pdfmetrics.getFont(name)
+    # getFont is typed as the base Font; every name in FONT_FILES was registered as a TTFont.
+    font = cast(TTFont, pdfmetrics.getFont(name))
     # Only the Basic Multilingual Plane: reportlab writes a malformed ToUnicode entry for
     # characters beyond it (an odd-length hex string, not a UTF-16 pair), so an emoji DejaVu
     # does draw would still come back wrong when the PDF is searched, copied or read aloud.

@@ -21,6 +21,7 @@ from exodesk.reports.document import (
     SHADE,
     DocumentSetup,
     ReportStyles,
+    TableCommand,
     alert_box,
     bullets,
     content_width,
@@ -206,7 +207,7 @@ def build_story(summary: ScreeningSummary, styles: ReportStyles, width: float) -
     return story
 
 
-def _cell_style(styles: ReportStyles) -> list[tuple[object, ...]]:
+def _cell_style(styles: ReportStyles) -> list[TableCommand]:
     pad = styles.size * 0.45
     return [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -251,7 +252,7 @@ def _facts_band(
         rows.append([*(Paragraph(label, styles.label) for label, _ in chunk), *padding])
         rows.append([*(para(v, styles.body_bold) for _, v in chunk), *padding])
     band = Table(rows, colWidths=[width * f for f in fractions], hAlign="LEFT")
-    commands: list[tuple[object, ...]] = [*_cell_style(styles)]
+    commands: list[TableCommand] = [*_cell_style(styles)]
     for label_row in range(0, len(rows), 2):
         commands += [
             ("TOPPADDING", (0, label_row), (-1, label_row), styles.size * 0.6),
@@ -275,7 +276,7 @@ def _verdict_table(verdicts: tuple[VerdictLine, ...], styles: ReportStyles, widt
         titles = ("Treatment", "Outcome", "Why, and precautions")
         fractions = (0.27, 0.25, 0.48)
     rows: list[list[object]] = [[Paragraph(text, styles.label) for text in titles]]
-    commands: list[tuple[object, ...]] = [
+    commands: list[TableCommand] = [
         *_cell_style(styles),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
@@ -330,7 +331,7 @@ def _answer_tables(
     )
     for section, lines in groupby(answers, key=lambda a: a.section):
         rows: list[list[object]] = [[para(section, styles.body_bold), ""]]
-        commands: list[tuple[object, ...]] = [
+        commands: list[TableCommand] = [
             *_cell_style(styles),
             ("SPAN", (0, 0), (1, 0)),
             ("BACKGROUND", (0, 0), (1, 0), SHADE),

@@ -41,6 +41,7 @@ from exodesk.reports.document import (
     SHADE,
     DocumentSetup,
     ReportStyles,
+    TableCommand,
     content_width,
     heading,
     make_styles,
@@ -726,9 +727,9 @@ def _audit(export: PatientExport) -> Section:
     rows = []
     for row in export.rows("audit_log"):
         action = _text(row.get("action"))
-        table = _text(row.get("table_name"))
+        table_name = _text(row.get("table_name"))
         what = f"{_ACTIONS.get(action, action.replace('_', ' ').capitalize())}: "
-        what += _RECORDS.get(table, table.replace("_", " "))
+        what += _RECORDS.get(table_name, table_name.replace("_", " "))
         details = _text(row.get("summary"))
         # A correction (amend) is a new version beside the old one: every field "differs".
         changed = _changed(row.get("before"), row.get("after")) if action == "update" else []
@@ -847,7 +848,7 @@ def _cell(text: str, style: ParagraphStyle) -> Flowable:
     return para(text, _wrapping(style))
 
 
-def _cell_commands(styles: ReportStyles) -> list[tuple[object, ...]]:
+def _cell_commands(styles: ReportStyles) -> list[TableCommand]:
     pad = styles.size * 0.45
     return [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -970,7 +971,9 @@ def _card(card: Card, styles: ReportStyles, width: float) -> list[Flowable]:
         parent=styles.label,
         backColor=SHADE,
         # The padding around the shading reaches exactly the margins, like the tables' cells.
-        borderPadding=(pad * 0.7, pad, pad * 0.7, pad),
+        # reportlab takes a number or (top, right, bottom, left) (normalizeTRBL); the stubs
+        # say float only.
+        borderPadding=(pad * 0.7, pad, pad * 0.7, pad),  # type: ignore[arg-type]
         leftIndent=pad,
         rightIndent=pad,
         spaceBefore=pad * 1.7,
@@ -985,7 +988,7 @@ def _card(card: Card, styles: ReportStyles, width: float) -> list[Flowable]:
         nonlocal rows, tables
         if not rows:
             return
-        commands: list[tuple[object, ...]] = [
+        commands: list[TableCommand] = [
             *_cell_commands(styles),
             ("BACKGROUND", (0, 0), (0, -1), SHADE),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
@@ -1021,7 +1024,7 @@ def _card(card: Card, styles: ReportStyles, width: float) -> list[Flowable]:
     return flow
 
 
-def _join_rows(commands: list[tuple[object, ...]], first: int, last: int) -> None:
+def _join_rows(commands: list[TableCommand], first: int, last: int) -> None:
     """Rows ``first``..``last`` read as one: no padding between them, one rule under all."""
     if last > first:
         commands.append(("BOTTOMPADDING", (0, first), (-1, last - 1), 0))
@@ -1031,7 +1034,7 @@ def _join_rows(commands: list[tuple[object, ...]], first: int, last: int) -> Non
 
 def _list_table(data: ListTable, styles: ReportStyles, width: float) -> Table:
     rows: list[list[object]] = [[para(title, styles.label) for title in data.columns]]
-    commands: list[tuple[object, ...]] = [
+    commands: list[TableCommand] = [
         *_cell_commands(styles),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
     ]
