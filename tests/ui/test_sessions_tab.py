@@ -76,9 +76,9 @@ def test_record_a_session_from_the_keyboard(
     form = tab.form
     assert tab.pages.currentIndex() == 1
     assert form.treatment.currentData() == "exosome_face"
-    form.depth.setFocus()
-    form.depth.selectAll()
-    qtbot.keyClicks(form.depth, "0.75")
+    form.needle_depth.setFocus()
+    form.needle_depth.selectAll()
+    qtbot.keyClicks(form.needle_depth, "0.75")
     _choose_lot(tab, clinic["good"].id)
     form.reactions["redness"].setChecked(True)
     check = form.run_checks()
@@ -87,7 +87,7 @@ def test_record_a_session_from_the_keyboard(
     [note] = form.regulatory_checks.values()  # the worldwide fact about exosome products
     qtbot.keyClick(note, Qt.Key.Key_Space)
     assert note.isChecked()
-    qtbot.keyClick(form.depth, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(form.needle_depth, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     shown = {k: v.text() for k, v in form.errors.items() if v.text()}
     assert shown == {}
     [stored] = services.sessions.sessions(clinic["patient"].id)
@@ -107,7 +107,7 @@ def test_the_gate_stops_an_unscreened_treatment_until_overridden(
     services.screening.amend(screening.id, {"pregnant": True}, "Patient is pregnant")
     tab.start_record()
     form = tab.form
-    form.depth.setValue(0.5)
+    form.needle_depth.setValue(0.5)
     form.run_checks()
     assert "does not allow" in form.check_label.text()
     assert form.gate_reason.isVisibleTo(form)
@@ -127,7 +127,7 @@ def test_an_expired_lot_cannot_be_used(
 ) -> None:
     tab = tab_of(window)
     tab.start_record()
-    tab.form.depth.setValue(0.5)
+    tab.form.needle_depth.setValue(0.5)
     _choose_lot(tab, clinic["expired"].id)
     tab.form.save_button.click()
     assert "expired" in tab.form.errors["products"].text()
@@ -139,7 +139,7 @@ def test_regulatory_note_must_be_confirmed(
 ) -> None:
     tab = tab_of(window)
     tab.start_record()
-    tab.form.depth.setValue(0.5)
+    tab.form.needle_depth.setValue(0.5)
     _choose_lot(tab, clinic["human"].id)
     tab.form.run_checks()
     assert tab.form.regulatory_checks, "a GB clinic using a human-derived exosome is warned"
@@ -157,11 +157,11 @@ def test_amend_and_entered_in_error_keep_the_record(
 ) -> None:
     tab = tab_of(window)
     tab.start_record()
-    tab.form.depth.setValue(0.5)
+    tab.form.needle_depth.setValue(0.5)
     tab.form.save_button.click()
     tab.timeline.setCurrentRow(0)
     tab.amend_button.click()
-    tab.form.depth.setValue(1.0)
+    tab.form.needle_depth.setValue(1.0)
 
     def reason(dialog: QDialog) -> None:
         dialog.text.setPlainText("Depth was 1.0 mm, typed wrongly")
@@ -203,7 +203,7 @@ def test_a_course_shows_its_progress(qtbot, window: MainWindow, services: Servic
     assert "session 1 of 4" in tab.courses_label.text()
     tab.start_record()
     assert tab.form.course.currentData() is not None
-    tab.form.depth.setValue(0.5)
+    tab.form.needle_depth.setValue(0.5)
     tab.form.save_button.click()
     assert "session 2 of 4" in tab.courses_label.text()
     assert "next " in tab.courses_label.text()
@@ -226,7 +226,7 @@ def test_adverse_event_entry_prints_the_regulator_report(
 
     tab = tab_of(window)
     tab.start_record()
-    tab.form.depth.setValue(0.5)
+    tab.form.needle_depth.setValue(0.5)
     tab.form.save_button.click()
     [session] = services.sessions.sessions(clinic["patient"].id)
     clock.advance(days=31)

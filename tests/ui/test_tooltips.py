@@ -141,7 +141,7 @@ def test_every_session_flag_says_what_it_means(
     tab = window.sessions_tab
     tab.start_record()
     form = tab.form
-    form.depth.setValue(2.5)  # deeper than usual for the face
+    form.needle_depth.setValue(2.5)  # deeper than usual for the face
     for key in ("expiring", "bare", "partial"):
         form.add_product.click()
         combo = form.products.cellWidget(form.products.rowCount() - 1, 0)

@@ -100,17 +100,17 @@ class SessionForm(QWidget):
         self.indication = _combo("session_indication", "Indication", INDICATIONS)
         self.delivery = _combo("session_delivery", "Delivery method", DELIVERY_METHODS)
         self.delivery.setToolTip(tips.DELIVERY)
-        self.depth = named(
+        self.needle_depth = named(
             QDoubleSpinBox(),
             "session_needle_depth",
             "Needle depth in mm",
             "Checked against 0.1–3.0 mm; 0 means no needling",
         )
-        self.depth.setRange(0.0, 3.0)
-        self.depth.setSingleStep(0.05)
-        self.depth.setDecimals(2)
-        self.depth.setSuffix(" mm")
-        self.depth.setSpecialValueText("none")
+        self.needle_depth.setRange(0.0, 3.0)
+        self.needle_depth.setSingleStep(0.05)
+        self.needle_depth.setDecimals(2)
+        self.needle_depth.setSuffix(" mm")
+        self.needle_depth.setSpecialValueText("none")
         self.anaesthetic = named(QLineEdit(), "session_anaesthetic", "Topical anaesthetic")
         self.anaesthetic.setPlaceholderText("e.g. lidocaine 5% cream")
         self.anaesthetic_minutes = named(
@@ -236,7 +236,7 @@ class SessionForm(QWidget):
             ("Areas", areas_box, "areas"),
             ("Indication", self.indication, "indication"),
             ("Delivery", self.delivery, "delivery"),
-            ("Needle depth", self.depth, "needle_depth_mm"),
+            ("Needle depth", self.needle_depth, "needle_depth_mm"),
             ("Anaesthetic", anaesthetic_row, "anaesthetic_minutes"),
             ("Products", products_box, "products"),
             ("", self.prp_box, "prp"),
@@ -287,7 +287,7 @@ class SessionForm(QWidget):
             self.practitioner.currentIndexChanged,
             self.treatment.currentIndexChanged,
             self.delivery.currentIndexChanged,
-            self.depth.valueChanged,
+            self.needle_depth.valueChanged,
             self.anaesthetic_minutes.valueChanged,
         ):
             signal.connect(self._changed)
@@ -405,7 +405,7 @@ class SessionForm(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(value)))
         for key, check in self.areas.items():
             check.setChecked(key in draft.areas)
-        self.depth.setValue(draft.needle_depth_mm or 0.0)
+        self.needle_depth.setValue(draft.needle_depth_mm or 0.0)
         self.anaesthetic.setText(draft.anaesthetic)
         self.anaesthetic_minutes.setValue(draft.anaesthetic_minutes or 0)
         self.products.setRowCount(0)
@@ -464,7 +464,7 @@ class SessionForm(QWidget):
             areas=frozenset(k for k, c in self.areas.items() if c.isChecked()),
             indication=self.indication.currentData(),
             delivery=self.delivery.currentData(),
-            needle_depth_mm=self.depth.value() or None,
+            needle_depth_mm=self.needle_depth.value() or None,
             anaesthetic=self.anaesthetic.text().strip(),
             anaesthetic_minutes=self.anaesthetic_minutes.value() or None,
             products=tuple(products),
