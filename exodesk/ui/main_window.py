@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 from exodesk import APP_NAME, __version__
 from exodesk.domain import accounts as perms
 from exodesk.domain.patient import Patient
-from exodesk.errors import UserError
+from exodesk.errors import StorageError, UserError
 from exodesk.services.audit import AuditService
 from exodesk.services.backups import BackupService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
@@ -246,7 +247,13 @@ class MainWindow(QMainWindow):
                 self._tab(name)
 
     # ---- menus ---------------------------------------------------------------------------
-    def _action(self, text: str, name: str, slot, shortcut=None) -> QAction:
+    def _action(
+        self,
+        text: str,
+        name: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
         if shortcut is not None:
@@ -445,7 +452,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             show_user_error(self, exc, title=f"{APP_NAME} could not record the sign-in")
 
-    def _startup_check_failed(self, failure: UserError) -> None:
+    def _startup_check_failed(self, failure: StorageError) -> None:
         self.statusBar().showMessage("The data file is damaged: nothing more will be saved.")
         chosen = offer_backup_after_check(self, failure, self._services.paths.backups)
         if chosen is not None:
@@ -622,7 +629,12 @@ class MainWindow(QMainWindow):
         if changes.touches(SETTINGS):
             self._idle_minutes = self._services.clinic.settings().idle_lock_minutes
         current: Patient | None = self.current.patient
-        if changes.touches(PATIENTS) and current and changes.patient_id == current.id:
+        if (
+            changes.touches(PATIENTS)
+            and current
+            and current.id is not None  # the current patient is a saved one
+            and changes.patient_id == current.id
+        ):
             try:
                 self.header.show_patient(self._services.patients.get(current.id))
             except UserError as exc:
@@ -639,7 +651,11 @@ class MainWindow(QMainWindow):
         return QSettings(str(self._services.paths.ui_settings), QSettings.Format.IniFormat)
 
     def _restore_geometry(self) -> None:
-        geometry = self._ui_settings().value("window/geometry", QByteArray(), type=QByteArray)
+        # type=QByteArray makes QSettings hand back a QByteArray; the stub says object.
+        geometry = cast(
+            QByteArray,
+            self._ui_settings().value("window/geometry", QByteArray(), type=QByteArray),
+        )
         if not geometry or not self.restoreGeometry(geometry):
             self.resize(1200, 760)
 

@@ -220,12 +220,12 @@ class AftercareTab(QWidget):
     # ---- the preview ---------------------------------------------------------------------
     def current_sheet(self) -> AftercareSheet:
         """The sheet's data for what is chosen (read on the main thread)."""
-        patient = self.patient
-        blank = self.blank.isChecked() or patient is None
+        # None: the blank sheet, whether asked for or because no patient is chosen.
+        patient = None if self.blank.isChecked() else self.patient
         return self._aftercare.sheet(
             treatment=self.template.currentData(),
-            patient_id=None if blank else patient.id,
-            session_id=None if blank else self.session.currentData(),
+            patient_id=None if patient is None else patient.id,
+            session_id=None if patient is None else self.session.currentData(),
             large_print=self.large_print.isChecked(),
         )
 

@@ -254,8 +254,7 @@ class ComparisonTab(QWidget):
         self._lay_out(self.view)
 
     def _clear(self) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
+        while (item := self.grid.takeAt(0)) is not None:  # None once the grid is empty
             widget = item.widget()
             if widget is not None:
                 # Off the screen now: deleteLater alone leaves it painted until the next loop.

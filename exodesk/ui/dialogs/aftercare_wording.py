@@ -134,21 +134,21 @@ class AftercareWordingPage(SettingsPage):
         # Filled in place: callers holding these dicts see the sheet shown now.
         self.sections.clear()
         for section in template.sections:
-            edit = named(
+            bullets = named(
                 QPlainTextEdit("\n".join(section.bullets)), f"wording_{section.id}", section.heading
             )
-            edit.setTabChangesFocus(True)
+            bullets.setTabChangesFocus(True)
             lines = max(3, min(8, len(section.bullets) + 1))
-            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * lines + 12)
-            self.sections[section.id] = edit
-            self.body_layout.addRow(section.heading, edit)
+            bullets.setFixedHeight(bullets.fontMetrics().lineSpacing() * lines + 12)
+            self.sections[section.id] = bullets
+            self.body_layout.addRow(section.heading, bullets)
         self.stages.clear()
         for stage in template.timeline:
-            edit = named(
+            stage_text = named(
                 QLineEdit(stage.text), f"wording_stage_{stage.key}", f"Timeline: {stage.label}"
             )
-            self.stages[stage.key] = edit
-            self.body_layout.addRow(f"Timeline: {stage.label}", edit)
+            self.stages[stage.key] = stage_text
+            self.body_layout.addRow(f"Timeline: {stage.label}", stage_text)
         # New boxes join the end of the window's focus chain; Tab goes down the sheet instead.
         chain = [
             self.treatment,

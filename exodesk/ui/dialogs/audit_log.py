@@ -42,6 +42,12 @@ PageFetcher = Callable[[int], list[AuditEntry]]
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
 class AuditTableModel(QAbstractTableModel):
     """Shows the entries it is given; asks ``fetch_more`` for the next page only when scrolled."""
 
@@ -215,18 +221,14 @@ class AuditLogDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         filters = QGridLayout()
-        filters.addWidget(QLabel("&Summary:"), 0, 0)
-        filters.itemAtPosition(0, 0).widget().setBuddy(self.text)
+        filters.addWidget(_buddy("&Summary:", self.text), 0, 0)
         filters.addWidget(self.text, 0, 1)
-        filters.addWidget(QLabel("&Person:"), 0, 2)
-        filters.itemAtPosition(0, 2).widget().setBuddy(self.person)
+        filters.addWidget(_buddy("&Person:", self.person), 0, 2)
         filters.addWidget(self.person, 0, 3)
         filters.addWidget(self.patient_only, 0, 4)
-        filters.addWidget(QLabel("&From:"), 1, 0)
-        filters.itemAtPosition(1, 0).widget().setBuddy(self.date_from.edit)
+        filters.addWidget(_buddy("&From:", self.date_from.edit), 1, 0)
         filters.addWidget(self.date_from, 1, 1)
-        filters.addWidget(QLabel("&To:"), 1, 2)
-        filters.itemAtPosition(1, 2).widget().setBuddy(self.date_to.edit)
+        filters.addWidget(_buddy("&To:", self.date_to.edit), 1, 2)
         filters.addWidget(self.date_to, 1, 3, 1, 2)
         filters.setColumnStretch(1, 1)
         filters.setColumnStretch(3, 1)

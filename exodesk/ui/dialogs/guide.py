@@ -28,9 +28,11 @@ class GuideBrowser(QTextBrowser):
     """A QTextBrowser that scales the guide's screenshots smoothly (its own scaling is coarse,
     and makes the text in a 1366 px screenshot unreadable) and sharply on high-DPI screens."""
 
-    def loadResource(self, kind: int, name: QUrl) -> object:
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
+        # Qt passes a QUrl; str is allowed because QTextBrowser.loadResource accepts one too.
         if kind == QTextDocument.ResourceType.ImageResource.value:
-            image = QImage(name.toLocalFile())
+            url = name if isinstance(name, QUrl) else QUrl(name)
+            image = QImage(url.toLocalFile())
             if not image.isNull() and image.width() > PICTURE_WIDTH:
                 ratio = self.devicePixelRatioF()
                 image = image.scaledToWidth(

@@ -184,6 +184,7 @@ class ConsentDialog(QDialog):
         # Qt sizes a window's minimum without heightForWidth, so a message that wraps in a
         # narrow dialog would be drawn over the pad; make room for it instead.
         layout = self.layout()
+        assert layout is not None  # __init__ gives the dialog its QVBoxLayout
         layout.activate()
         messages = (*self.errors.values(), self.name_notice)
         extra = sum(

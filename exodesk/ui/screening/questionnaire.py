@@ -43,7 +43,7 @@ class _Answer:
         if kind == "enum":
             return w.currentData(), None  # type: ignore[attr-defined]
         if kind == "set":
-            boxes: list[QCheckBox] = w.property("boxes")  # type: ignore[assignment]
+            boxes: list[QCheckBox] = w.property("boxes")
             chosen = frozenset(b.property("value") for b in boxes if b.isChecked())
             return (chosen or None), None
         if kind == "date":
@@ -128,14 +128,14 @@ class QuestionnaireForm(QWidget):
         focus: QWidget
         if item.type == "bool":
             widget = named(QCheckBox("Yes"), f"answer_{item.id}", item.label, tip)
-            widget.toggled.connect(self._changed)  # type: ignore[attr-defined]
+            widget.toggled.connect(self._changed)
             focus = widget
         elif item.type == "enum":
             combo = named(QComboBox(), f"answer_{item.id}", item.label, tip)
-            combo.addItem("Not answered", None)  # type: ignore[attr-defined]
+            combo.addItem("Not answered", None)
             for choice in item.choices:
-                combo.addItem(choice.label, choice.id)  # type: ignore[attr-defined]
-            combo.currentIndexChanged.connect(self._changed)  # type: ignore[attr-defined]
+                combo.addItem(choice.label, choice.id)
+            combo.currentIndexChanged.connect(self._changed)
             widget = focus = combo
         elif item.type == "set":
             widget = QWidget()
@@ -161,17 +161,17 @@ class QuestionnaireForm(QWidget):
         elif item.type == "date":
             widget = DateField(f"answer_{item.id}", item.label, day_first=day_first, today=today)
             if why:
-                widget.edit.setToolTip(f"{widget.edit.toolTip()}\n{why}")  # type: ignore[attr-defined]
-            widget.changed.connect(self._changed)  # type: ignore[attr-defined]
-            focus = widget.edit  # type: ignore[attr-defined]
-            self._order += [widget.edit, widget.calendar_button]  # type: ignore[attr-defined]
-            if widget.never is not None:  # type: ignore[attr-defined]
-                self._order.append(widget.never)  # type: ignore[attr-defined]
+                widget.edit.setToolTip(f"{widget.edit.toolTip()}\n{why}")
+            widget.changed.connect(self._changed)
+            focus = widget.edit
+            self._order += [widget.edit, widget.calendar_button]
+            if widget.never is not None:
+                self._order.append(widget.never)
         else:
             text = named(QPlainTextEdit(), f"answer_{item.id}", item.label, item.question)
-            text.setTabChangesFocus(True)  # type: ignore[attr-defined]
+            text.setTabChangesFocus(True)
             text.setFixedHeight(text.fontMetrics().lineSpacing() * 3 + 12)
-            text.textChanged.connect(self._changed)  # type: ignore[attr-defined]
+            text.textChanged.connect(self._changed)
             widget = focus = text
         if item.type in ("bool", "enum", "text"):
             self._order.append(focus)

@@ -209,6 +209,17 @@ def _label(text: str, buddy: QWidget) -> QLabel:
     return label
 
 
+def _column_widgets(grid: QGridLayout, column: int) -> list[QWidget]:
+    """The widgets in one column of a grid, top to bottom; empty cells are left out."""
+    widgets = []
+    for row in range(grid.rowCount()):
+        item = grid.itemAtPosition(row, column)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widgets.append(widget)
+    return widgets
+
+
 def _with_error(field: QWidget | QLayout, error: QLabel) -> QVBoxLayout:
     box = QVBoxLayout()
     box.setSpacing(2)
@@ -311,10 +322,9 @@ class ProductsDialog(QDialog):
         # The two forms share their label columns, so their fields line up one above the other.
         for column in (0, 2):
             width = max(
-                grid.itemAtPosition(row, column).widget().sizeHint().width()
+                widget.sizeHint().width()
                 for grid in (self._product_grid, self._lot_grid)
-                for row in range(grid.rowCount())
-                if grid.itemAtPosition(row, column) and grid.itemAtPosition(row, column).widget()
+                for widget in _column_widgets(grid, column)
             )
             for grid in (self._product_grid, self._lot_grid):
                 grid.setColumnMinimumWidth(column, width)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -197,7 +196,7 @@ class AdverseEventDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(8)  # the two text boxes must not touch
-        rows: tuple[tuple[str, QWidget | QLayout, str | None], ...] = (
+        rows: tuple[tuple[str, QWidget, str | None], ...] = (
             ("&Type", self.type, "type"),
             ("&Onset", self.onset, "onset_date"),
             ("Se&verity", self.severity, "severity"),
@@ -256,6 +255,7 @@ class AdverseEventDialog(QDialog):
         # Error lines make the form taller; grow rather than squeeze the text boxes together.
         # Wrapped error lines need height for the current width, which the minimum size misses.
         layout = self.layout()
+        assert layout is not None  # __init__ gives the dialog its QVBoxLayout
         needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.width()))
         if self.height() < needed:
             self.resize(self.width(), needed)

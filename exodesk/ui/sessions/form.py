@@ -6,7 +6,7 @@ import html
 from dataclasses import replace
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -392,7 +392,10 @@ class SessionForm(QWidget):
         self.course.setCurrentIndex(max(0, self.course.findData(draft.course_id)))
         self.course.blockSignals(False)
         local = draft.performed_at.astimezone() if draft.performed_at.tzinfo else draft.performed_at
-        self.performed_at.setDateTime(QDateTime(local.date(), local.time()))
+        # QTime spelt out: the PySide6 stubs take no datetime.time (the binding would).
+        at = local.time()
+        clock = QTime(at.hour, at.minute, at.second, at.microsecond // 1000)
+        self.performed_at.setDateTime(QDateTime(QDate(local.date()), clock))
         self.practitioner.clear()
         for member in self._sessions.practitioners():
             self.practitioner.addItem(member.name, member.id)

@@ -245,9 +245,11 @@ class DueListDialog(QDialog):
             ],
         )
         for row, entry in enumerate(self.entries):
-            self.table.item(row, 0).setToolTip(tips.COURSE_STATE_TIPS[entry.progress.state])
+            state_cell = self.table.item(row, 0)
+            assert state_cell is not None  # _fill put an item in every cell
+            state_cell.setToolTip(tips.COURSE_STATE_TIPS[entry.progress.state])
             if entry.progress.state.endswith("overdue"):
-                self.table.item(row, 0).setForeground(Qt.GlobalColor.darkRed)
+                state_cell.setForeground(Qt.GlobalColor.darkRed)
         empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
         empty.setObjectName("dueEmpty")
         print_button = named(QPushButton("&Print…"), "duePrint", "Print the call list")

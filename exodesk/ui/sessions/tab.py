@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_long, format_short, format_stamp
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
@@ -181,19 +182,19 @@ class SessionsTab(QWidget):
 
     def refresh(self) -> None:
         patient = self.patient
-        has = patient is not None and patient.id is not None
+        patient_id = patient.id if patient is not None else None
         for button in (self.new_course, self.record_button):
-            button.setEnabled(has)
+            button.setEnabled(patient_id is not None)
         self.timeline.clear()
         self._selected = None
-        if not has:
+        if patient_id is None:
             self.courses_label.setText("Choose a patient on the Patients tab first.")
             self.detail.setText("")
             self._update_buttons()
             return
         try:
-            courses = self._sessions.courses(patient.id)
-            entries = self._sessions.timeline(patient.id)
+            courses = self._sessions.courses(patient_id)
+            entries = self._sessions.timeline(patient_id)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -502,17 +503,17 @@ class SessionsTab(QWidget):
                 self.form.run_checks()
 
 
-def _window_text(progress) -> str:
+def _window_text(progress: CourseProgress) -> str:
+    # course_progress sets both ends of a window or neither, so testing both tests the first.
     if progress.state in ("complete", "maintenance_due", "maintenance_overdue"):
-        if progress.maintenance_earliest:
-            return (
-                f"maintenance {format_short(progress.maintenance_earliest)} – "
-                f"{format_short(progress.maintenance_latest)}"
-            )
+        start, end = progress.maintenance_earliest, progress.maintenance_latest
+        if start and end:
+            return f"maintenance {format_short(start)} – {format_short(end)}"
         return ""
-    if progress.next_earliest is None:
+    start, end = progress.next_earliest, progress.next_latest
+    if start is None or end is None:
         return "first session any time"
-    return f"next {format_short(progress.next_earliest)} – {format_long(progress.next_latest)}"
+    return f"next {format_short(start)} – {format_long(end)}"
 
 
 class CourseDialog(QDialog):
