@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import logging.handlers
 import os
@@ -12,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from exodesk import APP_NAME, __version__
 from exodesk.errors import UserError
@@ -75,25 +77,49 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def setup_logging(log_file: Path | None) -> None:
-    """Log to a file beside the data (the frozen app has no console)."""
+    """Log to a file beside the data (the frozen app has no console), creating its folder.
+
+    A native crash (a segmentation fault in Qt or SQLite) never reaches Python's logging, so
+    ``faulthandler`` writes every thread's Python stack into the same file when one happens:
+    a clinic's crash then leaves a trace to send. Without a file it writes to stderr, if any.
+    """
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for handler in list(root.handlers):
-        if getattr(handler, "_exodesk", False):
+        if isinstance(handler, _ExoDeskLogHandler):
             root.removeHandler(handler)
             handler.close()
+    faulthandler.disable()
     if log_file is None:
+        _faults_to(sys.stderr)
         return
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
+        handler = _ExoDeskLogHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         return  # no log is better than no app; the error dialogs still speak
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler._exodesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+    _faults_to(handler.stream)
+
+
+class _ExoDeskLogHandler(logging.handlers.RotatingFileHandler):
+    """The log file; on rollover, ``faulthandler`` follows it to the new file."""
+
+    def doRollover(self) -> None:
+        faulthandler.disable()
+        super().doRollover()
+        _faults_to(self.stream)
+
+
+def _faults_to(stream: TextIO | None) -> None:
+    """Point ``faulthandler`` at ``stream`` (a file or stderr); not at all if it has no file."""
+    if stream is None:
+        return  # the windowed app on Windows has no stderr
+    try:
+        faulthandler.enable(stream, all_threads=True)
+    except (OSError, ValueError, AttributeError):  # a stream with no file descriptor
+        log.warning("native crashes will not be logged: %r has no file", stream)
 
 
 def _say(text: str, *, error: bool = False) -> None:
@@ -141,7 +167,8 @@ def run_gui(*, data_dir: str | None, demo: bool, keep: bool) -> int:
         paths = DataPaths(demo_dir)
     else:
         paths = DataPaths(resolve_data_dir(data_dir))
-    setup_logging(paths.log_file if (demo or paths.folder.is_dir()) else None)
+    # The folder is made now, on a first run too, so the first start leaves a log.
+    setup_logging(paths.log_file)
     log.info("ExoDesk %s starting on %s", __version__, paths.data_file)
     from exodesk.ui.launcher import launch
 

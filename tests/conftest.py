@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -16,6 +17,7 @@ from argon2 import Parameters, Type
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
 from exodesk.services.workspace import Services, open_services
+from exodesk.ui.collector import collect_if_due
 
 TODAY = date(2026, 11, 22)
 ADMIN_PASSWORD = "Ada's own password"
@@ -42,6 +44,21 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_main_thread() -> Iterator[None]:
+    """As in the app (exodesk/ui/collector.py): no automatic garbage collection, which could run
+    on a worker thread and free a Qt widget there; the main thread collects between tests."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests() -> Iterator[None]:
+    yield
+    collect_if_due()
 
 
 @pytest.fixture(autouse=True)

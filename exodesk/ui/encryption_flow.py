@@ -4,16 +4,16 @@ clinic's recovery key, and converting a plain clinic once (with a progress dialo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
     QLineEdit,
     QMessageBox,
-    QProgressDialog,
     QWidget,
 )
 
@@ -29,6 +29,7 @@ from exodesk.services.workspace import Services, open_services
 from exodesk.ui.dialogs.recovery_key import RecoveryKeyDialog
 from exodesk.ui.dialogs.unlock import UnlockDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -202,32 +203,38 @@ def offer_encryption(services: Services, *, ask: bool = True) -> Services:
 
 
 def _convert(paths: DataPaths, data_key: bytes) -> Any:
-    """``encrypt_clinic`` with a progress dialog (and Stop), on the main thread.
+    """``encrypt_clinic`` on a worker, with a progress dialog (and Stop) past ~0.5 s.
 
-    It runs once in a clinic's life, with no window open, so the event loop is simply kept
-    turning from the progress callback. (On a worker thread, PySide6 6.12 on Python 3.11
-    crashed in the timer or signal that reported progress to this dialog.)
+    Waits in a local event loop (no window is open yet; the dialog still paints and Stop
+    still answers) and returns the conversion, or raises the ``UserError`` it ended with.
     """
-    dialog = QProgressDialog("Encrypting the clinic's records…", "Stop", 0, 1000)
-    dialog.setObjectName("encryptProgress")
-    dialog.setAccessibleName("Encrypting the clinic's records")
-    dialog.setWindowTitle(APP_NAME)
-    dialog.setMinimumDuration(0)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    dialog.setWindowModality(Qt.WindowModality.NonModal)
-    dialog.show()
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
 
-    def progress(fraction: float) -> None:
-        dialog.setValue(int(fraction * 1000))
-        QCoreApplication.processEvents()
-        if dialog.wasCanceled():
-            raise BackupStopped()
+    def work(progress: Callable[[int, int], None]) -> Any:
+        return encryption.encrypt_clinic(
+            paths, data_key, progress=lambda fraction: progress(int(fraction * 1000), 1000)
+        )
 
-    try:
-        return encryption.encrypt_clinic(paths, data_key, progress=progress)
-    except BackupStopped:
+    def finished(key: str, value: Any) -> None:
+        outcome[key] = value
+        loop.quit()
+
+    task = BackgroundTask(
+        None,
+        "Encrypting the clinic's records…",
+        work,
+        object_name="encryptProgress",
+        stop_tip="Stop encrypting; the records stay as they are",
+    )
+    task.done.connect(lambda conversion: finished("conversion", conversion))
+    task.failed.connect(lambda exc: finished("error", exc))
+    task.start()
+    loop.exec()
+    task.deleteLater()
+    error = outcome.get("error")
+    if isinstance(error, BackupStopped):
         raise UserError("Encryption stopped; the records were left as they were.") from None
-    finally:
-        dialog.close()
-        dialog.deleteLater()
+    if error is not None:
+        raise error
+    return outcome["conversion"]

@@ -24,6 +24,7 @@ from exodesk.services.workspace import (
     Services,
     open_services,
 )
+from exodesk.ui import collector
 from exodesk.ui.common import locale_day_first
 from exodesk.ui.dialogs.first_run import DEMO, FirstRunDialog, FirstRunSetup
 from exodesk.ui.dialogs.sign_in import SignInDialog
@@ -52,6 +53,7 @@ def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
 def application() -> QApplication:
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector.install(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     return app  # type: ignore[return-value]

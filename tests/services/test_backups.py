@@ -263,20 +263,21 @@ def test_a_read_only_folder_is_refused(backups: BackupService, tmp_path: Path) -
 def test_backup_database_keeps_working_for_migrations(services: Services, tmp_path: Path) -> None:
     target = storage_backup.backup_database(services.ctx.db, tmp_path / "deep" / "copy.sqlite3")
     assert target.exists() and not sidecar_of(target).exists()
-    assert sqlite3.connect(target).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with contextlib.closing(sqlite3.connect(target)) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_table_checksums_see_types_and_order(tmp_path: Path) -> None:
-    conn = sqlite3.connect(tmp_path / "t.sqlite3")
-    conn.execute("CREATE TABLE t (a)")
-    conn.execute("INSERT INTO t VALUES (1)")
-    one = storage_backup.table_digest(conn, "t")
-    conn.execute("UPDATE t SET a = '1'")
-    text = storage_backup.table_digest(conn, "t")
-    conn.execute("UPDATE t SET a = 1")
-    assert one.rows == text.rows == 1
-    assert one.sha256 != text.sha256
-    assert storage_backup.table_digest(conn, "t") == one
+    with contextlib.closing(sqlite3.connect(tmp_path / "t.sqlite3")) as conn:
+        conn.execute("CREATE TABLE t (a)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        one = storage_backup.table_digest(conn, "t")
+        conn.execute("UPDATE t SET a = '1'")
+        text = storage_backup.table_digest(conn, "t")
+        conn.execute("UPDATE t SET a = 1")
+        assert one.rows == text.rows == 1
+        assert one.sha256 != text.sha256
+        assert storage_backup.table_digest(conn, "t") == one
 
 
 # ---- automatic backups and rotation ------------------------------------------------------

@@ -182,3 +182,49 @@ def test_converting_a_plain_clinic_once(qtbot, services: Services, monkeypatch) 
         reopened.close()
     raw = paths.data_file.read_bytes()
     assert b"Zyzzyva" not in raw and b"Quennell" not in raw
+
+
+def test_a_slow_conversion_shows_progress_on_a_worker_and_stop_keeps_the_file_plain(
+    qtbot, services: Services, monkeypatch
+) -> None:
+    """The conversion runs off the UI thread: the progress dialog paints and its Stop works."""
+    import threading
+    import time
+
+    from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+
+    from exodesk.errors import UserError
+
+    services.patients.create(Patient("Zyzzyva", "Quennell", date(1980, 5, 1)))
+    data_paths = services.paths
+    services.close()  # as offer_encryption does before converting
+    before = data_paths.data_file.read_bytes()
+    threads: list[str] = []
+    real = encryption.encrypt_clinic
+
+    def slow(paths, key, *, progress):
+        threads.append(threading.current_thread().name)
+        for step in range(100):
+            progress(step / 100)
+            time.sleep(0.05)
+        return real(paths, key, progress=progress)
+
+    monkeypatch.setattr(encryption, "encrypt_clinic", slow)
+    shown: list[QProgressDialog] = []
+
+    def stop_when_shown() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if widget.objectName() == "encryptProgress" and widget.isVisible():
+                shown.append(widget)
+                widget.findChild(QPushButton, "encryptProgressStop").click()
+                return
+        QTimer.singleShot(20, stop_when_shown)
+
+    QTimer.singleShot(0, stop_when_shown)
+    data_key, _recovery = encryption.new_clinic_key()
+    with pytest.raises(UserError, match="Encryption stopped"):
+        encryption_flow._convert(data_paths, data_key)
+    assert shown, "the progress dialog appeared"
+    assert threads and threads[0] != threading.main_thread().name, "converted on a worker"
+    assert not encryption.is_encrypted(data_paths)
+    assert data_paths.data_file.read_bytes() == before

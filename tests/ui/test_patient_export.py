@@ -66,12 +66,15 @@ def test_export_to_the_chosen_folder_says_where_the_files_went(
     assert not dialog.isVisible()
 
 
-def test_the_window_is_done_when_export_patient_returns(
+def test_the_window_cannot_be_closed_while_writing(
     qtbot, parent, services: Services, patient_id: int, tmp_path: Path
 ) -> None:
     dialog = _export(qtbot, parent, services, patient_id, tmp_path)
-    assert not dialog.busy and dialog.close_button.isEnabled()
-    assert dialog.export_result is not None and dialog.export_result.pdf_path.exists()
+    assert dialog.busy and not dialog.close_button.isEnabled()
+    dialog.reject()
+    assert dialog.busy
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    assert dialog.export_result is not None
 
 
 def test_cancelling_the_folder_chooser_does_nothing(
@@ -87,8 +90,11 @@ def test_a_folder_that_went_away_is_said_in_the_window(
 ) -> None:
     gone = tmp_path / "unplugged"
     dialog = _export(qtbot, parent, services, patient_id, gone)
-    assert not dialog.busy
+    failures: list[object] = []
+    dialog.failed.connect(failures.append)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
     assert dialog.export_result is None
+    assert [type(f).__name__ for f in failures] == ["UserError"]
     assert "does not exist, so nothing was exported" in dialog.status.text()
     assert dialog.isVisible() and not dialog.open_button.isEnabled()
     assert not gone.exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,8 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QEventLoop,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QCloseEvent
@@ -28,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -52,107 +48,13 @@ from exodesk.services.backups import (
 )
 from exodesk.ui.common import ERROR_STYLE, named
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.workers import run_in_background
+from exodesk.ui.workers import BackgroundTask, run_in_background
 
 log = logging.getLogger(__name__)
 
-SHOW_PROGRESS_AFTER_MS = 500
 _Index = QModelIndex | QPersistentModelIndex
 Work = Callable[[Callable[[int, int], None]], Any]
 _automatic_running: set[int] = set()
-
-
-# ---- long work with a progress dialog only when it is slow -------------------------------
-class _Relay(QObject):
-    progressed = Signal(int, int)
-
-
-class BackgroundTask(QObject):
-    """Run ``work(progress)`` on a worker; a progress dialog appears only past ~0.5 s.
-
-    ``progress(done, total)`` may be called from the worker; once the person presses Stop it
-    raises ``BackupStopped``, which the work lets propagate (nothing is kept).
-    """
-
-    done = Signal(object)
-    failed = Signal(object)
-
-    def __init__(
-        self,
-        parent: QWidget,
-        label: str,
-        work: Work,
-        *,
-        show_after_ms: int = SHOW_PROGRESS_AFTER_MS,
-    ) -> None:
-        super().__init__(parent)
-        self._parent = parent
-        self._label = label
-        self._work = work
-        self._stop = threading.Event()
-        self._relay = _Relay(self)
-        self._relay.progressed.connect(self._progressed)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(show_after_ms)
-        self._timer.timeout.connect(self._show_dialog)
-        self._last = (0, 0)
-        self.dialog: QProgressDialog | None = None
-        self.running = False
-
-    def start(self) -> None:
-        relay, stop, work = self._relay, self._stop, self._work
-
-        def progress(done: int, total: int) -> None:
-            # Runs on the worker thread: only the thread-safe Event and a queued signal here.
-            if stop.is_set():
-                raise BackupStopped()
-            relay.progressed.emit(done, total)
-
-        self.running = True
-        self._timer.start()
-        run_in_background(self, lambda: work(progress), self._succeeded, self._failed)
-
-    def _progressed(self, done: int, total: int) -> None:
-        self._last = (done, total)
-        if self.dialog is not None:
-            self.dialog.setMaximum(max(total, 1))
-            self.dialog.setValue(min(done, total))
-
-    def _show_dialog(self) -> None:
-        if not self.running:
-            return
-        dialog = QProgressDialog(self._label, "", 0, max(self._last[1], 1), self._parent)
-        dialog.setObjectName("backupProgress")
-        dialog.setAccessibleName(self._label)
-        dialog.setWindowTitle("ExoDesk")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        stop = named(QPushButton("Stop"), "backupProgressStop", "Stop the backup")
-        dialog.setCancelButton(stop)
-        dialog.canceled.connect(self._stop.set)
-        dialog.setValue(self._last[0])
-        dialog.show()
-        self.dialog = dialog
-
-    def _finish(self) -> None:
-        self.running = False
-        self._timer.stop()
-        if self.dialog is not None:
-            self.dialog.canceled.disconnect(self._stop.set)
-            self.dialog.close()
-            self.dialog.deleteLater()
-            self.dialog = None
-
-    def _succeeded(self, result: Any) -> None:
-        self._finish()
-        self.done.emit(result)
-
-    def _failed(self, exc: BaseException) -> None:
-        self._finish()
-        self.failed.emit(exc)
 
 
 def _error_text(exc: UserError) -> str:
@@ -248,7 +150,13 @@ class BackupNowDialog(QDialog):
                 key=key,
             )
 
-        self.task = BackgroundTask(self, "Backing up the data file…", work)
+        self.task = BackgroundTask(
+            self,
+            "Backing up the data file…",
+            work,
+            object_name="backupProgress",
+            stop_tip="Stop the backup",
+        )
         self.task.done.connect(self._done)
         self.task.failed.connect(self._failed)
         self._set_busy(True)
@@ -674,7 +582,13 @@ def backup_before_closing(parent: QWidget, backups: BackupService) -> BackupReco
 
     outcome: dict[str, Any] = {}
     loop = QEventLoop()
-    task = BackgroundTask(parent, "Backing up before closing…", work)
+    task = BackgroundTask(
+        parent,
+        "Backing up before closing…",
+        work,
+        object_name="backupProgress",
+        stop_tip="Stop the backup",
+    )
     task.done.connect(lambda record: (outcome.setdefault("record", record), loop.quit()))
     task.failed.connect(lambda exc: (outcome.setdefault("error", exc), loop.quit()))
     task.start()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -23,7 +22,9 @@ from exodesk.services.subject_access import ExportResult, SubjectAccessService
 from exodesk.services.workspace import Services
 from exodesk.ui.common import ERROR_STYLE, named
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.workers import run_in_background
 
+SHOW_AFTER_MS = 500
 FolderChooser = Callable[[QWidget | None], str | Path | None]
 
 
@@ -44,8 +45,8 @@ def export_patient(
 ) -> PatientExportDialog | None:
     """Export everything about a patient as a PDF and a JSON file, in a folder chosen now.
 
-    A window says it is exporting, then where the two files went (or why they could not be
-    written).
+    The files are written off the UI thread; a window shows where they went (or why they
+    could not be written) once done, or after half a second if it takes longer.
 
     Args:
         parent: The window asking.
@@ -89,6 +90,8 @@ class PatientExportDialog(QDialog):
         service: SubjectAccessService,
         patient_id: int,
         folder: Path,
+        *,
+        show_after_ms: int = SHOW_AFTER_MS,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export this patient")
@@ -128,14 +131,13 @@ class PatientExportDialog(QDialog):
         layout.addStretch(1)
         layout.addLayout(buttons)
         self.resize(560, 220)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(show_after_ms)
+        self._timer.timeout.connect(self._show_if_busy)
 
     def start(self) -> None:
-        """Read the records and write the two files, here on the main thread.
-
-        Not on a worker: drawing this long PDF on a worker while the window kept the event
-        loop busy crashed PySide6 6.12 on Python 3.11 in CI (twice, in the interpreter
-        itself). An export is rare and takes a second or two; the window says it is busy.
-        """
+        """Read the records here (the data file stays on this thread), write them off it."""
         try:
             prepared = self._service.prepare(self._patient_id)
         except UserError as exc:
@@ -145,17 +147,17 @@ class PatientExportDialog(QDialog):
         self.busy = True
         self.close_button.setEnabled(False)
         self._say(f"Exporting to {folder}…")
-        self.show()
-        QApplication.processEvents()  # paint "Exporting…" before the work starts
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = SubjectAccessService.write(prepared, folder)
-        except UserError as exc:
-            self._fail(exc)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._written(result)
+        self._timer.start()
+        run_in_background(
+            self,
+            lambda: SubjectAccessService.write(prepared, folder),
+            self._written,
+            self._write_failed,
+        )
+
+    def _show_if_busy(self) -> None:
+        if self.busy:
+            self.show()
 
     def _written(self, result: ExportResult) -> None:
         try:
@@ -175,6 +177,12 @@ class PatientExportDialog(QDialog):
         self.show()
         self.exported.emit(result)
 
+    def _write_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, UserError):
+            self._finish()
+            raise exc  # a bug: the crash handler logs it and says so
+        self._fail(exc)
+
     def _fail(self, exc: UserError) -> None:
         self._finish()
         # The service's sentences already say that nothing was exported, and what to do.
@@ -184,6 +192,7 @@ class PatientExportDialog(QDialog):
 
     def _finish(self) -> None:
         self.busy = False
+        self._timer.stop()
         self.close_button.setEnabled(True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
