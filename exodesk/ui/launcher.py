@@ -330,13 +330,16 @@ def smoke(paths: DataPaths) -> str:
         if rows == 0:
             raise RuntimeError("the patient list is empty after seeding")
         resources = check_resources()
-        screened = next(
-            (p for p in services.patients.search("").rows if services.screening.current(p.id)),
+        record = next(
+            (
+                screening
+                for p in services.patients.search("").rows
+                if p.id is not None and (screening := services.screening.current(p.id))
+            ),
             None,
         )
-        if screened is None:
+        if record is None or record.id is None:
             raise RuntimeError("the demo clinic has no screening to print")
-        record = services.screening.current(screened.id)
         pdf = services.screening.render_summary(record.id)
         if not pdf.startswith(b"%PDF"):
             raise RuntimeError("the screening summary did not render as a PDF")

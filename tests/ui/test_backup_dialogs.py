@@ -69,8 +69,8 @@ def test_backup_now_to_a_chosen_folder(
     record: BackupRecord = made.args[0]
     assert record.path.parent == stick and record.verified
     assert sidecar_of(record.path).exists()
-    assert dialog.result.text().startswith("Backup saved and verified: ")
-    assert "1 patients" in dialog.result.text()
+    assert dialog.result_label.text().startswith("Backup saved and verified: ")
+    assert "1 patients" in dialog.result_label.text()
     assert dialog.backup_button.isEnabled() and dialog.close_button.isEnabled()
     assert dialog.task is not None and dialog.task.dialog is None, "fast: no progress dialog"
     entry = AuditRepository(backups._ctx.db).latest(1)[0]
@@ -84,8 +84,8 @@ def test_backup_now_to_a_missing_folder_says_so(
     qtbot.addWidget(dialog)
     dialog.set_folder(tmp_path / "pulled-out")
     dialog.start()
-    qtbot.waitUntil(lambda: "does not exist" in dialog.result.text(), timeout=10_000)
-    assert dialog.result.styleSheet() != ""
+    qtbot.waitUntil(lambda: "does not exist" in dialog.result_label.text(), timeout=10_000)
+    assert dialog.result_label.styleSheet() != ""
     assert dialog.record is None
     assert not (tmp_path / "pulled-out").exists()
 
@@ -123,7 +123,7 @@ def test_a_slow_backup_shows_progress_and_can_be_stopped(
     stop = progress.findChild(QWidget, "backupProgressStop")
     click(qtbot, stop)
     qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
-    assert "stopped" in dialog.result.text()
+    assert "stopped" in dialog.result_label.text()
     assert dialog.task.dialog is None
     assert list(backups.paths.backups.glob("*")) == []
 
@@ -243,21 +243,21 @@ def test_drill_dialog_reports_clean_then_tampered(qtbot, backups: BackupService)
     dialog.show()
     assert unnamed_widgets(dialog) == []
     qtbot.waitUntil(lambda: dialog.drill_result is not None, timeout=10_000)
-    assert "restores cleanly: 1 patients, 0 sessions." in dialog.result.text()
+    assert "restores cleanly: 1 patients, 0 sessions." in dialog.result_label.text()
     conn = sqlite3.connect(record.path)
     conn.execute("UPDATE patients SET family_name = 'Mallory'")
     conn.commit()
     conn.close()
     with qtbot.waitSignal(dialog.finished_drill, timeout=10_000):
         click(qtbot, dialog.again_button)
-    assert "does NOT restore cleanly" in dialog.result.text()
-    assert "keep this one" in dialog.result.text()
+    assert "does NOT restore cleanly" in dialog.result_label.text()
+    assert "keep this one" in dialog.result_label.text()
 
 
 def test_drill_dialog_without_backups(qtbot, backups: BackupService) -> None:
     dialog = DrillDialog(None, backups.paths.backups)
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: "no backup to test" in dialog.result.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "no backup to test" in dialog.result_label.text(), timeout=10_000)
 
 
 # ---- automatic backups -------------------------------------------------------------------

@@ -92,10 +92,10 @@ class BackupNowDialog(QDialog):
         self.backup_button = named(QPushButton("Back up now"), "backupNowButton", "Back up now")
         self.backup_button.setDefault(True)
         self.close_button = named(QPushButton("Close"), "backupClose", "Close")
-        self.result = QLabel("")
-        self.result.setObjectName("backupResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("backupResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.choose_button.clicked.connect(self.choose_folder)
         self.backup_button.clicked.connect(self.start)
         self.close_button.clicked.connect(self.reject)
@@ -110,7 +110,7 @@ class BackupNowDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(QLabel("Folder:"))
         layout.addLayout(folder_row)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result_label)
         layout.addStretch(1)
         layout.addLayout(buttons)
         self.resize(560, 240)
@@ -168,9 +168,9 @@ class BackupNowDialog(QDialog):
             button.setEnabled(not busy)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.result.setText(text)
-        self.result.setStyleSheet(ERROR_STYLE if error else "")
-        self.result.setAccessibleName(text)
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.result_label.setAccessibleName(text)
 
     def _done(self, record: BackupRecord) -> None:
         self._set_busy(False)
@@ -449,10 +449,10 @@ class DrillDialog(QDialog):
             "and checks every table against what was recorded when the backup was made."
         )
         intro.setWordWrap(True)
-        self.result = QLabel("")
-        self.result.setObjectName("drillResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("drillResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.again_button = named(QPushButton("Test again"), "drillAgain", "Test again")
         self.close_button = named(QPushButton("Close"), "drillClose", "Close")
         self.again_button.clicked.connect(self.start)
@@ -463,7 +463,7 @@ class DrillDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result_label)
         layout.addStretch(1)
         layout.addLayout(buttons)
         self.resize(520, 200)
@@ -480,9 +480,9 @@ class DrillDialog(QDialog):
         run_in_background(self, lambda: drill_backups(folder, key=key), self._done, self._failed)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.result.setText(text)
-        self.result.setStyleSheet(ERROR_STYLE if error else "")
-        self.result.setAccessibleName(text)
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.result_label.setAccessibleName(text)
 
     def _done(self, result: DrillResult) -> None:
         self.running = False
@@ -589,8 +589,13 @@ def backup_before_closing(parent: QWidget, backups: BackupService) -> BackupReco
         object_name="backupProgress",
         stop_tip="Stop the backup",
     )
-    task.done.connect(lambda record: (outcome.setdefault("record", record), loop.quit()))
-    task.failed.connect(lambda exc: (outcome.setdefault("error", exc), loop.quit()))
+
+    def finished(key: str, value: Any) -> None:
+        outcome[key] = value
+        loop.quit()
+
+    task.done.connect(lambda record: finished("record", record))
+    task.failed.connect(lambda exc: finished("error", exc))
     task.start()
     loop.exec()
     task.deleteLater()
