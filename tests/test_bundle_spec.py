@@ -172,6 +172,7 @@ def test_ci_builds_the_bundle_after_the_tests() -> None:
     assert run[-1] == "bash .ci/build-bundle"
     assert any('bash -c "$test_command"' in line for line in run[:-1])
     build = (ROOT / ".ci" / "build-bundle").read_text(encoding="utf-8")
-    assert "pyinstaller --noconfirm pyinstaller.spec" in build
+    assert '"$venv/bin/pyinstaller" --noconfirm pyinstaller.spec' in build
+    assert 'PIP_CONSTRAINT="$PWD/.ci/build-constraints.txt"' in build, "pinned versions"
     assert re.search(r"exodesk\" --smoke-test", build)
     assert "du -sh" in build
