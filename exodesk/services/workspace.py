@@ -76,7 +76,7 @@ class Services:
 
     # Built (and their modules imported) the first time they are asked for: the Patients tab,
     # all that start-up shows, needs none of them (~30 ms of imports; issue #9). Ask on the
-    # main thread: a first import on a worker is what crashed PySide6 on Python 3.11.
+    # main thread: they use the data file's connection, which belongs to that thread.
     @cached_property
     def aftercare(self) -> AftercareService:
         from exodesk.services import aftercare as module

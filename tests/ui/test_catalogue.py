@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from exodesk.domain.sessions import Lot, Product
@@ -43,10 +44,9 @@ def type_into(qtbot, widget: QWidget, text: str) -> None:
 
 
 def type_date(field, text: str) -> None:
-    """Put a date in a DateField in one edit: PySide6 6.12 on Python 3.11 loses a reference to
-    True on every Python-side emit (DateField emits per keystroke), and enough of them abort the
-    interpreter at exit. One test types dates key by key; the rest set them whole."""
-    field.edit.setText(text)
+    """Type a date into a DateField key by key, as reception does."""
+    field.edit.clear()
+    QTest.keyClicks(field.edit, text)
 
 
 def choose(combo, data: object) -> None:
