@@ -88,8 +88,8 @@ LINE_CHARS: dict[str, int] = {
     "third": 28,
     "use": 37,
     "avoid": 52,
-    "call_us": 55,
-    "emergency": 30,
+    "call_us": 50,
+    "emergency": 34,
 }
 # The sheet's length bound, part by part: the most lines (``estimated_lines``) each part may
 # take and the sheet still fit one page. A row of the page is as tall as its tallest column,
@@ -102,13 +102,13 @@ LINE_CHARS: dict[str, int] = {
 # The test is tests/reports/test_aftercare.py::test_the_length_bound_fits.
 LINE_BUDGETS: dict[str, int] = {
     "intro": 1,
-    "normal": 10,
-    "first_72_hours": 10,
-    "first_2_weeks": 10,
-    "use": 5,
-    "avoid": 5,
-    "call_us": 8,
-    "emergency": 6,
+    "normal": 8,
+    "first_72_hours": 8,
+    "first_2_weeks": 8,
+    "use": 4,
+    "avoid": 4,
+    "call_us": 10,
+    "emergency": 9,
 }
 # A heading's characters count this many times: headings are 1.15 times the body size, bold.
 HEADING_WIDTH = 1.3
@@ -179,6 +179,46 @@ class AftercareTemplate:
             if section.id == section_id:
                 return section
         raise KeyError(f"The {self.treatment} aftercare template has no {section_id!r} section.")
+
+
+# ---------------------------------------------------------------------------------------------
+# What was done: the sheet's opening words for a session
+
+# At most one printed line across the page (``LINE_CHARS["full"]``): the intro's own line
+# prints after it, so a session's sheet opens with two lines and a blank sheet with one.
+MAX_METHOD_LINE = LINE_CHARS["full"]
+
+
+def method_line(treatment: str, delivery: str | None, *, scalp: bool = False) -> str:
+    """Say how this session was done, in a patient's words; "" when there is no session.
+
+    The bundled intros say nothing about the method, so a blank sheet (no session) makes no
+    claim about needles or injections, and a session's sheet says what really happened.
+
+    Args:
+        treatment: A ``TREATMENTS`` id.
+        delivery: The session's ``DELIVERY_METHODS`` id, or None for a sheet with no session.
+        scalp: Whether the scalp was treated (exosome scalp therapy always is).
+
+    Returns:
+        One sentence of at most ``MAX_METHOD_LINE`` characters, or "".
+    """
+    if delivery is None:
+        return ""
+    where = "scalp" if scalp or treatment == "exosome_scalp" else "skin"
+    if treatment == "microneedling":
+        if delivery == "microinjection":
+            return f"Your {where} was treated with very small injections."
+        if delivery == "combination":
+            return f"Your {where} was treated with microneedling and very small injections."
+        return f"Your {where} was treated with microneedling: very fine needles make tiny openings."
+    what = "PRP" if treatment == "prp" else "The product"
+    return {
+        "topical_microneedling": f"{what} was put on your {where} just after microneedling.",
+        "microinjection": f"{what} was put into your {where} with very small injections.",
+        "combination": f"{what} was put into your {where} with microneedling and small injections.",
+        "topical_only": f"{what} was put on your {where}; no needles were used.",
+    }.get(delivery, "")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -61,6 +61,13 @@ FALLBACK_SCALES = (0.92, 0.85)
 _NBSP = "\u00a0"
 
 
+def _keep_last_words(text: str) -> str:
+    """Join the last two words with a no-break space, so a heading never ends on one short
+    word alone ("Call emergency services now / if")."""
+    head, _, last = text.rstrip().rpartition(" ")
+    return f"{head}{_NBSP}{last}" if head else text
+
+
 @dataclass(frozen=True)
 class SheetProduct:
     """A product used in the session, as the patient's sheet names it.
@@ -93,6 +100,8 @@ class AftercareSheet:
         course_label: Where the course is ("session 2 of 4"), or "" outside a course.
         next_window: When the next session falls ("between 20 Dec 2026 and 3 Jan 2027"), or "".
         large_print: Bigger type; the sheet may then take two pages.
+        method_line: How the session was done (``domain.aftercare.method_line``), printed
+            before the intro; "" on a sheet with no session.
     """
 
     clinic: ClinicSettings
@@ -107,6 +116,7 @@ class AftercareSheet:
     course_label: str
     next_window: str
     large_print: bool = False
+    method_line: str = ""
 
 
 def render_aftercare(sheet: AftercareSheet) -> bytes:
@@ -283,7 +293,7 @@ def _story(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> list[Fl
     size = styles.size
     when = [template.section(i) for i in ("normal", "first_72_hours", "first_2_weeks")]
     story: list[Flowable] = [
-        para(template.intro, styles.base.body),
+        para(" ".join(t for t in (sheet.method_line, template.intro) if t), styles.base.body),
         Spacer(0, size * 0.7),
         _personal_band(sheet, styles, width),
         # Headings at the top of a table cell lose their space above: the rows get a spacer.
@@ -565,7 +575,8 @@ def _help_boxes(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Ta
         _phones(sheet.clinic, styles),
     ]
     emergency_cell: list[Flowable] = [
-        para(emergency.heading, styles.emergency_title),
+        # The last two words stay together: no "if" alone on the heading's second line.
+        para(_keep_last_words(emergency.heading), styles.emergency_title),
         *bullets(emergency.bullets, styles.bullet),
     ]
     number = EMERGENCY_NUMBERS.get(sheet.clinic.country)
@@ -574,7 +585,8 @@ def _help_boxes(sheet: AftercareSheet, styles: _SheetStyles, width: float) -> Ta
     pad = styles.size * 0.7
     gap = styles.size * 1.2
     # Side by side, the boxes are as tall as each other; "Call us if" has the longer list.
-    call_width = (width - gap) * 0.63
+    # LINE_CHARS (domain/aftercare.py) assumes this split: 50 characters to 34.
+    call_width = (width - gap) * 0.58
     table = Table(
         [[call_cell, "", emergency_cell]], colWidths=[call_width, gap, width - gap - call_width]
     )

@@ -13,6 +13,7 @@ from exodesk.domain.accounts import CLINICAL_TEXTS_EDIT, HANDOUTS_PRINT
 from exodesk.domain.aftercare import (
     AftercareTemplate,
     load_default_templates,
+    method_line,
     template_from_json,
     template_to_json,
     validate_template,
@@ -207,6 +208,9 @@ class AftercareService:
             products=tuple(SheetProduct(p.product_name, p.lot_number) for p in session.products),
             course_label=course_label,
             next_window=next_window,
+            method_line=method_line(
+                session.treatment, session.delivery, scalp="scalp" in session.areas
+            ),
         )
 
     @staticmethod
@@ -305,6 +309,7 @@ class AftercareService:
             "course_label": sheet.course_label,
             "next_window": sheet.next_window,
             "large_print": sheet.large_print,
+            "method_line": sheet.method_line,
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -330,4 +335,6 @@ class AftercareService:
             course_label=data["course_label"],
             next_window=data["next_window"],
             large_print=data["large_print"],
+            # Sheets issued before the method line existed reprint as they were: without it.
+            method_line=data.get("method_line", ""),
         )

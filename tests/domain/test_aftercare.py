@@ -14,6 +14,7 @@ from exodesk.domain.aftercare import (
     DEFAULT_SHEETS_PATH,
     LINE_BUDGETS,
     MAX_BULLET,
+    MAX_METHOD_LINE,
     RECOVERY_STAGES,
     RESULT_STAGES,
     SECTION_IDS,
@@ -23,6 +24,7 @@ from exodesk.domain.aftercare import (
     TimelineStage,
     estimated_lines,
     load_default_templates,
+    method_line,
     template_from_json,
     template_to_json,
     validate_template,
@@ -99,26 +101,106 @@ def test_recovery_and_result_stages_split_the_timeline() -> None:
 
 
 @pytest.mark.parametrize("treatment", TREATMENTS)
-def test_the_emergency_list_names_the_three_emergency_signs(treatment: str) -> None:
-    text = " ".join(TEMPLATES[treatment].section("emergency").bullets).lower()
-    assert "hives" in text and "short of breath" in text
-    assert "face or throat swells" in text
-    assert "dizzy" in text
+def test_each_emergency_sign_stands_alone(treatment: str) -> None:
+    """Facts §4 (corrected): any ONE of these is an emergency, not only in combination."""
+    bullets = [b.lower() for b in TEMPLATES[treatment].section("emergency").bullets]
+    alone = {
+        "breathing": next(b for b in bullets if "breathing" in b),
+        "lips, tongue or throat": next(b for b in bullets if "tongue" in b),
+        "beyond the treated area": next(b for b in bullets if "beyond the treated area" in b),
+        "hives": next(b for b in bullets if "hives" in b),
+        "dizzy or faint": next(b for b in bullets if "dizzy" in b),
+    }
+    assert "faint" in alone["dizzy or faint"]
+    assert "hives" not in alone["breathing"], "shortness of breath alone is an emergency"
+    # "Your face swells" could be read as the mild swelling the sheet calls normal.
+    assert not any("face" in b for b in bullets)
+    assert len(set(alone.values())) == 5, "one sign per line"
 
 
 @pytest.mark.parametrize("treatment", TREATMENTS)
 def test_call_us_names_the_warning_signs_of_section_4(treatment: str) -> None:
-    text = " ".join(TEMPLATES[treatment].section("call_us").bullets).lower()
-    for sign in ("pain gets worse", "spreads", "pus", "fever", "3 days", "lumps", "dark", "rash"):
+    bullets = [b.lower() for b in TEMPLATES[treatment].section("call_us").bullets]
+    text = " ".join(bullets)
+    pain = next(b for b in bullets if "pain" in b and "lumps" not in b)
+    assert "worse" in pain and "at any time" in pain and "after the first day" not in text
+    for sign in ("spreads", "pus", "discharge", "fever", "bruising", "lumps", "months"):
         assert sign in text, sign
+    assert "more than 2 days" in text, "redness or swelling past 48 hours"
+    assert "dark" in text and "blistering" in text and "rash" in text
     if treatment == "exosome_scalp":
         assert "smell" in text  # §4: the scalp's warning signs add an unusual odour
 
 
+@pytest.mark.parametrize("treatment", TREATMENTS)
+def test_what_is_normal_never_contradicts_call_us(treatment: str) -> None:
+    """Redness or swelling past 48 hours is a reason to call: "normal" never says a week."""
+    for bullet in TEMPLATES[treatment].section("normal").bullets:
+        lowered = bullet.lower()
+        if "week" in lowered:
+            assert "redness" not in lowered and "swelling" not in lowered, bullet
+            assert "most of it" not in lowered and "some may last" not in lowered, bullet
+
+
 def test_the_scalp_timeline_tells_hair_time() -> None:
-    stages = {s.key: s.text for s in TEMPLATES["exosome_scalp"].timeline}
-    assert "4–8 weeks" in stages["weeks_6_12"] and "shed" in stages["weeks_6_12"]
-    assert "thicker" in stages["months_3_6"]
+    stages = {s.key: s for s in TEMPLATES["exosome_scalp"].timeline}
+    shedding = stages["weeks_6_12"]
+    # Shedding falls from 4–8 weeks: by the 6–12 weeks stage there may be less. The text
+    # names no other time than its label's.
+    assert shedding.label == "6–12 weeks" and "shed less" in shedding.text
+    assert not re.search(r"\d", shedding.text)
+    assert "thicker" in stages["months_3_6"].text
+
+
+@pytest.mark.parametrize("treatment", TREATMENTS)
+def test_the_bundled_intro_makes_no_claim_about_needles_or_injections(treatment: str) -> None:
+    """A blank sheet has no session: the method is said by ``method_line`` or not at all."""
+    intro = TEMPLATES[treatment].intro.lower()
+    assert not re.search(r"needl|inject", intro), intro
+
+
+@pytest.mark.parametrize(
+    ("treatment", "delivery", "scalp", "says", "never"),
+    [
+        (
+            "exosome_face",
+            "topical_microneedling",
+            False,
+            "on your skin just after microneedling",
+            "inject",
+        ),
+        (
+            "exosome_face",
+            "microinjection",
+            False,
+            "into your skin with very small injections",
+            "microneedling",
+        ),
+        ("exosome_face", "combination", False, "microneedling and small injections", "no needles"),
+        ("exosome_face", "topical_only", False, "no needles were used", "inject"),
+        ("exosome_scalp", "microinjection", False, "into your scalp", "skin"),
+        ("prp", "microinjection", True, "PRP was put into your scalp", "skin"),
+        ("prp", "topical_microneedling", False, "PRP was put on your skin", "inject"),
+        (
+            "microneedling",
+            "topical_microneedling",
+            False,
+            "microneedling: very fine needles",
+            "inject",
+        ),
+        ("microneedling", "topical_only", False, "microneedling", "inject"),
+    ],
+)
+def test_the_method_line_says_how_the_session_was_done(
+    treatment: str, delivery: str, scalp: bool, says: str, never: str
+) -> None:
+    line = method_line(treatment, delivery, scalp=scalp)
+    assert says in line and never not in line
+    assert len(line) <= MAX_METHOD_LINE
+
+
+def test_a_sheet_with_no_session_says_nothing_about_the_method() -> None:
+    assert all(method_line(t, None) == "" for t in TREATMENTS)
 
 
 # Words that promise results or sell, which patient wording must not use.
@@ -330,7 +412,7 @@ def test_a_section_over_its_line_budget_is_a_problem() -> None:
     problems = validate_template(longer)
     assert [p.field for p in problems] == ["first_72_hours"]
     assert f"room for {budget}" in problems[0].message
-    too_long_intro = replace(face(), intro=face().intro + " Ask us anything at all.")
+    too_long_intro = replace(face(), intro=face().intro + " Ask us anything at all." * 4)
     assert fields(too_long_intro) == {"intro"}
 
 

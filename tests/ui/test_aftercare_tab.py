@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
+from exodesk.domain.aftercare import method_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product, SessionProduct
 from exodesk.domain.staff import StaffMember
@@ -70,12 +71,20 @@ def test_sheet_for_a_session_is_personal(services: Services, visit: dict, tmp_pa
     text = _text(services.aftercare.render(sheet), tmp_path)
     for words in ("Şükrü Öztürk", "VC-2411", "Session 1 of 4", "020 7946 0123", "07700 900456"):
         assert words in text
+    # The opening line says how this session was done, from its delivery method.
+    delivery = visit["session"].delivery
+    assert sheet.method_line == method_line("exosome_face", delivery)
+    assert sheet.method_line and sheet.method_line in text
 
 
 def test_blank_sheet_has_no_patient(services: Services, visit: dict, tmp_path) -> None:
     sheet = services.aftercare.sheet(treatment="exosome_scalp")
     assert sheet.patient_name is None
-    assert "Şükrü" not in _text(services.aftercare.render(sheet), tmp_path)
+    text = _text(services.aftercare.render(sheet), tmp_path)
+    assert "Şükrü" not in text
+    # No session: nothing is said about needles or injections.
+    assert sheet.method_line == ""
+    assert "was put" not in text and "was treated with" not in text
 
 
 def test_issue_log_and_byte_identical_reprint_after_the_wording_changed(
