@@ -42,6 +42,8 @@ CLINIC_SOURCE = "clinic"
 CLINIC_SOURCE_TITLE = "This clinic (its prices, notes and changes)"
 EDITED_MARKER = "edited by the clinic"
 ALL_COUNTRIES = "ALL"
+# The row whose worldwide fact shows beside a country's own rather than instead of it.
+REGULATORY_ROW = "regulatory"
 PRICE_ROW = "price"
 CLINIC_NOTE_ROW = "clinic_note"
 CLINIC_NOTE_LABEL = "Note from this clinic"
@@ -187,14 +189,26 @@ class TreatmentFacts:
     def fact(self, row: str, country: str) -> Fact:
         """Return the fact for ``row`` in ``country``, falling back to the worldwide one.
 
+        On the regulatory row the worldwide fact is never replaced by a country's: it prints
+        after the country's own (clinical facts §2: "this line shows in every country").
+
         Raises:
             KeyError: when this treatment has no such row.
         """
         by_country = self.facts[row]
         code = country.strip().upper()
-        if code in by_country:
-            return by_country[code]
-        return by_country.get(ALL_COUNTRIES, Fact(unknown=True))
+        world = by_country.get(ALL_COUNTRIES, Fact(unknown=True))
+        own = by_country.get(code)
+        if own is None:
+            return world
+        if row != REGULATORY_ROW or own.unknown or world.unknown:
+            return own
+        return Fact(
+            text=f"{own.text} {world.text}",
+            sources=tuple(dict.fromkeys((*own.sources, *world.sources))),
+            note=own.note,
+            edited=own.edited or world.edited,
+        )
 
 
 @dataclass(frozen=True)

@@ -392,8 +392,10 @@ def _comparison_table(
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
         ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.55),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.8),
+        # Tight enough that three treatments with the regulatory row's worldwide line fit one
+        # Letter page (tests/reports/test_comparison.py::test_page_count_by_number_of_treatments).
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.45),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.65),
         ("LEFTPADDING", (0, 0), (0, -1), 0),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         # Light rules between treatments keep each column's facts together when they wrap.

@@ -255,22 +255,41 @@ def test_unknown_concern_raises(content: ComparisonContent) -> None:
         treatments_for_concern(content, "wrinkles")
 
 
+WORLDWIDE = "A 2023 review found no exosome therapy approved anywhere"
+
+
 @pytest.mark.parametrize(
     ("country", "expected"),
     [
-        ("GB", "reportedly not legal in the UK"),
-        ("gb", "reportedly not legal in the UK"),
+        ("GB", "human-derived reportedly not legal"),
+        ("gb", "human-derived reportedly not legal"),
         ("US", "No exosome product is FDA-approved"),
-        ("IE", "A 2023 review found no regulator-approved exosome therapy"),
-        ("OTHER", "A 2023 review found no regulator-approved exosome therapy"),
+        ("IE", WORLDWIDE),
+        ("OTHER", WORLDWIDE),
     ],
 )
-def test_regulatory_status_follows_the_country(
-    content: ComparisonContent, country: str, expected: str
+@pytest.mark.parametrize("treatment", ["exosome_face", "exosome_scalp"])
+def test_regulatory_status_follows_the_country_and_always_says_the_worldwide_fact(
+    content: ComparisonContent, treatment: str, country: str, expected: str
 ) -> None:
-    fact = fact_for(content, "exosome_face", "regulatory", country=country)
+    fact = fact_for(content, treatment, "regulatory", country=country)
     assert expected in fact.text
+    # Clinical facts §2: the worldwide line shows in every country, beside the country's own.
+    assert fact.text.endswith(WORLDWIDE + ".")
     assert not fact.unknown and fact.sources
+    # The 2023 review is cited to seed 002 only.
+    assert "001" not in fact.sources
+
+
+@pytest.mark.parametrize("country", ["GB", "US", "IE"])
+def test_no_regulatory_cell_implies_approval_for_some_use(
+    content: ComparisonContent, country: str
+) -> None:
+    for treatment in ("exosome_face", "exosome_scalp"):
+        text = fact_for(content, treatment, "regulatory", country=country).text.lower()
+        assert "cosmetic" not in text and "approved for" not in text
+        if country == "GB":
+            assert text.count("reportedly") == 2, "both UK facts rest on one clinic page"
 
 
 def test_a_fact_without_countries_is_the_same_everywhere(content: ComparisonContent) -> None:

@@ -125,8 +125,8 @@ def test_a_human_and_a_plant_product_get_both_uk_notes() -> None:
     ("note_id", "words"),
     [
         (US_ANY, ["No exosome product is FDA-approved", "2019", "safety notice", "serious"]),
-        (US_INJECTED, ["Injecting", "cosmetic", "not approved"]),
-        (GB_HUMAN, ["Human-derived", "not legal", "plant-derived", "not injected"]),
+        (US_INJECTED, ["No exosome product is FDA-approved", "injection", "any other use"]),
+        (GB_HUMAN, ["Human-derived", "reportedly not legal", "Plant-derived", "reportedly", "not injected"]),
         (GB_PLANT_INJECTED, ["plant-derived", "topically", "injecting"]),
         (GB_UNKNOWN, ["not recorded", "not legal", "supplier"]),
         (WORLD, ["2023 review", "no exosome therapy approved"]),
@@ -144,6 +144,8 @@ def test_no_note_claims_any_use_is_approved() -> None:
         lowered = fact.text.lower()
         assert "approved for" not in lowered
         assert "is approved" not in lowered
+        # "Not approved for cosmetic use" would imply approval for something else (facts §2).
+        assert "cosmetic" not in lowered
         assert "miracle" not in lowered
 
 
@@ -213,3 +215,13 @@ def test_facts_passed_in_are_used_instead_of_the_bundled_ones() -> None:
         country="US", products=[exosome("plant")], delivery="microinjection", facts=only_world
     )
     assert [n.id for n in notes] == [WORLD]
+
+
+def test_every_uk_sentence_keeps_reportedly() -> None:
+    """The UK facts rest on one clinic page (seed 002): each sentence says "reportedly"."""
+    for fact in load_regulatory_facts():
+        if fact.jurisdiction != "GB":
+            continue
+        for sentence in fact.text.split(". "):
+            if "legal" in sentence or "only" in sentence:
+                assert "reportedly" in sentence, sentence
