@@ -20,7 +20,7 @@ PATIENT_FACING = [
 
 @pytest.mark.parametrize("path", PATIENT_FACING, ids=lambda p: p.name)
 def test_nothing_says_not_approved_for_cosmetic_use(path) -> None:
-    """"Not approved for cosmetic use" implies approval for something else: never say it."""
+    """ "Not approved for cosmetic use" implies approval for something else: never say it."""
     text = path.read_text(encoding="utf-8").lower()
     assert not re.search(r"approved[^.]{0,40}cosmetic|cosmetic[^.]{0,40}approved", text)
 

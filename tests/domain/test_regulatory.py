@@ -126,7 +126,7 @@ def test_a_human_and_a_plant_product_get_both_uk_notes() -> None:
     [
         (US_ANY, ["No exosome product is FDA-approved", "2019", "safety notice", "serious"]),
         (US_INJECTED, ["No exosome product is FDA-approved", "injection", "any other use"]),
-        (GB_HUMAN, ["Human-derived", "reportedly not legal", "Plant-derived", "reportedly", "not injected"]),
+        (GB_HUMAN, ["Human-derived", "reportedly not legal", "Plant-derived", "not injected"]),
         (GB_PLANT_INJECTED, ["plant-derived", "topically", "injecting"]),
         (GB_UNKNOWN, ["not recorded", "not legal", "supplier"]),
         (WORLD, ["2023 review", "no exosome therapy approved"]),
