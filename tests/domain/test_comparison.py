@@ -460,3 +460,30 @@ def test_visual_values_come_through(content: ComparisonContent) -> None:
     assert surgery.downtime_days.estimate and surgery.downtime_days.value >= 10
     assert prp.sessions.estimate and (prp.sessions.value, prp.sessions.max) == (3, 6)
     assert view.has_estimates
+
+
+def test_scalp_exosome_serious_risks_name_granulomas_and_necrosis(
+    content: ComparisonContent,
+) -> None:
+    text = fact_for(content, "exosome_scalp", "serious_risks", country="GB").text.lower()
+    assert "granuloma" in text and "necrosis" in text
+
+
+@pytest.mark.parametrize("treatment", ["exosome_face", "exosome_scalp"])
+def test_result_rows_say_may(treatment: str, content: ComparisonContent) -> None:
+    """No promise of results (facts, preamble): every time in the result row is a "may"."""
+    text = fact_for(content, treatment, "results", country="GB").text
+    assert "often" not in text.lower()
+    for clause in text.split(";"):
+        assert re.search(r"\bmay\b", clause, re.IGNORECASE), clause
+
+
+@pytest.mark.parametrize("treatment", ["prp", "microneedling"])
+def test_prp_and_microneedling_downtime_is_an_estimate_not_a_sourced_figure(
+    treatment: str, content: ComparisonContent
+) -> None:
+    """Seed 003 only calls their side effects comparable: no number is quoted as sourced."""
+    measure = content.treatment(treatment).visual.downtime_days
+    assert measure.estimate and measure.basis and not measure.sources
+    text = fact_for(content, treatment, "downtime", country="GB").text
+    assert not re.search(r"\d", text), text

@@ -220,3 +220,10 @@ def test_large_print_keeps_every_treatment_and_row(paper: str) -> None:
     for row in content.rows:
         assert row.label in text
     assert "Needs a doctor's review" in text
+
+
+def test_the_hair_transplant_column_says_where_its_facts_come_from() -> None:
+    """Its facts come from an exosome supplier's page (seed 003): the handout says so."""
+    the_view = view(("exosome_scalp", "prp", "hair_transplant"), concern="hair_thinning")
+    text = " ".join(page_texts(render_comparison(handout(the_view))))
+    assert "This column's facts come from an exosome supplier's web page." in " ".join(text.split())
