@@ -84,6 +84,9 @@ class ScreeningService:
         self._repo = ScreeningRepository(ctx.db)
         self._patients = PatientRepository(ctx.db)
         self._settings = SettingsRepository(ctx.db)
+        # The clinic's tightened table, built once: every judgement, read and print needs it,
+        # and only set_rule_overrides changes it (one ExoDesk per data file: see storage.lock).
+        self._rules: RuleTable | None = None
 
     def today(self) -> date:
         """Today's local date by the service's clock (tests give it a fake one)."""
@@ -95,10 +98,14 @@ class ScreeningService:
 
     # ---- the rule table ------------------------------------------------------------------
     def rules(self) -> RuleTable:
-        """The bundled rule table, tightened by the clinic's settings."""
-        with storage_errors():
-            overrides = self._settings.get_value(RULE_OVERRIDES_KEY, {}) or {}
-        return load_rule_table().tightened(overrides) if overrides else load_rule_table()
+        """The bundled rule table, tightened by the clinic's settings (read once, then kept
+        until the settings change)."""
+        if self._rules is None:
+            with storage_errors():
+                overrides = self._settings.get_value(RULE_OVERRIDES_KEY, {}) or {}
+            bundled = load_rule_table()
+            self._rules = bundled.tightened(overrides) if overrides else bundled
+        return self._rules
 
     def set_rule_overrides(self, overrides: dict[str, dict[str, Any]]) -> SaveResult:
         """Store the clinic's tightened rules (only stricter than the defaults is accepted)."""
@@ -118,6 +125,8 @@ class ScreeningService:
                 before={"rule_overrides": before},
                 after={"rule_overrides": table.overrides},
             )
+        # Stored: the next judgement reads the new table (a failed write above keeps the old).
+        self._rules = None
         return SaveResult(record=table, changes=Changes(frozenset({SETTINGS})))
 
     def valid_days(self) -> int:

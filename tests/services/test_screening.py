@@ -9,6 +9,7 @@ import pytest
 
 from exodesk.domain.intake import may_override, may_sign_off
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening import RuleTable
 from exodesk.domain.screening_vocabulary import override_words, signoff_words
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
@@ -293,3 +294,45 @@ def test_the_summary_says_decisions_in_the_cards_words(
     )
     assert "“Not yet” overridden by Dr Amara Okafor" in summary.overrides[0]
     assert "Not cleared by Dr Amara Okafor" in summary.signoffs[0]
+
+
+@pytest.fixture
+def tightenings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts RuleTable.tightened calls (one list entry each)."""
+    calls: list[int] = []
+    original = RuleTable.tightened
+
+    def counted(self: RuleTable, overrides: Any) -> RuleTable:
+        calls.append(1)
+        return original(self, overrides)
+
+    monkeypatch.setattr(RuleTable, "tightened", counted)
+    return calls
+
+
+def test_the_tightened_table_is_built_once_until_the_settings_change(
+    services: Services, patient_id: int, practitioner: StaffMember, tightenings: list[int]
+) -> None:
+    screening = services.screening
+    assert screening.set_rule_overrides({"cancer_history": {"outcome": "decline"}}).ok
+    tightenings.clear()
+    record = screening.save(patient_id, {"blood_disorder": True, "cancer_history": True}).record
+    record = screening.amend(record.id, {"blood_disorder": True}, "No cancer after all").record
+    _as(services, practitioner)
+    screening.sign_off(record.id, "prp", "not_cleared", "No")
+    screening.override(record.id, "prp", "Haematologist agrees")
+    screening.clearance(patient_id, "prp")
+    screening.summary(record.id)
+    assert len(tightenings) == 1, "built once, at the first use after the change"
+    first = screening.rules()
+    assert screening.rules() is first
+    # A change refused keeps the table; a stored change is what the next save judges by.
+    _as(services, next(m for m in services.clinic.staff() if m.is_admin))
+    assert not screening.set_rule_overrides({"cancer_history": {"outcome": "precautions"}}).ok
+    assert screening.rules() is first
+    assert screening.set_rule_overrides({"peel": {"days": 9}}).ok
+    assert screening.rules() is not first
+    assert screening.rules().rule("peel").window == ("days", 9)
+    saved = screening.save(patient_id, {"peel_last": services.ctx.today() - timedelta(days=8)})
+    assert saved.record.result.verdict_for("exosome_face") == "defer"
+    assert saved.record.rule_table_version == screening.rules().version
