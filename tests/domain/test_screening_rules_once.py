@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from exodesk.domain.intake import (
+    MAX_TEXT_ANSWER,
     Override,
     ScreeningRecord,
     SignOff,
+    check_text_answers,
     may_override,
     may_sign_off,
     open_to_override,
@@ -198,3 +200,26 @@ def test_open_lists_keep_the_result_order() -> None:
     )
     assert open_to_sign_off(record) == ("exosome_scalp", "microneedling")
     assert open_to_override(record) == ("exosome_face", "prp", "microneedling")
+
+
+# ---- text answers: the one length limit (the form shows the service's problems) -----------
+
+
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        ({"medications": "x" * MAX_TEXT_ANSWER}, None),
+        (
+            {"medications": "x" * (MAX_TEXT_ANSWER + 1)},
+            f"Medicines is {MAX_TEXT_ANSWER + 1:,} characters long; "
+            f"the most it can hold is {MAX_TEXT_ANSWER:,}.",
+        ),
+        ({"allergies": "Latex\nand plasters\ttoo"}, None),
+        ({"allergies": "Latex\x07"}, "Allergies contains invisible control characters; retype it."),
+        ({"notes": None, "pregnant": True}, None),
+    ],
+)
+def test_check_text_answers(answers: dict[str, Any], problem: str | None) -> None:
+    found = check_text_answers(answers, TABLE)
+    assert [p.message for p in found] == ([problem] if problem else [])
+    assert all(p.field in answers for p in found)
