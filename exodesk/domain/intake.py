@@ -223,6 +223,54 @@ class ScreeningRecord:
         return found[-1] if found else None
 
 
+# ---- the practitioner's decisions ------------------------------------------------------
+# Which treatments a practitioner may decide on, for the buttons and dialogs on screen and for
+# the service that records the decision: one rule, so the two cannot drift apart.
+
+
+def may_sign_off(record: ScreeningRecord, treatment: str) -> bool:
+    """Whether a sign-off of ``treatment`` may be recorded on this screening version.
+
+    Only a ``review`` verdict waits for one (a later sign-off replaces an earlier one), and
+    only on the newest version; an unknown treatment is never open.
+    """
+    if record.superseded:
+        return False
+    try:
+        verdict = record.result.verdict_for(treatment)
+    except KeyError:
+        return False
+    return verdict == REVIEW
+
+
+def may_override(record: ScreeningRecord, treatment: str) -> bool:
+    """Whether an override of ``treatment`` may be recorded on this screening version.
+
+    A ``defer`` or ``decline``, or a ``review`` whose latest sign-off is "not cleared", on the
+    newest version. A review not yet signed off is not open: it is signed off first.
+    """
+    if record.superseded:
+        return False
+    try:
+        verdict = record.result.verdict_for(treatment)
+    except KeyError:
+        return False
+    if verdict in (DEFER, DECLINE):
+        return True
+    signoff = record.signoff_for(treatment)
+    return verdict == REVIEW and signoff is not None and not signoff.cleared
+
+
+def open_to_sign_off(record: ScreeningRecord) -> tuple[str, ...]:
+    """The treatments ``may_sign_off`` allows, in the result's order."""
+    return tuple(t.treatment for t in record.result.treatments if may_sign_off(record, t.treatment))
+
+
+def open_to_override(record: ScreeningRecord) -> tuple[str, ...]:
+    """The treatments ``may_override`` allows, in the result's order."""
+    return tuple(t.treatment for t in record.result.treatments if may_override(record, t.treatment))
+
+
 # ---- the gate --------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ Public API (kept stable: the intake UI, services and reports use it)::
     RuleTable.tightened(overrides) -> RuleTable      # a clinic's stricter variant
     RuleTable.item(id) / .items_in_section(id) / .treatment_label(id) / .verdict_label(id)
     RuleTable.section_label(id) / .severity(outcome) / .treatment_ids / .rule(id)
+    RuleTable.asks(item, answers) / .effective_answers(answers)   # which answers count
     ScreeningResult.verdict_for(t) / .allows(t) / .for_treatment(t) / .to_dict()
     ScreeningInputError(ValueError)                  # .item, .label
     VERDICT_ORDER, ITEM_TYPES, CONDITION_KINDS
@@ -298,6 +299,29 @@ class RuleTable:
     def severity(self, outcome: str) -> int:
         """The rank of a verdict: 0 for proceed up to 4 for decline (KeyError if unknown)."""
         return self._severity[outcome]
+
+    # -- which answers count -----------------------------------------------------------------
+
+    def asks(self, item: Item, answers: Mapping[str, Any]) -> bool:
+        """Whether ``item`` is asked, given the other answers: a follow-up (``only_if``) only
+        while its yes/no question is answered yes; every other item always.
+
+        The questionnaire shows a follow-up, the engine reads it, the service stores it and the
+        summary prints it by this one test.
+        """
+        return item.only_if is None or answers.get(item.only_if) is True
+
+    def effective_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers that count: ``None`` (no answer) dropped, and a follow-up dropped unless
+        it is asked (an infection's area without an infection means nothing).
+
+        Keys that are not items of this table are kept, so checking still names them.
+        """
+        values = {key: value for key, value in answers.items() if value is not None}
+        for item in self.items:
+            if item.id in values and not self.asks(item, values):
+                del values[item.id]
+        return values
 
     # -- clinic tightening -------------------------------------------------------------------
 
@@ -980,7 +1004,7 @@ def evaluate(
         named = f"{label} ({item_id})" if label else f"“{item_id}”"
         raise ScreeningInputError(f"{named}: {message}", item=item_id, label=label)
 
-    values = _effective_answers(answers, table)
+    values = table.effective_answers(answers)
     fired: dict[str, list[Reason]] = {t: [] for t in table.treatment_ids}
     # Rules run in table order and sorting below is stable, so ties keep table order.
     for rule in table.rules:
@@ -1036,15 +1060,6 @@ def _join_conditions(texts: Iterable[str | None]) -> str:
     """Join undated conditions: ``until A, and until B``, each said once."""
     unique = list(dict.fromkeys(t for t in texts if t))
     return ", and ".join(unique)
-
-
-def _effective_answers(answers: Mapping[str, Any], table: RuleTable) -> dict[str, Any]:
-    """The answers the rules read: ``None`` dropped, dependent items kept only when relevant."""
-    values = {key: value for key, value in answers.items() if value is not None}
-    for item in table.items:
-        if item.only_if is not None and values.get(item.only_if) is not True:
-            values.pop(item.id, None)
-    return values
 
 
 def _fire(

@@ -21,6 +21,7 @@ from exodesk.domain.comparison import (
     Measure,
     PatientMark,
 )
+from exodesk.domain.screening_vocabulary import verdict_look
 from exodesk.reports.document import (
     INK,
     MUTED,
@@ -36,7 +37,6 @@ from exodesk.reports.document import (
 )
 from exodesk.reports.fonts import SANS
 from exodesk.reports.markup import escape, para_text
-from exodesk.reports.screening_summary import VERDICT_LOOKS
 
 INTRO = (
     "What published clinic and supplier pages say about each treatment, side by side. "
@@ -334,7 +334,7 @@ def _cell_flowables(
 
 def _mark_box(mark: PatientMark, styles: ReportStyles, width: float) -> Table:
     """A boxed mark: a symbol and the words in bold, so it reads without colour."""
-    look = VERDICT_LOOKS[mark.verdict]
+    look = verdict_look(mark.verdict)
     size = styles.small.fontSize
     head = ParagraphStyle(
         "mark_head", parent=styles.small, fontName=styles.body_bold.fontName, textColor=INK
@@ -351,7 +351,7 @@ def _mark_box(mark: PatientMark, styles: ReportStyles, width: float) -> Table:
                 ("FONTNAME", (0, 0), (-1, -1), SANS),
                 ("BOX", (0, 0), (-1, -1), 1, INK),
                 # The verdict's colour as a thick edge helps the eye; the words carry it.
-                ("LINEBEFORE", (0, 0), (0, -1), 3.5, look.colour),
+                ("LINEBEFORE", (0, 0), (0, -1), 3.5, colors.HexColor(look.colour)),
                 ("LEFTPADDING", (0, 0), (-1, -1), size * 0.7),
                 ("RIGHTPADDING", (0, 0), (-1, -1), size * 0.5),
                 ("TOPPADDING", (0, 0), (-1, -1), size * 0.3),

@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import age_on, format_long
+from exodesk.domain.screening_vocabulary import verdict_look
 from exodesk.reports.document import (
     INK,
     MUTED,
@@ -36,28 +37,6 @@ from exodesk.reports.markup import para_text
 
 TITLE = "Screening summary"
 
-VERDICT_IDS = ("proceed", "precautions", "review", "defer", "decline")
-
-
-@dataclass(frozen=True)
-class VerdictLook:
-    """How a verdict prints: a symbol and a colour, always beside its word."""
-
-    symbol: str
-    colour: colors.Color
-
-
-# The word carries the meaning; symbol and colour only help the eye find it (and the symbols
-# still differ on a black-and-white print).
-VERDICT_LOOKS: dict[str, VerdictLook] = {
-    "proceed": VerdictLook("✓", colors.HexColor("#1B6E35")),
-    "precautions": VerdictLook("!", colors.HexColor("#8A5300")),
-    "review": VerdictLook("?", colors.HexColor("#0B559F")),
-    "defer": VerdictLook("◷", colors.HexColor("#6A3D9A")),
-    "decline": VerdictLook("✕", colors.HexColor("#B00020")),
-}
-_UNKNOWN_LOOK = VerdictLook("•", INK)
-
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -76,7 +55,7 @@ class VerdictLine:
 
     Attributes:
         treatment_label: The treatment as the clinic names it.
-        verdict: One of ``VERDICT_IDS``.
+        verdict: A verdict id (``domain.screening.VERDICT_ORDER``).
         verdict_label: The verdict's word as printed ("Proceed with precautions").
         until_text: For a deferral, when it ends (a date or a condition); printed after
             "Until".
@@ -106,8 +85,10 @@ class ScreeningSummary:
         rule_table_version: The rule table the verdicts came from.
         answers: The questions and answers, in the order asked.
         verdicts: One line per treatment.
-        signoffs: Clinician sign-off lines, one each.
-        overrides: Clinician overrides of a verdict, one each; printed in red.
+        signoffs: Clinician sign-off lines, one each ("<treatment>: " and the sentence of
+            ``domain.screening_vocabulary.signoff_words``).
+        overrides: Clinician overrides of a verdict, one each, likewise
+            (``override_words``); printed in red.
         consent_version: The consent form's version, None when no consent is recorded.
         consent_signed_name: The name the patient signed with.
         consent_date: The day consent was signed.
@@ -282,11 +263,14 @@ def _verdict_table(verdicts: tuple[VerdictLine, ...], styles: ReportStyles, widt
         ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
     ]
     for row, line in enumerate(verdicts, start=1):
-        look = VERDICT_LOOKS.get(line.verdict, _UNKNOWN_LOOK)
+        # The word carries the meaning; the symbol and colour (the screen's: one vocabulary)
+        # help the eye find it, and the symbols still differ on a black-and-white print.
+        look = verdict_look(line.verdict)
+        colour = colors.HexColor(look.colour)
         treatment = para(line.treatment_label, styles.body_bold)
         outcome: list[Flowable] = [
             Paragraph(
-                f'<font color="{look.colour.hexval()}">{para_text(look.symbol)}&nbsp;&nbsp;'
+                f'<font color="{colour.hexval()}">{para_text(look.symbol)}&nbsp;&nbsp;'
                 f"{para_text(line.verdict_label)}</font>",
                 styles.body_bold,
             )
@@ -304,7 +288,7 @@ def _verdict_table(verdicts: tuple[VerdictLine, ...], styles: ReportStyles, widt
         else:
             rows.append([treatment, outcome, details])
         # A coloured bar beside each row, as well as the word, ties the row to its outcome.
-        commands.append(("LINEBEFORE", (0, row), (0, row), 3, look.colour))
+        commands.append(("LINEBEFORE", (0, row), (0, row), 3, colour))
     table = Table(
         rows,
         colWidths=[width * f for f in fractions],

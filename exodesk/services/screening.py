@@ -14,7 +14,6 @@ from exodesk.domain.accounts import (
     SCREENING_TAKE,
     SCREENING_VIEW,
 )
-from exodesk.domain.dates import format_stamp
 from exodesk.domain.intake import (
     SIGNOFF_DECISIONS,
     Clearance,
@@ -22,19 +21,19 @@ from exodesk.domain.intake import (
     check_text_answers,
     clearance,
     describe_answer,
+    may_override,
+    may_sign_off,
     validate_reason,
 )
 from exodesk.domain.problems import Problem, check_text
 from exodesk.domain.screening import (
-    DECLINE,
-    DEFER,
-    REVIEW,
     RuleTable,
     ScreeningResult,
     check_answers,
     evaluate,
     load_rule_table,
 )
+from exodesk.domain.screening_vocabulary import override_words, signoff_words
 from exodesk.errors import UserError
 from exodesk.paths import RESOURCES
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
@@ -85,6 +84,9 @@ class ScreeningService:
         self._repo = ScreeningRepository(ctx.db)
         self._patients = PatientRepository(ctx.db)
         self._settings = SettingsRepository(ctx.db)
+        # The clinic's tightened table, built once: every judgement, read and print needs it,
+        # and only set_rule_overrides changes it (one ExoDesk per data file: see storage.lock).
+        self._rules: RuleTable | None = None
 
     def today(self) -> date:
         """Today's local date by the service's clock (tests give it a fake one)."""
@@ -96,10 +98,14 @@ class ScreeningService:
 
     # ---- the rule table ------------------------------------------------------------------
     def rules(self) -> RuleTable:
-        """The bundled rule table, tightened by the clinic's settings."""
-        with storage_errors():
-            overrides = self._settings.get_value(RULE_OVERRIDES_KEY, {}) or {}
-        return load_rule_table().tightened(overrides) if overrides else load_rule_table()
+        """The bundled rule table, tightened by the clinic's settings (read once, then kept
+        until the settings change)."""
+        if self._rules is None:
+            with storage_errors():
+                overrides = self._settings.get_value(RULE_OVERRIDES_KEY, {}) or {}
+            bundled = load_rule_table()
+            self._rules = bundled.tightened(overrides) if overrides else bundled
+        return self._rules
 
     def set_rule_overrides(self, overrides: dict[str, dict[str, Any]]) -> SaveResult:
         """Store the clinic's tightened rules (only stricter than the defaults is accepted)."""
@@ -119,6 +125,8 @@ class ScreeningService:
                 before={"rule_overrides": before},
                 after={"rule_overrides": table.overrides},
             )
+        # Stored: the next judgement reads the new table (a failed write above keeps the old).
+        self._rules = None
         return SaveResult(record=table, changes=Changes(frozenset({SETTINGS})))
 
     def valid_days(self) -> int:
@@ -165,17 +173,16 @@ class ScreeningService:
             patient = self._patients.get(patient_id)
         if patient is None or patient.date_of_birth is None:
             raise UserError("Choose a patient before saving a screening.")
-        # An area given without an infection is meaningless: drop it rather than store it.
-        answers = {k: v for k, v in answers.items() if v is not None}
-        if not answers.get("active_infection"):
-            answers.pop("active_infection_area", None)
+        table = self.rules()
+        # Only what counts is stored: no blanks, and no follow-up whose question was not
+        # answered yes (an infection's area without an infection means nothing).
+        answers = table.effective_answers(answers)
         preview = self.preview(answers, patient.date_of_birth)
         if preview.problems:
             return SaveResult(problems=preview.problems)
         assert preview.result is not None
         actor = self._ctx.desk.require()
         now = self._ctx.now()
-        table = self.rules()
         with self._ctx.write():
             new_id = self._repo.insert(
                 patient_id=patient_id,
@@ -259,7 +266,7 @@ class ScreeningService:
         if problems:
             return SaveResult(problems=problems)
         record = self._open_for_decision(screening_id, treatment)
-        if record.result.verdict_for(treatment) != REVIEW:
+        if not may_sign_off(record, treatment):
             raise UserError("Only a treatment whose verdict is “review” needs a sign-off.")
         by = int(self._ctx.desk.require().id or 0)
         now = self._ctx.now()
@@ -295,12 +302,9 @@ class ScreeningService:
         if problems:
             return SaveResult(problems=problems)
         record = self._open_for_decision(screening_id, treatment)
-        verdict = record.result.verdict_for(treatment)
-        signoff = record.signoff_for(treatment)
-        if verdict not in (DEFER, DECLINE) and not (
-            verdict == REVIEW and signoff is not None and not signoff.cleared
-        ):
+        if not may_override(record, treatment):
             raise UserError("Only a deferred or declined treatment can be overridden.")
+        verdict = record.result.verdict_for(treatment)
         by = int(self._ctx.desk.require().id or 0)
         now = self._ctx.now()
         with self._ctx.write():
@@ -431,7 +435,7 @@ class ScreeningService:
                 describe_answer(item, record.answers.get(item.id)),
             )
             for item in table.items
-            if not item.only_if or record.answers.get(item.only_if)
+            if table.asks(item, record.answers)
         )
         verdicts = tuple(
             VerdictLine(
@@ -445,14 +449,13 @@ class ScreeningService:
             for t in record.result.treatments
         )
 
+        # The same words as the verdict cards, after the treatment they are about.
         signoffs = tuple(
-            f"{table.treatment_label(s.treatment)}: {'cleared' if s.cleared else 'NOT cleared'}"
-            f" by {s.by_name}, {format_stamp(s.at)}" + (f" — {s.note}" if s.note else "")
+            f"{table.treatment_label(s.treatment)}: {signoff_words(s).sentence}"
             for s in record.signoffs
         )
         overrides = tuple(
-            f"{table.treatment_label(o.treatment)}: {o.verdict} overridden by {o.by_name}, "
-            f"{format_stamp(o.at)} — {o.reason}"
+            f"{table.treatment_label(o.treatment)}: {override_words(o, table).sentence}"
             for o in record.overrides
         )
         consent = record.consent

@@ -8,13 +8,14 @@ import zlib
 from datetime import date
 
 import pytest
+from reportlab.lib import colors
 
 from exodesk.domain.clinic import ClinicSettings
+from exodesk.domain.screening import VERDICT_ORDER
+from exodesk.domain.screening_vocabulary import OVERRIDE_COLOUR, verdict_look
 from exodesk.reports.document import ALERT
 from exodesk.reports.fonts import PLACEHOLDER
 from exodesk.reports.screening_summary import (
-    VERDICT_IDS,
-    VERDICT_LOOKS,
     AnswerLine,
     ScreeningSummary,
     VerdictLine,
@@ -137,18 +138,37 @@ def test_prints_patient_clinic_and_dates() -> None:
 def test_every_verdict_prints_its_word_and_symbol() -> None:
     summary = sample()
     text = pdf_text(render_screening_summary(summary))
-    assert {line.verdict for line in summary.verdicts} == set(VERDICT_IDS)
+    assert {line.verdict for line in summary.verdicts} == set(VERDICT_ORDER)
     for line in summary.verdicts:
-        look = VERDICT_LOOKS[line.verdict]
+        look = verdict_look(line.verdict)
         assert f"{look.symbol} {line.verdict_label}" in text, line.verdict
     assert "Until Mon 1 Mar 2027" in text
     assert "Check skin integrity first." in text
+
+
+@pytest.mark.parametrize("verdict", VERDICT_ORDER)
+def test_each_verdict_prints_the_screens_symbol_in_its_colour(verdict: str) -> None:
+    """The one vocabulary on paper: the symbol a card shows, drawn by a bundled font (never the
+    placeholder), in the card's colour."""
+    look = verdict_look(verdict)
+    line = VerdictLine("PRP injections", verdict, "The word")
+    summary = sample(verdicts=(line,))
+    assert summary_missing_glyphs(summary) == ()
+    pdf = render_screening_summary(summary)
+    assert f"{look.symbol} The word" in pdf_text(pdf)
+    drawn = [c for c in drawn_text(pdf) if look.symbol in c.text and "The word" in c.text]
+    assert len(drawn) == 1
+    assert base_name(drawn[0].font) == "DejaVuSans-Bold"
+    expected = tuple(round(c, 3) for c in colors.HexColor(look.colour).rgb())
+    assert tuple(round(c, 3) for c in drawn[0].colour or ()) == expected
 
 
 def test_overrides_print_in_red() -> None:
     pdf = render_screening_summary(sample())
     assert OVERRIDE in pdf_text(pdf)
     red = tuple(round(c, 3) for c in ALERT.rgb())
+    # The red of an override on the verdict cards.
+    assert red == tuple(round(c, 3) for c in colors.HexColor(OVERRIDE_COLOUR).rgb())
     override_colours = {
         tuple(round(c, 3) for c in chunk.colour or ())
         for chunk in drawn_text(pdf)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
+from exodesk.domain.intake import may_override, may_sign_off
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening import RuleTable
+from exodesk.domain.screening_vocabulary import override_words, signoff_words
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
@@ -218,3 +222,117 @@ def test_clinic_can_tighten_rules_and_screenings_record_it(
     record = services.screening.save(patient_id, {"cancer_history": True}).record
     assert record.result.verdict_for("exosome_face") == "decline"
     assert record.rule_table_version.startswith("2026.1+clinic.")
+
+
+# ---- rules decided once ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("infection", "kept"),
+    [(None, False), (False, False), (True, True)],
+)
+def test_a_follow_up_is_stored_only_when_its_question_counts(
+    services: Services, patient_id: int, infection: bool | None, kept: bool
+) -> None:
+    answers = {"active_infection": infection, "active_infection_area": "face"}
+    record = services.screening.save(patient_id, answers).record
+    assert ("active_infection_area" in record.answers) is kept
+    effective = services.screening.rules().effective_answers(answers)
+    assert ("active_infection_area" in effective) is kept
+
+
+def _decide(services: Services, decide: str, screening_id: int, treatment: str) -> Any:
+    if decide == "sign_off":
+        return services.screening.sign_off(screening_id, treatment, "cleared", "")
+    return services.screening.override(screening_id, treatment, "Letter seen")
+
+
+@pytest.mark.parametrize("first_signoff", [None, "cleared", "not_cleared"])
+def test_the_service_records_exactly_the_decisions_the_domain_opens(
+    services: Services, patient_id: int, practitioner: StaffMember, first_signoff: str | None
+) -> None:
+    """Every treatment, every verdict: a sign-off or override is accepted exactly when
+    domain.intake says it may be (which is also what the tab offers)."""
+    today = services.ctx.today()
+    answers = {"blood_disorder": True, "keloid_history": True, "peel_last": today}
+    _as(services, practitioner)
+    screening = services.screening
+    seen: set[tuple[str, bool, bool]] = set()
+    for treatment in screening.rules().treatment_ids:
+        for decide in ("sign_off", "override"):
+            record = screening.save(patient_id, answers).record
+            if first_signoff and may_sign_off(record, treatment):
+                record = screening.sign_off(record.id, treatment, first_signoff, "why").record
+            allowed = (may_sign_off if decide == "sign_off" else may_override)(record, treatment)
+            seen.add((record.result.verdict_for(treatment), decide == "sign_off", allowed))
+            if allowed:
+                assert _decide(services, decide, record.id, treatment).ok, (treatment, decide)
+            else:
+                with pytest.raises(UserError):
+                    _decide(services, decide, record.id, treatment)
+    # Both answers happen, so neither branch above is vacuous.
+    assert {allowed for *_, allowed in seen} == {True, False}
+
+
+def test_the_summary_says_decisions_in_the_cards_words(
+    services: Services, patient_id: int, practitioner: StaffMember
+) -> None:
+    record = services.screening.save(
+        patient_id, {"blood_disorder": True, "peel_last": services.ctx.today()}
+    ).record
+    _as(services, practitioner)
+    services.screening.sign_off(record.id, "exosome_scalp", "not_cleared", "Keloid")
+    services.screening.override(record.id, "exosome_face", "Enzyme peel only")
+    record = services.screening.get(record.id)
+    table = services.screening.rules()
+    summary = services.screening.summary(record.id)
+    assert summary.signoffs == (
+        f"Exosome scalp treatment: {signoff_words(record.signoffs[0]).sentence}",
+    )
+    assert summary.overrides == (
+        f"Exosome facial: {override_words(record.overrides[0], table).sentence}",
+    )
+    assert "“Not yet” overridden by Dr Amara Okafor" in summary.overrides[0]
+    assert "Not cleared by Dr Amara Okafor" in summary.signoffs[0]
+
+
+@pytest.fixture
+def tightenings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts RuleTable.tightened calls (one list entry each)."""
+    calls: list[int] = []
+    original = RuleTable.tightened
+
+    def counted(self: RuleTable, overrides: Any) -> RuleTable:
+        calls.append(1)
+        return original(self, overrides)
+
+    monkeypatch.setattr(RuleTable, "tightened", counted)
+    return calls
+
+
+def test_the_tightened_table_is_built_once_until_the_settings_change(
+    services: Services, patient_id: int, practitioner: StaffMember, tightenings: list[int]
+) -> None:
+    screening = services.screening
+    assert screening.set_rule_overrides({"cancer_history": {"outcome": "decline"}}).ok
+    tightenings.clear()
+    record = screening.save(patient_id, {"blood_disorder": True, "cancer_history": True}).record
+    record = screening.amend(record.id, {"blood_disorder": True}, "No cancer after all").record
+    _as(services, practitioner)
+    screening.sign_off(record.id, "prp", "not_cleared", "No")
+    screening.override(record.id, "prp", "Haematologist agrees")
+    screening.clearance(patient_id, "prp")
+    screening.summary(record.id)
+    assert len(tightenings) == 1, "built once, at the first use after the change"
+    first = screening.rules()
+    assert screening.rules() is first
+    # A change refused keeps the table; a stored change is what the next save judges by.
+    _as(services, next(m for m in services.clinic.staff() if m.is_admin))
+    assert not screening.set_rule_overrides({"cancer_history": {"outcome": "precautions"}}).ok
+    assert screening.rules() is first
+    assert screening.set_rule_overrides({"peel": {"days": 9}}).ok
+    assert screening.rules() is not first
+    assert screening.rules().rule("peel").window == ("days", 9)
+    saved = screening.save(patient_id, {"peel_last": services.ctx.today() - timedelta(days=8)})
+    assert saved.record.result.verdict_for("exosome_face") == "defer"
+    assert saved.record.rule_table_version == screening.rules().version

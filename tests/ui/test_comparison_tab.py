@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening_vocabulary import verdict_look
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.workspace import Services
 from exodesk.ui.comparison.tab import ComparisonTab, GlanceWidget
@@ -70,6 +71,9 @@ def test_the_patients_screening_marks_the_right_columns(qtbot, window: MainWindo
     assert marks["prp"].verdict == "review"
     label = tab.grid_host.findChild(type(tab.message), "mark_exosome_face")
     assert "Deferred for this patient" in label.text()
+    # The verdict's own symbol and colour, as on the screening card and the printout.
+    look = verdict_look("defer")
+    assert label.text().startswith(look.symbol) and look.colour in label.styleSheet()
     tab.for_patient.setChecked(False)
     assert all(c.mark is None for c in tab.view.columns)
 

@@ -13,9 +13,9 @@ from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QAbstractButton, QMainWindow, QTextBrowser, QWidget
 
 from exodesk import APP_NAME
+from exodesk.domain.screening_vocabulary import VERDICT_LOOKS
 from exodesk.paths import RESOURCES
 from exodesk.ui.dialogs.guide import GUIDE, PICTURE_WIDTH, GuideDialog
-from exodesk.ui.screening.verdicts import LOOKS
 
 SECTIONS = (
     "A patient's visit",
@@ -91,12 +91,13 @@ def test_visit_goes_from_arrival_to_handout_in_order(guide: GuideDialog) -> None
 def test_every_verdict_has_its_label_symbol_and_meaning(guide: GuideDialog) -> None:
     rules = json.loads((RESOURCES / "screening" / "rules.json").read_text(encoding="utf-8"))
     labels = {v["id"]: v["label"] for v in rules["verdicts"]}
-    assert set(labels) == set(LOOKS)
+    assert set(labels) == set(VERDICT_LOOKS)
     text = guide.browser.toPlainText()
     shown = text[text.index("What the verdicts mean") : text.index("3. Backups")]
     lines = {line.strip() for line in shown.splitlines()}
     html = GUIDE.read_text(encoding="utf-8")
-    for verdict, (symbol, colour, background) in LOOKS.items():
+    for verdict, look in VERDICT_LOOKS.items():
+        symbol, colour, background = look.symbol, look.colour, look.background
         assert labels[verdict] in lines, verdict
         assert symbol in lines, verdict
         # The same colours as the verdict cards, for the symbol and the words alike.

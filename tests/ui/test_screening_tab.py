@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog
 
+from exodesk.domain.intake import check_text_answers, open_to_override, open_to_sign_off
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening_vocabulary import override_words, signoff_words, verdict_look
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
@@ -291,3 +294,94 @@ def test_clinic_tightens_a_rule_and_edits_consent(qtbot, window: MainWindow, ser
     assert again.save()
     assert services.screening.rules().version == "2026.1"
     assert unnamed_widgets(reopened) == []
+
+
+# ---- one rule in one place: the tab shows what the domain decides -------------------------
+
+
+def test_a_long_answer_is_refused_in_the_domains_words_even_on_save(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    form = tab.questionnaire
+    form.answers_by_item["peel_last"].focus.setText("31/02/2026")  # cannot be read
+    form.answers_by_item["medications"].widget.setPlainText("x" * 5000)
+    settle(qtbot, tab)
+    [expected] = check_text_answers({"medications": "x" * 5000}, services.screening.rules())
+    assert form.errors["medications"].text() == expected.message
+    tab.save_button.click()  # refused for the date; the length problem stays in view
+    assert form.errors["medications"].text() == expected.message
+    assert "no day 31" in form.errors["peel_last"].text()
+    assert services.screening.current(window.current.patient.id) is None
+
+
+def _offered(button, dialog_type, open_: tuple[str, ...]) -> list[str] | None:
+    """The treatments a decision dialog offers (None: the button is disabled)."""
+    # The button is enabled exactly when the domain opens a treatment; checked before the
+    # click, since a click with nothing open shows a message box.
+    assert button.isEnabled() is bool(open_)
+    if not button.isEnabled():
+        return None
+    offered: list[str] = []
+
+    def read(dialog) -> None:
+        offered.extend(dialog.treatment.itemData(i) for i in range(dialog.treatment.count()))
+        dialog.reject()
+
+    when_dialog_opens(dialog_type, read)
+    button.click()
+    return offered
+
+
+def test_decision_buttons_offer_exactly_what_the_domain_opens(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    _save_with(tab, {"blood_disorder": True, "keloid_history": True})
+    practitioner = next(m for m in services.clinic.staff() if m.name == "Dr Amara Okafor")
+    services.clinic.sign_in(practitioner.id)
+    record = tab._record
+    # Reviews only, none signed off: a sign-off is open, an override is not yet (the
+    # button used to be enabled here and then said "Nothing here can be overridden").
+    assert open_to_override(record) == ()
+    assert len(open_to_sign_off(record)) > 1
+    signing = _offered(tab.signoff_button, SignOffDialog, open_to_sign_off(record))
+    assert signing == list(open_to_sign_off(record))
+    assert _offered(tab.override_button, OverrideDialog, open_to_override(record)) is None
+    tab._saved(services.screening.sign_off(record.id, "prp", "not_cleared", "Platelets low"))
+    record = tab._record
+    assert open_to_override(record) == ("prp",)
+    assert _offered(tab.override_button, OverrideDialog, open_to_override(record)) == ["prp"]
+    signing = _offered(tab.signoff_button, SignOffDialog, open_to_sign_off(record))
+    assert signing == list(open_to_sign_off(record))
+
+
+def test_cards_show_the_vocabulary_the_summary_prints(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    _save_with(tab, {"blood_disorder": True, "peel_last": date(2026, 11, 20)})
+    practitioner = next(m for m in services.clinic.staff() if m.name == "Dr Amara Okafor")
+    services.clinic.sign_in(practitioner.id)
+    record = tab._record
+    tab._saved(services.screening.sign_off(record.id, "exosome_scalp", "not_cleared", "Keloid"))
+    tab._saved(services.screening.override(tab._record.id, "exosome_face", "Peel only <ok>"))
+    record = tab._record
+    table = services.screening.rules()
+    for treatment in table.treatment_ids:
+        card = tab.verdicts.cards[treatment]
+        look = verdict_look(record.result.verdict_for(treatment))
+        assert card.badge.text().startswith(f"{look.symbol}  ")
+        assert look.colour in card.badge.styleSheet() and look.background in card.styleSheet()
+    summary = services.screening.summary(record.id)
+    face = QTextDocument()
+    face.setHtml(tab.verdicts.cards["exosome_face"].body.text())
+    scalp = QTextDocument()
+    scalp.setHtml(tab.verdicts.cards["exosome_scalp"].body.text())
+    override = override_words(record.overrides[0], table)
+    signoff = signoff_words(record.signoffs[0])
+    # The same sentence after the card's own lead-in as after the treatment on paper.
+    assert f"{override.lead.upper()} {override.rest}" in face.toPlainText()
+    assert summary.overrides == (f"Exosome facial: {override.sentence}",)
+    assert f"Sign-off: {signoff.sentence}" in scalp.toPlainText()
+    assert summary.signoffs == (f"Exosome scalp treatment: {signoff.sentence}",)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.comparison import ComparisonView, Measure, Visual, load_comparison
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening_vocabulary import verdict_look
 from exodesk.errors import UserError
 from exodesk.services.comparison import ComparisonService
 from exodesk.services.context import SETTINGS, Changes
@@ -271,8 +272,10 @@ class ComparisonTab(QWidget):
             title.setWordWrap(True)
             self.grid.addWidget(title, 0, column)
             if treatment.mark is not None:
+                # The verdict's symbol and colour, as on the screening card and the printout.
+                look = verdict_look(treatment.mark.verdict)
                 mark = QLabel(
-                    f"⚠ <b>{html.escape(treatment.mark.heading)}</b>"
+                    f"{look.symbol} <b>{html.escape(treatment.mark.heading)}</b>"
                     + (f": {html.escape(treatment.mark.detail)}" if treatment.mark.detail else "")
                 )
                 mark.setObjectName(f"mark_{treatment.treatment}")
@@ -280,8 +283,8 @@ class ComparisonTab(QWidget):
                 mark.setWordWrap(True)
                 mark.setFrameShape(QFrame.Shape.Box)
                 mark.setStyleSheet(
-                    "QLabel { border: 2px solid #8a1c1c; padding: 4px; "
-                    "color: #8a1c1c; background: #fbe4e4; }"
+                    f"QLabel {{ border: 2px solid {look.colour}; padding: 4px; "
+                    f"color: {look.colour}; background: {look.background}; }}"
                 )
                 self.grid.addWidget(mark, 1, column)
             self.grid.addWidget(GlanceWidget(treatment.visual), 2, column)

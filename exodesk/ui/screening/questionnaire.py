@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.intake import MAX_TEXT_ANSWER
 from exodesk.domain.problems import Problem
 from exodesk.domain.screening import Item, RuleTable
 from exodesk.ui import tips
@@ -201,7 +200,8 @@ class QuestionnaireForm(QWidget):
         for item in self._table.items:
             if not item.only_if:
                 continue
-            shown = bool(self.answers_by_item[item.only_if].get()[0])
+            parent = self.answers_by_item[item.only_if].get()[0]
+            shown = self._table.asks(item, {item.only_if: parent})
             form, holder = self._rows[item.id]
             form.setRowVisible(holder, shown)  # hides the row and its spacing, not just widgets
             if not shown:
@@ -221,16 +221,8 @@ class QuestionnaireForm(QWidget):
                 problems.append(Problem(item_id, problem))
             elif value is not None:
                 values[item_id] = value
-        for item in self._table.items:
-            text = values.get(item.id)
-            if item.type == "text" and isinstance(text, str) and len(text) > MAX_TEXT_ANSWER:
-                problems.append(
-                    Problem(
-                        item.id,
-                        f"This answer is {len(text):,} characters long; "
-                        f"the most it can hold is {MAX_TEXT_ANSWER:,}.",
-                    )
-                )
+        # Only what the widgets could not read: what the rules refuse (a text too long, a date
+        # after today) comes from the service's preview, by the domain's checks.
         return values, problems
 
     def set_answers(self, answers: dict[str, Any]) -> None:

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.dates import format_long, format_stamp
-from exodesk.domain.intake import ScreeningRecord
+from exodesk.domain.intake import ScreeningRecord, open_to_override, open_to_sign_off
 from exodesk.domain.patient import Patient
+from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, SETTINGS, Changes, SaveResult
-from exodesk.services.screening import SCREENINGS, ScreeningService
+from exodesk.services.screening import SCREENINGS, Preview, ScreeningService
 from exodesk.ui import tips
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
@@ -237,17 +238,14 @@ class ScreeningTab(QWidget):
         patient, record, editing = self.patient, self._record, self._mode != VIEW
         has_patient = patient is not None
         viewing_current = record is not None and not record.superseded and not editing
-        result = record.result if record else None
-        verdicts = [t.verdict for t in result.treatments] if result else []
         self.save_button.setVisible(editing)
         self.cancel_button.setVisible(editing and record is not None)
         self.save_button.setEnabled(has_patient)
         self.new_button.setEnabled(has_patient and not editing)
         self.amend_button.setEnabled(viewing_current)
-        self.signoff_button.setEnabled(viewing_current and "review" in verdicts)
-        self.override_button.setEnabled(
-            viewing_current and any(v in ("defer", "decline", "review") for v in verdicts)
-        )
+        # The same rule the service applies when the decision is saved (domain.intake).
+        self.signoff_button.setEnabled(viewing_current and bool(self._open_to(open_to_sign_off)))
+        self.override_button.setEnabled(viewing_current and bool(self._open_to(open_to_override)))
         self.consent_button.setEnabled(viewing_current and record.consent is None)  # type: ignore[union-attr]
         self.print_button.setEnabled(record is not None and not editing)
         self.history.setEnabled(not editing and self.history.count() > 0)
@@ -298,13 +296,7 @@ class ScreeningTab(QWidget):
         self._timer.stop()
         if self._mode == VIEW:
             return
-        answers, reading = self.questionnaire.answers()
-        patient = self.patient
-        dob = patient.date_of_birth if patient else None
-        preview = self._screening.preview(answers, dob)
-        problems = reading + [
-            p for p in preview.problems if p.field not in {r.field for r in reading}
-        ]
+        preview, problems = self._judge()
         self.questionnaire.show_problems(problems)
         if problems:
             self.verdicts.show_result(None)
@@ -312,6 +304,16 @@ class ScreeningTab(QWidget):
         else:
             self.verdicts.show_problem("")
             self.verdicts.show_result(preview.result)
+
+    def _judge(self) -> tuple[Preview, list[Problem]]:
+        """The service's judgement of the answers as typed, and every problem to show: what
+        the form could not read (a date), then what the rules refuse (domain checks)."""
+        answers, reading = self.questionnaire.answers()
+        patient = self.patient
+        dob = patient.date_of_birth if patient else None
+        preview = self._screening.preview(answers, dob)
+        read = {r.field for r in reading}
+        return preview, reading + [p for p in preview.problems if p.field not in read]
 
     def start_new(self) -> None:
         self._enter(NEW, {})
@@ -340,8 +342,10 @@ class ScreeningTab(QWidget):
             return
         answers, reading = self.questionnaire.answers()
         if reading:
-            self.questionnaire.show_problems(reading)
-            self.questionnaire.focus_first(reading)
+            # Nothing is saved while a date cannot be read; show the rules' problems with it.
+            problems = self._judge()[1]
+            self.questionnaire.show_problems(problems)
+            self.questionnaire.focus_first(problems)
             return
         try:
             if self._mode == AMEND and self._record is not None:
@@ -372,22 +376,20 @@ class ScreeningTab(QWidget):
         self.data_changed.emit(result.changes)
 
     # ---- decisions, consent, print -------------------------------------------------------
-    def _treatments_with(self, verdicts: tuple[str, ...]) -> list[tuple[str, str]]:
+    def _open_to(
+        self, which: Callable[[ScreeningRecord], tuple[str, ...]]
+    ) -> list[tuple[str, str]]:
+        """(id, label) of the treatments open to a decision (``open_to_sign_off`` or
+        ``open_to_override``) on the screening shown."""
         record = self._record
         if record is None:
             return []
         table = self._screening.rules()
-        chosen = []
-        for t in record.result.treatments:
-            signoff = record.signoff_for(t.treatment)
-            not_cleared = t.verdict == "review" and signoff is not None and not signoff.cleared
-            if t.verdict in verdicts or ("not_cleared" in verdicts and not_cleared):
-                chosen.append((t.treatment, table.treatment_label(t.treatment)))
-        return chosen
+        return [(t, table.treatment_label(t)) for t in which(record)]
 
     def sign_off(self) -> None:
         record = self._record
-        treatments = self._treatments_with(("review",))
+        treatments = self._open_to(open_to_sign_off)
         if record is None or not treatments:
             return
         dialog = SignOffDialog(self, treatments)
@@ -402,7 +404,7 @@ class ScreeningTab(QWidget):
 
     def override(self) -> None:
         record = self._record
-        treatments = self._treatments_with(("defer", "decline", "not_cleared"))
+        treatments = self._open_to(open_to_override)
         if record is None:
             return
         if not treatments:

@@ -7,20 +7,15 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from exodesk.domain.dates import format_stamp
 from exodesk.domain.intake import ScreeningRecord
 from exodesk.domain.screening import RuleTable, ScreeningResult, TreatmentResult
+from exodesk.domain.screening_vocabulary import (
+    OVERRIDE_COLOUR,
+    override_words,
+    signoff_words,
+    verdict_look,
+)
 from exodesk.ui import tips
-
-# Never colour alone: every verdict has a symbol and a word too (and prints in grey scale).
-LOOKS: dict[str, tuple[str, str, str]] = {
-    # verdict: (symbol, text colour, background)
-    "proceed": ("✔", "#1b5e20", "#e8f5e9"),
-    "precautions": ("⚠", "#7a4f00", "#fff4d6"),
-    "review": ("?", "#0d47a1", "#e3f0fd"),
-    "defer": ("◷", "#8a3b00", "#fde9dc"),
-    "decline": ("✖", "#8a1c1c", "#fbe4e4"),
-}
 
 
 class VerdictCard(QFrame):
@@ -60,14 +55,15 @@ class VerdictCard(QFrame):
             self._set_tip(tips.NO_VERDICT)
             self.setAccessibleDescription("No verdict yet")
             return
-        symbol, colour, background = LOOKS[result.verdict]
+        # Never colour alone: the symbol and the word too (the same as on paper).
+        look = verdict_look(result.verdict)
         word = table.verdict_label(result.verdict)
         self.setStyleSheet(
-            f"#verdict_{self.treatment} {{ background: {background}; border: 2px solid {colour};"
-            " border-radius: 6px; }"
+            f"#verdict_{self.treatment} {{ background: {look.background}; "
+            f"border: 2px solid {look.colour}; border-radius: 6px; }}"
         )
-        self.badge.setText(f"{symbol}  {word.upper()}")
-        self.badge.setStyleSheet(f"color: {colour}; font-weight: bold; font-size: 13pt;")
+        self.badge.setText(f"{look.symbol}  {word.upper()}")
+        self.badge.setStyleSheet(f"color: {look.colour}; font-weight: bold; font-size: 13pt;")
         tip = [f"{word}. {tips.VERDICT_TIPS[result.verdict]}"]
         parts: list[str] = []
         if result.verdict == "defer":
@@ -85,22 +81,18 @@ class VerdictCard(QFrame):
         if notes:
             parts += ["<i>Note:</i> " + html.escape(n) for n in notes]
         if record is not None:
+            # The same words as the printed summary (domain.screening_vocabulary).
             signoff = record.signoff_for(self.treatment)
             if signoff is not None:
-                when = format_stamp(signoff.at)
-                decision = "Cleared" if signoff.cleared else "Not cleared"
-                extra = f": {html.escape(signoff.note)}" if signoff.note else ""
-                parts.append(
-                    f"<b>Sign-off: {decision}</b> by {html.escape(signoff.by_name)}, {when}{extra}"
-                )
+                said = signoff_words(signoff)
+                parts.append(f"<b>Sign-off: {html.escape(said.lead)}</b> {html.escape(said.rest)}")
                 tip.append(tips.SIGNED_OFF)
             override = record.override_for(self.treatment)
             if override is not None:
-                when = format_stamp(override.at)
+                said = override_words(override, table)
                 parts.append(
-                    "<span style='color:#b00020'><b>OVERRIDDEN</b> by "
-                    f"{html.escape(override.by_name)}, {when}: "
-                    f"{html.escape(override.reason)}</span>"
+                    f"<span style='color:{OVERRIDE_COLOUR}'><b>{html.escape(said.lead.upper())}"
+                    f"</b> {html.escape(said.rest)}</span>"
                 )
                 tip.append(tips.OVERRIDDEN)
         if not result.reasons:

@@ -1,0 +1,104 @@
+"""How screening verdicts and practitioners' decisions are shown: one symbol, one colour and one
+sentence each, for the verdict cards, the printed summary and the comparison's patient marks.
+
+The verdict's word is the rule table's (``RuleTable.verdict_label``); this module adds what the
+table leaves to presentation. Colour never carries the meaning alone: the symbol and the word go
+with it everywhere, and the symbols still differ on a black-and-white print.
+
+Every symbol is in both weights of the bundled DejaVu Sans, so it prints as drawn on screen
+(``tests/reports/test_screening_summary.py`` prints each and reads it back). The colours are CSS
+hex strings, which Qt style sheets and reportlab's ``HexColor`` both read; each keeps a contrast
+of at least 4.5:1 against white paper and against its own background tint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exodesk.domain.dates import format_stamp
+from exodesk.domain.intake import SIGNOFF_DECISIONS, Override, SignOff
+from exodesk.domain.screening import RuleTable
+
+
+@dataclass(frozen=True)
+class VerdictLook:
+    """How one verdict is shown beside its word.
+
+    Attributes:
+        verdict: The verdict id ("" for the look of an id this vocabulary does not know).
+        symbol: One character, printable with the bundled fonts.
+        colour: The word's, the symbol's and the edge's colour (``#rrggbb``).
+        background: The tint behind a verdict card on screen and in the user guide; paper
+            stays white and shows the colour as a bar beside the row instead.
+    """
+
+    verdict: str
+    symbol: str
+    colour: str
+    background: str
+
+
+# The screen's set since the first release, which the user guide shows; the printed summary used
+# a second set (✓ ! ? ◷ ✕, and purple for "Not yet") until both were made to read this one.
+VERDICT_LOOKS: dict[str, VerdictLook] = {
+    look.verdict: look
+    for look in (
+        VerdictLook("proceed", "✔", "#1b5e20", "#e8f5e9"),  # green
+        VerdictLook("precautions", "⚠", "#7a4f00", "#fff4d6"),  # amber
+        VerdictLook("review", "?", "#0d47a1", "#e3f0fd"),  # blue
+        VerdictLook("defer", "◷", "#8a3b00", "#fde9dc"),  # orange
+        VerdictLook("decline", "✖", "#8a1c1c", "#fbe4e4"),  # red
+    )
+}
+
+# A verdict id from a future table still shows, plainly, rather than failing a print.
+UNKNOWN_LOOK = VerdictLook("", "•", "#1a1a1a", "#ffffff")
+
+# The colour of an override wherever a screening appears (card, summary, session detail).
+OVERRIDE_COLOUR = "#b00020"
+
+
+def verdict_look(verdict: str) -> VerdictLook:
+    """The look of a verdict id (``UNKNOWN_LOOK`` for an id that is not a verdict)."""
+    return VERDICT_LOOKS.get(verdict, UNKNOWN_LOOK)
+
+
+@dataclass(frozen=True)
+class DecisionWords:
+    """A practitioner's sign-off or override in words.
+
+    Attributes:
+        lead: What was decided: "Cleared", "Not cleared", "“Not yet” overridden". A screen may
+            set it in bold or capitals; the words stay these.
+        rest: Who, when and why: "by Dr Amara Okafor, 24 Nov 2026 10:05 — Letter seen".
+    """
+
+    lead: str
+    rest: str
+
+    @property
+    def sentence(self) -> str:
+        """The whole decision as one line of plain text."""
+        return f"{self.lead} {self.rest}"
+
+
+def _by(name: str, stamp: str, why: str) -> str:
+    return f"by {name}, {stamp}" + (f" — {why}" if why else "")
+
+
+def signoff_words(signoff: SignOff) -> DecisionWords:
+    """A sign-off in words: "Not cleared by Dr Amara Okafor, 24 Nov 2026 10:05 — Keloid"."""
+    lead = SIGNOFF_DECISIONS.get(signoff.decision, signoff.decision)
+    return DecisionWords(lead, _by(signoff.by_name, format_stamp(signoff.at), signoff.note))
+
+
+def override_words(override: Override, table: RuleTable) -> DecisionWords:
+    """An override in words: "“Not yet” overridden by Dr Amara Okafor, 24 Nov 2026 10:05 —
+    Enzyme peel only", naming the verdict by its word, never its id."""
+    try:
+        word = table.verdict_label(override.verdict)
+    except KeyError:
+        word = override.verdict
+    return DecisionWords(
+        f"“{word}” overridden", _by(override.by_name, format_stamp(override.at), override.reason)
+    )

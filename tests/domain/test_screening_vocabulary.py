@@ -1,0 +1,119 @@
+"""The one vocabulary of verdicts and decisions: a distinct, legible look per verdict and one
+sentence per sign-off or override."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from exodesk.domain.dates import format_stamp
+from exodesk.domain.intake import Override, SignOff
+from exodesk.domain.screening import VERDICT_ORDER, load_rule_table
+from exodesk.domain.screening_vocabulary import (
+    UNKNOWN_LOOK,
+    VERDICT_LOOKS,
+    DecisionWords,
+    override_words,
+    signoff_words,
+    verdict_look,
+)
+
+TABLE = load_rule_table()
+AT = datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
+STAMP = format_stamp(AT)  # the PC's local time, as on screen and paper
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two ``#rrggbb`` colours."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_one_look_per_verdict_mildest_first() -> None:
+    assert tuple(VERDICT_LOOKS) == VERDICT_ORDER
+    assert all(VERDICT_LOOKS[v].verdict == v for v in VERDICT_ORDER)
+
+
+def test_symbols_and_colours_tell_every_verdict_apart() -> None:
+    looks = VERDICT_LOOKS.values()
+    assert len({look.symbol for look in looks}) == len(VERDICT_ORDER)
+    assert len({look.colour for look in looks}) == len(VERDICT_ORDER)
+    assert len({look.background for look in looks}) == len(VERDICT_ORDER)
+    assert all(len(look.symbol) == 1 for look in looks)
+
+
+@pytest.mark.parametrize("verdict", VERDICT_ORDER)
+def test_every_colour_is_legible_on_paper_and_on_its_card(verdict: str) -> None:
+    look = verdict_look(verdict)
+    assert contrast(look.colour, "#ffffff") >= 4.5
+    assert contrast(look.colour, look.background) >= 4.5
+
+
+@pytest.mark.parametrize(
+    ("verdict", "symbol", "colour"),
+    [
+        # The set the screen and the user guide have always shown (resources/help/guide.html).
+        ("proceed", "✔", "#1b5e20"),
+        ("precautions", "⚠", "#7a4f00"),
+        ("review", "?", "#0d47a1"),
+        ("defer", "◷", "#8a3b00"),
+        ("decline", "✖", "#8a1c1c"),
+    ],
+)
+def test_the_looks(verdict: str, symbol: str, colour: str) -> None:
+    look = verdict_look(verdict)
+    assert (look.symbol, look.colour) == (symbol, colour)
+
+
+def test_an_unknown_verdict_still_has_a_plain_look() -> None:
+    assert verdict_look("maybe") is UNKNOWN_LOOK
+    assert UNKNOWN_LOOK.symbol not in {look.symbol for look in VERDICT_LOOKS.values()}
+
+
+@pytest.mark.parametrize(
+    ("decision", "note", "expected"),
+    [
+        ("cleared", "", DecisionWords("Cleared", f"by Dr Amara Okafor, {STAMP}")),
+        (
+            "cleared",
+            "Haematologist letter seen",
+            DecisionWords("Cleared", f"by Dr Amara Okafor, {STAMP} — Haematologist letter seen"),
+        ),
+        (
+            "not_cleared",
+            "Keloid on chest",
+            DecisionWords("Not cleared", f"by Dr Amara Okafor, {STAMP} — Keloid on chest"),
+        ),
+    ],
+)
+def test_signoff_words(decision: str, note: str, expected: DecisionWords) -> None:
+    said = signoff_words(SignOff("prp", decision, note, "Dr Amara Okafor", AT))
+    assert said == expected
+    assert said.sentence == f"{expected.lead} {expected.rest}"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "lead"),
+    [
+        ("defer", "“Not yet” overridden"),
+        ("decline", "“Not suitable” overridden"),
+        ("review", "“Needs a doctor's review first” overridden"),
+        ("retired_verdict", "“retired_verdict” overridden"),  # never a crash on an old record
+    ],
+)
+def test_override_words_name_the_verdict_by_its_word(verdict: str, lead: str) -> None:
+    said = override_words(
+        Override("prp", verdict, "Enzyme peel only", "Dr Amara Okafor", AT), TABLE
+    )
+    assert said == DecisionWords(lead, f"by Dr Amara Okafor, {STAMP} — Enzyme peel only")
+    assert said.sentence == f"{lead} by Dr Amara Okafor, {STAMP} — Enzyme peel only"
