@@ -36,6 +36,7 @@ def fired(result: ScreeningResult, treatment: str) -> list[str]:
 
 
 # (rule id, answers, {treatment: outcome}); treatments left out must proceed with no reason.
+PREGNANCY_UNTIL = "until you are no longer pregnant, trying to get pregnant or breastfeeding"
 RULE_CASES: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     (
         "pregnancy",
@@ -76,6 +77,7 @@ RULE_CASES: list[tuple[str, dict[str, Any], dict[str, str]]] = [
         {"active_infection": True, "active_infection_area": None},
         only(ALL, "review"),
     ),
+    ("isotretinoin_current", {"isotretinoin_current": True}, only(ALL, "defer")),
     ("isotretinoin_recent", {"isotretinoin_last_dose": date(2026, 3, 1)}, only(ALL, "defer")),
     ("isotretinoin_window", {"isotretinoin_last_dose": date(2025, 10, 1)}, only(ALL, "review")),
     ("cancer_history", {"cancer_history": True}, only(ALL, "review")),
@@ -382,7 +384,7 @@ def test_pregnancy_review_does_not_empty_a_dated_deferral() -> None:
     assert [r.rule for r in prp.reasons] == ["retinoids", "pregnancy"]
     face = result.for_treatment("exosome_face")
     assert face.until is None
-    assert face.until_text == "until after pregnancy and breastfeeding"
+    assert face.until_text == PREGNANCY_UNTIL
 
 
 def test_two_undated_conditions_are_both_said_once() -> None:
@@ -393,9 +395,7 @@ def test_two_undated_conditions_are_both_said_once() -> None:
         "active_infection_area": "face",
     }
     face = evaluate(answers, today=TODAY).for_treatment("exosome_face")
-    assert face.until_text == (
-        "until after pregnancy and breastfeeding, and until the infection has cleared"
-    )
+    assert face.until_text == (f"{PREGNANCY_UNTIL}, and until the infection has cleared")
 
 
 def test_until_is_empty_unless_the_verdict_is_defer() -> None:
@@ -603,3 +603,35 @@ def test_the_engine_stays_pure() -> None:
     assert not {m for m in imported if m.split(".")[0] in forbidden}
     for clock in ("date.today(", "datetime.now(", "datetime.today(", "datetime.utcnow("):
         assert clock not in source
+
+
+def test_still_taking_isotretinoin_defers_with_no_date_whatever_the_last_dose() -> None:
+    """Facts §1: a current user gets no lift date, even with a "last dose" of today."""
+    today = date(2026, 12, 6)
+    result = evaluate({"isotretinoin_current": True, "isotretinoin_last_dose": today}, today=today)
+    for treatment in result.treatments:
+        assert treatment.verdict == "defer"
+        assert treatment.until is None
+        assert treatment.until_text == "until 6 months after your last dose"
+    stopped = evaluate(
+        {"isotretinoin_current": False, "isotretinoin_last_dose": today}, today=today
+    )
+    assert stopped.treatments[0].until == date(2027, 6, 6)
+
+
+def test_the_pregnancy_reason_fits_those_trying_to_conceive_too() -> None:
+    result = evaluate({"pregnant": True}, today=date(2026, 12, 6))
+    reason = result.for_treatment("exosome_face").reasons[0]
+    assert "trying to get pregnant" in reason.text
+    assert "after your pregnancy" not in reason.text
+    assert "trying to get pregnant" in (reason.until_text or "")
+
+
+@pytest.mark.parametrize(
+    "unsourced",
+    ["fragile and slow to heal", "could spread it", "can sometimes bring one on"],
+)
+def test_no_rule_gives_a_reason_its_sources_do_not(unsourced: str) -> None:
+    for rule in load_rule_table().rules:
+        for effect in rule.effects:
+            assert unsourced not in effect.reason, rule.id

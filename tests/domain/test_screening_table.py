@@ -31,6 +31,7 @@ SPEC_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "breastfeeding": ("bool", ()),
     "active_infection": ("bool", ()),
     "active_infection_area": ("enum", ("face", "scalp", "other")),
+    "isotretinoin_current": ("bool", ()),
     "isotretinoin_last_dose": ("date", ()),
     "cancer_history": ("bool", ()),
     "autoimmune": ("enum", ("none", "controlled", "uncontrolled")),
@@ -59,6 +60,7 @@ SPEC_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
     "pregnancy": (("pregnant",), ALL, ("001", "003")),
     "breastfeeding": (("breastfeeding",), ALL, ("001", "003")),
     "active_infection": (("active_infection", "active_infection_area"), ALL, ("001", "003")),
+    "isotretinoin_current": (("isotretinoin_current",), ALL, ("001",)),
     "isotretinoin_recent": (("isotretinoin_last_dose",), ALL, ("001",)),
     "isotretinoin_window": (("isotretinoin_last_dose",), ALL, ("001",)),
     "cancer_history": (("cancer_history",), ALL, ("003",)),
@@ -334,7 +336,10 @@ def test_pregnancy_can_defer_every_treatment(table: RuleTable) -> None:
     prp = evaluate({"pregnant": True}, today=TODAY, rules=strict).for_treatment("prp")
     assert prp.verdict == "defer"
     assert prp.until is None
-    assert prp.until_text == "until after pregnancy and breastfeeding"
+    assert (
+        prp.until_text
+        == "until you are no longer pregnant, trying to get pregnant or breastfeeding"
+    )
 
 
 def test_an_undated_rule_made_to_defer_gets_the_default_condition(table: RuleTable) -> None:

@@ -158,7 +158,7 @@ def test_consent_is_attached_with_the_text_version(services: Services, patient_i
         ({}, "exosome_face", True, None),
         ({"anticoagulants": True}, "prp", True, None),
         ({"blood_disorder": True}, "prp", False, "sign-off"),
-        ({"pregnant": True}, "exosome_face", False, "deferred until after pregnancy"),
+        ({"pregnant": True}, "exosome_face", False, "deferred until you are no longer pregnant"),
     ],
 )
 def test_the_gate_per_verdict(
