@@ -450,7 +450,7 @@ def test_to_dict_has_exactly_the_documented_shape() -> None:
 def test_the_result_records_the_day_and_table_version() -> None:
     result = evaluate({}, today=TODAY)
     assert result.today == TODAY
-    assert result.version == load_rule_table().version == "2026.1"
+    assert result.version == load_rule_table().version == "2026.2"
 
 
 def test_an_unknown_treatment_is_a_key_error() -> None:

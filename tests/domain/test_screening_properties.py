@@ -164,7 +164,7 @@ def test_a_tightened_table_is_never_milder(
     base = evaluate(answers, today=today, date_of_birth=dob)
     tight = evaluate(answers, today=today, date_of_birth=dob, rules=strict)
     _check_invariants(tight, strict)
-    assert tight.version.startswith("2026.1")
+    assert tight.version.startswith("2026.2")
     assert (tight.version == base.version) == (strict.rules == TABLE.rules)
     for treatment in TABLE.treatment_ids:
         assert _severity(tight.verdict_for(treatment)) >= _severity(base.verdict_for(treatment))

@@ -144,7 +144,7 @@ def test_raw_json_references_resolve(raw: dict[str, Any]) -> None:
     items = {item["id"]: item for item in raw["items"]}
     treatments = {t["id"] for t in raw["treatments"]}
     outcomes = [v["id"] for v in raw["verdicts"]]
-    assert raw["version"] == "2026.1"
+    assert raw["version"] == "2026.2"
     for rule in raw["rules"]:
         assert set(rule["items"]) <= set(items), rule["id"]
         for effect in rule["effects"]:
@@ -311,7 +311,7 @@ def test_a_longer_window_defers_longer_and_says_so(table: RuleTable) -> None:
 def test_a_tightened_version_names_base_and_overrides(table: RuleTable) -> None:
     strict = table.tightened({"sun_exposure": {"days": 21}})
     assert re.fullmatch(r"2026\.1\+clinic\.[0-9a-f]{8}", strict.version)
-    assert strict.base_version == "2026.1"
+    assert strict.base_version == "2026.2"
     assert strict.overrides == {"sun_exposure": {"days": 21}}
     assert table.tightened({"sun_exposure": {"days": 21}}).version == strict.version
     assert table.tightened({"sun_exposure": {"days": 22}}).version != strict.version

@@ -57,7 +57,7 @@ def test_retinoid_three_days_ago_defers_the_facial_only(
         record.id,
     )
     assert record.taken_by == "Ada Admin"
-    assert record.rule_table_version == "2026.1"
+    assert record.rule_table_version == "2026.2"
 
 
 def test_bad_answers_are_problems_and_nothing_is_saved(services: Services, patient_id: int) -> None:
@@ -221,7 +221,7 @@ def test_clinic_can_tighten_rules_and_screenings_record_it(
     assert ok.ok
     record = services.screening.save(patient_id, {"cancer_history": True}).record
     assert record.result.verdict_for("exosome_face") == "decline"
-    assert record.rule_table_version.startswith("2026.1+clinic.")
+    assert record.rule_table_version.startswith("2026.2+clinic.")
 
 
 # ---- rules decided once ---------------------------------------------------------------------

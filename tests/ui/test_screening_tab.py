@@ -282,7 +282,7 @@ def test_clinic_tightens_a_rule_and_edits_consent(qtbot, window: MainWindow, ser
     dialog.consent.setPlainText("Our own consent wording.")
     assert dialog.save()
     table = services.screening.rules()
-    assert table.version.startswith("2026.1+clinic.")
+    assert table.version.startswith("2026.2+clinic.")
     assert {e.outcome for e in table.rule("cancer_history").effects} == {"decline"}
     assert table.rule("retinoids").window == ("days", 10)
     assert services.screening.consent_text() == (2, "Our own consent wording.")
@@ -292,7 +292,7 @@ def test_clinic_tightens_a_rule_and_edits_consent(qtbot, window: MainWindow, ser
     assert again._outcomes["cancer_history"].currentData() == "decline"
     again.restore_rules()
     assert again.save()
-    assert services.screening.rules().version == "2026.1"
+    assert services.screening.rules().version == "2026.2"
     assert unnamed_widgets(reopened) == []
 
 

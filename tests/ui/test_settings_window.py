@@ -292,7 +292,7 @@ def test_restore_default_rules_and_consent(qtbot, services: Services) -> None:
     qtbot.mouseClick(page.findChild(QPushButton, "restoreConsent"), Qt.MouseButton.LeftButton)
     assert page.is_dirty()
     assert window.save_current()
-    assert services.screening.rules().version == "2026.1"
+    assert services.screening.rules().version == "2026.2"
     assert services.screening.consent_text()[1] == default_consent_text()
 
 
