@@ -44,13 +44,15 @@ from exodesk.domain.sessions import (
     AdverseEvent,
     Course,
     Lot,
+    LotFlag,
     Product,
     ProtocolTemplate,
     RegulatoryNote,
     TreatmentSession,
-    lot_flags,
-    lot_status,
+    lab_reports_expected,
+    lot_check,
     needle_depth_warnings,
+    session_day,
     validate_adverse_event,
     validate_lot,
     validate_product,
@@ -79,13 +81,15 @@ CATALOGUE = "catalogue"
 class SessionCheck:
     """Everything the form shows before a session is saved.
 
-    ``problems`` block saving; ``warnings`` are for information; a failed ``gate`` needs an
-    override reason, ``spacing`` warnings need a reason, ``regulatory`` notes need confirming.
+    ``problems`` block saving (an expired lot among them); ``warnings`` and ``lot_flags`` are
+    for information; a failed ``gate`` needs an override reason, ``spacing`` warnings need a
+    reason, ``regulatory`` notes need confirming.
     """
 
     problems: list[Problem]
     gate: Clearance
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # needle depth deeper than usual
+    lot_flags: tuple[LotFlag, ...] = ()  # only those that let the session save
     spacing: list[str] = field(default_factory=list)
     regulatory: tuple[RegulatoryNote, ...] = ()
 
@@ -192,19 +196,6 @@ class SessionService:
         if found is None:
             raise UserError("That lot is not in the catalogue.")
         return found
-
-    def usable_lots(self, on: date) -> list[tuple[Lot, Product, str]]:
-        """Lots that may be chosen for a session on ``on``: (lot, product, status), no expired."""
-        out = []
-        for product in self.products():
-            for lot in self.lots(product.id):
-                status = lot_status(lot, on)
-                if status != "expired":
-                    out.append((lot, product, status))
-        return out
-
-    def lot_flags(self, lot_id: int, on: date | None = None) -> list[str]:
-        return lot_flags(self.lot(lot_id), on or self.today())
 
     def save_lot(self, lot: Lot) -> SaveResult:
         self._ctx.require(CATALOGUE_EDIT)
@@ -414,19 +405,13 @@ class SessionService:
     def check(self, draft: TreatmentSession, *, amending: int | None = None) -> SessionCheck:
         """Validate a draft and gather the gate, warnings, spacing and regulatory notes."""
         self._ctx.require(SESSIONS_RECORD)
-        try:
-            day = (
-                draft.performed_at.astimezone().date()
-                if draft.performed_at.tzinfo
-                else draft.performed_at.date()
-            )
-        except (OverflowError, ValueError):
-            # A moment at the very edge of the calendar has no local date; validation refuses it.
-            day = draft.performed_at.date()
+        day = session_day(draft.performed_at)
         with storage_errors():
             found = {p.lot_id: self._products.lot(p.lot_id) for p in draft.products}
             lots = {k: v for k, v in found.items() if v is not None}
-            products = [self._products.product(lot.product_id) for lot in lots.values()]
+            products = {
+                lot.product_id: self._products.product(lot.product_id) for lot in lots.values()
+            }
             clinic = self._settings.clinic()
         problems = validate_session(draft, today=self.today(), lots=lots)
         if not draft.practitioner_id or draft.practitioner_id not in {
@@ -434,15 +419,21 @@ class SessionService:
         }:
             problems.append(Problem("practitioner_id", "Choose the practitioner who treated."))
         gate = self._screening.clearance(draft.patient_id, draft.treatment)
-        warnings = list(needle_depth_warnings(draft.needle_depth_mm, draft.areas))
-        for lot in lots.values():
-            warnings += [f for f in lot_flags(lot, day) if "cannot be used" not in f]
+        # A flag that blocks (an expired lot) is already one of the problems above.
+        flags = tuple(
+            flag
+            for lot in lots.values()
+            for flag in lot_check(
+                lot, day, lab_reports_expected=lab_reports_expected(products[lot.product_id])
+            )
+            if not flag.blocks
+        )
         course = None
         if draft.course_id is not None:
             with storage_errors():
                 course = self._courses.course(draft.course_id)
         previous = [
-            (s.performed_at.astimezone().date(), s.treatment, s.areas, s.delivery)
+            (session_day(s.performed_at), s.treatment, s.areas, s.delivery)
             for s in self.sessions(draft.patient_id)
             if s.id != amending and s.series_id != amending
         ]
@@ -456,10 +447,17 @@ class SessionService:
         )
         notes = regulatory_notes(
             country=clinic.country,
-            products=[p for p in products if p is not None],
+            products=[p for p in products.values() if p is not None],
             delivery=draft.delivery,
         )
-        return SessionCheck(problems, gate, warnings, list(spacing), tuple(notes))
+        return SessionCheck(
+            problems=problems,
+            gate=gate,
+            warnings=needle_depth_warnings(draft.needle_depth_mm, draft.areas),
+            lot_flags=flags,
+            spacing=list(spacing),
+            regulatory=tuple(notes),
+        )
 
     def record(self, draft: TreatmentSession, *, confirmed: Iterable[str] = ()) -> SaveResult:
         """Save a new session. ``draft.gate_override_reason`` and ``draft.spacing_reason``

@@ -512,8 +512,6 @@ NOT_GUARDED: dict[str, str] = {
     "SessionService.product": "the product catalogue (reference data)",
     "SessionService.lots": "the lot catalogue (reference data)",
     "SessionService.lot": "the lot catalogue (reference data)",
-    "SessionService.usable_lots": "the lot catalogue (reference data)",
-    "SessionService.lot_flags": "warnings about a lot (reference data)",
     "SessionService.protocols": "protocol templates (reference data)",
     "SessionService.practitioners": "staff names, for choosing who treated",
     "SessionService.source_label": "a vocabulary label",

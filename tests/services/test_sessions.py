@@ -11,7 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from exodesk.domain.patient import Patient
-from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
+from exodesk.domain.sessions import (
+    AdverseEvent,
+    Lot,
+    LotFlagKind,
+    Product,
+    SessionProduct,
+    TreatmentSession,
+)
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
@@ -108,6 +115,44 @@ def test_spacing_needs_a_reason(services: Services, patient_id: int) -> None:
     accepted = _record(services, replace(again, spacing_reason="Patient travelling abroad"))
     assert accepted.ok
     assert accepted.record.spacing_reason == "Patient travelling abroad"
+
+
+def test_the_check_shows_the_lot_flags_that_let_a_session_save(
+    services: Services, patient_id: int
+) -> None:
+    """An expired lot is a problem (it blocks), never also a flag; the rest are flags; a kit
+    or an anaesthetic is not flagged for lab reports nobody asks its supplier for."""
+    today = services.ctx.today()
+    exosome = services.sessions.save_product(
+        Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
+    ).record
+    kit = services.sessions.save_product(
+        Product("Spin kit", "Medtech", "prp_kit", "platelet", "injectable")
+    ).record
+    lots = {
+        name: services.sessions.save_lot(Lot(product.id, name, today + timedelta(days=days))).record
+        for name, product, days in (
+            ("OLD", exosome, -1),
+            ("SOON", exosome, 10),
+            ("KIT", kit, 10),
+        )
+    }
+    draft = replace(
+        _draft(services, patient_id),
+        products=tuple(SessionProduct(lot.id, 1.0) for lot in lots.values()),
+    )
+    check = services.sessions.check(draft)
+    assert [p.field for p in check.problems] == ["products"]
+    assert "OLD" in check.problems[0].message
+    flags = {(f.lot_number, f.kind) for f in check.lot_flags}
+    assert flags == {
+        ("OLD", LotFlagKind.NO_LAB_REPORTS),  # what does not block is still said
+        ("SOON", LotFlagKind.EXPIRING),
+        ("SOON", LotFlagKind.NO_LAB_REPORTS),
+        ("KIT", LotFlagKind.EXPIRING),
+    }
+    assert not any(f.blocks for f in check.lot_flags)
+    assert check.warnings == [], "needle depth 0.75 mm is usual for the face"
 
 
 def test_adverse_event_a_month_later_and_the_regulator_report(

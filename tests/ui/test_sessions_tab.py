@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from exodesk.domain.dates import format_short
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
@@ -129,6 +130,15 @@ def test_an_expired_lot_cannot_be_used(
     tab.start_record()
     tab.form.needle_depth.setValue(0.5)
     _choose_lot(tab, clinic["expired"].id)
+    combo = tab.form.products.cellWidget(0, 0)
+    assert combo.currentText() == "VerdeCell Plant Exosome Booster — lot VC-OLD (EXPIRED)"
+    assert combo.itemText(combo.findData(clinic["good"].id)).endswith(
+        f"lot VC-1 (exp. {format_short(clinic['good'].expiry)})"
+    )
+    check = tab.form.run_checks()
+    # Said once, as the problem that stops saving, not again among the flags.
+    assert not any(label.text().startswith("⚠ Lot VC-OLD") for label in tab.form.flag_labels)
+    assert [f.lot_number for f in check.lot_flags] == ["VC-OLD"]  # its lab reports: a flag
     tab.form.save_button.click()
     assert "expired" in tab.form.errors["products"].text()
     assert services.sessions.sessions(clinic["patient"].id) == []

@@ -150,7 +150,7 @@ def test_every_session_flag_says_what_it_means(
     check = form.run_checks()
     assert check.spacing, "the earlier session today makes this one too soon"
     shown = {label.text(): label.toolTip() for label in form.flag_labels}
-    assert len(shown) == len(check.warnings) + len(check.spacing)
+    assert len(shown) == len(check.warnings) + len(check.lot_flags) + len(check.spacing)
     assert all(tip for tip in shown.values()), shown
     assert set(shown.values()) >= {
         tips.LOT_EXPIRING,
@@ -158,7 +158,9 @@ def test_every_session_flag_says_what_it_means(
         tips.NEEDLE_DEPTH,
         tips.SPACING,
     }
-    assert tips.OTHER_WARNING not in shown.values(), "every flag is recognised"
+    # Each lot flag is shown once, in its own words, whichever lot raised it.
+    assert {f.lot_number for f in check.lot_flags} == {"VC-SOON", "VC-BARE", "VC-HALF"}
+    assert not any(f.blocks for f in check.lot_flags)
     assert form.check_label.toolTip() == tips.GATE_ALLOWED
     assert form.delivery.toolTip()
     assert all(box.toolTip() for box in form.regulatory_checks.values())

@@ -45,21 +45,20 @@ from exodesk.domain.sessions import (
     SOURCES,
     Lot,
     Product,
-    lot_flags,
+    lab_reports_expected,
+    lot_check,
     lot_status,
 )
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.sessions import SessionService
-from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.sessions.lot_words import lot_flags_tip
 from exodesk.ui.widgets import DateField
 
 # Kinds that can be of biological origin and so have a source; an anaesthetic never has one.
 SOURCE_KINDS = frozenset({"exosome", "prp_kit", "serum", "other"})
-# Kinds whose lots come without third-party lab reports (as lot_flags' docstring names them).
-NO_LAB_REPORT_KINDS = frozenset({"prp_kit", "anaesthetic"})
 # Short words for the table; the form's checkboxes use the full LAB_REPORTS labels.
 LAB_SHORT = {
     "purity": "purity",
@@ -157,10 +156,8 @@ class LotTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(lot, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
-            flags = lot_flags(lot, self._today, lab_reports_expected=self._expected)
-            return "\n".join(f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags) or (
-                tips.LOT_FINE if self._expected else tips.LOT_FINE_NO_REPORTS
-            )
+            flags = lot_check(lot, self._today, lab_reports_expected=self._expected)
+            return lot_flags_tip(flags, lab_reports_expected=self._expected)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             status = lot_status(lot, self._today)
             if status == "expired":
@@ -577,7 +574,7 @@ class ProductsDialog(QDialog):
         self.lot_model.set_rows(
             lots,
             today=self._sessions.today(),
-            lab_reports_expected=product is None or product.kind not in NO_LAB_REPORT_KINDS,
+            lab_reports_expected=lab_reports_expected(product),
         )
         self.lots_box.setEnabled(product is not None)
         self.lots_box.setTitle(

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import (
     AREAS,
@@ -37,12 +36,18 @@ from exodesk.domain.sessions import (
     PrpPreparation,
     SessionProduct,
     TreatmentSession,
-    lot_flags,
+    lab_reports_expected,
+    lot_check,
 )
 from exodesk.services.sessions import SessionCheck, SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
-from exodesk.ui.sessions.catalogue import NO_LAB_REPORT_KINDS
+from exodesk.ui.sessions.lot_words import (
+    lot_choice_text,
+    lot_flag_text,
+    lot_flag_tip,
+    lot_flags_tip,
+)
 
 CHECK_DELAY_MS = 200
 _RED = "#b00020"
@@ -332,15 +337,11 @@ class SessionForm(QWidget):
             0, "Every lot the clinic has, with its expiry", Qt.ItemDataRole.ToolTipRole
         )
         for product in self._sessions.products():
-            expected = product.kind not in NO_LAB_REPORT_KINDS
+            expected = lab_reports_expected(product)
             for lot in self._sessions.lots(product.id):
-                status = "EXPIRED" if lot.expiry < today else f"exp. {format_short(lot.expiry)}"
-                combo.addItem(f"{product.name} — lot {lot.lot_number} ({status})", lot.id)
-                flags = lot_flags(lot, today, lab_reports_expected=expected)
-                tip = "\n".join(
-                    [f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags]
-                    or [tips.LOT_FINE if expected else tips.LOT_FINE_NO_REPORTS]
-                )
+                flags = lot_check(lot, today, lab_reports_expected=expected)
+                combo.addItem(lot_choice_text(product.name, lot, flags), lot.id)
+                tip = lot_flags_tip(flags, lab_reports_expected=expected)
                 combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         combo.currentIndexChanged.connect(self._changed)
         # The chosen lot's flags stay readable once the list is closed.
@@ -505,7 +506,8 @@ class SessionForm(QWidget):
             )
             self.check_label.setToolTip(tips.GATE_BLOCKED)
         self._show_flags(
-            [(w, tips.lot_flag_tip(w)) for w in check.warnings]
+            [(w, tips.NEEDLE_DEPTH) for w in check.warnings]
+            + [(lot_flag_text(f), lot_flag_tip(f)) for f in check.lot_flags]
             + [(w, tips.SPACING) for w in check.spacing]
         )
         needs_gate = not check.gate.allowed
