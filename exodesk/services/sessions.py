@@ -30,6 +30,15 @@ from exodesk.domain.courses import (
 )
 from exodesk.domain.dates import format_long, format_short
 from exodesk.domain.intake import Clearance, validate_reason
+from exodesk.domain.lists import (
+    DueEntry,
+    RecallLine,
+    RecallRow,
+    due_line,
+    due_order,
+    is_due,
+    recall_line,
+)
 from exodesk.domain.patient import SEXES
 from exodesk.domain.problems import Problem
 from exodesk.domain.regulatory import regulatory_notes
@@ -75,6 +84,18 @@ if TYPE_CHECKING:
 
 SESSIONS = "sessions"
 CATALOGUE = "catalogue"
+CSV_HEADERS = (
+    "Lot",
+    "Session date",
+    "Treatment",
+    "Practitioner",
+    "Family name",
+    "Given names",
+    "Date of birth",
+    "Phone",
+    "Email",
+    "Adverse events",
+)
 
 
 @dataclass(frozen=True)
@@ -108,26 +129,20 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
-class DueEntry:
-    """A patient due or overdue for their next session (reception's call list)."""
-
-    patient_id: int
-    patient_name: str
-    phone: str
-    course: Course
-    progress: CourseProgress
-
-
-@dataclass(frozen=True)
 class Recall:
     """Every patient and session that received the matching lots."""
 
     lots: list[tuple[Lot, Product]]
-    rows: list[dict]
+    rows: list[RecallRow]
+
+    @property
+    def lines(self) -> list[RecallLine]:
+        """The rows as every recall list shows them (``recall_line``)."""
+        return [recall_line(row) for row in self.rows]
 
     @property
     def patient_count(self) -> int:
-        return len({r["patient_id"] for r in self.rows})
+        return len({r.patient_id for r in self.rows})
 
 
 class SessionService:
@@ -644,36 +659,27 @@ class SessionService:
 
     @staticmethod
     def recall_csv(recall: Recall) -> str:
-        """The recall list as CSV, one row per session, for the clinic's own records."""
+        """The recall list as CSV, one row per session, for the clinic's own records.
+
+        Dates are ISO (``2026-11-03``) so a spreadsheet reads them in any locale; the names keep
+        a column each, family name first.
+        """
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(
-            [
-                "Lot",
-                "Session date",
-                "Treatment",
-                "Practitioner",
-                "Family name",
-                "Given names",
-                "Date of birth",
-                "Phone",
-                "Email",
-                "Adverse events",
-            ]
-        )
-        for r in recall.rows:
+        writer.writerow(CSV_HEADERS)
+        for line in recall.lines:
             writer.writerow(
                 [
-                    r["lot_number"],
-                    r["performed_at"][:10],
-                    TREATMENTS[r["treatment"]],
-                    r["practitioner"],
-                    r["family_name"],
-                    r["given_names"],
-                    r["date_of_birth"],
-                    r["phone"],
-                    r["email"],
-                    r["adverse_events"] or "",
+                    line.lot_number,
+                    line.session_date.isoformat(),
+                    line.treatment,
+                    line.practitioner,
+                    line.family_name,
+                    line.given_names,
+                    line.date_of_birth.isoformat() if line.date_of_birth else "",
+                    line.phone,
+                    line.email,
+                    line.adverse_events,
                 ]
             )
         return out.getvalue()
@@ -688,12 +694,7 @@ class SessionService:
                 progress = course_progress(
                     course, self._sessions.course_dates(int(course.id or 0)), today=today
                 )
-                if progress.state not in (
-                    "due",
-                    "overdue",
-                    "maintenance_due",
-                    "maintenance_overdue",
-                ):
+                if not is_due(progress):
                     continue
                 patient = self._patients.get(course.patient_id)
                 if patient is None or patient.status != "active":
@@ -703,8 +704,7 @@ class SessionService:
                         int(patient.id or 0), patient.display_name, patient.phone, course, progress
                     )
                 )
-        order = {"overdue": 0, "maintenance_overdue": 1, "due": 2, "maintenance_due": 3}
-        return sorted(entries, key=lambda e: (order[e.progress.state], e.patient_name))
+        return due_order(entries)
 
     def timeline(self, patient_id: int) -> list[TimelineEntry]:
         """Screenings, sessions and adverse events for one patient, newest first."""
@@ -848,7 +848,7 @@ class SessionService:
     def recall_report(self, recall: Recall, query: str) -> RecallReport:
         """The recall list as printable data."""
         # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
-        from exodesk.reports.clinical import RecallReport, RecallRow
+        from exodesk.reports.clinical import RecallReport
 
         if len(recall.lots) == 1:
             lot, product = recall.lots[0]
@@ -863,19 +863,6 @@ class SessionService:
             maker = "; ".join(sorted({p.manufacturer for _, p in recall.lots}))
             number = ", ".join(lot.lot_number for lot, _ in recall.lots) or query
             expiry = None
-        rows = tuple(
-            RecallRow(
-                patient_name=f"{r['given_names']} {r['family_name']}",
-                date_of_birth=date.fromisoformat(r["date_of_birth"]),
-                phone=r["phone"],
-                email=r["email"],
-                session_date=datetime.fromisoformat(r["performed_at"]).astimezone().date(),
-                treatment=TREATMENTS[r["treatment"]],
-                practitioner=r["practitioner"],
-                adverse_events=r["adverse_events"] or "",
-            )
-            for r in recall.rows
-        )
         return RecallReport(
             clinic=self._clinic(),
             printed_on=self.today(),
@@ -884,24 +871,14 @@ class SessionService:
             manufacturer=maker,
             lot_number=number,
             expiry=expiry,
-            rows=rows,
+            rows=tuple(recall.lines),
         )
 
     def due_report(self, entries: list[DueEntry]) -> DueListReport:
         # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
-        from exodesk.reports.clinical import DueListReport, DueRow
+        from exodesk.reports.clinical import DueListReport
 
-        rows = tuple(
-            DueRow(
-                patient_name=e.patient_name,
-                phone=e.phone,
-                treatment=TREATMENTS[e.course.treatment],
-                course_label=e.progress.label,
-                window_text=due_window_text(e.progress),
-                state=e.progress.state,
-            )
-            for e in entries
-        )
+        rows = tuple(due_line(e) for e in entries)
         return DueListReport(clinic=self._clinic(), printed_on=self.today(), rows=rows)
 
     def paper_size(self) -> str:
@@ -948,19 +925,6 @@ class SessionService:
                 None,
                 summary=f"Due list {how}: {len({e.patient_id for e in entries})} patients",
             )
-
-
-def due_window_text(progress: CourseProgress) -> str:
-    """When the next visit falls: ``1 Dec – 15 Dec 2026`` (course or maintenance window)."""
-    start: date | None
-    end: date | None
-    if progress.state.startswith("maintenance") and progress.maintenance_earliest:
-        start, end = progress.maintenance_earliest, progress.maintenance_latest
-    else:
-        start, end = progress.next_earliest, progress.next_latest
-    if start is None or end is None:
-        return "any time"
-    return f"{format_short(start)} – {format_short(end)}"
 
 
 def _plain(record: DataclassInstance | None) -> dict | None:

@@ -247,14 +247,14 @@ def test_recall_over_50000_sessions_finds_exactly_the_lot(
                 expected.add(new_id)
     recall = sessions.recall("ex 0017")
     assert [lot.lot_number for lot, _ in recall.lots] == ["EX-0017"]
-    assert {r["session_id"] for r in recall.rows} == expected
+    assert {r.session_id for r in recall.rows} == expected
     assert len(expected) > 1000
-    assert all(r["lot_number"] == "EX-0017" for r in recall.rows)
-    assert similar.lot_number not in {r["lot_number"] for r in recall.rows}
+    assert all(r.lot_number == "EX-0017" for r in recall.rows)
+    assert similar.lot_number not in {r.lot_number for r in recall.rows}
     # an entered-in-error session drops out of the recall; an amended one is replaced
     wrong = next(iter(expected))
     repo.mark_error(wrong, "test")
-    assert wrong not in {r["session_id"] for r in sessions.recall("EX-0017").rows}
+    assert wrong not in {r.session_id for r in sessions.recall("EX-0017").rows}
     table = list(csv.reader(io.StringIO(sessions.recall_csv(recall))))
     assert table[0][0] == "Lot" and len(table) == len(expected) + 1
     plan = db.execute(

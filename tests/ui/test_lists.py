@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -9,8 +11,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
+from exodesk.domain.dates import format_short
 from exodesk.domain.patient import Patient
-from exodesk.domain.sessions import Lot, Product, SessionProduct
+from exodesk.domain.sessions import Lot, Product, SessionProduct, session_day
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
@@ -63,6 +66,17 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     path.write_bytes(render_recall_report(pdf))
     flat = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
     assert "VC-2411" in flat and "Şükrü" in flat
+    # Screen, paper and spreadsheet show the same day and the same name, family name first.
+    [first, *_] = dialog.recall.rows
+    day = format_short(session_day(first.performed_at))
+    names = {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())}
+    assert names == {"ÖZTÜRK, Şükrü", "李, 小龍"}
+    assert all(name in flat for name in names)
+    assert dialog.table.item(0, 1).text() == day and day in flat
+    assert dialog.table.item(0, 4).text() == "1 Jan 1980"
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][1] == session_day(first.performed_at).isoformat()
+    assert {(r[4], r[5]) for r in rows[1:]} == {("Öztürk", "Şükrü"), ("李", "小龍")}
     dialog.query.setText("nothing-like-this")
     dialog.search()
     assert dialog.table.rowCount() == 0 and "No lot number" in dialog.summary.text()

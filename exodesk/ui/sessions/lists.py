@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.dates import format_short
-from exodesk.domain.sessions import TREATMENTS
+from exodesk.domain.lists import DueEntry, due_line
 from exodesk.errors import UserError
-from exodesk.services.sessions import DueEntry, Recall, SessionService, due_window_text
+from exodesk.services.sessions import Recall, SessionService
 from exodesk.ui import tips
-from exodesk.ui.common import named
+from exodesk.ui.common import format_date, named
 from exodesk.ui.errors import show_user_error
 
 STATE_WORDS = {
@@ -125,16 +125,16 @@ class RecallDialog(QDialog):
             self.table,
             [
                 [
-                    r["lot_number"],
-                    r["performed_at"][:10],
-                    TREATMENTS[r["treatment"]],
-                    f"{r['family_name'].upper()}, {r['given_names']}",
-                    r["date_of_birth"],
-                    r["phone"],
-                    r["email"],
-                    r["adverse_events"] or "",
+                    line.lot_number,
+                    format_short(line.session_date),
+                    line.treatment,
+                    line.patient_name,
+                    format_date(line.date_of_birth),
+                    line.phone,
+                    line.email,
+                    line.adverse_events,
                 ]
-                for r in recall.rows
+                for line in recall.lines
             ],
         )
         if not recall.lots:
@@ -230,25 +230,26 @@ class DueListDialog(QDialog):
             "Patients due or overdue",
             ["Status", "Patient", "Phone", "Treatment", "Course", "Window"],
         )
+        lines = [due_line(e) for e in self.entries]
         _fill(
             self.table,
             [
                 [
-                    STATE_WORDS[e.progress.state],
-                    e.patient_name,
-                    e.phone,
-                    TREATMENTS[e.course.treatment],
-                    e.progress.label,
-                    due_window_text(e.progress),
+                    STATE_WORDS[line.state],
+                    line.patient_name,
+                    line.phone,
+                    line.treatment,
+                    line.course_label,
+                    line.window_text,
                 ]
-                for e in self.entries
+                for line in lines
             ],
         )
-        for row, entry in enumerate(self.entries):
+        for row, line in enumerate(lines):
             state_cell = self.table.item(row, 0)
             assert state_cell is not None  # _fill put an item in every cell
-            state_cell.setToolTip(tips.COURSE_STATE_TIPS[entry.progress.state])
-            if entry.progress.state.endswith("overdue"):
+            state_cell.setToolTip(tips.COURSE_STATE_TIPS[line.state])
+            if line.overdue:
                 state_cell.setForeground(Qt.GlobalColor.darkRed)
         empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
         empty.setObjectName("dueEmpty")
