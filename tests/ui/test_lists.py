@@ -25,10 +25,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def _clinic_with_two_sessions(services: Services) -> None:
     doctor = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
     services.clinic.sign_in(doctor.id)
-    product = services.sessions.save_product(
+    product = services.catalogue.save_product(
         Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
     ).record
-    lot = services.sessions.save_lot(
+    lot = services.catalogue.save_lot(
         Lot(product.id, "VC-2411", services.ctx.today() + timedelta(days=90))
     ).record
     for family, given in (("Öztürk", "Şükrü"), ("李", "小龍")):
@@ -37,7 +37,7 @@ def _clinic_with_two_sessions(services: Services) -> None:
         ).record.id
         screening = services.screening.save(pid, {}).record
         services.screening.record_consent(screening.id, given, PNG)
-        course = services.sessions.start_course(pid, "skin_rejuvenation", "exosome_face", 3)
+        course = services.courses.start_course(pid, "skin_rejuvenation", "exosome_face", 3)
         draft = replace(
             services.sessions.prefill(pid, course.record.id),
             needle_depth_mm=0.5,
@@ -49,7 +49,7 @@ def _clinic_with_two_sessions(services: Services) -> None:
 
 def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path: Path) -> None:
     _clinic_with_two_sessions(services)
-    dialog = RecallDialog(None, services.sessions)
+    dialog = RecallDialog(None, services.recall)
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.query, "vc 24")
     qtbot.keyClick(dialog.query, Qt.Key.Key_Return)
@@ -59,7 +59,7 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     dialog.export_to(out)
     text = out.read_text(encoding="utf-8-sig")
     assert "Öztürk" in text and "李" in text and text.count("VC-2411") == 2
-    pdf = dialog._sessions.recall_report(dialog.recall, "vc 24")
+    pdf = services.recall.recall_report(dialog.recall, "vc 24")
     from exodesk.reports.clinical import render_recall_report
 
     path = tmp_path / "recall.pdf"
@@ -87,7 +87,7 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
 def test_due_list_names_who_to_call(qtbot, services: Services, clock, tmp_path: Path) -> None:
     _clinic_with_two_sessions(services)
     clock.advance(days=50)
-    dialog = DueListDialog(None, services.sessions)
+    dialog = DueListDialog(None, services.recall)
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 2
     assert dialog.table.item(0, 0).text() == "OVERDUE"

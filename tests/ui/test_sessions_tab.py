@@ -25,20 +25,20 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def clinic(services: Services) -> dict:
     practitioner = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner"))
     services.clinic.sign_in(practitioner.record.id)
-    sessions = services.sessions
-    plant = sessions.save_product(
+    catalogue = services.catalogue
+    plant = catalogue.save_product(
         Product("VerdeCell Plant Exosome Booster", "Botanica", "exosome", "plant", "topical")
     ).record
-    cord = sessions.save_product(
+    cord = catalogue.save_product(
         Product("ExoGlow Cord Serum", "Biologics Ltd", "exosome", "umbilical_cord_msc", "topical")
     ).record
     today = services.ctx.today()
     reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
-    good = sessions.save_lot(
+    good = catalogue.save_lot(
         Lot(plant.id, "VC-1", today + timedelta(days=200), lab_reports=reports)
     ).record
-    expired = sessions.save_lot(Lot(plant.id, "VC-OLD", today - timedelta(days=1))).record
-    human = sessions.save_lot(
+    expired = catalogue.save_lot(Lot(plant.id, "VC-OLD", today - timedelta(days=1))).record
+    human = catalogue.save_lot(
         Lot(cord.id, "EX-9", today + timedelta(days=90), lab_reports=reports)
     ).record
     olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
@@ -240,7 +240,7 @@ def test_adverse_event_entry_prints_the_regulator_report(
     tab.form.save_button.click()
     [session] = services.sessions.sessions(clinic["patient"].id)
     clock.advance(days=31)
-    logged = services.sessions.log_event(
+    logged = services.events.log_event(
         AdverseEvent(
             session.id,
             "granuloma_nodule",

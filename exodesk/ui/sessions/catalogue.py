@@ -50,8 +50,8 @@ from exodesk.domain.sessions import (
     lot_status,
 )
 from exodesk.errors import UserError
+from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
-from exodesk.services.sessions import SessionService
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.sessions.lot_words import lot_flags_tip
@@ -238,12 +238,12 @@ class ProductsDialog(QDialog):
     """
 
     def __init__(
-        self, parent: QWidget | None, sessions: SessionService, *, day_first: bool
+        self, parent: QWidget | None, catalogue: CatalogueService, *, day_first: bool
     ) -> None:
         super().__init__(parent)
         self.setObjectName("productsDialog")
         self.setWindowTitle("Products and lots")
-        self._sessions = sessions
+        self._catalogue = catalogue
         self._day_first = day_first
         self.changes = Changes()
         self._product: Product | None = None  # on the form; None while a new one is typed
@@ -402,7 +402,7 @@ class ProductsDialog(QDialog):
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
         self.lot_table.setMinimumHeight(140)
 
-        today = self._sessions.today
+        today = self._catalogue.today
         self.lot_number = named(QLineEdit(), "lotNumber", "Lot number")
         self.lot_number.setPlaceholderText("as printed on the box")
         self.storage = named(QLineEdit(), "lotStorage", "Storage")
@@ -474,7 +474,7 @@ class ProductsDialog(QDialog):
     def _load_products(self, *, select: int | None) -> None:
         """Fill the list (inactive products too, greyed) and show ``select`` or the first."""
         try:
-            products = self._sessions.products(include_inactive=True)
+            products = self._catalogue.products(include_inactive=True)
         except UserError as exc:
             show_user_error(self, exc)
             products = []
@@ -501,7 +501,7 @@ class ProductsDialog(QDialog):
         if item is None:
             return
         try:
-            product = self._sessions.product(int(item.data(Qt.ItemDataRole.UserRole)))
+            product = self._catalogue.product(int(item.data(Qt.ItemDataRole.UserRole)))
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -552,7 +552,7 @@ class ProductsDialog(QDialog):
     def save_product(self) -> None:
         """Save the product form; problems appear beside their fields."""
         try:
-            result = self._sessions.save_product(self.product_draft())
+            result = self._catalogue.save_product(self.product_draft())
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -568,12 +568,12 @@ class ProductsDialog(QDialog):
         lots: list[Lot] = []
         if product is not None and product.id is not None:
             try:
-                lots = self._sessions.lots(product.id)
+                lots = self._catalogue.lots(product.id)
             except UserError as exc:
                 show_user_error(self, exc)
         self.lot_model.set_rows(
             lots,
-            today=self._sessions.today(),
+            today=self._catalogue.today(),
             lab_reports_expected=lab_reports_expected(product),
         )
         self.lots_box.setEnabled(product is not None)
@@ -643,7 +643,7 @@ class ProductsDialog(QDialog):
             show_problems(self.lot_errors, unreadable)
             return
         try:
-            result = self._sessions.save_lot(lot)
+            result = self._catalogue.save_lot(lot)
         except UserError as exc:
             show_user_error(self, exc)
             return

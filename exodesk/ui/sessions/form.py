@@ -39,6 +39,7 @@ from exodesk.domain.sessions import (
     lab_reports_expected,
     lot_check,
 )
+from exodesk.services.catalogue import CatalogueService
 from exodesk.services.sessions import SessionCheck, SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
@@ -81,10 +82,11 @@ class SessionForm(QWidget):
     save_requested = Signal(object, list)  # TreatmentSession, confirmed regulatory note ids
     cancel_requested = Signal()
 
-    def __init__(self, sessions: SessionService) -> None:
+    def __init__(self, sessions: SessionService, catalogue: CatalogueService) -> None:
         super().__init__()
         self.setObjectName("sessionForm")
         self._sessions = sessions
+        self._catalogue = catalogue
         self._draft: TreatmentSession | None = None
         self._amending: int | None = None
         self.errors: dict[str, QLabel] = {}
@@ -332,13 +334,13 @@ class SessionForm(QWidget):
     def _lot_combo(self) -> QComboBox:
         combo = named(QComboBox(), "session_lot", "Product lot")
         combo.addItem("Choose a product lot…", None)
-        today = self._sessions.today()
+        today = self._catalogue.today()
         combo.setItemData(
             0, "Every lot the clinic has, with its expiry", Qt.ItemDataRole.ToolTipRole
         )
-        for product in self._sessions.products():
+        for product in self._catalogue.products():
             expected = lab_reports_expected(product)
-            for lot in self._sessions.lots(product.id):
+            for lot in self._catalogue.lots(product.id):
                 flags = lot_check(lot, today, lab_reports_expected=expected)
                 combo.addItem(lot_choice_text(product.name, lot, flags), lot.id)
                 tip = lot_flags_tip(flags, lab_reports_expected=expected)

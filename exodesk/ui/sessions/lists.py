@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from exodesk.domain.dates import format_short
 from exodesk.domain.lists import DueEntry, due_line
 from exodesk.errors import UserError
-from exodesk.services.sessions import Recall, SessionService
+from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
 from exodesk.ui.common import format_date, named
 from exodesk.ui.errors import show_user_error
@@ -59,11 +59,11 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 class RecallDialog(QDialog):
     """Type a lot number: every patient and session that received it, to call, export, print."""
 
-    def __init__(self, parent: QWidget | None, sessions: SessionService) -> None:
+    def __init__(self, parent: QWidget | None, recall: RecallService) -> None:
         super().__init__(parent)
         self.setObjectName("recallDialog")
         self.setWindowTitle("Lot recall")
-        self._sessions = sessions
+        self._recall = recall
         self.recall: Recall | None = None
         self.query = named(
             QLineEdit(),
@@ -116,7 +116,7 @@ class RecallDialog(QDialog):
             self._update_buttons()
             return
         try:
-            self.recall = self._sessions.recall(text)
+            self.recall = self._recall.recall(text)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -160,12 +160,12 @@ class RecallDialog(QDialog):
         from exodesk.ui.printing import describe_write_error, write_bytes_atomically
 
         assert self.recall is not None
-        data = SessionService.recall_csv(self.recall).encode("utf-8-sig")  # Excel reads accents
+        data = RecallService.recall_csv(self.recall).encode("utf-8-sig")  # Excel reads accents
         try:
             write_bytes_atomically(path, data)
         except OSError as exc:
             raise describe_write_error(exc, path) from exc
-        self._sessions.record_recall_output(
+        self._recall.record_recall_output(
             self.recall, self.query.text().strip(), f"saved:{path}", exported=True
         )
 
@@ -189,7 +189,7 @@ class RecallDialog(QDialog):
         from exodesk.ui.printing import PdfPreviewDialog
 
         try:
-            report = self._sessions.recall_report(self.recall, self.query.text().strip())
+            report = self._recall.recall_report(self.recall, self.query.text().strip())
             pdf = render_recall_report(report)
         except UserError as exc:
             show_user_error(self, exc)
@@ -203,9 +203,7 @@ class RecallDialog(QDialog):
         )
         recall, query = self.recall, self.query.text().strip()
         preview.issued.connect(
-            lambda how: self._audited(
-                lambda: self._sessions.record_recall_output(recall, query, how)
-            )
+            lambda how: self._audited(lambda: self._recall.record_recall_output(recall, query, how))
         )
         preview.exec()
 
@@ -219,11 +217,11 @@ class RecallDialog(QDialog):
 class DueListDialog(QDialog):
     """Reception's call list: patients due or overdue, with phone numbers; printable."""
 
-    def __init__(self, parent: QWidget | None, sessions: SessionService) -> None:
+    def __init__(self, parent: QWidget | None, recall: RecallService) -> None:
         super().__init__(parent)
         self.setObjectName("dueListDialog")
-        self._sessions = sessions
-        self.entries: list[DueEntry] = sessions.due_list()
+        self._recall = recall
+        self.entries: list[DueEntry] = recall.due_list()
         self.setWindowTitle(f"Patients due for a session ({len(self.entries)})")
         self.table = _table(
             "dueTable",
@@ -272,7 +270,7 @@ class DueListDialog(QDialog):
         # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
         from exodesk.reports.clinical import render_due_list
 
-        return render_due_list(self._sessions.due_report(self.entries))
+        return render_due_list(self._recall.due_report(self.entries))
 
     def _print(self) -> None:
         # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
@@ -284,13 +282,13 @@ class DueListDialog(QDialog):
             show_user_error(self, exc)
             return
         preview = PdfPreviewDialog(
-            pdf, "Patients due for a session", "Due list.pdf", self._sessions.paper_size(), self
+            pdf, "Patients due for a session", "Due list.pdf", self._recall.paper_size(), self
         )
         entries = list(self.entries)
 
         def record(how: str) -> None:
             try:
-                self._sessions.record_due_list_output(entries, how)
+                self._recall.record_due_list_output(entries, how)
             except UserError as exc:
                 show_user_error(self, exc)
 

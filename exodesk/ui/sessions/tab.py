@@ -38,9 +38,13 @@ from exodesk.domain.sessions import (
     TreatmentSession,
 )
 from exodesk.errors import UserError
+from exodesk.services.catalogue import CATALOGUE, CatalogueService
 from exodesk.services.context import Changes, SaveResult
+from exodesk.services.courses import CourseService
+from exodesk.services.events import EventService
 from exodesk.services.screening import SCREENINGS
-from exodesk.services.sessions import CATALOGUE, SESSIONS, SessionService, TimelineEntry
+from exodesk.services.sessions import SESSIONS, SessionService
+from exodesk.services.timeline import TimelineEntry, TimelineService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
@@ -60,10 +64,23 @@ class SessionsTab(QWidget):
     aftercare_requested = Signal(int)  # session id: the main window shows the Aftercare tab
     edit_event_requested = Signal(int)  # adverse event id: the main window opens its dialog
 
-    def __init__(self, sessions: SessionService, current: CurrentPatient) -> None:
+    def __init__(
+        self,
+        current: CurrentPatient,
+        *,
+        sessions: SessionService,
+        courses: CourseService,
+        catalogue: CatalogueService,
+        events: EventService,
+        timeline: TimelineService,
+    ) -> None:
         super().__init__()
         self.setObjectName("sessionsTab")
         self._sessions = sessions
+        self._courses = courses
+        self._catalogue = catalogue
+        self._events = events
+        self._timeline = timeline
         self._current = current
         self._selected: TimelineEntry | None = None
         self._amending: int | None = None
@@ -130,7 +147,7 @@ class SessionsTab(QWidget):
         actions.addStretch(1)
         detail_layout.addLayout(actions)
 
-        self.form = SessionForm(sessions)
+        self.form = SessionForm(sessions, catalogue)
         form_scroll = QScrollArea()
         form_scroll.setObjectName("sessionFormScroll")
         form_scroll.setWidgetResizable(True)
@@ -193,8 +210,8 @@ class SessionsTab(QWidget):
             self._update_buttons()
             return
         try:
-            courses = self._sessions.courses(patient_id)
-            entries = self._sessions.timeline(patient_id)
+            courses = self._courses.courses(patient_id)
+            entries = self._timeline.entries(patient_id)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -358,7 +375,7 @@ class SessionsTab(QWidget):
         assert patient is not None and patient.id is not None
         return [
             (int(c.id or 0), f"{TREATMENTS[c.treatment]} — {progress.label}")
-            for c, progress in self._sessions.courses(patient.id)
+            for c, progress in self._courses.courses(patient.id)
             if c.status == "active"
         ]
 
@@ -452,8 +469,8 @@ class SessionsTab(QWidget):
         if entry is None or entry.kind != "adverse_event":
             return
         try:
-            pdf = self._sessions.render_regulator_report(entry.record_id)
-            paper = self._sessions.paper_size()
+            pdf = self._events.render_regulator_report(entry.record_id)
+            paper = self._events.paper_size()
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -464,7 +481,7 @@ class SessionsTab(QWidget):
 
         def record(how: str) -> None:
             try:
-                self._sessions.record_regulator_report(event_id, how)
+                self._events.record_regulator_report(event_id, how)
             except UserError as exc:
                 show_user_error(self, exc)
 
@@ -480,10 +497,10 @@ class SessionsTab(QWidget):
         patient = self.patient
         if patient is None or patient.id is None:
             return
-        dialog = CourseDialog(self, self._sessions)
+        dialog = CourseDialog(self, self._catalogue)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:
-                result = self._sessions.start_course(
+                result = self._courses.start_course(
                     patient.id, dialog.template_key(), dialog.treatment(), dialog.planned()
                 )
             except UserError as exc:
@@ -519,11 +536,11 @@ def _window_text(progress: CourseProgress) -> str:
 class CourseDialog(QDialog):
     """Start a course from a protocol template."""
 
-    def __init__(self, parent: QWidget, sessions: SessionService) -> None:
+    def __init__(self, parent: QWidget, catalogue: CatalogueService) -> None:
         super().__init__(parent)
         self.setObjectName("courseDialog")
         self.setWindowTitle("Start a course")
-        self._protocols = sessions.protocols()
+        self._protocols = catalogue.protocols()
         self.protocol = named(QComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
             self.protocol.addItem(t.label, t.key)
