@@ -85,6 +85,34 @@ class SessionsTab(QWidget):
         self._selected: TimelineEntry | None = None
         self._amending: int | None = None
 
+        top = self._build_top()
+        self._build_timeline()
+        detail_page = self._build_detail_page()
+        self.form = SessionForm(sessions, catalogue)
+        form_scroll = QScrollArea()
+        form_scroll.setObjectName("sessionFormScroll")
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form)
+        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(detail_page)
+        self.pages.addWidget(form_scroll)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.timeline)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self._connect()
+        current.changed.connect(self.load_patient)
+        self.load_patient(current.patient)
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_top(self) -> QHBoxLayout:
+        """The patient's courses, and the buttons that start a course or a session."""
         self.courses_label = QLabel()
         self.courses_label.setObjectName("coursesSummary")
         self.courses_label.setWordWrap(True)
@@ -93,6 +121,13 @@ class SessionsTab(QWidget):
         self.record_button = named(
             QPushButton("&Record session"), "recordSession", "Record a session", "Ctrl+R"
         )
+        top = QHBoxLayout()
+        top.addWidget(self.courses_label, 1)
+        top.addWidget(self.new_course)
+        top.addWidget(self.record_button)
+        return top
+
+    def _build_timeline(self) -> None:
         self.timeline = named(
             QListWidget(),
             "timeline",
@@ -101,6 +136,9 @@ class SessionsTab(QWidget):
         )
         self.timeline.setWordWrap(True)
         self.timeline.setAlternatingRowColors(True)
+
+    def _build_detail_page(self) -> QWidget:
+        """The chosen timeline entry in full, with what can be done about it."""
         self.detail = QLabel()
         self.detail.setObjectName("sessionDetail")
         self.detail.setWordWrap(True)
@@ -146,30 +184,9 @@ class SessionsTab(QWidget):
             actions.addWidget(button)
         actions.addStretch(1)
         detail_layout.addLayout(actions)
+        return detail_page
 
-        self.form = SessionForm(sessions, catalogue)
-        form_scroll = QScrollArea()
-        form_scroll.setObjectName("sessionFormScroll")
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setWidget(self.form)
-        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(detail_page)
-        self.pages.addWidget(form_scroll)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.timeline)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        top = QHBoxLayout()
-        top.addWidget(self.courses_label, 1)
-        top.addWidget(self.new_course)
-        top.addWidget(self.record_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-
+    def _connect(self) -> None:
         self.new_course.clicked.connect(self.start_course)
         self.record_button.clicked.connect(self.start_record)
         self.timeline.currentRowChanged.connect(self._select)
@@ -185,8 +202,6 @@ class SessionsTab(QWidget):
         QShortcut(QKeySequence("Ctrl+R"), self, self.start_record, context=context)
         QShortcut(QKeySequence.StandardKey.Save, self, self._save_if_editing, context=context)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.show_detail, context=context)
-        current.changed.connect(self.load_patient)
-        self.load_patient(current.patient)
 
     # ---- loading -------------------------------------------------------------------------
     @property
