@@ -5,18 +5,29 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from exodesk.domain.dates import format_short
+from exodesk.domain.lists import RecallRow, due_line, recall_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product, SessionProduct, session_day
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
-from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
+from exodesk.ui.sessions.lists import (
+    BORN,
+    DUE_PHONE,
+    PATIENT,
+    SESSION,
+    STATUS,
+    DueListDialog,
+    DueTableModel,
+    RecallDialog,
+    RecallTableModel,
+)
 from tests.ui.test_patients_tab import unnamed_widgets
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -53,7 +64,7 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.query, "vc 24")
     qtbot.keyClick(dialog.query, Qt.Key.Key_Return)
-    assert dialog.table.rowCount() == 2
+    assert dialog.model.rowCount() == 2
     assert "2 patient(s), 2 session(s)" in dialog.summary.text()
     out = tmp_path / "recall.csv"
     dialog.export_to(out)
@@ -69,17 +80,17 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     # Screen, paper and spreadsheet show the same day and the same name, family name first.
     [first, *_] = dialog.recall.rows
     day = format_short(session_day(first.performed_at))
-    names = {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())}
+    names = {dialog.model.index(r, PATIENT).data() for r in range(dialog.model.rowCount())}
     assert names == {"ÖZTÜRK, Şükrü", "李, 小龍"}
     assert all(name in flat for name in names)
-    assert dialog.table.item(0, 1).text() == day and day in flat
-    assert dialog.table.item(0, 4).text() == "1 Jan 1980"
+    assert dialog.model.index(0, SESSION).data() == day and day in flat
+    assert dialog.model.index(0, BORN).data() == "1 Jan 1980"
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][1] == session_day(first.performed_at).isoformat()
     assert {(r[4], r[5]) for r in rows[1:]} == {("Öztürk", "Şükrü"), ("李", "小龍")}
     dialog.query.setText("nothing-like-this")
     dialog.search()
-    assert dialog.table.rowCount() == 0 and "No lot number" in dialog.summary.text()
+    assert dialog.model.rowCount() == 0 and "No lot number" in dialog.summary.text()
     assert not dialog.export_button.isEnabled()
     assert unnamed_widgets(dialog) == []
 
@@ -89,11 +100,53 @@ def test_due_list_names_who_to_call(qtbot, services: Services, clock, tmp_path: 
     clock.advance(days=50)
     dialog = DueListDialog(None, services.recall)
     qtbot.addWidget(dialog)
-    assert dialog.table.rowCount() == 2
-    assert dialog.table.item(0, 0).text() == "OVERDUE"
-    assert "07700 900111" in dialog.table.item(0, 2).text()
+    assert dialog.model.rowCount() == 2
+    assert dialog.model.index(0, STATUS).data() == "OVERDUE"
+    assert "07700 900111" in dialog.model.index(0, DUE_PHONE).data()
     path = tmp_path / "due.pdf"
     path.write_bytes(dialog.pdf())
     flat = " ".join(PdfReader(path).pages[0].extract_text().split())
     assert ("session 2 of 3" in flat and "Overdue" in flat) or "OVERDUE" in flat.upper()
     assert unnamed_widgets(dialog) == []
+
+
+def test_the_list_models_pass_the_qt_model_tester(qtmodeltester, services: Services, clock) -> None:
+    _clinic_with_two_sessions(services)
+    recall = RecallTableModel()
+    recall.set_rows(services.recall.recall("VC").lines)
+    assert recall.rowCount() == 2
+    qtmodeltester.check(recall, force_py=True)
+    clock.advance(days=50)
+    due = DueTableModel()
+    due.set_rows([due_line(e) for e in services.recall.due_list()])
+    assert due.rowCount() == 2
+    qtmodeltester.check(due, force_py=True)
+    assert due.index(0, STATUS).data(Qt.ItemDataRole.ToolTipRole)
+    assert due.index(0, STATUS).data(Qt.ItemDataRole.ForegroundRole) is not None
+    for model in (RecallTableModel(), DueTableModel()):
+        qtmodeltester.check(model, force_py=True)  # empty, too
+
+
+def test_a_list_model_answers_nothing_it_does_not_have_without_raising() -> None:
+    recall = RecallTableModel()
+    row = RecallRow(
+        1,
+        datetime(2026, 11, 3, 9, tzinfo=UTC),
+        "gone",
+        "Dr A",
+        2,
+        "Li",
+        "Wei",
+        None,
+        "",
+        "",
+        3,
+        "L-1",
+    )
+    recall.set_rows([recall_line(row)])
+    assert recall.index(0, BORN).data() == ""
+    assert recall.index(0, 2).data() == "gone", "an unknown treatment id shows as stored"
+    assert recall.index(5, 0).data() is None and recall.index(0, 99).data() is None
+    assert recall.headerData(99, Qt.Orientation.Horizontal) is None
+    due = DueTableModel()
+    assert due.index(0, 0).data() is None

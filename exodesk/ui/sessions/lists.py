@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -14,14 +17,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.domain.dates import format_short
-from exodesk.domain.lists import DueEntry, due_line
+from exodesk.domain.lists import DueEntry, DueLine, RecallLine, due_line
 from exodesk.errors import UserError
 from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
@@ -35,25 +37,134 @@ STATE_WORDS = {
     "maintenance_overdue": "Maintenance OVERDUE",
 }
 
+_Index = QModelIndex | QPersistentModelIndex
 
-def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:
-    table = named(QTableWidget(0, len(headers)), name, accessible)
-    table.setHorizontalHeaderLabels(headers)
+RECALL_HEADERS = (
+    "Lot",
+    "Session",
+    "Treatment",
+    "Patient",
+    "Born",
+    "Phone",
+    "Email",
+    "Adverse events",
+)
+LOT, SESSION, TREATMENT, PATIENT, BORN, PHONE, EMAIL, EVENTS = range(len(RECALL_HEADERS))
+
+DUE_HEADERS = ("Status", "Patient", "Phone", "Treatment", "Course", "Window")
+STATUS, DUE_PATIENT, DUE_PHONE, DUE_TREATMENT, COURSE, WINDOW = range(len(DUE_HEADERS))
+
+
+class RecallTableModel(QAbstractTableModel):
+    """The sessions that used a recalled lot, one row each, as ``recall_line`` shows them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[RecallLine] = []
+
+    def set_rows(self, rows: list[RecallLine]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(RECALL_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(RECALL_HEADERS)
+        ):
+            return RECALL_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        line = self._rows[index.row()]
+        texts = {
+            LOT: line.lot_number,
+            SESSION: format_short(line.session_date),
+            TREATMENT: line.treatment,
+            PATIENT: line.patient_name,
+            BORN: format_date(line.date_of_birth),
+            PHONE: line.phone,
+            EMAIL: line.email,
+            EVENTS: line.adverse_events,
+        }
+        return texts.get(index.column())
+
+
+class DueTableModel(QAbstractTableModel):
+    """Reception's call list, one row per course due or overdue, as ``due_line`` shows it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[DueLine] = []
+
+    def set_rows(self, rows: list[DueLine]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(DUE_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(DUE_HEADERS)
+        ):
+            return DUE_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        line = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            texts = {
+                STATUS: STATE_WORDS.get(line.state, line.state),
+                DUE_PATIENT: line.patient_name,
+                DUE_PHONE: line.phone,
+                DUE_TREATMENT: line.treatment,
+                COURSE: line.course_label,
+                WINDOW: line.window_text,
+            }
+            return texts.get(column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
+            return tips.COURSE_STATE_TIPS.get(line.state)
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and line.overdue:
+            return QBrush(Qt.GlobalColor.darkRed)
+        return None
+
+
+def _table(name: str, accessible: str, model: QAbstractTableModel) -> QTableView:
+    table = named(QTableView(), name, accessible)
+    table.setModel(model)
     table.verticalHeader().hide()
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
     table.setWordWrap(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            table.setItem(r, c, QTableWidgetItem(value))
 
 
 class RecallDialog(QDialog):
@@ -75,11 +186,8 @@ class RecallDialog(QDialog):
         self.summary = QLabel("Type a lot number.")
         self.summary.setObjectName("recallSummary")
         self.summary.setWordWrap(True)
-        self.table = _table(
-            "recallTable",
-            "Sessions that used the lot",
-            ["Lot", "Session", "Treatment", "Patient", "Born", "Phone", "Email", "Adverse events"],
-        )
+        self.model = RecallTableModel()
+        self.table = _table("recallTable", "Sessions that used the lot", self.model)
         self.export_button = named(QPushButton("Export &CSV…"), "recallExport", "Export as CSV")
         self.print_button = named(QPushButton("&Print…"), "recallPrint", "Print the recall list")
         close = named(QPushButton("Close"), "recallClose", "Close")
@@ -111,7 +219,7 @@ class RecallDialog(QDialog):
         text = self.query.text().strip()
         if not text:
             self.recall = None
-            self.table.setRowCount(0)
+            self.model.set_rows([])
             self.summary.setText("Type a lot number.")
             self._update_buttons()
             return
@@ -121,22 +229,7 @@ class RecallDialog(QDialog):
             show_user_error(self, exc)
             return
         recall = self.recall
-        _fill(
-            self.table,
-            [
-                [
-                    line.lot_number,
-                    format_short(line.session_date),
-                    line.treatment,
-                    line.patient_name,
-                    format_date(line.date_of_birth),
-                    line.phone,
-                    line.email,
-                    line.adverse_events,
-                ]
-                for line in recall.lines
-            ],
-        )
+        self.model.set_rows(recall.lines)
         if not recall.lots:
             self.summary.setText(f"No lot number starts with “{text}”.")
         else:
@@ -223,32 +316,9 @@ class DueListDialog(QDialog):
         self._recall = recall
         self.entries: list[DueEntry] = recall.due_list()
         self.setWindowTitle(f"Patients due for a session ({len(self.entries)})")
-        self.table = _table(
-            "dueTable",
-            "Patients due or overdue",
-            ["Status", "Patient", "Phone", "Treatment", "Course", "Window"],
-        )
-        lines = [due_line(e) for e in self.entries]
-        _fill(
-            self.table,
-            [
-                [
-                    STATE_WORDS[line.state],
-                    line.patient_name,
-                    line.phone,
-                    line.treatment,
-                    line.course_label,
-                    line.window_text,
-                ]
-                for line in lines
-            ],
-        )
-        for row, line in enumerate(lines):
-            state_cell = self.table.item(row, 0)
-            assert state_cell is not None  # _fill put an item in every cell
-            state_cell.setToolTip(tips.COURSE_STATE_TIPS[line.state])
-            if line.overdue:
-                state_cell.setForeground(Qt.GlobalColor.darkRed)
+        self.model = DueTableModel()
+        self.model.set_rows([due_line(e) for e in self.entries])
+        self.table = _table("dueTable", "Patients due or overdue", self.model)
         empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
         empty.setObjectName("dueEmpty")
         print_button = named(QPushButton("&Print…"), "duePrint", "Print the call list")
