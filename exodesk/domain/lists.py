@@ -2,7 +2,8 @@
 
 A repository returns ``RecallRow``s; ``recall_line`` turns each into the ``RecallLine`` that the
 screen, the printed list and the CSV all show, so the session's day and the patient's name are
-decided once. The due list does the same with ``DueEntry`` and ``due_line``.
+decided once. The due list does the same with ``DueEntry`` and ``due_line``; the open adverse
+events list reads ``OpenEvent`` rows.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_short
 from exodesk.domain.patient import list_name
-from exodesk.domain.sessions import TREATMENTS, Course, session_day
+from exodesk.domain.sessions import TREATMENTS, AdverseEvent, Course, session_day
 
 # ---- lot recall ---------------------------------------------------------------------------------
 
@@ -188,3 +190,16 @@ def due_line(entry: DueEntry) -> DueLine:
         window_text=due_window_text(entry.progress),
         state=entry.progress.state,
     )
+
+
+# ---- open adverse events ----------------------------------------------------------------------
+
+
+class OpenEvent(NamedTuple):
+    """An adverse event not yet resolved, with the patient it happened to.
+
+    A named tuple, so ``for event, patient_id in rows`` reads it as well as ``row.event``.
+    """
+
+    event: AdverseEvent
+    patient_id: int

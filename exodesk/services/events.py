@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from exodesk.domain.accounts import EVENTS_LOG, SESSIONS_VIEW
+from exodesk.domain.lists import OpenEvent
 from exodesk.domain.patient import SEXES
 from exodesk.domain.sessions import (
     AE_OUTCOMES,
@@ -86,7 +87,7 @@ class EventService:
         with storage_errors():
             return self._events.events_for_patient(patient_id)
 
-    def open_events(self) -> list[tuple[AdverseEvent, int]]:
+    def open_events(self) -> list[OpenEvent]:
         """Events not yet resolved, oldest onset first, each with its patient's id."""
         self._ctx.require(SESSIONS_VIEW)
         with storage_errors():

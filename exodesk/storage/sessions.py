@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
-from exodesk.domain.lists import RecallRow
+from exodesk.domain.lists import OpenEvent, RecallRow
 from exodesk.domain.patient import fold
 from exodesk.domain.sessions import (
     AdverseEvent,
@@ -512,14 +512,14 @@ class SessionRepository:
         ).fetchall()
         return [_event(r) for r in rows]
 
-    def open_events(self) -> list[tuple[AdverseEvent, int]]:
+    def open_events(self) -> list[OpenEvent]:
         """Events not yet resolved, oldest onset first, with their patient's id."""
         rows = self._db.execute(
             f"SELECT {', '.join('a.' + c.strip() for c in _AE.split(','))}, s.patient_id "
             "FROM adverse_events a JOIN sessions s ON s.id = a.session_id "
             "WHERE a.outcome IN ('ongoing', 'unknown') ORDER BY a.onset_date, a.id"
         ).fetchall()
-        return [(_event(r[:-1]), r[-1]) for r in rows]
+        return [OpenEvent(_event(r[:-1]), r[-1]) for r in rows]
 
     # ---- lot recall ----------------------------------------------------------------------
     def recall_rows(self, lot_ids: list[int]) -> list[RecallRow]:

@@ -172,6 +172,8 @@ def test_adverse_event_a_month_later_and_the_regulator_report(
     )
     assert logged.ok
     assert [e.id for e, _ in services.events.open_events()] == [logged.record.id]
+    [row] = services.events.open_events()
+    assert (row.event, row.patient_id) == (logged.record, patient_id)
     report = services.events.regulator_report(logged.record.id)
     assert report.patient_initials == "O.S."
     assert report.products[0].lot_number == "VC-2411"
