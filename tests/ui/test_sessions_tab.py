@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from exodesk.domain.dates import format_short
+from exodesk.domain.lists import due_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
@@ -217,6 +219,22 @@ def test_a_course_shows_its_progress(qtbot, window: MainWindow, services: Servic
     tab.form.save_button.click()
     assert "session 2 of 4" in tab.courses_label.text()
     assert "next " in tab.courses_label.text()
+    assert "OVERDUE" not in tab.courses_label.text()
+
+
+def test_an_overdue_course_says_so_as_the_due_list_does(
+    window: MainWindow, services: Services, clinic: dict, clock
+) -> None:
+    patient = clinic["patient"].id
+    course = services.courses.start_course(patient, "skin_rejuvenation", "exosome_face", 3)
+    draft = replace(services.sessions.prefill(patient, course.record.id), needle_depth_mm=0.5)
+    assert services.sessions.record(draft).ok
+    clock.advance(days=50)
+    tab = tab_of(window)
+    tab.refresh()
+    [entry] = services.recall.due_list()
+    assert entry.progress.state == "overdue" and due_line(entry).overdue
+    assert "(OVERDUE)" in tab.courses_label.text()
 
 
 def test_session_widgets_are_named(window: MainWindow) -> None:

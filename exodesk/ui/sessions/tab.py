@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_long, format_short, format_stamp
+from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
 from exodesk.domain.regulatory import load_regulatory_facts
@@ -245,7 +246,7 @@ class SessionsTab(QWidget):
             window = _window_text(progress)
             if window:
                 label += f" — {html.escape(window)}"
-            if progress.state in ("overdue", "maintenance_overdue"):
+            if progress.state in OVERDUE_STATES:
                 label = f"<span style='color:#8a1c1c'>{label} (OVERDUE)</span>"
             lines.append(label)
         self.courses_label.setText("<br>".join(lines) or "No course yet.")
