@@ -92,7 +92,7 @@ def _session_shots(app, window: MainWindow, services, out: Path) -> None:
     window.tabs.setCurrentWidget(window.sessions_tab)
     rows = services.patients.search("").rows
     treated = [p for p in rows if services.sessions.sessions(p.id)]
-    with_event = next(p for p in treated if services.sessions.events_for_patient(p.id))
+    with_event = next(p for p in treated if services.events.events_for_patient(p.id))
     window.patients_tab.open_patient(with_event)
     app.processEvents()
     window.grab().save(str(out / "sessions-timeline.png"))

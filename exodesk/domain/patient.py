@@ -49,6 +49,11 @@ _PHONE = re.compile(r"^[0-9+()\-\s./]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def list_name(family_name: str, given_names: str) -> str:
+    """A patient's name as every list shows it, family name first: ``O'BRIEN-ŁUKASZ, Zoë``."""
+    return f"{family_name.strip().upper()}, {given_names.strip()}"
+
+
 @dataclass(frozen=True)
 class Patient:
     """A patient as reception registers them. ``id`` is None until saved."""
@@ -72,7 +77,7 @@ class Patient:
     @property
     def display_name(self) -> str:
         """Family name first, as a clinic list reads: ``O'BRIEN-ŁUKASZ, Zoë``."""
-        return f"{self.family_name.strip().upper()}, {self.given_names.strip()}"
+        return list_name(self.family_name, self.given_names)
 
     @property
     def full_name(self) -> str:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 
 from exodesk.domain.dates import format_long
 from exodesk.domain.problems import Problem, check_text
@@ -411,45 +412,118 @@ def lot_status(lot: Lot, today: date) -> str:
     return "ok"
 
 
-def lot_flags(lot: Lot, today: date, *, lab_reports_expected: bool = True) -> list[str]:
-    """Plain sentences about a lot for the practitioner: expiry, and lab reports not on file.
+class Severity(Enum):
+    """What a flag asks of the practitioner before a session is saved."""
+
+    BLOCKS = "blocks"  # the session cannot be saved with it (validation refuses it)
+    INFORMS = "informs"  # shown so that it is seen; the session saves as it is
+
+
+class LotFlagKind(Enum):
+    """What is wrong, or worth knowing, about a lot."""
+
+    EXPIRED = "expired"
+    EXPIRING = "expiring"
+    NO_LAB_REPORTS = "no_lab_reports"
+    LAB_REPORTS_MISSING = "lab_reports_missing"
+
+
+# An expired lot cannot be used; the rest are for the practitioner's information.
+LOT_FLAG_SEVERITY: dict[LotFlagKind, Severity] = {
+    LotFlagKind.EXPIRED: Severity.BLOCKS,
+    LotFlagKind.EXPIRING: Severity.INFORMS,
+    LotFlagKind.NO_LAB_REPORTS: Severity.INFORMS,
+    LotFlagKind.LAB_REPORTS_MISSING: Severity.INFORMS,
+}
+
+# Kinds whose lots come without third-party lab reports: nobody asks a PRP kit's or an
+# anaesthetic's supplier for purity, sterility, viability or virus testing.
+NO_LAB_REPORT_KINDS = frozenset({"prp_kit", "anaesthetic"})
+
+
+def lab_reports_expected(product: Product | None) -> bool:
+    """Whether third-party lab reports are asked for with this product's lots.
+
+    An unknown product (None) is treated as one that needs them, so nothing is left unsaid.
+    """
+    return product is None or product.kind not in NO_LAB_REPORT_KINDS
+
+
+@dataclass(frozen=True)
+class LotFlag:
+    """One fact about a lot on a day, for the practitioner; the ui words it.
+
+    Attributes:
+        kind: What the flag is about.
+        lot_number: The lot's number, as stored.
+        expiry: The lot's expiry date.
+        days_left: Days from the day looked at to the expiry (negative once expired).
+        missing: The LAB_REPORTS ids not on file, in LAB_REPORTS order (lab report kinds only).
+    """
+
+    kind: LotFlagKind
+    lot_number: str
+    expiry: date
+    days_left: int
+    missing: tuple[str, ...] = ()
+
+    @property
+    def severity(self) -> Severity:
+        return LOT_FLAG_SEVERITY[self.kind]
+
+    @property
+    def blocks(self) -> bool:
+        """Whether the lot cannot be used in a session because of it."""
+        return self.severity is Severity.BLOCKS
+
+
+def lot_check(lot: Lot, today: date, *, lab_reports_expected: bool = True) -> list[LotFlag]:
+    """Everything the practitioner should know about a lot: expiry, and lab reports not on file.
 
     Args:
         lot: The lot.
-        today: The day it is looked at (or the session date).
+        today: The day it is looked at (or the session's day).
         lab_reports_expected: False for products where third-party lab reports are not asked
-            for (a PRP kit, an anaesthetic); the missing-report flag is then left out.
+            for (``lab_reports_expected(product)``); no lab report flag is then raised.
 
     Returns:
-        Zero or more sentences, expiry first.
+        Zero or more flags, the expiry's first.
     """
-    flags: list[str] = []
-    name = f"Lot {lot.lot_number}"
+    flags: list[LotFlag] = []
+    left = (lot.expiry - today).days
     status = lot_status(lot, today)
-    if status == "expired":
-        flags.append(f"{name} expired on {format_long(lot.expiry)} — it cannot be used.")
-    elif status == "expiring":
-        left = (lot.expiry - today).days
-        when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
-        flags.append(f"{name} expires on {format_long(lot.expiry)} ({when}).")
+    if status != "ok":
+        kind = LotFlagKind.EXPIRED if status == "expired" else LotFlagKind.EXPIRING
+        flags.append(LotFlag(kind, lot.lot_number, lot.expiry, left))
     if lab_reports_expected:
-        missing = [
-            label.lower() for key, label in LAB_REPORTS.items() if key not in lot.lab_reports
-        ]
-        if len(missing) == len(LAB_REPORTS):
-            flags.append(
-                f"No third-party lab reports are on file for lot {lot.lot_number} "
-                f"({', '.join(missing)})."
+        missing = tuple(key for key in LAB_REPORTS if key not in lot.lab_reports)
+        if missing:
+            kind = (
+                LotFlagKind.NO_LAB_REPORTS
+                if len(missing) == len(LAB_REPORTS)
+                else LotFlagKind.LAB_REPORTS_MISSING
             )
-        elif missing:
-            flags.append(
-                f"Some third-party lab reports are missing for lot {lot.lot_number}: "
-                f"{', '.join(missing)}."
-            )
+            flags.append(LotFlag(kind, lot.lot_number, lot.expiry, left, missing))
     return flags
 
 
 # ---- sessions -------------------------------------------------------------------------------
+
+
+def session_day(performed_at: datetime) -> date:
+    """The calendar day of a session where the clinic is: its local date (the PC's time zone).
+
+    Every check, list and printed page takes a session's day from here, never from the stored
+    text (whose offset is whatever the PC had when it was recorded). A naive moment is taken as
+    local already; a moment at the very edge of the calendar, which has no local date, keeps
+    its own.
+    """
+    if performed_at.tzinfo is None:
+        return performed_at.date()
+    try:
+        return performed_at.astimezone().date()
+    except (OverflowError, ValueError):
+        return performed_at.date()
 
 
 def validate_session(s: TreatmentSession, *, today: date, lots: Mapping[int, Lot]) -> list[Problem]:
@@ -628,7 +702,9 @@ def _product_problems(
                 Problem("products", f"Lot {name} is not in the product list; choose a lot again.")
             )
             continue
-        if day is not None and day > lot.expiry:
+        # The lot's own flags decide what blocks saving (today only an expired lot does).
+        flags = lot_check(lot, day, lab_reports_expected=False) if day is not None else []
+        if any(f.blocks for f in flags):
             problems.append(
                 Problem(
                     "products",

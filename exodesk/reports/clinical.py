@@ -13,6 +13,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyl
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import format_short
+from exodesk.domain.lists import DUE_ORDER, DueLine, RecallLine
 from exodesk.domain.sessions import (
     AE_OUTCOMES,
     AE_SEVERITIES,
@@ -409,31 +410,6 @@ def _form_grid(fields: Sequence[FormField], styles: ReportStyles, width: float) 
 # ---- lot recall list ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RecallRow:
-    """One session that used the recalled lot, with how to reach its patient.
-
-    Attributes:
-        patient_name: As recorded.
-        date_of_birth: None when not recorded.
-        phone: The patient's phone, empty when not recorded.
-        email: The patient's email, empty when not recorded.
-        session_date: The day of the session.
-        treatment: A ``TREATMENTS`` id or its words.
-        practitioner: Who did the session.
-        adverse_events: Events logged against the session, one line (empty for none).
-    """
-
-    patient_name: str
-    date_of_birth: date | None
-    phone: str
-    email: str
-    session_date: date
-    treatment: str
-    practitioner: str
-    adverse_events: str
-
-
 _TITLE_PRODUCT_CHARS = 48
 
 
@@ -449,7 +425,7 @@ class RecallReport:
         manufacturer: Its manufacturer.
         lot_number: The recalled lot or batch.
         expiry: The lot's expiry, None when not recorded.
-        rows: One per session that used the lot.
+        rows: One per session that used the lot, as ``recall_line`` shows it.
     """
 
     clinic: ClinicSettings
@@ -459,7 +435,7 @@ class RecallReport:
     manufacturer: str
     lot_number: str
     expiry: date | None
-    rows: tuple[RecallRow, ...]
+    rows: tuple[RecallLine, ...]
 
     @property
     def title(self) -> str:
@@ -490,7 +466,7 @@ class RecallReport:
 EMPTY_RECALL = "No session used this lot."
 
 
-def _patient_key(row: RecallRow) -> tuple[str, date | None]:
+def _patient_key(row: RecallLine) -> tuple[str, date | None]:
     return (" ".join(row.patient_name.split()).casefold(), row.date_of_birth)
 
 
@@ -504,7 +480,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def recall_order(rows: Iterable[RecallRow]) -> tuple[RecallRow, ...]:
+def recall_order(rows: Iterable[RecallLine]) -> tuple[RecallLine, ...]:
     """Return the rows by patient, then session date, so one patient's sessions sit together.
 
     Args:
@@ -608,7 +584,7 @@ def _cell_styles(styles: ReportStyles) -> _CellStyles:
     )
 
 
-def _recall_table(rows: Sequence[RecallRow], styles: ReportStyles, width: float) -> Table:
+def _recall_table(rows: Sequence[RecallLine], styles: ReportStyles, width: float) -> Table:
     cell = _cell_styles(styles)
     data: list[list[object]] = [[para(title, cell.header) for title, _ in RECALL_COLUMNS]]
     for row in rows:
@@ -699,56 +675,16 @@ def _facts_band(
 
 DUE_LIST_TITLE = "Patients due for their next session"
 
-# The printed word for each state, in call order: overdue first, courses before maintenance.
+# The printed word for each state, in call order (DUE_ORDER): overdue first, courses before
+# maintenance.
 DUE_STATES: dict[str, str] = {
     "overdue": "Overdue",
     "maintenance_overdue": "Maintenance overdue",
     "due": "Due",
     "maintenance_due": "Maintenance due",
 }
-OVERDUE_STATES = frozenset({"overdue", "maintenance_overdue"})
 
 EMPTY_DUE_LIST = "No patient is due or overdue."
-
-
-@dataclass(frozen=True)
-class DueRow:
-    """One patient's course whose next session is due or overdue.
-
-    Attributes:
-        patient_name: As recorded.
-        phone: The number to call, empty when not recorded.
-        treatment: A ``TREATMENTS`` id or its words.
-        course_label: Where the course is: "session 3 of 4" or "maintenance".
-        window_text: When the next session falls: "1 Dec – 15 Dec 2026".
-        state: One of ``DUE_STATES``.
-
-    Raises:
-        ValueError: when ``state`` is not one of ``DUE_STATES`` (a programming error).
-    """
-
-    patient_name: str
-    phone: str
-    treatment: str
-    course_label: str
-    window_text: str
-    state: str
-
-    def __post_init__(self) -> None:
-        if self.state not in DUE_STATES:
-            raise ValueError(
-                f"Unknown due state {self.state!r}; expected one of {list(DUE_STATES)}"
-            )
-
-    @property
-    def state_word(self) -> str:
-        """The state as printed ("Maintenance overdue")."""
-        return DUE_STATES[self.state]
-
-    @property
-    def overdue(self) -> bool:
-        """Whether the window has passed."""
-        return self.state in OVERDUE_STATES
 
 
 @dataclass(frozen=True)
@@ -763,7 +699,7 @@ class DueListReport:
 
     clinic: ClinicSettings
     printed_on: date
-    rows: tuple[DueRow, ...]
+    rows: tuple[DueLine, ...]
 
     @property
     def overdue_count(self) -> int:
@@ -777,8 +713,8 @@ class DueListReport:
         return f"{len(self.rows)} to call: {overdue} overdue, {len(self.rows) - overdue} due"
 
 
-def due_call_order(rows: Iterable[DueRow]) -> tuple[DueRow, ...]:
-    """Return the rows in the order reception calls them: overdue first, by ``DUE_STATES``.
+def due_call_order(rows: Iterable[DueLine]) -> tuple[DueLine, ...]:
+    """Return the rows in the order reception calls them: overdue first, by ``DUE_ORDER``.
 
     The sort is stable, so within a state the service's order (say, by window) is kept.
 
@@ -788,7 +724,7 @@ def due_call_order(rows: Iterable[DueRow]) -> tuple[DueRow, ...]:
     Returns:
         The rows as the list prints them.
     """
-    rank = {state: index for index, state in enumerate(DUE_STATES)}
+    rank = {state: index for index, state in enumerate(DUE_ORDER)}
     return tuple(sorted(rows, key=lambda row: rank[row.state]))
 
 
@@ -860,7 +796,7 @@ def render_due_list(report: DueListReport) -> bytes:
     return render_document(setup, story, styles)
 
 
-def _due_table(rows: Sequence[DueRow], styles: ReportStyles, width: float) -> Table:
+def _due_table(rows: Sequence[DueLine], styles: ReportStyles, width: float) -> Table:
     cell = _cell_styles(styles)
     data: list[list[object]] = [[para(title, cell.header) for title, _ in DUE_COLUMNS]]
     for row in rows:
@@ -875,7 +811,7 @@ def _due_table(rows: Sequence[DueRow], styles: ReportStyles, width: float) -> Ta
                 ],
                 para(row.window_text, cell.text),
                 # The word carries the state; bold only helps overdue rows stand out.
-                para(row.state_word, cell.name if row.overdue else cell.text),
+                para(DUE_STATES[row.state], cell.name if row.overdue else cell.text),
             ]
         )
     return _list_table(

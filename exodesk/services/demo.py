@@ -26,6 +26,7 @@ from exodesk.domain.sessions import (
     Product,
     PrpPreparation,
     SessionProduct,
+    session_day,
 )
 from exodesk.domain.staff import StaffMember
 from exodesk.services.backups import CLOSE, DAILY, BackupService, backup_data_file
@@ -305,7 +306,7 @@ def _at(services: Services, moment: datetime) -> None:
 
 def _seed_catalogue(services: Services) -> dict[str, int]:
     """Fictional products and lots: one lot expired, one close to expiry, one without reports."""
-    sessions = services.sessions
+    catalogue = services.catalogue
     today = services.ctx.today()
     products = {
         "verde": Product(
@@ -333,7 +334,7 @@ def _seed_catalogue(services: Services) -> dict[str, int]:
         ),
         "lido": Product("Lidocaine 5% cream", "Fictional Pharma", "anaesthetic", None, "topical"),
     }
-    ids = {key: sessions.save_product(p).record.id for key, p in products.items()}
+    ids = {key: catalogue.save_product(p).record.id for key, p in products.items()}
     all_reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
     lots = {
         "VC-2411": Lot(
@@ -384,7 +385,7 @@ def _seed_catalogue(services: Services) -> dict[str, int]:
             "Room temperature",
         ),
     }
-    return {number: sessions.save_lot(lot).record.id for number, lot in lots.items()}
+    return {number: catalogue.save_lot(lot).record.id for number, lot in lots.items()}
 
 
 def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random) -> None:
@@ -415,7 +416,7 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
             gap = 35 + rng.randint(0, 5)
             start = now - timedelta(days=gap * done + rng.randint(2, 9))
             _at(services, start)
-            course = sessions.start_course(pid, template, treatment).record
+            course = services.courses.start_course(pid, template, treatment).record
             for n in range(done):
                 moment = start + timedelta(days=gap * n, hours=1)
                 _at(services, moment - timedelta(minutes=40))
@@ -452,9 +453,10 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
                     event_session = saved.record.id
         if event_session is not None:
             first = sessions.get(event_session)
-            onset = first.performed_at.astimezone().date() + timedelta(days=33)
+            day = session_day(first.performed_at)
+            onset = day + timedelta(days=33)
             _at(services, now)
-            sessions.log_event(
+            services.events.log_event(
                 AdverseEvent(
                     event_session,
                     "granuloma_nodule",
@@ -466,16 +468,16 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
                     reported_to_supplier=True,
                 )
             )
-            sessions.log_event(
+            services.events.log_event(
                 AdverseEvent(
                     event_session,
                     "bruising",
-                    first.performed_at.astimezone().date(),
+                    day,
                     "mild",
                     "Pinpoint bruising along the jawline.",
                     "Cool compress advice.",
                     "resolved",
-                    resolution_date=first.performed_at.astimezone().date() + timedelta(days=4),
+                    resolution_date=day + timedelta(days=4),
                 )
             )
     finally:

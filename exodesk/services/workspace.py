@@ -12,13 +12,18 @@ from typing import TYPE_CHECKING
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.accounts import AccountService
+from exodesk.services.catalogue import CatalogueService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
+from exodesk.services.courses import CourseService
 from exodesk.services.encryption import ClinicKeys
+from exodesk.services.events import EventService
 from exodesk.services.patients import PatientService
+from exodesk.services.recall import RecallService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
 from exodesk.services.startup_check import StartupCheck, refresh_statistics
+from exodesk.services.timeline import TimelineService
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DataFileDamaged,
@@ -60,7 +65,12 @@ class Services:
     patients: PatientService
     clinic: ClinicService
     screening: ScreeningService
+    catalogue: CatalogueService
+    courses: CourseService
     sessions: SessionService
+    events: EventService
+    recall: RecallService
+    timeline: TimelineService
     accounts: AccountService
     warnings: list[str] = field(default_factory=list)
     """Plain sentences to show the user once (e.g. the file is on a network drive)."""
@@ -197,6 +207,9 @@ def open_services(
     ctx = ServiceContext(db=db, desk=Desk(), clock=clock, startup_check=check)
     log.info("opened %s", paths.data_file)
     screening = ScreeningService(ctx)
+    catalogue = CatalogueService(ctx)
+    sessions = SessionService(ctx, screening)
+    events = EventService(ctx, sessions, catalogue)
     # An encrypted clinic's keyring follows every password change (see ClinicKeys).
     keys = ClinicKeys(paths, key) if key is not None else None
     return Services(
@@ -205,7 +218,12 @@ def open_services(
         patients=PatientService(ctx),
         clinic=ClinicService(ctx, data_file=paths.data_file, keys=keys),
         screening=screening,
-        sessions=SessionService(ctx, screening),
+        catalogue=catalogue,
+        courses=CourseService(ctx, catalogue),
+        sessions=sessions,
+        events=events,
+        recall=RecallService(ctx),
+        timeline=TimelineService(ctx, screening, sessions, events),
         accounts=AccountService(ctx, keys=keys),
         warnings=warnings,
         lock=held,

@@ -6,10 +6,10 @@ import json
 import re
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
 
 from sqlite_utils import Database
 
+from exodesk.domain.lists import OpenEvent, RecallRow
 from exodesk.domain.patient import fold
 from exodesk.domain.sessions import (
     AdverseEvent,
@@ -512,17 +512,17 @@ class SessionRepository:
         ).fetchall()
         return [_event(r) for r in rows]
 
-    def open_events(self) -> list[tuple[AdverseEvent, int]]:
+    def open_events(self) -> list[OpenEvent]:
         """Events not yet resolved, oldest onset first, with their patient's id."""
         rows = self._db.execute(
             f"SELECT {', '.join('a.' + c.strip() for c in _AE.split(','))}, s.patient_id "
             "FROM adverse_events a JOIN sessions s ON s.id = a.session_id "
             "WHERE a.outcome IN ('ongoing', 'unknown') ORDER BY a.onset_date, a.id"
         ).fetchall()
-        return [(_event(r[:-1]), r[-1]) for r in rows]
+        return [OpenEvent(_event(r[:-1]), r[-1]) for r in rows]
 
     # ---- lot recall ----------------------------------------------------------------------
-    def recall_rows(self, lot_ids: list[int]) -> list[dict[str, Any]]:
+    def recall_rows(self, lot_ids: list[int]) -> list[RecallRow]:
         """Every current session that used any of these lots, with the patient's contacts."""
         if not lot_ids:
             return []
@@ -538,22 +538,24 @@ class SessionRepository:
             f"WHERE sp.lot_id IN ({marks}) ORDER BY s.performed_at, s.id",
             lot_ids,
         ).fetchall()
-        keys = (
-            "session_id",
-            "performed_at",
-            "treatment",
-            "practitioner",
-            "patient_id",
-            "family_name",
-            "given_names",
-            "date_of_birth",
-            "phone",
-            "email",
-            "lot_id",
-            "lot_number",
-            "adverse_events",
-        )
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        return [
+            RecallRow(
+                session_id=r[0],
+                performed_at=datetime.fromisoformat(r[1]),
+                treatment=r[2],
+                practitioner=r[3],
+                patient_id=r[4],
+                family_name=r[5],
+                given_names=r[6],
+                date_of_birth=_day(r[7]),
+                phone=r[8] or "",
+                email=r[9] or "",
+                lot_id=r[10],
+                lot_number=r[11],
+                adverse_events=r[12] or "",
+            )
+            for r in rows
+        ]
 
 
 def _session_product(p: tuple) -> SessionProduct:

@@ -223,7 +223,14 @@ class MainWindow(QMainWindow):
         if name == "sessions_tab":
             from exodesk.ui.sessions.tab import SessionsTab
 
-            tab = SessionsTab(services.sessions, self.current)
+            tab = SessionsTab(
+                self.current,
+                sessions=services.sessions,
+                courses=services.courses,
+                catalogue=services.catalogue,
+                events=services.events,
+                timeline=services.timeline,
+            )
             tab.event_requested.connect(self.log_event)
             tab.aftercare_requested.connect(self.print_aftercare)
             tab.edit_event_requested.connect(self.edit_event)
@@ -354,20 +361,20 @@ class MainWindow(QMainWindow):
         self.open_settings(SCREENING)
 
     def show_recall(self) -> None:
-        RecallDialog(self, self._services.sessions).exec()
+        RecallDialog(self, self._services.recall).exec()
 
     def show_due_list(self) -> None:
-        DueListDialog(self, self._services.sessions).exec()
+        DueListDialog(self, self._services.recall).exec()
 
     def show_open_events(self) -> None:
         dialog = OpenEventsDialog(
-            self, self._services.sessions, self._services.patients, day_first=self._day_first
+            self, self._services.events, self._services.patients, day_first=self._day_first
         )
         dialog.exec()
         self.data_changed.emit(Changes(frozenset({SESSIONS})))
 
     def edit_products(self) -> None:
-        dialog = ProductsDialog(self, self._services.sessions, day_first=self._day_first)
+        dialog = ProductsDialog(self, self._services.catalogue, day_first=self._day_first)
         dialog.exec()
         if dialog.changes.topics:
             self.data_changed.emit(dialog.changes)
@@ -375,7 +382,7 @@ class MainWindow(QMainWindow):
     def log_event(self, session_id: int) -> None:
         try:
             dialog = AdverseEventDialog(
-                self, self._services.sessions, session_id=session_id, day_first=self._day_first
+                self, self._services.events, session_id=session_id, day_first=self._day_first
             )
         except UserError as exc:
             show_user_error(self, exc)
@@ -413,10 +420,10 @@ class MainWindow(QMainWindow):
 
     def edit_event(self, event_id: int) -> None:
         try:
-            event = self._services.sessions.event(event_id)
+            event = self._services.events.event(event_id)
             dialog = AdverseEventDialog(
                 self,
-                self._services.sessions,
+                self._services.events,
                 session_id=event.session_id,
                 event=event,
                 day_first=self._day_first,

@@ -102,7 +102,6 @@ DELIVERY = (
     "How the product reached the skin; it decides which regulatory notes apply and whether "
     "the same area needs time to heal before the next needling."
 )
-OTHER_WARNING = "Check this before saving."
 
 EVENT_TYPE = (
     "Granulomas (lumps) can appear weeks or months after a session; necrosis shows as dark, "
@@ -127,19 +126,6 @@ TIMELINE_ALERT = (
     "event); select it for details."
 )
 TIMELINE_MUTED = "In grey: amended later or entered in error; kept in the record but not counted."
-
-
-def lot_flag_tip(flag: str) -> str:
-    """The tooltip for one of ``lot_flags``' or the session checks' sentences."""
-    if "cannot be used" in flag:
-        return LOT_EXPIRED
-    if "expires" in flag:
-        return LOT_EXPIRING
-    if "lab report" in flag:
-        return LOT_LAB_REPORTS
-    if "needle depth" in flag:
-        return NEEDLE_DEPTH
-    return OTHER_WARNING
 
 
 # ---- patients -------------------------------------------------------------------------------

@@ -261,7 +261,7 @@ def generate(
         clinic.save_settings(CLINIC)
         practitioners = [int(m.id or 0) for m in clinic.staff() if m.role == "practitioner"]
         product_ids = {
-            key: services.sessions.save_product(product).record.id for key, product, _ in PRODUCTS
+            key: services.catalogue.save_product(product).record.id for key, product, _ in PRODUCTS
         }
         _, consent_text = services.screening.consent_text()
         table = services.screening.rules()

@@ -304,11 +304,11 @@ def open_patient(services, clinic: GeneratedClinic, repeat: int) -> Figure:
 
     def open_one() -> None:
         services.patients.get(pid)
-        services.sessions.timeline(pid)
-        services.sessions.courses(pid)
+        services.timeline.entries(pid)
+        services.courses.courses(pid)
 
     ms = timed(open_one, repeat)
-    entries = len(services.sessions.timeline(pid))
+    entries = len(services.timeline.entries(pid))
     figure = Figure(
         f"open a patient with {clinic.busy_sessions} sessions",
         "ms",
@@ -340,13 +340,13 @@ def lot_recall(services, clinic: GeneratedClinic, repeat: int) -> Figure:
     from exodesk.storage.sessions import lot_key
 
     key = lot_key(clinic.recall_lot)
-    rows = len(services.sessions.recall(clinic.recall_lot).rows)
+    rows = len(services.recall.recall(clinic.recall_lot).rows)
     raw = sqlite3.connect(clinic.paths.data_file)
     try:
         raw_ms = timed(
             lambda: raw.execute(RECALL_SQL, [key, key + "\U0010ffff"]).fetchall(), repeat
         )
-        app_ms = timed(lambda: services.sessions.recall(clinic.recall_lot), repeat)
+        app_ms = timed(lambda: services.recall.recall(clinic.recall_lot), repeat)
     finally:
         raw.close()
     figure = Figure(

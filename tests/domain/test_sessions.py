@@ -9,27 +9,33 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exodesk.domain.dates import format_long
 from exodesk.domain.sessions import (
     LAB_REPORTS,
+    LOT_FLAG_SEVERITY,
     AdverseEvent,
     Lot,
+    LotFlag,
+    LotFlagKind,
     Product,
     PrpPreparation,
     SessionProduct,
+    Severity,
     TreatmentSession,
     anaesthetic_warnings,
     clean_lot_number,
     is_skin_breaking,
-    lot_flags,
+    lab_reports_expected,
+    lot_check,
     lot_status,
     needle_depth_warnings,
+    session_day,
     session_warnings,
     validate_adverse_event,
     validate_lot,
     validate_product,
     validate_session,
 )
+from tests.local_time import TWELVE_HOURS_EAST, local_time_zone
 
 TODAY = date(2026, 11, 22)
 ALL_REPORTS = frozenset(LAB_REPORTS)
@@ -173,46 +179,121 @@ def test_lot_status_matches_the_day_count(expiry: date, offset: int) -> None:
     assert lot_status(replace(LOT, expiry=expiry), today) == expected
 
 
-def test_lot_flags_for_an_expired_lot() -> None:
-    lot = replace(LOT, expiry=date(2026, 11, 3))
-    assert lot_flags(lot, TODAY) == ["Lot EX-2207A expired on Tue 3 Nov 2026 — it cannot be used."]
+@pytest.mark.parametrize(
+    ("days_left", "kind"),
+    [
+        (-30, LotFlagKind.EXPIRED),
+        (-1, LotFlagKind.EXPIRED),
+        (0, LotFlagKind.EXPIRING),
+        (1, LotFlagKind.EXPIRING),
+        (29, LotFlagKind.EXPIRING),
+        (30, None),
+        (400, None),
+    ],
+)
+def test_lot_check_flags_expiry_as_lot_status_judges_it(
+    days_left: int, kind: LotFlagKind | None
+) -> None:
+    lot = replace(LOT, expiry=TODAY + timedelta(days=days_left))
+    flags = lot_check(lot, TODAY)
+    assert [f.kind for f in flags] == ([kind] if kind else [])
+    if kind:
+        (flag,) = flags
+        assert (flag.lot_number, flag.expiry, flag.days_left) == ("EX-2207A", lot.expiry, days_left)
+        assert flag.missing == ()
 
 
 @pytest.mark.parametrize(
-    ("days_left", "words"), [(12, "(in 12 days)"), (1, "(tomorrow)"), (0, "(today)")]
+    ("on_file", "kind", "missing"),
+    [
+        (ALL_REPORTS, None, ()),
+        (frozenset(), LotFlagKind.NO_LAB_REPORTS, tuple(LAB_REPORTS)),
+        (
+            frozenset({"purity", "viability"}),
+            LotFlagKind.LAB_REPORTS_MISSING,
+            ("sterility", "virus_pathogen"),
+        ),
+        (frozenset(LAB_REPORTS) - {"purity"}, LotFlagKind.LAB_REPORTS_MISSING, ("purity",)),
+    ],
 )
-def test_lot_flags_for_an_expiring_lot(days_left: int, words: str) -> None:
-    expiry = TODAY + timedelta(days=days_left)
-    lot = replace(LOT, expiry=expiry)
-    assert lot_flags(lot, TODAY) == [f"Lot EX-2207A expires on {format_long(expiry)} {words}."]
+def test_lot_check_names_the_lab_reports_not_on_file(
+    on_file: frozenset[str], kind: LotFlagKind | None, missing: tuple[str, ...]
+) -> None:
+    flags = lot_check(replace(LOT, lab_reports=on_file), TODAY)
+    assert [(f.kind, f.missing) for f in flags] == ([(kind, missing)] if kind else [])
+    # Products that come without lab reports are never flagged for them.
+    assert lot_check(replace(LOT, lab_reports=on_file), TODAY, lab_reports_expected=False) == []
 
 
-def test_lot_flags_when_no_lab_report_is_on_file() -> None:
-    lot = replace(LOT, lab_reports=frozenset())
-    assert lot_flags(lot, TODAY) == [
-        "No third-party lab reports are on file for lot EX-2207A "
-        "(purity, sterility, viability, virus and pathogen testing)."
-    ]
-
-
-def test_lot_flags_list_the_missing_lab_reports() -> None:
-    lot = replace(LOT, lab_reports=frozenset({"purity", "viability"}))
-    (flag,) = lot_flags(lot, TODAY)
-    assert "lot EX-2207A" in flag
-    assert "sterility, virus and pathogen testing" in flag
-    assert "purity" not in flag and "viability" not in flag
-
-
-def test_lot_flags_expiry_first_then_reports_and_reports_can_be_left_out() -> None:
+def test_lot_check_puts_the_expiry_first() -> None:
     lot = replace(LOT, expiry=TODAY - timedelta(days=1), lab_reports=frozenset())
-    flags = lot_flags(lot, TODAY)
-    assert len(flags) == 2
-    assert "expired" in flags[0] and "lab reports" in flags[1]
-    assert lot_flags(lot, TODAY, lab_reports_expected=False) == flags[:1]
+    kinds = [f.kind for f in lot_check(lot, TODAY)]
+    assert kinds == [LotFlagKind.EXPIRED, LotFlagKind.NO_LAB_REPORTS]
+    assert lot_check(lot, TODAY, lab_reports_expected=False)[0].kind is LotFlagKind.EXPIRED
 
 
-def test_a_lot_with_every_report_and_a_far_expiry_has_no_flags() -> None:
-    assert lot_flags(LOT, TODAY) == []
+@pytest.mark.parametrize(
+    ("kind", "severity"),
+    [
+        (LotFlagKind.EXPIRED, Severity.BLOCKS),
+        (LotFlagKind.EXPIRING, Severity.INFORMS),
+        (LotFlagKind.NO_LAB_REPORTS, Severity.INFORMS),
+        (LotFlagKind.LAB_REPORTS_MISSING, Severity.INFORMS),
+    ],
+)
+def test_only_an_expired_lot_blocks_a_session(kind: LotFlagKind, severity: Severity) -> None:
+    flag = LotFlag(kind, "EX-1", TODAY, 0)
+    assert flag.severity is severity
+    assert flag.blocks == (severity is Severity.BLOCKS)
+    assert set(LOT_FLAG_SEVERITY) == set(LotFlagKind), "every kind has a severity"
+
+
+@given(
+    st.dates(min_value=date(2001, 1, 1), max_value=date(2040, 1, 1)),
+    st.integers(min_value=-60, max_value=60),
+)
+def test_validation_refuses_exactly_the_lots_whose_flags_block(expiry: date, offset: int) -> None:
+    """The session check shows the flags that do not block and leaves the rest to validation:
+    if the two ever judged a lot differently, a flag would be shown twice or not at all."""
+    today = expiry + timedelta(days=offset)
+    lot = replace(LOT, expiry=expiry)
+    session = replace(
+        SESSION,
+        performed_at=datetime.combine(today, datetime.min.time(), tzinfo=UTC),
+        products=(SessionProduct(lot_id=7),),
+    )
+    refused = "products" in fields(validate_session(session, today=today, lots={7: lot}))
+    assert refused == any(f.blocks for f in lot_check(lot, today))
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("exosome", True),
+        ("serum", True),
+        ("other", True),
+        ("prp_kit", False),
+        ("anaesthetic", False),
+    ],
+)
+def test_lab_reports_are_expected_for_biologics_not_kits(kind: str, expected: bool) -> None:
+    product = Product("P", "M", kind, None if kind == "anaesthetic" else "plant")
+    assert lab_reports_expected(product) is expected
+    assert lab_reports_expected(None), "an unknown product is flagged rather than let through"
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 11, 21, 23, 30, tzinfo=UTC), date(2026, 11, 22)),
+        (datetime(2026, 11, 22, 11, 59, tzinfo=UTC), date(2026, 11, 22)),
+        (datetime(2026, 11, 22, 12, 0, tzinfo=UTC), date(2026, 11, 23)),
+        (datetime(2026, 11, 22, 9, 0), date(2026, 11, 22)),  # naive: taken as local already
+    ],
+)
+def test_session_day_is_the_local_date_not_the_stored_one(moment: datetime, day: date) -> None:
+    with local_time_zone(TWELVE_HOURS_EAST):
+        assert session_day(moment) == day
 
 
 # ---- sessions -------------------------------------------------------------------------------

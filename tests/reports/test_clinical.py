@@ -14,6 +14,7 @@ from pypdf.generic import ContentStream
 from reportlab.pdfbase import pdfmetrics
 
 from exodesk.domain.clinic import ClinicSettings
+from exodesk.domain.lists import DUE_ORDER, DueLine, RecallLine
 from exodesk.reports.clinical import (
     ADVERSE_EVENT_NOTE,
     DUE_COLUMNS,
@@ -23,9 +24,7 @@ from exodesk.reports.clinical import (
     RECALL_COLUMNS,
     AdverseEventReport,
     DueListReport,
-    DueRow,
     RecallReport,
-    RecallRow,
     ReportProduct,
     adverse_event_sections,
     due_call_order,
@@ -107,8 +106,8 @@ def event(**changes: Any) -> AdverseEventReport:
     return dataclasses.replace(base, **changes)
 
 
-def recall_row(number: int, **changes: Any) -> RecallRow:
-    base = RecallRow(
+def recall_row(number: int, **changes: Any) -> RecallLine:
+    base = RecallLine(
         patient_name=f"Patient {number:03d}",
         date_of_birth=date(1960 + number % 40, 1 + number % 12, 1 + number % 28),
         phone=f"07700 900{number:03d}",
@@ -121,7 +120,7 @@ def recall_row(number: int, **changes: Any) -> RecallRow:
     return dataclasses.replace(base, **changes)
 
 
-def recall(rows: tuple[RecallRow, ...] | None = None, **changes: Any) -> RecallReport:
+def recall(rows: tuple[RecallLine, ...] | None = None, **changes: Any) -> RecallReport:
     base = RecallReport(
         clinic=CLINIC,
         printed_on=PRINTED_ON,
@@ -135,8 +134,8 @@ def recall(rows: tuple[RecallRow, ...] | None = None, **changes: Any) -> RecallR
     return dataclasses.replace(base, **changes)
 
 
-def due_row(name: str, state: str, **changes: Any) -> DueRow:
-    base = DueRow(
+def due_row(name: str, state: str, **changes: Any) -> DueLine:
+    base = DueLine(
         patient_name=name,
         phone="07700 900123",
         treatment="exosome_scalp",
@@ -156,7 +155,7 @@ DUE_ROWS = (
 )
 
 
-def due_list(rows: tuple[DueRow, ...] = DUE_ROWS, **changes: Any) -> DueListReport:
+def due_list(rows: tuple[DueLine, ...] = DUE_ROWS, **changes: Any) -> DueListReport:
     return dataclasses.replace(DueListReport(CLINIC, PRINTED_ON, rows), **changes)
 
 
@@ -532,6 +531,10 @@ def test_due_list_has_one_tick_box_per_row() -> None:
                 _, _, w, h = (float(v) for v in operands)
                 squares += abs(w - h) < 0.01 and 8 < w < 12
     assert squares == 40
+
+
+def test_the_printed_words_follow_the_call_order() -> None:
+    assert tuple(DUE_STATES) == DUE_ORDER
 
 
 def test_due_row_refuses_an_unknown_state() -> None:

@@ -688,7 +688,7 @@ def product_as_stored(p: Product) -> dict[str, Any]:
 
 @pytest.fixture
 def base_product(services: Services) -> Product:
-    return services.sessions.save_product(
+    return services.catalogue.save_product(
         Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
     ).record
 
@@ -698,19 +698,19 @@ def base_product(services: Services) -> Product:
 def test_products(
     services: Services, base_product: Product, new: Product, correction: Product
 ) -> None:
-    EXAMPLES["sessions.save_product"] += 1
+    EXAMPLES["catalogue.save_product"] += 1
     saved = attempt(
-        services, "sessions.save_product", lambda: services.sessions.save_product(new), new
+        services, "catalogue.save_product", lambda: services.catalogue.save_product(new), new
     )
     if saved:
-        same(values_of(services.sessions.product(saved.record.id)), product_as_stored(new))
+        same(values_of(services.catalogue.product(saved.record.id)), product_as_stored(new))
 
-    current = services.sessions.product(base_product.id)
+    current = services.catalogue.product(base_product.id)
     draft = replace(correction, id=current.id)
     updated = attempt(
-        services, "sessions.save_product", lambda: services.sessions.save_product(draft), draft
+        services, "catalogue.save_product", lambda: services.catalogue.save_product(draft), draft
     )
-    stored = services.sessions.product(current.id)
+    stored = services.catalogue.product(current.id)
     if updated:
         same(values_of(stored), product_as_stored(draft))
     else:
@@ -738,16 +738,18 @@ lots = st.builds(
 @hostile(300)
 @given(new=lots, update=st.booleans())
 def test_lots(services: Services, base_product: Product, new: Lot, update: bool) -> None:
-    EXAMPLES["sessions.save_lot"] += 1
-    existing = services.sessions.lots(base_product.id)
+    EXAMPLES["catalogue.save_lot"] += 1
+    existing = services.catalogue.lots(base_product.id)
     target = existing[0] if update and existing else None
     draft = replace(new, product_id=base_product.id, id=target.id if target else None)
-    saved = attempt(services, "sessions.save_lot", lambda: services.sessions.save_lot(draft), draft)
+    saved = attempt(
+        services, "catalogue.save_lot", lambda: services.catalogue.save_lot(draft), draft
+    )
     if saved:
-        stored = services.sessions.lot(saved.record.id)
+        stored = services.catalogue.lot(saved.record.id)
         same(values_of(stored), values_of(replace(draft, lot_number=draft.lot_number.strip())))
     elif target is not None:
-        assert services.sessions.lot(target.id) == target
+        assert services.catalogue.lot(target.id) == target
 
 
 BUNDLED_PROTOCOLS = load_protocols()
@@ -768,15 +770,15 @@ protocols = st.sampled_from(BUNDLED_PROTOCOLS).flatmap(
 @hostile(250)
 @given(template=protocols)
 def test_protocols(services: Services, template: ProtocolTemplate) -> None:
-    EXAMPLES["sessions.save_protocol"] += 1
-    before = {t.key: t for t in services.sessions.protocols()}
+    EXAMPLES["catalogue.save_protocol"] += 1
+    before = {t.key: t for t in services.catalogue.protocols()}
     saved = attempt(
         services,
-        "sessions.save_protocol",
-        lambda: services.sessions.save_protocol(template),
+        "catalogue.save_protocol",
+        lambda: services.catalogue.save_protocol(template),
         template,
     )
-    after = {t.key: t for t in services.sessions.protocols()}
+    after = {t.key: t for t in services.catalogue.protocols()}
     if saved and template.key in before:
         same(values_of(after[template.key]), values_of(template))
     elif saved:
@@ -808,7 +810,7 @@ class Floor:
 
 @pytest.fixture
 def floor(services: Services, practitioner: StaffMember, base_product: Product) -> Floor:
-    lot = services.sessions.save_lot(Lot(base_product.id, "VC-2411", date(2099, 1, 1))).record
+    lot = services.catalogue.save_lot(Lot(base_product.id, "VC-2411", date(2099, 1, 1))).record
     cleared = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record.id
     screening = services.screening.save(cleared, {}).record
     services.screening.record_consent(screening.id, "Olivia Smith", PNG)
@@ -1009,17 +1011,15 @@ events = tweaked(
 def test_adverse_events(
     services: Services, floor: Floor, event: AdverseEvent, update: bool
 ) -> None:
-    EXAMPLES["sessions.log_event"] += 1
-    existing = services.sessions.events_for_patient(floor.unscreened)
+    EXAMPLES["events.log_event"] += 1
+    existing = services.events.events_for_patient(floor.unscreened)
     target = existing[-1] if update and existing else None
     draft = replace(event, session_id=floor.past_session, id=target.id if target else None)
-    logged = attempt(
-        services, "sessions.log_event", lambda: services.sessions.log_event(draft), draft
-    )
+    logged = attempt(services, "events.log_event", lambda: services.events.log_event(draft), draft)
     if logged:
-        same(values_of(services.sessions.event(logged.record.id)), values_of(draft))
+        same(values_of(services.events.event(logged.record.id)), values_of(draft))
     elif target is not None:
-        assert services.sessions.event(target.id) == target
+        assert services.events.event(target.id) == target
 
 
 courses = tweaked(
@@ -1039,17 +1039,17 @@ def test_start_course(services: Services, floor: Floor, course: dict[str, Any]) 
     template, treatment, planned = course["template"], course["treatment"], course["planned"]
     # A planned number that is not whole is a known gap (test_planned_sessions_are_whole).
     assume(planned is None or (isinstance(planned, int) and not isinstance(planned, bool)))
-    EXAMPLES["sessions.start_course"] += 1
+    EXAMPLES["courses.start_course"] += 1
     started = attempt(
         services,
-        "sessions.start_course",
-        lambda: services.sessions.start_course(floor.cleared, template, treatment, planned),
+        "courses.start_course",
+        lambda: services.courses.start_course(floor.cleared, template, treatment, planned),
         template,
         treatment,
     )
     if started:
         course_id = started.record.id
-        stored = next(c for c, _ in services.sessions.courses(floor.cleared) if c.id == course_id)
+        stored = next(c for c, _ in services.courses.courses(floor.cleared) if c.id == course_id)
         assert (stored.template_key, stored.treatment) == (template, treatment)
         assert planned is None or stored.planned_sessions == planned
 
@@ -1311,7 +1311,7 @@ def test_session_reasons_are_checked_like_other_reasons(
 
 
 def test_planned_sessions_are_whole(services: Services, floor: Floor) -> None:
-    result = services.sessions.start_course(floor.cleared, "acne_scarring", "exosome_face", 4.5)
+    result = services.courses.start_course(floor.cleared, "acne_scarring", "exosome_face", 4.5)
     assert not result.ok
 
 
@@ -1332,5 +1332,5 @@ def test_a_session_at_the_edge_of_the_calendar_is_refused(
 
 def test_a_clinics_own_protocol_is_listed(services: Services) -> None:
     own = replace(BUNDLED_PROTOCOLS[0], key="clinic_own", label="Our own protocol")
-    assert services.sessions.save_protocol(own).ok
-    assert "clinic_own" in {t.key for t in services.sessions.protocols()}
+    assert services.catalogue.save_protocol(own).ok
+    assert "clinic_own" in {t.key for t in services.catalogue.protocols()}

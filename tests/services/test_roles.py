@@ -86,14 +86,14 @@ def _build_template(folder: Path) -> dict[str, int]:
         # Pregnancy: exosomes deferred (an override), PRP needs review (a sign-off).
         screening_b = svc.screening.save(b.id, {"pregnant": True}).record
         ids |= {"screening_a": screening_a.id, "screening_b": screening_b.id}
-        product = svc.sessions.save_product(
+        product = svc.catalogue.save_product(
             Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
         ).record
-        lot = svc.sessions.save_lot(
+        lot = svc.catalogue.save_lot(
             Lot(product.id, "VC-2411", svc.ctx.today() + timedelta(days=100))
         ).record
         ids |= {"product": product.id, "lot": lot.id}
-        course = svc.sessions.start_course(a.id, "skin_rejuvenation", "exosome_face").record
+        course = svc.courses.start_course(a.id, "skin_rejuvenation", "exosome_face").record
         draft = replace(
             svc.sessions.prefill(a.id, course.id),
             needle_depth_mm=0.75,
@@ -101,7 +101,7 @@ def _build_template(folder: Path) -> dict[str, int]:
         )
         check = svc.sessions.check(draft)
         session = svc.sessions.record(draft, confirmed=[n.id for n in check.regulatory]).record
-        event = svc.sessions.log_event(
+        event = svc.events.log_event(
             AdverseEvent(session.id, "bruising", svc.ctx.today(), "mild", "Pinpoint bruising")
         ).record
         sheet = svc.aftercare.sheet(treatment="exosome_face", session_id=session.id)
@@ -149,11 +149,11 @@ def world(template: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Wor
         "sheet": sheet,
         "handout": svc.comparison.handout(view, patient_id=ids["patient_b"]),
         "settings": svc.clinic.settings(),
-        "protocol": svc.sessions.protocols()[0],
+        "protocol": svc.catalogue.protocols()[0],
         "wording": svc.aftercare.wording("exosome_face").template,
         "backup_file": w.backups.list_backups()[0].path,
-        "recall": svc.sessions.recall("VC"),
-        "due": svc.sessions.due_list(),
+        "recall": svc.recall.recall("VC"),
+        "due": svc.recall.due_list(),
     }
     yield w
     svc.close()
@@ -264,34 +264,34 @@ TABLE: dict[str, Row] = {
         CLINICAL,
         lambda w: _ok(w.s.screening.save_consent_text("I agree to the treatment.")),
     ),
-    # ---- sessions, courses, events, catalogue: clinical
-    "SessionService.save_product": Row(
+    # ---- catalogue, courses, sessions, events, timeline, recall: clinical
+    "CatalogueService.save_product": Row(
         perms.CATALOGUE_EDIT,
         CLINICAL,
-        lambda w: _ok(w.s.sessions.save_product(Product("Numbing cream", "Acme", "anaesthetic"))),
+        lambda w: _ok(w.s.catalogue.save_product(Product("Numbing cream", "Acme", "anaesthetic"))),
     ),
-    "SessionService.save_lot": Row(
+    "CatalogueService.save_lot": Row(
         perms.CATALOGUE_EDIT,
         CLINICAL,
         lambda w: _ok(
-            w.s.sessions.save_lot(Lot(w.product, "VC-9999", w.s.ctx.today() + timedelta(days=90)))
+            w.s.catalogue.save_lot(Lot(w.product, "VC-9999", w.s.ctx.today() + timedelta(days=90)))
         ),
     ),
-    "SessionService.save_protocol": Row(
-        perms.CATALOGUE_EDIT, CLINICAL, lambda w: _ok(w.s.sessions.save_protocol(w.protocol))
+    "CatalogueService.save_protocol": Row(
+        perms.CATALOGUE_EDIT, CLINICAL, lambda w: _ok(w.s.catalogue.save_protocol(w.protocol))
     ),
-    "SessionService.courses": Row(
-        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.sessions.courses(w.patient_a)
+    "CourseService.courses": Row(
+        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.courses.courses(w.patient_a)
     ),
-    "SessionService.start_course": Row(
+    "CourseService.start_course": Row(
         perms.SESSIONS_RECORD,
         CLINICAL,
-        lambda w: _ok(w.s.sessions.start_course(w.patient_b, "scalp_hair", "prp")),
+        lambda w: _ok(w.s.courses.start_course(w.patient_b, "scalp_hair", "prp")),
     ),
-    "SessionService.set_course_status": Row(
+    "CourseService.set_course_status": Row(
         perms.SESSIONS_RECORD,
         CLINICAL,
-        lambda w: _ok(w.s.sessions.set_course_status(w.course, "stopped", "Patient moved")),
+        lambda w: _ok(w.s.courses.set_course_status(w.course, "stopped", "Patient moved")),
     ),
     "SessionService.sessions": Row(
         perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.sessions.sessions(w.patient_a)
@@ -320,57 +320,56 @@ TABLE: dict[str, Row] = {
         CLINICAL,
         lambda w: _ok(w.s.sessions.mark_entered_in_error(w.session, "Wrong patient chosen")),
     ),
-    "SessionService.log_event": Row(
+    "EventService.log_event": Row(
         perms.EVENTS_LOG,
         CLINICAL,
         lambda w: _ok(
-            w.s.sessions.log_event(
+            w.s.events.log_event(
                 AdverseEvent(w.session, "bruising", w.s.ctx.today(), "mild", "A second bruise")
             )
         ),
     ),
-    "SessionService.regulator_report": Row(
-        perms.EVENTS_LOG, CLINICAL, lambda w: w.s.sessions.regulator_report(w.event)
+    "EventService.regulator_report": Row(
+        perms.EVENTS_LOG, CLINICAL, lambda w: w.s.events.regulator_report(w.event)
     ),
-    "SessionService.render_regulator_report": Row(
-        perms.EVENTS_LOG, CLINICAL, lambda w: w.s.sessions.render_regulator_report(w.event)
+    "EventService.render_regulator_report": Row(
+        perms.EVENTS_LOG, CLINICAL, lambda w: w.s.events.render_regulator_report(w.event)
     ),
-    "SessionService.events_for_patient": Row(
-        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.sessions.events_for_patient(w.patient_a)
+    "EventService.events_for_patient": Row(
+        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.events_for_patient(w.patient_a)
     ),
-    "SessionService.open_events": Row(
-        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.sessions.open_events()
+    "EventService.open_events": Row(
+        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.open_events()
     ),
-    "SessionService.event": Row(
-        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.sessions.event(w.event)
+    "EventService.event": Row(perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.event(w.event)),
+    "EventService.session": Row(
+        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.session(w.session)
     ),
-    "SessionService.timeline": Row(
-        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.sessions.timeline(w.patient_a)
+    "TimelineService.entries": Row(
+        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.timeline.entries(w.patient_a)
     ),
-    "SessionService.recall": Row(perms.RECALL_VIEW, CLINICAL, lambda w: w.s.sessions.recall("VC")),
-    "SessionService.record_regulator_report": Row(
+    "RecallService.recall": Row(perms.RECALL_VIEW, CLINICAL, lambda w: w.s.recall.recall("VC")),
+    "EventService.record_regulator_report": Row(
         perms.EVENTS_LOG,
         CLINICAL,
-        lambda w: w.s.sessions.record_regulator_report(w.event, "printed"),
+        lambda w: w.s.events.record_regulator_report(w.event, "printed"),
     ),
-    "SessionService.record_recall_output": Row(
+    "RecallService.record_recall_output": Row(
         perms.RECALL_VIEW,
         CLINICAL,
-        lambda w: w.s.sessions.record_recall_output(w.recall, "VC", "saved as CSV", exported=True),
+        lambda w: w.s.recall.record_recall_output(w.recall, "VC", "saved as CSV", exported=True),
     ),
-    "SessionService.record_due_list_output": Row(
+    "RecallService.record_due_list_output": Row(
         perms.DUE_LIST_VIEW,
         EVERYONE,
-        lambda w: w.s.sessions.record_due_list_output(w.due, "printed"),
+        lambda w: w.s.recall.record_due_list_output(w.due, "printed"),
     ),
     "AftercareService.record_reprint": Row(
         perms.HANDOUTS_PRINT,
         EVERYONE,
         lambda w: w.s.aftercare.record_reprint(w.document, "printed"),
     ),
-    "SessionService.due_list": Row(
-        perms.DUE_LIST_VIEW, EVERYONE, lambda w: w.s.sessions.due_list()
-    ),
+    "RecallService.due_list": Row(perms.DUE_LIST_VIEW, EVERYONE, lambda w: w.s.recall.due_list()),
     # ---- handouts: reception prints them; their wording is clinical
     "AftercareService.sheet": Row(
         perms.HANDOUTS_PRINT,
@@ -493,7 +492,9 @@ NOT_GUARDED: dict[str, str] = {
         for c in (
             "PatientService",
             "ScreeningService",
+            "CatalogueService",
             "SessionService",
+            "EventService",
             "AftercareService",
             "ComparisonService",
             "AuditService",
@@ -508,16 +509,14 @@ NOT_GUARDED: dict[str, str] = {
     "ScreeningService.valid_days": "a clinic setting: how long a screening stays valid",
     "ScreeningService.preview": "judges answers it is given; reads no record",
     "ScreeningService.consent_text": "the clinic's consent wording (reference text)",
-    "SessionService.products": "the product catalogue (reference data)",
-    "SessionService.product": "the product catalogue (reference data)",
-    "SessionService.lots": "the lot catalogue (reference data)",
-    "SessionService.lot": "the lot catalogue (reference data)",
-    "SessionService.usable_lots": "the lot catalogue (reference data)",
-    "SessionService.lot_flags": "warnings about a lot (reference data)",
-    "SessionService.protocols": "protocol templates (reference data)",
+    "CatalogueService.products": "the product catalogue (reference data)",
+    "CatalogueService.product": "the product catalogue (reference data)",
+    "CatalogueService.lots": "the lot catalogue (reference data)",
+    "CatalogueService.lot": "the lot catalogue (reference data)",
+    "CatalogueService.protocols": "protocol templates (reference data)",
     "SessionService.practitioners": "staff names, for choosing who treated",
-    "SessionService.source_label": "a vocabulary label",
-    "SessionService.paper_size": "the clinic's paper size, for printing",
+    "EventService.paper_size": "the clinic's paper size, for printing",
+    "RecallService.paper_size": "the clinic's paper size, for printing",
     "AftercareService.wording": "the clinic's aftercare wording (reference text)",
     "ComparisonService.clinic_texts": "the clinic's comparison texts and prices (reference)",
     "ComparisonService.content": "the comparison table (reference data)",
@@ -526,9 +525,9 @@ NOT_GUARDED: dict[str, str] = {
     "ClinicService.info": "schema version and record counts (Help → About, `exodesk info`)",
     "AuditService.data_file": "the data file's path",
     # Pure formatting of what the caller was already allowed to fetch.
-    "SessionService.recall_csv": "formats a Recall that recall() (RECALL_VIEW) returned",
-    "SessionService.recall_report": "formats a Recall that recall() (RECALL_VIEW) returned",
-    "SessionService.due_report": "formats entries that due_list() (DUE_LIST_VIEW) returned",
+    "RecallService.recall_csv": "formats a Recall that recall() (RECALL_VIEW) returned",
+    "RecallService.recall_report": "formats a Recall that recall() (RECALL_VIEW) returned",
+    "RecallService.due_report": "formats entries that due_list() (DUE_LIST_VIEW) returned",
     "AftercareService.render": "renders a sheet that sheet() (HANDOUTS_PRINT) built",
     "ComparisonService.render": "renders a handout that handout() (HANDOUTS_PRINT) built",
     # Backups: the app's own duty (automatic, at start and close; audited as such) or facts
@@ -597,7 +596,12 @@ def test_every_public_service_method_is_guarded_or_says_why_not() -> None:
     assert {c.__name__ for c in classes} >= {
         "PatientService",
         "ScreeningService",
+        "CatalogueService",
+        "CourseService",
         "SessionService",
+        "EventService",
+        "RecallService",
+        "TimelineService",
         "AftercareService",
         "ComparisonService",
         "ClinicService",
@@ -702,9 +706,9 @@ def test_lists_and_reports_that_leave_the_building_are_audited_without_names(
     world: World,
 ) -> None:
     s = world.s
-    s.sessions.record_recall_output(world.recall, "VC", "saved as CSV", exported=True)
-    s.sessions.record_due_list_output(world.due, "printed")
-    s.sessions.record_regulator_report(world.event, "saved as PDF")
+    s.recall.record_recall_output(world.recall, "VC", "saved as CSV", exported=True)
+    s.recall.record_due_list_output(world.due, "printed")
+    s.events.record_regulator_report(world.event, "saved as PDF")
     s.aftercare.record_reprint(world.document, "printed")
     rows = s.ctx.db.execute(
         "SELECT action, summary, coalesce(after, '') FROM audit_log ORDER BY id DESC LIMIT 4"

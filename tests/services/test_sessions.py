@@ -11,7 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from exodesk.domain.patient import Patient
-from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
+from exodesk.domain.sessions import (
+    AdverseEvent,
+    Lot,
+    LotFlagKind,
+    Product,
+    SessionProduct,
+    TreatmentSession,
+)
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
@@ -31,10 +38,10 @@ def practitioner(services: Services) -> StaffMember:
 
 @pytest.fixture
 def lot(services: Services, practitioner: StaffMember) -> Lot:
-    product = services.sessions.save_product(
+    product = services.catalogue.save_product(
         Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
     ).record
-    return services.sessions.save_lot(
+    return services.catalogue.save_lot(
         Lot(product.id, "VC-2411", services.ctx.today() + timedelta(days=100))
     ).record
 
@@ -110,30 +117,72 @@ def test_spacing_needs_a_reason(services: Services, patient_id: int) -> None:
     assert accepted.record.spacing_reason == "Patient travelling abroad"
 
 
+def test_the_check_shows_the_lot_flags_that_let_a_session_save(
+    services: Services, patient_id: int
+) -> None:
+    """An expired lot is a problem (it blocks), never also a flag; the rest are flags; a kit
+    or an anaesthetic is not flagged for lab reports nobody asks its supplier for."""
+    today = services.ctx.today()
+    exosome = services.catalogue.save_product(
+        Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
+    ).record
+    kit = services.catalogue.save_product(
+        Product("Spin kit", "Medtech", "prp_kit", "platelet", "injectable")
+    ).record
+    lots = {
+        name: services.catalogue.save_lot(
+            Lot(product.id, name, today + timedelta(days=days))
+        ).record
+        for name, product, days in (
+            ("OLD", exosome, -1),
+            ("SOON", exosome, 10),
+            ("KIT", kit, 10),
+        )
+    }
+    draft = replace(
+        _draft(services, patient_id),
+        products=tuple(SessionProduct(lot.id, 1.0) for lot in lots.values()),
+    )
+    check = services.sessions.check(draft)
+    assert [p.field for p in check.problems] == ["products"]
+    assert "OLD" in check.problems[0].message
+    flags = {(f.lot_number, f.kind) for f in check.lot_flags}
+    assert flags == {
+        ("OLD", LotFlagKind.NO_LAB_REPORTS),  # what does not block is still said
+        ("SOON", LotFlagKind.EXPIRING),
+        ("SOON", LotFlagKind.NO_LAB_REPORTS),
+        ("KIT", LotFlagKind.EXPIRING),
+    }
+    assert not any(f.blocks for f in check.lot_flags)
+    assert check.warnings == [], "needle depth 0.75 mm is usual for the face"
+
+
 def test_adverse_event_a_month_later_and_the_regulator_report(
     services: Services, patient_id: int, lot: Lot, clock
 ) -> None:
     session = _record(services, _draft(services, patient_id, lot)).record
     clock.advance(days=33)
     onset = services.ctx.today() - timedelta(days=1)
-    bad = services.sessions.log_event(
+    bad = services.events.log_event(
         AdverseEvent(session.id, "granuloma_nodule", date(2020, 1, 1), "moderate", "Lump")
     )
     assert [p.field for p in bad.problems] == ["onset_date"]
-    logged = services.sessions.log_event(
+    logged = services.events.log_event(
         AdverseEvent(session.id, "granuloma_nodule", onset, "moderate", "Firm 5 mm lump")
     )
     assert logged.ok
-    assert [e.id for e, _ in services.sessions.open_events()] == [logged.record.id]
-    report = services.sessions.regulator_report(logged.record.id)
+    assert [e.id for e, _ in services.events.open_events()] == [logged.record.id]
+    [row] = services.events.open_events()
+    assert (row.event, row.patient_id) == (logged.record, patient_id)
+    report = services.events.regulator_report(logged.record.id)
     assert report.patient_initials == "O.S."
     assert report.products[0].lot_number == "VC-2411"
     assert "Olivia" not in str(report)
-    resolved = services.sessions.log_event(
+    resolved = services.events.log_event(
         replace(logged.record, outcome="resolved", resolution_date=services.ctx.today())
     )
     assert resolved.ok
-    assert services.sessions.open_events() == []
+    assert services.events.open_events() == []
     history = services.ctx.db.execute(
         "SELECT action FROM audit_log WHERE table_name='adverse_events' ORDER BY id"
     ).fetchall()
@@ -141,15 +190,15 @@ def test_adverse_event_a_month_later_and_the_regulator_report(
 
 
 def test_due_list_shows_who_to_call(services: Services, patient_id: int, clock) -> None:
-    course = services.sessions.start_course(patient_id, "skin_rejuvenation", "exosome_face", 3)
+    course = services.courses.start_course(patient_id, "skin_rejuvenation", "exosome_face", 3)
     draft = replace(_draft(services, patient_id), course_id=course.record.id)
     assert _record(services, draft).ok
-    assert services.sessions.due_list() == []
+    assert services.recall.due_list() == []
     clock.advance(days=30)
-    [entry] = services.sessions.due_list()
+    [entry] = services.recall.due_list()
     assert entry.progress.state == "due" and entry.progress.label == "session 2 of 3"
     clock.advance(days=20)
-    [entry] = services.sessions.due_list()
+    [entry] = services.recall.due_list()
     assert entry.progress.state == "overdue"
 
 
@@ -157,12 +206,12 @@ def test_recall_over_50000_sessions_finds_exactly_the_lot(
     services: Services, practitioner: StaffMember
 ) -> None:
     """Generate a large clinic straight into the tables, then recall one lot."""
-    sessions = services.sessions
-    product = sessions.save_product(
+    catalogue, recall_service = services.catalogue, services.recall
+    product = catalogue.save_product(
         Product("ExoGlow", "Biologics", "exosome", "plant", "topical")
     ).record
     lots = [
-        sessions.save_lot(Lot(product.id, f"EX-{n:04d}", date(2027, 1, 1))).record
+        catalogue.save_lot(Lot(product.id, f"EX-{n:04d}", date(2027, 1, 1))).record
         for n in range(40)
     ]
     target = lots[17]
@@ -200,17 +249,17 @@ def test_recall_over_50000_sessions_finds_exactly_the_lot(
             )
             if target in chosen:
                 expected.add(new_id)
-    recall = sessions.recall("ex 0017")
+    recall = recall_service.recall("ex 0017")
     assert [lot.lot_number for lot, _ in recall.lots] == ["EX-0017"]
-    assert {r["session_id"] for r in recall.rows} == expected
+    assert {r.session_id for r in recall.rows} == expected
     assert len(expected) > 1000
-    assert all(r["lot_number"] == "EX-0017" for r in recall.rows)
-    assert similar.lot_number not in {r["lot_number"] for r in recall.rows}
+    assert all(r.lot_number == "EX-0017" for r in recall.rows)
+    assert similar.lot_number not in {r.lot_number for r in recall.rows}
     # an entered-in-error session drops out of the recall; an amended one is replaced
     wrong = next(iter(expected))
     repo.mark_error(wrong, "test")
-    assert wrong not in {r["session_id"] for r in sessions.recall("EX-0017").rows}
-    table = list(csv.reader(io.StringIO(sessions.recall_csv(recall))))
+    assert wrong not in {r.session_id for r in recall_service.recall("EX-0017").rows}
+    table = list(csv.reader(io.StringIO(recall_service.recall_csv(recall))))
     assert table[0][0] == "Lot" and len(table) == len(expected) + 1
     plan = db.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM session_products WHERE lot_id = ?", [target.id]

@@ -69,10 +69,10 @@ def _issue_aftercare(services: Services, patient_id: int, session_id: int) -> No
 
 def _seed(services: Services, clock) -> Clinic:
     today = services.ctx.today()
-    product = services.sessions.save_product(
+    product = services.catalogue.save_product(
         Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
     ).record
-    lot = services.sessions.save_lot(
+    lot = services.catalogue.save_lot(
         Lot(product.id, "VC-2411", today + timedelta(days=300), notes="Kept at 2–8 °C")
     ).record
 
@@ -98,14 +98,14 @@ def _seed(services: Services, clock) -> Clinic:
     ).ok
     assert services.screening.record_consent(screening.id, "Zoë Ñúñez", PNG).ok
     services.screening.record_print(screening.id, "printed")
-    course = services.sessions.start_course(a.id, "skin_rejuvenation", "exosome_face", 3).record
+    course = services.courses.start_course(a.id, "skin_rejuvenation", "exosome_face", 3).record
     a1 = _record(services, _draft(services, a.id, lot, course_id=course.id))
     a1_amended = services.sessions.amend(
         a1.id, replace(a1, needle_depth_mm=1.0), "Depth typed wrongly"
     ).record
     clock.advance(days=29)
     a2 = _record(services, _draft(services, a.id, lot, course_id=course.id, notes="Went well."))
-    logged = services.sessions.log_event(
+    logged = services.events.log_event(
         AdverseEvent(a2.id, "bruising", services.ctx.today(), "mild", "Pinpoint bruising")
     )
     assert logged.ok, logged.problems
@@ -120,7 +120,7 @@ def _seed(services: Services, clock) -> Clinic:
     b_screening = services.screening.save(b.id, {}).record
     assert services.screening.record_consent(b_screening.id, "Brigitte Okonkwo-Vance", PNG).ok
     b1 = _record(services, _draft(services, b.id, lot, notes="Brigitte session note"))
-    assert services.sessions.log_event(
+    assert services.events.log_event(
         AdverseEvent(b1.id, "granuloma_nodule", services.ctx.today(), "moderate", "Lump B")
     ).ok
     _issue_aftercare(services, b.id, b1.id)

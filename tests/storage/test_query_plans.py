@@ -116,8 +116,8 @@ def test_opening_a_busy_patient_reads_no_whole_table(
 
     def open_patient() -> None:
         opened.patients.get(pid)
-        opened.sessions.timeline(pid)
-        opened.sessions.courses(pid)
+        opened.timeline.entries(pid)
+        opened.courses.courses(pid)
         opened.sessions.sessions(pid)
 
     statements = _traced(opened, open_patient)
@@ -126,9 +126,9 @@ def test_opening_a_busy_patient_reads_no_whole_table(
 
 
 def test_lot_recall_reads_no_whole_table(opened: Services, clinic: GeneratedClinic) -> None:
-    statements = _traced(opened, lambda: opened.sessions.recall(clinic.recall_lot))
+    statements = _traced(opened, lambda: opened.recall.recall(clinic.recall_lot))
     _assert_no_full_scans(opened, statements)
-    assert opened.sessions.recall(clinic.recall_lot).rows
+    assert opened.recall.recall(clinic.recall_lot).rows
 
 
 def test_aftercare_sheet_reads_no_whole_table(opened: Services, clinic: GeneratedClinic) -> None:

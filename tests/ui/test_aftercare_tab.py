@@ -36,16 +36,16 @@ def visit(services: Services) -> dict:
     )
     doctor = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
     services.clinic.sign_in(doctor.id)
-    product = services.sessions.save_product(
+    product = services.catalogue.save_product(
         Product("VerdeCell Booster", "Botanica", "exosome", "plant", "topical")
     ).record
-    lot = services.sessions.save_lot(
+    lot = services.catalogue.save_lot(
         Lot(product.id, "VC-2411", services.ctx.today() + timedelta(days=90))
     ).record
     pid = services.patients.create(Patient("Öztürk", "Şükrü", date(1980, 5, 1))).record.id
     screening = services.screening.save(pid, {}).record
     services.screening.record_consent(screening.id, "Şükrü Öztürk", PNG)
-    course = services.sessions.start_course(pid, "skin_rejuvenation", "exosome_face", 4).record
+    course = services.courses.start_course(pid, "skin_rejuvenation", "exosome_face", 4).record
     draft = replace(
         services.sessions.prefill(pid, course.id),
         needle_depth_mm=0.5,
@@ -104,7 +104,7 @@ def test_issue_log_and_byte_identical_reprint_after_the_wording_changed(
     assert aftercare.wording("exosome_face").version == "clinic v1"
     again = aftercare.reprint(logged.record)
     assert again.identical and again.pdf == pdf
-    timeline = services.sessions.timeline(visit["patient_id"])
+    timeline = services.timeline.entries(visit["patient_id"])
     assert any(t.kind == "sheet" and "Aftercare sheet printed" in t.title for t in timeline)
     assert aftercare.restore_default_wording("exosome_face").ok
     assert not aftercare.wording("exosome_face").edited

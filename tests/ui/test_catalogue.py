@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
-from exodesk.services.sessions import CATALOGUE
+from exodesk.services.catalogue import CATALOGUE
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.catalogue import STATUS, LotTableModel, ProductsDialog, lot_status_words
 from tests.conftest import TODAY
@@ -30,7 +30,7 @@ def practitioner(services: Services) -> StaffMember:
 
 
 def open_dialog(qtbot, services: Services) -> ProductsDialog:
-    dialog = ProductsDialog(None, services.sessions, day_first=True)
+    dialog = ProductsDialog(None, services.catalogue, day_first=True)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -59,13 +59,13 @@ def add_product(services: Services, **kw: object) -> Product:
     values: dict = {"name": "ExoGlow", "manufacturer": "Acme Bio", "kind": "exosome"}
     values.setdefault("source", "plant")
     values.update(kw)
-    result = services.sessions.save_product(Product(**values))
+    result = services.catalogue.save_product(Product(**values))
     assert result.ok, result.problems
     return result.record
 
 
 def add_lot(services: Services, product: Product, number: str, expiry: date, **kw) -> Lot:
-    result = services.sessions.save_lot(Lot(product.id, number, expiry, **kw))
+    result = services.catalogue.save_lot(Lot(product.id, number, expiry, **kw))
     assert result.ok, result.problems
     return result.record
 
@@ -93,7 +93,7 @@ def test_a_product_and_its_lots_are_typed_in_and_saved(
     choose(dialog.intended_use, "topical")
     qtbot.mouseClick(dialog.save_product_button, Qt.MouseButton.LeftButton)
 
-    [stored] = services.sessions.products()
+    [stored] = services.catalogue.products()
     assert (stored.name, stored.manufacturer, stored.source) == (
         "ExoGlow Serum",
         "Acme Bio",
@@ -114,7 +114,7 @@ def test_a_product_and_its_lots_are_typed_in_and_saved(
     assert dialog.save_lot_button.text() == "&Add lot"
     qtbot.mouseClick(dialog.save_lot_button, Qt.MouseButton.LeftButton)
 
-    [lot] = services.sessions.lots(stored.id)
+    [lot] = services.catalogue.lots(stored.id)
     assert (lot.lot_number, lot.expiry, lot.received_on) == (
         "EX-2026-114",
         date(2027, 5, 1),
@@ -156,12 +156,12 @@ def test_an_exosome_product_without_a_source_is_refused_beside_the_field(
     assert error.isVisible()
     assert "comes from" in error.text()
     assert not dialog.product_errors["name"].isVisible()
-    assert services.sessions.products(include_inactive=True) == []
+    assert services.catalogue.products(include_inactive=True) == []
 
     choose(dialog.source, "umbilical_cord_msc")
     qtbot.mouseClick(dialog.save_product_button, Qt.MouseButton.LeftButton)
     assert not error.isVisible()
-    assert [p.source for p in services.sessions.products()] == ["umbilical_cord_msc"]
+    assert [p.source for p in services.catalogue.products()] == ["umbilical_cord_msc"]
 
 
 def test_source_is_off_for_an_anaesthetic_and_never_saved(
@@ -173,7 +173,7 @@ def test_source_is_off_for_an_anaesthetic_and_never_saved(
     choose(dialog.kind, "anaesthetic")
     assert not dialog.source.isEnabled()
     qtbot.mouseClick(dialog.save_product_button, Qt.MouseButton.LeftButton)
-    [stored] = services.sessions.products()
+    [stored] = services.catalogue.products()
     assert (stored.kind, stored.source) == ("anaesthetic", None)
 
 
@@ -199,7 +199,7 @@ def test_a_duplicate_lot_number_is_refused_beside_the_field(
     error = dialog.lot_errors["lot_number"]
     assert error.isVisible()
     assert error.text() == "This product already has that lot number."
-    assert len(services.sessions.lots(product.id)) == 1
+    assert len(services.catalogue.lots(product.id)) == 1
 
 
 def test_a_received_date_after_expiry_is_refused_beside_the_field(
@@ -216,7 +216,7 @@ def test_a_received_date_after_expiry_is_refused_beside_the_field(
     assert error.isVisible()
     assert "after its expiry date" in error.text()
     assert not dialog.lot_errors["expiry"].isVisible()
-    assert services.sessions.lots(dialog.product_draft().id) == []
+    assert services.catalogue.lots(dialog.product_draft().id) == []
 
 
 def test_an_unreadable_date_is_said_beside_it_and_nothing_is_saved(
@@ -233,7 +233,7 @@ def test_an_unreadable_date_is_said_beside_it_and_nothing_is_saved(
     dialog.expiry.edit.clear()
     qtbot.mouseClick(dialog.save_lot_button, Qt.MouseButton.LeftButton)
     assert dialog.lot_errors["expiry"].isVisible()  # empty: the expiry date is needed
-    assert services.sessions.lots(product.id) == []
+    assert services.catalogue.lots(product.id) == []
 
 
 def test_the_lots_table_says_expired_and_expiring_in_words(
@@ -288,7 +288,7 @@ def test_products_no_longer_used_are_greyed_and_can_be_chosen(
 
     dialog.active.setChecked(True)
     qtbot.mouseClick(dialog.save_product_button, Qt.MouseButton.LeftButton)
-    assert services.sessions.product(old.id).active
+    assert services.catalogue.product(old.id).active
     assert "(no longer used)" not in dialog.product_list.item(1).text()
 
 
@@ -299,13 +299,13 @@ def test_enter_saves_the_focused_form_and_escape_closes(
     type_into(qtbot, dialog.name, "Keyboard Exo")
     choose(dialog.source, "plant")
     qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
-    [product] = services.sessions.products()
+    [product] = services.catalogue.products()
     assert product.name == "Keyboard Exo"
 
     type_into(qtbot, dialog.lot_number, "KB-1")
     type_date(dialog.expiry, "01/01/2028")
     qtbot.keyClick(dialog.expiry.edit, Qt.Key.Key_Return)
-    assert [lot.lot_number for lot in services.sessions.lots(product.id)] == ["KB-1"]
+    assert [lot.lot_number for lot in services.catalogue.lots(product.id)] == ["KB-1"]
     assert dialog.isVisible()
 
     qtbot.keyClick(dialog.lot_table, Qt.Key.Key_Escape)

@@ -48,10 +48,10 @@ def treated(services: Services) -> Treated:
     patient = services.patients.create(
         Patient("Smith", "Olivia", date(1990, 1, 15), "female", "07700 900001")
     ).record
-    product = services.sessions.save_product(
+    product = services.catalogue.save_product(
         Product("ExoGlow Serum", "Acme Bio", "exosome", source="plant")
     ).record
-    lot = services.sessions.save_lot(Lot(product.id, "EX-114", date(2027, 5, 1))).record
+    lot = services.catalogue.save_lot(Lot(product.id, "EX-114", date(2027, 5, 1))).record
     draft = TreatmentSession(
         patient_id=patient.id,
         performed_at=A_MONTH_AGO,
@@ -74,7 +74,7 @@ def open_event_dialog(
     qtbot, services: Services, session_id: int, event: AdverseEvent | None = None
 ) -> AdverseEventDialog:
     dialog = AdverseEventDialog(
-        None, services.sessions, session_id=session_id, event=event, day_first=True
+        None, services.events, session_id=session_id, event=event, day_first=True
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -111,7 +111,7 @@ def fill_granuloma(qtbot, dialog: AdverseEventDialog, onset: str) -> None:
 def log(services: Services, session_id: int, onset: date, **kw: object) -> AdverseEvent:
     values: dict = {"type": "bruising", "severity": "mild", "description": "Bruise, chin."}
     values.update(kw)
-    result = services.sessions.log_event(AdverseEvent(session_id, onset_date=onset, **values))
+    result = services.events.log_event(AdverseEvent(session_id, onset_date=onset, **values))
     assert result.ok, result.problems
     return result.record
 
@@ -146,7 +146,7 @@ def test_a_granuloma_is_logged_a_month_after_the_session(
     assert dialog.saved is not None
     assert dialog.changes.touches(SESSIONS)
     assert dialog.changes.patient_id == treated.patient.id
-    stored = services.sessions.event(dialog.saved.id)
+    stored = services.events.event(dialog.saved.id)
     assert (stored.type, stored.onset_date, stored.severity, stored.outcome) == (
         "granuloma_nodule",
         date(2026, 11, 18),
@@ -155,7 +155,7 @@ def test_a_granuloma_is_logged_a_month_after_the_session(
     )
     assert stored.session_id == treated.session.id
     assert stored.reported_to_supplier and not stored.reported_to_regulator
-    assert [e.id for e, _ in services.sessions.open_events()] == [stored.id]
+    assert [e.id for e, _ in services.events.open_events()] == [stored.id]
 
 
 def test_an_onset_before_the_session_is_refused_beside_the_date(
@@ -169,7 +169,7 @@ def test_an_onset_before_the_session_is_refused_beside_the_date(
     assert error.isVisible()
     assert "before the session (Thu 22 Oct 2026)" in error.text()
     assert dialog.isVisible() and dialog.saved is None
-    assert services.sessions.open_events() == []
+    assert services.events.open_events() == []
 
 
 def test_missing_choices_and_an_unreadable_date_are_said_beside_their_fields(
@@ -185,7 +185,7 @@ def test_missing_choices_and_an_unreadable_date_are_said_beside_their_fields(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.errors["onset_date"].isVisible()
     assert not dialog.errors["type"].isVisible()  # only the unreadable date is said first
-    assert services.sessions.open_events() == []
+    assert services.events.open_events() == []
 
 
 def test_a_resolved_outcome_needs_its_resolution_date(
@@ -207,7 +207,7 @@ def test_a_resolved_outcome_needs_its_resolution_date(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.saved is not None
     assert dialog.saved.resolution_date == date(2026, 11, 20)
-    assert services.sessions.open_events() == []
+    assert services.events.open_events() == []
 
 
 def test_a_date_left_in_a_disabled_field_is_not_saved(
@@ -238,7 +238,7 @@ def test_the_regulator_reference_is_kept_when_reported(
     assert dialog.reference.isEnabled()
     type_into(qtbot, dialog.reference, "MHRA-2026-0042")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    stored = services.sessions.event(dialog.saved.id)
+    stored = services.events.event(dialog.saved.id)
     assert stored.reported_to_regulator
     assert stored.regulator_reference == "MHRA-2026-0042"
 
@@ -263,7 +263,7 @@ def test_reception_is_told_plainly_that_a_practitioner_logs_events(
     assert opened and seen == ["Priya Shah may not log or report adverse events."]
     assert dialog.saved is None
     services.clinic.sign_in(treated.practitioner.id)
-    assert services.sessions.open_events() == []
+    assert services.events.open_events() == []
 
 
 def test_an_event_opens_with_what_was_logged(qtbot, services: Services, treated: Treated) -> None:
@@ -297,7 +297,7 @@ def test_open_events_lists_it_and_drops_it_once_resolved(
         reported_to_supplier=True,
     )
     log(services, treated.session.id, date(2026, 11, 10))
-    dialog = OpenEventsDialog(None, services.sessions, services.patients, day_first=True)
+    dialog = OpenEventsDialog(None, services.events, services.patients, day_first=True)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -327,7 +327,7 @@ def test_open_events_lists_it_and_drops_it_once_resolved(
     assert opened
     assert dialog.windowTitle() == "Open adverse events (1)"
     assert model.rowCount() == 1 and model.event_at(0).id != older.id
-    assert services.sessions.event(older.id).outcome == "resolved_with_sequelae"
+    assert services.events.event(older.id).outcome == "resolved_with_sequelae"
     assert dialog.changes.touches(SESSIONS)
 
 
@@ -335,7 +335,7 @@ def test_enter_on_the_list_opens_the_event_and_keeps_the_list_open(
     qtbot, services: Services, treated: Treated
 ) -> None:
     log(services, treated.session.id, date(2026, 11, 10))
-    dialog = OpenEventsDialog(None, services.sessions, services.patients, day_first=True)
+    dialog = OpenEventsDialog(None, services.events, services.patients, day_first=True)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -348,7 +348,7 @@ def test_enter_on_the_list_opens_the_event_and_keeps_the_list_open(
 
 
 def test_no_open_events_is_said_plainly(qtbot, services: Services, treated: Treated) -> None:
-    dialog = OpenEventsDialog(None, services.sessions, services.patients, day_first=True)
+    dialog = OpenEventsDialog(None, services.events, services.patients, day_first=True)
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Open adverse events (0)"
     assert dialog.summary.text() == "No adverse events are waiting to be resolved."
@@ -357,7 +357,7 @@ def test_no_open_events_is_said_plainly(qtbot, services: Services, treated: Trea
 
 def test_every_widget_is_named(qtbot, services: Services, treated: Treated) -> None:
     log(services, treated.session.id, date(2026, 11, 2))
-    events = OpenEventsDialog(None, services.sessions, services.patients, day_first=True)
+    events = OpenEventsDialog(None, services.events, services.patients, day_first=True)
     qtbot.addWidget(events)
     assert unnamed_widgets(events) == []
     dialog = open_event_dialog(qtbot, services, treated.session.id)
@@ -398,7 +398,7 @@ def test_screenshots(qtbot, services: Services, treated: Treated) -> None:
         reported_to_regulator=True,
         regulator_reference="R-1",
     )
-    events = OpenEventsDialog(None, services.sessions, services.patients, day_first=True)
+    events = OpenEventsDialog(None, services.events, services.patients, day_first=True)
     qtbot.addWidget(events)
     events.show()
     qtbot.waitExposed(events)

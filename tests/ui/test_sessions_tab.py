@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from exodesk.domain.dates import format_short
+from exodesk.domain.lists import due_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
@@ -24,20 +27,20 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def clinic(services: Services) -> dict:
     practitioner = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner"))
     services.clinic.sign_in(practitioner.record.id)
-    sessions = services.sessions
-    plant = sessions.save_product(
+    catalogue = services.catalogue
+    plant = catalogue.save_product(
         Product("VerdeCell Plant Exosome Booster", "Botanica", "exosome", "plant", "topical")
     ).record
-    cord = sessions.save_product(
+    cord = catalogue.save_product(
         Product("ExoGlow Cord Serum", "Biologics Ltd", "exosome", "umbilical_cord_msc", "topical")
     ).record
     today = services.ctx.today()
     reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
-    good = sessions.save_lot(
+    good = catalogue.save_lot(
         Lot(plant.id, "VC-1", today + timedelta(days=200), lab_reports=reports)
     ).record
-    expired = sessions.save_lot(Lot(plant.id, "VC-OLD", today - timedelta(days=1))).record
-    human = sessions.save_lot(
+    expired = catalogue.save_lot(Lot(plant.id, "VC-OLD", today - timedelta(days=1))).record
+    human = catalogue.save_lot(
         Lot(cord.id, "EX-9", today + timedelta(days=90), lab_reports=reports)
     ).record
     olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
@@ -129,6 +132,15 @@ def test_an_expired_lot_cannot_be_used(
     tab.start_record()
     tab.form.needle_depth.setValue(0.5)
     _choose_lot(tab, clinic["expired"].id)
+    combo = tab.form.products.cellWidget(0, 0)
+    assert combo.currentText() == "VerdeCell Plant Exosome Booster — lot VC-OLD (EXPIRED)"
+    assert combo.itemText(combo.findData(clinic["good"].id)).endswith(
+        f"lot VC-1 (exp. {format_short(clinic['good'].expiry)})"
+    )
+    check = tab.form.run_checks()
+    # Said once, as the problem that stops saving, not again among the flags.
+    assert not any(label.text().startswith("⚠ Lot VC-OLD") for label in tab.form.flag_labels)
+    assert [f.lot_number for f in check.lot_flags] == ["VC-OLD"]  # its lab reports: a flag
     tab.form.save_button.click()
     assert "expired" in tab.form.errors["products"].text()
     assert services.sessions.sessions(clinic["patient"].id) == []
@@ -207,6 +219,22 @@ def test_a_course_shows_its_progress(qtbot, window: MainWindow, services: Servic
     tab.form.save_button.click()
     assert "session 2 of 4" in tab.courses_label.text()
     assert "next " in tab.courses_label.text()
+    assert "OVERDUE" not in tab.courses_label.text()
+
+
+def test_an_overdue_course_says_so_as_the_due_list_does(
+    window: MainWindow, services: Services, clinic: dict, clock
+) -> None:
+    patient = clinic["patient"].id
+    course = services.courses.start_course(patient, "skin_rejuvenation", "exosome_face", 3)
+    draft = replace(services.sessions.prefill(patient, course.record.id), needle_depth_mm=0.5)
+    assert services.sessions.record(draft).ok
+    clock.advance(days=50)
+    tab = tab_of(window)
+    tab.refresh()
+    [entry] = services.recall.due_list()
+    assert entry.progress.state == "overdue" and due_line(entry).overdue
+    assert "(OVERDUE)" in tab.courses_label.text()
 
 
 def test_session_widgets_are_named(window: MainWindow) -> None:
@@ -230,7 +258,7 @@ def test_adverse_event_entry_prints_the_regulator_report(
     tab.form.save_button.click()
     [session] = services.sessions.sessions(clinic["patient"].id)
     clock.advance(days=31)
-    logged = services.sessions.log_event(
+    logged = services.events.log_event(
         AdverseEvent(
             session.id,
             "granuloma_nodule",

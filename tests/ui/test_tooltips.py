@@ -103,11 +103,11 @@ def test_questions_a_rule_reads_say_which_rules(window: MainWindow, services: Se
 @pytest.fixture
 def clinic(services: Services) -> dict:
     """A screened, consenting patient and lots that raise every flag a session shows."""
-    sessions = services.sessions
-    plant = sessions.save_product(
+    catalogue = services.catalogue
+    plant = catalogue.save_product(
         Product("VerdeCell Plant Exosome Booster", "Botanica", "exosome", "plant", "topical")
     ).record
-    kit = sessions.save_product(
+    kit = catalogue.save_product(
         Product("Spin kit", "Medtech", "prp_kit", "platelet", "injectable")
     ).record
     today = services.ctx.today()
@@ -121,7 +121,7 @@ def clinic(services: Services) -> dict:
         ),
         "kit": Lot(kit.id, "KIT-1", today + timedelta(days=300)),
     }
-    saved = {key: sessions.save_lot(lot).record for key, lot in lots.items()}
+    saved = {key: catalogue.save_lot(lot).record for key, lot in lots.items()}
     olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
     screening = services.screening.save(olivia.id, {}).record
     services.screening.record_consent(screening.id, "Olivia Smith", PNG)
@@ -150,7 +150,7 @@ def test_every_session_flag_says_what_it_means(
     check = form.run_checks()
     assert check.spacing, "the earlier session today makes this one too soon"
     shown = {label.text(): label.toolTip() for label in form.flag_labels}
-    assert len(shown) == len(check.warnings) + len(check.spacing)
+    assert len(shown) == len(check.warnings) + len(check.lot_flags) + len(check.spacing)
     assert all(tip for tip in shown.values()), shown
     assert set(shown.values()) >= {
         tips.LOT_EXPIRING,
@@ -158,7 +158,9 @@ def test_every_session_flag_says_what_it_means(
         tips.NEEDLE_DEPTH,
         tips.SPACING,
     }
-    assert tips.OTHER_WARNING not in shown.values(), "every flag is recognised"
+    # Each lot flag is shown once, in its own words, whichever lot raised it.
+    assert {f.lot_number for f in check.lot_flags} == {"VC-SOON", "VC-BARE", "VC-HALF"}
+    assert not any(f.blocks for f in check.lot_flags)
     assert form.check_label.toolTip() == tips.GATE_ALLOWED
     assert form.delivery.toolTip()
     assert all(box.toolTip() for box in form.regulatory_checks.values())
@@ -189,7 +191,7 @@ def test_course_progress_says_what_its_state_means(
     window: MainWindow, services: Services, clinic: dict
 ) -> None:
     patient = clinic["patient"]
-    assert services.sessions.start_course(patient.id, "skin_rejuvenation", "exosome_face", 4).ok
+    assert services.courses.start_course(patient.id, "skin_rejuvenation", "exosome_face", 4).ok
     open_patient(window, services, patient)
     label = window.sessions_tab.courses_label
     assert tips.COURSE_STATE_TIPS["not_started"] in label.toolTip()

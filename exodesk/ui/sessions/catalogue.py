@@ -45,21 +45,20 @@ from exodesk.domain.sessions import (
     SOURCES,
     Lot,
     Product,
-    lot_flags,
+    lab_reports_expected,
+    lot_check,
     lot_status,
 )
 from exodesk.errors import UserError
+from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
-from exodesk.services.sessions import SessionService
-from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.sessions.lot_words import lot_flags_tip
 from exodesk.ui.widgets import DateField
 
 # Kinds that can be of biological origin and so have a source; an anaesthetic never has one.
 SOURCE_KINDS = frozenset({"exosome", "prp_kit", "serum", "other"})
-# Kinds whose lots come without third-party lab reports (as lot_flags' docstring names them).
-NO_LAB_REPORT_KINDS = frozenset({"prp_kit", "anaesthetic"})
 # Short words for the table; the form's checkboxes use the full LAB_REPORTS labels.
 LAB_SHORT = {
     "purity": "purity",
@@ -157,10 +156,8 @@ class LotTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(lot, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
-            flags = lot_flags(lot, self._today, lab_reports_expected=self._expected)
-            return "\n".join(f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags) or (
-                tips.LOT_FINE if self._expected else tips.LOT_FINE_NO_REPORTS
-            )
+            flags = lot_check(lot, self._today, lab_reports_expected=self._expected)
+            return lot_flags_tip(flags, lab_reports_expected=self._expected)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             status = lot_status(lot, self._today)
             if status == "expired":
@@ -241,12 +238,12 @@ class ProductsDialog(QDialog):
     """
 
     def __init__(
-        self, parent: QWidget | None, sessions: SessionService, *, day_first: bool
+        self, parent: QWidget | None, catalogue: CatalogueService, *, day_first: bool
     ) -> None:
         super().__init__(parent)
         self.setObjectName("productsDialog")
         self.setWindowTitle("Products and lots")
-        self._sessions = sessions
+        self._catalogue = catalogue
         self._day_first = day_first
         self.changes = Changes()
         self._product: Product | None = None  # on the form; None while a new one is typed
@@ -405,7 +402,7 @@ class ProductsDialog(QDialog):
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
         self.lot_table.setMinimumHeight(140)
 
-        today = self._sessions.today
+        today = self._catalogue.today
         self.lot_number = named(QLineEdit(), "lotNumber", "Lot number")
         self.lot_number.setPlaceholderText("as printed on the box")
         self.storage = named(QLineEdit(), "lotStorage", "Storage")
@@ -477,7 +474,7 @@ class ProductsDialog(QDialog):
     def _load_products(self, *, select: int | None) -> None:
         """Fill the list (inactive products too, greyed) and show ``select`` or the first."""
         try:
-            products = self._sessions.products(include_inactive=True)
+            products = self._catalogue.products(include_inactive=True)
         except UserError as exc:
             show_user_error(self, exc)
             products = []
@@ -504,7 +501,7 @@ class ProductsDialog(QDialog):
         if item is None:
             return
         try:
-            product = self._sessions.product(int(item.data(Qt.ItemDataRole.UserRole)))
+            product = self._catalogue.product(int(item.data(Qt.ItemDataRole.UserRole)))
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -555,7 +552,7 @@ class ProductsDialog(QDialog):
     def save_product(self) -> None:
         """Save the product form; problems appear beside their fields."""
         try:
-            result = self._sessions.save_product(self.product_draft())
+            result = self._catalogue.save_product(self.product_draft())
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -571,13 +568,13 @@ class ProductsDialog(QDialog):
         lots: list[Lot] = []
         if product is not None and product.id is not None:
             try:
-                lots = self._sessions.lots(product.id)
+                lots = self._catalogue.lots(product.id)
             except UserError as exc:
                 show_user_error(self, exc)
         self.lot_model.set_rows(
             lots,
-            today=self._sessions.today(),
-            lab_reports_expected=product is None or product.kind not in NO_LAB_REPORT_KINDS,
+            today=self._catalogue.today(),
+            lab_reports_expected=lab_reports_expected(product),
         )
         self.lots_box.setEnabled(product is not None)
         self.lots_box.setTitle(
@@ -646,7 +643,7 @@ class ProductsDialog(QDialog):
             show_problems(self.lot_errors, unreadable)
             return
         try:
-            result = self._sessions.save_lot(lot)
+            result = self._catalogue.save_lot(lot)
         except UserError as exc:
             show_user_error(self, exc)
             return

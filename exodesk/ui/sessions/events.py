@@ -37,8 +37,8 @@ from exodesk.domain.sessions import (
 )
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
+from exodesk.services.events import EventService
 from exodesk.services.patients import PatientService
-from exodesk.services.sessions import SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
@@ -119,7 +119,7 @@ class AdverseEventDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        sessions: SessionService,
+        events: EventService,
         *,
         session_id: int,
         event: AdverseEvent | None = None,
@@ -128,21 +128,21 @@ class AdverseEventDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("adverseEventDialog")
         self.setWindowTitle("Adverse event" if event else "Log an adverse event")
-        self._sessions = sessions
+        self._events = events
         self._session_id = session_id
         self._event = event
         self.saved: AdverseEvent | None = None
         self.changes = Changes()
-        session = sessions.get(session_id)
+        session = events.session(session_id)
 
-        self.session_label = QLabel(session_summary(session, sessions.today()))
+        self.session_label = QLabel(session_summary(session, events.today()))
         self.session_label.setObjectName("eventSession")
         self.session_label.setWordWrap(True)
         self.session_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.session_label.setFrameShape(QFrame.Shape.StyledPanel)
         self.session_label.setMargin(6)
 
-        today = sessions.today
+        today = events.today
         self.type = _combo("eventType", "Type of event", AE_TYPES, placeholder="Choose the type")
         self.type.setToolTip(tips.EVENT_TYPE)
         self.onset = DateField(
@@ -323,7 +323,7 @@ class AdverseEventDialog(QDialog):
             self._show_problems(unreadable)
             return
         try:
-            result = self._sessions.log_event(event)
+            result = self._events.log_event(event)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -429,14 +429,14 @@ class OpenEventsDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        sessions: SessionService,
+        events: EventService,
         patients: PatientService,
         *,
         day_first: bool,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("openEventsDialog")
-        self._sessions = sessions
+        self._events = events
         self._patients = patients
         self._day_first = day_first
         self.changes = Changes()
@@ -483,13 +483,13 @@ class OpenEventsDialog(QDialog):
     def refresh(self, *, select: int | None = None) -> None:
         """Read the open events again and show them; keep ``select`` chosen if still open."""
         try:
-            events = self._sessions.open_events()
+            events = self._events.open_events()
         except UserError as exc:
             show_user_error(self, exc)
             events = []
         self.model.set_rows(
             [(event, self._patient_name(patient_id)) for event, patient_id in events],
-            today=self._sessions.today(),
+            today=self._events.today(),
         )
         count = len(events)
         self.setWindowTitle(f"Open adverse events ({count})")
@@ -520,10 +520,10 @@ class OpenEventsDialog(QDialog):
         if chosen is None or chosen.id is None:
             return
         try:
-            event = self._sessions.event(chosen.id)
+            event = self._events.event(chosen.id)
             dialog = AdverseEventDialog(
                 self,
-                self._sessions,
+                self._events,
                 session_id=event.session_id,
                 event=event,
                 day_first=self._day_first,

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import (
     AREAS,
@@ -37,12 +37,19 @@ from exodesk.domain.sessions import (
     PrpPreparation,
     SessionProduct,
     TreatmentSession,
-    lot_flags,
+    lab_reports_expected,
+    lot_check,
 )
+from exodesk.services.catalogue import CatalogueService
 from exodesk.services.sessions import SessionCheck, SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
-from exodesk.ui.sessions.catalogue import NO_LAB_REPORT_KINDS
+from exodesk.ui.sessions.lot_words import (
+    lot_choice_text,
+    lot_flag_text,
+    lot_flag_tip,
+    lot_flags_tip,
+)
 
 CHECK_DELAY_MS = 200
 _RED = "#b00020"
@@ -76,10 +83,11 @@ class SessionForm(QWidget):
     save_requested = Signal(object, list)  # TreatmentSession, confirmed regulatory note ids
     cancel_requested = Signal()
 
-    def __init__(self, sessions: SessionService) -> None:
+    def __init__(self, sessions: SessionService, catalogue: CatalogueService) -> None:
         super().__init__()
         self.setObjectName("sessionForm")
         self._sessions = sessions
+        self._catalogue = catalogue
         self._draft: TreatmentSession | None = None
         self._amending: int | None = None
         self.errors: dict[str, QLabel] = {}
@@ -89,7 +97,30 @@ class SessionForm(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title.setFont(font)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, field, key in [
+            *self._build_treatment_fields(),
+            ("Products", self._build_products(), "products"),
+            ("", self._build_prp(), "prp"),
+            *self._build_outcome_fields(),
+        ]:
+            self._row(form, label, field, key)
+        checks = self._build_checks()
+        buttons = self._build_buttons()
+        self.errors["form"] = error_label("session_error_form")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.errors["form"])
+        layout.addLayout(form)
+        layout.addWidget(checks)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self._connect_checks()
 
+    # ---- building ------------------------------------------------------------------------
+    def _build_treatment_fields(self) -> list[tuple[str, QWidget | QLayout, str]]:
+        """Course, when, who, what and how: the form's first rows (label, field, error key)."""
         self.course = named(QComboBox(), "session_course", "Course")
         self.performed_at = named(QDateTimeEdit(), "session_performed_at", "Date and time")
         self.performed_at.setCalendarPopup(True)
@@ -125,7 +156,20 @@ class SessionForm(QWidget):
         anaesthetic_row = QHBoxLayout()
         anaesthetic_row.addWidget(self.anaesthetic, 1)
         anaesthetic_row.addWidget(self.anaesthetic_minutes)
+        return [
+            ("Course", self.course, "course_id"),
+            ("Date and time", self.performed_at, "performed_at"),
+            ("Practitioner", self.practitioner, "practitioner_id"),
+            ("Treatment", self.treatment, "treatment"),
+            ("Areas", areas_box, "areas"),
+            ("Indication", self.indication, "indication"),
+            ("Delivery", self.delivery, "delivery"),
+            ("Needle depth", self.needle_depth, "needle_depth_mm"),
+            ("Anaesthetic", anaesthetic_row, "anaesthetic_minutes"),
+        ]
 
+    def _build_products(self) -> QVBoxLayout:
+        """The products used: one row per lot, with its volume."""
         self.products = named(QTableWidget(0, 2), "session_products", "Products used")
         self.products.setHorizontalHeaderLabels(["Product and lot", "Volume (ml)"])
         self.products.horizontalHeader().setStretchLastSection(False)
@@ -148,7 +192,10 @@ class SessionForm(QWidget):
         products_box = QVBoxLayout()
         products_box.addWidget(self.products)
         products_box.addLayout(product_buttons)
+        return products_box
 
+    def _build_prp(self) -> QGroupBox:
+        """How the PRP was prepared (shown for PRP only)."""
         self.prp_box = QGroupBox("PRP preparation")
         self.prp_box.setObjectName("session_prp")
         self.prp_kit = named(QLineEdit(), "prp_kit", "PRP kit")
@@ -175,7 +222,10 @@ class SessionForm(QWidget):
             ("Activator", self.prp_activator),
         ):
             prp_form.addRow(label, widget)
+        return self.prp_box
 
+    def _build_outcome_fields(self) -> list[tuple[str, QWidget | QLayout, str]]:
+        """Reactions seen, the aftercare sheet and notes: the form's last rows."""
         reactions_box, self.reactions = _checks("session_reaction", REACTIONS, "Reaction seen")
         self.aftercare = named(
             QCheckBox("Aftercare sheet given"), "session_aftercare", "Aftercare sheet given"
@@ -183,8 +233,14 @@ class SessionForm(QWidget):
         self.notes = named(QPlainTextEdit(), "session_notes", "Notes")
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(self.notes.fontMetrics().lineSpacing() * 4 + 12)
+        return [
+            ("Reactions seen", reactions_box, "reactions"),
+            ("", self.aftercare, "aftercare_issued"),
+            ("Notes", self.notes, "notes"),
+        ]
 
-        # The checks: what the practitioner must see (and answer) before saving.
+    def _build_checks(self) -> QGroupBox:
+        """The checks: what the practitioner must see (and answer) before saving."""
         self.check_label = QLabel()
         self.check_label.setObjectName("sessionChecks")
         self.check_label.setWordWrap(True)
@@ -219,33 +275,6 @@ class SessionForm(QWidget):
         self.regulatory_layout.setContentsMargins(0, 0, 0, 0)
         self.regulatory_checks: dict[str, QCheckBox] = {}
 
-        self.save_button = named(
-            QPushButton("&Save session"), "saveSession", "Save session", "Ctrl+S"
-        )
-        self.cancel_button = named(QPushButton("Cancel"), "cancelSession", "Cancel", "Esc")
-        self.save_button.clicked.connect(self._emit_save)
-        self.cancel_button.clicked.connect(self.cancel_requested)
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        rows: list[tuple[str, object, str]] = [
-            ("Course", self.course, "course_id"),
-            ("Date and time", self.performed_at, "performed_at"),
-            ("Practitioner", self.practitioner, "practitioner_id"),
-            ("Treatment", self.treatment, "treatment"),
-            ("Areas", areas_box, "areas"),
-            ("Indication", self.indication, "indication"),
-            ("Delivery", self.delivery, "delivery"),
-            ("Needle depth", self.needle_depth, "needle_depth_mm"),
-            ("Anaesthetic", anaesthetic_row, "anaesthetic_minutes"),
-            ("Products", products_box, "products"),
-            ("", self.prp_box, "prp"),
-            ("Reactions seen", reactions_box, "reactions"),
-            ("", self.aftercare, "aftercare_issued"),
-            ("Notes", self.notes, "notes"),
-        ]
-        for label, field, key in rows:
-            self._row(form, label, field, key)
         checks = QGroupBox("Before saving")
         checks.setObjectName("session_checks_box")
         checks_layout = QVBoxLayout(checks)
@@ -264,19 +293,23 @@ class SessionForm(QWidget):
         checks_layout.addWidget(self.regulatory_box)
         self.errors["regulatory"] = error_label("session_error_regulatory")
         checks_layout.addWidget(self.errors["regulatory"])
+        return checks
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.save_button = named(
+            QPushButton("&Save session"), "saveSession", "Save session", "Ctrl+S"
+        )
+        self.cancel_button = named(QPushButton("Cancel"), "cancelSession", "Cancel", "Esc")
+        self.save_button.clicked.connect(self._emit_save)
+        self.cancel_button.clicked.connect(self.cancel_requested)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
-        self.errors["form"] = error_label("session_error_form")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.errors["form"])
-        layout.addLayout(form)
-        layout.addWidget(checks)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
+        return buttons
 
+    def _connect_checks(self) -> None:
+        """Run the checks again a moment after any field they depend on changes."""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(CHECK_DELAY_MS)
@@ -302,7 +335,6 @@ class SessionForm(QWidget):
         self._timer.stop()
         super().hideEvent(event)
 
-    # ---- building ------------------------------------------------------------------------
     @staticmethod
     def _ml(name: str, accessible: str, maximum: float) -> QDoubleSpinBox:
         spin = named(QDoubleSpinBox(), name, accessible)
@@ -327,20 +359,16 @@ class SessionForm(QWidget):
     def _lot_combo(self) -> QComboBox:
         combo = named(QComboBox(), "session_lot", "Product lot")
         combo.addItem("Choose a product lot…", None)
-        today = self._sessions.today()
+        today = self._catalogue.today()
         combo.setItemData(
             0, "Every lot the clinic has, with its expiry", Qt.ItemDataRole.ToolTipRole
         )
-        for product in self._sessions.products():
-            expected = product.kind not in NO_LAB_REPORT_KINDS
-            for lot in self._sessions.lots(product.id):
-                status = "EXPIRED" if lot.expiry < today else f"exp. {format_short(lot.expiry)}"
-                combo.addItem(f"{product.name} — lot {lot.lot_number} ({status})", lot.id)
-                flags = lot_flags(lot, today, lab_reports_expected=expected)
-                tip = "\n".join(
-                    [f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags]
-                    or [tips.LOT_FINE if expected else tips.LOT_FINE_NO_REPORTS]
-                )
+        for product in self._catalogue.products():
+            expected = lab_reports_expected(product)
+            for lot in self._catalogue.lots(product.id):
+                flags = lot_check(lot, today, lab_reports_expected=expected)
+                combo.addItem(lot_choice_text(product.name, lot, flags), lot.id)
+                tip = lot_flags_tip(flags, lab_reports_expected=expected)
                 combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         combo.currentIndexChanged.connect(self._changed)
         # The chosen lot's flags stay readable once the list is closed.
@@ -505,7 +533,8 @@ class SessionForm(QWidget):
             )
             self.check_label.setToolTip(tips.GATE_BLOCKED)
         self._show_flags(
-            [(w, tips.lot_flag_tip(w)) for w in check.warnings]
+            [(w, tips.NEEDLE_DEPTH) for w in check.warnings]
+            + [(lot_flag_text(f), lot_flag_tip(f)) for f in check.lot_flags]
             + [(w, tips.SPACING) for w in check.spacing]
         )
         needs_gate = not check.gate.allowed

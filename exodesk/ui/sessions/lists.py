@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -14,18 +17,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.domain.dates import format_short
-from exodesk.domain.sessions import TREATMENTS
+from exodesk.domain.lists import DueEntry, DueLine, RecallLine, due_line
 from exodesk.errors import UserError
-from exodesk.services.sessions import DueEntry, Recall, SessionService, due_window_text
+from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
-from exodesk.ui.common import named
+from exodesk.ui.common import format_date, named
 from exodesk.ui.errors import show_user_error
 
 STATE_WORDS = {
@@ -35,13 +37,129 @@ STATE_WORDS = {
     "maintenance_overdue": "Maintenance OVERDUE",
 }
 
+_Index = QModelIndex | QPersistentModelIndex
 
-def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:
-    table = named(QTableWidget(0, len(headers)), name, accessible)
-    table.setHorizontalHeaderLabels(headers)
+RECALL_HEADERS = (
+    "Lot",
+    "Session",
+    "Treatment",
+    "Patient",
+    "Born",
+    "Phone",
+    "Email",
+    "Adverse events",
+)
+LOT, SESSION, TREATMENT, PATIENT, BORN, PHONE, EMAIL, EVENTS = range(len(RECALL_HEADERS))
+
+DUE_HEADERS = ("Status", "Patient", "Phone", "Treatment", "Course", "Window")
+STATUS, DUE_PATIENT, DUE_PHONE, DUE_TREATMENT, COURSE, WINDOW = range(len(DUE_HEADERS))
+
+
+class RecallTableModel(QAbstractTableModel):
+    """The sessions that used a recalled lot, one row each, as ``recall_line`` shows them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[RecallLine] = []
+
+    def set_rows(self, rows: list[RecallLine]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(RECALL_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(RECALL_HEADERS)
+        ):
+            return RECALL_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        line = self._rows[index.row()]
+        texts = {
+            LOT: line.lot_number,
+            SESSION: format_short(line.session_date),
+            TREATMENT: line.treatment,
+            PATIENT: line.patient_name,
+            BORN: format_date(line.date_of_birth),
+            PHONE: line.phone,
+            EMAIL: line.email,
+            EVENTS: line.adverse_events,
+        }
+        return texts.get(index.column())
+
+
+class DueTableModel(QAbstractTableModel):
+    """Reception's call list, one row per course due or overdue, as ``due_line`` shows it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[DueLine] = []
+
+    def set_rows(self, rows: list[DueLine]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(DUE_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(DUE_HEADERS)
+        ):
+            return DUE_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        line = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            texts = {
+                STATUS: STATE_WORDS.get(line.state, line.state),
+                DUE_PATIENT: line.patient_name,
+                DUE_PHONE: line.phone,
+                DUE_TREATMENT: line.treatment,
+                COURSE: line.course_label,
+                WINDOW: line.window_text,
+            }
+            return texts.get(column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
+            return tips.COURSE_STATE_TIPS.get(line.state)
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and line.overdue:
+            return QBrush(Qt.GlobalColor.darkRed)
+        return None
+
+
+def _table(name: str, accessible: str, model: QAbstractTableModel) -> QTableView:
+    table = named(QTableView(), name, accessible)
+    table.setModel(model)
     table.verticalHeader().hide()
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
     table.setWordWrap(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -49,21 +167,14 @@ def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            table.setItem(r, c, QTableWidgetItem(value))
-
-
 class RecallDialog(QDialog):
     """Type a lot number: every patient and session that received it, to call, export, print."""
 
-    def __init__(self, parent: QWidget | None, sessions: SessionService) -> None:
+    def __init__(self, parent: QWidget | None, recall: RecallService) -> None:
         super().__init__(parent)
         self.setObjectName("recallDialog")
         self.setWindowTitle("Lot recall")
-        self._sessions = sessions
+        self._recall = recall
         self.recall: Recall | None = None
         self.query = named(
             QLineEdit(),
@@ -75,11 +186,8 @@ class RecallDialog(QDialog):
         self.summary = QLabel("Type a lot number.")
         self.summary.setObjectName("recallSummary")
         self.summary.setWordWrap(True)
-        self.table = _table(
-            "recallTable",
-            "Sessions that used the lot",
-            ["Lot", "Session", "Treatment", "Patient", "Born", "Phone", "Email", "Adverse events"],
-        )
+        self.model = RecallTableModel()
+        self.table = _table("recallTable", "Sessions that used the lot", self.model)
         self.export_button = named(QPushButton("Export &CSV…"), "recallExport", "Export as CSV")
         self.print_button = named(QPushButton("&Print…"), "recallPrint", "Print the recall list")
         close = named(QPushButton("Close"), "recallClose", "Close")
@@ -111,32 +219,17 @@ class RecallDialog(QDialog):
         text = self.query.text().strip()
         if not text:
             self.recall = None
-            self.table.setRowCount(0)
+            self.model.set_rows([])
             self.summary.setText("Type a lot number.")
             self._update_buttons()
             return
         try:
-            self.recall = self._sessions.recall(text)
+            self.recall = self._recall.recall(text)
         except UserError as exc:
             show_user_error(self, exc)
             return
         recall = self.recall
-        _fill(
-            self.table,
-            [
-                [
-                    r["lot_number"],
-                    r["performed_at"][:10],
-                    TREATMENTS[r["treatment"]],
-                    f"{r['family_name'].upper()}, {r['given_names']}",
-                    r["date_of_birth"],
-                    r["phone"],
-                    r["email"],
-                    r["adverse_events"] or "",
-                ]
-                for r in recall.rows
-            ],
-        )
+        self.model.set_rows(recall.lines)
         if not recall.lots:
             self.summary.setText(f"No lot number starts with “{text}”.")
         else:
@@ -160,12 +253,12 @@ class RecallDialog(QDialog):
         from exodesk.ui.printing import describe_write_error, write_bytes_atomically
 
         assert self.recall is not None
-        data = SessionService.recall_csv(self.recall).encode("utf-8-sig")  # Excel reads accents
+        data = RecallService.recall_csv(self.recall).encode("utf-8-sig")  # Excel reads accents
         try:
             write_bytes_atomically(path, data)
         except OSError as exc:
             raise describe_write_error(exc, path) from exc
-        self._sessions.record_recall_output(
+        self._recall.record_recall_output(
             self.recall, self.query.text().strip(), f"saved:{path}", exported=True
         )
 
@@ -189,7 +282,7 @@ class RecallDialog(QDialog):
         from exodesk.ui.printing import PdfPreviewDialog
 
         try:
-            report = self._sessions.recall_report(self.recall, self.query.text().strip())
+            report = self._recall.recall_report(self.recall, self.query.text().strip())
             pdf = render_recall_report(report)
         except UserError as exc:
             show_user_error(self, exc)
@@ -203,9 +296,7 @@ class RecallDialog(QDialog):
         )
         recall, query = self.recall, self.query.text().strip()
         preview.issued.connect(
-            lambda how: self._audited(
-                lambda: self._sessions.record_recall_output(recall, query, how)
-            )
+            lambda how: self._audited(lambda: self._recall.record_recall_output(recall, query, how))
         )
         preview.exec()
 
@@ -219,37 +310,15 @@ class RecallDialog(QDialog):
 class DueListDialog(QDialog):
     """Reception's call list: patients due or overdue, with phone numbers; printable."""
 
-    def __init__(self, parent: QWidget | None, sessions: SessionService) -> None:
+    def __init__(self, parent: QWidget | None, recall: RecallService) -> None:
         super().__init__(parent)
         self.setObjectName("dueListDialog")
-        self._sessions = sessions
-        self.entries: list[DueEntry] = sessions.due_list()
+        self._recall = recall
+        self.entries: list[DueEntry] = recall.due_list()
         self.setWindowTitle(f"Patients due for a session ({len(self.entries)})")
-        self.table = _table(
-            "dueTable",
-            "Patients due or overdue",
-            ["Status", "Patient", "Phone", "Treatment", "Course", "Window"],
-        )
-        _fill(
-            self.table,
-            [
-                [
-                    STATE_WORDS[e.progress.state],
-                    e.patient_name,
-                    e.phone,
-                    TREATMENTS[e.course.treatment],
-                    e.progress.label,
-                    due_window_text(e.progress),
-                ]
-                for e in self.entries
-            ],
-        )
-        for row, entry in enumerate(self.entries):
-            state_cell = self.table.item(row, 0)
-            assert state_cell is not None  # _fill put an item in every cell
-            state_cell.setToolTip(tips.COURSE_STATE_TIPS[entry.progress.state])
-            if entry.progress.state.endswith("overdue"):
-                state_cell.setForeground(Qt.GlobalColor.darkRed)
+        self.model = DueTableModel()
+        self.model.set_rows([due_line(e) for e in self.entries])
+        self.table = _table("dueTable", "Patients due or overdue", self.model)
         empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
         empty.setObjectName("dueEmpty")
         print_button = named(QPushButton("&Print…"), "duePrint", "Print the call list")
@@ -271,7 +340,7 @@ class DueListDialog(QDialog):
         # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
         from exodesk.reports.clinical import render_due_list
 
-        return render_due_list(self._sessions.due_report(self.entries))
+        return render_due_list(self._recall.due_report(self.entries))
 
     def _print(self) -> None:
         # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
@@ -283,13 +352,13 @@ class DueListDialog(QDialog):
             show_user_error(self, exc)
             return
         preview = PdfPreviewDialog(
-            pdf, "Patients due for a session", "Due list.pdf", self._sessions.paper_size(), self
+            pdf, "Patients due for a session", "Due list.pdf", self._recall.paper_size(), self
         )
         entries = list(self.entries)
 
         def record(how: str) -> None:
             try:
-                self._sessions.record_due_list_output(entries, how)
+                self._recall.record_due_list_output(entries, how)
             except UserError as exc:
                 show_user_error(self, exc)
 

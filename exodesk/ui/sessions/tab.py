@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_long, format_short, format_stamp
+from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
 from exodesk.domain.regulatory import load_regulatory_facts
@@ -38,9 +39,13 @@ from exodesk.domain.sessions import (
     TreatmentSession,
 )
 from exodesk.errors import UserError
+from exodesk.services.catalogue import CATALOGUE, CatalogueService
 from exodesk.services.context import Changes, SaveResult
+from exodesk.services.courses import CourseService
+from exodesk.services.events import EventService
 from exodesk.services.screening import SCREENINGS
-from exodesk.services.sessions import CATALOGUE, SESSIONS, SessionService, TimelineEntry
+from exodesk.services.sessions import SESSIONS, SessionService
+from exodesk.services.timeline import TimelineEntry, TimelineService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
@@ -60,14 +65,55 @@ class SessionsTab(QWidget):
     aftercare_requested = Signal(int)  # session id: the main window shows the Aftercare tab
     edit_event_requested = Signal(int)  # adverse event id: the main window opens its dialog
 
-    def __init__(self, sessions: SessionService, current: CurrentPatient) -> None:
+    def __init__(
+        self,
+        current: CurrentPatient,
+        *,
+        sessions: SessionService,
+        courses: CourseService,
+        catalogue: CatalogueService,
+        events: EventService,
+        timeline: TimelineService,
+    ) -> None:
         super().__init__()
         self.setObjectName("sessionsTab")
         self._sessions = sessions
+        self._courses = courses
+        self._catalogue = catalogue
+        self._events = events
+        self._timeline = timeline
         self._current = current
         self._selected: TimelineEntry | None = None
         self._amending: int | None = None
 
+        top = self._build_top()
+        self._build_timeline()
+        detail_page = self._build_detail_page()
+        self.form = SessionForm(sessions, catalogue)
+        form_scroll = QScrollArea()
+        form_scroll.setObjectName("sessionFormScroll")
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form)
+        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(detail_page)
+        self.pages.addWidget(form_scroll)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.timeline)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self._connect()
+        current.changed.connect(self.load_patient)
+        self.load_patient(current.patient)
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_top(self) -> QHBoxLayout:
+        """The patient's courses, and the buttons that start a course or a session."""
         self.courses_label = QLabel()
         self.courses_label.setObjectName("coursesSummary")
         self.courses_label.setWordWrap(True)
@@ -76,6 +122,13 @@ class SessionsTab(QWidget):
         self.record_button = named(
             QPushButton("&Record session"), "recordSession", "Record a session", "Ctrl+R"
         )
+        top = QHBoxLayout()
+        top.addWidget(self.courses_label, 1)
+        top.addWidget(self.new_course)
+        top.addWidget(self.record_button)
+        return top
+
+    def _build_timeline(self) -> None:
         self.timeline = named(
             QListWidget(),
             "timeline",
@@ -84,6 +137,9 @@ class SessionsTab(QWidget):
         )
         self.timeline.setWordWrap(True)
         self.timeline.setAlternatingRowColors(True)
+
+    def _build_detail_page(self) -> QWidget:
+        """The chosen timeline entry in full, with what can be done about it."""
         self.detail = QLabel()
         self.detail.setObjectName("sessionDetail")
         self.detail.setWordWrap(True)
@@ -129,30 +185,9 @@ class SessionsTab(QWidget):
             actions.addWidget(button)
         actions.addStretch(1)
         detail_layout.addLayout(actions)
+        return detail_page
 
-        self.form = SessionForm(sessions)
-        form_scroll = QScrollArea()
-        form_scroll.setObjectName("sessionFormScroll")
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setWidget(self.form)
-        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(detail_page)
-        self.pages.addWidget(form_scroll)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.timeline)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        top = QHBoxLayout()
-        top.addWidget(self.courses_label, 1)
-        top.addWidget(self.new_course)
-        top.addWidget(self.record_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-
+    def _connect(self) -> None:
         self.new_course.clicked.connect(self.start_course)
         self.record_button.clicked.connect(self.start_record)
         self.timeline.currentRowChanged.connect(self._select)
@@ -168,8 +203,6 @@ class SessionsTab(QWidget):
         QShortcut(QKeySequence("Ctrl+R"), self, self.start_record, context=context)
         QShortcut(QKeySequence.StandardKey.Save, self, self._save_if_editing, context=context)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.show_detail, context=context)
-        current.changed.connect(self.load_patient)
-        self.load_patient(current.patient)
 
     # ---- loading -------------------------------------------------------------------------
     @property
@@ -193,8 +226,8 @@ class SessionsTab(QWidget):
             self._update_buttons()
             return
         try:
-            courses = self._sessions.courses(patient_id)
-            entries = self._sessions.timeline(patient_id)
+            courses = self._courses.courses(patient_id)
+            entries = self._timeline.entries(patient_id)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -213,7 +246,7 @@ class SessionsTab(QWidget):
             window = _window_text(progress)
             if window:
                 label += f" — {html.escape(window)}"
-            if progress.state in ("overdue", "maintenance_overdue"):
+            if progress.state in OVERDUE_STATES:
                 label = f"<span style='color:#8a1c1c'>{label} (OVERDUE)</span>"
             lines.append(label)
         self.courses_label.setText("<br>".join(lines) or "No course yet.")
@@ -358,7 +391,7 @@ class SessionsTab(QWidget):
         assert patient is not None and patient.id is not None
         return [
             (int(c.id or 0), f"{TREATMENTS[c.treatment]} — {progress.label}")
-            for c, progress in self._sessions.courses(patient.id)
+            for c, progress in self._courses.courses(patient.id)
             if c.status == "active"
         ]
 
@@ -452,8 +485,8 @@ class SessionsTab(QWidget):
         if entry is None or entry.kind != "adverse_event":
             return
         try:
-            pdf = self._sessions.render_regulator_report(entry.record_id)
-            paper = self._sessions.paper_size()
+            pdf = self._events.render_regulator_report(entry.record_id)
+            paper = self._events.paper_size()
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -464,7 +497,7 @@ class SessionsTab(QWidget):
 
         def record(how: str) -> None:
             try:
-                self._sessions.record_regulator_report(event_id, how)
+                self._events.record_regulator_report(event_id, how)
             except UserError as exc:
                 show_user_error(self, exc)
 
@@ -480,10 +513,10 @@ class SessionsTab(QWidget):
         patient = self.patient
         if patient is None or patient.id is None:
             return
-        dialog = CourseDialog(self, self._sessions)
+        dialog = CourseDialog(self, self._catalogue)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:
-                result = self._sessions.start_course(
+                result = self._courses.start_course(
                     patient.id, dialog.template_key(), dialog.treatment(), dialog.planned()
                 )
             except UserError as exc:
@@ -519,11 +552,11 @@ def _window_text(progress: CourseProgress) -> str:
 class CourseDialog(QDialog):
     """Start a course from a protocol template."""
 
-    def __init__(self, parent: QWidget, sessions: SessionService) -> None:
+    def __init__(self, parent: QWidget, catalogue: CatalogueService) -> None:
         super().__init__(parent)
         self.setObjectName("courseDialog")
         self.setWindowTitle("Start a course")
-        self._protocols = sessions.protocols()
+        self._protocols = catalogue.protocols()
         self.protocol = named(QComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
             self.protocol.addItem(t.label, t.key)

@@ -1,0 +1,130 @@
+"""The clinic's catalogue: products, their lots, and the course protocol templates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from exodesk.domain.accounts import CATALOGUE_EDIT
+from exodesk.domain.courses import load_protocols, validate_protocol
+from exodesk.domain.problems import Problem
+from exodesk.domain.sessions import Lot, Product, ProtocolTemplate, validate_lot, validate_product
+from exodesk.errors import UserError
+from exodesk.services.context import Changes, SaveResult, ServiceContext
+from exodesk.services.plain import plain
+from exodesk.storage.database import storage_errors
+from exodesk.storage.sessions import CourseRepository, ProductRepository
+
+CATALOGUE = "catalogue"
+
+
+class CatalogueService:
+    """Products, lots and protocols: reference data everyone reads, practitioners change."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._products = ProductRepository(ctx.db)
+        self._courses = CourseRepository(ctx.db)
+
+    def today(self) -> date:
+        return self._ctx.today()
+
+    # ---- products and lots -------------------------------------------------------------------
+    def products(self, *, include_inactive: bool = False) -> list[Product]:
+        with storage_errors():
+            return self._products.products(include_inactive=include_inactive)
+
+    def product(self, product_id: int) -> Product:
+        with storage_errors():
+            found = self._products.product(product_id)
+        if found is None:
+            raise UserError("That product is no longer in the catalogue.")
+        return found
+
+    def save_product(self, product: Product) -> SaveResult:
+        self._ctx.require(CATALOGUE_EDIT)
+        product = replace(
+            product, name=product.name.strip(), manufacturer=product.manufacturer.strip()
+        )
+        problems = validate_product(product)
+        if problems:
+            return SaveResult(problems=problems)
+        now = self._ctx.now()
+        with self._ctx.write():
+            before = self._products.product(product.id) if product.id else None
+            product_id = self._products.save_product(product, at=now.isoformat())
+            self._ctx.audit(
+                "update" if before else "create",
+                "products",
+                product_id,
+                summary=f"Product {product.name}",
+                before=plain(before),
+                after=plain(product),
+                at=now,
+            )
+            stored = self._products.product(product_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({CATALOGUE})))
+
+    def lots(self, product_id: int | None = None) -> list[Lot]:
+        with storage_errors():
+            return self._products.lots(product_id)
+
+    def lot(self, lot_id: int) -> Lot:
+        with storage_errors():
+            found = self._products.lot(lot_id)
+        if found is None:
+            raise UserError("That lot is not in the catalogue.")
+        return found
+
+    def save_lot(self, lot: Lot) -> SaveResult:
+        self._ctx.require(CATALOGUE_EDIT)
+        lot = replace(lot, lot_number=lot.lot_number.strip())
+        problems = validate_lot(lot, today=self.today())
+        with storage_errors():
+            if not problems and self._products.lot_exists(
+                lot.product_id, lot.lot_number, other_than=lot.id
+            ):
+                problems.append(Problem("lot_number", "This product already has that lot number."))
+        if problems:
+            return SaveResult(problems=problems)
+        now = self._ctx.now()
+        with self._ctx.write():
+            before = self._products.lot(lot.id) if lot.id else None
+            lot_id = self._products.save_lot(lot, at=now.isoformat())
+            self._ctx.audit(
+                "update" if before else "create",
+                "lots",
+                lot_id,
+                summary=f"Lot {lot.lot_number}",
+                before=plain(before),
+                after=plain(lot),
+                at=now,
+            )
+            stored = self._products.lot(lot_id)
+        return SaveResult(record=stored, changes=Changes(frozenset({CATALOGUE})))
+
+    # ---- protocols ---------------------------------------------------------------------------
+    def protocols(self) -> list[ProtocolTemplate]:
+        """The clinic's protocol templates (the bundled §3 protocols until edited)."""
+        with storage_errors():
+            stored = {t.key: t for t in self._courses.protocols()}
+        bundled = [stored.pop(t.key, t) for t in load_protocols()]
+        return bundled + list(stored.values())  # the clinic's own protocols after ours
+
+    def save_protocol(self, template: ProtocolTemplate) -> SaveResult:
+        self._ctx.require(CATALOGUE_EDIT)
+        problems = validate_protocol(template)
+        if problems:
+            return SaveResult(problems=problems)
+        now = self._ctx.now()
+        with self._ctx.write():
+            self._courses.save_protocol(template, at=now.isoformat())
+            self._ctx.audit(
+                "update",
+                "protocol_templates",
+                None,
+                summary=f"Protocol {template.label}",
+                after=plain(template),
+                at=now,
+            )
+        return SaveResult(record=template, changes=Changes(frozenset({CATALOGUE})))
