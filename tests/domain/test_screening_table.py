@@ -310,7 +310,7 @@ def test_a_longer_window_defers_longer_and_says_so(table: RuleTable) -> None:
 
 def test_a_tightened_version_names_base_and_overrides(table: RuleTable) -> None:
     strict = table.tightened({"sun_exposure": {"days": 21}})
-    assert re.fullmatch(r"2026\.1\+clinic\.[0-9a-f]{8}", strict.version)
+    assert re.fullmatch(r"2026\.2\+clinic\.[0-9a-f]{8}", strict.version)
     assert strict.base_version == "2026.2"
     assert strict.overrides == {"sun_exposure": {"days": 21}}
     assert table.tightened({"sun_exposure": {"days": 21}}).version == strict.version
