@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exodesk.domain.dates import format_stamp
+from exodesk.domain.dates import format_long, format_stamp
 from exodesk.domain.intake import SIGNOFF_DECISIONS, Override, SignOff
-from exodesk.domain.screening import RuleTable
+from exodesk.domain.screening import DEFER, Reason, RuleTable, TreatmentResult
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,44 @@ def override_words(override: Override, table: RuleTable) -> DecisionWords:
     return DecisionWords(
         f"“{word}” overridden", _by(override.by_name, format_stamp(override.at), override.reason)
     )
+
+
+# ---- when a deferral lifts ---------------------------------------------------------------
+def reason_when(reason: Reason) -> str | None:
+    """When one deferring rule lets the treatment go ahead, in words; None for other rules.
+
+    ``"can go ahead from Tue 2 Feb 2027"`` for a dated deferral, the rule's own condition
+    (``"until the infection has cleared"``) for an undated one.
+    """
+    if reason.outcome != DEFER:
+        return None
+    if reason.until is not None:
+        return f"can go ahead from {format_long(reason.until)}"
+    return reason.until_text
+
+
+def verdict_when(result: TreatmentResult) -> str | None:
+    """The headline of a deferral: every condition, and the latest date if there is one too.
+
+    "Can go ahead from Tue 2 Feb 2027"; "Not until the infection has cleared"; with both kinds
+    of rule, "Not until the infection has cleared, and not before Tue 2 Feb 2027" (a dated
+    rule still holds after the condition is met). None when the verdict is not a deferral.
+    """
+    if result.verdict != DEFER:
+        return None
+    deferrals = [r for r in result.reasons if r.outcome == DEFER]
+    dates = [r.until for r in deferrals if r.until is not None]
+    conditions = list(dict.fromkeys(r.until_text for r in deferrals if r.until_text))
+    latest = max(dates) if dates else None
+    if not conditions:
+        return f"Can go ahead from {format_long(latest)}" if latest else None
+    said = "Not " + ", and ".join(conditions)
+    if latest is not None:
+        said += f", and not before {format_long(latest)}"
+    return said
+
+
+def reason_line(reason: Reason) -> str:
+    """A reason as the card and the summary list it: its text, then when it lifts."""
+    when = reason_when(reason)
+    return f"{reason.text} ({when})" if when else reason.text

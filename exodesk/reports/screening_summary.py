@@ -57,8 +57,8 @@ class VerdictLine:
         treatment_label: The treatment as the clinic names it.
         verdict: A verdict id (``domain.screening.VERDICT_ORDER``).
         verdict_label: The verdict's word as printed ("Proceed with precautions").
-        until_text: For a deferral, when it ends (a date or a condition); printed after
-            "Until".
+        until_text: For a deferral, when it ends (``screening_vocabulary.verdict_when``: every
+            condition and the latest date); printed under the verdict as it is.
         reasons: Why the rules gave this verdict, one line each.
         precautions: What to do differently, one line each.
     """
@@ -276,7 +276,7 @@ def _verdict_table(verdicts: tuple[VerdictLine, ...], styles: ReportStyles, widt
             )
         ]
         if line.until_text:
-            outcome.append(para(f"Until {line.until_text}", styles.small))
+            outcome.append(para(line.until_text, styles.small))
         details: list[Flowable] = list(bullets(line.reasons, styles.bullet))
         if line.precautions:
             details.append(Paragraph("Precautions", styles.label))

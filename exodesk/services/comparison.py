@@ -20,6 +20,7 @@ from exodesk.domain.comparison import (
     patient_mark,
 )
 from exodesk.domain.problems import Problem
+from exodesk.domain.screening_vocabulary import verdict_when
 from exodesk.errors import UserError
 from exodesk.services.aftercare import DOCUMENTS
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
@@ -142,7 +143,8 @@ class ComparisonService:
                 if t.verdict == "review" and signoff is not None and signoff.cleared:
                     continue
                 reason = t.reasons[0].text if t.reasons else ""
-                detail = t.until_long() if t.verdict == "defer" else reason
+                # Every deferral's condition and the latest date: the card's words.
+                detail = verdict_when(t) if t.verdict == "defer" else reason
                 marks[t.treatment] = patient_mark(t.verdict, detail or "")
         return marks
 

@@ -33,7 +33,12 @@ from exodesk.domain.screening import (
     evaluate,
     load_rule_table,
 )
-from exodesk.domain.screening_vocabulary import override_words, signoff_words
+from exodesk.domain.screening_vocabulary import (
+    override_words,
+    reason_line,
+    signoff_words,
+    verdict_when,
+)
 from exodesk.errors import UserError
 from exodesk.paths import RESOURCES
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
@@ -442,8 +447,8 @@ class ScreeningService:
                 treatment_label=table.treatment_label(t.treatment),
                 verdict=t.verdict,
                 verdict_label=table.verdict_label(t.verdict),
-                until_text=t.until_long(),
-                reasons=tuple(r.text for r in t.reasons),
+                until_text=verdict_when(t),
+                reasons=tuple(reason_line(r) for r in t.reasons),
                 precautions=t.precautions,
             )
             for t in record.result.treatments

@@ -117,3 +117,45 @@ def test_override_words_name_the_verdict_by_its_word(verdict: str, lead: str) ->
     )
     assert said == DecisionWords(lead, f"by Dr Amara Okafor, {STAMP} — Enzyme peel only")
     assert said.sentence == f"{lead} by Dr Amara Okafor, {STAMP} — Enzyme peel only"
+
+
+def test_every_deferral_is_said_with_its_own_date_or_condition() -> None:
+    """Pregnant, a scalp infection and isotretinoin two months ago: the PRP card used to say
+    only "until the infection has cleared"; the isotretinoin date must show too."""
+    from datetime import date
+
+    from exodesk.domain.screening import evaluate
+    from exodesk.domain.screening_vocabulary import reason_line, reason_when, verdict_when
+
+    today = date(2026, 12, 6)
+    result = evaluate(
+        {
+            "pregnant": True,
+            "active_infection": True,
+            "active_infection_area": "scalp",
+            "isotretinoin_last_dose": date(2026, 10, 6),
+        },
+        today=today,
+    ).for_treatment("prp")
+    assert result.verdict == "defer"
+    assert verdict_when(result) == (
+        "Not until the infection has cleared, and not before Tue 6 Apr 2027"
+    )
+    lines = [reason_line(r) for r in result.reasons]
+    assert any(line.endswith("(until the infection has cleared)") for line in lines)
+    assert any(line.endswith("(can go ahead from Tue 6 Apr 2027)") for line in lines)
+    review = next(r for r in result.reasons if r.outcome == "review")
+    assert reason_when(review) is None and reason_line(review) == review.text
+
+
+def test_a_dated_deferral_alone_says_when_it_can_go_ahead() -> None:
+    from datetime import date
+
+    from exodesk.domain.screening import evaluate
+    from exodesk.domain.screening_vocabulary import verdict_when
+
+    result = evaluate(
+        {"retinoid_last_use": date(2026, 12, 4)}, today=date(2026, 12, 6)
+    ).for_treatment("exosome_face")
+    assert verdict_when(result) == "Can go ahead from Fri 11 Dec 2026"
+    assert verdict_when(evaluate({}, today=date(2026, 12, 6)).treatments[0]) is None

@@ -89,7 +89,7 @@ def sample(**changes: object) -> ScreeningSummary:
                 "Microneedling",
                 "defer",
                 "Defer",
-                until_text="Mon 1 Mar 2027",
+                until_text="Can go ahead from Mon 1 Mar 2027",
                 reasons=("Isotretinoin within 6 months.",),
             ),
             VerdictLine("PRP injections", "decline", "Decline", reasons=("Anticoagulants.",)),
@@ -142,7 +142,7 @@ def test_every_verdict_prints_its_word_and_symbol() -> None:
     for line in summary.verdicts:
         look = verdict_look(line.verdict)
         assert f"{look.symbol} {line.verdict_label}" in text, line.verdict
-    assert "Until Mon 1 Mar 2027" in text
+    assert "Can go ahead from Mon 1 Mar 2027" in text
     assert "Check skin integrity first." in text
 
 

@@ -385,3 +385,24 @@ def test_cards_show_the_vocabulary_the_summary_prints(
     assert summary.overrides == (f"Exosome facial: {override.sentence}",)
     assert f"Sign-off: {signoff.sentence}" in scalp.toPlainText()
     assert summary.signoffs == (f"Exosome scalp treatment: {signoff.sentence}",)
+
+
+def test_a_card_shows_every_deferral_with_its_date_or_condition(window: MainWindow) -> None:
+    from exodesk.domain.screening import evaluate
+
+    tab = tab_of(window)
+    result = evaluate(
+        {
+            "pregnant": True,
+            "active_infection": True,
+            "active_infection_area": "scalp",
+            "isotretinoin_last_dose": date(2026, 9, 22),
+        },
+        today=date(2026, 11, 22),
+    )
+    tab.verdicts.show_result(result)
+    prp = tab.verdicts.cards["prp"].body.text()
+    assert "Not until the infection has cleared, and not before Mon 22 Mar 2027" in prp
+    assert "(until the infection has cleared)" in prp
+    assert "(can go ahead from Mon 22 Mar 2027)" in prp
+    assert "pregnant" in prp, "the review reason is listed too"

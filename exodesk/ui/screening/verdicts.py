@@ -12,8 +12,10 @@ from exodesk.domain.screening import RuleTable, ScreeningResult, TreatmentResult
 from exodesk.domain.screening_vocabulary import (
     OVERRIDE_COLOUR,
     override_words,
+    reason_line,
     signoff_words,
     verdict_look,
+    verdict_when,
 )
 from exodesk.ui import tips
 
@@ -66,14 +68,13 @@ class VerdictCard(QFrame):
         self.badge.setStyleSheet(f"color: {look.colour}; font-weight: bold; font-size: 13pt;")
         tip = [f"{word}. {tips.VERDICT_TIPS[result.verdict]}"]
         parts: list[str] = []
-        if result.verdict == "defer":
-            when = result.until_long()
-            if result.until is not None:
-                parts.append(f"<b>Can go ahead from {html.escape(when or '')}</b>")
-            elif when:
-                parts.append(f"<b>Not {html.escape(when)}</b>")
+        # Every deferral with its own date or condition (domain.screening_vocabulary), the
+        # same words as the printed summary.
+        when = verdict_when(result)
+        if when:
+            parts.append(f"<b>{html.escape(when)}</b>")
         for reason in result.reasons:
-            parts.append("• " + html.escape(reason.text))
+            parts.append("• " + html.escape(reason_line(reason)))
         if result.precautions:
             parts.append("<i>For the practitioner:</i>")
             parts += ["– " + html.escape(p) for p in result.precautions]
