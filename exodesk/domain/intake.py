@@ -231,16 +231,29 @@ class ScreeningRecord:
 def may_sign_off(record: ScreeningRecord, treatment: str) -> bool:
     """Whether a sign-off of ``treatment`` may be recorded on this screening version.
 
-    Only a ``review`` verdict waits for one (a later sign-off replaces an earlier one), and
-    only on the newest version; an unknown treatment is never open.
+    A ``review`` verdict waits for one, and so does a ``defer``/``decline`` that some rule
+    also asked a doctor to review (``reviews_under``); a later sign-off replaces an earlier
+    one. Only on the newest version; an unknown treatment is never open.
     """
     if record.superseded:
         return False
     try:
-        verdict = record.result.verdict_for(treatment)
+        result = record.result.for_treatment(treatment)
     except KeyError:
         return False
-    return verdict == REVIEW
+    return result.verdict == REVIEW or bool(reviews_under(result))
+
+
+def reviews_under(result: TreatmentResult) -> tuple[Reason, ...]:
+    """The ``review`` reasons of a ``defer`` or ``decline`` verdict.
+
+    A rule that asks for a doctor's review still asks for it when a stronger rule defers the
+    treatment, and overriding the deferral does not answer it: these need their own sign-off
+    (``clearance``), so ``may_sign_off`` allows one.
+    """
+    if result.verdict not in (DEFER, DECLINE):
+        return ()
+    return tuple(r for r in result.reasons if r.outcome == REVIEW)
 
 
 def may_override(record: ScreeningRecord, treatment: str) -> bool:
@@ -338,6 +351,14 @@ def clearance(
             problems.append(f"{label} is {what}" + (f" {_until(when)}." if when else "."))
         else:
             overridden = True
+            reviews = reviews_under(verdict_result)
+            signoff = record.signoff_for(treatment)
+            if reviews and (signoff is None or not signoff.cleared):
+                asked = ", ".join(r.title.lower() for r in reviews)
+                problems.append(
+                    f"{label} also needs a practitioner's sign-off ({asked}): overriding the "
+                    "deferral does not replace the doctor's review."
+                )
     if record.consent is None:
         problems.append("The patient has not signed the consent form.")
     return Clearance(treatment, not problems, tuple(problems), overridden, verdict)

@@ -247,14 +247,32 @@ def _decide(services: Services, decide: str, screening_id: int, treatment: str) 
     return services.screening.override(screening_id, treatment, "Letter seen")
 
 
+@pytest.mark.parametrize(
+    "answer_set",
+    ["reviews_and_deferrals", "plain_review_and_plain_deferral", "review_under_a_deferral"],
+)
 @pytest.mark.parametrize("first_signoff", [None, "cleared", "not_cleared"])
 def test_the_service_records_exactly_the_decisions_the_domain_opens(
-    services: Services, patient_id: int, practitioner: StaffMember, first_signoff: str | None
+    services: Services,
+    patient_id: int,
+    practitioner: StaffMember,
+    first_signoff: str | None,
+    answer_set: str,
 ) -> None:
     """Every treatment, every verdict: a sign-off or override is accepted exactly when
     domain.intake says it may be (which is also what the tab offers)."""
     today = services.ctx.today()
-    answers = {"blood_disorder": True, "keloid_history": True, "peel_last": today}
+    answers = {
+        "reviews_and_deferrals": {
+            "blood_disorder": True,
+            "keloid_history": True,
+            "peel_last": today,
+        },
+        # Exosome treatments deferred with nothing to review; PRP and microneedling reviewed.
+        "plain_review_and_plain_deferral": {"pregnant": True},
+        # PRP and microneedling deferred by the peel, with pregnancy's review under it.
+        "review_under_a_deferral": {"pregnant": True, "peel_last": today},
+    }[answer_set]
     _as(services, practitioner)
     screening = services.screening
     seen: set[tuple[str, bool, bool]] = set()
@@ -270,8 +288,11 @@ def test_the_service_records_exactly_the_decisions_the_domain_opens(
             else:
                 with pytest.raises(UserError):
                     _decide(services, decide, record.id, treatment)
-    # Both answers happen, so neither branch above is vacuous.
-    assert {allowed for *_, allowed in seen} == {True, False}
+    # Both answers happen, so neither branch above is vacuous (with every deferral carrying a
+    # review under it and a "not cleared" sign-off first, every decision is open).
+    everything_open = answer_set == "reviews_and_deferrals" and first_signoff == "not_cleared"
+    expected = {True} if everything_open else {True, False}
+    assert {allowed for *_, allowed in seen} == expected
 
 
 def test_the_summary_says_decisions_in_the_cards_words(
@@ -336,3 +357,22 @@ def test_the_tightened_table_is_built_once_until_the_settings_change(
     saved = screening.save(patient_id, {"peel_last": services.ctx.today() - timedelta(days=8)})
     assert saved.record.result.verdict_for("exosome_face") == "defer"
     assert saved.record.rule_table_version == screening.rules().version
+
+
+def test_overriding_a_deferral_does_not_skip_the_review_under_it(
+    services: Services, patient_id: int, practitioner: StaffMember
+) -> None:
+    """Pregnant (PRP: review) and a peel today (PRP: not yet): the override answers the
+    deferral, not the doctor's review; the session stays blocked until a cleared sign-off."""
+    _as(services, practitioner)
+    today = services.ctx.today()
+    record = services.screening.save(patient_id, {"pregnant": True, "peel_last": today}).record
+    assert record.result.verdict_for("prp") == "defer"
+    services.screening.record_consent(record.id, "Pat", PNG)
+    assert services.screening.override(record.id, "prp", "Peel was very light").ok
+    gate = services.screening.clearance(patient_id, "prp")
+    assert not gate.allowed
+    assert any("sign-off (pregnancy)" in p for p in gate.problems), gate.problems
+    assert services.screening.sign_off(record.id, "prp", "cleared", "Obstetrician agreed").ok
+    gate = services.screening.clearance(patient_id, "prp")
+    assert gate.allowed and gate.overridden
