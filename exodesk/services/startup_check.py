@@ -38,7 +38,8 @@ from exodesk.storage.engine import sqlite3
 
 log = logging.getLogger(__name__)
 
-__all__ = ["StartupCheck"]
+# refresh_statistics lives in storage (it runs PRAGMA optimize); workspace imports it from here.
+__all__ = ["StartupCheck", "refresh_statistics"]
 
 
 class StartupCheck:

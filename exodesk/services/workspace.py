@@ -18,8 +18,7 @@ from exodesk.services.encryption import ClinicKeys
 from exodesk.services.patients import PatientService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
-from exodesk.services.startup_check import StartupCheck
-from exodesk.storage.data_file import refresh_statistics
+from exodesk.services.startup_check import StartupCheck, refresh_statistics
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DataFileDamaged,
