@@ -11,6 +11,7 @@ from exodesk.domain.audit import AuditEntry, ChainReport
 from exodesk.domain.staff import StaffMember
 from exodesk.services.context import ServiceContext
 from exodesk.storage.audit import AuditRepository, check_chain
+from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
 from exodesk.storage.staff import StaffRepository
@@ -101,10 +102,7 @@ class AuditService:
     def data_file(self) -> Path | None:
         """The file behind this connection (None for an in-memory database)."""
         with storage_errors():
-            for _seq, name, file in self._ctx.db.execute("PRAGMA database_list").fetchall():
-                if name == "main" and file:
-                    return Path(file)
-        return None
+            return DataFileRepository(self._ctx.db).path()
 
 
 def _stored_moment(moment: date | datetime | None, *, end_of_day: bool) -> str | None:

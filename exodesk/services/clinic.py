@@ -14,8 +14,9 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordKeys, staff_values
 from exodesk.services.context import SETTINGS, STAFF, Changes, SaveResult, ServiceContext
+from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import storage_errors
-from exodesk.storage.migrations import latest_schema_version, schema_state
+from exodesk.storage.migrations import latest_schema_version
 from exodesk.storage.settings import SettingsRepository
 from exodesk.storage.staff import StaffRepository
 
@@ -191,16 +192,11 @@ class ClinicService:
     # ---- the data file -------------------------------------------------------------------
     def info(self) -> DataFileInfo:
         with storage_errors():
-            state = schema_state(self._ctx.db)
-            counts = {
-                t: int(self._ctx.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-                for t in COUNTED_TABLES
-                if self._ctx.db[t].exists()
-            }
+            summary = DataFileRepository(self._ctx.db).summary(COUNTED_TABLES)
         return DataFileInfo(
             path=self._data_file,
             app_version=__version__,
-            schema_version=state.version,
+            schema_version=summary.schema_version,
             latest_schema_version=latest_schema_version(),
-            counts=counts,
+            counts=summary.counts,
         )

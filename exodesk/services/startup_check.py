@@ -31,33 +31,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from exodesk.errors import StorageError
-from exodesk.storage.database import DiskFull, open_database, quick_check, storage_errors
+from exodesk.storage.data_file import refresh_statistics
+from exodesk.storage.database import open_database, quick_check
 from exodesk.storage.engine import sqlite3
 
 log = logging.getLogger(__name__)
 
+# refresh_statistics lives in storage (it runs PRAGMA optimize); workspace imports it from here.
 __all__ = ["StartupCheck", "refresh_statistics"]
-
-
-def refresh_statistics(db: Database) -> None:
-    """Keep the query planner's table statistics fresh, cheaply.
-
-    ``PRAGMA optimize=0x10002`` runs a sampled ANALYZE only on tables whose size changed a lot
-    since their last statistics (or that never had any): usually nothing, ~7 ms on a 1 GB file,
-    where a full ANALYZE at every start took 2.5 s. Without statistics SQLite may scan the name
-    index to find one date of birth (220 ms instead of 0.1 ms, measured).
-    """
-    try:
-        with storage_errors():
-            db.execute("PRAGMA analysis_limit = 1000")
-            db.execute("PRAGMA optimize = 0x10002")
-    except DiskFull as exc:
-        # Statistics only make searches faster: a full disk must not keep the clinic from
-        # reading its records (each save then says plainly that the disk is full).
-        log.warning("planner statistics not refreshed: %s", exc)
 
 
 class StartupCheck:

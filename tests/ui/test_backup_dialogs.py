@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from exodesk.domain.patient import Patient
-from exodesk.services.backups import BackupRecord, BackupService, sidecar_of
+from exodesk.services.backups import BackupRecord, BackupService
 from exodesk.services.workspace import Services
 from exodesk.storage.audit import AuditRepository
+from exodesk.storage.backup_files import sidecar_of
 from exodesk.ui.dialogs import backups as dialogs
 from exodesk.ui.dialogs.backups import (
     VERIFIED,

@@ -1,0 +1,454 @@
+"""The backups folder: file names, sidecars, what each backup holds, listing and rotation.
+
+A backup is ``exodesk-<UTC stamp>-<reason>.sqlite3`` with a JSON sidecar beside it that records
+its checksums and row counts; everything here is file work (and the copy itself, through
+``exodesk.storage.backup``). The audit entries and permission checks are the service's
+(``exodesk.services.backups``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from exodesk import APP_NAME, __version__
+from exodesk.domain.dates import format_long
+from exodesk.errors import UserError
+from exodesk.storage.backup import (
+    DIGEST_METHOD,
+    PARTIAL_SUFFIX,
+    CopyFacts,
+    Progress,
+    copy_database,
+    copy_errors,
+    discard,
+    sha256_file,
+    write_atomically,
+)
+from exodesk.storage.database import open_database, storage_errors
+from exodesk.storage.migrations import schema_state
+
+log = logging.getLogger(__name__)
+
+SIDECAR_FORMAT = 1
+MANUAL, DAILY, CLOSE = "manual", "daily", "close"
+BEFORE_RESTORE = "before-restore"
+BEFORE_MIGRATION = "before-migration"
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+STAMP_FORMAT = "%Y%m%d-%H%M%S"
+# exodesk-20261122-100000-daily.sqlite3 (the stamp is UTC, so names sort by time across DST
+# changes, as the pre-migration backups already do); "-2" and up only when a name is taken.
+_ROTATED = re.compile(r"^exodesk-(\d{8}-\d{6})-([a-z][a-z0-9]*)(?:-\d+)?\.sqlite3$")
+_ANY_STAMP = re.compile(r"(\d{8}-\d{6})")
+_REASON = re.compile(r"^[a-z][a-z0-9]*$")
+# A .partial younger than this may belong to a backup still being written on another thread.
+_STALE_PARTIAL = timedelta(days=1)
+
+REASON_WORDS = {
+    MANUAL: "Made by hand",
+    DAILY: "Daily (automatic)",
+    CLOSE: "On closing (automatic)",
+    BEFORE_MIGRATION: "Before an update of ExoDesk",
+    BEFORE_RESTORE: "Before a restore",
+}
+
+# Why a listed backup is not verified (BackupRecord.problem).
+NO_RECORD = "there is no record of it being checked"
+UNREADABLE_RECORD = "its record file cannot be read"
+CHANGED = "the file has changed since it was made"
+UNREADABLE = "the file cannot be read"
+
+
+# ---- a backup as listed ------------------------------------------------------------------
+@dataclass(frozen=True)
+class BackupRecord:
+    """One backup file as listed: what its sidecar recorded, and whether it still matches."""
+
+    path: Path
+    created_at: datetime
+    reason: str
+    size: int
+    counts: dict[str, int] = field(default_factory=dict)
+    table_sha256: dict[str, str] = field(default_factory=dict)
+    verified: bool = False
+    problem: str = ""
+    sha256: str = ""
+    schema_version: int | None = None
+    app_version: str = ""
+    audit_last_id: int | None = None
+    checksum_method: str = ""
+
+    @property
+    def when(self) -> str:
+        return when_words(self.created_at)
+
+    @property
+    def reason_words(self) -> str:
+        return REASON_WORDS.get(self.reason, self.reason.replace("-", " ").capitalize())
+
+    @property
+    def verified_words(self) -> str:
+        return "✓ Verified" if self.verified else f"✗ Not verified: {self.problem}"
+
+    def count_words(self) -> str:
+        """``1,204 patients, 5,310 sessions`` (the tables this file has)."""
+        parts = [f"{self.counts[t]:,} {t}" for t in ("patients", "sessions") if t in self.counts]
+        return ", ".join(parts)
+
+    def sentence(self) -> str:
+        """What the user is told after a backup: one plain sentence."""
+        counts = self.count_words()
+        return (
+            f"Backup saved and verified: {self.path} ({format_size(self.size)}"
+            f"{', ' + counts if counts else ''})."
+        )
+
+
+# ---- words -------------------------------------------------------------------------------
+def when_words(moment: datetime) -> str:
+    """``Sun 22 Nov 2026 10:00`` in the PC's local time (English, locale-free)."""
+    local = moment.astimezone()
+    return f"{format_long(local.date())} {local:%H:%M}"
+
+
+def format_size(size: int) -> str:
+    """``812 KB``, ``12.3 MB``: file sizes as people read them."""
+    if size < 1000:
+        return f"{size} bytes"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        if size < scale * 1000 or unit == "GB":
+            value = size / scale
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
+# ---- rotation ----------------------------------------------------------------------------
+def select_kept[K: Hashable](
+    moments: Mapping[K, datetime],
+    now: datetime,
+    *,
+    daily: int = KEEP_DAILY,
+    weekly: int = KEEP_WEEKLY,
+    monthly: int = KEEP_MONTHLY,
+    tz: tzinfo | None = None,
+) -> set[K]:
+    """Which backups rotation keeps (the rest may be deleted).
+
+    A backup is kept if any of these holds (days, weeks and months in ``tz``, default local):
+
+    - it is the newest backup of its calendar day, and that day is one of the ``daily`` most
+      recent days that have a backup;
+    - it is the newest of its ISO week (Monday to Sunday), and that week is one of the
+      ``weekly`` most recent weeks that have a backup;
+    - it is the newest of its calendar month, and that month is one of the ``monthly`` most
+      recent months that have a backup;
+    - it is dated after ``now`` (the PC's clock was wrong; such a file is never judged).
+
+    Counting periods *that have backups* (as borg and restic do) means a PC left off for a
+    month still keeps seven days of copies instead of deleting them all as too old.
+    """
+    kept = {key for key, moment in moments.items() if moment > now}
+    past = sorted(
+        ((m.astimezone(tz), key) for key, m in moments.items() if m <= now),
+        key=lambda item: (item[0], str(item[1])),
+        reverse=True,
+    )
+    rules: tuple[tuple[int, Callable[[datetime], Hashable]], ...] = (
+        (daily, lambda m: m.date()),
+        (weekly, lambda m: m.isocalendar()[:2]),
+        (monthly, lambda m: (m.year, m.month)),
+    )
+    for count, period_of in rules:
+        periods: set[Hashable] = set()
+        for moment, key in past:
+            period = period_of(moment)
+            if period in periods:
+                continue  # an older backup of a period already represented
+            if len(periods) == count:
+                break
+            periods.add(period)
+            kept.add(key)
+    return kept
+
+
+def _stamp(name: str) -> datetime | None:
+    match = _ANY_STAMP.search(name)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _reason(name: str) -> str:
+    match = _ROTATED.match(name)
+    if match:
+        return match.group(2)
+    for reason in (BEFORE_RESTORE, BEFORE_MIGRATION):
+        if name.startswith(reason):
+            return reason
+    return "unknown"
+
+
+def rotated_backups(folder: Path) -> dict[Path, datetime]:
+    """ExoDesk's own timed backups in ``folder`` (never before-migration/-restore copies)."""
+    if not folder.is_dir():
+        return {}
+    found: dict[Path, datetime] = {}
+    for path in folder.glob("exodesk-*.sqlite3"):
+        match = _ROTATED.match(path.name)
+        moment = _stamp(path.name) if match else None
+        if moment is not None and path.is_file():
+            found[path] = moment
+    return found
+
+
+def prune_backups(folder: Path, now: datetime) -> list[Path]:
+    """Delete the timed backups in ``folder`` that ``select_kept`` does not keep.
+
+    Only ``exodesk-<stamp>-<reason>.sqlite3`` files (and their sidecars) are considered:
+    pre-migration and pre-restore copies are kept. Leftover ``.partial`` files older than a
+    day (a copy cut off by a crash or power cut) are removed too.
+
+    Returns:
+        The backup files deleted.
+    """
+    found = rotated_backups(folder)
+    kept = select_kept(found, now)
+    removed = sorted(set(found) - kept)
+    with storage_errors(folder):
+        for path in removed:
+            path.unlink(missing_ok=True)
+            sidecar_of(path).unlink(missing_ok=True)
+        if folder.is_dir():
+            for partial in folder.glob(f"*{PARTIAL_SUFFIX}"):
+                age = now.timestamp() - partial.stat().st_mtime
+                if age > _STALE_PARTIAL.total_seconds():
+                    partial.unlink(missing_ok=True)
+    return removed
+
+
+# ---- sidecars and listing ----------------------------------------------------------------
+def sidecar_of(backup: Path) -> Path:
+    """``exodesk-….sqlite3`` → ``exodesk-….json`` beside it."""
+    return backup.with_suffix(".json")
+
+
+def read_record(path: Path, *, check: bool = True) -> BackupRecord:
+    """Describe one backup file from its sidecar; ``check`` re-hashes the file to compare."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return BackupRecord(
+            path, _stamp(path.name) or datetime.now(UTC), _reason(path.name), 0, problem=UNREADABLE
+        )
+    created = _stamp(path.name) or datetime.fromtimestamp(stat.st_mtime, UTC)
+    base = BackupRecord(path, created, _reason(path.name), stat.st_size, problem=NO_RECORD)
+    sidecar = sidecar_of(path)
+    if not sidecar.is_file():
+        return base
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        record = replace(
+            base,
+            created_at=datetime.fromisoformat(meta["created_at"]),
+            reason=str(meta["reason"]),
+            counts={str(k): int(v) for k, v in meta["row_counts"].items()},
+            table_sha256={str(k): str(v) for k, v in meta["table_sha256"].items()},
+            sha256=str(meta["sha256"]),
+            schema_version=int(meta["schema_version"]),
+            app_version=str(meta.get("app_version", "")),
+            audit_last_id=meta.get("audit_last_id"),
+            checksum_method=str(meta.get("table_checksum_method", "")),
+            problem="",
+        )
+        recorded_size, recorded_ok = int(meta["size"]), meta.get("verified") is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return replace(base, problem=UNREADABLE_RECORD)
+    if recorded_size != stat.st_size:
+        return replace(record, problem=CHANGED)
+    if check:
+        try:
+            actual = sha256_file(path)
+        except OSError:
+            return replace(record, problem=UNREADABLE)
+        if actual != record.sha256:
+            return replace(record, problem=CHANGED)
+    if not recorded_ok:
+        return replace(record, problem="it did not pass its check when it was made")
+    return replace(record, verified=True)
+
+
+def list_backups(folder: Path, *, check: bool = True) -> list[BackupRecord]:
+    """Every backup file in ``folder``, newest first (pure file work: safe on any thread).
+
+    Args:
+        folder: Where to look; a missing folder has no backups.
+        check: Re-hash each file against its sidecar (reads every file; slower).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    with storage_errors(folder):
+        files = [p for p in folder.glob("*.sqlite3") if p.is_file()]
+    records = [read_record(p, check=check) for p in files]
+    return sorted(records, key=lambda r: (r.created_at, _name_order(r.path)), reverse=True)
+
+
+def _name_order(path: Path) -> tuple[str, int]:
+    # "…-manual-2" was made after "…-manual" in the same second.
+    match = re.match(r"^(.*?)(?:-(\d+))?\.sqlite3$", path.name)
+    if not match:
+        return path.name, 1
+    return match.group(1), int(match.group(2) or 1)
+
+
+def _sidecar(
+    facts: CopyFacts, *, now: datetime, reason: str, schema_version: int, source: Path | None
+) -> dict[str, Any]:
+    return {
+        "format": SIDECAR_FORMAT,
+        "file": facts.path.name,
+        "created_at": now.isoformat(),
+        "reason": reason,
+        "app": APP_NAME,
+        "app_version": __version__,
+        "schema_version": schema_version,
+        "source": str(source) if source else None,
+        "size": facts.size,
+        "sha256": facts.sha256,
+        "integrity_check": "ok",
+        "verified": True,
+        "row_counts": {t: d.rows for t, d in facts.tables.items()},
+        "table_checksum_method": DIGEST_METHOD,
+        "table_sha256": {t: d.sha256 for t, d in facts.tables.items()},
+        "audit_last_id": facts.audit_last_id,
+    }
+
+
+def free_name(folder: Path, stem: str) -> Path:
+    """``stem.sqlite3``, or ``stem-2.sqlite3`` and up if that name is taken."""
+    path, n = folder / f"{stem}.sqlite3", 2
+    while path.exists() or sidecar_of(path).exists():
+        path, n = folder / f"{stem}-{n}.sqlite3", n + 1
+    return path
+
+
+def backup_name(folder: Path, now: datetime, reason: str) -> Path:
+    """``exodesk-YYYYMMDD-HHMMSS-<reason>.sqlite3`` (UTC stamp), not yet taken in ``folder``."""
+    if not _REASON.match(reason):
+        raise ValueError(f"a backup reason is one lowercase word, not {reason!r}")
+    return free_name(folder, f"exodesk-{now.astimezone(UTC):{STAMP_FORMAT}}-{reason}")
+
+
+def check_folder(folder: Path, *, create: bool) -> None:
+    """Make sure a backup can go into ``folder``: created if ``create``, else it must exist.
+
+    Raises:
+        UserError: ``folder`` does not exist (and ``create`` is false).
+        StorageError: it could not be created.
+    """
+    if create:
+        with copy_errors(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise UserError(
+            f"The folder {folder} does not exist, so no backup was made.",
+            advice="Choose an existing folder (is the USB stick or network drive connected?).",
+        )
+
+
+# ---- writing a backup -------------------------------------------------------------------
+def write_backup(
+    db: Database,
+    folder: Path,
+    *,
+    reason: str,
+    now: datetime,
+    progress: Progress | None = None,
+    target: Path | None = None,
+    source: Path | None = None,
+) -> BackupRecord:
+    """Copy ``db``'s file into ``folder``: verified, flushed, with its sidecar. No audit entry.
+
+    The sidecar is put in place just before the copy is renamed, so a listed backup always has
+    one; if anything fails, neither is left behind.
+
+    Args:
+        db: The open database to copy (used on this thread only).
+        folder: An existing folder.
+        reason: One lowercase word (manual, daily, close, …) that goes into the name.
+        now: The backup's time (names and sidecar).
+        progress: Called with (pages copied, pages in all); raising stops the backup.
+        target: The file name to use instead of ``exodesk-<stamp>-<reason>.sqlite3``.
+        source: The data file's path, recorded in the sidecar.
+
+    Raises:
+        StorageError: the copy could not be written or did not verify.
+    """
+    with storage_errors(source):
+        schema_version = schema_state(db).version
+    target = target or backup_name(folder, now, reason)
+    sidecar = sidecar_of(target)
+    written: list[CopyFacts] = []
+
+    def put_sidecar(facts: CopyFacts) -> None:
+        meta = _sidecar(facts, now=now, reason=reason, schema_version=schema_version, source=source)
+        text = json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        write_atomically(sidecar, text.encode("utf-8"))
+        written.append(facts)
+
+    try:
+        copy_database(db.conn, target, progress=progress, before_rename=put_sidecar)
+    except BaseException:
+        if written:
+            discard(sidecar)  # the copy itself failed after its sidecar went in
+        raise
+    log.info("backup written: %s (%s)", target, reason)
+    return read_record(target, check=False)
+
+
+def backup_data_file(
+    data_file: Path,
+    folder: Path,
+    *,
+    reason: str = MANUAL,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    create_folder: bool = False,
+    target: Path | None = None,
+    key: bytes | None = None,
+) -> BackupRecord:
+    """Back up a data file through a connection of its own (for worker threads). No audit.
+
+    The connection is read-only: the app may go on saving meanwhile, and the copy is the data
+    as it was at one moment. An encrypted data file (opened with ``key``) gives an encrypted
+    backup with the same key.
+
+    Raises:
+        UserError: the folder does not exist (and ``create_folder`` is false).
+        StorageError: the file cannot be read or the copy not written.
+    """
+    check_folder(folder, create=create_folder)
+    db = open_database(data_file, read_only=True, key=key)
+    try:
+        return write_backup(
+            db,
+            folder,
+            reason=reason,
+            now=now or datetime.now(UTC),
+            progress=progress,
+            target=target,
+            source=data_file,
+        )
+    finally:
+        db.close()

@@ -1,0 +1,224 @@
+"""Using a backup: checking it, putting it in place of the data file, and restore drills.
+
+File and SQLite work only. The restore as a use case (the advisory lock, the audit entry in
+the restored file, permissions) is ``exodesk.services.backups.restore_file``.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from exodesk.errors import StorageError, UserError
+from exodesk.paths import DataPaths
+from exodesk.storage.backup import (
+    DIGEST_METHOD,
+    CopyFacts,
+    CopyNotVerified,
+    copy_errors,
+    copy_file,
+    discard,
+    inspect_copy,
+    install,
+    move_aside,
+    settle,
+    sha256_file,
+)
+from exodesk.storage.backup_files import (
+    BEFORE_RESTORE,
+    CHANGED,
+    STAMP_FORMAT,
+    UNREADABLE,
+    BackupRecord,
+    backup_data_file,
+    free_name,
+    list_backups,
+    read_record,
+)
+from exodesk.storage.database import WrongKey, is_encrypted, storage_errors
+from exodesk.storage.encryption import encrypt_copy
+from exodesk.storage.migrations import refuse_newer
+
+log = logging.getLogger(__name__)
+
+
+# ---- checking a backup -------------------------------------------------------------------
+def verify_backup(path: Path, *, key: bytes | None = None) -> BackupRecord:
+    """Check a backup before using it; the file and the data file are not changed.
+
+    A file with a sidecar must still match its checksum; every file must be an ExoDesk
+    database that passes ``PRAGMA integrity_check`` and is not from a newer ExoDesk. An
+    encrypted backup opens with ``key`` (the data key; the recovery key gives it too).
+
+    Raises:
+        StorageError: in plain words, why this backup cannot be used.
+        WrongKey: the backup is encrypted and ``key`` is missing or does not open it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StorageError(f"There is no backup file at {path}.")
+    record = read_record(path, check=True)
+    if record.problem in (CHANGED, UNREADABLE):
+        raise StorageError(
+            f"The backup {path.name} cannot be used: {record.problem}. Nothing was changed.",
+            advice="Choose an older backup.",
+        )
+    facts = inspect_copy(path, before_use=refuse_newer, key=key)
+    if not record.counts:
+        record = replace(record, counts={t: d.rows for t, d in facts.tables.items()})
+    return record
+
+
+def file_key_or_none(path: Path, key: bytes | None) -> bytes | None:
+    """``key`` if ``path`` is encrypted, else None (a plain file opens without one)."""
+    return key if key is not None and is_encrypted(path) else None
+
+
+def _save_aside(
+    paths: DataPaths, now: datetime, key: bytes | None = None, *, key_checked: bool = False
+) -> tuple[Path | None, bool]:
+    """Keep the current data file in the backups folder; (where, verified copy?)."""
+    data_file = paths.data_file
+    if not data_file.exists():
+        return None, False
+    with copy_errors(paths.backups):
+        paths.backups.mkdir(parents=True, exist_ok=True)
+    stem = f"{BEFORE_RESTORE}-{now.astimezone(UTC):{STAMP_FORMAT}}"
+    try:
+        sound = settle(data_file, key=key)
+    except WrongKey:
+        if not key_checked:
+            raise
+        # The key opened an encrypted backup of this clinic, so a data file it does not open
+        # has a damaged first page: it is moved aside unchanged like any damaged file.
+        sound = False
+    if sound:
+        target = free_name(paths.backups, stem)
+        record = backup_data_file(
+            data_file,
+            paths.backups,
+            reason=BEFORE_RESTORE,
+            now=now,
+            target=target,
+            key=file_key_or_none(data_file, key),
+        )
+        return record.path, True
+    # A damaged file cannot be copied page by page; it is closed, so it moves aside as it is
+    # (with its -wal, if any), for whoever tries to rescue it.
+    target = free_name(paths.backups, stem + "-damaged")
+    move_aside(data_file, target)
+    log.warning("damaged data file moved aside to %s", target)
+    return target, False
+
+
+def replace_data_file(
+    paths: DataPaths, backup: BackupRecord, *, now: datetime, key: bytes | None = None
+) -> tuple[Path | None, bool]:
+    """Put a verified backup in place of the closed data file, keeping the old one aside.
+
+    The backup is copied to ``exodesk.sqlite3.restoring`` beside the data file and verified
+    again (and encrypted with ``key`` if it is plain and ``key`` is given); the current data
+    file is saved aside (``_save_aside``); then the copy is renamed over it (atomic). A
+    failure before the rename leaves the data file as it was and no staged copy behind.
+
+    Returns:
+        Where the data file before it was kept (None: there was none), and whether that is a
+        verified copy (False: a damaged file moved aside as it was).
+
+    Raises:
+        StorageError: the copy could not be written, or the data file is in use.
+    """
+    data_file = paths.data_file
+    staged = data_file.with_name(data_file.name + ".restoring")
+    copy_file(backup.path, staged, key=key)
+    try:
+        if key is not None and not is_encrypted(staged):
+            encrypt_copy(staged, key)
+        aside, verified = _save_aside(
+            paths, now, key, key_checked=key is not None and is_encrypted(backup.path)
+        )
+        install(staged, data_file)
+    except BaseException:
+        discard(staged)
+        raise
+    log.info("restored %s from %s; before-restore copy %s", data_file, backup.path, aside)
+    return aside, verified
+
+
+# ---- drills ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DrillResult:
+    """A restore drill: the newest backup restored to a scratch file and compared."""
+
+    backup: BackupRecord
+    problems: list[str]
+    counts: dict[str, int]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def sentence(self) -> str:
+        if self.ok:
+            counts = replace(self.backup, counts=self.counts).count_words()
+            return f"Backup of {self.backup.when} restores cleanly: {counts}."
+        more = len(self.problems) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return f"Backup of {self.backup.when} does NOT restore cleanly: {self.problems[0]}{extra}."
+
+
+def drill_backups(folder: Path, *, key: bytes | None = None) -> DrillResult:
+    """Restore the newest backup in ``folder`` to a scratch file and compare it with its sidecar.
+
+    Pure file work (no connection to the data file), safe on a worker thread. An encrypted
+    backup needs ``key``; its scratch copy is encrypted too.
+
+    Raises:
+        UserError: there is no backup with a sidecar to test.
+        StorageError: the scratch copy could not be written (say, the disk is full).
+    """
+    started = time.perf_counter()
+    candidates = [r for r in list_backups(folder, check=False) if r.table_sha256]
+    if not candidates:
+        raise UserError(
+            f"There is no backup to test in {folder}.",
+            advice="Make a backup first (File → Back up now, or `exodesk backup`).",
+        )
+    record = candidates[0]
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="exodesk-drill-") as scratch:
+        with storage_errors(record.path):
+            if sha256_file(record.path) != record.sha256:
+                problems.append(CHANGED)
+        try:
+            facts = copy_file(record.path, Path(scratch) / "drill.sqlite3", key=key)
+        except CopyNotVerified:
+            problems.append("it does not pass SQLite's integrity check")
+        else:
+            counts = {t: d.rows for t, d in facts.tables.items()}
+            for table in sorted(set(record.counts) | set(facts.tables)):
+                problem = _compare(table, record, facts)
+                if problem:
+                    problems.append(problem)
+    return DrillResult(record, problems, counts, time.perf_counter() - started)
+
+
+def _compare(table: str, record: BackupRecord, facts: CopyFacts) -> str:
+    got, rows = facts.tables.get(table), record.counts.get(table)
+    if got is None:
+        return f"the {table} table is missing"
+    if rows is None:
+        return f"the {table} table was not there when it was made"
+    if got.rows != rows:
+        return f"{table} has {got.rows:,} rows where {rows:,} were recorded"
+    if record.checksum_method != DIGEST_METHOD:
+        return ""  # made by an ExoDesk that checksummed differently: the counts must do
+    if got.sha256 != record.table_sha256.get(table):
+        return f"the rows of {table} differ from when it was made"
+    return ""
