@@ -84,15 +84,52 @@ def test_every_module_opens_with_a_docstring() -> None:
         assert ast.get_docstring(tree), f"{path.relative_to(PACKAGE)} has no module docstring"
 
 
-def test_the_domain_runs_without_qt() -> None:
+@pytest.mark.parametrize("layer", ["domain", "storage", "services", "reports"])
+def test_every_module_below_the_ui_runs_without_qt(layer: str) -> None:
+    """napari's test: the model layers import with Qt uninstalled (PySide6 blocked here), every
+    module of them, not a sample; and a whole visit's services run (the demo clinic)."""
+    import subprocess
+    import sys
+
+    modules = sorted(
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        for path in (PACKAGE / layer).rglob("*.py")
+        if path.name != "__init__.py"
+    )
+    assert modules, layer
+    code = (
+        "import importlib, sys\n"
+        "sys.modules['PySide6'] = None\n"
+        "sys.modules['shiboken6'] = None\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "assert not any(m.startswith(('PySide6.', 'shiboken6.')) for m in sys.modules)\n"
+        "print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_demo_clinic_is_built_without_qt(tmp_path) -> None:
+    """Not only imports: the services seed a whole clinic (patients, screenings, sessions,
+    lots, events, aftercare) with Qt blocked."""
     import subprocess
     import sys
 
     code = (
-        "import sys; sys.modules['PySide6'] = None\n"
-        "import exodesk.domain.patient, exodesk.domain.clinic, exodesk.domain.dates\n"
-        "import exodesk.services.workspace\n"
+        "import sys\n"
+        "sys.modules['PySide6'] = None\n"
+        "from pathlib import Path\n"
+        "from exodesk.paths import DataPaths\n"
+        "from exodesk.services.workspace import open_services\n"
+        "from exodesk.services.demo import seed_demo\n"
+        f"services = open_services(DataPaths(Path({str(tmp_path / 'demo')!r})), create=True)\n"
+        "seed_demo(services)\n"
+        "assert services.patients.search('').rows\n"
+        "services.close()\n"
         "print('ok')"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert result.stdout.strip() == "ok", result.stderr
