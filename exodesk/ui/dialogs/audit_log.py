@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -28,6 +28,7 @@ from exodesk.domain.dates import format_stamp
 from exodesk.errors import UserError
 from exodesk.services.audit import PAGE_SIZE, AuditService
 from exodesk.ui.common import ERROR_STYLE, error_label, locale_day_first, named
+from exodesk.ui.models import RowsTableModel
 from exodesk.ui.widgets import DateField
 from exodesk.ui.workers import run_in_background
 
@@ -39,7 +40,6 @@ TYPING_PAUSE_MS = 300
 
 # (id of the last entry shown) -> the next, older page
 PageFetcher = Callable[[int], list[AuditEntry]]
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -48,63 +48,47 @@ def _buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowsTableModel[AuditEntry]):
     """Shows the entries it is given; asks ``fetch_more`` for the next page only when scrolled."""
+
+    HEADERS = HEADERS
 
     def __init__(self, page_size: int = PAGE_SIZE) -> None:
         super().__init__()
         self._page_size = page_size
-        self._rows: list[AuditEntry] = []
-        self._fetch: PageFetcher | None = None
-        self._more = False
 
     # ---- feeding -------------------------------------------------------------------------
-    def set_rows(self, rows: list[AuditEntry], fetch_more: PageFetcher | None = None) -> None:
+    def set_rows(self, rows: Iterable[AuditEntry], fetch_more: PageFetcher | None = None) -> None:
         """Replace the rows; ``fetch_more`` loads the page after a given entry id."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._fetch = fetch_more
+        first = list(rows)
+
+        def next_page() -> tuple[list[AuditEntry], bool]:
+            last_id = self._rows[-1].id if self._rows else None
+            page = fetch_more(int(last_id)) if fetch_more and last_id is not None else []
+            return page, len(page) >= self._page_size
+
         # A short page is the last one: no need to ask the file again.
-        self._more = fetch_more is not None and len(rows) >= self._page_size
-        self.endResetModel()
+        more = fetch_more is not None and len(first) >= self._page_size
+        self._reset(first, next_page if more else None)
 
     def entry_at(self, row: int) -> AuditEntry | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    # ---- Qt model API --------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
+    # ---- cells ---------------------------------------------------------------------------
+    def text(self, entry: AuditEntry, column: int) -> str | None:
+        if column == WHEN:
+            return format_stamp(entry.at)
+        if column == WHO:
+            return entry.actor_name
+        if column == ACTION:
+            return entry.action
+        if column == WHAT:
+            return entry.what
+        if column == SUMMARY:
+            return entry.summary
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entry_at(index.row()) if index.isValid() else None
-        if entry is None:
-            return None
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if column == WHEN:
-                return format_stamp(entry.at)
-            if column == WHO:
-                return entry.actor_name
-            if column == ACTION:
-                return entry.action
-            if column == WHAT:
-                return entry.what
-            if column == SUMMARY:
-                return entry.summary
+    def role_data(self, entry: AuditEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == SUMMARY:
             changed = entry.changed_fields()
             number = f"Entry {entry_number(entry.id)}" if entry.id is not None else "Entry"
@@ -115,21 +99,6 @@ class AuditTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return entry.id
         return None
-
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._more and bool(self._rows)
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent) or self._fetch is None:
-            return
-        last_id = self._rows[-1].id
-        rows = self._fetch(int(last_id)) if last_id is not None else []
-        self._more = len(rows) >= self._page_size
-        if rows:
-            start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
 
 
 class AuditLogDialog(QDialog):

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDate,
-    QItemSelection,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QDate, QItemSelection, Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,6 +48,7 @@ from exodesk.services.sessions import SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import RowsTableModel
 from exodesk.ui.widgets import DateField
 
 # Kinds that can be of biological origin and so have a source; an anaesthetic never has one.
@@ -74,7 +69,6 @@ LATEST_DATE = QDate(2100, 12, 31)
 _GREY = QColor("#777777")
 _RED = QColor("#b00020")
 _AMBER = QColor("#9a5b00")
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def lot_status_words(lot: Lot, today: date, *, lab_reports_expected: bool = True) -> str:
@@ -109,67 +103,29 @@ LOT_NUMBER, EXPIRY, RECEIVED, STORAGE, REPORTS, STATUS = range(6)
 LOT_HEADERS = ("Lot number", "Expiry", "Received", "Storage", "Lab reports on file", "Status")
 
 
-class LotTableModel(QAbstractTableModel):
-    """The lots of one product, newest expiry first, with their status in words."""
+class LotTableModel(RowsTableModel[Lot]):
+    """The lots of one product, newest expiry first, with their status in words.
 
-    def __init__(self) -> None:
+    Args:
+        today: The clock that decides expired and expiring.
+    """
+
+    HEADERS = LOT_HEADERS
+
+    def __init__(self, today: Callable[[], date]) -> None:
         super().__init__()
-        self._rows: list[Lot] = []
-        self._today = date.today()
+        self._today = today
         self._expected = True
 
-    def set_rows(self, lots: list[Lot], *, today: date, lab_reports_expected: bool) -> None:
-        """Replace the rows; ``today`` decides expired/expiring."""
-        self.beginResetModel()
-        self._rows = list(lots)
-        self._today = today
+    def set_rows(self, rows: Iterable[Lot], *, lab_reports_expected: bool = True) -> None:
+        """Replace the rows; ``lab_reports_expected`` is False for kinds that come without."""
         self._expected = lab_reports_expected
-        self.endResetModel()
+        super().set_rows(rows)
 
     def lot_at(self, row: int) -> Lot | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def row_of(self, lot_id: int | None) -> int:
-        return next((i for i, lot in enumerate(self._rows) if lot.id == lot_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(LOT_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(LOT_HEADERS)
-        ):
-            return LOT_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        lot = self.lot_at(index.row()) if index.isValid() else None
-        if lot is None:
-            return None
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(lot, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
-            flags = lot_flags(lot, self._today, lab_reports_expected=self._expected)
-            return "\n".join(f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags) or (
-                tips.LOT_FINE if self._expected else tips.LOT_FINE_NO_REPORTS
-            )
-        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            status = lot_status(lot, self._today)
-            if status == "expired":
-                return QBrush(_RED)
-            if status == "expiring":
-                return QBrush(_AMBER)
-        return None
-
-    def _text(self, lot: Lot, column: int) -> str | None:
+    def text(self, lot: Lot, column: int) -> str | None:
         if column == LOT_NUMBER:
             return lot.lot_number
         if column == EXPIRY:
@@ -182,7 +138,21 @@ class LotTableModel(QAbstractTableModel):
             on_file = [LAB_SHORT[k] for k in LAB_REPORTS if k in lot.lab_reports]
             return ", ".join(on_file) or "none"
         if column == STATUS:
-            return lot_status_words(lot, self._today, lab_reports_expected=self._expected)
+            return lot_status_words(lot, self._today(), lab_reports_expected=self._expected)
+        return None
+
+    def role_data(self, lot: Lot, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
+            flags = lot_flags(lot, self._today(), lab_reports_expected=self._expected)
+            return "\n".join(f"{flag} {tips.lot_flag_tip(flag)}" for flag in flags) or (
+                tips.LOT_FINE if self._expected else tips.LOT_FINE_NO_REPORTS
+            )
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
+            status = lot_status(lot, self._today())
+            if status == "expired":
+                return QBrush(_RED)
+            if status == "expiring":
+                return QBrush(_AMBER)
         return None
 
 
@@ -390,7 +360,7 @@ class ProductsDialog(QDialog):
 
     def _build_lots(self) -> QGroupBox:
         self.lots_box = QGroupBox("Lots")
-        self.lot_model = LotTableModel()
+        self.lot_model = LotTableModel(self._sessions.today)
         self.lot_table = named(QTableView(), "lotTable", "Lots of this product")
         self.lot_table.setModel(self.lot_model)
         self.lot_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -575,9 +545,7 @@ class ProductsDialog(QDialog):
             except UserError as exc:
                 show_user_error(self, exc)
         self.lot_model.set_rows(
-            lots,
-            today=self._sessions.today(),
-            lab_reports_expected=product is None or product.kind not in NO_LAB_REPORT_KINDS,
+            lots, lab_reports_expected=product is None or product.kind not in NO_LAB_REPORT_KINDS
         )
         self.lots_box.setEnabled(product is not None)
         self.lots_box.setTitle(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,10 +43,10 @@ from exodesk.services.sessions import SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel
 from exodesk.ui.widgets import DateField
 
 _RED = QColor("#b00020")
-_Index = QModelIndex | QPersistentModelIndex
 # Severities the open-events list shows in red.
 SERIOUS = frozenset({"severe", "life_threatening"})
 
@@ -351,60 +352,32 @@ def reported_words(event: AdverseEvent) -> str:
     return " and ".join(to) or "no"
 
 
-class OpenEventTableModel(QAbstractTableModel):
-    """Unresolved adverse events with their patient's name, oldest onset first."""
+OpenEventRow = tuple[AdverseEvent, str]
+"""An unresolved event and its patient's name."""
 
-    def __init__(self) -> None:
+
+class OpenEventTableModel(RowsTableModel[OpenEventRow]):
+    """Unresolved adverse events with their patient's name, oldest onset first.
+
+    Args:
+        today: The clock the days open are counted on.
+    """
+
+    HEADERS = EVENT_HEADERS
+
+    def __init__(self, today: Callable[[], date]) -> None:
         super().__init__()
-        self._rows: list[tuple[AdverseEvent, str]] = []
-        self._today = date.today()
-
-    def set_rows(self, rows: list[tuple[AdverseEvent, str]], *, today: date) -> None:
-        """Replace the rows: (event, patient name) pairs in the order to show them."""
-        self.beginResetModel()
-        self._rows = list(rows)
         self._today = today
-        self.endResetModel()
 
     def event_at(self, row: int) -> AdverseEvent | None:
-        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+        found = self.row_at(row)
+        return found[0] if found is not None else None
 
-    def row_of(self, event_id: int | None) -> int:
-        return next((i for i, (e, _) in enumerate(self._rows) if e.id == event_id), -1)
+    def key_of(self, row: OpenEventRow) -> object:
+        return row[0].id
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(EVENT_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(EVENT_HEADERS)
-        ):
-            return EVENT_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        event, patient = self._rows[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(event, patient, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == SEVERITY:
-            return QBrush(_RED) if event.severity in SERIOUS else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == DAYS_OPEN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == TYPE:
-            return event.description or None
-        return None
-
-    def _text(self, event: AdverseEvent, patient: str, column: int) -> str | None:
+    def text(self, row: OpenEventRow, column: int) -> str | None:
+        event, patient = row
         if column == ONSET:
             return format_date(event.onset_date)
         if column == PATIENT:
@@ -414,9 +387,19 @@ class OpenEventTableModel(QAbstractTableModel):
         if column == SEVERITY:
             return AE_SEVERITIES.get(event.severity, event.severity)
         if column == DAYS_OPEN:
-            return str(max(0, (self._today - event.onset_date).days))
+            return str(max(0, (self._today() - event.onset_date).days))
         if column == REPORTED:
             return reported_words(event)
+        return None
+
+    def role_data(self, row: OpenEventRow, column: int, role: int) -> Any:
+        event = row[0]
+        if role == Qt.ItemDataRole.ForegroundRole and column == SEVERITY:
+            return QBrush(_RED) if event.severity in SERIOUS else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == DAYS_OPEN:
+            return ALIGN_RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and column == TYPE:
+            return event.description or None
         return None
 
 
@@ -443,7 +426,7 @@ class OpenEventsDialog(QDialog):
 
         self.summary = QLabel()
         self.summary.setObjectName("openEventsSummary")
-        self.model = OpenEventTableModel()
+        self.model = OpenEventTableModel(self._sessions.today)
         self.table = named(QTableView(), "openEventsTable", "Adverse events not yet resolved")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -488,8 +471,7 @@ class OpenEventsDialog(QDialog):
             show_user_error(self, exc)
             events = []
         self.model.set_rows(
-            [(event, self._patient_name(patient_id)) for event, patient_id in events],
-            today=self._sessions.today(),
+            [(event, self._patient_name(patient_id)) for event, patient_id in events]
         )
         count = len(events)
         self.setWindowTitle(f"Open adverse events ({count})")
