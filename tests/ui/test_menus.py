@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
 
+from exodesk.domain import accounts as perms
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
 
@@ -104,3 +105,43 @@ def test_every_action_belongs_to_the_window_so_its_shortcut_works_and_tests_find
     assert sorted(a.objectName() for a in window.actions()) == sorted(names)
     for name in names:
         assert window.findChild(QAction, name) is not None, name
+
+
+def test_each_action_needs_the_permission_it_always_needed(window: MainWindow) -> None:
+    assert window.menus.permissions == {
+        "actionSettings": perms.SETTINGS_EDIT,
+        "actionStaff": perms.ACCOUNTS_MANAGE,
+        "actionAftercareWording": perms.CLINICAL_TEXTS_EDIT,
+        "actionComparisonTexts": perms.CLINICAL_TEXTS_EDIT,
+        "actionScreeningSettings": perms.CLINICAL_TEXTS_EDIT,
+        "actionRecall": perms.RECALL_VIEW,
+        "actionDueList": perms.DUE_LIST_VIEW,
+        "actionOpenEvents": perms.SESSIONS_VIEW,
+        "actionProducts": perms.CATALOGUE_EDIT,
+        "actionAuditLog": perms.AUDIT_VIEW,
+        "actionBackupNow": perms.BACKUPS_RUN,
+        "actionDrill": perms.BACKUPS_RUN,
+        "actionRestore": perms.BACKUPS_RESTORE,
+        "actionEncrypt": perms.SETTINGS_EDIT,
+        "actionExportPatient": perms.EXPORT_PATIENT,
+    }
+
+
+def test_locking_turns_every_action_off_and_unlocking_restores_what_the_role_allows(
+    window: MainWindow,
+) -> None:
+    window.menus.set_enabled(False)
+    assert not any(a.isEnabled() for a in window.actions())
+    assert not window.menuBar().isEnabled()
+    window._services.desk.user = None  # nobody at the desk: only the open doors stay
+    window.menus.set_enabled(True)
+    enabled = {a.objectName() for a in window.actions() if a.isEnabled()}
+    assert enabled == {
+        "actionSwitchUser",
+        "actionLock",
+        "actionChangePassword",
+        "actionQuit",
+        "actionGuide",
+        "actionAbout",
+    }
+    assert window.menuBar().isEnabled()
