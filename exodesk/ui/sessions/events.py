@@ -41,7 +41,7 @@ from exodesk.services.context import Changes
 from exodesk.services.patients import PatientService
 from exodesk.services.sessions import SessionService
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, format_date, named, show_problems
+from exodesk.ui.common import error_label, format_date, grow_to_fit, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel
 from exodesk.ui.widgets import DateField
@@ -254,12 +254,7 @@ class AdverseEventDialog(QDialog):
     def _show_problems(self, problems: list[Problem]) -> None:
         show_problems(self.errors, problems)
         # Error lines make the form taller; grow rather than squeeze the text boxes together.
-        # Wrapped error lines need height for the current width, which the minimum size misses.
-        layout = self.layout()
-        assert layout is not None  # __init__ gives the dialog its QVBoxLayout
-        needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.width()))
-        if self.height() < needed:
-            self.resize(self.width(), needed)
+        grow_to_fit(self)
 
     def _show(self, event: AdverseEvent | None) -> None:
         if event is not None:
