@@ -126,8 +126,18 @@ class AuditLogDialog(QDialog):
         self.setObjectName("auditLogDialog")
         self.setWindowTitle("Audit log")
         self.resize(1000, 620)
-        day_first = locale_day_first()
+        self._build_filters(patient_label)
+        self._build_table()
+        self._build_verify()
+        self._lay_out()
+        self._connect()
+        self.refresh()
+        self.text.setFocus()
 
+    # ---- building ------------------------------------------------------------------------
+    def _build_filters(self, patient_label: str) -> None:
+        audit_service, patient_id = self._audit, self._patient_id
+        day_first = locale_day_first()
         who = patient_label or (f"record {patient_id}" if patient_id is not None else "")
         self.patient_only = named(
             QCheckBox(f"Only {who}"), "auditPatientOnly", "Only this patient's entries"
@@ -159,6 +169,7 @@ class AuditLogDialog(QDialog):
         )
         self.date_error = error_label("auditDateError")
 
+    def _build_table(self) -> None:
         self.model = AuditTableModel()
         self._shown_filters: dict[str, Any] = {}
         self.model.rowsInserted.connect(lambda *_: self._show_count())
@@ -175,6 +186,7 @@ class AuditLogDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("auditStatus")
 
+    def _build_verify(self) -> None:
         self.verify_button = named(
             QPushButton("&Verify chain"),
             "auditVerify",
@@ -185,10 +197,11 @@ class AuditLogDialog(QDialog):
         self.verify_result.setObjectName("auditVerifyResult")
         self.verify_result.setWordWrap(True)
         self.verify_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        named(buttons.button(QDialogButtonBox.StandardButton.Close), "auditClose", "Close")
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        named(self.buttons.button(QDialogButtonBox.StandardButton.Close), "auditClose", "Close")
+        self.buttons.rejected.connect(self.reject)
 
+    def _lay_out(self) -> None:
         filters = QGridLayout()
         filters.addWidget(_buddy("&Summary:", self.text), 0, 0)
         filters.addWidget(self.text, 0, 1)
@@ -210,8 +223,9 @@ class AuditLogDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         layout.addLayout(verify_row)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
 
+    def _connect(self) -> None:
         # Typing waits for a pause, so each keystroke does not query the whole trail.
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
@@ -224,8 +238,6 @@ class AuditLogDialog(QDialog):
         self.date_from.changed.connect(self.refresh)
         self.date_to.changed.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify)
-        self.refresh()
-        self.text.setFocus()
 
     # ---- the list ------------------------------------------------------------------------
     def filters(self) -> dict[str, Any] | None:

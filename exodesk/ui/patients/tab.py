@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -51,7 +54,16 @@ class PatientsTab(QWidget):
         self._current = current
         self._day_first = day_first
         today = patients.today  # the service's clock, so tests with a fake clock agree
+        self._build_list_widgets(today)
+        scroll = self._build_form_side(today)
+        left = self._build_list_side()
+        self._lay_out(left, scroll)
+        self._connect()
+        self._update_record_buttons()
+        self.refresh()
 
+    # ---- building ------------------------------------------------------------------------
+    def _build_list_widgets(self, today: Callable[[], date]) -> None:
         self.search = named(
             QLineEdit(),
             "patientSearch",
@@ -99,7 +111,8 @@ class PatientsTab(QWidget):
             "Make the selected patient current (Enter)",
         )
 
-        self.form = PatientForm(day_first, today)
+    def _build_form_side(self, today: Callable[[], date]) -> QScrollArea:
+        self.form = PatientForm(self._day_first, today)
         self.inactive_button = named(
             QPushButton("Mark &inactive…"),
             "togglePatientStatus",
@@ -123,7 +136,9 @@ class PatientsTab(QWidget):
         scroll.setWidget(right)
         scroll.setObjectName("patientFormScroll")
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field, not to the frame
+        return scroll
 
+    def _build_list_side(self) -> QWidget:
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.search)
@@ -138,7 +153,9 @@ class PatientsTab(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         left_layout.addLayout(buttons)
+        return left
 
+    def _lay_out(self, left: QWidget, scroll: QScrollArea) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(scroll)
@@ -155,6 +172,7 @@ class PatientsTab(QWidget):
         self.setTabOrder(self.form.last_in_tab_order, self.history_button)
         self.setTabOrder(self.history_button, self.inactive_button)
 
+    def _connect(self) -> None:
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -172,8 +190,6 @@ class PatientsTab(QWidget):
         self.history_button.clicked.connect(self._show_history)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
-        self._update_record_buttons()
-        self.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:
         # A pending debounce must not fire into a closed window (or a closed data file).

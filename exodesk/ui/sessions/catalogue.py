@@ -250,6 +250,21 @@ class ProductsDialog(QDialog):
         layout.addLayout(top, 1)
         layout.addWidget(buttons)
 
+        self._set_keyboard_order()
+        self.product_list.currentItemChanged.connect(self._product_chosen)
+        self.new_product_button.clicked.connect(self.new_product)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.save_product_button.clicked.connect(self.save_product)
+        self.lot_table.selectionModel().selectionChanged.connect(self._lot_chosen)
+        self.new_lot_button.clicked.connect(self.new_lot)
+        self.save_lot_button.clicked.connect(self.save_lot)
+
+        self._align_label_columns()
+        self.resize(1040, 700)
+        self._load_products(select=None)
+
+    # ---- building ------------------------------------------------------------------------
+    def _set_keyboard_order(self) -> None:
         # Enter belongs to the focused form (keyPressEvent), never to a default button.
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
@@ -281,14 +296,7 @@ class ProductsDialog(QDialog):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
-        self.product_list.currentItemChanged.connect(self._product_chosen)
-        self.new_product_button.clicked.connect(self.new_product)
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.save_product_button.clicked.connect(self.save_product)
-        self.lot_table.selectionModel().selectionChanged.connect(self._lot_chosen)
-        self.new_lot_button.clicked.connect(self.new_lot)
-        self.save_lot_button.clicked.connect(self.save_lot)
-
+    def _align_label_columns(self) -> None:
         # The two forms share their label columns, so their fields line up one above the other.
         for column in (0, 2):
             width = max(
@@ -298,10 +306,7 @@ class ProductsDialog(QDialog):
             )
             for grid in (self._product_grid, self._lot_grid):
                 grid.setColumnMinimumWidth(column, width)
-        self.resize(1040, 700)
-        self._load_products(select=None)
 
-    # ---- building ------------------------------------------------------------------------
     def _build_product_form(self) -> QGroupBox:
         self.product_box = QGroupBox("Product")
         self.name = named(QLineEdit(), "productName", "Product name")

@@ -142,8 +142,30 @@ class AdverseEventDialog(QDialog):
         self.session_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.session_label.setFrameShape(QFrame.Shape.StyledPanel)
         self.session_label.setMargin(6)
+        self._build_fields(day_first)
+        form = self._build_form()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = named(
+            buttons.button(QDialogButtonBox.StandardButton.Save), "eventSave", "Save event"
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "eventCancel", "Cancel")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.session_label)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
 
-        today = sessions.today
+        self.outcome.currentIndexChanged.connect(self._outcome_changed)
+        self.regulator.toggled.connect(self.reference.setEnabled)
+        self._show(event)
+        self.resize(600, self.sizeHint().height())
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_fields(self, day_first: bool) -> None:
+        today = self._sessions.today
         self.type = _combo("eventType", "Type of event", AE_TYPES, placeholder="Choose the type")
         self.type.setToolTip(tips.EVENT_TYPE)
         self.onset = DateField(
@@ -194,6 +216,8 @@ class AdverseEventDialog(QDialog):
                 "regulator_reference",
             )
         }
+
+    def _build_form(self) -> QFormLayout:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(8)  # the two text boxes must not touch
@@ -217,25 +241,7 @@ class AdverseEventDialog(QDialog):
             self._label("Regulator r&eference", self.reference),
             self._with_error(self.reference, "regulator_reference"),
         )
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = named(
-            buttons.button(QDialogButtonBox.StandardButton.Save), "eventSave", "Save event"
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "eventCancel", "Cancel")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.session_label)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-
-        self.outcome.currentIndexChanged.connect(self._outcome_changed)
-        self.regulator.toggled.connect(self.reference.setEnabled)
-        self._show(event)
-        self.resize(600, self.sizeHint().height())
+        return form
 
     @staticmethod
     def _label(text: str, widget: QWidget) -> QLabel:
