@@ -23,7 +23,11 @@ A subclass says three things::
             return None
 
 Then ``model.set_rows(rows)``, ``model.row_at(i)`` (None when out of range) and
-``model.row_of(key)`` (the row whose ``key_of`` equals ``key``; -1 if none).
+``model.row_of(key)`` (the row whose ``key_of`` equals ``key``; -1 if none). Rows can be any
+object: a dataclass, a ``(record, patient name)`` pair, or a tuple of words already formatted
+(``text`` then returns ``row[column]``). ``rows_view(model, objectName, accessibleName)``
+gives the read-only QTableView every table in ExoDesk uses (whole rows selected, one at a
+time, no editing, no row numbers); the screen adds its column widths.
 
 Long lists load lazily: a subclass whose rows come a page at a time calls
 ``self._reset(first_page, next_page)`` from its own ``set_rows``, where ``next_page()``
@@ -40,6 +44,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+from exodesk.ui.common import named
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -175,3 +182,18 @@ class RowsTableModel[R](QAbstractTableModel):
         if not more:
             self._next_page = None
         self.append_rows(rows)
+
+
+def rows_view[M: QAbstractTableModel](
+    model: M, object_name: str, accessible_name: str, *, single: bool = True
+) -> QTableView:
+    """A read-only table showing ``model``: whole rows selected, nothing edited in place,
+    no row numbers. ``single`` selects one row at a time (the audit log allows several)."""
+    view = named(QTableView(), object_name, accessible_name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single:
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    return view

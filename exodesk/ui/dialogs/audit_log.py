@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +26,7 @@ from exodesk.domain.dates import format_stamp
 from exodesk.errors import UserError
 from exodesk.services.audit import PAGE_SIZE, AuditService
 from exodesk.ui.common import ERROR_STYLE, error_label, locale_day_first, named
-from exodesk.ui.models import RowsTableModel
+from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
 from exodesk.ui.workers import run_in_background
 
@@ -173,12 +171,10 @@ class AuditLogDialog(QDialog):
         self.model = AuditTableModel()
         self._shown_filters: dict[str, Any] = {}
         self.model.rowsInserted.connect(lambda *_: self._show_count())
-        self.table = named(QTableView(), "auditTable", "Audit entries, newest first")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = rows_view(
+            self.model, "auditTable", "Audit entries, newest first", single=False
+        )
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         for column in (WHEN, WHO, ACTION, WHAT):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +39,7 @@ from exodesk.services.backups import (
 )
 from exodesk.ui.common import ERROR_STYLE, named
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel
+from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.workers import BackgroundTask, run_in_background
 
 log = logging.getLogger(__name__)
@@ -258,12 +256,7 @@ class RestoreDialog(QDialog):
             "Look for backups in another folder",
         )
         self.model = BackupTableModel()
-        self.table = named(QTableView(), "restoreTable", "Backups")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = rows_view(self.model, "restoreTable", "Backups")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)

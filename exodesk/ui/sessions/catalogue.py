@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +47,7 @@ from exodesk.services.sessions import SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.models import RowsTableModel
+from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
 
 # Kinds that can be of biological origin and so have a source; an anaesthetic never has one.
@@ -366,12 +365,7 @@ class ProductsDialog(QDialog):
     def _build_lots(self) -> QGroupBox:
         self.lots_box = QGroupBox("Lots")
         self.lot_model = LotTableModel(self._sessions.today)
-        self.lot_table = named(QTableView(), "lotTable", "Lots of this product")
-        self.lot_table.setModel(self.lot_model)
-        self.lot_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.lot_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.lot_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.lot_table.verticalHeader().hide()
+        self.lot_table = rows_view(self.lot_model, "lotTable", "Lots of this product")
         self.lot_table.setWordWrap(False)
         # Tab leaves the table for the lot form instead of walking its cells.
         self.lot_table.setTabKeyNavigation(False)

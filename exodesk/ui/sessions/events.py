@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +41,7 @@ from exodesk.services.sessions import SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, grow_to_fit, named, show_problems
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel
+from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
 
 _RED = QColor("#b00020")
@@ -428,12 +426,7 @@ class OpenEventsDialog(QDialog):
         self.summary = QLabel()
         self.summary.setObjectName("openEventsSummary")
         self.model = OpenEventTableModel(self._sessions.today)
-        self.table = named(QTableView(), "openEventsTable", "Adverse events not yet resolved")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = rows_view(self.model, "openEventsTable", "Adverse events not yet resolved")
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
