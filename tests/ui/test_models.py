@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView
 
 from exodesk.domain.patient import Patient
-from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel
+from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.patients.model import PatientTableModel
 
 TODAY = date(2026, 11, 22)
@@ -155,3 +156,19 @@ def test_the_patient_list_pages_through_the_model_tester(qtmodeltester) -> None:
     assert asked == [("jones", 2)], "the cursor said no more after the second page"
     assert model.index(1, 0).data() == "JONES, Noah  (inactive)"
     assert model.index(0, 2).data(Role.TextAlignmentRole) == ALIGN_RIGHT
+
+
+@pytest.mark.parametrize(
+    ("single", "mode"), [(True, "SingleSelection"), (False, "ExtendedSelection")]
+)
+def test_rows_view_shows_whole_rows_read_only(qtbot, single: bool, mode: str) -> None:
+    model = FruitModel()
+    model.set_rows(fruits("pear", "fig"))
+    view = rows_view(model, "fruitTable", "Fruit", single=single)
+    qtbot.addWidget(view)
+    assert (view.objectName(), view.accessibleName()) == ("fruitTable", "Fruit")
+    assert view.model() is model
+    assert view.selectionBehavior() == QAbstractItemView.SelectionBehavior.SelectRows
+    assert view.selectionMode() == getattr(QAbstractItemView.SelectionMode, mode)
+    assert view.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+    assert view.verticalHeader().isHidden()
