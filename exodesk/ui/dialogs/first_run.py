@@ -65,9 +65,10 @@ def _heading(title: str, text: str = "") -> QWidget:
 
 
 def _unwrapped_errors(keys: tuple[str, ...], prefix: str) -> dict[str, QLabel]:
-    """Error labels for ``keys``. Every label on these pages breaks its lines by hand: a
+    """Error labels for ``keys``. Every label on the admin page breaks its lines by hand: a
     word-wrapped label makes Qt underestimate the dialog's height, and a problem appearing
-    under a field then squeezes the fields together."""
+    under a field then squeezes the fields together. (The clinic page's problems wrap, and
+    the dialog grows to fit them: ``grow_to_fit``.)"""
     labels = {key: error_label(f"{prefix}{key}") for key in keys}
     for label in labels.values():
         label.setWordWrap(False)
