@@ -45,6 +45,20 @@ def show_problems(labels: dict[str, QLabel], problems: list[Problem]) -> None:
         label.setAccessibleName(message)
 
 
+def grow_to_fit(window: QWidget) -> None:
+    """Make a window taller when problems appeared in it, so no field is squeezed.
+
+    A word-wrapped problem line needs height for the window's width, which Qt's minimum size
+    leaves out; the window grows to the height its layout needs at its width (never shrinks).
+    """
+    layout = window.layout()
+    if layout is None:
+        return
+    needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(window.width()))
+    if window.height() < needed:
+        window.resize(window.width(), needed)
+
+
 def locale_day_first(locale: QLocale | None = None) -> bool:
     """Whether the user's locale writes the day before the month (03/04 = 3 April)."""
     fmt = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)

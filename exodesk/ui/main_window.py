@@ -1,58 +1,37 @@
-"""MainWindow: builds the tabs, the current-patient header and menus; wires one data_changed."""
+"""MainWindow: builds the tabs and the current-patient header, wires one data_changed, and
+keeps the desk lock and the backups of an open window (its menus are in ui/menus.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from exodesk import APP_NAME, __version__
+from exodesk import APP_NAME
 from exodesk.domain import accounts as perms
 from exodesk.domain.patient import Patient
 from exodesk.errors import StorageError, UserError
-from exodesk.services.audit import AuditService
 from exodesk.services.backups import BackupService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
-from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services, StartupCheck
 from exodesk.ui.current import CurrentPatient
-from exodesk.ui.dialogs.audit_log import AuditLogDialog
-from exodesk.ui.dialogs.backups import (
-    BackupNowDialog,
-    DrillDialog,
-    RestoreDialog,
-    backup_before_closing,
-    run_due_backup,
-)
-from exodesk.ui.dialogs.guide import GuideDialog
-from exodesk.ui.dialogs.settings_window import (
-    AFTERCARE,
-    CLINIC,
-    COMPARISON,
-    SCREENING,
-    SettingsWindow,
-)
+from exodesk.ui.dialogs.backups import backup_before_closing, run_due_backup
 from exodesk.ui.dialogs.sign_in import SignInDialog
-from exodesk.ui.dialogs.staff import ChangePasswordDialog, StaffListDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.header import PatientHeader
 from exodesk.ui.lock import DeskLock, IdleWatcher
+from exodesk.ui.menus import MainMenus
 from exodesk.ui.patients.tab import PatientsTab
-from exodesk.ui.sessions.catalogue import ProductsDialog
-from exodesk.ui.sessions.events import AdverseEventDialog, OpenEventsDialog
-from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
 from exodesk.ui.startup_check import (
     PASSED_MESSAGE,
     RUNNING_MESSAGE,
@@ -66,25 +45,6 @@ if TYPE_CHECKING:  # built on first use, so their modules load then (see MainWin
     from exodesk.ui.comparison.tab import ComparisonTab
     from exodesk.ui.screening.tab import ScreeningTab
     from exodesk.ui.sessions.tab import SessionsTab
-
-ACTION_PERMISSIONS: dict[str, str] = {
-    "actionSettings": perms.SETTINGS_EDIT,
-    "actionStaff": perms.ACCOUNTS_MANAGE,
-    "actionAftercareWording": perms.CLINICAL_TEXTS_EDIT,
-    "actionComparisonTexts": perms.CLINICAL_TEXTS_EDIT,
-    "actionScreeningSettings": perms.CLINICAL_TEXTS_EDIT,
-    "actionRecall": perms.RECALL_VIEW,
-    "actionDueList": perms.DUE_LIST_VIEW,
-    "actionOpenEvents": perms.SESSIONS_VIEW,
-    "actionProducts": perms.CATALOGUE_EDIT,
-    "actionAuditLog": perms.AUDIT_VIEW,
-    "actionBackupNow": perms.BACKUPS_RUN,
-    "actionDrill": perms.BACKUPS_RUN,
-    "actionRestore": perms.BACKUPS_RESTORE,
-    "actionEncrypt": perms.SETTINGS_EDIT,
-    "actionExportPatient": perms.EXPORT_PATIENT,
-}
-"""What each menu action needs; the services refuse it too, this only hides the door."""
 
 
 class MainWindow(QMainWindow):
@@ -123,6 +83,23 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self.current = CurrentPatient(self)
         self.header = PatientHeader(services.patients.today)
+        self._build_tabs()
+        self.current.changed.connect(self.header.show_patient)
+        self.data_changed.connect(self._on_data_changed)
+        self._build_layout()
+        self.menus = MainMenus(self, services, day_first=day_first)
+        self._idle_minutes = services.clinic.settings().idle_lock_minutes
+        self.desk_lock = DeskLock(self, self.menus.set_enabled)
+        self.idle = IdleWatcher(self, services.ctx.now, lambda: self._idle_minutes)
+        self.idle.idle.connect(self.lock_desk)
+        self._update_title()
+        self.apply_permissions()
+        self._restore_geometry()
+        self.check_watcher: CheckWatcher | None = None
+        if services.startup_check is not None:
+            self._watch_startup_check(services.startup_check)
+
+    def _build_tabs(self) -> None:
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setAccessibleName("Sections")
@@ -132,7 +109,9 @@ class MainWindow(QMainWindow):
         # reads the current patient and the file then, so it misses no data_changed.
         self._built: dict[str, QWidget] = {}
         self._placeholders: dict[str, QWidget] = {}
-        self.patients_tab = PatientsTab(services.patients, self.current, day_first=day_first)
+        self.patients_tab = PatientsTab(
+            self._services.patients, self.current, day_first=self._day_first
+        )
         self.tabs.addTab(self.patients_tab, "&Patients")
         self._wire_tab(self.patients_tab)
         for name, label in (
@@ -146,9 +125,8 @@ class MainWindow(QMainWindow):
             self._placeholders[name] = placeholder
             self.tabs.addTab(placeholder, label)
         self.tabs.currentChanged.connect(self._tab_selected)
-        self.current.changed.connect(self.header.show_patient)
-        self.data_changed.connect(self._on_data_changed)
 
+    def _build_layout(self) -> None:
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -158,17 +136,6 @@ class MainWindow(QMainWindow):
         self.desk_label = QLabel()
         self.desk_label.setObjectName("deskLabel")
         self.statusBar().addPermanentWidget(self.desk_label)
-        self._build_menus()
-        self._idle_minutes = services.clinic.settings().idle_lock_minutes
-        self.desk_lock = DeskLock(self, self._set_actions_enabled)
-        self.idle = IdleWatcher(self, services.ctx.now, lambda: self._idle_minutes)
-        self.idle.idle.connect(self.lock_desk)
-        self._update_title()
-        self.apply_permissions()
-        self._restore_geometry()
-        self.check_watcher: CheckWatcher | None = None
-        if services.startup_check is not None:
-            self._watch_startup_check(services.startup_check)
 
     # ---- tabs, built on first use --------------------------------------------------------
     @property
@@ -231,9 +198,9 @@ class MainWindow(QMainWindow):
                 events=services.events,
                 timeline=services.timeline,
             )
-            tab.event_requested.connect(self.log_event)
+            tab.event_requested.connect(self.menus.log_event)
             tab.aftercare_requested.connect(self.print_aftercare)
-            tab.edit_event_requested.connect(self.edit_event)
+            tab.edit_event_requested.connect(self.menus.edit_event)
             return tab
         if name == "comparison_tab":
             from exodesk.ui.comparison.tab import ComparisonTab
@@ -253,193 +220,11 @@ class MainWindow(QMainWindow):
             if page is placeholder:
                 self._tab(name)
 
-    # ---- menus ---------------------------------------------------------------------------
-    def _action(
-        self,
-        text: str,
-        name: str,
-        slot: Callable[[], object],
-        shortcut: str | QKeySequence.StandardKey | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(
-            self._action(
-                "&Settings…",
-                "actionSettings",
-                self.edit_settings,
-                QKeySequence.StandardKey.Preferences,
-            )
-        )
-        file_menu.addAction(self._action("S&taff…", "actionStaff", self.edit_staff))
-        file_menu.addAction(
-            self._action("&Aftercare wording…", "actionAftercareWording", self.edit_wording)
-        )
-        file_menu.addAction(
-            self._action(
-                "Comparison &prices and wording…",
-                "actionComparisonTexts",
-                self.edit_comparison_texts,
-            )
-        )
-        file_menu.addAction(
-            self._action(
-                "Screening &rules and consent…",
-                "actionScreeningSettings",
-                self.edit_screening_settings,
-            )
-        )
-        file_menu.addAction(
-            self._action("S&witch user…", "actionSwitchUser", self.switch_user, "Ctrl+Shift+U")
-        )
-        file_menu.addAction(
-            self._action("&Lock the screen", "actionLock", self.lock_desk, "Ctrl+L")
-        )
-        file_menu.addAction(
-            self._action("Change my &password…", "actionChangePassword", self.change_password)
-        )
-        file_menu.addSeparator()
-        file_menu.addAction(
-            self._action("&Quit", "actionQuit", self.close, QKeySequence.StandardKey.Quit)
-        )
-        records = self.menuBar().addMenu("&Records")
-        records.addAction(
-            self._action("&Lot recall…", "actionRecall", self.show_recall, "Ctrl+Shift+L")
-        )
-        records.addAction(
-            self._action("Patients &due for a session…", "actionDueList", self.show_due_list)
-        )
-        records.addAction(
-            self._action("Open adverse &events…", "actionOpenEvents", self.show_open_events)
-        )
-        records.addSeparator()
-        records.addAction(self._action("&Products and lots…", "actionProducts", self.edit_products))
-        records.addSeparator()
-        records.addAction(self._action("&Audit log…", "actionAuditLog", self.show_audit_log))
-        records.addAction(
-            self._action(
-                "E&xport this patient's records (subject access)…",
-                "actionExportPatient",
-                self.export_patient,
-            )
-        )
-        tools = self.menuBar().addMenu("&Tools")
-        tools.addAction(
-            self._action("&Back up now…", "actionBackupNow", self.backup_now, "Ctrl+Shift+B")
-        )
-        tools.addAction(
-            self._action("&Restore from a backup…", "actionRestore", self.restore_backup)
-        )
-        tools.addAction(
-            self._action("&Test the newest backup (restore drill)…", "actionDrill", self.drill)
-        )
-        tools.addSeparator()
-        tools.addAction(
-            self._action("&Encrypt the clinic's records…", "actionEncrypt", self.encrypt_records)
-        )
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(
-            self._action(
-                "&User guide", "actionGuide", self.show_guide, QKeySequence.StandardKey.HelpContents
-            )
-        )
-        help_menu.addAction(self._action("&About ExoDesk", "actionAbout", self.show_about))
-
-    # ---- slots ---------------------------------------------------------------------------
-    def edit_settings(self) -> None:
-        self.open_settings()
-
-    def edit_screening_settings(self) -> None:
-        self.open_settings(SCREENING)
-
-    def show_recall(self) -> None:
-        RecallDialog(self, self._services.recall).exec()
-
-    def show_due_list(self) -> None:
-        DueListDialog(self, self._services.recall).exec()
-
-    def show_open_events(self) -> None:
-        dialog = OpenEventsDialog(
-            self, self._services.events, self._services.patients, day_first=self._day_first
-        )
-        dialog.exec()
-        self.data_changed.emit(Changes(frozenset({SESSIONS})))
-
-    def edit_products(self) -> None:
-        dialog = ProductsDialog(self, self._services.catalogue, day_first=self._day_first)
-        dialog.exec()
-        if dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
-
-    def log_event(self, session_id: int) -> None:
-        try:
-            dialog = AdverseEventDialog(
-                self, self._services.events, session_id=session_id, day_first=self._day_first
-            )
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
-
-    def edit_wording(self) -> None:
-        self.open_settings(AFTERCARE)
-
-    def edit_comparison_texts(self) -> None:
-        self.open_settings(COMPARISON)
-
-    def open_settings(self, page: str | None = None) -> None:
-        """One Settings window; the pages this person may not change are greyed out."""
-        user = self._services.desk.user
-        needs = {
-            CLINIC: perms.SETTINGS_EDIT,
-            SCREENING: perms.CLINICAL_TEXTS_EDIT,
-            AFTERCARE: perms.CLINICAL_TEXTS_EDIT,
-            COMPARISON: perms.CLINICAL_TEXTS_EDIT,
-        }
-        window = SettingsWindow(self, self._services, page=page)
-        window.limit_to(
-            {key for key, need in needs.items() if user and perms.allowed(user, need)},
-            {key: f"Only {perms.who_may(need)} can change this." for key, need in needs.items()},
-        )
-        window.exec()
-        if window.changes.topics:
-            self.data_changed.emit(window.changes)
-
     def print_aftercare(self, session_id: int) -> None:
         self.tabs.setCurrentWidget(self.aftercare_tab)
         self.aftercare_tab.select_session(session_id)
 
-    def edit_event(self, event_id: int) -> None:
-        try:
-            event = self._services.events.event(event_id)
-            dialog = AdverseEventDialog(
-                self,
-                self._services.events,
-                session_id=event.session_id,
-                event=event,
-                day_first=self._day_first,
-            )
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
-
-    def backup_now(self) -> None:
-        BackupNowDialog(self, self.backups).exec()
-
-    def drill(self) -> None:
-        DrillDialog(self, self._services.paths.backups, key=self._services.key).exec()
-
+    # ---- the start-up check --------------------------------------------------------------
     def _watch_startup_check(self, check: StartupCheck) -> None:
         """Say in the status bar that the file is being checked; if the check finds it
         damaged, say so once and offer the newest good backup."""
@@ -466,55 +251,11 @@ class MainWindow(QMainWindow):
             self.restore_request = chosen.path
             self.close()
 
-    def restore_backup(self) -> None:
-        """Choose a backup; on confirmation the window closes and the launcher restores it
-        (the data file must be closed first) and opens the restored file."""
-        dialog = RestoreDialog(self, self.backups)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
-            self.restore_request = dialog.chosen
-            self.close()
-
-    def export_patient(self) -> None:
-        """A subject access request: one readable PDF and one JSON file of this patient."""
-        from exodesk.ui.dialogs.patient_export import export_patient
-
-        patient = self.current.patient
-        if patient is None or patient.id is None:
-            QMessageBox.information(
-                self, APP_NAME, "Open the patient first (Patients tab), then export."
-            )
-            return
-        export_patient(self, self._services, patient.id)
-
-    def encrypt_records(self) -> None:
-        """Close the window; the launcher encrypts the file (asking for the password and
-        showing the recovery key) and opens a new window on it."""
-        self.encrypt_request = True
-        self.close()
-
     def run_due_backup(self) -> bool:
         """Start today's automatic backup in the background if none was made today."""
         if not self.isVisible():  # closing: the close backup covers it
             return False
         return run_due_backup(self, self.backups)
-
-    def show_guide(self) -> None:
-        GuideDialog.show_for(self)
-
-    def show_audit_log(self) -> None:
-        patient = self.current.patient
-        AuditLogDialog(
-            self,
-            AuditService(self._services.ctx),
-            patient_id=patient.id if patient else None,
-            patient_label=patient.display_name if patient else "",
-        ).exec()
-
-    def edit_staff(self) -> None:
-        dialog = StaffListDialog(self, self._services.clinic, self._services.accounts)
-        dialog.exec()
-        if dialog.changes.topics:
-            self.data_changed.emit(dialog.changes)
 
     def switch_user(self, parent: QWidget | None = None) -> bool:
         """Someone else signs in (their password); what the last person left unsaved is
@@ -534,11 +275,6 @@ class MainWindow(QMainWindow):
             self.current.set(None)
         self.data_changed.emit(Changes(frozenset({STAFF})))
         return True
-
-    def change_password(self) -> None:
-        user = self._services.desk.user
-        if user is not None:
-            ChangePasswordDialog(self, self._services.accounts, user.name).exec()
 
     # ---- the idle lock -------------------------------------------------------------------
     def lock_desk(self) -> None:
@@ -574,13 +310,6 @@ class MainWindow(QMainWindow):
         self.idle.last_activity = self._services.ctx.now()
         self.apply_permissions()
 
-    def _set_actions_enabled(self, enabled: bool) -> None:
-        for action in self.actions():
-            action.setEnabled(enabled)
-        self.menuBar().setEnabled(enabled)
-        if enabled:
-            self.apply_permissions()
-
     def apply_permissions(self) -> None:
         """Enable only what the person at the desk may do (menus and whole tabs)."""
         user = self._services.desk.user
@@ -588,16 +317,7 @@ class MainWindow(QMainWindow):
         def may(permission: str) -> bool:
             return user is not None and perms.allowed(user, permission)
 
-        for action in self.actions():
-            needed = ACTION_PERMISSIONS.get(action.objectName())
-            if needed is not None:
-                action.setEnabled(may(needed))
-                action.setVisible(may(needed))
-        if self._services.key is not None:  # already encrypted: nothing to offer
-            encrypt = self.findChild(QAction, "actionEncrypt")
-            if encrypt is not None:
-                encrypt.setVisible(False)
-                encrypt.setEnabled(False)
+        self.menus.apply_permissions(may)
         for tab, needed in (
             (self._page("screening_tab"), perms.SCREENING_VIEW),
             (self._page("sessions_tab"), perms.SESSIONS_VIEW),
@@ -609,25 +329,6 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(
                 index, "" if may(needed) else f"Only {perms.who_may(needed)} can open this."
             )
-
-    def about_text(self) -> str:
-        info = self._services.clinic.info()
-        return (
-            f"{APP_NAME} {__version__}\n\n"
-            f"Data file: {info.path}\n"
-            f"Schema version: {info.schema_version}\n"
-            f"Patients: {info.counts.get('patients', 0):,}"
-        )
-
-    def show_about(self) -> None:
-        try:
-            text = self.about_text()
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}", text, parent=self)
-        box.setObjectName("aboutBox")
-        box.exec()
 
     def _on_data_changed(self, changes: Changes) -> None:
         if changes.touches(SETTINGS) or changes.touches(STAFF):

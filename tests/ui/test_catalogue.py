@@ -358,10 +358,9 @@ def test_every_widget_is_named(qtbot, services: Services, practitioner) -> None:
 
 
 def test_lot_model_passes_the_qt_model_tester(qtmodeltester) -> None:
-    model = LotTableModel()
+    model = LotTableModel(lambda: TODAY)
     model.set_rows(
         [Lot(1, "A", date(2027, 1, 1), id=1), Lot(1, "B", date(2026, 1, 1), id=2)],
-        today=TODAY,
         lab_reports_expected=True,
     )
     qtmodeltester.check(model, force_py=True)

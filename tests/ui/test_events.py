@@ -365,9 +365,9 @@ def test_every_widget_is_named(qtbot, services: Services, treated: Treated) -> N
 
 
 def test_open_event_model_passes_the_qt_model_tester(qtmodeltester) -> None:
-    model = OpenEventTableModel()
+    model = OpenEventTableModel(lambda: TODAY)
     event = AdverseEvent(1, "infection", date(2026, 11, 1), "severe", "Pustules.", id=1)
-    model.set_rows([(event, "SMITH, Olivia")], today=TODAY)
+    model.set_rows([(event, "SMITH, Olivia")])
     qtmodeltester.check(model, force_py=True)
 
 

@@ -30,7 +30,7 @@ def dialog(qtbot) -> FirstRunDialog:
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.clinic_page.name)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.clinic_page.details.name)
     return dialog
 
 
@@ -126,25 +126,31 @@ def test_only_the_names_and_a_password_are_needed(qtbot, dialog: FirstRunDialog)
 
 def test_problems_show_beside_their_fields_and_keep_the_page(qtbot, dialog: FirstRunDialog) -> None:
     page = dialog.clinic_page
-    page.phone.setText("12")
-    page.out_of_hours.setText("call us")
+    form = page.details
+    form.phone.setText("12")
+    form.out_of_hours.setText("call us")
     press(qtbot, Qt.Key.Key_Return)
     assert page.isVisible() and not dialog.admin_page.isVisible()
-    assert page.errors["name"].isVisible()
-    assert page.errors["name"].text() == "Clinic name is needed."
-    assert page.errors["phone"].text() == "Phone looks too short to dial."
-    assert "only digits" in page.errors["out_of_hours"].text()
-    assert not page.errors["address"].isVisible()
-    assert focused() is page.name  # the first problem's field, ready to type into
+    assert form.errors["name"].isVisible()
+    assert form.errors["name"].text() == "Clinic name is needed."
+    assert form.errors["phone"].text() == "Phone looks too short to dial."
+    assert "only digits" in form.errors["out_of_hours"].text()
+    assert not form.errors["address"].isVisible()
+    assert focused() is form.name  # the first problem's field, ready to type into
     # A problem appearing must not squeeze the fields into each other.
-    assert page.address.geometry().bottom() < page.phone.geometry().top()
+    bottom = form.address.mapTo(dialog, form.address.rect().bottomLeft()).y()
+    assert bottom < form.phone.mapTo(dialog, form.phone.rect().topLeft()).y()
+    phone_problem = form.errors["phone"]
+    assert phone_problem.mapTo(dialog, phone_problem.rect().bottomLeft()).y() < (
+        form.out_of_hours.mapTo(dialog, form.out_of_hours.rect().topLeft()).y()
+    )
 
     type_here(qtbot, "Riverside")
-    page.phone.setText("020 7946 0123")
-    page.out_of_hours.clear()
+    form.phone.setText("020 7946 0123")
+    form.out_of_hours.clear()
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.admin_page.isVisible()
-    assert not page.errors["name"].isVisible()
+    assert not form.errors["name"].isVisible()
 
     press(qtbot, Qt.Key.Key_Return)  # no name on page 2
     admin = dialog.admin_page
@@ -159,13 +165,29 @@ def test_problems_show_beside_their_fields_and_keep_the_page(qtbot, dialog: Firs
     assert focused() is admin.confirm and admin.confirm.text() == ""
 
 
+def test_a_long_problem_wraps_and_the_dialog_grows_to_keep_every_field_whole(
+    qtbot, dialog: FirstRunDialog
+) -> None:
+    form = dialog.clinic_page.details
+    type_here(qtbot, "Riverside")
+    form.out_of_hours.setText("2" * 100_000)
+    press(qtbot, Qt.Key.Key_Return)
+    problem = form.errors["out_of_hours"]
+    assert problem.text().startswith("Out-of-hours number is 32,767 characters long")
+    assert problem.height() > problem.fontMetrics().lineSpacing() * 1.5, "on two lines"
+    bottom = problem.mapTo(dialog, problem.rect().bottomLeft()).y()
+    assert bottom < form.country.mapTo(dialog, form.country.rect().topLeft()).y()
+    for field in (form.name, form.address, form.phone, form.out_of_hours, form.logo.preview):
+        assert field.visibleRegion().boundingRect().size() == field.size(), field.objectName()
+
+
 def test_back_keeps_what_was_typed(qtbot, dialog: FirstRunDialog) -> None:
     type_here(qtbot, "Riverside")
     press(qtbot, Qt.Key.Key_Return)
     type_here(qtbot, "Ada")
     alt(qtbot, dialog.back_button, Qt.Key.Key_B)
     assert dialog.clinic_page.isVisible()
-    assert dialog.clinic_page.name.text() == "Riverside"
+    assert dialog.clinic_page.details.name.text() == "Riverside"
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.admin_page.name.text() == "Ada"
 
@@ -192,7 +214,7 @@ def test_demo_button_is_only_on_the_first_page(qtbot, dialog: FirstRunDialog) ->
 
 
 def test_paper_follows_the_country_until_chosen(dialog: FirstRunDialog) -> None:
-    page = dialog.clinic_page
+    page = dialog.clinic_page.details
     page.country.setCurrentIndex(page.country.findData("CA"))
     assert page.paper.currentData() == "Letter"
     page.country.setCurrentIndex(page.country.findData("AU"))
@@ -205,20 +227,21 @@ def test_paper_follows_the_country_until_chosen(dialog: FirstRunDialog) -> None:
 
 def test_logo_from_a_file(dialog: FirstRunDialog, tmp_path: Path) -> None:
     page = dialog.clinic_page
+    form = page.details
     picture = tmp_path / "logo.jpg"
     image = QImage(1200, 400, QImage.Format.Format_RGB32)
     image.fill(QColor("#1f8a8a"))
     assert image.save(str(picture))
-    page.set_logo_file(str(picture))
+    form.set_logo_file(str(picture))
     logo = page.settings().logo_png
     assert logo is not None and logo.startswith(b"\x89PNG")
-    assert page.remove_logo.isEnabled()
+    assert form.logo.remove.isEnabled()
     not_a_picture = tmp_path / "notes.txt"
     not_a_picture.write_text("hello", encoding="utf-8")
-    page.set_logo_file(str(not_a_picture))
-    assert page.errors["logo"].text() == "That file is not an image ExoDesk can read."
+    form.set_logo_file(str(not_a_picture))
+    assert form.errors["logo"].text() == "That file is not an image ExoDesk can read."
     assert page.settings().logo_png == logo  # the good one stays
-    page.remove_logo.click()
+    form.logo.remove.click()
     assert page.settings().logo_png is None
 
 

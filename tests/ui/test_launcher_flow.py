@@ -25,7 +25,7 @@ def test_first_run_by_keyboard_lands_on_the_main_window(qtbot, tmp_path: Path) -
 
     def set_up(dialog: FirstRunDialog) -> None:
         # Keys go to the field that has focus, as a person's would (Return goes on).
-        page, admin = dialog.clinic_page, dialog.admin_page
+        page, admin = dialog.clinic_page.details, dialog.admin_page
         qtbot.keyClicks(page.name, "Riverside Skin Clinic")
         qtbot.keyClick(page.name, Qt.Key.Key_Return)
         qtbot.keyClicks(admin.name, "Ada Admin")

@@ -14,7 +14,7 @@ from exodesk.services.backups import list_backups
 from exodesk.services.workspace import Services
 from exodesk.storage.audit import AuditRepository
 from exodesk.ui import launcher
-from exodesk.ui import main_window as main_window_module
+from exodesk.ui import menus as menus_module
 from exodesk.ui.dialogs.backups import BackupNowDialog, DrillDialog
 from exodesk.ui.main_window import MainWindow
 from tests.conftest import FakeClock
@@ -98,9 +98,9 @@ def test_choosing_a_backup_closes_the_window_for_the_launcher(
         def exec(self) -> QDialog.DialogCode:
             return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(main_window_module, "RestoreDialog", ChoosingDialog)
+    monkeypatch.setattr(menus_module, "RestoreDialog", ChoosingDialog)
     window.show()
-    window.restore_backup()
+    window.menus.restore_backup()
     assert window.restore_request == record.path
     assert not window.isVisible()
     assert backup_reasons(services) == ["manual"], "no close backup before a restore"

@@ -195,7 +195,7 @@ def test_every_interactive_widget_is_named(window: MainWindow) -> None:
 
 
 def test_about_names_version_file_and_schema(window: MainWindow, services: Services) -> None:
-    text = window.about_text()
+    text = window.menus.about_text()
     assert "0.1.0" in text
     assert str(services.paths.data_file) in text
     assert "Schema version: 1" in text or "Schema version:" in text

@@ -87,8 +87,8 @@ def test_opens_on_each_page_with_every_widget_named(qtbot, services: Services, k
 def test_clinic_details_typed_and_saved_with_ctrl_s(qtbot, services: Services) -> None:
     window = open_window(qtbot, services)
     page = window.pages[CLINIC]
-    type_into(qtbot, page.name, "Riverside Clinic")
-    type_into(qtbot, page.phone, "020 7946 0123")
+    type_into(qtbot, page.details.name, "Riverside Clinic")
+    type_into(qtbot, page.details.phone, "020 7946 0123")
     assert page.is_dirty()
     press(qtbot, Qt.Key.Key_S, CTRL)
     stored = services.clinic.settings()
@@ -101,7 +101,7 @@ def test_clinic_details_typed_and_saved_with_ctrl_s(qtbot, services: Services) -
 def test_the_idle_lock_minutes_are_set_on_the_clinic_page(qtbot, services: Services) -> None:
     window = open_window(qtbot, services)
     page = window.pages[CLINIC]
-    type_into(qtbot, page.name, "Riverside Clinic")
+    type_into(qtbot, page.details.name, "Riverside Clinic")
     page.idle_minutes.setValue(1)
     assert page.idle_minutes.value() == 2, "2 to 30 minutes"
     page.idle_minutes.setValue(5)
@@ -121,15 +121,16 @@ def test_pages_this_person_may_not_change_are_greyed_out(qtbot, services: Servic
 def test_a_problem_shows_beside_its_field_and_nothing_is_stored(qtbot, services: Services) -> None:
     window = open_window(qtbot, services)
     page = window.pages[CLINIC]
-    type_into(qtbot, page.phone, "12")
+    form = page.details
+    type_into(qtbot, form.phone, "12")
     press(qtbot, Qt.Key.Key_S, CTRL)
-    assert page.errors["phone"].isVisible()
-    assert page.errors["phone"].text()
+    assert form.errors["phone"].isVisible()
+    assert form.errors["phone"].text()
     assert services.clinic.settings().phone == ""
     assert not window.changes.topics
     # The address box keeps its full height above the phone field and its problem.
-    bottom = page.address.mapTo(page, page.address.rect().bottomLeft()).y()
-    assert bottom < page.phone.mapTo(page, page.phone.rect().topLeft()).y()
+    bottom = form.address.mapTo(page, form.address.rect().bottomLeft()).y()
+    assert bottom < form.phone.mapTo(page, form.phone.rect().topLeft()).y()
 
 
 def test_screening_rule_tightened_from_the_keyboard(qtbot, services: Services) -> None:
@@ -179,7 +180,7 @@ def test_aftercare_title_and_comparison_price_saved(qtbot, services: Services) -
 
 def test_ctrl_page_keys_step_through_the_pages(qtbot, services: Services) -> None:
     window = open_window(qtbot, services)
-    window.pages[CLINIC].address.setFocus()
+    window.pages[CLINIC].details.address.setFocus()
     for expected in (SCREENING, AFTERCARE, COMPARISON, CLINIC):
         press(qtbot, Qt.Key.Key_PageDown, CTRL)
         assert window.stack.currentWidget() is window.pages[expected]
@@ -190,32 +191,32 @@ def test_ctrl_page_keys_step_through_the_pages(qtbot, services: Services) -> Non
 def test_stay_keeps_the_typing_on_its_page(qtbot, services: Services) -> None:
     window = open_window(qtbot, services)
     page = window.pages[CLINIC]
-    type_into(qtbot, page.name, "Half typed")
+    type_into(qtbot, page.details.name, "Half typed")
     asked = answer_unsaved("Stay")
     press(qtbot, Qt.Key.Key_2, ALT)
     assert asked, "leaving a page with typing asks first"
     assert window.stack.currentWidget() is page
     assert window.page_list.currentRow() == PAGES.index(CLINIC)
-    assert page.name.text() == "Half typed"
+    assert page.details.name.text() == "Half typed"
     assert services.clinic.settings().name == ""
 
 
 def test_discard_drops_the_typing(qtbot, services: Services) -> None:
     window = open_window(qtbot, services, CLINIC)
     page = window.pages[CLINIC]
-    type_into(qtbot, page.name, "Never kept")
+    type_into(qtbot, page.details.name, "Never kept")
     asked = answer_unsaved("Discard")
     press(qtbot, Qt.Key.Key_PageDown, CTRL)
     assert asked
     assert window.stack.currentWidget() is window.pages[SCREENING]
-    assert page.name.text() == ""
+    assert page.details.name.text() == ""
     assert services.clinic.settings().name == ""
     assert not window.changes.topics
 
 
 def test_save_stores_the_typing_then_moves_on(qtbot, services: Services) -> None:
     window = open_window(qtbot, services, CLINIC)
-    type_into(qtbot, window.pages[CLINIC].name, "Willow Clinic")
+    type_into(qtbot, window.pages[CLINIC].details.name, "Willow Clinic")
     asked = answer_unsaved("Save")
     window.page_list.setCurrentRow(PAGES.index(COMPARISON))
     assert asked
@@ -227,13 +228,13 @@ def test_save_stores_the_typing_then_moves_on(qtbot, services: Services) -> None
 def test_save_refused_keeps_the_page(qtbot, services: Services) -> None:
     window = open_window(qtbot, services, CLINIC)
     page = window.pages[CLINIC]
-    type_into(qtbot, page.phone, "12")
+    type_into(qtbot, page.details.phone, "12")
     asked = answer_unsaved("Save")
     press(qtbot, Qt.Key.Key_3, ALT)
     assert asked
     assert window.stack.currentWidget() is page
-    assert page.errors["phone"].isVisible()
-    assert page.phone.text() == "12"
+    assert page.details.errors["phone"].isVisible()
+    assert page.details.phone.text() == "12"
 
 
 def test_esc_asks_when_there_is_typing_and_closes_when_settled(qtbot, services: Services) -> None:

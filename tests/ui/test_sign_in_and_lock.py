@@ -168,7 +168,7 @@ def test_the_lock_covers_an_open_dialog_and_asks_there(
     from exodesk.ui.dialogs.backups import DrillDialog
 
     when_dialog_opens(DrillDialog, lock_then_unlock)
-    window.drill()
+    window.menus.drill()
     assert seen and isinstance(seen[0], DrillDialog)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +26,7 @@ from exodesk.domain.dates import format_stamp
 from exodesk.errors import UserError
 from exodesk.services.audit import PAGE_SIZE, AuditService
 from exodesk.ui.common import ERROR_STYLE, error_label, locale_day_first, named
+from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
 from exodesk.ui.workers import run_in_background
 
@@ -39,7 +38,6 @@ TYPING_PAUSE_MS = 300
 
 # (id of the last entry shown) -> the next, older page
 PageFetcher = Callable[[int], list[AuditEntry]]
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -48,63 +46,47 @@ def _buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowsTableModel[AuditEntry]):
     """Shows the entries it is given; asks ``fetch_more`` for the next page only when scrolled."""
+
+    HEADERS = HEADERS
 
     def __init__(self, page_size: int = PAGE_SIZE) -> None:
         super().__init__()
         self._page_size = page_size
-        self._rows: list[AuditEntry] = []
-        self._fetch: PageFetcher | None = None
-        self._more = False
 
     # ---- feeding -------------------------------------------------------------------------
-    def set_rows(self, rows: list[AuditEntry], fetch_more: PageFetcher | None = None) -> None:
+    def set_rows(self, rows: Iterable[AuditEntry], fetch_more: PageFetcher | None = None) -> None:
         """Replace the rows; ``fetch_more`` loads the page after a given entry id."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._fetch = fetch_more
+        first = list(rows)
+
+        def next_page() -> tuple[list[AuditEntry], bool]:
+            last_id = self._rows[-1].id if self._rows else None
+            page = fetch_more(int(last_id)) if fetch_more and last_id is not None else []
+            return page, len(page) >= self._page_size
+
         # A short page is the last one: no need to ask the file again.
-        self._more = fetch_more is not None and len(rows) >= self._page_size
-        self.endResetModel()
+        more = fetch_more is not None and len(first) >= self._page_size
+        self._reset(first, next_page if more else None)
 
     def entry_at(self, row: int) -> AuditEntry | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    # ---- Qt model API --------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
+    # ---- cells ---------------------------------------------------------------------------
+    def text(self, entry: AuditEntry, column: int) -> str | None:
+        if column == WHEN:
+            return format_stamp(entry.at)
+        if column == WHO:
+            return entry.actor_name
+        if column == ACTION:
+            return entry.action
+        if column == WHAT:
+            return entry.what
+        if column == SUMMARY:
+            return entry.summary
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entry_at(index.row()) if index.isValid() else None
-        if entry is None:
-            return None
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if column == WHEN:
-                return format_stamp(entry.at)
-            if column == WHO:
-                return entry.actor_name
-            if column == ACTION:
-                return entry.action
-            if column == WHAT:
-                return entry.what
-            if column == SUMMARY:
-                return entry.summary
+    def role_data(self, entry: AuditEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == SUMMARY:
             changed = entry.changed_fields()
             number = f"Entry {entry_number(entry.id)}" if entry.id is not None else "Entry"
@@ -115,21 +97,6 @@ class AuditTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return entry.id
         return None
-
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._more and bool(self._rows)
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent) or self._fetch is None:
-            return
-        last_id = self._rows[-1].id
-        rows = self._fetch(int(last_id)) if last_id is not None else []
-        self._more = len(rows) >= self._page_size
-        if rows:
-            start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
 
 
 class AuditLogDialog(QDialog):
@@ -157,8 +124,18 @@ class AuditLogDialog(QDialog):
         self.setObjectName("auditLogDialog")
         self.setWindowTitle("Audit log")
         self.resize(1000, 620)
-        day_first = locale_day_first()
+        self._build_filters(patient_label)
+        self._build_table()
+        self._build_verify()
+        self._lay_out()
+        self._connect()
+        self.refresh()
+        self.text.setFocus()
 
+    # ---- building ------------------------------------------------------------------------
+    def _build_filters(self, patient_label: str) -> None:
+        audit_service, patient_id = self._audit, self._patient_id
+        day_first = locale_day_first()
         who = patient_label or (f"record {patient_id}" if patient_id is not None else "")
         self.patient_only = named(
             QCheckBox(f"Only {who}"), "auditPatientOnly", "Only this patient's entries"
@@ -190,15 +167,14 @@ class AuditLogDialog(QDialog):
         )
         self.date_error = error_label("auditDateError")
 
+    def _build_table(self) -> None:
         self.model = AuditTableModel()
         self._shown_filters: dict[str, Any] = {}
         self.model.rowsInserted.connect(lambda *_: self._show_count())
-        self.table = named(QTableView(), "auditTable", "Audit entries, newest first")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = rows_view(
+            self.model, "auditTable", "Audit entries, newest first", single=False
+        )
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         for column in (WHEN, WHO, ACTION, WHAT):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -206,6 +182,7 @@ class AuditLogDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("auditStatus")
 
+    def _build_verify(self) -> None:
         self.verify_button = named(
             QPushButton("&Verify chain"),
             "auditVerify",
@@ -216,10 +193,11 @@ class AuditLogDialog(QDialog):
         self.verify_result.setObjectName("auditVerifyResult")
         self.verify_result.setWordWrap(True)
         self.verify_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        named(buttons.button(QDialogButtonBox.StandardButton.Close), "auditClose", "Close")
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        named(self.buttons.button(QDialogButtonBox.StandardButton.Close), "auditClose", "Close")
+        self.buttons.rejected.connect(self.reject)
 
+    def _lay_out(self) -> None:
         filters = QGridLayout()
         filters.addWidget(_buddy("&Summary:", self.text), 0, 0)
         filters.addWidget(self.text, 0, 1)
@@ -241,8 +219,9 @@ class AuditLogDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         layout.addLayout(verify_row)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
 
+    def _connect(self) -> None:
         # Typing waits for a pause, so each keystroke does not query the whole trail.
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
@@ -255,8 +234,6 @@ class AuditLogDialog(QDialog):
         self.date_from.changed.connect(self.refresh)
         self.date_to.changed.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify)
-        self.refresh()
-        self.text.setFocus()
 
     # ---- the list ------------------------------------------------------------------------
     def filters(self) -> dict[str, Any] | None:

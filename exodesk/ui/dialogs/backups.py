@@ -7,17 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEventLoop,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -26,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -48,11 +39,11 @@ from exodesk.services.backups import (
 )
 from exodesk.ui.common import ERROR_STYLE, named
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.workers import BackgroundTask, run_in_background
 
 log = logging.getLogger(__name__)
 
-_Index = QModelIndex | QPersistentModelIndex
 Work = Callable[[Callable[[int, int], None]], Any]
 _automatic_running: set[int] = set()
 
@@ -207,53 +198,15 @@ BACKUP_HEADERS = ("Made", "Reason", "Size", "Patients", "Sessions", "Verified")
 WHEN, REASON, SIZE, PATIENTS, SESSIONS, VERIFIED = range(len(BACKUP_HEADERS))
 
 
-class BackupTableModel(QAbstractTableModel):
+class BackupTableModel(RowsTableModel[BackupRecord]):
     """Backup files, newest first, with their checks in words."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[BackupRecord] = []
-
-    def set_rows(self, records: list[BackupRecord]) -> None:
-        self.beginResetModel()
-        self._rows = list(records)
-        self.endResetModel()
+    HEADERS = BACKUP_HEADERS
 
     def record_at(self, row: int) -> BackupRecord | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(BACKUP_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(BACKUP_HEADERS)
-        ):
-            return BACKUP_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        record = self.record_at(index.row()) if index.isValid() else None
-        if record is None:
-            return None
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(record, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return str(record.path)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (SIZE, PATIENTS, SESSIONS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    @staticmethod
-    def _text(record: BackupRecord, column: int) -> str:
+    def text(self, record: BackupRecord, column: int) -> str | None:
         if column == WHEN:
             return record.when
         if column == REASON:
@@ -267,6 +220,13 @@ class BackupTableModel(QAbstractTableModel):
         if column == VERIFIED:
             return record.verified_words
         return ""
+
+    def role_data(self, record: BackupRecord, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(record.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (SIZE, PATIENTS, SESSIONS):
+            return ALIGN_RIGHT
+        return None
 
 
 class RestoreDialog(QDialog):
@@ -296,12 +256,7 @@ class RestoreDialog(QDialog):
             "Look for backups in another folder",
         )
         self.model = BackupTableModel()
-        self.table = named(QTableView(), "restoreTable", "Backups")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = rows_view(self.model, "restoreTable", "Backups")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)

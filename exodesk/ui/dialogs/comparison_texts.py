@@ -47,6 +47,25 @@ class ComparisonTextsPage(SettingsPage):
         self._notes: dict[str, str] = {}
         self._prices: dict[str, str] = {}
         self._shown: str | None = None
+        scroll = self._build_fields()
+        self.error = error_label("textsError")
+        self.notice = QLabel()
+        self.notice.setObjectName("textsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.restore_button = named(
+            QPushButton("Restore the &standard texts"),
+            "textsRestore",
+            "Restore standard texts and remove prices",
+            "Empties every treatment's wording, notes and prices; Save to use the standard texts.",
+        )
+        self.restore_button.clicked.connect(self.restore)
+        self._lay_out(scroll)
+        self.treatment.currentIndexChanged.connect(self._show)
+        self.discard()
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_fields(self) -> QScrollArea:
         self.treatment = named(
             QComboBox(),
             "textsTreatment",
@@ -84,18 +103,9 @@ class ComparisonTextsPage(SettingsPage):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields inside
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
-        self.error = error_label("textsError")
-        self.notice = QLabel()
-        self.notice.setObjectName("textsNotice")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        self.restore_button = named(
-            QPushButton("Restore the &standard texts"),
-            "textsRestore",
-            "Restore standard texts and remove prices",
-            "Empties every treatment's wording, notes and prices; Save to use the standard texts.",
-        )
-        self.restore_button.clicked.connect(self.restore)
+        return scroll
+
+    def _lay_out(self, scroll: QScrollArea) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -117,8 +127,6 @@ class ComparisonTextsPage(SettingsPage):
         bottom.addWidget(self.restore_button)
         bottom.addStretch(1)
         layout.addLayout(bottom)
-        self.treatment.currentIndexChanged.connect(self._show)
-        self.discard()
 
     def _keep(self) -> None:
         """Remember what was typed for the treatment on screen before switching."""

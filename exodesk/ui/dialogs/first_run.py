@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,16 +22,13 @@ from PySide6.QtWidgets import (
 
 from exodesk import APP_NAME
 from exodesk.domain.accounts import check_password
-from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
+from exodesk.domain.clinic import COUNTRIES, ClinicSettings
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
-from exodesk.ui.common import error_label, named, show_problems
-from exodesk.ui.dialogs.settings import LogoPicker
+from exodesk.ui.common import error_label, grow_to_fit, named, show_problems
+from exodesk.ui.dialogs.clinic_details import ClinicDetailsForm
 
 DEMO: Literal["demo"] = "demo"
-CLINIC_FIELDS = ("name", "address", "phone", "out_of_hours", "country", "paper_size", "logo")
-# Countries that print on US Letter; everyone else on the list uses A4.
-LETTER_COUNTRIES = frozenset({"US", "CA"})
 
 
 @dataclass(frozen=True)
@@ -69,9 +65,10 @@ def _heading(title: str, text: str = "") -> QWidget:
 
 
 def _unwrapped_errors(keys: tuple[str, ...], prefix: str) -> dict[str, QLabel]:
-    """Error labels for ``keys``. Every label on these pages breaks its lines by hand: a
+    """Error labels for ``keys``. Every label on the admin page breaks its lines by hand: a
     word-wrapped label makes Qt underestimate the dialog's height, and a problem appearing
-    under a field then squeezes the fields together."""
+    under a field then squeezes the fields together. (The clinic page's problems wrap, and
+    the dialog grows to fit them: ``grow_to_fit``.)"""
     labels = {key: error_label(f"{prefix}{key}") for key in keys}
     for label in labels.values():
         label.setWordWrap(False)
@@ -101,48 +98,9 @@ class ClinicPage(QWidget):
     def __init__(self, country: str, data_file: Path | None) -> None:
         super().__init__()
         self.setObjectName("firstRunClinicPage")
-        self._paper_chosen = False  # once someone picks a paper size, the country stops setting it
-        self.name = named(QLineEdit(), "firstRun_name", "Clinic name")
-        self.name.setPlaceholderText("as it should appear on printed sheets")
-        self.address = named(QPlainTextEdit(), "firstRun_address", "Address")
-        self.address.setTabChangesFocus(True)  # Tab moves on; Enter starts a new address line
-        self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 4 + 12)
-        self.phone = named(QLineEdit(), "firstRun_phone", "Phone")
-        self.out_of_hours = named(
-            QLineEdit(),
-            "firstRun_out_of_hours",
-            "Out-of-hours number",
-            "Printed on aftercare sheets for problems when the clinic is closed.",
-        )
-        self.country = named(
-            QComboBox(), "firstRun_country", "Country", "Sets which regulatory notes apply."
-        )
-        for code, label in COUNTRIES.items():
-            self.country.addItem(label, code)
-        self.country.setCurrentIndex(max(0, self.country.findData(country)))
-        self.paper = named(QComboBox(), "firstRun_paper_size", "Paper size")
-        for size in PAPER_SIZES:
-            self.paper.addItem(size, size)
-        self._follow_country()
-        self.country.currentIndexChanged.connect(self._follow_country)
-        self.paper.activated.connect(self._paper_picked)
-
-        self.errors = _unwrapped_errors(CLINIC_FIELDS, "firstRun_error_")
-        self.logo = LogoPicker(self.errors["logo"], prefix="firstRun_", remove_text="Remove")
-        self.choose_logo, self.remove_logo = self.logo.choose, self.logo.remove
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        for text, widget, key in (
-            ("Clinic &name", self.name, "name"),
-            ("&Address", self.address, "address"),
-            ("&Phone", self.phone, "phone"),
-            ("&Out-of-hours number", self.out_of_hours, "out_of_hours"),
-            ("&Country", self.country, "country"),
-            ("Paper si&ze", self.paper, "paper_size"),
-        ):
-            form.addRow(_buddy(text, widget), _with_error(widget, self.errors[key]))
-        form.addRow(QLabel("Logo (optional)"), _with_error(self.logo, self.errors["logo"]))
-
+        # A new clinic has not chosen a paper size yet: the country sets it until someone does.
+        self.details = ClinicDetailsForm(prefix="firstRun_", paper_follows_country=True)
+        self.details.country.setCurrentIndex(max(0, self.details.country.findData(country)))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(
@@ -152,7 +110,7 @@ class ClinicPage(QWidget):
                 "change any of it later under File → Settings.",
             )
         )
-        layout.addLayout(form)
+        layout.addWidget(self.details)
         if data_file is not None:
             where = QLabel(f"{APP_NAME} will keep the clinic's records in\n{data_file}")
             where.setObjectName("firstRun_dataFile")
@@ -161,43 +119,11 @@ class ClinicPage(QWidget):
             layout.addSpacing(6)
             layout.addWidget(where)
         layout.addStretch(1)
-        self.setFocusProxy(self.name)
-
-    def _follow_country(self) -> None:
-        if not self._paper_chosen:
-            size = "Letter" if self.country.currentData() in LETTER_COUNTRIES else "A4"
-            self.paper.setCurrentIndex(max(0, self.paper.findData(size)))
-
-    def _paper_picked(self) -> None:
-        self._paper_chosen = True
-
-    def set_logo_file(self, path: str) -> None:
-        """Load a logo image from disk; an unreadable file is said beside the logo."""
-        self.logo.set_logo_file(path)
+        self.setFocusProxy(self.details)
 
     def settings(self) -> ClinicSettings:
-        """The settings as typed, trimmed the way ClinicService.save_settings trims them."""
-        return ClinicSettings(
-            name=self.name.text().strip(),
-            address=self.address.toPlainText().strip(),
-            phone=self.phone.text().strip(),
-            out_of_hours=self.out_of_hours.text().strip(),
-            country=self.country.currentData(),
-            paper_size=self.paper.currentData(),
-            logo_png=self.logo.logo,
-        )
-
-    def focus_field(self, key: str) -> None:
-        widgets: dict[str, QWidget] = {
-            "name": self.name,
-            "address": self.address,
-            "phone": self.phone,
-            "out_of_hours": self.out_of_hours,
-            "country": self.country,
-            "paper_size": self.paper,
-            "logo": self.choose_logo,
-        }
-        widgets.get(key, self.name).setFocus()
+        """The settings as typed (trimmed, as the Settings page reads them too)."""
+        return self.details.apply_to(ClinicSettings())
 
 
 class AdminPage(QWidget):
@@ -359,9 +285,10 @@ class FirstRunDialog(QDialog):
         if self._page == 0:
             settings = self.clinic_page.settings()
             problems = settings.validate()
-            show_problems(self.clinic_page.errors, problems)
+            self.clinic_page.details.show_problems(problems)
+            grow_to_fit(self)
             if problems:
-                self.clinic_page.focus_field(problems[0].field)
+                self.clinic_page.details.focus_field(problems[0].field)
                 return
             self.admin_page.show_clinic(settings)
             self._show_page(1)

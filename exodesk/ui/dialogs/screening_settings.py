@@ -41,6 +41,18 @@ class ScreeningSettingsPage(SettingsPage):
         self._screening = screening
         self._defaults = load_rule_table()
 
+        rules_page = self._build_rules_page()
+        consent_page = self._build_consent_page()
+        self.pages = named(QTabWidget(), "screeningSettingsPages", "Rules or consent text")
+        self.pages.addTab(rules_page, "&Rules")
+        self.pages.addTab(consent_page, "C&onsent text")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages, 1)
+        self.discard()
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_rules_page(self) -> QWidget:
         self.rules = named(
             QTableWidget(len(self._defaults.rules), 4), "rulesTable", "Screening rules"
         )
@@ -80,7 +92,9 @@ class ScreeningSettingsPage(SettingsPage):
         rules_buttons.addWidget(restore_rules)
         rules_buttons.addStretch(1)
         rules_layout.addLayout(rules_buttons)
+        return rules_page
 
+    def _build_consent_page(self) -> QWidget:
         self.consent_version = QLabel()
         self.consent_version.setObjectName("consentVersion")
         self.consent = named(QPlainTextEdit(), "consentText", "Consent text")
@@ -109,14 +123,7 @@ class ScreeningSettingsPage(SettingsPage):
         consent_buttons.addWidget(restore_consent)
         consent_buttons.addStretch(1)
         consent_layout.addLayout(consent_buttons)
-
-        self.pages = named(QTabWidget(), "screeningSettingsPages", "Rules or consent text")
-        self.pages.addTab(rules_page, "&Rules")
-        self.pages.addTab(consent_page, "C&onsent text")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.pages, 1)
-        self.discard()
+        return consent_page
 
     def _add_rule_row(self, row: int, rule_id: str) -> None:
         default = self._defaults.rule(rule_id)

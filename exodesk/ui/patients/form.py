@@ -61,24 +61,31 @@ class PatientForm(QWidget):
         self._original: Patient | None = None
         self.fields: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        self._build_heading()
+        form = self._build_fields()
+        buttons = self._build_buttons()
+        self.form_error = error_label("patientFormError")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.status_label)
+        layout.addLayout(form)
+        layout.addWidget(self.form_error)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self._set_keys()
+        self.load(None)
 
-        self.title = QLabel("New patient")
-        self.title.setObjectName("patientFormTitle")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title.setFont(font)
-
+    # ---- building ------------------------------------------------------------------------
+    def _build_fields(self) -> QFormLayout:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         for key in ("family_name", "given_names"):
             self._add_line(form, key)
         self.dob = QLineEdit()
-        named(
-            self.dob, "field_date_of_birth", "Date of birth", f"Type it like {date_hint(day_first)}"
-        )
-        self.dob.setPlaceholderText(date_hint(day_first))
+        hint = date_hint(self._day_first)
+        named(self.dob, "field_date_of_birth", "Date of birth", f"Type it like {hint}")
+        self.dob.setPlaceholderText(hint)
         self.dob_reading = QLabel()
         self.dob_reading.setObjectName("dobReading")
         self.dob_reading.setStyleSheet("color: #555;")
@@ -104,12 +111,22 @@ class PatientForm(QWidget):
         self.fields["alerts"].setToolTip(
             "Shown in red in the header whenever this patient is chosen (allergies, needs)."
         )
+        return form
+
+    def _build_heading(self) -> None:
+        self.title = QLabel("New patient")
+        self.title.setObjectName("patientFormTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
         self.status_label = QLabel()
         self.status_label.setObjectName("patientStatus")
         self.status_label.setStyleSheet("color: #8a1c1c;")
         self.status_label.setWordWrap(True)
         self.status_label.hide()
 
+    def _build_buttons(self) -> QHBoxLayout:
         self.save_button = named(
             QPushButton("&Save"), "savePatient", "Save patient", "Save (Ctrl+S or Enter)"
         )
@@ -123,16 +140,10 @@ class PatientForm(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
+        return buttons
 
-        self.form_error = error_label("patientFormError")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.status_label)
-        layout.addLayout(form)
-        layout.addWidget(self.form_error)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
-
+    def _set_keys(self) -> None:
+        """Ctrl+S saves and Esc cancels anywhere in the form; Tab walks the fields in order."""
         for seq in (QKeySequence.StandardKey.Save,):
             QShortcut(
                 QKeySequence(seq),
@@ -161,9 +172,7 @@ class PatientForm(QWidget):
         chain += [self.cancel_button, self.save_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
-        self.load(None)
 
-    # ---- building ------------------------------------------------------------------------
     @property
     def last_in_tab_order(self) -> QWidget:
         return self.save_button

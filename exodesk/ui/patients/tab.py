@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QHBoxLayout,
@@ -16,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import rows_view
 from exodesk.ui.patients.form import PatientForm
 from exodesk.ui.patients.model import AGE, BORN, NAME, PHONE, PatientTableModel
 
@@ -51,7 +53,16 @@ class PatientsTab(QWidget):
         self._current = current
         self._day_first = day_first
         today = patients.today  # the service's clock, so tests with a fake clock agree
+        self._build_list_widgets(today)
+        scroll = self._build_form_side(today)
+        left = self._build_list_side()
+        self._lay_out(left, scroll)
+        self._connect()
+        self._update_record_buttons()
+        self.refresh()
 
+    # ---- building ------------------------------------------------------------------------
+    def _build_list_widgets(self, today: Callable[[], date]) -> None:
         self.search = named(
             QLineEdit(),
             "patientSearch",
@@ -71,13 +82,8 @@ class PatientsTab(QWidget):
         self.search_message = error_label("searchMessage")
 
         self.model = PatientTableModel(today)
-        self.table = named(QTableView(), "patientTable", "Patients found")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = rows_view(self.model, "patientTable", "Patients found")
         self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
@@ -99,7 +105,8 @@ class PatientsTab(QWidget):
             "Make the selected patient current (Enter)",
         )
 
-        self.form = PatientForm(day_first, today)
+    def _build_form_side(self, today: Callable[[], date]) -> QScrollArea:
+        self.form = PatientForm(self._day_first, today)
         self.inactive_button = named(
             QPushButton("Mark &inactive…"),
             "togglePatientStatus",
@@ -123,7 +130,9 @@ class PatientsTab(QWidget):
         scroll.setWidget(right)
         scroll.setObjectName("patientFormScroll")
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field, not to the frame
+        return scroll
 
+    def _build_list_side(self) -> QWidget:
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.search)
@@ -138,7 +147,9 @@ class PatientsTab(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         left_layout.addLayout(buttons)
+        return left
 
+    def _lay_out(self, left: QWidget, scroll: QScrollArea) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(scroll)
@@ -155,6 +166,7 @@ class PatientsTab(QWidget):
         self.setTabOrder(self.form.last_in_tab_order, self.history_button)
         self.setTabOrder(self.history_button, self.inactive_button)
 
+    def _connect(self) -> None:
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -172,8 +184,6 @@ class PatientsTab(QWidget):
         self.history_button.clicked.connect(self._show_history)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
-        self._update_record_buttons()
-        self.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:
         # A pending debounce must not fire into a closed window (or a closed data file).

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDate,
-    QItemSelection,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QDate, QItemSelection, Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +47,7 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.sessions.lot_words import lot_flags_tip
 from exodesk.ui.widgets import DateField
 
@@ -73,7 +67,6 @@ LATEST_DATE = QDate(2100, 12, 31)
 _GREY = QColor("#777777")
 _RED = QColor("#b00020")
 _AMBER = QColor("#9a5b00")
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def lot_status_words(lot: Lot, today: date, *, lab_reports_expected: bool = True) -> str:
@@ -108,65 +101,29 @@ LOT_NUMBER, EXPIRY, RECEIVED, STORAGE, REPORTS, STATUS = range(6)
 LOT_HEADERS = ("Lot number", "Expiry", "Received", "Storage", "Lab reports on file", "Status")
 
 
-class LotTableModel(QAbstractTableModel):
-    """The lots of one product, newest expiry first, with their status in words."""
+class LotTableModel(RowsTableModel[Lot]):
+    """The lots of one product, newest expiry first, with their status in words.
 
-    def __init__(self) -> None:
+    Args:
+        today: The clock that decides expired and expiring.
+    """
+
+    HEADERS = LOT_HEADERS
+
+    def __init__(self, today: Callable[[], date]) -> None:
         super().__init__()
-        self._rows: list[Lot] = []
-        self._today = date.today()
+        self._today = today
         self._expected = True
 
-    def set_rows(self, lots: list[Lot], *, today: date, lab_reports_expected: bool) -> None:
-        """Replace the rows; ``today`` decides expired/expiring."""
-        self.beginResetModel()
-        self._rows = list(lots)
-        self._today = today
+    def set_rows(self, rows: Iterable[Lot], *, lab_reports_expected: bool = True) -> None:
+        """Replace the rows; ``lab_reports_expected`` is False for kinds that come without."""
         self._expected = lab_reports_expected
-        self.endResetModel()
+        super().set_rows(rows)
 
     def lot_at(self, row: int) -> Lot | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def row_of(self, lot_id: int | None) -> int:
-        return next((i for i, lot in enumerate(self._rows) if lot.id == lot_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(LOT_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(LOT_HEADERS)
-        ):
-            return LOT_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        lot = self.lot_at(index.row()) if index.isValid() else None
-        if lot is None:
-            return None
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(lot, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
-            flags = lot_check(lot, self._today, lab_reports_expected=self._expected)
-            return lot_flags_tip(flags, lab_reports_expected=self._expected)
-        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            status = lot_status(lot, self._today)
-            if status == "expired":
-                return QBrush(_RED)
-            if status == "expiring":
-                return QBrush(_AMBER)
-        return None
-
-    def _text(self, lot: Lot, column: int) -> str | None:
+    def text(self, lot: Lot, column: int) -> str | None:
         if column == LOT_NUMBER:
             return lot.lot_number
         if column == EXPIRY:
@@ -179,7 +136,19 @@ class LotTableModel(QAbstractTableModel):
             on_file = [LAB_SHORT[k] for k in LAB_REPORTS if k in lot.lab_reports]
             return ", ".join(on_file) or "none"
         if column == STATUS:
-            return lot_status_words(lot, self._today, lab_reports_expected=self._expected)
+            return lot_status_words(lot, self._today(), lab_reports_expected=self._expected)
+        return None
+
+    def role_data(self, lot: Lot, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
+            flags = lot_check(lot, self._today(), lab_reports_expected=self._expected)
+            return lot_flags_tip(flags, lab_reports_expected=self._expected)
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
+            status = lot_status(lot, self._today())
+            if status == "expired":
+                return QBrush(_RED)
+            if status == "expiring":
+                return QBrush(_AMBER)
         return None
 
 
@@ -277,6 +246,21 @@ class ProductsDialog(QDialog):
         layout.addLayout(top, 1)
         layout.addWidget(buttons)
 
+        self._set_keyboard_order()
+        self.product_list.currentItemChanged.connect(self._product_chosen)
+        self.new_product_button.clicked.connect(self.new_product)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.save_product_button.clicked.connect(self.save_product)
+        self.lot_table.selectionModel().selectionChanged.connect(self._lot_chosen)
+        self.new_lot_button.clicked.connect(self.new_lot)
+        self.save_lot_button.clicked.connect(self.save_lot)
+
+        self._align_label_columns()
+        self.resize(1040, 700)
+        self._load_products(select=None)
+
+    # ---- building ------------------------------------------------------------------------
+    def _set_keyboard_order(self) -> None:
         # Enter belongs to the focused form (keyPressEvent), never to a default button.
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
@@ -308,14 +292,7 @@ class ProductsDialog(QDialog):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
-        self.product_list.currentItemChanged.connect(self._product_chosen)
-        self.new_product_button.clicked.connect(self.new_product)
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.save_product_button.clicked.connect(self.save_product)
-        self.lot_table.selectionModel().selectionChanged.connect(self._lot_chosen)
-        self.new_lot_button.clicked.connect(self.new_lot)
-        self.save_lot_button.clicked.connect(self.save_lot)
-
+    def _align_label_columns(self) -> None:
         # The two forms share their label columns, so their fields line up one above the other.
         for column in (0, 2):
             width = max(
@@ -325,10 +302,7 @@ class ProductsDialog(QDialog):
             )
             for grid in (self._product_grid, self._lot_grid):
                 grid.setColumnMinimumWidth(column, width)
-        self.resize(1040, 700)
-        self._load_products(select=None)
 
-    # ---- building ------------------------------------------------------------------------
     def _build_product_form(self) -> QGroupBox:
         self.product_box = QGroupBox("Product")
         self.name = named(QLineEdit(), "productName", "Product name")
@@ -387,13 +361,8 @@ class ProductsDialog(QDialog):
 
     def _build_lots(self) -> QGroupBox:
         self.lots_box = QGroupBox("Lots")
-        self.lot_model = LotTableModel()
-        self.lot_table = named(QTableView(), "lotTable", "Lots of this product")
-        self.lot_table.setModel(self.lot_model)
-        self.lot_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.lot_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.lot_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.lot_table.verticalHeader().hide()
+        self.lot_model = LotTableModel(self._catalogue.today)
+        self.lot_table = rows_view(self.lot_model, "lotTable", "Lots of this product")
         self.lot_table.setWordWrap(False)
         # Tab leaves the table for the lot form instead of walking its cells.
         self.lot_table.setTabKeyNavigation(False)
@@ -571,11 +540,7 @@ class ProductsDialog(QDialog):
                 lots = self._catalogue.lots(product.id)
             except UserError as exc:
                 show_user_error(self, exc)
-        self.lot_model.set_rows(
-            lots,
-            today=self._catalogue.today(),
-            lab_reports_expected=lab_reports_expected(product),
-        )
+        self.lot_model.set_rows(lots, lab_reports_expected=lab_reports_expected(product))
         self.lots_box.setEnabled(product is not None)
         self.lots_box.setTitle(
             f"Lots of {product.name}" if product else "Lots (save the product first)"

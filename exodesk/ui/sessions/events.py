@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,12 +39,12 @@ from exodesk.services.context import Changes
 from exodesk.services.events import EventService
 from exodesk.services.patients import PatientService
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, format_date, named, show_problems
+from exodesk.ui.common import error_label, format_date, grow_to_fit, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
 
 _RED = QColor("#b00020")
-_Index = QModelIndex | QPersistentModelIndex
 # Severities the open-events list shows in red.
 SERIOUS = frozenset({"severe", "life_threatening"})
 
@@ -141,8 +140,30 @@ class AdverseEventDialog(QDialog):
         self.session_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.session_label.setFrameShape(QFrame.Shape.StyledPanel)
         self.session_label.setMargin(6)
+        self._build_fields(day_first)
+        form = self._build_form()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = named(
+            buttons.button(QDialogButtonBox.StandardButton.Save), "eventSave", "Save event"
+        )
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "eventCancel", "Cancel")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.session_label)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
 
-        today = events.today
+        self.outcome.currentIndexChanged.connect(self._outcome_changed)
+        self.regulator.toggled.connect(self.reference.setEnabled)
+        self._show(event)
+        self.resize(600, self.sizeHint().height())
+
+    # ---- building ------------------------------------------------------------------------
+    def _build_fields(self, day_first: bool) -> None:
+        today = self._events.today
         self.type = _combo("eventType", "Type of event", AE_TYPES, placeholder="Choose the type")
         self.type.setToolTip(tips.EVENT_TYPE)
         self.onset = DateField(
@@ -193,6 +214,8 @@ class AdverseEventDialog(QDialog):
                 "regulator_reference",
             )
         }
+
+    def _build_form(self) -> QFormLayout:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(8)  # the two text boxes must not touch
@@ -216,25 +239,7 @@ class AdverseEventDialog(QDialog):
             self._label("Regulator r&eference", self.reference),
             self._with_error(self.reference, "regulator_reference"),
         )
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = named(
-            buttons.button(QDialogButtonBox.StandardButton.Save), "eventSave", "Save event"
-        )
-        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "eventCancel", "Cancel")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.session_label)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-
-        self.outcome.currentIndexChanged.connect(self._outcome_changed)
-        self.regulator.toggled.connect(self.reference.setEnabled)
-        self._show(event)
-        self.resize(600, self.sizeHint().height())
+        return form
 
     @staticmethod
     def _label(text: str, widget: QWidget) -> QLabel:
@@ -253,12 +258,7 @@ class AdverseEventDialog(QDialog):
     def _show_problems(self, problems: list[Problem]) -> None:
         show_problems(self.errors, problems)
         # Error lines make the form taller; grow rather than squeeze the text boxes together.
-        # Wrapped error lines need height for the current width, which the minimum size misses.
-        layout = self.layout()
-        assert layout is not None  # __init__ gives the dialog its QVBoxLayout
-        needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.width()))
-        if self.height() < needed:
-            self.resize(self.width(), needed)
+        grow_to_fit(self)
 
     def _show(self, event: AdverseEvent | None) -> None:
         if event is not None:
@@ -351,60 +351,32 @@ def reported_words(event: AdverseEvent) -> str:
     return " and ".join(to) or "no"
 
 
-class OpenEventTableModel(QAbstractTableModel):
-    """Unresolved adverse events with their patient's name, oldest onset first."""
+OpenEventRow = tuple[AdverseEvent, str]
+"""An unresolved event and its patient's name."""
 
-    def __init__(self) -> None:
+
+class OpenEventTableModel(RowsTableModel[OpenEventRow]):
+    """Unresolved adverse events with their patient's name, oldest onset first.
+
+    Args:
+        today: The clock the days open are counted on.
+    """
+
+    HEADERS = EVENT_HEADERS
+
+    def __init__(self, today: Callable[[], date]) -> None:
         super().__init__()
-        self._rows: list[tuple[AdverseEvent, str]] = []
-        self._today = date.today()
-
-    def set_rows(self, rows: list[tuple[AdverseEvent, str]], *, today: date) -> None:
-        """Replace the rows: (event, patient name) pairs in the order to show them."""
-        self.beginResetModel()
-        self._rows = list(rows)
         self._today = today
-        self.endResetModel()
 
     def event_at(self, row: int) -> AdverseEvent | None:
-        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+        found = self.row_at(row)
+        return found[0] if found is not None else None
 
-    def row_of(self, event_id: int | None) -> int:
-        return next((i for i, (e, _) in enumerate(self._rows) if e.id == event_id), -1)
+    def key_of(self, row: OpenEventRow) -> object:
+        return row[0].id
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(EVENT_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(EVENT_HEADERS)
-        ):
-            return EVENT_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        event, patient = self._rows[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(event, patient, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == SEVERITY:
-            return QBrush(_RED) if event.severity in SERIOUS else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == DAYS_OPEN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == TYPE:
-            return event.description or None
-        return None
-
-    def _text(self, event: AdverseEvent, patient: str, column: int) -> str | None:
+    def text(self, row: OpenEventRow, column: int) -> str | None:
+        event, patient = row
         if column == ONSET:
             return format_date(event.onset_date)
         if column == PATIENT:
@@ -414,9 +386,19 @@ class OpenEventTableModel(QAbstractTableModel):
         if column == SEVERITY:
             return AE_SEVERITIES.get(event.severity, event.severity)
         if column == DAYS_OPEN:
-            return str(max(0, (self._today - event.onset_date).days))
+            return str(max(0, (self._today() - event.onset_date).days))
         if column == REPORTED:
             return reported_words(event)
+        return None
+
+    def role_data(self, row: OpenEventRow, column: int, role: int) -> Any:
+        event = row[0]
+        if role == Qt.ItemDataRole.ForegroundRole and column == SEVERITY:
+            return QBrush(_RED) if event.severity in SERIOUS else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == DAYS_OPEN:
+            return ALIGN_RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and column == TYPE:
+            return event.description or None
         return None
 
 
@@ -443,13 +425,8 @@ class OpenEventsDialog(QDialog):
 
         self.summary = QLabel()
         self.summary.setObjectName("openEventsSummary")
-        self.model = OpenEventTableModel()
-        self.table = named(QTableView(), "openEventsTable", "Adverse events not yet resolved")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.model = OpenEventTableModel(self._events.today)
+        self.table = rows_view(self.model, "openEventsTable", "Adverse events not yet resolved")
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -488,8 +465,7 @@ class OpenEventsDialog(QDialog):
             show_user_error(self, exc)
             events = []
         self.model.set_rows(
-            [(event, self._patient_name(patient_id)) for event, patient_id in events],
-            today=self._events.today(),
+            [(event, self._patient_name(patient_id)) for event, patient_id in events]
         )
         count = len(events)
         self.setWindowTitle(f"Open adverse events ({count})")
