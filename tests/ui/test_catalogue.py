@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,9 +15,8 @@ from exodesk.services.catalogue import CATALOGUE
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.catalogue import STATUS, LotTableModel, ProductsDialog, lot_status_words
 from tests.conftest import TODAY
+from tests.ui.fit import assert_fits_and_shoot
 from tests.ui.test_patients_tab import unnamed_widgets
-
-SHOTS = Path(__file__).resolve().parents[2] / "shots"
 
 
 @pytest.fixture
@@ -366,7 +364,9 @@ def test_lot_model_passes_the_qt_model_tester(qtmodeltester) -> None:
     qtmodeltester.check(model, force_py=True)
 
 
-def test_screenshots(qtbot, services: Services, practitioner) -> None:
+def test_the_dialog_fits_a_reception_screen_and_looks_right(
+    qtbot, services: Services, practitioner, tmp_path
+) -> None:
     product = add_product(services, name="ExoGlow Serum", notes="Plant exosomes, topical only.")
     add_product(services, name="Platelet Spin Kit", kind="prp_kit", source="platelet")
     add_product(services, name="Old Exo", active=False)
@@ -390,8 +390,7 @@ def test_screenshots(qtbot, services: Services, practitioner) -> None:
         storage="Fridge",
     )
     dialog = open_dialog(qtbot, services)
-    SHOTS.mkdir(exist_ok=True)
-    dialog.grab().save(str(SHOTS / "products.png"))
+    assert_fits_and_shoot(dialog, tmp_path / "products.png")
 
     qtbot.mouseClick(dialog.new_lot_button, Qt.MouseButton.LeftButton)
     type_into(qtbot, dialog.lot_number, "EX-2026-114")
@@ -401,4 +400,4 @@ def test_screenshots(qtbot, services: Services, practitioner) -> None:
     dialog.name.clear()
     choose(dialog.source, "")
     qtbot.mouseClick(dialog.save_product_button, Qt.MouseButton.LeftButton)
-    dialog.grab().save(str(SHOTS / "products-problems.png"))
+    assert_fits_and_shoot(dialog, tmp_path / "products-problems.png")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -27,9 +26,9 @@ from exodesk.ui.sessions.events import (
 )
 from tests.conftest import TODAY
 from tests.ui.dialogs import when_dialog_opens
+from tests.ui.fit import assert_fits_and_shoot
 from tests.ui.test_patients_tab import unnamed_widgets
 
-SHOTS = Path(__file__).resolve().parents[2] / "shots"
 A_MONTH_AGO = datetime(2026, 10, 22, 10, 0, tzinfo=UTC)
 
 
@@ -371,14 +370,15 @@ def test_open_event_model_passes_the_qt_model_tester(qtmodeltester) -> None:
     qtmodeltester.check(model, force_py=True)
 
 
-def test_screenshots(qtbot, services: Services, treated: Treated) -> None:
-    SHOTS.mkdir(exist_ok=True)
+def test_the_dialogs_fit_a_reception_screen(
+    qtbot, services: Services, treated: Treated, tmp_path
+) -> None:
     dialog = open_event_dialog(qtbot, services, treated.session.id)
     fill_granuloma(qtbot, dialog, "01/10/2026")
     choose(dialog.outcome, "resolved")
     dialog.regulator.setChecked(True)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    dialog.grab().save(str(SHOTS / "adverse-event-problems.png"))
+    assert_fits_and_shoot(dialog, tmp_path / "adverse-event-problems.png")
 
     log(
         services,
@@ -402,4 +402,4 @@ def test_screenshots(qtbot, services: Services, treated: Treated) -> None:
     qtbot.addWidget(events)
     events.show()
     qtbot.waitExposed(events)
-    events.grab().save(str(SHOTS / "open-events.png"))
+    assert_fits_and_shoot(events, tmp_path / "open-events.png")
