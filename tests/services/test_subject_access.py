@@ -96,6 +96,10 @@ def _seed(services: Services, clock) -> Clinic:
     assert services.screening.override(
         screening.id, "exosome_face", "Light enzyme peel only, skin checked"
     ).ok
+    # The override answers the peel's deferral; the blood disorder's review needs its own.
+    assert services.screening.sign_off(
+        screening.id, "exosome_face", "cleared", "Haematologist letter seen"
+    ).ok
     assert services.screening.record_consent(screening.id, "Zoë Ñúñez", PNG).ok
     services.screening.record_print(screening.id, "printed")
     course = services.courses.start_course(a.id, "skin_rejuvenation", "exosome_face", 3).record
