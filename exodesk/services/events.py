@@ -175,17 +175,6 @@ class EventService:
             record=record,
         )
 
-    def render_regulator_report(self, event_id: int) -> bytes:
-        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
-        from exodesk.reports.clinical import render_adverse_event_report
-
-        self._ctx.require(EVENTS_LOG)
-        return render_adverse_event_report(self.regulator_report(event_id))
-
-    def paper_size(self) -> str:
-        with storage_errors():
-            return self._settings.clinic().paper_size
-
     def record_regulator_report(self, event_id: int, how: str) -> None:
         """Note in the audit trail that an adverse event report was printed or saved."""
         self._ctx.require(EVENTS_LOG)

@@ -240,9 +240,6 @@ class RecallService:
                 summary=f"Due list {how}: {len({e.patient_id for e in entries})} patients",
             )
 
-    def paper_size(self) -> str:
-        return self._clinic_settings().paper_size
-
     def _clinic_settings(self) -> ClinicSettings:
         with storage_errors():
             return self._settings.clinic()

@@ -332,9 +332,6 @@ TABLE: dict[str, Row] = {
     "EventService.regulator_report": Row(
         perms.EVENTS_LOG, CLINICAL, lambda w: w.s.events.regulator_report(w.event)
     ),
-    "EventService.render_regulator_report": Row(
-        perms.EVENTS_LOG, CLINICAL, lambda w: w.s.events.render_regulator_report(w.event)
-    ),
     "EventService.regulator_report_job": Row(
         perms.EVENTS_LOG,
         CLINICAL,
@@ -549,8 +546,6 @@ NOT_GUARDED: dict[str, str] = {
     "CatalogueService.lot": "the lot catalogue (reference data)",
     "CatalogueService.protocols": "protocol templates (reference data)",
     "SessionService.practitioners": "staff names, for choosing who treated",
-    "EventService.paper_size": "the clinic's paper size, for printing",
-    "RecallService.paper_size": "the clinic's paper size, for printing",
     "AftercareService.wording": "the clinic's aftercare wording (reference text)",
     "ComparisonService.clinic_texts": "the clinic's comparison texts and prices (reference)",
     "ComparisonService.content": "the comparison table (reference data)",

@@ -51,7 +51,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.printing import PdfPreviewDialog
+from exodesk.ui.printing import preview_job
 from exodesk.ui.sessions.form import SessionForm
 
 DETAIL, FORM = 0, 1
@@ -485,24 +485,11 @@ class SessionsTab(QWidget):
         if entry is None or entry.kind != "adverse_event":
             return
         try:
-            pdf = self._events.render_regulator_report(entry.record_id)
-            paper = self._events.paper_size()
+            job = self._events.regulator_report_job(entry.record_id)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        preview = PdfPreviewDialog(
-            pdf, "Adverse event report", "Adverse event report.pdf", paper, self
-        )
-        event_id = entry.record_id
-
-        def record(how: str) -> None:
-            try:
-                self._events.record_regulator_report(event_id, how)
-            except UserError as exc:
-                show_user_error(self, exc)
-
-        preview.issued.connect(record)
-        preview.exec()
+        preview_job(self, job)
 
     def _request_event(self) -> None:
         session = self._selected_session()
