@@ -273,6 +273,8 @@ def test_adverse_event_entry_prints_the_regulator_report(
     )
     tab.timeline.setCurrentRow(row)
     assert tab.report_button.isVisibleTo(tab) and not tab.amend_button.isVisibleTo(tab)
+    # In the tab's own row of buttons, not a window of its own.
+    assert tab.isAncestorOf(tab.report_button) and tab.isAncestorOf(tab.edit_event_button)
     out = tmp_path / "report.pdf"
     through_the_preview(qtbot, tab.report_button.click, print_to(out))
     flat = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())

@@ -176,11 +176,14 @@ class SessionsTab(QWidget):
         detail_layout = QVBoxLayout(detail_page)
         detail_layout.addWidget(self.detail, 1)
         actions = QHBoxLayout()
+        # A session shows the first four, an adverse event the last two (_update_buttons).
         for button in (
             self.aftercare_button,
             self.amend_button,
             self.error_button,
             self.event_button,
+            self.edit_event_button,
+            self.report_button,
         ):
             actions.addWidget(button)
         actions.addStretch(1)
