@@ -81,7 +81,7 @@ class Document:
 
 
 def _comparison(s: Services, ids: dict[str, int]) -> PrintJob[object]:
-    view = s.comparison.view(["prp", "exosome_face"], patient_id=ids["patient"])
+    view = s.comparison.view(["exosome_face", "prp"], patient_id=ids["patient"])
     return s.comparison.handout_job(view, patient_id=ids["patient"])
 
 
@@ -141,7 +141,7 @@ DOCUMENTS_PRINTED: dict[str, Document] = {
         "Treatment comparison — Zoë Ñúñez",
         "Comparison Zoë Ñúñez.pdf",
         ("Zoë Ñúñez", "Regulatory status"),
-        ("print", "documents_issued", "Treatment comparison {how}: prp, exosome_face"),
+        ("print", "documents_issued", "Treatment comparison {how}: exosome_face, prp"),
         issue=("comparison", "{how}"),
         changes=frozenset({DOCUMENTS}),
     ),
