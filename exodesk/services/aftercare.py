@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from exodesk.domain.accounts import CLINICAL_TEXTS_EDIT, HANDOUTS_PRINT
@@ -24,6 +25,7 @@ from exodesk.domain.dates import format_short
 from exodesk.domain.sessions import AREAS, TREATMENTS
 from exodesk.errors import UserError
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
+from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
 from exodesk.storage.documents import DocumentRepository, IssuedDocument
 from exodesk.storage.patients import PatientRepository
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 
 DOCUMENTS = "documents"
 TEXT_KIND = "aftercare"
+NOT_IDENTICAL = (
+    "The reprint has the same content, but is not identical byte for byte to the "
+    "original (the PDF software was updated since)."
+)
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,45 @@ class AftercareService:
 
         return render_aftercare(sheet)
 
+    def sheet_job(
+        self,
+        *,
+        treatment: str,
+        patient_id: int | None = None,
+        session_id: int | None = None,
+        large_print: bool = False,
+    ) -> PrintJob[AftercareSheet]:
+        """The sheet (as ``sheet``) ready to preview and print; issuing it adds it to the
+        patient's issue log. A blank sheet is logged without a patient."""
+        sheet = self.sheet(
+            treatment=treatment,
+            patient_id=patient_id,
+            session_id=session_id,
+            large_print=large_print,
+        )
+        if sheet.patient_name is None:
+            patient_id = session_id = None
+        elif patient_id is None and session_id is not None:
+            with storage_errors():
+                session = self._sessions.get(session_id)
+            patient_id = session.patient_id if session else None
+
+        def record(how: str, pdf: bytes) -> Changes:
+            # The issue log says "printed" or "saved", as it always has: not where to.
+            return self.record_issue(
+                sheet, pdf, how.split(":", 1)[0], patient_id=patient_id, session_id=session_id
+            ).changes
+
+        name = sheet.patient_name or "blank"
+        return PrintJob(
+            title=f"Aftercare — {name}",
+            file_name=f"Aftercare {name}.pdf",
+            paper_size=sheet.clinic.paper_size,
+            data=sheet,
+            render=partial(AftercareService.render, sheet),
+            record=record,
+        )
+
     # ---- the issue log -------------------------------------------------------------------
     def record_issue(
         self,
@@ -282,15 +327,40 @@ class AftercareService:
 
     def reprint(self, document_id: int) -> Reprint:
         """Render an issued sheet again from what was stored; says if it matches exactly."""
+        original, sheet = self._issued_sheet(document_id)
+        pdf = self.render(sheet)
+        same = hashlib.sha256(pdf).hexdigest() == original.sha256
+        return Reprint(pdf, same, original, sheet.clinic.paper_size)
+
+    def reprint_job(self, document_id: int) -> PrintJob[AftercareSheet]:
+        """An issued sheet, rebuilt from what was stored, ready to preview and print again;
+        printing it notes the reprint in the audit trail (the issue log keeps the original)."""
+        original, sheet = self._issued_sheet(document_id)
+
+        def caveat(pdf: bytes) -> str:
+            return "" if hashlib.sha256(pdf).hexdigest() == original.sha256 else NOT_IDENTICAL
+
+        def record(how: str, _pdf: bytes) -> Changes:
+            self.record_reprint(document_id, how)
+            return Changes()
+
+        return PrintJob(
+            title="Aftercare reprint",
+            file_name="Aftercare reprint.pdf",
+            paper_size=sheet.clinic.paper_size,
+            data=sheet,
+            render=partial(AftercareService.render, sheet),
+            record=record,
+            caveat=caveat,
+        )
+
+    def _issued_sheet(self, document_id: int) -> tuple[IssuedDocument, AftercareSheet]:
         self._ctx.require(HANDOUTS_PRINT)
         with storage_errors():
             original = self._docs.issue(document_id)
         if original is None or original.kind != "aftercare":
             raise UserError("That sheet is not in the issue log.")
-        sheet = self._from_payload(original.payload)
-        pdf = self.render(sheet)
-        same = hashlib.sha256(pdf).hexdigest() == original.sha256
-        return Reprint(pdf, same, original, sheet.clinic.paper_size)
+        return original, self._from_payload(original.payload)
 
     def _payload(self, sheet: AftercareSheet) -> str:
         clinic = asdict(sheet.clinic)

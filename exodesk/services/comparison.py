@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from exodesk.domain.accounts import CLINICAL_TEXTS_EDIT, HANDOUTS_PRINT
@@ -24,6 +25,7 @@ from exodesk.domain.screening_vocabulary import verdict_when
 from exodesk.errors import UserError
 from exodesk.services.aftercare import DOCUMENTS
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
+from exodesk.services.printing import PrintJob
 from exodesk.services.screening import ScreeningService
 from exodesk.storage.database import storage_errors
 from exodesk.storage.documents import DocumentRepository
@@ -199,10 +201,34 @@ class ComparisonService:
 
     @staticmethod
     def render(handout: ComparisonHandout) -> bytes:
+        """Pure rendering: safe to call off the UI thread."""
         # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
         from exodesk.reports.comparison import render_comparison
 
         return render_comparison(handout)
+
+    def handout_job(
+        self, view: ComparisonView, *, patient_id: int | None, large_print: bool = False
+    ) -> PrintJob[ComparisonHandout]:
+        """The handout (as ``handout``) ready to preview and print; issuing it adds it to the
+        issue log, under the patient when there is one."""
+        handout = self.handout(view, patient_id=patient_id, large_print=large_print)
+
+        def record(how: str, pdf: bytes) -> Changes:
+            # The issue log says "printed" or "saved", as it always has: not where to.
+            return self.record_issue(
+                handout, pdf, how.split(":", 1)[0], patient_id=patient_id
+            ).changes
+
+        name = handout.patient_name or "handout"
+        return PrintJob(
+            title=f"Treatment comparison — {name}",
+            file_name=f"Comparison {name}.pdf",
+            paper_size=handout.clinic.paper_size,
+            data=handout,
+            render=partial(ComparisonService.render, handout),
+            record=record,
+        )
 
     def record_issue(
         self, handout: ComparisonHandout, pdf: bytes, how: str, *, patient_id: int | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from exodesk.domain.accounts import EVENTS_LOG, SESSIONS_VIEW
@@ -25,6 +26,7 @@ from exodesk.errors import UserError
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.plain import plain
+from exodesk.services.printing import PrintJob
 from exodesk.services.sessions import SESSIONS, SessionService
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
@@ -155,16 +157,23 @@ class EventService:
             reporter_name=actor.name if actor else "",
         )
 
-    def render_regulator_report(self, event_id: int) -> bytes:
-        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
-        from exodesk.reports.clinical import render_adverse_event_report
+    def regulator_report_job(self, event_id: int) -> PrintJob[AdverseEventReport]:
+        """The report (as ``regulator_report``) ready to preview and print; printing or
+        saving it is noted in the audit trail."""
+        report = self.regulator_report(event_id)
 
-        self._ctx.require(EVENTS_LOG)
-        return render_adverse_event_report(self.regulator_report(event_id))
+        def record(how: str, _pdf: bytes) -> Changes:
+            self.record_regulator_report(event_id, how)
+            return Changes()
 
-    def paper_size(self) -> str:
-        with storage_errors():
-            return self._settings.clinic().paper_size
+        return PrintJob(
+            title="Adverse event report",
+            file_name="Adverse event report.pdf",
+            paper_size=report.clinic.paper_size,
+            data=report,
+            render=partial(_render_regulator_report, report),
+            record=record,
+        )
 
     def record_regulator_report(self, event_id: int, how: str) -> None:
         """Note in the audit trail that an adverse event report was printed or saved."""
@@ -179,3 +188,11 @@ class EventService:
                 patient_id=session.patient_id,
                 summary=f"Adverse event report {how}",
             )
+
+
+def _render_regulator_report(report: AdverseEventReport) -> bytes:
+    """Pure rendering: safe to call off the UI thread."""
+    # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+    from exodesk.reports.clinical import render_adverse_event_report
+
+    return render_adverse_event_report(report)

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from exodesk.domain.accounts import DUE_LIST_VIEW, RECALL_VIEW
@@ -22,7 +23,8 @@ from exodesk.domain.lists import (
     recall_line,
 )
 from exodesk.domain.sessions import Lot, Product
-from exodesk.services.context import ServiceContext
+from exodesk.services.context import Changes, ServiceContext
+from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import CourseRepository, ProductRepository, SessionRepository
@@ -139,6 +141,25 @@ class RecallService:
             rows=tuple(recall.lines),
         )
 
+    def recall_job(self, recall: Recall, query: str) -> PrintJob[RecallReport]:
+        """The recall list (as ``recall_report``) ready to preview and print; printing or
+        saving it is noted in the audit trail."""
+        self._ctx.require(RECALL_VIEW)
+        report = self.recall_report(recall, query)
+
+        def record(how: str, _pdf: bytes) -> Changes:
+            self.record_recall_output(recall, query, how)
+            return Changes()
+
+        return PrintJob(
+            title=f"Lot recall {report.lot_number}",
+            file_name=f"Recall {report.lot_number}.pdf",
+            paper_size=report.clinic.paper_size,
+            data=report,
+            render=partial(_render_recall, report),
+            record=record,
+        )
+
     def record_recall_output(
         self, recall: Recall, query: str, how: str, *, exported: bool = False
     ) -> None:
@@ -188,6 +209,26 @@ class RecallService:
             clinic=self._clinic_settings(), printed_on=self._ctx.today(), rows=rows
         )
 
+    def due_list_job(self, entries: Sequence[DueEntry]) -> PrintJob[DueListReport]:
+        """The due list (as ``due_report``) ready to preview and print; printing or saving it
+        is noted in the audit trail."""
+        self._ctx.require(DUE_LIST_VIEW)
+        report = self.due_report(entries)
+        entries = list(entries)  # as shown now, whatever the caller's list becomes
+
+        def record(how: str, _pdf: bytes) -> Changes:
+            self.record_due_list_output(entries, how)
+            return Changes()
+
+        return PrintJob(
+            title="Patients due for a session",
+            file_name="Due list.pdf",
+            paper_size=report.clinic.paper_size,
+            data=report,
+            render=partial(_render_due_list, report),
+            record=record,
+        )
+
     def record_due_list_output(self, entries: Sequence[DueEntry], how: str) -> None:
         """Note that the due list (names and phone numbers) was printed or saved."""
         self._ctx.require(DUE_LIST_VIEW)
@@ -199,9 +240,22 @@ class RecallService:
                 summary=f"Due list {how}: {len({e.patient_id for e in entries})} patients",
             )
 
-    def paper_size(self) -> str:
-        return self._clinic_settings().paper_size
-
     def _clinic_settings(self) -> ClinicSettings:
         with storage_errors():
             return self._settings.clinic()
+
+
+def _render_recall(report: RecallReport) -> bytes:
+    """Pure rendering: safe to call off the UI thread."""
+    # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+    from exodesk.reports.clinical import render_recall_report
+
+    return render_recall_report(report)
+
+
+def _render_due_list(report: DueListReport) -> bytes:
+    """Pure rendering: safe to call off the UI thread."""
+    # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
+    from exodesk.reports.clinical import render_due_list
+
+    return render_due_list(report)

@@ -1,4 +1,5 @@
-"""The shared print preview: show a PDF, print it or save it, and say when it was issued."""
+"""The one print path: render a service's PrintJob off the UI thread, show it in the shared
+preview, print or save it, and record that it was issued."""
 
 from __future__ import annotations
 
@@ -7,9 +8,21 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QRectF,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QGuiApplication,
     QImage,
@@ -26,14 +39,20 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from exodesk.errors import UserError
+from exodesk.services.context import Changes
+from exodesk.services.printing import PrintJob
 from exodesk.ui.common import named
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.workers import SHOW_PROGRESS_AFTER_MS, run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +63,10 @@ PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Lett
 MAX_PRINT_DPI = 300
 
 _UNSAFE_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+# Preview runs whose PDF is still rendering: each holds itself here until its worker is done.
+_rendering: set[_PreviewRun] = set()
 
 
 class PrintError(UserError):
@@ -384,3 +407,113 @@ class PdfPreviewDialog(QDialog):
         flattener.drawImage(0, 0, rendered)
         flattener.end()
         painter.drawImage(target, flat)
+
+
+def preview_job(
+    parent: QWidget,
+    job: PrintJob[object],
+    on_recorded: Callable[[Changes], None] | None = None,
+) -> None:
+    """The one way a document is printed: render, preview, print or save, record.
+
+    ``job.pdf`` runs on a worker thread, with a busy cursor (and, past ~0.5 s, a window
+    saying what is being prepared). The preview then opens; each time it prints or saves,
+    ``job.record`` runs here on the main thread, and ``on_recorded`` gets what changed, so
+    the calling tab refreshes what it shows. A failure to render or to record is shown as
+    one plain sentence; a document that failed to render is not recorded. Returns at once:
+    the preview opens when the PDF is ready. A second call for the same ``parent`` while its
+    first document is still rendering is ignored (a double click prints once).
+    """
+    if any(run.parent_widget is parent for run in _rendering):
+        return
+    _PreviewRun(parent, job, on_recorded).start()
+
+
+class _PreviewRun(QObject):
+    """One document on its way from the worker to the preview.
+
+    It has no Qt parent, so it always lives to restore the cursor, even if the window that
+    asked is closed meanwhile (the preview is then not opened).
+    """
+
+    def __init__(
+        self,
+        parent: QWidget,
+        job: PrintJob[object],
+        on_recorded: Callable[[Changes], None] | None,
+    ) -> None:
+        super().__init__()
+        self.parent_widget = parent
+        self._job = job
+        self._on_recorded = on_recorded
+        self._progress: QProgressDialog | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SHOW_PROGRESS_AFTER_MS)
+        self._timer.timeout.connect(self._show_progress)
+
+    def start(self) -> None:
+        _rendering.add(self)
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._timer.start()
+        run_in_background(self, self._job.pdf, self._rendered, self._failed)
+
+    def _show_progress(self) -> None:
+        if not isValid(self.parent_widget):
+            return
+        label = f"Preparing {self._job.title}…"
+        progress = QProgressDialog(label, "", 0, 0, self.parent_widget)
+        progress.setObjectName("printProgress")
+        progress.setAccessibleName(label)
+        progress.setWindowTitle("ExoDesk")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setCancelButton(None)  # rendering cannot be stopped part way; it is quick
+        progress.setMinimumDuration(0)
+        progress.show()
+        self._progress = progress
+
+    def _finish(self) -> None:
+        self._timer.stop()
+        if self._progress is not None:
+            if isValid(self._progress):
+                self._progress.close()
+                self._progress.deleteLater()
+            self._progress = None
+        QGuiApplication.restoreOverrideCursor()
+        _rendering.discard(self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        if not isValid(self.parent_widget):
+            return
+        if not isinstance(exc, UserError):
+            # The traceback is already in the log (ui.workers); the person needs one sentence.
+            exc = UserError(
+                f"“{self._job.title}” could not be made, so nothing was printed.",
+                advice="The details are in the log file. Try again; if it fails again, "
+                "copy the log for whoever supports you.",
+            )
+        show_user_error(self.parent_widget, exc, "Not printed")
+
+    def _rendered(self, pdf: bytes) -> None:
+        self._finish()
+        parent = self.parent_widget
+        if not isValid(parent):
+            return
+        caveat = self._job.caveat(pdf) if self._job.caveat else ""
+        if caveat:
+            QMessageBox.information(parent, self._job.title, caveat)
+        job = self._job
+        dialog = PdfPreviewDialog(pdf, job.title, job.file_name, job.paper_size, parent)
+        dialog.issued.connect(lambda how: self._record(how, pdf))
+        dialog.exec()
+        dialog.deleteLater()
+
+    def _record(self, how: str, pdf: bytes) -> None:
+        try:
+            changes = self._job.record(how, pdf)
+        except UserError as exc:
+            show_user_error(self.parent_widget, exc)
+            return
+        if self._on_recorded is not None:
+            self._on_recorded(changes)

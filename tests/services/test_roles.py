@@ -332,8 +332,10 @@ TABLE: dict[str, Row] = {
     "EventService.regulator_report": Row(
         perms.EVENTS_LOG, CLINICAL, lambda w: w.s.events.regulator_report(w.event)
     ),
-    "EventService.render_regulator_report": Row(
-        perms.EVENTS_LOG, CLINICAL, lambda w: w.s.events.render_regulator_report(w.event)
+    "EventService.regulator_report_job": Row(
+        perms.EVENTS_LOG,
+        CLINICAL,
+        lambda w: w.s.events.regulator_report_job(w.event).record("printed", b"%PDF-1.4"),
     ),
     "EventService.events_for_patient": Row(
         perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.events_for_patient(w.patient_a)
@@ -349,6 +351,16 @@ TABLE: dict[str, Row] = {
         perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.timeline.entries(w.patient_a)
     ),
     "RecallService.recall": Row(perms.RECALL_VIEW, CLINICAL, lambda w: w.s.recall.recall("VC")),
+    "RecallService.recall_job": Row(
+        perms.RECALL_VIEW,
+        CLINICAL,
+        lambda w: w.s.recall.recall_job(w.recall, "VC").record("printed", b"%PDF-1.4"),
+    ),
+    "RecallService.due_list_job": Row(
+        perms.DUE_LIST_VIEW,
+        EVERYONE,
+        lambda w: w.s.recall.due_list_job(w.due).record("printed", b"%PDF-1.4"),
+    ),
     "EventService.record_regulator_report": Row(
         perms.EVENTS_LOG,
         CLINICAL,
@@ -385,6 +397,18 @@ TABLE: dict[str, Row] = {
             )
         ),
     ),
+    "AftercareService.sheet_job": Row(
+        perms.HANDOUTS_PRINT,
+        EVERYONE,
+        lambda w: w.s.aftercare.sheet_job(treatment="exosome_face", session_id=w.session).record(
+            "printed", b"%PDF-1.4"
+        ),
+    ),
+    "AftercareService.reprint_job": Row(
+        perms.HANDOUTS_PRINT,
+        EVERYONE,
+        lambda w: w.s.aftercare.reprint_job(w.document).record("printed", b"%PDF-1.4"),
+    ),
     "AftercareService.issued": Row(
         perms.HANDOUTS_PRINT, EVERYONE, lambda w: w.s.aftercare.issued(w.patient_a)
     ),
@@ -413,6 +437,13 @@ TABLE: dict[str, Row] = {
         perms.HANDOUTS_PRINT,
         EVERYONE,
         lambda w: w.s.comparison.handout(w.handout.view, patient_id=w.patient_b),
+    ),
+    "ComparisonService.handout_job": Row(
+        perms.HANDOUTS_PRINT,
+        EVERYONE,
+        lambda w: w.s.comparison.handout_job(w.handout.view, patient_id=w.patient_b).record(
+            "saved:/tmp/comparison.pdf", b"%PDF-1.4"
+        ),
     ),
     "ComparisonService.record_issue": Row(
         perms.HANDOUTS_PRINT,
@@ -515,8 +546,6 @@ NOT_GUARDED: dict[str, str] = {
     "CatalogueService.lot": "the lot catalogue (reference data)",
     "CatalogueService.protocols": "protocol templates (reference data)",
     "SessionService.practitioners": "staff names, for choosing who treated",
-    "EventService.paper_size": "the clinic's paper size, for printing",
-    "RecallService.paper_size": "the clinic's paper size, for printing",
     "AftercareService.wording": "the clinic's aftercare wording (reference text)",
     "ComparisonService.clinic_texts": "the clinic's comparison texts and prices (reference)",
     "ComparisonService.content": "the comparison table (reference data)",

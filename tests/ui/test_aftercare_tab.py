@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtPrintSupport import QPrinter
 
 from exodesk.domain.aftercare import method_line
 from exodesk.domain.patient import Patient
@@ -19,8 +18,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui.aftercare.tab import AftercareTab
 from exodesk.ui.dialogs.settings_window import AFTERCARE, SettingsWindow
 from exodesk.ui.main_window import MainWindow
-from exodesk.ui.printing import PdfPreviewDialog
-from tests.ui.dialogs import when_dialog_opens
+from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -147,23 +145,14 @@ def test_print_aftercare_from_the_session_previews_and_logs(
     assert tab.document.pageCount() == 1
     assert "Şükrü Öztürk" in tab.status.text()
     out = tmp_path / "printed.pdf"
-
-    def print_it(dialog: PdfPreviewDialog) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        dialog.print_to(printer)
-        dialog.reject()
-
-    when_dialog_opens(PdfPreviewDialog, print_it)
-    tab.print_button.click()
+    through_the_preview(qtbot, tab.print_button.click, print_to(out))
     assert "Şükrü Öztürk" in _text(out.read_bytes(), tmp_path)
     assert tab.issued.count() == 1
     assert "printed by Dr Amara Okafor" in tab.issued.item(0).text()
     tab.large_print.setChecked(True)
     tab.refresh_preview()
     tab.wait_for_preview()
-    qtbot.waitUntil(lambda: "page(s)" in tab.status.text() and tab._sheet.large_print)
+    qtbot.waitUntil(lambda: "page(s)" in tab.status.text() and tab._job.data.large_print)
     assert tab.document.pageCount() <= 2, "large print takes at most two pages"
     assert unnamed_widgets(tab) == []
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtPrintSupport import QPrinter
 
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening_vocabulary import verdict_look
@@ -16,8 +15,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui.comparison.tab import ComparisonTab, GlanceWidget
 from exodesk.ui.dialogs.settings_window import COMPARISON, SettingsWindow
 from exodesk.ui.main_window import MainWindow
-from exodesk.ui.printing import PdfPreviewDialog
-from tests.ui.dialogs import when_dialog_opens
+from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -93,16 +91,7 @@ def test_print_the_handout_to_pdf_and_log_it(
     tab = tab_of(window)
     tab.concern.setCurrentIndex(tab.concern.findData("acne_scarring"))
     out = tmp_path / "comparison.pdf"
-
-    def print_it(dialog: PdfPreviewDialog) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        dialog.print_to(printer)
-        dialog.reject()
-
-    when_dialog_opens(PdfPreviewDialog, print_it)
-    tab.print_button.click()
+    through_the_preview(qtbot, tab.print_button.click, print_to(out))
     reader = PdfReader(out)
     assert len(reader.pages) <= 2
     flat = " ".join(" ".join(p.extract_text() for p in reader.pages).split())

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.lists import RecallRow, due_line, recall_line
@@ -28,6 +29,7 @@ from exodesk.ui.sessions.lists import (
     RecallDialog,
     RecallTableModel,
 )
+from tests.ui.previews import save_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -70,11 +72,8 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     dialog.export_to(out)
     text = out.read_text(encoding="utf-8-sig")
     assert "Öztürk" in text and "李" in text and text.count("VC-2411") == 2
-    pdf = services.recall.recall_report(dialog.recall, "vc 24")
-    from exodesk.reports.clinical import render_recall_report
-
     path = tmp_path / "recall.pdf"
-    path.write_bytes(render_recall_report(pdf))
+    through_the_preview(qtbot, dialog.print_button.click, save_to(path))
     flat = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
     assert "VC-2411" in flat and "Şükrü" in flat
     # Screen, paper and spreadsheet show the same day and the same name, family name first.
@@ -104,7 +103,7 @@ def test_due_list_names_who_to_call(qtbot, services: Services, clock, tmp_path: 
     assert dialog.model.index(0, STATUS).data() == "OVERDUE"
     assert "07700 900111" in dialog.model.index(0, DUE_PHONE).data()
     path = tmp_path / "due.pdf"
-    path.write_bytes(dialog.pdf())
+    through_the_preview(qtbot, dialog.findChild(QPushButton, "duePrint").click, save_to(path))
     flat = " ".join(PdfReader(path).pages[0].extract_text().split())
     assert ("session 2 of 3" in flat and "Overdue" in flat) or "OVERDUE" in flat.upper()
     assert unnamed_widgets(dialog) == []

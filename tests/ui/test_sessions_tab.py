@@ -247,10 +247,9 @@ def test_adverse_event_entry_prints_the_regulator_report(
     qtbot, window: MainWindow, services: Services, clinic: dict, clock, tmp_path
 ) -> None:
     from pypdf import PdfReader
-    from PySide6.QtPrintSupport import QPrinter
 
     from exodesk.domain.sessions import AdverseEvent
-    from exodesk.ui.printing import PdfPreviewDialog
+    from tests.ui.previews import print_to, through_the_preview
 
     tab = tab_of(window)
     tab.start_record()
@@ -274,17 +273,10 @@ def test_adverse_event_entry_prints_the_regulator_report(
     )
     tab.timeline.setCurrentRow(row)
     assert tab.report_button.isVisibleTo(tab) and not tab.amend_button.isVisibleTo(tab)
+    # In the tab's own row of buttons, not a window of its own.
+    assert tab.isAncestorOf(tab.report_button) and tab.isAncestorOf(tab.edit_event_button)
     out = tmp_path / "report.pdf"
-
-    def print_it(dialog: PdfPreviewDialog) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        dialog.print_to(printer)
-        dialog.reject()
-
-    when_dialog_opens(PdfPreviewDialog, print_it)
-    tab.report_button.click()
+    through_the_preview(qtbot, tab.report_button.click, print_to(out))
     flat = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())
     assert "O.S." in flat and "Olivia" not in flat
     assert "VC-1" not in flat or "Granuloma" in flat

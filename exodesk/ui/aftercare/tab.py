@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -29,11 +28,12 @@ from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
 from exodesk.services.aftercare import DOCUMENTS, AftercareService
 from exodesk.services.context import SETTINGS, Changes
+from exodesk.services.printing import PrintJob
 from exodesk.services.sessions import SESSIONS, SessionService
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.printing import PdfPreviewDialog
+from exodesk.ui.printing import preview_job
 from exodesk.ui.workers import run_in_background
 
 if TYPE_CHECKING:  # a type only: importing the report module loads reportlab (issue #9)
@@ -55,8 +55,7 @@ class AftercareTab(QWidget):
         self._aftercare = aftercare
         self._sessions = sessions
         self._current = current
-        self._sheet: AftercareSheet | None = None
-        self._pdf: bytes = b""
+        self._job: PrintJob[AftercareSheet] | None = None  # the sheet in the preview
         self._generation = 0
         self._stale = True
 
@@ -218,11 +217,11 @@ class AftercareTab(QWidget):
             self.issued.setCurrentRow(0)
 
     # ---- the preview ---------------------------------------------------------------------
-    def current_sheet(self) -> AftercareSheet:
-        """The sheet's data for what is chosen (read on the main thread)."""
+    def current_job(self) -> PrintJob[AftercareSheet]:
+        """The sheet for what is chosen, as a print job (built on the main thread)."""
         # None: the blank sheet, whether asked for or because no patient is chosen.
         patient = None if self.blank.isChecked() else self.patient
-        return self._aftercare.sheet(
+        return self._aftercare.sheet_job(
             treatment=self.template.currentData(),
             patient_id=None if patient is None else patient.id,
             session_id=None if patient is None else self.session.currentData(),
@@ -230,14 +229,17 @@ class AftercareTab(QWidget):
         )
 
     def refresh_preview(self) -> None:
-        """Build the sheet's data here, render it on a worker thread, show it when ready."""
+        """Build the sheet's job here, render it on a worker thread, show it when ready.
+
+        The job keeps its PDF, so Print or save… previews, prints and logs these very bytes.
+        """
         self._timer.stop()
         if not self.isVisible():
             self._stale = True  # rendered when the tab is shown, not for a hidden tab
             return
         self._stale = False
         try:
-            sheet = self.current_sheet()
+            job = self.current_job()
         except UserError as exc:
             self.status.setText(exc.message)
             return
@@ -245,17 +247,13 @@ class AftercareTab(QWidget):
         generation = self._generation
         self.status.setText("Preparing the preview…")
         self.print_button.setEnabled(False)
-        run_in_background(
-            self,
-            lambda: AftercareService.render(sheet),
-            lambda pdf: self._show(generation, sheet, pdf),
-            self._failed,
-        )
+        run_in_background(self, job.pdf, lambda pdf: self._show(generation, job, pdf), self._failed)
 
-    def _show(self, generation: int, sheet: AftercareSheet, pdf: bytes) -> None:
+    def _show(self, generation: int, job: PrintJob[AftercareSheet], pdf: bytes) -> None:
         if generation != self._generation:
             return  # a newer choice is already rendering
-        self._sheet, self._pdf = sheet, pdf
+        self._job = job
+        sheet = job.data
         self.document.close()
         self._buffer.close()
         self._data = QByteArray(pdf)
@@ -281,69 +279,23 @@ class AftercareTab(QWidget):
 
     # ---- printing and the log ------------------------------------------------------------
     def print_sheet(self) -> None:
-        sheet, pdf = self._sheet, self._pdf
-        if sheet is None or not pdf:
-            return
-        patient = self.patient if sheet.patient_name else None
-        session_id = self.session.currentData() if patient else None
-        name = sheet.patient_name or "blank"
-        dialog = PdfPreviewDialog(
-            pdf, f"Aftercare — {name}", f"Aftercare {name}.pdf", sheet.clinic.paper_size, self
-        )
-        dialog.issued.connect(lambda how: self._issued(sheet, pdf, how, patient, session_id))
-        dialog.exec()
+        if self._job is not None:
+            preview_job(self, self._job, self._issued)
 
-    def _issued(
-        self,
-        sheet: AftercareSheet,
-        pdf: bytes,
-        how: str,
-        patient: Patient | None,
-        session_id: int | None,
-    ) -> None:
-        try:
-            result = self._aftercare.record_issue(
-                sheet,
-                pdf,
-                how.split(":", 1)[0],
-                patient_id=patient.id if patient else None,
-                session_id=session_id,
-            )
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
+    def _issued(self, changes: Changes) -> None:
         self._fill_issued()
-        self.data_changed.emit(result.changes)
+        self.data_changed.emit(changes)
 
     def reprint(self) -> None:
         item = self.issued.currentItem()
         if item is None:
             return
         try:
-            again = self._aftercare.reprint(int(item.data(Qt.ItemDataRole.UserRole)))
+            job = self._aftercare.reprint_job(int(item.data(Qt.ItemDataRole.UserRole)))
         except UserError as exc:
             show_user_error(self, exc)
             return
-        if not again.identical:
-            QMessageBox.information(
-                self,
-                "Reprint",
-                "The reprint has the same content, but is not identical byte for byte to the "
-                "original (the PDF software was updated since).",
-            )
-        preview = PdfPreviewDialog(
-            again.pdf, "Aftercare reprint", "Aftercare reprint.pdf", again.paper_size, self
-        )
-        document_id = int(item.data(Qt.ItemDataRole.UserRole))
-
-        def record(how: str) -> None:
-            try:
-                self._aftercare.record_reprint(document_id, how)
-            except UserError as exc:
-                show_user_error(self, exc)
-
-        preview.issued.connect(record)
-        preview.exec()
+        preview_job(self, job)
 
     # ---- app-wide changes ------------------------------------------------------------------
     def on_data_changed(self, changes: Changes) -> None:

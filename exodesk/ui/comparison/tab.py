@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
@@ -32,10 +31,7 @@ from exodesk.ui import tips
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.printing import PdfPreviewDialog
-
-if TYPE_CHECKING:  # a type only: importing the report module loads reportlab (issue #9)
-    from exodesk.reports.comparison import ComparisonHandout
+from exodesk.ui.printing import preview_job
 
 DOWNTIME_TRACK_DAYS = 14
 _SUPERSCRIPTS = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
@@ -339,33 +335,11 @@ class ComparisonTab(QWidget):
             return
         patient = self.patient if self.for_patient.isChecked() else None
         try:
-            handout = self._comparison.handout(view, patient_id=patient.id if patient else None)
-            pdf = ComparisonService.render(handout)
+            job = self._comparison.handout_job(view, patient_id=patient.id if patient else None)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        name = handout.patient_name or "handout"
-        dialog = PdfPreviewDialog(
-            pdf,
-            f"Treatment comparison — {name}",
-            f"Comparison {name}.pdf",
-            handout.clinic.paper_size,
-            self,
-        )
-        dialog.issued.connect(lambda how: self._issued(handout, pdf, how, patient))
-        dialog.exec()
-
-    def _issued(
-        self, handout: ComparisonHandout, pdf: bytes, how: str, patient: Patient | None
-    ) -> None:
-        try:
-            result = self._comparison.record_issue(
-                handout, pdf, how.split(":", 1)[0], patient_id=patient.id if patient else None
-            )
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.data_changed.emit(result.changes)
+        preview_job(self, job, self.data_changed.emit)
 
     def on_data_changed(self, changes: Changes) -> None:
         if changes.touches(SETTINGS) or changes.touches(SCREENINGS):

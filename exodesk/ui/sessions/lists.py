@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -276,35 +275,15 @@ class RecallDialog(QDialog):
     def _print(self) -> None:
         if self.recall is None:
             return
-        # Imported here, not at the top: reportlab and Qt's PDF and print modules cost ~120 ms
-        # of start-up (issue #9).
-        from exodesk.reports.clinical import render_recall_report
-        from exodesk.ui.printing import PdfPreviewDialog
+        # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
+        from exodesk.ui.printing import preview_job
 
         try:
-            report = self._recall.recall_report(self.recall, self.query.text().strip())
-            pdf = render_recall_report(report)
+            job = self._recall.recall_job(self.recall, self.query.text().strip())
         except UserError as exc:
             show_user_error(self, exc)
             return
-        preview = PdfPreviewDialog(
-            pdf,
-            f"Lot recall {report.lot_number}",
-            f"Recall {report.lot_number}.pdf",
-            report.clinic.paper_size,
-            self,
-        )
-        recall, query = self.recall, self.query.text().strip()
-        preview.issued.connect(
-            lambda how: self._audited(lambda: self._recall.record_recall_output(recall, query, how))
-        )
-        preview.exec()
-
-    def _audited(self, record: Callable[[], None]) -> None:
-        try:
-            record()
-        except UserError as exc:
-            show_user_error(self, exc)
+        preview_job(self, job)
 
 
 class DueListDialog(QDialog):
@@ -336,31 +315,13 @@ class DueListDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(900, 520)
 
-    def pdf(self) -> bytes:
-        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
-        from exodesk.reports.clinical import render_due_list
-
-        return render_due_list(self._recall.due_report(self.entries))
-
     def _print(self) -> None:
         # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
-        from exodesk.ui.printing import PdfPreviewDialog
+        from exodesk.ui.printing import preview_job
 
         try:
-            pdf = self.pdf()
+            job = self._recall.due_list_job(self.entries)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        preview = PdfPreviewDialog(
-            pdf, "Patients due for a session", "Due list.pdf", self._recall.paper_size(), self
-        )
-        entries = list(self.entries)
-
-        def record(how: str) -> None:
-            try:
-                self._recall.record_due_list_output(entries, how)
-            except UserError as exc:
-                show_user_error(self, exc)
-
-        preview.issued.connect(record)
-        preview.exec()
+        preview_job(self, job)

@@ -51,7 +51,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.printing import PdfPreviewDialog
+from exodesk.ui.printing import preview_job
 from exodesk.ui.sessions.form import SessionForm
 
 DETAIL, FORM = 0, 1
@@ -176,11 +176,14 @@ class SessionsTab(QWidget):
         detail_layout = QVBoxLayout(detail_page)
         detail_layout.addWidget(self.detail, 1)
         actions = QHBoxLayout()
+        # A session shows the first four, an adverse event the last two (_update_buttons).
         for button in (
             self.aftercare_button,
             self.amend_button,
             self.error_button,
             self.event_button,
+            self.edit_event_button,
+            self.report_button,
         ):
             actions.addWidget(button)
         actions.addStretch(1)
@@ -485,24 +488,11 @@ class SessionsTab(QWidget):
         if entry is None or entry.kind != "adverse_event":
             return
         try:
-            pdf = self._events.render_regulator_report(entry.record_id)
-            paper = self._events.paper_size()
+            job = self._events.regulator_report_job(entry.record_id)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        preview = PdfPreviewDialog(
-            pdf, "Adverse event report", "Adverse event report.pdf", paper, self
-        )
-        event_id = entry.record_id
-
-        def record(how: str) -> None:
-            try:
-                self._events.record_regulator_report(event_id, how)
-            except UserError as exc:
-                show_user_error(self, exc)
-
-        preview.issued.connect(record)
-        preview.exec()
+        preview_job(self, job)
 
     def _request_event(self) -> None:
         session = self._selected_session()
