@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.clinic import ClinicSettings
+from exodesk.services.context import Changes
 from exodesk.ui.common import named
 
 
@@ -117,15 +119,26 @@ class RecoveryKeyDialog(QDialog):
         return recovery_sheet_pdf(self._clinic, self._key, self._printed_on, self._data_file)
 
     def print_sheet(self) -> None:
+        """The sheet through the one print path: rendered off the UI thread, previewed, and
+        printed or saved. Nothing is recorded anywhere (the key must not be): printing only
+        counts as a way the key was kept."""
         # Qt's PDF module loads only when the sheet is shown (it slows every start otherwise).
-        from exodesk.ui.printing import PdfPreviewDialog
+        from exodesk.services.printing import PrintJob
+        from exodesk.ui.printing import preview_job
 
-        preview = PdfPreviewDialog(
-            self.sheet_pdf(),
-            "ExoDesk recovery key",
-            "exodesk-recovery-key.pdf",
-            self._clinic.paper_size,
-            self,
+        def printed(_how: str, _pdf: bytes) -> Changes:
+            self.printed = True
+            return Changes()
+
+        job: PrintJob[None] = PrintJob(
+            title="ExoDesk recovery key",
+            file_name="exodesk-recovery-key.pdf",
+            paper_size=self._clinic.paper_size,
+            data=None,
+            # A plain function of plain values: the worker thread never touches this dialog.
+            render=functools.partial(
+                recovery_sheet_pdf, self._clinic, self._key, self._printed_on, self._data_file
+            ),
+            record=printed,
         )
-        preview.issued.connect(lambda _how: setattr(self, "printed", True))
-        preview.exec()
+        preview_job(self, job)
