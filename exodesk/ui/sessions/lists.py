@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
 from exodesk.ui.common import format_date, named
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.models import RowsTableModel, rows_view
 
 STATE_WORDS = {
     "due": "Due",
@@ -36,7 +36,6 @@ STATE_WORDS = {
     "maintenance_overdue": "Maintenance OVERDUE",
 }
 
-_Index = QModelIndex | QPersistentModelIndex
 
 RECALL_HEADERS = (
     "Lot",
@@ -54,41 +53,12 @@ DUE_HEADERS = ("Status", "Patient", "Phone", "Treatment", "Course", "Window")
 STATUS, DUE_PATIENT, DUE_PHONE, DUE_TREATMENT, COURSE, WINDOW = range(len(DUE_HEADERS))
 
 
-class RecallTableModel(QAbstractTableModel):
+class RecallTableModel(RowsTableModel[RecallLine]):
     """The sessions that used a recalled lot, one row each, as ``recall_line`` shows them."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[RecallLine] = []
+    HEADERS = RECALL_HEADERS
 
-    def set_rows(self, rows: list[RecallLine]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(RECALL_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(RECALL_HEADERS)
-        ):
-            return RECALL_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        line = self._rows[index.row()]
+    def text(self, line: RecallLine, column: int) -> str | None:
         texts = {
             LOT: line.lot_number,
             SESSION: format_short(line.session_date),
@@ -99,53 +69,26 @@ class RecallTableModel(QAbstractTableModel):
             EMAIL: line.email,
             EVENTS: line.adverse_events,
         }
-        return texts.get(index.column())
+        return texts.get(column)
 
 
-class DueTableModel(QAbstractTableModel):
+class DueTableModel(RowsTableModel[DueLine]):
     """Reception's call list, one row per course due or overdue, as ``due_line`` shows it."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[DueLine] = []
+    HEADERS = DUE_HEADERS
 
-    def set_rows(self, rows: list[DueLine]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def text(self, line: DueLine, column: int) -> str | None:
+        texts = {
+            STATUS: STATE_WORDS.get(line.state, line.state),
+            DUE_PATIENT: line.patient_name,
+            DUE_PHONE: line.phone,
+            DUE_TREATMENT: line.treatment,
+            COURSE: line.course_label,
+            WINDOW: line.window_text,
+        }
+        return texts.get(column)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(DUE_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(DUE_HEADERS)
-        ):
-            return DUE_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        line = self._rows[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            texts = {
-                STATUS: STATE_WORDS.get(line.state, line.state),
-                DUE_PATIENT: line.patient_name,
-                DUE_PHONE: line.phone,
-                DUE_TREATMENT: line.treatment,
-                COURSE: line.course_label,
-                WINDOW: line.window_text,
-            }
-            return texts.get(column)
+    def role_data(self, line: DueLine, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
             return tips.COURSE_STATE_TIPS.get(line.state)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and line.overdue:
@@ -153,12 +96,8 @@ class DueTableModel(QAbstractTableModel):
         return None
 
 
-def _table(name: str, accessible: str, model: QAbstractTableModel) -> QTableView:
-    table = named(QTableView(), name, accessible)
-    table.setModel(model)
-    table.verticalHeader().hide()
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+def _table(name: str, accessible: str, model: RowsTableModel[Any]) -> QTableView:
+    table = rows_view(model, name, accessible, single=False)
     table.setAlternatingRowColors(True)
     table.setWordWrap(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
