@@ -74,16 +74,17 @@ def render_content_report(
     story: list[Flowable] = []
     status = report.review_status()
     if report.review is not None:
-        lines = [f"Content version: {report.version}"]
-        if report.review.recorded_by:
-            lines.append(f"Recorded in ExoDesk by {report.review.recorded_by}.")
+        recorded = report.review.recorded_by
+        lines = ["It covers exactly the wording listed below (the content version under this box)."]
+        if recorded:
+            lines.append(f"Recorded in ExoDesk by {recorded}.")
         story.append(callout(status, lines, styles, width))
     else:
         story.append(
             alert_box(
                 "Not reviewed",
                 [
-                    f"The wording in use (version {report.version}) has no review yet.",
+                    "The wording in use (the content version under this box) has no review yet.",
                     "Read every sentence below against its source, then record the review in "
                     "ExoDesk (Help → Clinical content → Record a review…).",
                 ],
@@ -162,7 +163,6 @@ def _table(entries: tuple[ContentEntry, ...], style: ParagraphStyle, width: floa
         rows,
         colWidths=[width * 0.46, width * 0.30, width * 0.24],
         repeatRows=1,
-        splitInRow=1,
     )
     table.setStyle(
         TableStyle(
