@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from exodesk.domain.aftercare import AftercareTemplate
+from exodesk.domain.aftercare import AftercareTemplate, method_line
 from exodesk.domain.comparison import (
     ALL_COUNTRIES,
     CLINIC_SOURCE,
@@ -37,6 +37,7 @@ from exodesk.domain.comparison import (
 )
 from exodesk.domain.regulatory import RegulatoryFact
 from exodesk.domain.screening import RuleTable
+from exodesk.domain.sessions import DELIVERY_METHODS
 
 # The statuses a sentence can have. "no source named" is for text whose file names no seed
 # (the bundled consent text): saying so is more honest than calling it sourced.
@@ -256,7 +257,8 @@ def aftercare_entries(
     sources: Mapping[str, Mapping[str, tuple[str, ...]]],
     edited: Iterable[str] = (),
 ) -> list[ContentEntry]:
-    """Every title, opening line, bullet and timeline stage of the sheets in use.
+    """Every title, opening line, bullet and timeline stage of the sheets in use, and the line
+    a session's sheet opens with for each delivery method.
 
     Args:
         templates: The wording in use per treatment.
@@ -276,6 +278,7 @@ def aftercare_entries(
             entries.append(
                 _sheet_entry("intro", f"{sheet} — opening", template.intro, sheet_sources, own=own)
             )
+        entries += _method_entries(template.treatment, sheet)
         for section in template.sections:
             for bullet in section.bullets:
                 entries.append(
@@ -298,6 +301,29 @@ def aftercare_entries(
                 )
             )
     return entries
+
+
+def _method_entries(treatment: str, sheet: str) -> list[ContentEntry]:
+    """The opening line a session's sheet starts with, for every delivery method (and on the
+    scalp, where that changes the words). Written in the code, so no file names a source."""
+    seen: dict[str, str] = {}
+    for delivery, label in DELIVERY_METHODS.items():
+        for scalp in (False, True):
+            text = method_line(treatment, delivery, scalp=scalp)
+            if text and text not in seen:
+                seen[text] = f"{label}, on the scalp" if scalp else label
+    return [
+        ContentEntry(
+            AFTERCARE,
+            "method",
+            f"{sheet} — opening line after a session ({how})",
+            text,
+            UNSOURCED,
+            (),
+            "Worded by ExoDesk from the session's delivery method.",
+        )
+        for text, how in seen.items()
+    ]
 
 
 def _sheet_entry(

@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 
 from exodesk.domain import content as c
-from exodesk.domain.aftercare import load_default_templates
+from exodesk.domain.aftercare import load_default_templates, method_line
 from exodesk.domain.comparison import apply_edits, load_comparison
 from exodesk.domain.regulatory import load_regulatory_facts
 from exodesk.domain.screening import load_rule_table
+from exodesk.domain.sessions import DELIVERY_METHODS
 from exodesk.paths import RESOURCES
 
 
@@ -111,6 +112,20 @@ def test_every_comparison_cell_with_text_is_listed() -> None:
     assert sorted(_texts(entries, c.COMPARISON, "measure")) == sorted(words)
 
 
+def test_the_opening_line_for_each_delivery_method_is_listed_as_exodesks_own_words() -> None:
+    entries = [e for e in _all_entries() if e.kind == "method"]
+    for treatment in load_default_templates():
+        lines = {
+            method_line(treatment, delivery, scalp=scalp)
+            for delivery in DELIVERY_METHODS
+            for scalp in (False, True)
+        }
+        title = load_default_templates()[treatment].title
+        assert {e.text for e in entries if title in e.where} == lines - {""}
+    assert {e.status for e in entries} == {c.UNSOURCED}
+    assert "PRP was put on your skin; no needles were used." in {e.text for e in entries}
+
+
 def test_every_regulatory_note_and_consent_paragraph_is_listed() -> None:
     entries = _all_entries()
     assert _texts(entries, c.REGULATORY) == [n["text"] for n in REGULATORY["notes"]]
@@ -140,10 +155,16 @@ def test_an_estimate_is_marked_as_such_with_its_basis() -> None:
 
 def test_a_clinic_edited_sheet_and_comparison_cell_are_the_clinics_own_wording() -> None:
     entries = _all_entries(edited_sheets=("exosome_face",))
-    face = [e for e in entries if e.part == c.AFTERCARE and "exosome facial" in e.where]
+    # The sheet's own words; the method line is ExoDesk's, whichever wording follows it.
+    face = [
+        e
+        for e in entries
+        if e.part == c.AFTERCARE and "exosome facial" in e.where and e.kind != "method"
+    ]
     assert face and {e.status for e in face} == {c.CLINIC}
     assert {e.sources for e in face} == {("clinic",)}
     others = [e for e in entries if e.part == c.AFTERCARE and e not in face]
+    assert {e.status for e in others if e.kind == "method"} == {c.UNSOURCED}
     assert c.CLINIC not in {e.status for e in others}
     edited = apply_edits(load_comparison(), {"prp": {"downtime": "A day or two."}}, {})
     cell = next(e for e in c.comparison_entries(edited) if e.text == "A day or two.")
