@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
         "export", parents=[common], help="every table as CSV and JSON, with a README"
     )
     export.add_argument("--to", metavar="DIR", type=Path, required=True, help="an existing folder")
+    content = sub.add_parser(
+        "content-report",
+        parents=[common],
+        help="every patient-facing sentence with its source, status and version, as a PDF",
+    )
+    content.add_argument(
+        "--to",
+        metavar="FILE",
+        type=Path,
+        help="the PDF to write (default: clinical-content-<version>.pdf in this folder)",
+    )
     return parser
 
 
@@ -152,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cli.cmd_drill(paths)
             if args.command == "export":
                 return cli.cmd_export(paths, args.to)
+            if args.command == "content-report":
+                return cli.cmd_content_report(paths, to=args.to)
             return cli.cmd_check(paths)
         except UserError as exc:
             _say(str(exc), error=True)

@@ -1,4 +1,5 @@
-"""Admin commands for the PC's caretaker: init, info, check, backup, restore, drill, export."""
+"""Admin commands for the PC's caretaker: init, info, check, backup, restore, drill, export,
+content-report."""
 
 from __future__ import annotations
 
@@ -183,4 +184,42 @@ def cmd_export(paths: DataPaths, to: Path, *, out: TextIO | None = None) -> int:
     finally:
         ctx.db.close()
     print(result.sentence(), file=out)
+    return 0
+
+
+def cmd_content_report(
+    paths: DataPaths, *, to: Path | None = None, out: TextIO | None = None
+) -> int:
+    """Write the clinical content report (every patient-facing sentence, its source, status,
+    version and review) as a PDF: to ``to``, or ``clinical-content-<digest>.pdf`` here."""
+    out = _out(out)
+    from exodesk.services.aftercare import AftercareService
+    from exodesk.services.comparison import ComparisonService
+    from exodesk.services.content import ContentService
+    from exodesk.services.screening import ScreeningService
+
+    # Reads only: like info, it opens the file without migrating it.
+    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
+    try:
+        ctx = ServiceContext(db=db, desk=Desk(command_line=True))
+        screening = ScreeningService(ctx)
+        content = ContentService(
+            ctx, screening, AftercareService(ctx), ComparisonService(ctx, screening)
+        )
+        report = content.report()
+        pdf = content.pdf(report)
+        target = to if to is not None else Path.cwd() / content.file_name(report)
+        if target.is_dir():
+            target = target / content.file_name(report)
+    finally:
+        db.close()
+    try:
+        target.write_bytes(pdf)
+    except OSError as exc:
+        raise UserError(
+            f"The report could not be written to {target}: {exc.strerror or exc}.",
+            advice="Choose a folder you can write to with --to.",
+        ) from exc
+    print(f"Wrote {target}: {len(report.entries)} sentences, version {report.version}.", file=out)
+    print(report.review_status() + ".", file=out)
     return 0

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.reports.pdftools import page_texts
+
 
 def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env_extra or {})}
@@ -142,3 +144,28 @@ def test_admin_commands_on_an_encrypted_clinic_take_the_recovery_key(tmp_path: P
     # in ~100 KB of ciphertext: a 3-byte string does about once in 170 runs).
     assert b"Lovelace-Byron" not in made.read_bytes(), "the backup is encrypted too"
     assert b"SQLite format 3" not in made.read_bytes()[:16]
+
+
+def test_content_report_writes_the_pdf_and_says_whether_it_is_reviewed(tmp_path: Path) -> None:
+    assert run("init", "--data-dir", str(tmp_path / "clinic")).returncode == 0
+    target = tmp_path / "review.pdf"
+    result = run("content-report", "--data-dir", str(tmp_path / "clinic"), "--to", str(target))
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {target}: " in result.stdout
+    assert "Not reviewed: the wording in use (version rules " in result.stdout
+    first = page_texts(target.read_bytes())[0]
+    assert "Clinical content for review" in first and "has no review yet" in first
+
+
+def test_content_report_defaults_to_a_versioned_file_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("init", "--data-dir", str(tmp_path / "clinic")).returncode == 0
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
+    result = run("content-report", "--data-dir", str(tmp_path / "clinic"))
+    assert result.returncode == 0, result.stderr
+    (written,) = here.glob("clinical-content-*.pdf")
+    assert written.read_bytes().startswith(b"%PDF")

@@ -33,6 +33,7 @@ BACKUPS_RESTORE = "backups.restore"
 AUDIT_VIEW = "audit.view"
 EXPORT_CLINIC = "export.clinic"
 EXPORT_PATIENT = "export.patient"
+CONTENT_REVIEW = "content.review"
 
 # What each permission lets someone do, finishing "You may not …" in a refusal message.
 PERMISSION_LABELS: dict[str, str] = {
@@ -59,6 +60,7 @@ PERMISSION_LABELS: dict[str, str] = {
     AUDIT_VIEW: "see the audit trail",
     EXPORT_CLINIC: "export the whole clinic's data",
     EXPORT_PATIENT: "export everything about one patient (a subject access request)",
+    CONTENT_REVIEW: "record a review of the clinical content",
 }
 
 RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
@@ -82,6 +84,7 @@ PRACTITIONER_PERMISSIONS: frozenset[str] = RECEPTION_PERMISSIONS | {
     RECALL_VIEW,
     CATALOGUE_EDIT,
     CLINICAL_TEXTS_EDIT,
+    CONTENT_REVIEW,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reception": RECEPTION_PERMISSIONS,
@@ -97,6 +100,9 @@ ADMIN_PERMISSIONS: frozenset[str] = frozenset(
         AUDIT_VIEW,
         EXPORT_CLINIC,
         EXPORT_PATIENT,
+        # The clinic's lead signs its content as well as its practitioners: the review says
+        # who read the wording, and the clinic's owner may be the one who answers for it.
+        CONTENT_REVIEW,
     }
 )
 
@@ -123,6 +129,8 @@ def allowed(member: StaffMember, permission: str) -> bool:
 def who_may(permission: str) -> str:
     """Who to ask, in words: "a practitioner", "an admin" or "reception or a practitioner"."""
     if permission in ADMIN_PERMISSIONS:
+        if permission in ROLE_PERMISSIONS["practitioner"]:
+            return "a practitioner or an admin"
         return "an admin"
     roles = [r for r, granted in ROLE_PERMISSIONS.items() if permission in granted]
     if roles == ["practitioner"]:

@@ -40,6 +40,7 @@ from exodesk.storage.migrations import migrate, refuse_newer, schema_state
 if TYPE_CHECKING:
     from exodesk.services.aftercare import AftercareService
     from exodesk.services.comparison import ComparisonService
+    from exodesk.services.content import ContentService
     from exodesk.services.subject_access import SubjectAccessService
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,12 @@ class Services:
         from exodesk.services import comparison as module
 
         return module.ComparisonService(self.ctx, self.screening)
+
+    @cached_property
+    def content(self) -> ContentService:
+        from exodesk.services import content as module
+
+        return module.ContentService(self.ctx, self.screening, self.aftercare, self.comparison)
 
     @cached_property
     def subject_access(self) -> SubjectAccessService:

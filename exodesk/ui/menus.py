@@ -14,7 +14,7 @@ from exodesk import APP_NAME, __version__
 from exodesk.domain import accounts as perms
 from exodesk.errors import UserError
 from exodesk.services.audit import AuditService
-from exodesk.services.context import Changes
+from exodesk.services.context import SETTINGS, Changes
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
@@ -217,6 +217,7 @@ class MainMenus:
                         self.show_guide,
                         QKeySequence.StandardKey.HelpContents,
                     ),
+                    Item("&Clinical content…", "actionClinicalContent", self.show_clinical_content),
                     Item("&About ExoDesk", "actionAbout", self.show_about),
                 ),
             ),
@@ -392,6 +393,23 @@ class MainMenus:
     # ---- Help ----------------------------------------------------------------------------
     def show_guide(self) -> None:
         GuideDialog.show_for(self._window)
+
+    def show_clinical_content(self) -> None:
+        """Every patient-facing sentence with its source and status, and its review; opened
+        again after a review is recorded, so the preview shows it."""
+        from exodesk.ui.dialogs.clinical_content import REVIEW_RECORDED, ClinicalContentWindow
+
+        while True:
+            try:
+                window = ClinicalContentWindow(
+                    self._window, self._services, day_first=self._day_first
+                )
+            except UserError as exc:
+                show_user_error(self._window, exc)
+                return
+            if window.exec() != REVIEW_RECORDED:
+                return
+            self._changed(Changes(frozenset({SETTINGS})))
 
     def about_text(self) -> str:
         info = self._services.clinic.info()

@@ -53,7 +53,9 @@ def test_every_permission_has_a_label_and_belongs_to_someone() -> None:
                 perms.HANDOUTS_PRINT,
             },
         ),
-        (PRACTITIONER, ALL - ADMIN_PERMISSIONS),
+        # Reviewing the clinical content is both clinical and the clinic lead's: the one
+        # permission a practitioner shares with the admins.
+        (PRACTITIONER, ALL - ADMIN_PERMISSIONS | {perms.CONTENT_REVIEW}),
         (RECEPTION_ADMIN, ROLE_PERMISSIONS["reception"] | ADMIN_PERMISSIONS),
         (PRACTITIONER_ADMIN, ALL),
     ],
@@ -96,6 +98,7 @@ def test_refusals_name_what_and_who_to_ask() -> None:
     assert who_may(perms.SESSIONS_RECORD) == "a practitioner"
     assert who_may(perms.BACKUPS_RESTORE) == "an admin"
     assert who_may(perms.PATIENTS_EDIT) == "reception or a practitioner"
+    assert who_may(perms.CONTENT_REVIEW) == "a practitioner or an admin"
 
 
 def test_staff_labels_show_the_admin_flag() -> None:

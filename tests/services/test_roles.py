@@ -51,6 +51,7 @@ SEATS = {
 EVERYONE = frozenset(SEATS)
 CLINICAL = frozenset({"practitioner", "practitioner+admin"})
 ADMINS = frozenset({"reception+admin", "practitioner+admin"})
+CLINICAL_OR_ADMIN = CLINICAL | ADMINS
 
 
 # ---- one clinic with something of everything, copied for each test ---------------------------
@@ -501,6 +502,11 @@ TABLE: dict[str, Row] = {
         closes=True,
     ),
     "BackupService.export": Row(perms.EXPORT_CLINIC, ADMINS, lambda w: w.backups.export(w.tmp)),
+    "ContentService.record_review": Row(
+        perms.CONTENT_REVIEW,
+        CLINICAL_OR_ADMIN,
+        lambda w: _ok(w.s.content.record_review("Dr Amara Okafor", w.s.ctx.today())),
+    ),
     "SubjectAccessService.collect": Row(
         perms.EXPORT_PATIENT, ADMINS, lambda w: SubjectAccessService(w.s.ctx).collect(w.patient_a)
     ),
@@ -549,6 +555,10 @@ NOT_GUARDED: dict[str, str] = {
     "AftercareService.wording": "the clinic's aftercare wording (reference text)",
     "ComparisonService.clinic_texts": "the clinic's comparison texts and prices (reference)",
     "ComparisonService.content": "the comparison table (reference data)",
+    "ContentService.report": "the clinical content and its review (reference text)",
+    "ContentService.reviews": "who reviewed which content version (reference)",
+    "ContentService.pdf": "the clinical content report (reference text, no patient data)",
+    "ContentService.file_name": "a file name for the content report",
     "ClinicService.settings": "the clinic's name, address and paper size",
     "ClinicService.staff": "staff names: the sign-in dialog lists them before anyone signs in",
     "ClinicService.info": "schema version and record counts (Help → About, `exodesk info`)",

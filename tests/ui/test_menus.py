@@ -59,6 +59,7 @@ MENUS: list[tuple[str, list[tuple[str, str, str | QKeySequence.StandardKey | Non
         "&Help",
         [
             ("&User guide", "actionGuide", Std.HelpContents),
+            ("&Clinical content…", "actionClinicalContent", None),
             ("&About ExoDesk", "actionAbout", None),
         ],
     ),
@@ -142,6 +143,7 @@ def test_locking_turns_every_action_off_and_unlocking_restores_what_the_role_all
         "actionChangePassword",
         "actionQuit",
         "actionGuide",
+        "actionClinicalContent",
         "actionAbout",
     }
     assert window.menuBar().isEnabled()
