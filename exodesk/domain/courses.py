@@ -34,7 +34,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,13 @@ class ProtocolDetails:
     also_for: tuple[str, ...]  # other indications that follow this protocol (pigmentation)
     sources: tuple[str, ...]  # seed ids, "000".."004"
     note: str = ""
+    # Treatment id -> why the plan is only an estimate for it: the sources give the numbers
+    # for exosome treatments, and the table extends them to PRP and microneedling.
+    estimate_for: Mapping[str, str] = field(default_factory=dict)
+
+    def estimate_basis(self, treatment: str) -> str | None:
+        """Why this plan is an estimate for ``treatment``; None where the sources give it."""
+        return self.estimate_for.get(treatment)
 
 
 @dataclass(frozen=True)
@@ -569,6 +576,7 @@ def _parse_protocol(raw: Any) -> tuple[ProtocolTemplate, ProtocolDetails]:
             also_for=tuple(raw.get("also_for", ())),
             sources=tuple(raw["sources"]),
             note=str(raw.get("note", "")),
+            estimate_for=dict(raw.get("estimate_for", {})),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{where}: missing or mistyped entry {exc}.") from None
@@ -577,6 +585,10 @@ def _parse_protocol(raw: Any) -> tuple[ProtocolTemplate, ProtocolDetails]:
         raise ValueError(f"{where}: {problems[0].field}: {problems[0].message}")
     if not detail.treatments or set(detail.treatments) - set(TREATMENTS):
         raise ValueError(f"{where}: treatments must be a non-empty list of treatment ids.")
+    if set(detail.estimate_for) - set(detail.treatments) or not all(
+        isinstance(v, str) and v.strip() for v in detail.estimate_for.values()
+    ):
+        raise ValueError(f"{where}: estimate_for must give a basis for treatments it covers.")
     if set(detail.also_for) - set(INDICATIONS) or template.indication in detail.also_for:
         raise ValueError(f"{where}: also_for must list other indication ids.")
     if not detail.sources or set(detail.sources) - set(SOURCE_IDS):

@@ -700,3 +700,16 @@ def test_no_previous_sessions_no_warnings() -> None:
         )
         == []
     )
+
+
+@pytest.mark.parametrize("key", ["skin_rejuvenation", "acne_scarring", "scalp_hair"])
+def test_plans_extended_to_prp_and_microneedling_are_marked_estimates(key: str) -> None:
+    from exodesk.domain.courses import protocol_details
+
+    details = protocol_details(key)
+    assert details is not None
+    for treatment in ("prp", "microneedling"):
+        basis = details.estimate_basis(treatment)
+        assert basis and "estimate" in basis
+    for treatment in ("exosome_face", "exosome_scalp"):
+        assert details.estimate_basis(treatment) is None

@@ -280,3 +280,18 @@ def test_adverse_event_entry_prints_the_regulator_report(
     flat = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())
     assert "O.S." in flat and "Olivia" not in flat
     assert "VC-1" not in flat or "Granuloma" in flat
+
+
+def test_the_course_plan_says_when_it_is_an_estimate(qtbot, services: Services) -> None:
+    """The sources give course plans for exosome treatments; for PRP and microneedling the
+    same numbers are an estimate, and the dialog says so with its basis."""
+    dialog = CourseDialog(None, services.catalogue)
+    qtbot.addWidget(dialog)
+    dialog.protocol.setCurrentIndex(dialog.protocol.findData("skin_rejuvenation"))
+    dialog.treatment_combo.setCurrentIndex(dialog.treatment_combo.findData("exosome_face"))
+    assert "estimate" not in dialog.facts.text()
+    for treatment in ("prp", "microneedling"):
+        dialog.treatment_combo.setCurrentIndex(dialog.treatment_combo.findData(treatment))
+        assert "An estimate: The sources give this plan for exosome treatments" in (
+            dialog.facts.text()
+        )

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.courses import CourseProgress
+from exodesk.domain.courses import CourseProgress, protocol_details
 from exodesk.domain.dates import format_long, format_short, format_stamp
 from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
@@ -580,20 +580,31 @@ class CourseDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.protocol.currentIndexChanged.connect(self._protocol_changed)
+        self.treatment_combo.currentIndexChanged.connect(self._show_facts)
         self._protocol_changed()
 
     def _protocol_changed(self) -> None:
         t = self._protocols[self.protocol.currentIndex()]
         self.sessions.setRange(t.sessions_min, t.sessions_max)
         self.sessions.setValue(t.sessions_min if t.sessions_min > 1 else t.sessions_max)
+        if t.indication == "hair_thinning":
+            self.treatment_combo.setCurrentIndex(self.treatment_combo.findData("exosome_scalp"))
+        self._show_facts()
+
+    def _show_facts(self) -> None:
+        """The plan's numbers, and for PRP or microneedling that they are an estimate."""
+        t = self._protocols[self.protocol.currentIndex()]
         weeks = f"{t.interval_min_days // 7}–{t.interval_max_days // 7} weeks"
-        self.facts.setText(
+        text = (
             f"{t.sessions_min}–{t.sessions_max} sessions, {weeks} apart; "
             f"maintenance every {t.maintenance_min_months}–"
             f"{t.maintenance_max_months} months."
         )
-        if t.indication == "hair_thinning":
-            self.treatment_combo.setCurrentIndex(self.treatment_combo.findData("exosome_scalp"))
+        details = protocol_details(t.key)
+        basis = details.estimate_basis(self.treatment()) if details else None
+        if basis:
+            text += f"\nAn estimate: {basis}"
+        self.facts.setText(text)
 
     def template_key(self) -> str:
         return self.protocol.currentData()
