@@ -18,6 +18,12 @@ Public API::
 
 A fact is either text with the sources it comes from, or an explicit unknown (printed as
 ``UNKNOWN_TEXT``). Where the sources say nothing the file says so; nothing is filled in.
+
+Sources are of two sorts: the seed pages (``SEED_KINDS``: clinic and supplier pages, a health
+article), named by id, title and kind; and public, authoritative documents
+(``AUTHORITATIVE_KINDS``: a health service, regulator, professional body or peer-reviewed
+review), which also carry their publisher, year, address and the exact sentences a fact rests
+on, so a clinician can check each fact against its words.
 """
 
 from __future__ import annotations
@@ -77,7 +83,16 @@ MARK_HEADINGS: dict[str, str] = {
 }
 
 _TOP_KEYS = frozenset({"version", "about", "sources", "rows", "treatments", "concerns"})
-_SOURCE_KEYS = frozenset({"id", "title", "kind"})
+# Seed pages are named by id, title and kind; an authoritative source also carries where it can
+# be read and the sentences the facts rest on.
+SEED_KINDS = frozenset({"clinic_page", "supplier_page", "health_article"})
+AUTHORITATIVE_KINDS = frozenset(
+    {"health_service", "regulator", "professional_body", "peer_reviewed_review"}
+)
+CITATION_KEYS: tuple[str, ...] = ("publisher", "year", "url", "quote")
+# The year a web page without a date is cited with ("no date"), rather than a guessed one.
+NO_DATE = "n.d."
+_SOURCE_KEYS = frozenset({"id", "title", "kind", *CITATION_KEYS})
 _ROW_KEYS = frozenset({"id", "label"})
 _TREATMENT_KEYS = frozenset({"id", "label", "facts", "visual"})
 _FACT_KEYS = frozenset({"text", "sources", "unknown", "note"})
@@ -94,14 +109,34 @@ class Source:
     """One document the facts come from.
 
     Attributes:
-        id: The seed's number ("000"…).
+        id: The source's number ("000"… for the seeds, "100"… for authoritative sources).
         title: A short description that prints in the handout's source list.
-        kind: What sort of page it is (``clinic_page``, ``supplier_page``, ``health_article``).
+        kind: What sort of document it is: one of ``SEED_KINDS`` or ``AUTHORITATIVE_KINDS``.
+        publisher: Who published it ("NHS"); "" for a seed page.
+        year: The year it was published, or ``NO_DATE``; "" for a seed page.
+        url: Where it can be read; "" for a seed page.
+        quote: The exact sentences the facts citing it rest on; "" for a seed page.
     """
 
     id: str
     title: str
     kind: str
+    publisher: str = ""
+    year: str = ""
+    url: str = ""
+    quote: str = ""
+
+    @property
+    def citation(self) -> str:
+        """How the source is named in a source list: "NHS, n.d.: Chemical peels", or the title."""
+        return citation(self.title, self.publisher, self.year)
+
+
+def citation(title: str, publisher: str, year: str) -> str:
+    """Return "Publisher, year: title" when there is a publisher, else the title alone."""
+    if not publisher:
+        return title
+    return f"{publisher}, {year}: {title}" if year else f"{publisher}: {title}"
 
 
 @dataclass(frozen=True)
@@ -307,7 +342,10 @@ def parse_comparison(data: Any) -> ComparisonContent:
     problems = validate_content(data)
     if problems:
         raise ValueError("The treatment comparison file has problems:\n" + "\n".join(problems))
-    sources = tuple(Source(s["id"], s["title"], s["kind"]) for s in data["sources"])
+    sources = tuple(
+        Source(s["id"], s["title"], s["kind"], **{key: s.get(key, "") for key in CITATION_KEYS})
+        for s in data["sources"]
+    )
     rows = tuple(Row(r["id"], r["label"]) for r in data["rows"])
     treatments = tuple(
         TreatmentFacts(
@@ -356,7 +394,8 @@ def _parse_measure(raw: Mapping[str, Any]) -> Measure:
 def validate_content(data: Any) -> list[str]:
     """Return every problem with decoded comparison content; empty when it is valid.
 
-    Checks that every treatment has every row (a fact or an explicit unknown), that every
+    Checks that every source beyond the seeds gives its publisher, year, address and quote,
+    that every treatment has every row (a fact or an explicit unknown), that every
     fact cites sources from the source list, that each concern names 2 to 4 known treatments,
     and that the glance graphic's numbers are in range.
 
@@ -373,6 +412,7 @@ def validate_content(data: Any) -> list[str]:
     if not isinstance(data.get("version"), str) or not data["version"].strip():
         problems.append("The file needs a version.")
     source_ids = _validate_entries(data, "sources", _SOURCE_KEYS, ("id", "title", "kind"), problems)
+    problems += _validate_citations(data.get("sources"))
     row_ids = _validate_entries(data, "rows", _ROW_KEYS, ("id", "label"), problems)
     treatments = data.get("treatments")
     treatment_ids: list[str] = []
@@ -436,6 +476,46 @@ def _validate_entries(
     if key == "sources" and CLINIC_SOURCE in ids:
         problems.append(f"The source id {CLINIC_SOURCE!r} is reserved for the clinic's own words.")
     return ids
+
+
+def _validate_citations(sources: Any) -> list[str]:
+    """Check each source's kind, and that an authoritative one says where and what it says."""
+    problems: list[str] = []
+    for raw in sources if isinstance(sources, list) else []:
+        if not isinstance(raw, Mapping) or not _is_text(raw.get("id")):
+            continue  # reported by _validate_entries
+        where = f"The source {raw['id']}"
+        kind = raw.get("kind")
+        if not _is_text(kind):
+            continue  # reported by _validate_entries
+        if kind in SEED_KINDS:
+            extra = [key for key in CITATION_KEYS if key in raw]
+            if extra:
+                problems.append(
+                    f"{where} is a seed page: it takes only id, title and kind, "
+                    f"not {', '.join(extra)}."
+                )
+            continue
+        if kind not in AUTHORITATIVE_KINDS:
+            known = ", ".join(sorted(SEED_KINDS | AUTHORITATIVE_KINDS))
+            problems.append(f"{where} has an unknown kind {kind!r}; use one of {known}.")
+            continue
+        problems += [
+            f"{where} needs a {key}: a {kind.replace('_', ' ')} is cited with it."
+            for key in CITATION_KEYS
+            if not _is_text(raw.get(key))
+        ]
+        year = raw.get("year")
+        if isinstance(year, str) and _is_text(year) and not _is_year(year):
+            problems.append(f"{where}: the year must be four digits or {NO_DATE!r}, not {year!r}.")
+        url = raw.get("url")
+        if isinstance(url, str) and _is_text(url) and not url.startswith(("https://", "http://")):
+            problems.append(f"{where}: the url must start with https:// or http://.")
+    return problems
+
+
+def _is_year(value: str) -> bool:
+    return value == NO_DATE or (len(value) == 4 and value.isascii() and value.isdigit())
 
 
 def _validate_facts(
@@ -778,12 +858,28 @@ class Column:
 
 @dataclass(frozen=True)
 class Footnote:
-    """A numbered source in the list under the table."""
+    """A numbered source in the list under the table.
+
+    Attributes:
+        number: Its number, as the cells cite it.
+        source: The source id.
+        title: The source's title.
+        kind: The source's kind (``Source.kind``).
+        publisher: Who published it ("" for a seed page or the clinic).
+        year: Its year or ``NO_DATE`` ("" for a seed page or the clinic).
+    """
 
     number: int
     source: str
     title: str
     kind: str
+    publisher: str = ""
+    year: str = ""
+
+    @property
+    def citation(self) -> str:
+        """The source as the list under the table names it: "NHS, n.d.: Chemical peels"."""
+        return citation(self.title, self.publisher, self.year)
 
 
 @dataclass(frozen=True)
@@ -825,6 +921,10 @@ class ComparisonView:
         return any(
             getattr(column.visual, key).estimate for column in self.columns for key in VISUAL_KEYS
         )
+
+
+def _footnote(number: int, source: Source) -> Footnote:
+    return Footnote(number, source.id, source.title, source.kind, source.publisher, source.year)
 
 
 def _parse_mark(value: str) -> PatientMark:
@@ -935,8 +1035,7 @@ def build_view(
         for t in chosen
     )
     footnotes = tuple(
-        Footnote(number, source, content.source(source).title, content.source(source).kind)
-        for source, number in numbers.items()
+        _footnote(number, content.source(source)) for source, number in numbers.items()
     )
     title = f"{TITLE} for {concern_label.lower()}" if concern_label else TITLE
     return ComparisonView(

@@ -39,7 +39,9 @@ from exodesk.reports.fonts import SANS
 from exodesk.reports.markup import escape, para_text
 
 INTRO = (
-    "What published clinic and supplier pages say about each treatment, side by side. "
+    # Not only clinic and supplier pages since issue 17: a health service, a professional body
+    # and research reviews too. The list at the end names each with its publisher.
+    "What published sources say about each treatment, side by side. "
     "A dash (—) means our sources do not say; small numbers point to the sources at the end. "
     "Your practitioner will talk through what suits you."
 )
@@ -392,10 +394,11 @@ def _comparison_table(
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
         ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-        # Tight enough that three treatments with the regulatory row's worldwide line fit one
-        # Letter page (tests/reports/test_comparison.py::test_page_count_by_number_of_treatments).
+        # Tight enough that three treatments with the regulatory row's worldwide line and the
+        # sources beyond the seeds (publisher and year each) fit one Letter page
+        # (tests/reports/test_comparison.py::test_page_count_by_number_of_treatments).
         ("TOPPADDING", (0, 0), (-1, -1), pad * 0.45),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.65),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6),
         ("LEFTPADDING", (0, 0), (0, -1), 0),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         # Light rules between treatments keep each column's facts together when they wrap.
@@ -449,7 +452,9 @@ def _comparison_table(
 def _sources(view: ComparisonView, styles: ReportStyles) -> Paragraph:
     """The numbered sources as one run-in paragraph: a list would cost a line each."""
     entries = [
-        f"<b>{footnote.number}</b>&nbsp;{para_text(footnote.title)}" for footnote in view.footnotes
+        # The citation names an authoritative source's publisher and year (domain.comparison).
+        f"<b>{footnote.number}</b>&nbsp;{para_text(footnote.citation)}"
+        for footnote in view.footnotes
     ]
     markup = "<b>Sources</b>&nbsp;&nbsp; " + "&nbsp;&nbsp;&nbsp; ".join(entries)
     return Paragraph(markup, ParagraphStyle("sources", parent=styles.label, textColor=INK))
