@@ -10,16 +10,22 @@ from typing import Any
 import pytest
 
 from exodesk.domain.comparison import (
+    AUTHORITATIVE_KINDS,
+    CITATION_KEYS,
     CLINIC_NOTE_ROW,
     CLINIC_SOURCE,
     DEFAULT_CONTENT_PATH,
     EDITED_MARKER,
     MAX_CLINIC_TEXT,
+    NO_DATE,
+    SEED_KINDS,
     UNKNOWN_TEXT,
     ComparisonContent,
     Fact,
+    Source,
     apply_edits,
     build_view,
+    citation,
     fact_for,
     load_comparison,
     parse_comparison,
@@ -52,6 +58,8 @@ ROWS = (
     "price",
 )
 SEEDS = ("000", "001", "002", "003", "004")
+# The public, authoritative sources read for the cells the seeds leave empty (issue 17).
+AUTHORITATIVE = ("100", "101", "102", "103", "104")
 
 
 def raw() -> dict[str, Any]:
@@ -85,7 +93,7 @@ def test_bundled_file_validates_and_has_the_agreed_shape(content: ComparisonCont
     assert validate_content(raw()) == []
     assert content.treatment_ids == TREATMENTS
     assert tuple(row.id for row in content.rows) == ROWS
-    assert tuple(source.id for source in content.sources) == SEEDS
+    assert tuple(source.id for source in content.sources) == SEEDS + AUTHORITATIVE
     assert content.row("sessions").label == "Typical sessions and spacing"
     assert content.row("price").label == "Price at this clinic"
     assert content.treatment("exosome_face").label == "Exosomes (face)"
@@ -181,6 +189,34 @@ def _unknown_country(data: dict[str, Any]) -> None:
     regulatory["by_country"]["FR"] = {"text": "Something.", "sources": ["002"]}
 
 
+def _source(data: dict[str, Any], source_id: str) -> dict[str, Any]:
+    return next(s for s in data["sources"] if s["id"] == source_id)
+
+
+def _authoritative_without_quote(data: dict[str, Any]) -> None:
+    del _source(data, "100")["quote"]
+
+
+def _authoritative_with_blank_publisher(data: dict[str, Any]) -> None:
+    _source(data, "102")["publisher"] = "  "
+
+
+def _year_in_words(data: dict[str, Any]) -> None:
+    _source(data, "101")["year"] = "June 2018"
+
+
+def _url_without_scheme(data: dict[str, Any]) -> None:
+    _source(data, "103")["url"] = "www.aad.org/public/diseases/hair-loss/treatment/transplant"
+
+
+def _unknown_kind(data: dict[str, Any]) -> None:
+    _source(data, "104")["kind"] = "journal"
+
+
+def _seed_with_a_url(data: dict[str, Any]) -> None:
+    _source(data, "003")["url"] = "https://example.com/"
+
+
 BREAKAGES = [
     (_drop_row, 'Treatment prp has no "downtime" row'),
     (_unknown_source, "microneedling / serious_risks: source '099' is not in the source list"),
@@ -193,6 +229,12 @@ BREAKAGES = [
     (_estimate_with_sources, "prp / visual sessions: an estimate cites no sources"),
     (_unknown_concern_treatment, "Concern acne_scarring names unknown treatment 'botox'."),
     (_unknown_country, "exosome_scalp / regulatory: FR is not a country code"),
+    (_authoritative_without_quote, "The source 100 needs a quote: a health service is cited"),
+    (_authoritative_with_blank_publisher, "The source 102 needs a publisher"),
+    (_year_in_words, "The source 101: the year must be four digits or 'n.d.', not 'June 2018'."),
+    (_url_without_scheme, "The source 103: the url must start with https:// or http://."),
+    (_unknown_kind, "The source 104 has an unknown kind 'journal'"),
+    (_seed_with_a_url, "The source 003 is a seed page: it takes only id, title and kind, not url."),
 ]
 
 
@@ -325,7 +367,8 @@ def test_edits_replace_the_text_and_mark_it(content: ComparisonContent) -> None:
     assert fact_for(edited, "microneedling", "downtime", country="GB") == fact_for(
         content, "microneedling", "downtime", country="GB"
     )
-    assert fact_for(content, "microneedling", "results", country="GB").unknown
+    original = fact_for(content, "microneedling", "results", country="GB")
+    assert not original.edited and original.sources == ("102",)
 
     view = build_view(
         edited, treatments=["prp", "microneedling"], country="GB", prices={}, patient_marks=None
@@ -434,7 +477,7 @@ def test_view_rows_cells_and_footnotes(content: ComparisonContent) -> None:
     assert [c.treatment for c in view.columns] == chosen
     assert [r.id for r in view.rows] == list(ROWS)
     assert all(len(r.cells) == 3 for r in view.rows)
-    unknown = view.row("serious_risks").cells[1]
+    unknown = view.row("invasiveness").cells[1]
     assert unknown.text == UNKNOWN_TEXT and unknown.unknown and unknown.footnotes == ()
     # Numbered 1..n in order of first use, reading row by row, left to right.
     used = [n for row in view.rows for cell in row.cells for n in cell.footnotes]
@@ -450,7 +493,7 @@ def test_footnotes_list_only_sources_used(content: ComparisonContent) -> None:
     view = build_view(
         content, treatments=["chemical_peel", "laser_resurfacing"], country="US", prices={}
     )
-    assert [f.source for f in view.footnotes] == ["000"]
+    assert [f.source for f in view.footnotes] == ["000", "100", "104"]
 
 
 def test_visual_values_come_through(content: ComparisonContent) -> None:
@@ -487,3 +530,94 @@ def test_prp_and_microneedling_downtime_is_an_estimate_not_a_sourced_figure(
     assert measure.estimate and measure.basis and not measure.sources
     text = fact_for(content, treatment, "downtime", country="GB").text
     assert not re.search(r"\d", text), text
+
+
+# ---- sources beyond the seeds -----------------------------------------------------------------
+
+
+def test_seeds_keep_three_fields_and_every_other_source_says_where_and_what(
+    content: ComparisonContent,
+) -> None:
+    for entry in raw()["sources"]:
+        if entry["id"] in SEEDS:
+            assert set(entry) == {"id", "title", "kind"} and entry["kind"] in SEED_KINDS
+        else:
+            assert entry["kind"] in AUTHORITATIVE_KINDS
+            for key in CITATION_KEYS:
+                assert entry[key].strip(), (entry["id"], key)
+            assert re.fullmatch(r"\d{4}", entry["year"]) or entry["year"] == NO_DATE
+            assert entry["url"].startswith(("https://", "http://"))
+    # The parsed sources carry the same fields.
+    nhs = content.source("100")
+    assert (nhs.publisher, nhs.year, nhs.kind) == ("NHS", NO_DATE, "health_service")
+    assert "Deeper peels are more risky." in nhs.quote
+    assert content.source("000").publisher == "" and content.source("000").quote == ""
+
+
+def test_every_cited_source_exists(content: ComparisonContent) -> None:
+    known = {source.id for source in content.sources}
+    for treatment_id, row, country, fact in all_texts(content):
+        assert set(fact.sources) <= known, (treatment_id, row, country)
+    for facts in content.treatments:
+        for key in ("invasiveness", "downtime_days", "sessions"):
+            assert set(getattr(facts.visual, key).sources) <= known
+
+
+# (treatment, row, source ids): the cells filled from sources beyond the seeds.
+FILLED = [
+    ("prp", "sessions", ("101",)),
+    ("prp", "results", ("101",)),
+    ("prp", "evidence", ("101",)),
+    ("microneedling", "results", ("102",)),
+    ("microneedling", "evidence", ("102",)),
+    ("hair_transplant", "results", ("103",)),
+    ("chemical_peel", "serious_risks", ("100",)),
+    ("chemical_peel", "tolerability", ("100",)),
+    ("chemical_peel", "sessions", ("100",)),
+    ("chemical_peel", "results", ("100",)),
+    ("laser_resurfacing", "serious_risks", ("104",)),
+]
+
+
+@pytest.mark.parametrize(("treatment_id", "row", "sources"), FILLED)
+def test_cells_beyond_the_seeds_cite_an_authoritative_source(
+    treatment_id: str, row: str, sources: tuple[str, ...], content: ComparisonContent
+) -> None:
+    fact = fact_for(content, treatment_id, row, country="GB")
+    assert not fact.unknown and fact.sources == sources
+    assert all(content.source(s).kind in AUTHORITATIVE_KINDS for s in fact.sources)
+    # Short enough for the one-page handout, and no promises (preamble: "may", not "will").
+    assert len(fact.text) <= 120
+    assert not re.search(r"\b(will|guarantee|cure)", fact.text, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("treatment_id", ["prp", "microneedling", "hair_transplant"])
+def test_new_result_rows_say_may(treatment_id: str, content: ComparisonContent) -> None:
+    assert re.search(r"\bmay\b", fact_for(content, treatment_id, "results", country="GB").text)
+
+
+@pytest.mark.parametrize(
+    ("title", "publisher", "year", "expected"),
+    [
+        ("Chemical peels", "NHS", "n.d.", "NHS, n.d.: Chemical peels"),
+        ("A review", "Thieme", "2018", "Thieme, 2018: A review"),
+        ("A page", "AAD", "", "AAD: A page"),
+        ("Clinic page: recovery", "", "", "Clinic page: recovery"),
+    ],
+)
+def test_citation_names_publisher_and_year(
+    title: str, publisher: str, year: str, expected: str
+) -> None:
+    assert citation(title, publisher, year) == expected
+    assert Source("1", title, "x", publisher, year).citation == expected
+
+
+def test_footnotes_carry_the_publisher_and_year(content: ComparisonContent) -> None:
+    view = build_view(
+        content, treatments=("chemical_peel", "laser_resurfacing"), country="GB", prices={}
+    )
+    by_source = {footnote.source: footnote for footnote in view.footnotes}
+    assert by_source["100"].citation == "NHS, n.d.: Chemical peels"
+    assert by_source["104"].citation.startswith("Seminars in Plastic Surgery, 2012: ")
+    # A seed page is named by its title alone, as before.
+    assert by_source["000"].citation == content.source("000").title

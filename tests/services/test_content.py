@@ -28,11 +28,22 @@ def _audit(services: Services, action: str) -> list[tuple[str, str]]:
 def test_the_bundled_content_is_sourced_or_marked(services: Services) -> None:
     report = services.content.report()
     assert not report.clinic_edits
-    assert report.version.startswith("rules 2026.2 · aftercare 2026.2 · comparison 2026.3 · ")
+    assert report.version.startswith("rules 2026.2 · aftercare 2026.2 · comparison 2026.4 · ")
     assert " · regulatory 2026.2 · consent v1 · " in report.version
     assert report.count(status=c.CLINIC) == 0
     assert report.count(status=c.ESTIMATE) > 0
-    assert set(report.source_titles) == {"000", "001", "002", "003", "004"}
+    assert set(report.source_titles) == {
+        "000",
+        "001",
+        "002",
+        "003",
+        "004",
+        "100",
+        "101",
+        "102",
+        "103",
+        "104",
+    }
     assert report.review is None
     assert report.review_status().startswith("Not reviewed: the wording in use (version rules")
 
