@@ -59,7 +59,7 @@ ROWS = (
 )
 SEEDS = ("000", "001", "002", "003", "004")
 # The public, authoritative sources read for the cells the seeds leave empty (issue 17).
-AUTHORITATIVE = ("100", "101", "102", "103", "104")
+AUTHORITATIVE = ("100", "101", "102", "103")
 
 
 def raw() -> dict[str, Any]:
@@ -210,7 +210,7 @@ def _url_without_scheme(data: dict[str, Any]) -> None:
 
 
 def _unknown_kind(data: dict[str, Any]) -> None:
-    _source(data, "104")["kind"] = "journal"
+    _source(data, "103")["kind"] = "journal"
 
 
 def _seed_with_a_url(data: dict[str, Any]) -> None:
@@ -233,7 +233,7 @@ BREAKAGES = [
     (_authoritative_with_blank_publisher, "The source 102 needs a publisher"),
     (_year_in_words, "The source 101: the year must be four digits or 'n.d.', not 'June 2018'."),
     (_url_without_scheme, "The source 103: the url must start with https:// or http://."),
-    (_unknown_kind, "The source 104 has an unknown kind 'journal'"),
+    (_unknown_kind, "The source 103 has an unknown kind 'journal'"),
     (_seed_with_a_url, "The source 003 is a seed page: it takes only id, title and kind, not url."),
 ]
 
@@ -493,7 +493,7 @@ def test_footnotes_list_only_sources_used(content: ComparisonContent) -> None:
     view = build_view(
         content, treatments=["chemical_peel", "laser_resurfacing"], country="US", prices={}
     )
-    assert [f.source for f in view.footnotes] == ["000", "100", "104"]
+    assert [f.source for f in view.footnotes] == ["000", "100"]
 
 
 def test_visual_values_come_through(content: ComparisonContent) -> None:
@@ -575,7 +575,6 @@ FILLED = [
     ("chemical_peel", "tolerability", ("100",)),
     ("chemical_peel", "sessions", ("100",)),
     ("chemical_peel", "results", ("100",)),
-    ("laser_resurfacing", "serious_risks", ("104",)),
 ]
 
 
@@ -618,6 +617,5 @@ def test_footnotes_carry_the_publisher_and_year(content: ComparisonContent) -> N
     )
     by_source = {footnote.source: footnote for footnote in view.footnotes}
     assert by_source["100"].citation == "NHS, n.d.: Chemical peels"
-    assert by_source["104"].citation.startswith("Seminars in Plastic Surgery, 2012: ")
     # A seed page is named by its title alone, as before.
     assert by_source["000"].citation == content.source("000").title
