@@ -125,7 +125,8 @@ class ContentService:
                 clinic_rules or edited_sheets or texts.edits or texts.notes or consent_edited
             ),
             entries=tuple(entries),
-            source_titles={s.id: s.title for s in comparison.sources},
+            # Sources beyond the seeds name their publisher, year and address too.
+            source_titles={s.id: f"{s.citation} {s.url}".strip() for s in comparison.sources},
         )
         return with_reviews(report, self.reviews())
 

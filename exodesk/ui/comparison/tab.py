@@ -304,7 +304,7 @@ class ComparisonTab(QWidget):
                 widget.setTextFormat(Qt.TextFormat.RichText)
                 widget.setObjectName(f"cell_{row.id}_{c}")
                 widget.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-                tip = [f"{n}. {notes[n].title}" for n in cell.footnotes if n in notes]
+                tip = [f"{n}. {notes[n].citation}" for n in cell.footnotes if n in notes]
                 if cell.edited:
                     tip.insert(0, tips.CLINIC_WORDING)
                 widget.setToolTip(
@@ -315,7 +315,7 @@ class ComparisonTab(QWidget):
                 self.grid.addWidget(widget, r, c)
         sources = QLabel(
             "Sources: "
-            + "  ".join(f"{f.number}. {html.escape(f.title)}" for f in view.footnotes)
+            + "  ".join(f"{f.number}. {html.escape(f.citation)}" for f in view.footnotes)
             + ("<br>* an estimate: no source gives this number" if view.has_estimates else "")
         )
         sources.setWordWrap(True)
