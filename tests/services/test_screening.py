@@ -15,6 +15,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
 from exodesk.services.workspace import Services
+from tests.answers import answered
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # stands in for a drawn signature
 
@@ -41,16 +42,30 @@ def test_retinoid_three_days_ago_defers_the_facial_only(
     services: Services, patient_id: int
 ) -> None:
     today = services.ctx.today()
-    result = services.screening.save(patient_id, {"retinoid_last_use": today - timedelta(days=3)})
+    result = services.screening.save(
+        patient_id, answered({"retinoid_last_use": today - timedelta(days=3)})
+    )
     assert result.ok
     record = result.record
     assert record.result.verdict_for("exosome_face") == "defer"
     assert record.result.for_treatment("exosome_face").until == today + timedelta(days=4)
     assert record.result.verdict_for("exosome_scalp") == "proceed"
-    # every answer its own queryable row; verdicts queryable too
-    assert _rows(
-        services, "SELECT item_id, value FROM screening_answers WHERE screening_id=?", record.id
-    ) == [("retinoid_last_use", (today - timedelta(days=3)).isoformat())]
+    # every answer its own queryable row, the explicit no and never too; verdicts queryable too
+    stored = dict(
+        _rows(
+            services,
+            "SELECT item_id, value FROM screening_answers WHERE screening_id=?",
+            record.id,
+        )
+    )
+    assert stored["retinoid_last_use"] == (today - timedelta(days=3)).isoformat()
+    assert (stored["pregnant"], stored["laser_last"], stored["autoimmune"]) == (
+        "no",
+        "never",
+        "none",
+    )
+    assert stored["bleeding_supplements"] == "none"
+    assert "medications" not in stored, "free text left empty is no answer"
     assert ("exosome_face", "defer") in _rows(
         services,
         "SELECT treatment_id, verdict FROM screening_verdicts WHERE screening_id=?",
@@ -64,11 +79,13 @@ def test_bad_answers_are_problems_and_nothing_is_saved(services: Services, patie
     today = services.ctx.today()
     result = services.screening.save(
         patient_id,
-        {
-            "laser_last": today + timedelta(days=1),
-            "peel_last": date(1980, 1, 1),
-            "medications": "x" * 5000,
-        },
+        answered(
+            {
+                "laser_last": today + timedelta(days=1),
+                "peel_last": date(1980, 1, 1),
+                "medications": "x" * 5000,
+            }
+        ),
     )
     assert not result.ok
     assert {p.field for p in result.problems} == {"laser_last", "peel_last", "medications"}
@@ -76,31 +93,33 @@ def test_bad_answers_are_problems_and_nothing_is_saved(services: Services, patie
 
 
 def test_infection_area_without_infection_is_dropped(services: Services, patient_id: int) -> None:
-    record = services.screening.save(patient_id, {"active_infection_area": "face"}).record
+    record = services.screening.save(patient_id, answered({"active_infection_area": "face"})).record
     assert "active_infection_area" not in record.answers
     assert record.result.verdict_for("exosome_face") == "proceed"
 
 
 def test_amend_keeps_the_earlier_version(services: Services, patient_id: int, clock) -> None:
-    first = services.screening.save(patient_id, {"anticoagulants": True}).record
+    first = services.screening.save(patient_id, answered({"anticoagulants": True})).record
     clock.advance(minutes=5)
-    refused = services.screening.amend(first.id, {}, "  ")
+    refused = services.screening.amend(first.id, answered(), "  ")
     assert [p.field for p in refused.problems] == ["reason"]
-    second = services.screening.amend(first.id, {}, "Patient stopped warfarin last year").record
+    second = services.screening.amend(
+        first.id, answered(), "Patient stopped warfarin last year"
+    ).record
     assert second.version == 2 and second.series_id == first.id
     assert services.screening.current(patient_id).id == second.id
     old = services.screening.get(first.id)
-    assert old.superseded and old.answers == {"anticoagulants": True}
+    assert old.superseded and old.answers == answered({"anticoagulants": True})
     history = services.screening.history(patient_id)
     assert [(h.version, h.superseded) for h in history] == [(2, False), (1, True)]
     with pytest.raises(UserError, match="already amended"):
-        services.screening.amend(first.id, {}, "again")
+        services.screening.amend(first.id, answered(), "again")
 
 
 def test_signoff_needs_a_practitioner_and_a_review(
     services: Services, patient_id: int, practitioner: StaffMember
 ) -> None:
-    record = services.screening.save(patient_id, {"blood_disorder": True}).record
+    record = services.screening.save(patient_id, answered({"blood_disorder": True})).record
     assert record.result.verdict_for("prp") == "review"
     _as(services, services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record)
     with pytest.raises(PermissionRefused, match="may not sign off screenings"):
@@ -108,9 +127,9 @@ def test_signoff_needs_a_practitioner_and_a_review(
     _as(services, practitioner)
     with pytest.raises(UserError, match="review"):
         services.screening.sign_off(
-            services.screening.save(patient_id, {}).record.id, "prp", "cleared", ""
+            services.screening.save(patient_id, answered()).record.id, "prp", "cleared", ""
         )
-    record = services.screening.save(patient_id, {"blood_disorder": True}).record
+    record = services.screening.save(patient_id, answered({"blood_disorder": True})).record
     assert not services.screening.sign_off(record.id, "prp", "not_cleared", "").ok
     done = services.screening.sign_off(record.id, "prp", "cleared", "Haematologist letter seen")
     signoff = done.record.signoff_for("prp")
@@ -121,7 +140,7 @@ def test_override_of_a_deferral_is_recorded(
     services: Services, patient_id: int, practitioner: StaffMember
 ) -> None:
     record = services.screening.save(
-        patient_id, {"peel_last": services.ctx.today() - timedelta(days=2)}
+        patient_id, answered({"peel_last": services.ctx.today() - timedelta(days=2)})
     ).record
     _as(services, practitioner)
     assert not services.screening.override(record.id, "exosome_face", "").ok
@@ -137,7 +156,7 @@ def test_override_of_a_deferral_is_recorded(
 
 
 def test_consent_is_attached_with_the_text_version(services: Services, patient_id: int) -> None:
-    record = services.screening.save(patient_id, {}).record
+    record = services.screening.save(patient_id, answered()).record
     assert not services.screening.record_consent(record.id, "Olivia Smith", b"").ok
     assert not services.screening.record_consent(record.id, "  ", PNG).ok
     done = services.screening.record_consent(record.id, "Olivia Smith", PNG).record
@@ -169,7 +188,7 @@ def test_the_gate_per_verdict(
     allowed: bool,
     words: str | None,
 ) -> None:
-    record = services.screening.save(patient_id, answers).record
+    record = services.screening.save(patient_id, answered(answers)).record
     services.screening.record_consent(record.id, "Olivia Smith", PNG)
     gate = services.screening.clearance(patient_id, treatment)
     assert gate.allowed is allowed
@@ -184,7 +203,7 @@ def test_the_gate_needs_consent_a_fresh_screening_and_a_cleared_review(
     clock,
 ) -> None:
     assert "no intake screening" in services.screening.clearance(patient_id, "prp").problems[0]
-    record = services.screening.save(patient_id, {"blood_disorder": True}).record
+    record = services.screening.save(patient_id, answered({"blood_disorder": True})).record
     gate = services.screening.clearance(patient_id, "prp")
     assert any("consent" in p for p in gate.problems)
     assert any("sign-off" in p for p in gate.problems)
@@ -202,7 +221,7 @@ def test_the_gate_needs_consent_a_fresh_screening_and_a_cleared_review(
 def test_an_override_opens_the_gate_and_says_so(
     services: Services, patient_id: int, practitioner: StaffMember
 ) -> None:
-    record = services.screening.save(patient_id, {"keloid_history": True}).record
+    record = services.screening.save(patient_id, answered({"keloid_history": True})).record
     services.screening.record_consent(record.id, "Olivia Smith", PNG)
     _as(services, practitioner)
     services.screening.sign_off(record.id, "microneedling", "not_cleared", "Keloid on chest")
@@ -219,7 +238,7 @@ def test_clinic_can_tighten_rules_and_screenings_record_it(
     assert not refused.ok
     ok = services.screening.set_rule_overrides({"cancer_history": {"outcome": "decline"}})
     assert ok.ok
-    record = services.screening.save(patient_id, {"cancer_history": True}).record
+    record = services.screening.save(patient_id, answered({"cancer_history": True})).record
     assert record.result.verdict_for("exosome_face") == "decline"
     assert record.rule_table_version.startswith("2026.2+clinic.")
 
@@ -235,7 +254,7 @@ def test_a_follow_up_is_stored_only_when_its_question_counts(
     services: Services, patient_id: int, infection: bool | None, kept: bool
 ) -> None:
     answers = {"active_infection": infection, "active_infection_area": "face"}
-    record = services.screening.save(patient_id, answers).record
+    record = services.screening.save(patient_id, answered(answers)).record
     assert ("active_infection_area" in record.answers) is kept
     effective = services.screening.rules().effective_answers(answers)
     assert ("active_infection_area" in effective) is kept
@@ -278,7 +297,7 @@ def test_the_service_records_exactly_the_decisions_the_domain_opens(
     seen: set[tuple[str, bool, bool]] = set()
     for treatment in screening.rules().treatment_ids:
         for decide in ("sign_off", "override"):
-            record = screening.save(patient_id, answers).record
+            record = screening.save(patient_id, answered(answers)).record
             if first_signoff and may_sign_off(record, treatment):
                 record = screening.sign_off(record.id, treatment, first_signoff, "why").record
             allowed = (may_sign_off if decide == "sign_off" else may_override)(record, treatment)
@@ -299,7 +318,7 @@ def test_the_summary_says_decisions_in_the_cards_words(
     services: Services, patient_id: int, practitioner: StaffMember
 ) -> None:
     record = services.screening.save(
-        patient_id, {"blood_disorder": True, "peel_last": services.ctx.today()}
+        patient_id, answered({"blood_disorder": True, "peel_last": services.ctx.today()})
     ).record
     _as(services, practitioner)
     services.screening.sign_off(record.id, "exosome_scalp", "not_cleared", "Keloid")
@@ -337,8 +356,12 @@ def test_the_tightened_table_is_built_once_until_the_settings_change(
     screening = services.screening
     assert screening.set_rule_overrides({"cancer_history": {"outcome": "decline"}}).ok
     tightenings.clear()
-    record = screening.save(patient_id, {"blood_disorder": True, "cancer_history": True}).record
-    record = screening.amend(record.id, {"blood_disorder": True}, "No cancer after all").record
+    record = screening.save(
+        patient_id, answered({"blood_disorder": True, "cancer_history": True})
+    ).record
+    record = screening.amend(
+        record.id, answered({"blood_disorder": True}), "No cancer after all"
+    ).record
     _as(services, practitioner)
     screening.sign_off(record.id, "prp", "not_cleared", "No")
     screening.override(record.id, "prp", "Haematologist agrees")
@@ -354,7 +377,9 @@ def test_the_tightened_table_is_built_once_until_the_settings_change(
     assert screening.set_rule_overrides({"peel": {"days": 9}}).ok
     assert screening.rules() is not first
     assert screening.rules().rule("peel").window == ("days", 9)
-    saved = screening.save(patient_id, {"peel_last": services.ctx.today() - timedelta(days=8)})
+    saved = screening.save(
+        patient_id, answered({"peel_last": services.ctx.today() - timedelta(days=8)})
+    )
     assert saved.record.result.verdict_for("exosome_face") == "defer"
     assert saved.record.rule_table_version == screening.rules().version
 
@@ -366,7 +391,9 @@ def test_overriding_a_deferral_does_not_skip_the_review_under_it(
     deferral, not the doctor's review; the session stays blocked until a cleared sign-off."""
     _as(services, practitioner)
     today = services.ctx.today()
-    record = services.screening.save(patient_id, {"pregnant": True, "peel_last": today}).record
+    record = services.screening.save(
+        patient_id, answered({"pregnant": True, "peel_last": today})
+    ).record
     assert record.result.verdict_for("prp") == "defer"
     services.screening.record_consent(record.id, "Pat", PNG)
     assert services.screening.override(record.id, "prp", "Peel was very light").ok
@@ -376,3 +403,4 @@ def test_overriding_a_deferral_does_not_skip_the_review_under_it(
     assert services.screening.sign_off(record.id, "prp", "cleared", "Obstetrician agreed").ok
     gate = services.screening.clearance(patient_id, "prp")
     assert gate.allowed and gate.overridden
+
