@@ -165,15 +165,15 @@ def unanswered_text(items: Sequence[Item], *, limit: int | None = None) -> str:
     return f"Not answered yet: {_names(items, limit)}."
 
 
-def not_recorded_text(items: Sequence[Item]) -> str:
+def not_recorded_text(items: Sequence[Item], *, limit: int | None = None) -> str:
     """What the card panel and the printed summary say of a screening saved before every
     question needed an answer (an unticked box was then stored as nothing). Empty when
-    nothing is missing."""
+    nothing is missing; ``limit`` as for ``unanswered_text``."""
     if not items:
         return ""
     return (
         "Saved before every question needed an answer: nothing is recorded for "
-        f"{_names(items, None)}, and the outcome was judged as if each were no or never."
+        f"{_names(items, limit)}, and the outcome was judged as if each were no or never."
     )
 
 

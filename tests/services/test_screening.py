@@ -9,13 +9,20 @@ import pytest
 
 from exodesk.domain.intake import may_override, may_sign_off
 from exodesk.domain.patient import Patient
-from exodesk.domain.screening import RuleTable
-from exodesk.domain.screening_vocabulary import override_words, signoff_words
+from exodesk.domain.screening import RuleTable, unanswered
+from exodesk.domain.screening_vocabulary import (
+    UNANSWERED_FIELD,
+    not_recorded_text,
+    override_words,
+    signoff_words,
+    unanswered_text,
+)
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
 from exodesk.services.workspace import Services
 from tests.answers import answered
+from tests.reports.pdftools import pdf_text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # stands in for a drawn signature
 
@@ -404,3 +411,70 @@ def test_overriding_a_deferral_does_not_skip_the_review_under_it(
     gate = services.screening.clearance(patient_id, "prp")
     assert gate.allowed and gate.overridden
 
+
+# ---- every question needs an explicit answer, in the service too --------------------------
+
+
+def test_save_and_amend_refuse_an_incomplete_answer_set_called_directly(
+    services: Services, patient_id: int
+) -> None:
+    table = services.screening.rules()
+    for answers in ({}, {"pregnant": True}, {**answered(), "laser_last": None}):
+        refused = services.screening.save(patient_id, answers)
+        missing = unanswered(table, answers)
+        assert not refused.ok and missing
+        listed = [p for p in refused.problems if p.field == UNANSWERED_FIELD]
+        assert [p.message for p in listed] == [unanswered_text(missing)]
+        assert {p.field for p in refused.problems} == {i.id for i in missing} | {UNANSWERED_FIELD}
+    assert _rows(services, "SELECT count(*) FROM screenings") == [(0,)]
+    asked = services.screening.save(patient_id, answered({"active_infection": True}))
+    assert [p.message for p in asked.problems if p.field == UNANSWERED_FIELD] == [
+        "Not answered yet: Where the skin infection is."
+    ]
+    first = services.screening.save(patient_id, answered()).record
+    refused = services.screening.amend(first.id, {"pregnant": False}, "Corrected")
+    assert not refused.ok and UNANSWERED_FIELD in {p.field for p in refused.problems}
+    assert services.screening.current(patient_id).id == first.id, "nothing saved around it"
+
+
+def test_explicit_no_and_never_print_as_such(services: Services, patient_id: int) -> None:
+    record = services.screening.save(
+        patient_id, answered({"bleeding_supplements": frozenset({"ginkgo"})})
+    ).record
+    summary = services.screening.summary(record.id)
+    said = {line.question: line.answer for line in summary.answers}
+    table = services.screening.rules()
+    assert said[table.item("pregnant").question] == "No"
+    assert said[table.item("laser_last").question] == "Never"
+    assert said[table.item("chronic_skin_condition").question] == "None of these"
+    assert said[table.item("bleeding_supplements").question] == "Ginkgo"
+    assert said[table.item("autoimmune").question] == "No"
+    assert said[table.item("notes").question] == "—"
+    assert "Not recorded" not in said.values() and summary.answers_note is None
+    text = " ".join(pdf_text(services.screening.render_summary(record.id)).split())
+    assert "Never" in text and "None of these" in text
+
+
+def test_an_old_screening_with_absent_answers_loads_and_prints_not_recorded(
+    services: Services, patient_id: int
+) -> None:
+    record = services.screening.save(patient_id, answered({"anticoagulants": True})).record
+    # What the app stored before every question needed an answer: a row only for a ticked box.
+    services.ctx.db.execute(
+        "DELETE FROM screening_answers WHERE screening_id = ? AND value IN ('no', 'never', 'none')",
+        [record.id],
+    )
+    old = services.screening.get(record.id)
+    assert old.answers == {"anticoagulants": True}
+    assert old.result == record.result, "the verdicts stand as they were judged"
+    summary = services.screening.summary(record.id)
+    said = {line.question: line.answer for line in summary.answers}
+    table = services.screening.rules()
+    assert said[table.item("pregnant").question] == "Not recorded"
+    assert said[table.item("laser_last").question] == "Not recorded"
+    assert said[table.item("anticoagulants").question] == "Yes"
+    assert "No" not in said.values() and "Never" not in said.values()
+    assert summary.answers_note == not_recorded_text(unanswered(table, old.answers))
+    text = " ".join(pdf_text(services.screening.render_summary(record.id)).split())
+    assert "Saved before every question needed an answer" in text
+    assert "Not recorded" in text
