@@ -16,6 +16,7 @@ from exodesk.domain.intake import check_text_answers, open_to_override, open_to_
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening import NEVER, unanswered
 from exodesk.domain.screening_vocabulary import (
+    UNANSWERED_FIELD,
     not_recorded_text,
     override_words,
     signoff_words,
@@ -503,6 +504,11 @@ def test_save_refuses_with_the_list_and_marks_each_question(
     assert tab.problem.isVisibleTo(tab)
     assert tab.problem.text() == card.body.text() == unanswered_text(missing, limit=CARD_NAMES)
     assert tab.problem.toolTip() == unanswered_text(missing)
+    # The service, called directly with the same answers, refuses with the same list.
+    direct = services.screening.save(window.current.patient.id, form.answers()[0])
+    assert [p.message for p in direct.problems if p.field == UNANSWERED_FIELD] == [
+        tab.problem.toolTip()
+    ]
     assert tab.problem.text().startswith("Not answered yet: Breastfeeding, Active skin")
     assert form.errors["breastfeeding"].text() == "Choose Yes or No."
     assert form.errors["isotretinoin_last_dose"].text() == "Give the date, or tick Never."
