@@ -55,6 +55,8 @@ def main(out: Path) -> None:
 def _screening_shots(app, window: MainWindow, services, out: Path) -> None:
     from datetime import timedelta
 
+    from exodesk.domain.screening import no_to_the_rest
+
     window.resize(1366, 768)
     tab = window.patients_tab
     window.tabs.setCurrentWidget(window.screening_tab)
@@ -69,15 +71,28 @@ def _screening_shots(app, window: MainWindow, services, out: Path) -> None:
     form.set_answers({"retinoid_last_use": today - timedelta(days=3), "anticoagulants": True})
     window.screening_tab.update_preview()
     app.processEvents()
+    window.grab().save(str(out / "screening-unanswered.png"))
+    # The rest answered no / never / none of these: every question needs an explicit answer.
+    form.set_answers(
+        no_to_the_rest(
+            services.screening.rules(),
+            {"retinoid_last_use": today - timedelta(days=3), "anticoagulants": True},
+        )
+    )
+    window.screening_tab.update_preview()
+    app.processEvents()
     window.grab().save(str(out / "screening-midway.png"))
     form.set_answers(
-        {
-            "retinoid_last_use": today - timedelta(days=3),
-            "anticoagulants": True,
-            "blood_disorder": True,
-            "active_infection": True,
-            "active_infection_area": "scalp",
-        }
+        no_to_the_rest(
+            services.screening.rules(),
+            {
+                "retinoid_last_use": today - timedelta(days=3),
+                "anticoagulants": True,
+                "blood_disorder": True,
+                "active_infection": True,
+                "active_infection_area": "scalp",
+            },
+        )
     )
     window.screening_tab.update_preview()
     app.processEvents()

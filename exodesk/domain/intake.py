@@ -12,6 +12,7 @@ from exodesk.domain.problems import Problem, check_text
 from exodesk.domain.screening import (
     DECLINE,
     DEFER,
+    NEVER,
     REVIEW,
     Item,
     Reason,
@@ -26,6 +27,12 @@ MAX_TEXT_ANSWER = 4000
 
 
 # ---- answers as stored text -------------------------------------------------------------
+# One row per answered question. Since every question needs an explicit answer, "no", "never"
+# and "none" (none of these) are stored too; screenings saved before then stored only "yes",
+# dates and ticked choices, so an item with no row is "not recorded", never a silent no.
+
+NOT_RECORDED = "Not recorded"
+_NO, _NEVER, _NONE = "no", "never", "none"
 
 
 def encode_answer(item: Item, value: Any) -> str | None:
@@ -33,12 +40,12 @@ def encode_answer(item: Item, value: Any) -> str | None:
     if value is None:
         return None
     if item.type == "bool":
-        return "yes" if value else None
+        return "yes" if value else _NO
     if item.type == "date":
-        return value.isoformat()
+        return _NEVER if value is NEVER else value.isoformat()
     if item.type == "set":
         chosen = [v for v in item.values if v in set(value)]
-        return ",".join(chosen) if chosen else None
+        return ",".join(chosen) if chosen else _NONE
     text = str(value)
     return text if text.strip() else None
 
@@ -48,23 +55,31 @@ def decode_answer(item: Item, text: str) -> Any:
     if item.type == "bool":
         return text == "yes"
     if item.type == "date":
-        return date.fromisoformat(text)
+        return NEVER if text == _NEVER else date.fromisoformat(text)
     if item.type == "set":
-        return frozenset(v for v in text.split(",") if v)
+        # "none" is never a value of a set item (the rule table's validation refuses it).
+        return frozenset(v for v in text.split(",") if v and v != _NONE)
     return text
 
 
 def describe_answer(item: Item, value: Any) -> str:
-    """An answer in words, for screens and printouts."""
-    if value is None or value == "" or value == frozenset():
-        return "Never" if item.type == "date" else "No" if item.type in ("bool", "set") else "—"
+    """An answer in words, for screens and printouts.
+
+    Only an explicit answer reads "No", "Never" or "None of these"; a question with no answer
+    recorded (a screening saved before every question needed one) reads "Not recorded", and
+    free text left empty reads "—".
+    """
+    if value is None or (item.type == "text" and value == ""):
+        return "—" if item.type == "text" else NOT_RECORDED
     if item.type == "bool":
         return "Yes" if value else "No"
     if item.type == "date":
-        return format_long(value)
+        return "Never" if value is NEVER else format_long(value)
     if item.type == "enum":
         return item.value_label(value)
     if item.type == "set":
+        if not value:
+            return "None of these"
         return ", ".join(item.value_label(v) for v in item.values if v in value)
     return str(value)
 

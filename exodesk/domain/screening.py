@@ -7,6 +7,8 @@ Public API (kept stable: the intake UI, services and reports use it)::
 
     evaluate(answers, *, today, date_of_birth=None, rules=None) -> ScreeningResult
     check_answers(answers, *, today, date_of_birth=None, rules=None) -> list[Problem]
+    unanswered(table, answers) -> tuple[Item, ...]   # what the questionnaire still needs
+    no_to_the_rest(table, answers) -> dict           # explicit no / never / none for the rest
     load_rule_table(path=None) -> RuleTable          # default table is bundled and cached
     parse_rule_table(data) -> RuleTable              # from an already-decoded JSON mapping
     RuleTable.tightened(overrides) -> RuleTable      # a clinic's stricter variant
@@ -15,11 +17,14 @@ Public API (kept stable: the intake UI, services and reports use it)::
     RuleTable.asks(item, answers) / .effective_answers(answers)   # which answers count
     ScreeningResult.verdict_for(t) / .allows(t) / .for_treatment(t) / .to_dict()
     ScreeningInputError(ValueError)                  # .item, .label
-    VERDICT_ORDER, ITEM_TYPES, CONDITION_KINDS
+    VERDICT_ORDER, ITEM_TYPES, CONDITION_KINDS, NEVER
 
 ``answers`` maps item ids to plain Python values: ``bool`` for yes/no items, an enum string, a
-``datetime.date`` (never a ``datetime``), a set/list/tuple of enum strings, or ``str`` for free
-text. A missing item or ``None`` means "no" or "never".
+``datetime.date`` (never a ``datetime``) or ``NEVER`` for date items, a set/list/tuple of enum
+strings (empty: none of them), or ``str`` for free text. To ``evaluate`` a missing item or
+``None`` means "no" or "never" (a stable contract for programmatic callers). The questionnaire
+is stricter: there a missing item is "not answered" (``unanswered``), so it stores ``False``,
+``NEVER`` and an empty set for the explicit answers no, never and none of these.
 
 ``ScreeningResult.to_dict()`` gives, for every treatment::
 
@@ -39,6 +44,7 @@ Date windows count calendar days or calendar months (clamped to the month's end,
 
 from __future__ import annotations
 
+import enum
 import functools
 import hashlib
 import json
@@ -74,6 +80,23 @@ CONDITION_KINDS: dict[str, tuple[str, ...]] = {
 
 # The case an infection_area rule gives when the flag is set but no area was answered.
 UNSPECIFIED = "unspecified"
+
+# Free text is optional; every other type of item needs an explicit answer in the questionnaire.
+OPTIONAL_TYPES: frozenset[str] = frozenset({"text"})
+
+
+class Never(enum.Enum):
+    """The type of ``NEVER``: one member, so a type checker can tell it from a date."""
+
+    NEVER = "never"
+
+    def __repr__(self) -> str:
+        return "NEVER"
+
+
+# The explicit answer "never" to a date question. ``None`` cannot say it: in the questionnaire
+# an empty date is "not answered", and the summary must not print a "Never" nobody said.
+NEVER = Never.NEVER
 
 _OVERRIDE_KEYS = frozenset({"outcome", "days", "months"})
 # Windows longer than ten years are a typing slip, not a clinical setting.
@@ -463,6 +486,9 @@ def _validate_table(table: RuleTable) -> None:
             fail(f"item {item.id}: enum and set items, and only they, list values.")
         if len(set(item.values)) != len(item.values):
             fail(f"item {item.id} lists a value twice.")
+        if item.type == "set" and "none" in item.values:
+            # An empty set is the answer "none of these", stored as "none" (domain.intake).
+            fail(f"item {item.id}: “none” is the answer “none of these”, not a value to tick.")
         if item.only_if is not None:
             parent = table._items.get(item.only_if)
             if parent is None or parent.type != "bool":
@@ -938,6 +964,8 @@ def _value_problem(item: Item, value: Any, today: date, date_of_birth: date | No
             if not isinstance(element, str) or element not in item.values:
                 return f"{_describe(element)} is not one of the choices ({', '.join(item.values)})."
     elif kind == "date":
+        if value is NEVER:
+            return None
         # datetime is a subclass of date: a time of day would shift calendar-day counting.
         if type(value) is not date:
             return f"The answer must be a calendar date, not {_describe(value)}."
@@ -966,6 +994,54 @@ def _describe(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Explicit answers
+
+
+def unanswered(table: RuleTable, answers: Mapping[str, Any]) -> tuple[Item, ...]:
+    """The questions that still need an answer before a screening may be judged and saved.
+
+    Every item but free text needs one (yes or no; a date or ``NEVER``; a choice; at least one
+    ticked or an empty set for "none of these"), and a follow-up only while it is asked
+    (``RuleTable.asks``). ``None`` or a missing key is "not answered". The verdict cards, the
+    screening tab and the service all ask this one function.
+
+    Args:
+        table: The rule table whose questions are asked.
+        answers: item id -> value, as for ``evaluate``.
+
+    Returns:
+        The unanswered items, in questionnaire order (empty when the answers are complete).
+    """
+    return tuple(
+        item
+        for item in table.items
+        if item.type not in OPTIONAL_TYPES
+        and answers.get(item.id) is None
+        and table.asks(item, answers)
+    )
+
+
+def no_to_the_rest(table: RuleTable, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """These answers, and an explicit no, never or none of these to every other question.
+
+    For the demo clinic and tests, which script patients with nothing else to declare; the
+    questionnaire never fills answers in. An enum item is answered only when it has a ``none``
+    choice, so a follow-up such as where an infection is stays unanswered unless it is given.
+    """
+    filled = dict(answers)
+    for item in unanswered(table, filled):
+        if item.type == "bool":
+            filled[item.id] = False
+        elif item.type == "date":
+            filled[item.id] = NEVER
+        elif item.type == "set":
+            filled[item.id] = frozenset()
+        elif item.type == "enum" and "none" in item.values:
+            filled[item.id] = "none"
+    return filled
+
+
+# ---------------------------------------------------------------------------------------------
 # Evaluating
 
 
@@ -979,9 +1055,10 @@ def evaluate(
     """Judge a questionnaire against the rule table, for every treatment.
 
     Args:
-        answers: item id -> value (``bool``, enum ``str``, ``date``, a set/list/tuple of enum
-            strings, or ``str`` for free text); missing or ``None`` means no / never. An item
-            that depends on another (``active_infection_area``) is ignored unless that is true.
+        answers: item id -> value (``bool``, enum ``str``, ``date`` or ``NEVER``, a
+            set/list/tuple of enum strings, or ``str`` for free text); missing or ``None``
+            means no / never. An item that depends on another (``active_infection_area``) is
+            ignored unless that is true.
         today: The day of the screening (passed in: the domain never reads the clock).
         date_of_birth: Optional; answered dates before it are refused.
         rules: A rule table (e.g. a clinic's ``tightened`` one); the bundled one by default.
@@ -1004,7 +1081,8 @@ def evaluate(
         named = f"{label} ({item_id})" if label else f"“{item_id}”"
         raise ScreeningInputError(f"{named}: {message}", item=item_id, label=label)
 
-    values = table.effective_answers(answers)
+    # An explicit never judges as an absent date does: no window can be open.
+    values = {k: v for k, v in table.effective_answers(answers).items() if v is not NEVER}
     fired: dict[str, list[Reason]] = {t: [] for t in table.treatment_ids}
     # Rules run in table order and sorting below is stable, so ties keep table order.
     for rule in table.rules:

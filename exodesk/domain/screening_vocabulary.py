@@ -1,5 +1,6 @@
 """How screening verdicts and practitioners' decisions are shown: one symbol, one colour and one
-sentence each, for the verdict cards, the printed summary and the comparison's patient marks.
+sentence each, for the verdict cards, the printed summary and the comparison's patient marks;
+and the one sentence that says which questions are not answered yet.
 
 The verdict's word is the rule table's (``RuleTable.verdict_label``); this module adds what the
 table leaves to presentation. Colour never carries the meaning alone: the symbol and the word go
@@ -13,11 +14,13 @@ of at least 4.5:1 against white paper and against its own background tint.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exodesk.domain.dates import format_long, format_stamp
 from exodesk.domain.intake import SIGNOFF_DECISIONS, Override, SignOff
-from exodesk.domain.screening import DEFER, Reason, RuleTable, TreatmentResult
+from exodesk.domain.problems import Problem
+from exodesk.domain.screening import DEFER, Item, Reason, RuleTable, TreatmentResult
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ VERDICT_LOOKS: dict[str, VerdictLook] = {
 
 # A verdict id from a future table still shows, plainly, rather than failing a print.
 UNKNOWN_LOOK = VerdictLook("", "•", "#1a1a1a", "#ffffff")
+
+# No verdict yet, because questions are unanswered: grey, and a symbol that reads as waiting,
+# never as go ahead (a circle looked like one more radio button to click).
+UNANSWERED_LOOK = VerdictLook("", "…", "#595959", "#f0f0f0")
 
 # The colour of an override wherever a screening appears (card, summary, session detail).
 OVERRIDE_COLOUR = "#b00020"
@@ -143,3 +150,60 @@ def reason_line(reason: Reason) -> str:
     """A reason as the card and the summary list it: its text, then when it lifts."""
     when = reason_when(reason)
     return f"{reason.text} ({when})" if when else reason.text
+
+
+# ---- questions not answered yet ----------------------------------------------------------
+def unanswered_text(items: Sequence[Item], *, limit: int | None = None) -> str:
+    """The sentence the verdict cards, the screening tab and the service's refusal give.
+
+    ``"Not answered yet: Breastfeeding, Last sunburn or tanning."``; with ``limit``, at most
+    that many names and then how many more (``"…, Active skin infection and 19 more."``), for a
+    card that has room for a line or two. Empty when nothing is missing.
+    """
+    if not items:
+        return ""
+    return f"Not answered yet: {_names(items, limit)}."
+
+
+def not_recorded_text(items: Sequence[Item], *, limit: int | None = None) -> str:
+    """What the card panel and the printed summary say of a screening saved before every
+    question needed an answer (an unticked box was then stored as nothing). Empty when
+    nothing is missing; ``limit`` as for ``unanswered_text``."""
+    if not items:
+        return ""
+    return (
+        "Saved before every question needed an answer: nothing is recorded for "
+        f"{_names(items, limit)}, and the outcome was judged as if each were no or never."
+    )
+
+
+def _names(items: Sequence[Item], limit: int | None) -> str:
+    labels = [item.label for item in items]
+    if limit is not None and len(labels) > limit:
+        return f"{', '.join(labels[:limit])} and {len(labels) - limit} more"
+    return ", ".join(labels)
+
+
+# The field of the problem that lists every unanswered question (a form shows it by its Save).
+UNANSWERED_FIELD = "unanswered"
+
+_ANSWER_PROMPTS = {
+    "bool": "Choose Yes or No.",
+    "date": "Give the date, or tick Never.",
+    "enum": "Choose an answer.",
+    "set": "Tick each that applies, or None of these.",
+}
+
+
+def unanswered_problems(items: Sequence[Item]) -> list[Problem]:
+    """Why answers with questions missing cannot be saved: one problem beside each question,
+    then the whole list (``unanswered_text``) under ``UNANSWERED_FIELD``."""
+    if not items:
+        return []
+    return [
+        *(
+            Problem(item.id, _ANSWER_PROMPTS.get(item.type, "Answer this question."))
+            for item in items
+        ),
+        Problem(UNANSWERED_FIELD, unanswered_text(items)),
+    ]

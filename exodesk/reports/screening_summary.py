@@ -95,6 +95,8 @@ class ScreeningSummary:
         signature_png: The captured signature image.
         printed_on: The date printed in the footer (reports never read the clock).
         large_print: Bigger type.
+        answers_note: Printed above the answers when some have no answer recorded (a
+            screening saved before every question needed one); None otherwise.
     """
 
     clinic: ClinicSettings
@@ -114,6 +116,7 @@ class ScreeningSummary:
     signature_png: bytes | None = field(repr=False)
     printed_on: date
     large_print: bool = False
+    answers_note: str | None = None
 
 
 def render_screening_summary(summary: ScreeningSummary) -> bytes:
@@ -149,6 +152,7 @@ def _all_text(summary: ScreeningSummary) -> Iterator[str]:
     clinic = summary.clinic
     yield from (clinic.name, clinic.address, clinic.phone, clinic.out_of_hours)
     yield from (summary.patient_name, summary.taken_by, summary.rule_table_version)
+    yield summary.answers_note or ""
     for answer in summary.answers:
         yield from (answer.section, answer.question, answer.answer)
     for verdict in summary.verdicts:
@@ -175,6 +179,9 @@ def build_story(summary: ScreeningSummary, styles: ReportStyles, width: float) -
         story.append(Spacer(0, styles.size))
         story.append(alert_box("⚠ Overridden by a clinician", summary.overrides, styles, width))
     story.extend(heading("Answers", styles))
+    if summary.answers_note:
+        story.append(para(summary.answers_note, styles.body))
+        story.append(Spacer(0, styles.size * 0.5))
     if summary.answers:
         story.extend(_answer_tables(summary.answers, styles, width))
     else:

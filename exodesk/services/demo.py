@@ -20,6 +20,7 @@ from typing import Any
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening import no_to_the_rest
 from exodesk.domain.sessions import (
     AdverseEvent,
     Lot,
@@ -239,7 +240,8 @@ def demo_signature_png(seed: int, width: int = 300, height: int = 90) -> bytes:
 
 
 def _screening_profiles(today: date) -> list[dict[str, Any]]:
-    """Answer sets that between them show every verdict the rules give."""
+    """Answer sets that between them show every verdict the rules give (what each patient
+    declares; ``no_to_the_rest`` gives the explicit no / never to everything else)."""
     days = timedelta
     return [
         {},
@@ -277,7 +279,8 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
             _at(services, now - back)
             clinic.sign_in(int(reception.id or 0))
             today = services.ctx.today()
-            answers = _screening_profiles(today)[n % 12]
+            # Every question answered, as the questionnaire requires: no to the rest.
+            answers = no_to_the_rest(screening.rules(), _screening_profiles(today)[n % 12])
             record = screening.save(int(patient.id or 0), answers).record
             if n % 7 == 3:
                 record = screening.amend(
@@ -420,7 +423,7 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
             for n in range(done):
                 moment = start + timedelta(days=gap * n, hours=1)
                 _at(services, moment - timedelta(minutes=40))
-                record = screening.save(pid, {}).record
+                record = screening.save(pid, no_to_the_rest(screening.rules(), {})).record
                 screening.record_consent(record.id, patient.full_name, demo_signature_png(pid + n))
                 _at(services, moment)
                 draft = sessions.prefill(pid, course.id)

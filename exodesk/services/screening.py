@@ -27,16 +27,20 @@ from exodesk.domain.intake import (
 )
 from exodesk.domain.problems import Problem, check_text
 from exodesk.domain.screening import (
+    Item,
     RuleTable,
     ScreeningResult,
     check_answers,
     evaluate,
     load_rule_table,
+    unanswered,
 )
 from exodesk.domain.screening_vocabulary import (
+    not_recorded_text,
     override_words,
     reason_line,
     signoff_words,
+    unanswered_problems,
     verdict_when,
 )
 from exodesk.errors import UserError
@@ -58,10 +62,16 @@ MAX_SIGNATURE_BYTES = 500_000
 
 @dataclass(frozen=True)
 class Preview:
-    """What the verdict panel shows while answers are typed: a result, or why there is none."""
+    """What the verdict panel shows while answers are typed: a result, or why there is none.
+
+    ``problems`` are answers the rules refuse; ``unanswered`` the questions still to answer
+    (``domain.screening.unanswered``). A result is given only when both are empty: no verdict
+    says go ahead before every question has an explicit answer.
+    """
 
     result: ScreeningResult | None
     problems: list[Problem]
+    unanswered: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,22 +150,35 @@ class ScreeningService:
 
     # ---- judging and saving --------------------------------------------------------------
     def preview(self, answers: dict[str, Any], date_of_birth: date | None) -> Preview:
-        """Judge answers without saving: the live verdict panel."""
+        """Judge answers without saving: the live verdict panel.
+
+        No result while an answer is refused or a question is unanswered (the preview says
+        which); ``evaluate`` itself still reads a missing answer as no / never.
+        """
         table = self.rules()
         today = self._ctx.today()
         problems = check_answers(answers, today=today, date_of_birth=date_of_birth, rules=table)
         problems += check_text_answers(answers, table)
-        if problems:
-            return Preview(None, problems)
+        missing = unanswered(table, answers)
+        if problems or missing:
+            return Preview(None, problems, missing)
         return Preview(evaluate(answers, today=today, date_of_birth=date_of_birth, rules=table), [])
 
     def save(self, patient_id: int, answers: dict[str, Any]) -> SaveResult:
-        """Save a new screening for the patient, judged today by the clinic's rule table."""
+        """Save a new screening for the patient, judged today by the clinic's rule table.
+
+        Refused (``SaveResult.problems``) while any question has no explicit answer: one
+        problem beside each, and the whole list under ``UNANSWERED_FIELD``.
+        """
         self._ctx.require(SCREENING_TAKE)
         return self._store(patient_id, answers, supersedes=None, reason="")
 
     def amend(self, screening_id: int, answers: dict[str, Any], reason: str) -> SaveResult:
-        """Save corrected answers as a new version; the earlier version is kept unchanged."""
+        """Save corrected answers as a new version; the earlier version is kept unchanged.
+
+        Refused like ``save`` while a question is unanswered, so an amendment of a screening
+        saved before every question needed an answer answers the rest.
+        """
         self._ctx.require(SCREENING_TAKE)
         reason = reason.strip()
         problems = validate_reason(reason, "reason for the amendment")
@@ -183,8 +206,9 @@ class ScreeningService:
         # answered yes (an infection's area without an infection means nothing).
         answers = table.effective_answers(answers)
         preview = self.preview(answers, patient.date_of_birth)
-        if preview.problems:
-            return SaveResult(problems=preview.problems)
+        problems = preview.problems + unanswered_problems(preview.unanswered)
+        if problems:
+            return SaveResult(problems=problems)
         assert preview.result is not None
         actor = self._ctx.desk.require()
         now = self._ctx.now()
@@ -442,6 +466,8 @@ class ScreeningService:
             for item in table.items
             if table.asks(item, record.answers)
         )
+        # Saved before every question needed an answer: say so, and how those were judged.
+        answers_note = not_recorded_text(unanswered(table, record.answers)) or None
         verdicts = tuple(
             VerdictLine(
                 treatment_label=table.treatment_label(t.treatment),
@@ -482,6 +508,7 @@ class ScreeningService:
             signature_png=consent.signature_png if consent else None,
             printed_on=self._ctx.today(),
             large_print=large_print,
+            answers_note=answers_note,
         )
 
     def render_summary(self, screening_id: int, *, large_print: bool = False) -> bytes:

@@ -30,7 +30,7 @@ VERDICT_TIPS: dict[str, str] = {
         "else there is."
     ),
 }
-NO_VERDICT = "The verdict appears here as the questions are answered."
+NO_VERDICT = "The verdict appears here once every question has an answer."
 SIGNED_OFF = "A practitioner recorded the doctor's decision on this review (who, when, note)."
 OVERRIDDEN = (
     "A practitioner overrode this verdict and recorded why; it shows in red wherever this "

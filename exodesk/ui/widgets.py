@@ -1,4 +1,5 @@
-"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"."""
+"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"; a combo
+box the mouse wheel cannot change in passing."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
-    QPushButton,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -25,8 +28,10 @@ from exodesk.ui.common import date_hint, format_date, named
 class DateField(QWidget):
     """A date typed as people type it (03/04/2026, 2026-04-03), or picked from a calendar.
 
-    Empty means "never" / not answered. ``value()`` returns (date | None, problem text | None);
-    the reading beside the field ("= Thu 19 Nov 2026") shows how the typing was understood.
+    ``value()`` returns (date | None, problem text | None); the reading beside the field
+    ("= Thu 19 Nov 2026") shows how the typing was understood. With ``never_button`` a "Never"
+    box sits beside it, so "never" is said, not inferred from an empty field: ticking it clears
+    the date, typing or picking a date unticks it, and ``is_never()`` tells which was said.
     """
 
     changed = Signal()
@@ -47,9 +52,10 @@ class DateField(QWidget):
             QLineEdit(),
             object_name,
             accessible_name,
-            f"Type a date like {date_hint(day_first)}, or leave empty for never",
+            f"Type a date like {date_hint(day_first)}, or "
+            + ("tick Never" if never_button else "leave empty for never"),
         )
-        self.edit.setPlaceholderText(date_hint(day_first) if not never_button else "never")
+        self.edit.setPlaceholderText(date_hint(day_first))
         self.edit.setMaximumWidth(130)
         self.reading = QLabel()
         self.reading.setObjectName(f"{object_name}_reading")
@@ -74,13 +80,15 @@ class DateField(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
         layout.addWidget(self.calendar_button)
-        self.never = None
+        self.never: QCheckBox | None = None
         if never_button:
             self.never = named(
-                QPushButton("Never"), f"{object_name}_never", f"{accessible_name}: never"
+                QCheckBox("Never"),
+                f"{object_name}_never",
+                f"{accessible_name}: never",
+                "Tick if this has never happened",
             )
-            self.never.setToolTip("Clear the date: this has never happened")
-            self.never.clicked.connect(self.clear)
+            self.never.toggled.connect(self._never_toggled)
             layout.addWidget(self.never)
         layout.addWidget(self.reading, 1)
         self.edit.textChanged.connect(self._typed)
@@ -93,12 +101,23 @@ class DateField(QWidget):
 
     def _typed(self) -> None:
         day, problem = self.value()
-        if problem:
+        if problem or day is None:
             self.reading.setText("")
-        elif day is None:
-            self.reading.setText("never" if self.never is not None else "")
         else:
             self.reading.setText(f"= {format_long(day)}")
+        if self.never is not None and self.edit.text().strip() and self.never.isChecked():
+            # A date typed after "Never" replaces it; one change, so one signal.
+            self.never.blockSignals(True)
+            self.never.setChecked(False)
+            self.never.blockSignals(False)
+        self.changed.emit()
+
+    def _never_toggled(self, ticked: bool) -> None:
+        if ticked and self.edit.text():
+            self.edit.blockSignals(True)
+            self.edit.clear()
+            self.edit.blockSignals(False)
+            self.reading.setText("")
         self.changed.emit()
 
     def clear(self) -> None:
@@ -106,6 +125,15 @@ class DateField(QWidget):
 
     def set_value(self, day: date | None) -> None:
         self.edit.setText(format_date(day) if day else "")
+
+    def is_never(self) -> bool:
+        """True when "Never" is ticked (always False without the box)."""
+        return self.never is not None and self.never.isChecked()
+
+    def set_never(self, never: bool) -> None:
+        """Tick or untick "Never"; ticking it clears the date."""
+        if self.never is not None:
+            self.never.setChecked(never)
 
     def value(self) -> tuple[date | None, str | None]:
         text = self.edit.text().strip()
@@ -126,3 +154,22 @@ class DateField(QWidget):
 def align_top(label: QLabel) -> QLabel:
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
+
+
+class NoWheelComboBox(QComboBox):
+    """A combo box that the mouse wheel changes only once it has focus.
+
+    Scrolling a long form with the pointer over a plain combo box changes its answer without
+    a word; here the wheel scrolls the form instead until the box is clicked or tabbed to.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Not WheelFocus: the wheel must not give it focus either.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # passed on to the scroll area around the form

@@ -16,6 +16,7 @@ from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.courses import load_protocols
 from exodesk.domain.intake import encode_answer, result_to_json
 from exodesk.domain.patient import Patient
+from exodesk.domain.screening import no_to_the_rest
 from exodesk.domain.sessions import Product, PrpPreparation
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
@@ -413,7 +414,9 @@ def _screening_profiles(services: Any, today: date) -> list[tuple[int, str, list
     ]
     table = services.screening.rules()
     out = []
-    for weight, answers in sets:
+    for weight, declared in sets:
+        # Every question answered, as a saved screening is: no / never to the rest.
+        answers = no_to_the_rest(table, declared)
         preview = services.screening.preview(answers, dob)
         if preview.result is None:
             continue  # an answer this rule table does not know: leave that profile out

@@ -275,6 +275,12 @@ BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         lambda d: _rule(d, "keloid")["effects"][0].__setitem__("precuation", "x"),
         "precuation",
     ),
+    "a set value called none": (
+        lambda d: _item(d, "bleeding_supplements")["values"].append(
+            {"id": "none", "label": "None"}
+        ),
+        "none of these",
+    ),
     "dependency on a non-flag": (
         lambda d: _item(d, "active_infection_area").__setitem__("only_if", "autoimmune"),
         "yes/no",

@@ -36,6 +36,21 @@ def test_new_patient_to_screening_to_amendment(qtbot, services: Services, uk_loc
     retinoid.setFocus()
     qtbot.keyClicks(retinoid, "19/11/2026")
     qtbot.waitUntil(lambda: not tab._timer.isActive())
+    # No verdict until every question has an answer: the cards say which are missing.
+    assert "NO VERDICT YET" in tab.verdicts.cards["exosome_face"].badge.text()
+    assert "Not answered yet: Pregnant" in tab.verdicts.cards["exosome_face"].body.text()
+    # Niamh answers no, never and none of these to everything else.
+    for item_id, answer in tab.questionnaire.answers_by_item.items():
+        control = answer.widget
+        if answer.item.type == "bool":
+            control.no.click()
+        elif answer.item.type == "date" and item_id != "retinoid_last_use":
+            control.never.click()
+        elif answer.item.type == "set":
+            control.none.click()
+        elif item_id == "autoimmune":
+            control.setCurrentIndex(control.findData("none"))
+    qtbot.waitUntil(lambda: not tab._timer.isActive())
     assert "Can go ahead from Thu 26 Nov 2026" in tab.verdicts.cards["exosome_face"].body.text()
     assert "GO AHEAD" in tab.verdicts.cards["exosome_scalp"].badge.text()
     qtbot.keyClick(retinoid, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

@@ -38,6 +38,7 @@ from exodesk.storage.backup_files import (
     sidecar_of,
     when_words,
 )
+from tests.answers import answered
 from tests.conftest import FakeClock
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -605,7 +606,7 @@ def test_export_writes_every_table_with_a_readme(
     services: Services, backups: BackupService, out: Path
 ) -> None:
     pid = add_patient(services, "O'Brien", '=HYPERLINK("x")', phone="+44 7700 900123")
-    screening = services.screening.save(pid, {}).record
+    screening = services.screening.save(pid, answered()).record
     services.screening.record_consent(screening.id, "Ann O'Brien", PNG)
     services.ctx.db.execute("CREATE TABLE future_things (id INTEGER PRIMARY KEY, label TEXT)")
     services.ctx.db.execute("INSERT INTO future_things (label) VALUES ('new')")

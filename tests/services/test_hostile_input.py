@@ -25,7 +25,7 @@ from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
 from exodesk.domain.comparison import load_comparison
 from exodesk.domain.courses import load_protocols
 from exodesk.domain.patient import SEXES, Patient
-from exodesk.domain.screening import VERDICT_ORDER, load_rule_table
+from exodesk.domain.screening import NEVER, VERDICT_ORDER, load_rule_table, no_to_the_rest
 from exodesk.domain.sessions import (
     AE_OUTCOMES,
     AE_SEVERITIES,
@@ -442,37 +442,37 @@ def answer_values(item_type: str, values: tuple[str, ...]) -> st.SearchStrategy[
         return st.one_of(
             st.frozensets(st.sampled_from(values)), st.lists(st.sampled_from(values)), wrong
         )
-    return st.one_of(hostile_date, hostile_moment, wrong)
+    return st.one_of(hostile_date, hostile_moment, st.just(NEVER), wrong)
 
 
 ANSWERS = {i.id: answer_values(i.type, i.values) for i in RULES.items}
+# Every question answered no / never / none: the base a save can store (an answer set with a
+# question unanswered is refused, so a hostile value is tried on a complete set too).
+COMPLETE = no_to_the_rest(RULES, {})
 answers = st.one_of(
+    tweaked(COMPLETE, ANSWERS),
     tweaked({}, ANSWERS),
     st.fixed_dictionaries({}, optional=ANSWERS),
     st.builds(
         lambda known, unknown: {**known, **unknown},
-        tweaked({}, ANSWERS),
+        tweaked(COMPLETE, ANSWERS),
         st.dictionaries(hostile_text, st.booleans(), min_size=1, max_size=2),
     ),
 )
 
 
 def as_read_back(sent: dict[str, Any]) -> dict[str, Any]:
-    """What a saved screening's answers read back as: what was answered, as sent. A "no", an
-    empty choice list or a blank text is no answer, and the infection area needs an infection
-    (both as the screening service documents)."""
+    """What a saved screening's answers read back as: every answer as sent, the explicit
+    no, never and none of these too (a choice list as a frozenset). A blank text is no answer,
+    and the infection area needs an infection (both as the screening service documents)."""
     out: dict[str, Any] = {}
     for item in RULES.items:
         value = sent.get(item.id)
         if value is None or (item.only_if and sent.get(item.only_if) is not True):
             continue
-        if item.type == "bool":
-            if value:
-                out[item.id] = True
-        elif item.type == "set":
-            if value:
-                out[item.id] = frozenset(value)
-        elif item.type == "date" or value.strip():
+        if item.type == "set":
+            out[item.id] = frozenset(value)
+        elif item.type != "text" or value.strip():
             out[item.id] = value
     return out
 
@@ -532,7 +532,8 @@ def receptionist(services: Services, practitioner: StaffMember) -> StaffMember:
 @pytest.fixture
 def pregnant_screening(services: Services, base_patient: Patient, practitioner: StaffMember) -> int:
     """Pregnancy: the exosome treatments are deferred, PRP and microneedling need review."""
-    return services.screening.save(base_patient.id, {"pregnant": True}).record.id
+    answers = no_to_the_rest(RULES, {"pregnant": True})
+    return services.screening.save(base_patient.id, answers).record.id
 
 
 decisions = tweaked(
@@ -812,7 +813,7 @@ class Floor:
 def floor(services: Services, practitioner: StaffMember, base_product: Product) -> Floor:
     lot = services.catalogue.save_lot(Lot(base_product.id, "VC-2411", date(2099, 1, 1))).record
     cleared = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record.id
-    screening = services.screening.save(cleared, {}).record
+    screening = services.screening.save(cleared, dict(COMPLETE)).record
     services.screening.record_consent(screening.id, "Olivia Smith", PNG)
     unscreened = services.patients.create(Patient("Jones", "Ava", date(1990, 1, 1))).record.id
     past = TreatmentSession(

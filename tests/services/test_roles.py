@@ -38,6 +38,7 @@ from exodesk.services.context import Desk, PermissionRefused, ServiceContext
 from exodesk.services.subject_access import SubjectAccessService
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import open_database
+from tests.answers import answered
 from tests.conftest import FakeClock
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -82,10 +83,10 @@ def _build_template(folder: Path) -> dict[str, int]:
         a = svc.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3), "female")).record
         b = svc.patients.create(Patient("Jones", "Emma", date(1990, 6, 1), "female")).record
         ids |= {"patient_a": a.id, "patient_b": b.id}
-        screening_a = svc.screening.save(a.id, {}).record
+        screening_a = svc.screening.save(a.id, answered()).record
         svc.screening.record_consent(screening_a.id, "Olivia Smith", PNG)
         # Pregnancy: exosomes deferred (an override), PRP needs review (a sign-off).
-        screening_b = svc.screening.save(b.id, {"pregnant": True}).record
+        screening_b = svc.screening.save(b.id, answered({"pregnant": True})).record
         ids |= {"screening_a": screening_a.id, "screening_b": screening_b.id}
         product = svc.catalogue.save_product(
             Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
@@ -208,12 +209,14 @@ TABLE: dict[str, Row] = {
     ),
     # ---- screenings: reception takes them; a practitioner decides
     "ScreeningService.save": Row(
-        perms.SCREENING_TAKE, EVERYONE, lambda w: _ok(w.s.screening.save(w.patient_a, {}))
+        perms.SCREENING_TAKE, EVERYONE, lambda w: _ok(w.s.screening.save(w.patient_a, answered()))
     ),
     "ScreeningService.amend": Row(
         perms.SCREENING_TAKE,
         EVERYONE,
-        lambda w: _ok(w.s.screening.amend(w.screening_a, {}, "Patient corrected an answer")),
+        lambda w: _ok(
+            w.s.screening.amend(w.screening_a, answered(), "Patient corrected an answer")
+        ),
     ),
     "ScreeningService.record_consent": Row(
         perms.SCREENING_TAKE,

@@ -25,6 +25,7 @@ from exodesk.services.context import PermissionRefused
 from exodesk.services.workspace import Services
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import SessionRepository
+from tests.answers import answered
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -49,7 +50,7 @@ def lot(services: Services, practitioner: StaffMember) -> Lot:
 @pytest.fixture
 def patient_id(services: Services, practitioner: StaffMember) -> int:
     pid = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record.id
-    record = services.screening.save(pid, {}).record
+    record = services.screening.save(pid, answered()).record
     services.screening.record_consent(record.id, "Olivia Smith", PNG)
     return pid
 

@@ -21,6 +21,7 @@ from exodesk.paths import DataPaths
 from exodesk.services import startup_check
 from exodesk.services.backups import BackupService
 from exodesk.services.workspace import DataFileDamaged, Services, open_services
+from tests.answers import answered
 from tests.conftest import ADMIN_PASSWORD
 from tests.storage.test_file_faults import FLIPS, _leaf_page, _make_clinic, _page_size
 
@@ -204,7 +205,7 @@ def _clinic_with_a_password(paths: DataPaths, clock) -> int:
             for i in range(120):
                 svc.patients.create(Patient(f"Family{i}", "Zoë", date(1970, 1, 1)))
                 if i % 3 == 0:
-                    svc.screening.save(i + 1, {"anticoagulants": bool(i % 2)})
+                    svc.screening.save(i + 1, answered({"anticoagulants": bool(i % 2)}))
         return made.record.id
     finally:
         svc.close()

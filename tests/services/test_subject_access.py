@@ -25,6 +25,7 @@ from exodesk.services import subject_access as subject_access_module
 from exodesk.services.context import PermissionRefused, ServiceContext
 from exodesk.services.subject_access import ExportResult
 from exodesk.services.workspace import Services
+from tests.answers import answered
 from tests.reports.pdftools import page_texts, pdf_text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -82,16 +83,21 @@ def _seed(services: Services, clock) -> Clinic:
     ).record
     a = services.patients.update(replace(a, notes=LONG_NOTE, email="zoe@example.com")).record
     first = services.screening.save(
-        a.id, {"peel_last": today - timedelta(days=3), "blood_disorder": True}
+        a.id, answered({"peel_last": today - timedelta(days=3), "blood_disorder": True})
     ).record
     clock.advance(minutes=5)
     screening = services.screening.amend(
         first.id,
-        {"peel_last": today - timedelta(days=2), "blood_disorder": True},
+        answered({"peel_last": today - timedelta(days=2), "blood_disorder": True}),
         "Peel date typed wrongly",
     ).record
     assert services.screening.sign_off(
         screening.id, "exosome_scalp", "cleared", "Haematologist letter seen"
+    ).ok
+    # The facial is deferred (peel) and also asks for the doctor's review (blood disorder):
+    # overriding the deferral does not answer the review, so it is signed off too.
+    assert services.screening.sign_off(
+        screening.id, "exosome_face", "cleared", "Haematologist letter seen"
     ).ok
     assert services.screening.override(
         screening.id, "exosome_face", "Light enzyme peel only, skin checked"
@@ -121,7 +127,7 @@ def _seed(services: Services, clock) -> Clinic:
     )
     b = services.patients.create(b_patient).record
     services.patients.update(replace(b, notes="Brigitte's private note"))
-    b_screening = services.screening.save(b.id, {}).record
+    b_screening = services.screening.save(b.id, answered()).record
     assert services.screening.record_consent(b_screening.id, "Brigitte Okonkwo-Vance", PNG).ok
     b1 = _record(services, _draft(services, b.id, lot, notes="Brigitte session note"))
     assert services.events.log_event(

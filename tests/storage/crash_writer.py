@@ -33,6 +33,7 @@ from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
 from exodesk.services.workspace import Services, open_services
+from tests.answers import answered
 
 _FAMILY = ("Okafor", "Smith", "Nguyen", "O'Brien", "Ñúñez", "Kowalski", "李", "Haddad")
 _GIVEN = ("Zoë", "Ama", "Liam", "Priya", "Łukasz", "Mei", "Omar", "Isla")
@@ -101,7 +102,7 @@ def run(folder: Path, log_path: Path, *, seed: int, max_seconds: float) -> int:
             log.committed("patient", result.record.id)
         elif roll < 0.85:
             answers = _answers(rng, services.ctx.today())
-            result = services.screening.save(rng.choice(patient_ids), answers)
+            result = services.screening.save(rng.choice(patient_ids), answered(answers))
             assert result.ok, result.problems
             log.committed("screening", result.record.id)
         else:

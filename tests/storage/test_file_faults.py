@@ -38,6 +38,7 @@ from exodesk.storage.database import (
     windows_network_drive,
 )
 from exodesk.storage.lock import lock_path_for
+from tests.answers import answered
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX mounts and attributes")
 
@@ -59,7 +60,7 @@ def _make_clinic(paths: DataPaths, clock, *, patients: int = 120) -> None:
                     Patient(f"Family{i}", "Zoë", date(1940, 1, 1) + timedelta(days=97 * i % 25_000))
                 )
                 if i % 3 == 0:
-                    svc.screening.save(saved.record.id, {"anticoagulants": bool(i % 2)})
+                    svc.screening.save(saved.record.id, answered({"anticoagulants": bool(i % 2)}))
     finally:
         svc.close()
     # Closed cleanly: the WAL is folded in, the data file alone holds everything.

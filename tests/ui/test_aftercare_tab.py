@@ -18,6 +18,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui.aftercare.tab import AftercareTab
 from exodesk.ui.dialogs.settings_window import AFTERCARE, SettingsWindow
 from exodesk.ui.main_window import MainWindow
+from tests.answers import answered
 from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
@@ -41,7 +42,7 @@ def visit(services: Services) -> dict:
         Lot(product.id, "VC-2411", services.ctx.today() + timedelta(days=90))
     ).record
     pid = services.patients.create(Patient("Öztürk", "Şükrü", date(1980, 5, 1))).record.id
-    screening = services.screening.save(pid, {}).record
+    screening = services.screening.save(pid, answered()).record
     services.screening.record_consent(screening.id, "Şükrü Öztürk", PNG)
     course = services.courses.start_course(pid, "skin_rejuvenation", "exosome_face", 4).record
     draft = replace(

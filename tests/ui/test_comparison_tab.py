@@ -15,6 +15,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui.comparison.tab import ComparisonTab, GlanceWidget
 from exodesk.ui.dialogs.settings_window import COMPARISON, SettingsWindow
 from exodesk.ui.main_window import MainWindow
+from tests.answers import answered
 from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
@@ -24,7 +25,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 @pytest.fixture
 def window(qtbot, services: Services) -> MainWindow:
     pid = services.patients.create(Patient("Walsh", "Niamh", date(1990, 2, 14))).record.id
-    services.screening.save(pid, {"pregnant": True})
+    services.screening.save(pid, answered({"pregnant": True}))
     win = MainWindow(services, day_first=True)
     qtbot.addWidget(win)
     win.resize(1366, 768)

@@ -29,6 +29,7 @@ from exodesk.ui.sessions.lists import (
     RecallDialog,
     RecallTableModel,
 )
+from tests.answers import answered
 from tests.ui.previews import save_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
@@ -48,7 +49,7 @@ def _clinic_with_two_sessions(services: Services) -> None:
         pid = services.patients.create(
             Patient(family, given, date(1980, 1, 1), phone="07700 900111")
         ).record.id
-        screening = services.screening.save(pid, {}).record
+        screening = services.screening.save(pid, answered()).record
         services.screening.record_consent(screening.id, given, PNG)
         course = services.courses.start_course(pid, "skin_rejuvenation", "exosome_face", 3)
         draft = replace(

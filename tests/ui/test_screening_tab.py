@@ -7,14 +7,22 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QTextDocument
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QTextDocument, QWheelEvent
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from exodesk.domain.intake import check_text_answers, open_to_override, open_to_sign_off
 from exodesk.domain.patient import Patient
-from exodesk.domain.screening_vocabulary import override_words, signoff_words, verdict_look
+from exodesk.domain.screening import NEVER, unanswered
+from exodesk.domain.screening_vocabulary import (
+    UNANSWERED_FIELD,
+    not_recorded_text,
+    override_words,
+    signoff_words,
+    unanswered_text,
+    verdict_look,
+)
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
@@ -22,6 +30,8 @@ from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.tab import ScreeningTab
+from exodesk.ui.screening.verdicts import CARD_NAMES
+from tests.answers import answered
 from tests.ui.dialogs import when_dialog_opens
 from tests.ui.test_patients_tab import unnamed_widgets
 
@@ -57,47 +67,77 @@ def settle(qtbot, tab: ScreeningTab) -> None:
     qtbot.waitUntil(lambda: not tab._timer.isActive())
 
 
+def answer_by_keyboard(qtbot, form, start, item_id: str, value) -> object:
+    """Tab from ``start`` to the control that gives ``value`` and give it from the keyboard:
+    Space on Yes, No, Never or None of these, a date typed, a choice by the arrow key.
+    Returns the control, where the next walk starts."""
+    control = form.answers_by_item[item_id].widget
+    if isinstance(value, date):
+        target = control.edit
+    elif value is NEVER:
+        target = control.never
+    elif value is True:
+        target = control.yes
+    elif value is False:
+        target = control.no
+    elif value == frozenset():
+        target = control.none
+    else:
+        target = control
+    press_tab_until(qtbot, start, target)
+    if isinstance(value, date):
+        qtbot.keyClicks(target, value.strftime("%d/%m/%Y"))
+    elif isinstance(value, str):
+        while target.currentData() != value:
+            qtbot.keyClick(target, Qt.Key.Key_Down)
+    else:
+        qtbot.keyClick(target, Qt.Key.Key_Space)
+    return target
+
+
 def test_keyboard_only_screening_updates_the_panel_and_saves(
     qtbot, window: MainWindow, services: Services
 ) -> None:
     tab = tab_of(window)
     form = tab.questionnaire
     assert "New screening for Olivia Smith" in tab.status.text()
-    first = form.answers_by_item["pregnant"].focus
-    retinoid = form.answers_by_item["retinoid_last_use"].focus
-    press_tab_until(qtbot, first, retinoid)
-    qtbot.keyClicks(retinoid, "19/11/2026")
+    wanted = answered({"retinoid_last_use": date(2026, 11, 19), "anticoagulants": True})
+    at = form.answers_by_item["pregnant"].focus
+    # Every question in questionnaire order, from the keyboard alone, the Tab key between.
+    for item_id in form.answers_by_item:
+        if item_id in wanted:
+            at = answer_by_keyboard(qtbot, form, at, item_id, wanted[item_id])
     settle(qtbot, tab)
     face = tab.verdicts.cards["exosome_face"]
     assert "NOT YET" in face.badge.text()
     assert "Can go ahead from Thu 26 Nov 2026" in face.body.text()
-    assert "GO AHEAD" in tab.verdicts.cards["exosome_scalp"].badge.text()
-    blood_thinner = form.answers_by_item["anticoagulants"].focus
-    press_tab_until(qtbot, retinoid, blood_thinner)
-    qtbot.keyClick(blood_thinner, Qt.Key.Key_Space)
-    settle(qtbot, tab)
     scalp = tab.verdicts.cards["exosome_scalp"]
     assert "PRECAUTIONS" in scalp.badge.text().upper()
     assert "For the practitioner" in scalp.body.text()
-    qtbot.keyClick(blood_thinner, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(at, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     record = services.screening.current(window.current.patient.id)
     assert record is not None
-    assert record.answers == {"retinoid_last_use": date(2026, 11, 19), "anticoagulants": True}
+    assert record.answers == wanted
     assert "Screening v1" in tab.status.text()
-    assert not form.answers_by_item["anticoagulants"].widget.isEnabled()  # read-only once saved
+    blood_thinner = form.answers_by_item["anticoagulants"].widget
+    assert blood_thinner.yes.isChecked() and not blood_thinner.yes.isEnabled()  # read-only now
 
 
 def test_follow_up_question_appears_and_is_cleared(qtbot, window: MainWindow) -> None:
     form = tab_of(window).questionnaire
-    infection: QCheckBox = form.answers_by_item["active_infection"].widget
+    infection = form.answers_by_item["active_infection"].widget
     area = form.answers_by_item["active_infection_area"]
     assert not area.widget.isVisibleTo(form)
-    infection.setChecked(True)
+    infection.yes.click()
     assert area.widget.isVisibleTo(form)
+    asked = unanswered(tab_of(window)._screening.rules(), form.answers()[0])
+    assert "active_infection_area" in [i.id for i in asked], "asked, so it needs an answer"
     area.widget.setCurrentIndex(area.widget.findData("face"))
-    infection.setChecked(False)
+    infection.no.click()
     assert not area.widget.isVisibleTo(form)
     assert "active_infection_area" not in form.answers()[0]
+    asked = unanswered(tab_of(window)._screening.rules(), form.answers()[0])
+    assert "active_infection_area" not in [i.id for i in asked], "not asked, not needed"
 
 
 def test_bad_dates_and_long_text_are_shown_inline_and_nothing_saves(
@@ -118,7 +158,8 @@ def test_bad_dates_and_long_text_are_shown_inline_and_nothing_saves(
 
 
 def _save_with(tab: ScreeningTab, answers: dict) -> None:
-    tab.questionnaire.set_answers(answers)
+    """Save ``answers``, and no / never / none of these to every other question."""
+    tab.questionnaire.set_answers(answered(answers))
     tab.update_preview()
     tab.save_button.click()
 
@@ -127,8 +168,9 @@ def test_amend_keeps_history(qtbot, window: MainWindow, services: Services) -> N
     tab = tab_of(window)
     _save_with(tab, {"anticoagulants": True})
     qtbot.keyClick(tab.amend_button, Qt.Key.Key_Space)
-    assert tab.questionnaire.answers_by_item["anticoagulants"].widget.isEnabled()
-    tab.questionnaire.answers_by_item["anticoagulants"].widget.setChecked(False)
+    blood_thinner = tab.questionnaire.answers_by_item["anticoagulants"].widget
+    assert blood_thinner.yes.isEnabled() and blood_thinner.yes.isChecked()
+    blood_thinner.no.click()
 
     def give_reason(dialog: QDialog) -> None:
         dialog.text.setPlainText("Stopped warfarin in 2024")
@@ -141,7 +183,7 @@ def test_amend_keeps_history(qtbot, window: MainWindow, services: Services) -> N
     assert "v2" in tab.history.itemText(0) and "amended later" in tab.history.itemText(1)
     tab.history.setCurrentIndex(1)
     tab.history.activated.emit(1)
-    assert tab.questionnaire.answers_by_item["anticoagulants"].widget.isChecked()
+    assert tab.questionnaire.answers_by_item["anticoagulants"].widget.yes.isChecked()
     assert "amended later" in tab.status.text()
     assert not tab.amend_button.isEnabled()
 
@@ -242,6 +284,9 @@ def test_no_patient_means_nothing_to_do(qtbot, services: Services, uk_locale) ->
     tab = tab_of(win)
     assert "Choose a patient" in tab.status.text()
     assert not tab.save_button.isEnabled()
+    # No patient, no verdicts: the panel says what to do and shows no card at all.
+    assert not any(card.isVisibleTo(tab) for card in tab.verdicts.cards.values())
+    assert tab.verdicts.note.text() == "Choose a patient on the Patients tab first."
 
 
 def test_lapsed_screening_is_said_in_red(
@@ -262,10 +307,13 @@ def test_screening_widgets_are_named(window: MainWindow) -> None:
 
 def test_date_answers_take_today_minus_days(qtbot, window: MainWindow) -> None:
     field = tab_of(window).questionnaire.answers_by_item["sun_exposure_last"].widget
+    assert field.answer() == (None, None), "neither a date nor Never: not answered"
     field.set_value(date(2026, 11, 22) - timedelta(days=1))
-    assert field.value() == (date(2026, 11, 21), None)
+    assert field.answer() == (date(2026, 11, 21), None)
     field.never.click()
-    assert field.value() == (None, None)
+    assert field.answer() == (NEVER, None) and field.edit.text() == ""
+    qtbot.keyClicks(field.edit, "20/11/2026")
+    assert field.answer() == (date(2026, 11, 20), None) and not field.never.isChecked()
 
 
 def test_clinic_tightens_a_rule_and_edits_consent(qtbot, window: MainWindow, services) -> None:
@@ -406,3 +454,198 @@ def test_a_card_shows_every_deferral_with_its_date_or_condition(window: MainWind
     assert "(until the infection has cleared)" in prp
     assert "(can go ahead from Mon 22 Mar 2027)" in prp
     assert "pregnant" in prp, "the review reason is listed too"
+
+
+# ---- no silent "go ahead": every question needs an explicit answer ------------------------
+
+
+def _missing(services: Services, answers: dict) -> tuple:
+    return unanswered(services.screening.rules(), answers)
+
+
+def test_a_blank_screening_says_no_go_ahead_and_lists_what_is_missing(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    settle(qtbot, tab)
+    missing = _missing(services, {})
+    assert missing[:2] == (
+        services.screening.rules().item("pregnant"),
+        services.screening.rules().item("breastfeeding"),
+    )
+    go_ahead = verdict_look("proceed")
+    for card in tab.verdicts.cards.values():
+        assert card.isVisibleTo(tab)
+        assert "GO AHEAD" not in card.badge.text() and go_ahead.symbol not in card.badge.text()
+        assert go_ahead.colour not in card.styleSheet() + card.badge.styleSheet()
+        assert "NO VERDICT YET" in card.badge.text()
+        assert card.body.text() == unanswered_text(missing, limit=CARD_NAMES)
+        assert card.body.text().startswith("Not answered yet: Pregnant or trying to conceive")
+        assert unanswered_text(missing) in card.toolTip(), "the tooltip names every question"
+    # Nothing is pre-answered: no Yes/No chosen, no Never, no None of these, no choice.
+    assert tab.questionnaire.answers()[0] == {}
+
+
+def test_save_refuses_with_the_list_and_marks_each_question(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    form = tab.questionnaire
+    form.answers_by_item["pregnant"].widget.no.click()
+    form.answers_by_item["sun_exposure_last"].widget.never.click()
+    settle(qtbot, tab)
+    assert not tab.problem.isVisibleTo(tab), "a blank question is no problem until Save"
+    tab.save_button.click()
+    assert services.screening.current(window.current.patient.id) is None
+    missing = _missing(services, form.answers()[0])
+    assert "pregnant" not in [i.id for i in missing]
+    # The same sentence beside Save as on every card, and the whole list in its tooltip.
+    card = tab.verdicts.cards["prp"]
+    assert tab.problem.isVisibleTo(tab)
+    assert tab.problem.text() == card.body.text() == unanswered_text(missing, limit=CARD_NAMES)
+    assert tab.problem.toolTip() == unanswered_text(missing)
+    # The service, called directly with the same answers, refuses with the same list.
+    direct = services.screening.save(window.current.patient.id, form.answers()[0])
+    assert [p.message for p in direct.problems if p.field == UNANSWERED_FIELD] == [
+        tab.problem.toolTip()
+    ]
+    assert tab.problem.text().startswith("Not answered yet: Breastfeeding, Active skin")
+    assert form.errors["breastfeeding"].text() == "Choose Yes or No."
+    assert form.errors["isotretinoin_last_dose"].text() == "Give the date, or tick Never."
+    assert form.errors["chronic_skin_condition"].text().endswith("or None of these.")
+    assert form.errors["pregnant"].text() == "" and form.errors["medications"].text() == ""
+    assert QApplication.focusWidget() is form.answers_by_item["breastfeeding"].focus
+    # Answering one takes it off the list at once; Ctrl+P while editing refuses the same way.
+    form.answers_by_item["breastfeeding"].widget.no.click()
+    settle(qtbot, tab)
+    assert form.errors["breastfeeding"].text() == ""
+    assert "Breastfeeding" not in tab.problem.toolTip()
+    tab.print_summary()
+    assert tab.problem.text() == card.body.text() and tab.problem.isVisibleTo(tab)
+
+
+def test_answering_every_question_lets_save_save_and_the_cards_judge(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    form = tab.questionnaire
+    tab.save_button.click()  # refused first
+    assert tab.problem.isVisibleTo(tab)
+    for item_id, value in answered().items():
+        control = form.answers_by_item[item_id].widget
+        if value is False:
+            control.no.click()
+        elif value is NEVER:
+            control.never.click()
+        elif value == frozenset():
+            control.none.click()
+        else:
+            control.setCurrentIndex(control.findData(value))
+    settle(qtbot, tab)
+    assert not tab.problem.isVisibleTo(tab)
+    assert all(not label.text() for label in form.errors.values())
+    for card in tab.verdicts.cards.values():
+        assert "GO AHEAD" in card.badge.text()
+        assert card.body.text() == "Nothing in the answers stands in the way."
+    assert tab.save_button.isEnabled()
+    tab.save_button.click()
+    record = services.screening.current(window.current.patient.id)
+    assert record is not None and record.answers == answered()
+
+
+def test_amending_fills_in_the_explicit_answers(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    _save_with(tab, {"anticoagulants": True, "bleeding_supplements": frozenset({"ginkgo"})})
+    tab.amend_button.click()
+    form = tab.questionnaire
+    assert form.answers()[0] == tab._record.answers
+    pregnant = form.answers_by_item["pregnant"].widget
+    assert pregnant.no.isChecked() and not pregnant.yes.isChecked() and pregnant.no.isEnabled()
+    assert form.answers_by_item["laser_last"].widget.never.isChecked()
+    assert form.answers_by_item["chronic_skin_condition"].widget.none.isChecked()
+    supplements = form.answers_by_item["bleeding_supplements"].widget
+    assert [b.isChecked() for b in supplements.boxes] == [False, True, False]
+    assert not supplements.none.isChecked()
+    assert form.answers_by_item["autoimmune"].widget.currentData() == "none"
+    settle(qtbot, tab)
+    assert "PRECAUTIONS" in tab.verdicts.cards["prp"].badge.text()
+
+
+def test_an_old_screening_with_unticked_boxes_shows_them_unanswered(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    tab = tab_of(window)
+    _save_with(tab, {"anticoagulants": True})
+    record = tab._record
+    # Saved as the app did before every question needed an answer: "yes" and dates only.
+    services.ctx.db.execute(
+        "DELETE FROM screening_answers WHERE screening_id = ? AND value IN ('no', 'never', 'none')",
+        [record.id],
+    )
+    tab.load_patient(window.current.patient)
+    old = tab._record
+    assert old.answers == {"anticoagulants": True}
+    assert "PRECAUTIONS" in tab.verdicts.cards["prp"].badge.text(), "the verdict as judged"
+    missing = _missing(services, old.answers)
+    assert tab.verdicts.note.text() == not_recorded_text(missing, limit=CARD_NAMES)
+    assert tab.verdicts.note.toolTip() == not_recorded_text(missing)
+    assert tab.verdicts.note.text().startswith(
+        "Saved before every question needed an answer: nothing is recorded for Pregnant"
+    )
+    pregnant = tab.questionnaire.answers_by_item["pregnant"].widget
+    assert not pregnant.yes.isChecked() and not pregnant.no.isChecked()
+    tab.amend_button.click()
+    settle(qtbot, tab)
+    assert "NO VERDICT YET" in tab.verdicts.cards["prp"].badge.text()
+    assert (
+        tab.verdicts.cards["prp"]
+        .body.text()
+        .startswith("Not answered yet: Pregnant or trying to conceive")
+    )
+
+
+def test_the_wheel_changes_a_choice_only_once_it_has_focus(qtbot, window: MainWindow) -> None:
+    form = tab_of(window).questionnaire
+    combo = form.answers_by_item["autoimmune"].widget
+    assert combo.focusPolicy() == Qt.FocusPolicy.StrongFocus, "the wheel gives it no focus"
+
+    def wheel() -> None:
+        centre = QPointF(combo.rect().center())
+        event = QWheelEvent(
+            centre,
+            QPointF(combo.mapToGlobal(combo.rect().center())),
+            QPoint(0, 0),
+            QPoint(0, -120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(combo, event)
+
+    form.answers_by_item["pregnant"].focus.setFocus()
+    wheel()
+    assert combo.currentData() is None, "scrolling past it left it unanswered"
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    wheel()
+    assert combo.currentData() is not None
+
+
+def test_every_answer_control_is_named_and_in_the_tab_order(qtbot, window: MainWindow) -> None:
+    form = tab_of(window).questionnaire
+    form.answers_by_item["active_infection"].widget.yes.click()  # shows the follow-up too
+    controls = [w for a in form.answers_by_item.values() for w in a.widget.tab_chain]
+    assert unnamed_widgets(form) == []
+    for control in controls:
+        assert control.objectName().startswith("answer_") and control.accessibleName()
+    seen = []
+    controls[0].setFocus()
+    for _ in range(len(controls) * 2):
+        seen.append(QApplication.focusWidget())
+        if seen[-1] is controls[-1]:
+            break
+        qtbot.keyClick(seen[-1], Qt.Key.Key_Tab)
+    assert [w for w in seen if w in controls] == controls, "Tab visits each, in order"

@@ -17,6 +17,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sessions.tab import CourseDialog, SessionsTab
+from tests.answers import answered
 from tests.ui.dialogs import when_dialog_opens
 from tests.ui.test_patients_tab import unnamed_widgets
 
@@ -44,7 +45,7 @@ def clinic(services: Services) -> dict:
         Lot(cord.id, "EX-9", today + timedelta(days=90), lab_reports=reports)
     ).record
     olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
-    screening = services.screening.save(olivia.id, {}).record
+    screening = services.screening.save(olivia.id, answered()).record
     services.screening.record_consent(screening.id, "Olivia Smith", PNG)
     return {"good": good, "expired": expired, "human": human, "patient": olivia}
 
@@ -107,7 +108,7 @@ def test_the_gate_stops_an_unscreened_treatment_until_overridden(
 ) -> None:
     tab = tab_of(window)
     screening = services.screening.current(clinic["patient"].id)
-    services.screening.amend(screening.id, {"pregnant": True}, "Patient is pregnant")
+    services.screening.amend(screening.id, answered({"pregnant": True}), "Patient is pregnant")
     tab.start_record()
     form = tab.form
     form.needle_depth.setValue(0.5)

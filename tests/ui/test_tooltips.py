@@ -16,6 +16,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui import tips
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.patients.model import NAME, PatientTableModel
+from tests.answers import answered
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 EVERY_REPORT = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
@@ -51,7 +52,7 @@ def test_every_verdict_card_says_what_it_means(window: MainWindow, services: Ser
     table = services.screening.rules()
     seen: set[str] = set()
     for answers in PROFILES:
-        record = services.screening.save(patient.id, answers).record
+        record = services.screening.save(patient.id, answered(answers)).record
         open_patient(window, services, patient)
         for treatment in record.result.treatments:
             card = tab.verdicts.cards[treatment.treatment]
@@ -66,7 +67,7 @@ def test_every_verdict_card_says_what_it_means(window: MainWindow, services: Ser
 
 def test_an_override_and_an_empty_card_say_so(window: MainWindow, services: Services) -> None:
     patient = services.patients.create(Patient("Walsh", "Niamh", date(1990, 2, 14))).record
-    record = services.screening.save(patient.id, {"pregnant": True}).record
+    record = services.screening.save(patient.id, answered({"pregnant": True})).record
     assert services.screening.override(record.id, "exosome_face", "Obstetrician agreed").ok
     open_patient(window, services, patient)
     tab = window.screening_tab
@@ -75,11 +76,14 @@ def test_an_override_and_an_empty_card_say_so(window: MainWindow, services: Serv
     for button in (tab.signoff_button, tab.override_button, tab.consent_button):
         assert button.toolTip(), button.objectName()
     tab.start_new()
-    tab.questionnaire.answers_by_item["pregnant"].widget.setChecked(True)
+    tab.questionnaire.answers_by_item["pregnant"].widget.yes.click()
     tab.questionnaire.answers_by_item["isotretinoin_last_dose"].widget.edit.setText("99/99/2026")
     tab.update_preview()
     card = tab.verdicts.cards["exosome_face"]
-    assert card.toolTip() == card.badge.toolTip() == tips.NO_VERDICT
+    assert card.toolTip() == card.badge.toolTip()
+    # What is missing, then what the empty card means.
+    assert card.toolTip().startswith("Not answered yet: Breastfeeding, ")
+    assert card.toolTip().endswith(f"\n{tips.NO_VERDICT}")
 
 
 def test_questions_a_rule_reads_say_which_rules(window: MainWindow, services: Services) -> None:
@@ -123,7 +127,7 @@ def clinic(services: Services) -> dict:
     }
     saved = {key: catalogue.save_lot(lot).record for key, lot in lots.items()}
     olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
-    screening = services.screening.save(olivia.id, {}).record
+    screening = services.screening.save(olivia.id, answered()).record
     services.screening.record_consent(screening.id, "Olivia Smith", PNG)
     return {"patient": olivia, **saved}
 

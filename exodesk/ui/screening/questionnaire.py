@@ -1,4 +1,8 @@
-"""QuestionnaireForm: the intake questions, built from the rule table's items, in sections."""
+"""QuestionnaireForm: the intake questions, built from the rule table's items, in sections.
+
+Every question but free text needs an explicit answer (``answers.py``); what is still missing
+is ``domain.screening.unanswered`` of ``answers()``.
+"""
 
 from __future__ import annotations
 
@@ -7,75 +11,40 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from exodesk.domain.problems import Problem
 from exodesk.domain.screening import Item, RuleTable
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, named
-from exodesk.ui.widgets import DateField
+from exodesk.ui.common import error_label
+from exodesk.ui.screening.answers import (
+    BoolAnswer,
+    DateAnswer,
+    EnumAnswer,
+    SetAnswer,
+    TextAnswer,
+)
+
+AnswerControl = BoolAnswer | EnumAnswer | SetAnswer | DateAnswer | TextAnswer
 
 
 class _Answer:
-    """One item's widget(s): reads and writes the Python value the engine expects."""
+    """One item's control: reads and writes the Python value the engine expects."""
 
-    def __init__(self, item: Item, widget: QWidget, focus: QWidget) -> None:
+    def __init__(self, item: Item, widget: AnswerControl) -> None:
         self.item = item
         self.widget = widget
-        self.focus = focus
+        self.focus: QWidget = widget.focus
 
     def get(self) -> tuple[Any, str | None]:
-        w = self.widget
-        kind = self.item.type
-        if kind == "bool":
-            return (True if w.isChecked() else None), None  # type: ignore[attr-defined]
-        if kind == "enum":
-            return w.currentData(), None  # type: ignore[attr-defined]
-        if kind == "set":
-            boxes: list[QCheckBox] = w.property("boxes")
-            chosen = frozenset(b.property("value") for b in boxes if b.isChecked())
-            return (chosen or None), None
-        if kind == "date":
-            return w.value()  # type: ignore[attr-defined]
-        text = w.toPlainText()  # type: ignore[attr-defined]
-        return (text if text.strip() else None), None
+        """(value or None when not answered, problem text when it cannot be read)."""
+        return self.widget.answer()
 
     def set(self, value: Any) -> None:
-        w = self.widget
-        kind = self.item.type
-        if kind == "bool":
-            w.setChecked(bool(value))  # type: ignore[attr-defined]
-        elif kind == "enum":
-            w.setCurrentIndex(max(0, w.findData(value)))  # type: ignore[attr-defined]
-        elif kind == "set":
-            for box in w.property("boxes"):
-                box.setChecked(box.property("value") in (value or ()))
-        elif kind == "date":
-            w.set_value(value)  # type: ignore[attr-defined]
-        else:
-            w.setPlainText(value or "")  # type: ignore[attr-defined]
+        self.widget.set_answer(value)
 
     def set_read_only(self, read_only: bool) -> None:
-        w = self.widget
-        if self.item.type == "date":
-            w.set_read_only(read_only)  # type: ignore[attr-defined]
-        elif self.item.type == "text":
-            w.setReadOnly(read_only)  # type: ignore[attr-defined]
-        elif self.item.type == "set":
-            for box in w.property("boxes"):
-                box.setEnabled(not read_only)
-        else:
-            w.setEnabled(not read_only)
+        self.widget.set_read_only(read_only)
 
 
 class QuestionnaireForm(QWidget):
@@ -123,57 +92,20 @@ class QuestionnaireForm(QWidget):
         why = tips.item_tip(self._table, item)
         question.setToolTip(why)
         tip = f"{item.question}\n{why}" if why else item.question
-        widget: QWidget
-        focus: QWidget
+        widget: AnswerControl
         if item.type == "bool":
-            widget = named(QCheckBox("Yes"), f"answer_{item.id}", item.label, tip)
-            widget.toggled.connect(self._changed)
-            focus = widget
+            widget = BoolAnswer(item, tip)
         elif item.type == "enum":
-            combo = named(QComboBox(), f"answer_{item.id}", item.label, tip)
-            combo.addItem("Not answered", None)
-            for choice in item.choices:
-                combo.addItem(choice.label, choice.id)
-            combo.currentIndexChanged.connect(self._changed)
-            widget = focus = combo
+            widget = EnumAnswer(item, tip)
         elif item.type == "set":
-            widget = QWidget()
-            widget.setObjectName(f"answer_{item.id}")
-            row = QHBoxLayout(widget)
-            row.setContentsMargins(0, 0, 0, 0)
-            boxes = []
-            for choice in item.choices:
-                box = named(
-                    QCheckBox(choice.label),
-                    f"answer_{item.id}_{choice.id}",
-                    f"{item.label}: {choice.label}",
-                    tip,
-                )
-                box.setProperty("value", choice.id)
-                box.toggled.connect(self._changed)
-                row.addWidget(box)
-                boxes.append(box)
-                self._order.append(box)
-            row.addStretch(1)
-            widget.setProperty("boxes", boxes)
-            focus = boxes[0]
+            widget = SetAnswer(item, tip)
         elif item.type == "date":
-            widget = DateField(f"answer_{item.id}", item.label, day_first=day_first, today=today)
-            if why:
-                widget.edit.setToolTip(f"{widget.edit.toolTip()}\n{why}")
-            widget.changed.connect(self._changed)
-            focus = widget.edit
-            self._order += [widget.edit, widget.calendar_button]
-            if widget.never is not None:
-                self._order.append(widget.never)
+            widget = DateAnswer(item, why, day_first=day_first, today=today)
         else:
-            text = named(QPlainTextEdit(), f"answer_{item.id}", item.label, item.question)
-            text.setTabChangesFocus(True)
-            text.setFixedHeight(text.fontMetrics().lineSpacing() * 3 + 12)
-            text.textChanged.connect(self._changed)
-            widget = focus = text
-        if item.type in ("bool", "enum", "text"):
-            self._order.append(focus)
+            widget = TextAnswer(item)
+        widget.changed.connect(self._changed)
+        self._order += widget.tab_chain
+        focus = widget.focus
         question.setBuddy(focus)
         error = error_label(f"error_{item.id}")
         holder = QWidget()
@@ -185,7 +117,7 @@ class QuestionnaireForm(QWidget):
         form.addRow(question, holder)
         question.setMinimumWidth(260)
         question.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.answers_by_item[item.id] = _Answer(item, widget, focus)
+        self.answers_by_item[item.id] = _Answer(item, widget)
         self.errors[item.id] = error
         self._rows[item.id] = (form, holder)
 
@@ -212,7 +144,8 @@ class QuestionnaireForm(QWidget):
                     answer.widget.blockSignals(False)
 
     def answers(self) -> tuple[dict[str, Any], list[Problem]]:
-        """The answers given (unanswered items left out) and any date that could not be read."""
+        """The answers given (unanswered items left out: ``domain.screening.unanswered`` names
+        them) and any date that could not be read."""
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         for item_id, answer in self.answers_by_item.items():
@@ -244,6 +177,8 @@ class QuestionnaireForm(QWidget):
             label.setVisible(item_id in by_item)
 
     def focus_first(self, problems: list[Problem] | None = None) -> None:
-        wanted = next((p.field for p in problems or [] if p.field in self.answers_by_item), None)
+        """Put the cursor on the first question with a problem (the first question if none)."""
+        fields = {p.field for p in problems or []}
+        wanted = next((item_id for item_id in self.answers_by_item if item_id in fields), None)
         target = wanted or next(iter(self.answers_by_item))
         self.answers_by_item[target].focus.setFocus()

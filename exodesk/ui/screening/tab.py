@@ -23,11 +23,18 @@ from exodesk.domain.dates import format_long, format_stamp
 from exodesk.domain.intake import ScreeningRecord, open_to_override, open_to_sign_off
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
+from exodesk.domain.screening import Item, unanswered
+from exodesk.domain.screening_vocabulary import (
+    UNANSWERED_FIELD,
+    not_recorded_text,
+    unanswered_problems,
+    unanswered_text,
+)
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, SETTINGS, Changes, SaveResult
 from exodesk.services.screening import SCREENINGS, Preview, ScreeningService
 from exodesk.ui import tips
-from exodesk.ui.common import named
+from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
@@ -35,7 +42,7 @@ from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.questionnaire import QuestionnaireForm
-from exodesk.ui.screening.verdicts import VerdictPanel
+from exodesk.ui.screening.verdicts import CARD_NAMES, VerdictPanel
 
 PREVIEW_DELAY_MS = 150
 
@@ -56,6 +63,9 @@ class ScreeningTab(QWidget):
         self._current = current
         self._record: ScreeningRecord | None = None
         self._mode = VIEW
+        # Once Save (or Print) was refused, every unanswered question stays marked until it
+        # is answered; before that, a blank question is not yet a problem.
+        self._refused = False
         table = screening.rules()
         today = screening.today
 
@@ -111,6 +121,11 @@ class ScreeningTab(QWidget):
             "Ctrl+P",
         )
 
+        # Why Save or Print was refused: the cards' sentence, beside the buttons.
+        self.problem = error_label("screeningProblem")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
         self.questionnaire = QuestionnaireForm(table, day_first=day_first, today=today)
         self.verdicts = VerdictPanel(table)
         left = QScrollArea()
@@ -144,6 +159,7 @@ class ScreeningTab(QWidget):
         ):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.problem, 4)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.save_button)
         layout = QVBoxLayout(self)
@@ -217,16 +233,26 @@ class ScreeningTab(QWidget):
     def _show_record(self, record: ScreeningRecord) -> None:
         self._record = record
         self._mode = VIEW
+        self._refused = False
+        self._show_refusal("")
         self.history.setCurrentIndex(max(0, self.history.findData(record.id)))
         self.questionnaire.show_problems([])
         self.questionnaire.set_answers(record.answers)
         self._timer.stop()
         self.questionnaire.set_read_only(True)
+        self.verdicts.show_problem("")
         self.verdicts.show_result(record.result, record)
+        # Saved before every question needed an answer: say so, as the printed summary does.
+        missing = unanswered(self._screening.rules(), record.answers)
+        self.verdicts.show_note(
+            not_recorded_text(missing, limit=CARD_NAMES), not_recorded_text(missing)
+        )
         self._update()
 
     def _enter(self, mode: str, answers: dict) -> None:
         self._mode = mode
+        self._refused = False
+        self._show_refusal("")
         self.questionnaire.show_problems([])
         self.questionnaire.set_answers(answers)
         self.questionnaire.set_read_only(self.patient is None)
@@ -292,28 +318,67 @@ class ScreeningTab(QWidget):
             self._timer.start()
 
     def update_preview(self) -> None:
-        """Judge the answers as typed and show the verdicts (nothing is saved)."""
+        """Judge the answers as typed and show the verdicts (nothing is saved).
+
+        No verdict until every question has an answer: the cards say which are missing.
+        """
+        self._refresh()
+
+    def _refresh(self) -> tuple[list[Problem], tuple[Item, ...]]:
+        """``update_preview``, returning the problems and the unanswered questions shown."""
         self._timer.stop()
         if self._mode == VIEW:
-            return
-        preview, problems = self._judge()
-        self.questionnaire.show_problems(problems)
+            return [], ()
+        if self.patient is None:
+            self.verdicts.show_no_patient()
+            return [], ()
+        preview, problems, missing = self._judge()
+        shown = list(problems)
+        if self._refused:
+            # After a refused Save: every unanswered question marked, the list by the button.
+            shown += [p for p in unanswered_problems(missing) if p.field != UNANSWERED_FIELD]
+            self._show_refusal(unanswered_text(missing, limit=CARD_NAMES), unanswered_text(missing))
+        self.questionnaire.show_problems(shown)
         if problems:
-            self.verdicts.show_result(None)
             self.verdicts.show_problem("fix the answers marked in red")
         else:
             self.verdicts.show_problem("")
+        if missing:
+            self.verdicts.show_unanswered(missing)
+        else:
             self.verdicts.show_result(preview.result)
+        return problems, missing
 
-    def _judge(self) -> tuple[Preview, list[Problem]]:
-        """The service's judgement of the answers as typed, and every problem to show: what
-        the form could not read (a date), then what the rules refuse (domain checks)."""
+    def _judge(self) -> tuple[Preview, list[Problem], tuple[Item, ...]]:
+        """The service's judgement of the answers as typed; every problem to show (what the
+        form could not read, a date, then what the rules refuse); the unanswered questions
+        (``domain.screening.unanswered``; a date that cannot be read has its own problem)."""
         answers, reading = self.questionnaire.answers()
         patient = self.patient
         dob = patient.date_of_birth if patient else None
         preview = self._screening.preview(answers, dob)
         read = {r.field for r in reading}
-        return preview, reading + [p for p in preview.problems if p.field not in read]
+        problems = reading + [p for p in preview.problems if p.field not in read]
+        missing = tuple(item for item in preview.unanswered if item.id not in read)
+        return preview, problems, missing
+
+    def _show_refusal(self, text: str, full: str = "") -> None:
+        """The sentence beside Save and Print (hidden when empty); the full list as a tip."""
+        self.problem.setText(text)
+        self.problem.setToolTip(full or text)
+        self.problem.setAccessibleName(full or text)
+        self.problem.setVisible(bool(text))
+
+    def _refuse(self, extra: str = "") -> bool:
+        """Refuse Save or Print while an answer is missing or cannot be read: mark each, say
+        the list by the buttons and put the cursor on the first. True when refused."""
+        self._refused = True
+        problems, missing = self._refresh()
+        if extra and not missing:
+            self._show_refusal(extra)
+        if problems or missing:
+            self.questionnaire.focus_first(problems + unanswered_problems(missing))
+        return bool(problems or missing or extra)
 
     def start_new(self) -> None:
         self._enter(NEW, {})
@@ -340,13 +405,10 @@ class ScreeningTab(QWidget):
         patient = self.patient
         if patient is None or patient.id is None:
             return
-        answers, reading = self.questionnaire.answers()
-        if reading:
-            # Nothing is saved while a date cannot be read; show the rules' problems with it.
-            problems = self._judge()[1]
-            self.questionnaire.show_problems(problems)
-            self.questionnaire.focus_first(problems)
+        # Nothing is saved while a date cannot be read or a question has no answer.
+        if self._refuse():
             return
+        answers, _ = self.questionnaire.answers()
         try:
             if self._mode == AMEND and self._record is not None:
                 dialog = ReasonDialog(
@@ -366,6 +428,8 @@ class ScreeningTab(QWidget):
         if not result.ok:
             self.questionnaire.show_problems(result.problems)
             self.questionnaire.focus_first(result.problems)
+            listed = next((p.message for p in result.problems if p.field == UNANSWERED_FIELD), "")
+            self._show_refusal(listed)
             return
         self._saved(result)
 
@@ -470,7 +534,11 @@ class ScreeningTab(QWidget):
 
     def print_summary(self) -> None:
         record, patient = self._record, self.patient
-        if record is None or patient is None or self._mode != VIEW:
+        if self._mode != VIEW and patient is not None:
+            # Only a saved screening prints: say what is missing first (Ctrl+P while editing).
+            self._refuse("Save the screening, then print it.")
+            return
+        if record is None or patient is None:
             return
         try:
             pdf = self._screening.render_summary(record.id)

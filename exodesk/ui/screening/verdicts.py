@@ -1,4 +1,9 @@
-"""VerdictPanel: one card per treatment — colour, symbol and words, reasons and precautions."""
+"""VerdictPanel: one card per treatment — colour, symbol and words, reasons and precautions.
+
+No card says go ahead before every question is answered: until then each card is grey and says
+which questions are missing (``domain.screening.unanswered``); with no patient chosen there are
+no cards at all.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from exodesk.domain.intake import ScreeningRecord
-from exodesk.domain.screening import RuleTable, ScreeningResult, TreatmentResult
+from exodesk.domain.screening import Item, RuleTable, ScreeningResult, TreatmentResult
 from exodesk.domain.screening_vocabulary import (
     OVERRIDE_COLOUR,
+    UNANSWERED_LOOK,
+    VerdictLook,
     override_words,
     reason_line,
     signoff_words,
+    unanswered_text,
     verdict_look,
     verdict_when,
 )
 from exodesk.ui import tips
+
+# How many missing questions a card names before "and N more" (its tooltip names them all).
+CARD_NAMES = 3
+NO_PATIENT = "Choose a patient on the Patients tab first."
 
 
 class VerdictCard(QFrame):
@@ -36,6 +48,9 @@ class VerdictCard(QFrame):
         self.title.setFont(font)
         self.badge = QLabel()
         self.badge.setObjectName(f"verdict_{treatment}_badge")
+        # "GO AHEAD WITH PRECAUTIONS" in 13 pt is wider than the panel at 1366 px: wrap it
+        # rather than push the cards out under a sideways scroll bar.
+        self.badge.setWordWrap(True)
         self.body = QLabel()
         self.body.setObjectName(f"verdict_{treatment}_body")
         self.body.setWordWrap(True)
@@ -47,25 +62,36 @@ class VerdictCard(QFrame):
         layout.addWidget(self.body)
         self._set_tip(tips.NO_VERDICT)
 
-    def show_result(
-        self, result: TreatmentResult | None, table: RuleTable, record: ScreeningRecord | None
-    ) -> None:
-        if result is None:
-            self.setStyleSheet("")
-            self.badge.setText("—  Answer the questions to see the verdict")
-            self.body.setText("")
-            self._set_tip(tips.NO_VERDICT)
-            self.setAccessibleDescription("No verdict yet")
-            return
-        # Never colour alone: the symbol and the word too (the same as on paper).
-        look = verdict_look(result.verdict)
-        word = table.verdict_label(result.verdict)
+    def _paint(self, look: VerdictLook) -> None:
         self.setStyleSheet(
             f"#verdict_{self.treatment} {{ background: {look.background}; "
             f"border: 2px solid {look.colour}; border-radius: 6px; }}"
         )
-        self.badge.setText(f"{look.symbol}  {word.upper()}")
         self.badge.setStyleSheet(f"color: {look.colour}; font-weight: bold; font-size: 13pt;")
+
+    def show_waiting(self, text: str = "", full: str = "") -> None:
+        """No verdict: grey, a symbol that reads as waiting, and ``text`` (which questions are
+        missing, or nothing); ``full`` (every missing question) goes in the tooltip."""
+        look = UNANSWERED_LOOK
+        self._paint(look)
+        self.badge.setText(f"{look.symbol}  NO VERDICT YET")
+        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setText(text)
+        self._set_tip("\n".join(t for t in (full, tips.NO_VERDICT) if t))
+        self.setAccessibleDescription(" ".join(t for t in ("No verdict yet.", full) if t))
+
+    def show_result(
+        self, result: TreatmentResult | None, table: RuleTable, record: ScreeningRecord | None
+    ) -> None:
+        if result is None:
+            self.show_waiting()
+            return
+        # Never colour alone: the symbol and the word too (the same as on paper).
+        look = verdict_look(result.verdict)
+        word = table.verdict_label(result.verdict)
+        self._paint(look)
+        self.badge.setText(f"{look.symbol}  {word.upper()}")
+        self.body.setTextFormat(Qt.TextFormat.RichText)
         tip = [f"{word}. {tips.VERDICT_TIPS[result.verdict]}"]
         parts: list[str] = []
         # Every deferral with its own date or condition (domain.screening_vocabulary), the
@@ -121,6 +147,14 @@ class VerdictPanel(QWidget):
         font.setBold(True)
         self.heading.setFont(font)
         layout.addWidget(self.heading)
+        # What the panel says instead of, or beside, the cards: no patient chosen; a screening
+        # saved before every question needed an answer.
+        self.note = QLabel()
+        self.note.setObjectName("verdictNote")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.hide()
+        layout.addWidget(self.note)
         for treatment in table.treatments:
             card = VerdictCard(treatment.id, treatment.label)
             self.cards[treatment.id] = card
@@ -134,10 +168,35 @@ class VerdictPanel(QWidget):
     def show_result(
         self, result: ScreeningResult | None, record: ScreeningRecord | None = None
     ) -> None:
+        """The verdicts of ``result`` (grey cards with no verdict when it is None)."""
+        self.show_note("")
         for treatment, card in self.cards.items():
+            card.show()
             card.show_result(
                 result.for_treatment(treatment) if result else None, self._table, record
             )
+
+    def show_unanswered(self, items: tuple[Item, ...]) -> None:
+        """No verdicts yet: every card grey, naming the questions still to answer."""
+        short = unanswered_text(items, limit=CARD_NAMES)
+        full = unanswered_text(items)
+        self.show_note("")
+        for card in self.cards.values():
+            card.show()
+            card.show_waiting(short, full)
+
+    def show_no_patient(self) -> None:
+        """No patient, no verdicts: the cards go, and the panel says what to do."""
+        self.show_problem("")
+        for card in self.cards.values():
+            card.hide()
+        self.show_note(NO_PATIENT)
+
+    def show_note(self, text: str, tip: str = "") -> None:
+        """A line under the heading (hidden when empty); ``tip`` says it in full."""
+        self.note.setText(text)
+        self.note.setToolTip(tip or text)
+        self.note.setVisible(bool(text))
 
     def show_problem(self, text: str) -> None:
         self.heading.setText(f"Verdicts — {text}" if text else "Verdicts")
