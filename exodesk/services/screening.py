@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from exodesk.domain.accounts import (
@@ -46,6 +47,7 @@ from exodesk.domain.screening_vocabulary import (
 from exodesk.errors import UserError
 from exodesk.paths import RESOURCES
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
+from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.screenings import ScreeningRepository
@@ -106,10 +108,6 @@ class ScreeningService:
     def today(self) -> date:
         """Today's local date by the service's clock (tests give it a fake one)."""
         return self._ctx.today()
-
-    def paper_size(self) -> str:
-        with storage_errors():
-            return self._settings.clinic().paper_size
 
     # ---- the rule table ------------------------------------------------------------------
     def rules(self) -> RuleTable:
@@ -511,13 +509,25 @@ class ScreeningService:
             answers_note=answers_note,
         )
 
-    def render_summary(self, screening_id: int, *, large_print: bool = False) -> bytes:
-        """The screening summary as PDF bytes."""
-        # Imported here, not at the top: reportlab costs ~100 ms of start-up (issue #9).
-        from exodesk.reports.screening_summary import render_screening_summary
+    def summary_job(
+        self, screening_id: int, *, large_print: bool = False
+    ) -> PrintJob[ScreeningSummary]:
+        """The screening summary ready to preview, print or save (``summary`` checks the
+        permission); printing or saving it is noted in the audit trail."""
+        summary = self.summary(screening_id, large_print=large_print)
 
-        self._ctx.require(SCREENING_VIEW)
-        return render_screening_summary(self.summary(screening_id, large_print=large_print))
+        def record(how: str, _pdf: bytes) -> Changes:
+            self.record_print(screening_id, how)
+            return Changes()
+
+        return PrintJob(
+            title=f"Screening summary — {summary.patient_name}",
+            file_name=f"Screening {summary.patient_name} v{summary.version}.pdf",
+            paper_size=summary.clinic.paper_size,
+            data=summary,
+            render=partial(_render_summary, summary),
+            record=record,
+        )
 
     def record_print(self, screening_id: int, how: str) -> None:
         """Note in the audit trail that a screening summary left the building."""
@@ -531,3 +541,10 @@ class ScreeningService:
                 patient_id=record.patient_id,
                 summary=f"Screening summary {how}",
             )
+
+
+def _render_summary(summary: ScreeningSummary) -> bytes:
+    """Pure rendering, safe on a worker thread (reportlab is imported only when printing)."""
+    from exodesk.reports.screening_summary import render_screening_summary
+
+    return render_screening_summary(summary)

@@ -340,7 +340,7 @@ def smoke(paths: DataPaths) -> str:
         )
         if record is None or record.id is None:
             raise RuntimeError("the demo clinic has no screening to print")
-        pdf = services.screening.render_summary(record.id)
+        pdf = services.screening.summary_job(record.id).pdf()
         if not pdf.startswith(b"%PDF"):
             raise RuntimeError("the screening summary did not render as a PDF")
         faults = services.check()

@@ -22,6 +22,7 @@ from exodesk.services.aftercare import DOCUMENTS, NOT_IDENTICAL
 from exodesk.services.context import Changes, PermissionRefused
 from exodesk.services.printing import PrintJob
 from exodesk.services.workspace import Services
+from tests.answers import answered
 from tests.conftest import FakeClock
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -42,7 +43,7 @@ def make_clinic(services: Services, clock: FakeClock) -> dict[str, int]:
     pid = services.patients.create(
         Patient("Ñúñez", "Zoë", date(1985, 4, 3), "female", phone="07700 900111")
     ).record.id
-    screening = services.screening.save(pid, {}).record
+    screening = services.screening.save(pid, answered()).record
     services.screening.record_consent(screening.id, "Zoë Ñúñez", PNG)
     course = services.courses.start_course(pid, "skin_rejuvenation", "exosome_face", 3).record
     draft = replace(
@@ -60,7 +61,13 @@ def make_clinic(services: Services, clock: FakeClock) -> dict[str, int]:
         sheet, services.aftercare.render(sheet), "printed", patient_id=pid, session_id=session.id
     ).record
     clock.advance(days=50)
-    return {"patient": pid, "session": session.id, "event": event.id, "document": document}
+    return {
+        "patient": pid,
+        "session": session.id,
+        "event": event.id,
+        "document": document,
+        "screening": screening.id,
+    }
 
 
 # ---- every printed document, and what issuing it leaves behind -------------------------------
@@ -151,6 +158,13 @@ DOCUMENTS_PRINTED: dict[str, Document] = {
         "Adverse event report.pdf",
         ("Z.Ñ.", "VC-2411"),
         ("print", "adverse_events", "Adverse event report {where}"),
+    ),
+    "screening summary": Document(
+        lambda s, ids: s.screening.summary_job(ids["screening"]),
+        "Screening summary — Zoë Ñúñez",
+        "Screening Zoë Ñúñez v1.pdf",
+        ("Zoë Ñúñez", "Exosome facial"),
+        ("print", "screenings", "Screening summary {where}"),
     ),
     "recall list": Document(
         lambda s, ids: s.recall.recall_job(s.recall.recall("VC"), "VC"),

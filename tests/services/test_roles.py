@@ -240,8 +240,8 @@ TABLE: dict[str, Row] = {
     "ScreeningService.summary": Row(
         perms.SCREENING_VIEW, EVERYONE, lambda w: w.s.screening.summary(w.screening_a)
     ),
-    "ScreeningService.render_summary": Row(
-        perms.SCREENING_VIEW, EVERYONE, lambda w: w.s.screening.render_summary(w.screening_a)
+    "ScreeningService.summary_job": Row(
+        perms.SCREENING_VIEW, EVERYONE, lambda w: w.s.screening.summary_job(w.screening_a)
     ),
     "ScreeningService.record_print": Row(
         perms.HANDOUTS_PRINT,
@@ -544,7 +544,6 @@ NOT_GUARDED: dict[str, str] = {
     "BackupService.ready": "waits for the start-up check of the file; reads nothing",
     # Reference data: rules, protocols, vocabularies, the catalogue, clinic name and paper.
     "PatientService.understand": "parses search text; reads nothing",
-    "ScreeningService.paper_size": "the clinic's paper size, for printing",
     "ScreeningService.rules": "the screening rule table (reference data)",
     "ScreeningService.valid_days": "a clinic setting: how long a screening stays valid",
     "ScreeningService.preview": "judges answers it is given; reads no record",

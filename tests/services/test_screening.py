@@ -451,7 +451,7 @@ def test_explicit_no_and_never_print_as_such(services: Services, patient_id: int
     assert said[table.item("autoimmune").question] == "No"
     assert said[table.item("notes").question] == "—"
     assert "Not recorded" not in said.values() and summary.answers_note is None
-    text = " ".join(pdf_text(services.screening.render_summary(record.id)).split())
+    text = " ".join(pdf_text(services.screening.summary_job(record.id).pdf()).split())
     assert "Never" in text and "None of these" in text
 
 
@@ -475,6 +475,6 @@ def test_an_old_screening_with_absent_answers_loads_and_prints_not_recorded(
     assert said[table.item("anticoagulants").question] == "Yes"
     assert "No" not in said.values() and "Never" not in said.values()
     assert summary.answers_note == not_recorded_text(unanswered(table, old.answers))
-    text = " ".join(pdf_text(services.screening.render_summary(record.id)).split())
+    text = " ".join(pdf_text(services.screening.summary_job(record.id).pdf()).split())
     assert "Saved before every question needed an answer" in text
     assert "Not recorded" in text

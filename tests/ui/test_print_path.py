@@ -21,6 +21,7 @@ from shiboken6 import isValid
 import exodesk.reports.aftercare
 import exodesk.reports.clinical
 import exodesk.reports.comparison
+import exodesk.reports.screening_summary
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.printing import PrintJob
@@ -30,6 +31,7 @@ from exodesk.ui.aftercare.tab import AftercareTab
 from exodesk.ui.comparison.tab import ComparisonTab
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.printing import PdfPreviewDialog, preview_job
+from exodesk.ui.screening.tab import ScreeningTab
 from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
 from exodesk.ui.sessions.tab import SessionsTab
 from tests.conftest import FakeClock
@@ -302,6 +304,13 @@ def _print_comparison(qtbot, services: Services, ids: dict[str, int]) -> Started
     return tab, tab.print_button.click
 
 
+def _print_screening_summary(qtbot, services: Services, ids: dict[str, int]) -> Started:
+    tab = ScreeningTab(services.screening, _patient(services, ids), day_first=True)
+    qtbot.addWidget(tab)
+    assert tab.print_button.isEnabled()
+    return tab, tab.print_button.click
+
+
 def _print_regulator_report(qtbot, services: Services, ids: dict[str, int]) -> Started:
     tab = SessionsTab(
         _patient(services, ids),
@@ -341,6 +350,9 @@ TRIGGERS: dict[str, Trigger] = {
     ),
     "regulator report": Trigger(
         exodesk.reports.clinical, "render_adverse_event_report", _print_regulator_report
+    ),
+    "screening summary": Trigger(
+        exodesk.reports.screening_summary, "render_screening_summary", _print_screening_summary
     ),
     "recall list": Trigger(exodesk.reports.clinical, "render_recall_report", _print_recall),
     "due list": Trigger(exodesk.reports.clinical, "render_due_list", _print_due_list),

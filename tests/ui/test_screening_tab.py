@@ -9,7 +9,6 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QTextDocument, QWheelEvent
-from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialog
 
 from exodesk.domain.intake import check_text_answers, open_to_override, open_to_sign_off
@@ -26,13 +25,13 @@ from exodesk.domain.screening_vocabulary import (
 from exodesk.domain.staff import StaffMember
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
-from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.tab import ScreeningTab
 from exodesk.ui.screening.verdicts import CARD_NAMES
 from tests.answers import answered
 from tests.ui.dialogs import when_dialog_opens
+from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
 
 
@@ -257,16 +256,7 @@ def test_print_to_pdf_holds_verdicts_and_reasons(
     tab = tab_of(window)
     _save_with(tab, {"retinoid_last_use": date(2026, 11, 19), "anticoagulants": True})
     out = tmp_path / "printed.pdf"
-
-    def print_it(dialog: PdfPreviewDialog) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        dialog.print_to(printer)
-        dialog.reject()
-
-    when_dialog_opens(PdfPreviewDialog, print_it)
-    tab.print_button.click()
+    through_the_preview(qtbot, tab.print_button.click, print_to(out))
     text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
     flat = " ".join(text.split())
     assert "Olivia Smith" in flat

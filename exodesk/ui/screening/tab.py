@@ -38,7 +38,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.printing import PdfPreviewDialog
+from exodesk.ui.printing import preview_job
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.questionnaire import QuestionnaireForm
@@ -541,20 +541,11 @@ class ScreeningTab(QWidget):
         if record is None or patient is None:
             return
         try:
-            pdf = self._screening.render_summary(record.id)
-            paper = self._screening.paper_size()
+            job = self._screening.summary_job(record.id)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        dialog = PdfPreviewDialog(
-            pdf,
-            f"Screening summary — {patient.full_name}",
-            f"Screening {patient.full_name} v{record.version}.pdf",
-            paper,
-            self,
-        )
-        dialog.issued.connect(lambda how: self._screening.record_print(record.id, how))
-        dialog.exec()
+        preview_job(self, job)
 
     # ---- app-wide changes ------------------------------------------------------------------
     def on_data_changed(self, changes: Changes) -> None:
