@@ -1,15 +1,21 @@
-"""A whole visit through the real window: register, screen, save, reopen, amend."""
+"""Whole visits through the real window: register, screen, amend; and register, screen, sign
+the consent, record a session with a lot, print the comparison and the aftercare sheet."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
+from exodesk.domain.sessions import Lot, Product
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
+from exodesk.ui.screening.consent import ConsentDialog
+from tests.reports.pdftools import pdf_text
 from tests.ui.dialogs import when_dialog_opens
+from tests.ui.previews import print_to, through_the_preview
 
 
 def test_new_patient_to_screening_to_amendment(qtbot, services: Services, uk_locale) -> None:
@@ -86,3 +92,127 @@ def test_new_patient_to_screening_to_amendment(qtbot, services: Services, uk_loc
     assert amended.result.verdict_for("exosome_face") == "proceed"
     assert services.screening.get(saved.id).superseded
     assert [h.version for h in services.screening.history(patient_id)] == [2, 1]
+
+
+def _answer_no_to_everything_else(tab, *, but: frozenset[str] = frozenset()) -> None:
+    """The patient answers no, never and none of these to every question not in ``but``."""
+    for item_id, answer in tab.questionnaire.answers_by_item.items():
+        if item_id in but:
+            continue
+        control = answer.widget
+        if answer.item.type == "bool":
+            control.no.click()
+        elif answer.item.type == "date":
+            control.never.click()
+        elif answer.item.type == "set":
+            control.none.click()
+        elif item_id == "autoimmune":
+            control.setCurrentIndex(control.findData("none"))
+
+
+def test_a_whole_visit_from_registration_to_the_aftercare_in_the_issue_log(
+    qtbot, services: Services, uk_locale, tmp_path: Path
+) -> None:
+    """New patient → screening → consent → session with a lot → comparison printed →
+    aftercare printed and found in the issue log, all through the real window."""
+    # Before the day: the clinic's catalogue has a plant exosome serum with a tested lot.
+    catalogue = services.catalogue
+    serum = catalogue.save_product(
+        Product("VerdeCell Plant Exosome Booster", "Botanica", "exosome", "plant", "topical")
+    ).record
+    reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
+    lot = catalogue.save_lot(
+        Lot(serum.id, "VC-2411", services.ctx.today() + timedelta(days=200), lab_reports=reports)
+    ).record
+
+    window = MainWindow(services, day_first=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    # Reception registers the patient.
+    patients = window.patients_tab
+    qtbot.keyClick(patients.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = patients.form
+    # Accented letters come from the keyboard layout, not from key codes: paste them in.
+    form.fields["family_name"].insert("Ó Briain")
+    form.fields["given_names"].insert("Siobhán")
+    qtbot.keyClicks(form.dob, "03/07/1988")
+    qtbot.keyClicks(form.fields["phone"], "07700 900654")
+    qtbot.keyClick(form.fields["phone"], Qt.Key.Key_Return)
+    assert window.header.name_label.text() == "Ó BRIAIN, Siobhán"
+    patient_id = window.current.patient.id
+
+    # The intake screening: every question answered, nothing stands in the way.
+    window.tabs.setCurrentWidget(window.screening_tab)
+    screening_tab = window.screening_tab
+    _answer_no_to_everything_else(screening_tab)
+    qtbot.waitUntil(lambda: not screening_tab._timer.isActive())
+    assert "GO AHEAD" in screening_tab.verdicts.cards["exosome_face"].badge.text()
+    screening_tab.save_button.click()
+    assert services.screening.current(patient_id) is not None
+
+    # She signs the consent on the pad.
+    def sign(dialog: ConsentDialog) -> None:
+        dialog.name.setText("Siobhán Ó Briain")
+        pad = dialog.pad
+        qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(40, 60))
+        for x in range(40, 300, 10):
+            qtbot.mouseMove(pad, QPoint(x, 60 + (x % 30)))
+        qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(300, 70))
+        dialog.save_button.click()
+
+    assert when_dialog_opens(ConsentDialog, sign) is not None
+    screening_tab.consent_button.click()
+    assert services.screening.current(patient_id).consent is not None
+
+    # The practitioner records the session with the lot.
+    window.tabs.setCurrentWidget(window.sessions_tab)
+    sessions_tab = window.sessions_tab
+    assert sessions_tab.record_button.isEnabled()
+    sessions_tab.record_button.click()
+    session_form = sessions_tab.form
+    session_form.needle_depth.setFocus()
+    session_form.needle_depth.selectAll()
+    qtbot.keyClicks(session_form.needle_depth, "0.5")
+    session_form.add_product.click()
+    combo = session_form.products.cellWidget(session_form.products.rowCount() - 1, 0)
+    combo.setCurrentIndex(combo.findData(lot.id))
+    session_form.products.cellWidget(session_form.products.rowCount() - 1, 1).setValue(2.0)
+    check = session_form.run_checks()
+    assert check.gate.allowed, check.gate.problems
+    for note in session_form.regulatory_checks.values():
+        note.setChecked(True)
+    session_form.save_button.click()
+    [session] = services.sessions.sessions(patient_id)
+    assert [p.lot_number for p in session.products] == ["VC-2411"]
+
+    # The comparison she takes home, printed.
+    window.tabs.setCurrentWidget(window.comparison_tab)
+    comparison = window.comparison_tab
+    for key, box in comparison.picks.items():
+        box.setChecked(key in ("exosome_face", "prp", "microneedling"))
+    handout = tmp_path / "comparison.pdf"
+    through_the_preview(qtbot, comparison.print_button.click, print_to(handout))
+    assert "Ó Briain" in " ".join(pdf_text(handout.read_bytes()).split())
+
+    # The aftercare sheet written for this session, printed from the session.
+    window.tabs.setCurrentWidget(sessions_tab)
+    sessions_tab.timeline.setCurrentRow(0)
+    sessions_tab.aftercare_button.click()
+    aftercare = window.aftercare_tab
+    assert window.tabs.currentWidget() is aftercare
+    aftercare.wait_for_preview()
+    sheet = tmp_path / "aftercare.pdf"
+    through_the_preview(qtbot, aftercare.print_button.click, print_to(sheet))
+    text = " ".join(pdf_text(sheet.read_bytes()).split())
+    assert "Siobhán Ó Briain" in text and "VC-2411" in text
+    assert "Trouble breathing" in text
+
+    # Both handouts are in the issue log, the sheet against the session.
+    issued = services.aftercare.issued(patient_id)
+    assert [(d.kind, d.session_id) for d in issued if d.kind == "aftercare"] == [
+        ("aftercare", session.id)
+    ]
+    assert any(d.kind == "comparison" for d in issued)
+    assert aftercare.issued.count() >= 1
