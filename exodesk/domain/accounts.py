@@ -33,6 +33,7 @@ BACKUPS_RESTORE = "backups.restore"
 AUDIT_VIEW = "audit.view"
 EXPORT_CLINIC = "export.clinic"
 EXPORT_PATIENT = "export.patient"
+ALLERGIES_RETRACT = "allergies.retract"
 
 # What each permission lets someone do, finishing "You may not …" in a refusal message.
 PERMISSION_LABELS: dict[str, str] = {
@@ -59,6 +60,7 @@ PERMISSION_LABELS: dict[str, str] = {
     AUDIT_VIEW: "see the audit trail",
     EXPORT_CLINIC: "export the whole clinic's data",
     EXPORT_PATIENT: "export everything about one patient (a subject access request)",
+    ALLERGIES_RETRACT: "mark an allergy as entered in error",
 }
 
 RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
@@ -82,6 +84,8 @@ PRACTITIONER_PERMISSIONS: frozenset[str] = RECEPTION_PERMISSIONS | {
     RECALL_VIEW,
     CATALOGUE_EDIT,
     CLINICAL_TEXTS_EDIT,
+    # Taking an allergy off the list switches its check off: a clinical decision.
+    ALLERGIES_RETRACT,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reception": RECEPTION_PERMISSIONS,

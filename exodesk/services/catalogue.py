@@ -6,12 +6,14 @@ from dataclasses import replace
 from datetime import date
 
 from exodesk.domain.accounts import CATALOGUE_EDIT
+from exodesk.domain.allergies import contents_known, find_allergens
 from exodesk.domain.courses import load_protocols, validate_protocol
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import Lot, Product, ProtocolTemplate, validate_lot, validate_product
 from exodesk.errors import UserError
 from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.plain import plain
+from exodesk.storage.allergies import AllergenRepository
 from exodesk.storage.database import storage_errors
 from exodesk.storage.sessions import CourseRepository, ProductRepository
 
@@ -25,6 +27,7 @@ class CatalogueService:
         self._ctx = ctx
         self._products = ProductRepository(ctx.db)
         self._courses = CourseRepository(ctx.db)
+        self._allergens = AllergenRepository(ctx.db)
 
     def today(self) -> date:
         return self._ctx.today()
@@ -42,11 +45,27 @@ class CatalogueService:
         return found
 
     def save_product(self, product: Product) -> SaveResult:
+        """Add or change a product. Every listed allergen its ingredients name is ticked too,
+        so the allergy check never misses what the label says; ``allergens_recorded`` is kept
+        once ingredients or allergens were given (or "none of the listed" was said)."""
         self._ctx.require(CATALOGUE_EDIT)
+        with storage_errors():
+            allergens = self._allergens.allergens(include_inactive=True)
+        named = {int(a.id or 0) for a in find_allergens(product.ingredients, allergens)}
+        ids = frozenset(product.allergen_ids | named)
         product = replace(
-            product, name=product.name.strip(), manufacturer=product.manufacturer.strip()
+            product,
+            name=product.name.strip(),
+            manufacturer=product.manufacturer.strip(),
+            ingredients=product.ingredients.strip(),
+            allergen_ids=ids,
+            allergens_recorded=contents_known(product.ingredients, ids, product.allergens_recorded),
         )
         problems = validate_product(product)
+        if ids - {a.id for a in allergens}:
+            problems.append(
+                Problem("allergens", "An allergen ticked is no longer on the list; tick again.")
+            )
         if problems:
             return SaveResult(problems=problems)
         now = self._ctx.now()
