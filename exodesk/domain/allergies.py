@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from exodesk.domain.dates import format_short
@@ -478,9 +478,17 @@ def allergy_words(allergy: Allergy) -> str:
     return f"{allergy.substance} ({allergy_detail(allergy)})"
 
 
-def allergy_list_words(patient: PatientAllergies) -> str:
-    """The patient's allergies in one line, or what is known instead."""
+def allergy_list_words(patient: PatientAllergies, *, short: bool = False) -> str:
+    """The patient's allergies in one line, or what is known instead.
+
+    ``short`` names each with its severity only (the header: the reactions are in its tip).
+    """
     if patient.state == LISTED:
+        if short:
+            return " · ".join(
+                f"{a.substance} ({allergy_detail(replace(a, reaction=''))})"
+                for a in patient.allergies
+            )
         return "; ".join(allergy_words(a) for a in patient.allergies)
     if patient.state == NONE_KNOWN and patient.none_known is not None:
         declared = patient.none_known

@@ -10,7 +10,6 @@ from typing import Any
 
 from exodesk.domain.accounts import (
     ALLERGIES_RETRACT,
-    CATALOGUE_EDIT,
     PATIENTS_EDIT,
     PATIENTS_VIEW,
     SCREENING_TAKE,
@@ -21,18 +20,14 @@ from exodesk.domain.allergies import (
     Allergy,
     PatientAllergies,
     allergy_detail,
-    find_allergens,
     resolve_substance,
-    split_names,
     term_key,
-    validate_allergen,
     validate_allergy,
 )
 from exodesk.domain.intake import validate_reason
 from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
 from exodesk.services.context import Changes, SaveResult, ServiceContext
-from exodesk.services.plain import plain
 from exodesk.services.screening import ScreeningService
 from exodesk.storage.allergies import AllergenRepository, AllergyRepository
 from exodesk.storage.database import storage_errors
@@ -62,49 +57,10 @@ class AllergyService:
 
     # ---- the clinic's list ---------------------------------------------------------------
     def allergens(self, *, include_inactive: bool = False) -> list[Allergen]:
-        """The clinic's allergen list (reference data), by name."""
+        """The clinic's allergen list (reference data), by name; kept in the catalogue
+        (``CatalogueService.save_allergen``)."""
         with storage_errors():
             return self._allergens.allergens(include_inactive=include_inactive)
-
-    def named_in(self, text: str) -> tuple[Allergen, ...]:
-        """The listed allergens a text names (a product's ingredients as typed)."""
-        return find_allergens(text, self.allergens(include_inactive=True))
-
-    def save_allergen(self, allergen: Allergen) -> SaveResult:
-        """Add an entry to the clinic's list, or change one (never removed: untick "in use")."""
-        self._ctx.require(CATALOGUE_EDIT)
-        allergen = replace(
-            allergen,
-            name=" ".join(allergen.name.split()),
-            also_called=split_names(", ".join(allergen.also_called)),
-        )
-        with storage_errors():
-            taken = self._allergens.terms()
-            before = self._allergens.allergen(allergen.id) if allergen.id is not None else None
-        if allergen.id is not None and before is None:
-            raise UserError("That substance is no longer on the list.")
-        if before is not None:
-            # What an entry stands for is fixed when it is made: a group stays a group.
-            allergen = replace(allergen, key=before.key, covers_kind=before.covers_kind)
-        problems = validate_allergen(allergen, taken=taken)
-        if problems:
-            return SaveResult(problems=problems)
-        now = self._ctx.now()
-        with self._ctx.write():
-            allergen_id = self._allergens.save(
-                allergen, at=now.isoformat(), by=self._ctx.desk.require().id
-            )
-            stored = self._allergens.allergen(allergen_id)
-            self._ctx.audit(
-                "update" if before else "create",
-                "allergens",
-                allergen_id,
-                summary=f"Allergen {allergen.name}",
-                before=plain(before),
-                after=plain(stored),
-                at=now,
-            )
-        return SaveResult(record=stored, changes=Changes(frozenset({ALLERGIES})))
 
     # ---- reading -------------------------------------------------------------------------
     def summary(self, patient_id: int) -> PatientAllergies:

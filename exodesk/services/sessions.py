@@ -279,9 +279,14 @@ class SessionService:
             problems.append(
                 Problem(
                     "allergy_override_reason",
-                    "Allergy: "
-                    + " ".join(check.allergies.sentences)
-                    + " Give a reason to go ahead despite the allergy, or change what is used.",
+                    "The patient is allergic to what this session uses ("
+                    + "; ".join(
+                        f"{c.allergen} in "
+                        + ("the anaesthetic " if c.contents.role == "anaesthetic" else "")
+                        + c.contents.label
+                        for c in check.allergies.conflicts
+                    )
+                    + "). Give a reason to go ahead despite the allergy, or change what is used.",
                 )
             )
         missing = [n for n in check.regulatory if n.id not in set(confirmed)]

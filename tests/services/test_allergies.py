@@ -205,7 +205,7 @@ def test_record_refuses_a_product_the_patient_is_allergic_to_without_an_override
     refused = services.sessions.record(draft)
     [problem] = refused.problems
     assert problem.field == "allergy_override_reason"
-    assert "Lidocaine 5% cream contains lidocaine" in problem.message
+    assert "(lidocaine in Lidocaine 5% cream; lidocaine in the anaesthetic" in problem.message
     assert services.sessions.sessions(kelly) == []
     assert not services.sessions.record(replace(draft, allergy_override_reason="   ")).ok
     saved = services.sessions.record(
@@ -309,7 +309,7 @@ def test_a_screening_that_fails_saves_no_allergy(services: Services, kelly: int)
 
 # ---- the catalogue ---------------------------------------------------------------------------
 def test_the_clinic_adds_to_its_list(services: Services, kelly: int) -> None:
-    added = services.allergies.save_allergen(
+    added = services.catalogue.save_allergen(
         Allergen("", " Carbomer ", "carrier", ("carbopol", " ", "Carbopol"))
     )
     assert added.ok, added.problems
@@ -318,7 +318,7 @@ def test_the_clinic_adds_to_its_list(services: Services, kelly: int) -> None:
         "Carbomer",
         ("carbopol",),
     )
-    clash = services.allergies.save_allergen(Allergen("", "Xylocaine", "local_anaesthetic"))
+    clash = services.catalogue.save_allergen(Allergen("", "Xylocaine", "local_anaesthetic"))
     assert [p.field for p in clash.problems] == ["name"]
     product = services.catalogue.save_product(
         Product("Gel", "Maker", "serum", None, "topical", ingredients="Aqua, Carbopol 940")

@@ -237,10 +237,10 @@ TABLE: dict[str, Row] = {
     "AllergyService.save_screening": Row(
         perms.SCREENING_TAKE, EVERYONE, lambda w: _ok(w.s.allergies.save_screening(w.patient_a, {}))
     ),
-    "AllergyService.save_allergen": Row(
+    "CatalogueService.save_allergen": Row(
         perms.CATALOGUE_EDIT,
         CLINICAL,
-        lambda w: _ok(w.s.allergies.save_allergen(Allergen("", "Carbomer", "carrier"))),
+        lambda w: _ok(w.s.catalogue.save_allergen(Allergen("", "Carbomer", "carrier"))),
     ),
     # ---- screenings: reception takes them; a practitioner decides
     "ScreeningService.save": Row(
@@ -551,7 +551,7 @@ NOT_GUARDED: dict[str, str] = {
     "CatalogueService.lots": "the lot catalogue (reference data)",
     "CatalogueService.lot": "the lot catalogue (reference data)",
     "AllergyService.allergens": "the clinic's allergen list (reference data)",
-    "AllergyService.named_in": "which listed allergens a text names (reference data)",
+    "CatalogueService.allergens": "the clinic's allergen list (reference data)",
     "CatalogueService.protocols": "protocol templates (reference data)",
     "SessionService.practitioners": "staff names, for choosing who treated",
     "EventService.paper_size": "the clinic's paper size, for printing",
