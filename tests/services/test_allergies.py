@@ -10,7 +10,7 @@ import pytest
 
 from exodesk.domain.allergies import Allergen, Allergy
 from exodesk.domain.patient import Patient
-from exodesk.domain.sessions import Lot, Product, SessionProduct, TreatmentSession
+from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
 from exodesk.domain.staff import StaffMember
 from exodesk.services.allergies import ALLERGIES
 from exodesk.services.context import PermissionRefused
@@ -220,6 +220,16 @@ def test_record_refuses_a_product_the_patient_is_allergic_to_without_an_override
     assert summary.startswith("Lidocaine 5% cream contains lidocaine")
     assert summary.endswith("Went ahead because: Allergist's letter: reaction was to adrenaline")
     assert json.loads(after)["conflicts"] == list(check.allergies.sentences)
+    # Printed with the session: the regulator report of an event after it says both.
+    event = services.events.log_event(
+        AdverseEvent(stored.id, "allergic_reaction", services.ctx.today(), "severe", "Hives")
+    ).record
+    report = services.events.regulator_report(event.id)
+    assert report.patient_allergies == "Lidocaine (anaphylaxis; Throat swelled)"
+    assert report.allergy_override.startswith("Lidocaine 5% cream contains lidocaine")
+    assert report.allergy_override.endswith(
+        "Went ahead because: Allergist's letter: reaction was to adrenaline"
+    )
 
 
 def test_amend_runs_the_same_stop(services: Services, kelly: int, lidocaine_lot: Lot) -> None:
