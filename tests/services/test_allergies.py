@@ -12,9 +12,11 @@ from exodesk.domain.allergies import Allergen, Allergy
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
 from exodesk.domain.staff import StaffMember
+from exodesk.paths import DataPaths
 from exodesk.services.allergies import ALLERGIES
 from exodesk.services.context import PermissionRefused
-from exodesk.services.workspace import Services
+from exodesk.services.demo import seed_demo
+from exodesk.services.workspace import Services, open_services
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -335,3 +337,32 @@ def test_the_clinic_adds_to_its_list(services: Services, kelly: int) -> None:
     ).record
     assert product.allergen_ids == {added.record.id}
     assert product.allergens_recorded
+
+
+# ---- the demo clinic -------------------------------------------------------------------------
+def test_the_demo_records_kellys_lidocaine_allergy_and_models_good_practice(
+    tmp_path, clock
+) -> None:
+    svc = open_services(DataPaths(tmp_path / "demo"), create=True, clock=clock)
+    try:
+        seed_demo(svc, backup_history=False)
+        [kelly] = svc.patients.search("kelly hannah").rows
+        assert kelly.alerts == "", "on the allergy list, not an alert"
+        summary = svc.allergies.summary(kelly.id)
+        assert [(a.substance, a.severity) for a in summary.allergies] == [("Lidocaine", "severe")]
+        dr = next(m for m in svc.clinic.staff() if m.role == "practitioner")
+        svc.clinic.sign_in(int(dr.id or 0))
+        # Her sessions were done without lidocaine, not by overriding the stop.
+        done = svc.sessions.sessions(kelly.id)
+        assert done
+        for session in done:
+            assert session.anaesthetic == "" and not session.allergy_override_reason
+            assert all("Lidocaine" not in p.product_name for p in session.products)
+        # Every demo product says what it contains, so the check can vouch for it.
+        assert all(p.allergens_recorded for p in svc.catalogue.products())
+        states = {svc.allergies.summary(p.id).state for p in svc.patients.search("").rows}
+        assert states == {"listed", "none_known", "not_recorded"}
+        draft = replace(svc.sessions.prefill(kelly.id, None), anaesthetic="Lidocaine 5% cream")
+        assert svc.sessions.check(draft).allergies.blocks
+    finally:
+        svc.close()
