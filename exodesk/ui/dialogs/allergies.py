@@ -27,7 +27,6 @@ from exodesk.domain.allergies import (
     LISTED,
     NONE_KNOWN,
     SEVERITIES,
-    SUBSTANCE_MAX,
     Allergen,
     Allergy,
     PatientAllergies,
@@ -63,7 +62,6 @@ class SubstanceCombo(NoWheelComboBox):
         line = self.lineEdit()
         assert line is not None
         line.setPlaceholderText("Choose from the list, or type it")
-        line.setMaxLength(SUBSTANCE_MAX + 40)  # a little over: the limit is said, not cut
         self.setMinimumContentsLength(22)
 
     def set_allergens(self, allergens: list[Allergen]) -> None:
