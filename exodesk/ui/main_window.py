@@ -188,7 +188,12 @@ class MainWindow(QMainWindow):
         if name == "screening_tab":
             from exodesk.ui.screening.tab import ScreeningTab
 
-            return ScreeningTab(services.screening, self.current, day_first=self._day_first)
+            return ScreeningTab(
+                services.screening,
+                self.current,
+                day_first=self._day_first,
+                allergies=services.allergies,
+            )
         if name == "sessions_tab":
             from exodesk.ui.sessions.tab import SessionsTab
 

@@ -300,3 +300,84 @@ def test_products_list_their_ingredients_and_allergens(
     dialog.save_product()
     mystery = next(p for p in services.catalogue.products() if p.name == "Mystery serum")
     assert mystery.allergens_recorded and not mystery.allergen_ids
+
+
+# ---- the screening's answers -----------------------------------------------------------------
+@pytest.fixture
+def screening_tab(qtbot, services: Services, kelly: dict):
+    """A new patient's screening, open for answers, in the real window."""
+    win = MainWindow(services, day_first=True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    olivia = services.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3))).record
+    win.patients_tab.open_patient(olivia)
+    win.tabs.setCurrentWidget(win.screening_tab)
+    tab = win.screening_tab
+    tab.start_new()
+    tab.questionnaire.set_answers(
+        {"known_product_allergy": True, "allergies": "Lidocaine at the dentist: lips swelled"}
+    )
+    return win, tab, olivia
+
+
+def test_a_yes_to_a_product_allergy_asks_what_and_saves_it_with_the_screening(
+    qtbot, services: Services, screening_tab
+) -> None:
+    from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
+
+    win, tab, olivia = screening_tab
+
+    def answer(dialog: ScreeningAllergiesDialog) -> None:
+        try:
+            _answer(dialog)
+        except BaseException as exc:  # a failed check must not leave the dialog open
+            failed.append(exc)
+            dialog.reject()
+
+    failed: list[BaseException] = []
+
+    def _answer(dialog: ScreeningAllergiesDialog) -> None:
+        assert unnamed_widgets(dialog) == []
+        assert dialog.height() <= SCREEN_H
+        assert "Lidocaine at the dentist" in dialog.written.text()
+        [row] = dialog.rows  # the patient's own words named lidocaine
+        assert row.substance.currentText() == "Lidocaine"
+        row.severity.setCurrentIndex(row.severity.findData("severe"))
+        row.reaction.setFocus()
+        qtbot.keyClicks(row.reaction, "Lips swelled")
+        dialog.add_button.click()
+        second = dialog.rows[1]
+        second.substance.setEditText("x" * 200)  # too long: said beside it, nothing saved
+        qtbot.keyClick(second.substance.lineEdit(), Qt.Key.Key_Return)
+        assert "200 characters" in second.errors["substance"].text()
+        assert services.screening.current(olivia.id) is None
+        second.substance.setEditText("Adhesive tape")
+        qtbot.keyClick(second.reaction, Qt.Key.Key_Return)
+
+    when_dialog_opens(ScreeningAllergiesDialog, answer)
+    tab.save()
+    if failed:
+        raise failed[0]
+    record = services.screening.current(olivia.id)
+    assert record is not None and record.answers["known_product_allergy"] is True
+    allergies = services.allergies.summary(olivia.id).allergies
+    assert [(a.substance, a.severity, a.reaction, a.source, a.screening_id) for a in allergies] == [
+        ("Lidocaine", "severe", "Lips swelled", "screening", record.id),
+        ("Adhesive tape", "unknown", "", "screening", record.id),
+    ]
+    assert win.header.allergies_label.text().startswith("⚠ ALLERGIES: Lidocaine (severe)")
+
+
+def test_leaving_the_question_unanswered_saves_nothing(
+    qtbot, services: Services, screening_tab
+) -> None:
+    from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
+
+    _win, tab, olivia = screening_tab
+    when_dialog_opens(ScreeningAllergiesDialog, lambda dialog: dialog.reject())
+    tab.save()
+    assert services.screening.current(olivia.id) is None
+    assert services.allergies.summary(olivia.id).allergies == ()
+    error = tab.questionnaire.errors["known_product_allergy"]
+    assert error.isVisibleTo(tab) and "Say what the patient is allergic to" in error.text()
