@@ -17,10 +17,13 @@ from exodesk.domain.allergies import (
     NoneKnown,
     PatientAllergies,
     allergy_list_words,
+    allergy_override_line,
     anaesthetic_contents,
     check_allergies,
+    contents_known,
     find_allergens,
     none_known_stands,
+    recorded_words,
     resolve_substance,
     split_alert,
     split_names,
@@ -303,3 +306,55 @@ def test_a_conflict_quotes_a_long_reaction_short() -> None:
     text = AllergyConflict(allergy, _contents("latex", label="Gloves"), "latex").text
     assert text.startswith("Gloves contains latex: the patient is allergic to Latex (severe; hives")
     assert len(text) < 200 and "…" in text
+
+
+@pytest.mark.parametrize(
+    ("conflicts", "reason", "line"),
+    [
+        ((), "", ""),
+        (("A contains b.",), " Tested ", "A contains b. Went ahead because: Tested"),
+        ((), "Tested", "An allergy was flagged. Went ahead because: Tested"),
+    ],
+)
+def test_the_override_line_printed_with_a_session(conflicts, reason, line) -> None:
+    assert allergy_override_line(conflicts, reason) == line
+
+
+@pytest.mark.parametrize(
+    ("allergy", "words"),
+    [
+        (
+            Allergy(1, "Latex", recorded_at=WHEN, recorded_by="Priya Shah"),
+            "Priya Shah, 22 Nov 2026",
+        ),
+        (
+            Allergy(1, "Latex", recorded_at=WHEN, recorded_by="migration", source="migration"),
+            "migration, 22 Nov 2026, from the patient's alert (migration)",
+        ),
+        (Allergy(1, "Latex", source="screening"), "not known, date not known, from the intake"),
+    ],
+)
+def test_who_recorded_an_allergy_in_words(allergy: Allergy, words: str) -> None:
+    assert recorded_words(allergy).startswith(words)
+
+
+@pytest.mark.parametrize(
+    ("ingredients", "ids", "said", "known"),
+    [
+        ("", (), False, False),
+        ("  ", (), False, False),
+        ("Water", (), False, True),
+        ("", (3,), False, True),
+        ("", (), True, True),  # "none of the listed allergens" was said
+    ],
+)
+def test_when_a_products_contents_are_known(ingredients, ids, said, known) -> None:
+    assert contents_known(ingredients, ids, said) is known
+
+
+def test_two_lots_of_one_product_are_one_product_to_be_allergic_to() -> None:
+    latex = Product("Gloves", "Maker", "other", id=4, allergen_ids=frozenset({ID["latex"]}))
+    contents = session_contents([latex, latex], "", [latex], SEEDED)
+    assert [c.label for c in contents] == ["Gloves"]
+    check = check_allergies(PatientAllergies((_allergy("latex"),)), contents, SEEDED)
+    assert len(check.conflicts) == 1
