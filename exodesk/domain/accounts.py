@@ -34,6 +34,7 @@ AUDIT_VIEW = "audit.view"
 EXPORT_CLINIC = "export.clinic"
 EXPORT_PATIENT = "export.patient"
 CONTENT_REVIEW = "content.review"
+ALLERGIES_RETRACT = "allergies.retract"
 
 # What each permission lets someone do, finishing "You may not …" in a refusal message.
 PERMISSION_LABELS: dict[str, str] = {
@@ -61,6 +62,7 @@ PERMISSION_LABELS: dict[str, str] = {
     EXPORT_CLINIC: "export the whole clinic's data",
     EXPORT_PATIENT: "export everything about one patient (a subject access request)",
     CONTENT_REVIEW: "record a review of the clinical content",
+    ALLERGIES_RETRACT: "mark an allergy as entered in error",
 }
 
 RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
@@ -85,6 +87,8 @@ PRACTITIONER_PERMISSIONS: frozenset[str] = RECEPTION_PERMISSIONS | {
     CATALOGUE_EDIT,
     CLINICAL_TEXTS_EDIT,
     CONTENT_REVIEW,
+    # Taking an allergy off the list switches its check off: a clinical decision.
+    ALLERGIES_RETRACT,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reception": RECEPTION_PERMISSIONS,

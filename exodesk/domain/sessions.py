@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
+from exodesk.domain.allergies import Allergen, Contents, anaesthetic_contents, contents_known
 from exodesk.domain.dates import format_long
 from exodesk.domain.problems import Problem, check_text
 
@@ -114,6 +115,11 @@ class Product:
     notes: str = ""
     active: bool = True
     id: int | None = None
+    # What it contains: the ingredients as on the label, and the clinic's listed allergens
+    # among them; allergens_recorded once someone has said, even "none of the listed".
+    ingredients: str = ""
+    allergen_ids: frozenset[int] = frozenset()
+    allergens_recorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,9 @@ class TreatmentSession:
     version: int = 1
     series_id: int | None = None
     id: int | None = None
+    # Went ahead despite an allergy: the practitioner's reason, and the conflicts as worded.
+    allergy_override_reason: str = ""
+    allergy_conflicts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,6 +271,7 @@ NEEDLE_DEPTH_USUAL_MAX_MM: dict[str, float] = {
     "scalp": 2.0,
 }
 ANAESTHETIC_MAX_MINUTES = 120
+INGREDIENTS_MAX = 4000
 # 20–30 minutes is typical [001]; only times well outside that earn a warning.
 ANAESTHETIC_USUAL_MINUTES = (10, 60)
 ANAESTHETIC_TYPICAL_TEXT = "20–30 minutes"
@@ -334,6 +344,9 @@ def validate_product(p: Product) -> list[Problem]:
             Problem("intended_use", _not_a_choice("intended use", p.intended_use, INTENDED_USES))
         )
     problems += check_text("notes", p.notes, "Notes", max_len=4000, multiline=True)
+    problems += check_text(
+        "ingredients", p.ingredients, "Ingredients", max_len=INGREDIENTS_MAX, multiline=True
+    )
     return problems
 
 
@@ -439,6 +452,47 @@ LOT_FLAG_SEVERITY: dict[LotFlagKind, Severity] = {
 # Kinds whose lots come without third-party lab reports: nobody asks a PRP kit's or an
 # anaesthetic's supplier for purity, sterility, viability or virus testing.
 NO_LAB_REPORT_KINDS = frozenset({"prp_kit", "anaesthetic"})
+
+
+def product_contents(product: Product) -> Contents:
+    """What a catalogue product contains, as the allergy check sees it."""
+    return Contents(
+        label=product.name,
+        role="product",
+        allergen_ids=product.allergen_ids,
+        ingredients=product.ingredients,
+        known=contents_known(product.ingredients, product.allergen_ids, product.allergens_recorded),
+    )
+
+
+def session_contents(
+    products: Iterable[Product],
+    anaesthetic: str,
+    catalogue: Iterable[Product],
+    allergens: Iterable[Allergen],
+) -> list[Contents]:
+    """Everything a session puts on the patient: each product used (once), then the anaesthetic.
+
+    Args:
+        products: The catalogue products of the lots the session uses.
+        anaesthetic: The session's anaesthetic field.
+        catalogue: Every catalogue product (the anaesthetic's name is looked up among them).
+        allergens: The clinic's allergen list (the anaesthetic's words are searched for it).
+    """
+    # Two lots of one product are one product to be allergic to.
+    contents = list({p.id: product_contents(p) for p in products}.values())
+    named = anaesthetic_contents(
+        anaesthetic,
+        [
+            (p.name, p.allergen_ids, p.ingredients, product_contents(p).known)
+            for p in catalogue
+            if p.kind == "anaesthetic"
+        ],
+        allergens,
+    )
+    if named is not None:
+        contents.append(named)
+    return contents
 
 
 def lab_reports_expected(product: Product | None) -> bool:
@@ -601,6 +655,13 @@ def validate_session(s: TreatmentSession, *, today: date, lots: Mapping[int, Lot
     )
     problems += check_text(
         "gate_override_reason", s.gate_override_reason, "Reason", max_len=2000, multiline=True
+    )
+    problems += check_text(
+        "allergy_override_reason",
+        s.allergy_override_reason,
+        "Reason",
+        max_len=2000,
+        multiline=True,
     )
     return problems
 

@@ -39,6 +39,19 @@ TABLES: dict[str, TableInfo] = {
         "Your details as registered: name, date of birth, contact details, GP, alerts, notes.",
         "your own record",
     ),
+    "patient_allergies": TableInfo(
+        "Your allergies, every version: a corrected allergy keeps the earlier version (status "
+        "'amended'), and one entered in error is kept and marked so.",
+        "patient_id is you",
+    ),
+    "no_known_allergies": TableInfo(
+        "Each time it was recorded that you have no known allergies.",
+        "patient_id is you",
+    ),
+    "allergens": TableInfo(
+        "The substances on the clinic's allergy list that your allergies name.",
+        "named by one of your allergies",
+    ),
     "screenings": TableInfo(
         "Each health screening taken, every version: an amended screening keeps the earlier "
         "version, marked superseded. 'result' is the outcome for each treatment as judged then.",
@@ -110,7 +123,8 @@ OTHER_TABLE = TableInfo("Other records about you.", "names you or one of your re
 # Columns stored as JSON text, given in the export as the structures they hold.
 JSON_COLUMNS: dict[str, frozenset[str]] = {
     "screenings": frozenset({"result", "rule_overrides"}),
-    "sessions": frozenset({"prp", "regulatory_confirmations"}),
+    "sessions": frozenset({"prp", "regulatory_confirmations", "allergy_conflicts"}),
+    "allergens": frozenset({"also_called"}),
     "documents_issued": frozenset({"payload"}),
     "audit_log": frozenset({"before", "after"}),
 }

@@ -100,6 +100,10 @@ class AdverseEventReport:
         practitioner: Who did the procedure.
         products: The products used, in the order recorded.
         reporter_name: Who is making the report.
+        patient_allergies: The patient's allergies in words (relevant history for the
+            regulator); empty prints nothing.
+        allergy_override: Why the session went ahead despite an allergy, with what it
+            contained; empty when it did not.
     """
 
     clinic: ClinicSettings
@@ -124,6 +128,8 @@ class AdverseEventReport:
     practitioner: str
     products: tuple[ReportProduct, ...]
     reporter_name: str
+    patient_allergies: str = ""
+    allergy_override: str = ""
 
 
 # Form boxes are laid out on a grid of six columns: a third of the width is 2, the whole is 6.
@@ -236,15 +242,15 @@ def adverse_event_sections(report: AdverseEventReport) -> tuple[FormSection, ...
         resolved = "Not yet resolved"
     else:
         resolved = NOT_RECORDED
+    patient = [
+        FormField("Initials", _or_not_recorded(report.patient_initials)),
+        FormField("Age", age),
+        FormField("Sex", _or_not_recorded(report.patient_sex)),
+    ]
+    if report.patient_allergies.strip():
+        patient.append(FormField("Known allergies", report.patient_allergies.strip(), FULL))
     sections = [
-        FormSection(
-            "Patient",
-            (
-                FormField("Initials", _or_not_recorded(report.patient_initials)),
-                FormField("Age", age),
-                FormField("Sex", _or_not_recorded(report.patient_sex)),
-            ),
-        ),
+        FormSection("Patient", tuple(patient)),
         FormSection(
             "Reaction",
             (
@@ -290,6 +296,11 @@ def adverse_event_sections(report: AdverseEventReport) -> tuple[FormSection, ...
                 FormField("Areas treated", _or_not_recorded(areas)),
                 FormField("Delivery", _or_not_recorded(_word(DELIVERY_METHODS, report.delivery))),
                 FormField("Practitioner", _or_not_recorded(report.practitioner)),
+            )
+            + (
+                (FormField("Allergy override", report.allergy_override.strip(), FULL),)
+                if report.allergy_override.strip()
+                else ()
             ),
         ),
         FormSection(

@@ -14,6 +14,7 @@ from typing import Any
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, HRFlowable, Spacer, Table, TableStyle
 
+from exodesk.domain.allergies import ALLERGY_SOURCES, SEVERITIES
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.intake import decode_answer, describe_answer
@@ -179,6 +180,7 @@ def build_report(
     words = _Words(export, rules, regulatory or {})
     sections = [
         _your_details(patient),
+        _allergies(export),
         _screenings(export, words),
         _consents(export),
         _courses(export),
@@ -362,6 +364,42 @@ def _your_details(patient: Mapping[str, Any]) -> Section:
     )
 
 
+_ALLERGY_STATUS = {
+    "current": "Current",
+    "amended": "Replaced by a corrected version",
+    "entered_in_error": "Entered in error (kept, but no longer on your list)",
+}
+
+
+def _allergies(export: PatientExport) -> Section:
+    cards = []
+    for row in export.rows("patient_allergies"):
+        status = _word(_ALLERGY_STATUS, row.get("status"))
+        if row.get("status") == "entered_in_error" and row.get("status_reason"):
+            status = f"{status}: {row['status_reason']}"
+        items = _items(
+            ("Severity", _word(SEVERITIES, row.get("severity"))),
+            ("Reaction", row.get("reaction")),
+            ("Status", status),
+            ("Corrects the earlier version", row.get("amend_reason")),
+            ("Version", row.get("version")),
+            ("Note", row.get("note")),
+            ("How it was recorded", _word(ALLERGY_SOURCES, row.get("source")).capitalize()),
+            ("Recorded", _by(row.get("recorded_by"), row.get("recorded_at"))),
+        )
+        cards.append(Card(f"Allergy: {_text(row.get('substance'))}", items))
+    for row in export.rows("no_known_allergies"):
+        recorded = _by(row.get("recorded_by"), row.get("recorded_at"))
+        cards.append(Card("No known allergies", _items(("Recorded", recorded))))
+    return Section(
+        "Your allergies",
+        "Your allergies as the clinic recorded them, every version, and each time it was "
+        "recorded that you have none known.",
+        len(cards),
+        cards=tuple(cards),
+    )
+
+
 def _screenings(export: PatientExport, words: _Words) -> Section:
     def by_screening(table: str) -> dict[Any, list[dict[str, Any]]]:
         grouped: dict[Any, list[dict[str, Any]]] = {}
@@ -529,6 +567,18 @@ _SESSION_STATUS = {
 }
 
 
+def _sentences(value: Any) -> str:
+    """A list of sentences (decoded JSON, or the JSON text itself) on one line."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, list | tuple):
+        return " ".join(_text(v) for v in value)
+    return _text(value)
+
+
 def _structured(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k.replace('_', ' ')}: {_text(v)}" for k, v in value.items())
@@ -575,6 +625,8 @@ def _sessions(export: PatientExport, words: _Words) -> Section:
             ("PRP preparation", _structured(row.get("prp"))),
             ("Regulatory facts confirmed", words.facts(row.get("regulatory_confirmations"))),
             ("Why it went ahead despite screening", row.get("gate_override_reason")),
+            ("Allergy it went ahead despite", _sentences(row.get("allergy_conflicts"))),
+            ("Why it went ahead despite the allergy", row.get("allergy_override_reason")),
             ("Why sooner than planned", row.get("spacing_reason")),
             ("Notes", row.get("notes")),
             ("Recorded", _by(row.get("recorded_by"), row.get("recorded_at"))),

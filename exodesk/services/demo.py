@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from exodesk.domain.allergies import Allergy
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening import no_to_the_rest
@@ -168,6 +169,16 @@ _ALERTS = (
     "Needle-phobic: allow extra time",
     "Prefers female practitioner",
 )
+# The allergies above are recorded on the allergy list, not as alerts (so KELLY, Hannah's
+# lidocaine allergy stops lidocaine cream): (substance, severity, reaction).
+_ALLERGIES: dict[str, tuple[str, str, str]] = {
+    "Allergy: lidocaine": (
+        "Lidocaine",
+        "severe",
+        "Lips and face swelled after a dental injection",
+    ),
+    "Latex allergy": ("Latex", "moderate", "Hives where latex gloves touched the skin"),
+}
 
 
 def _patients(rng: random.Random, today: date, count: int) -> list[Patient]:
@@ -237,6 +248,22 @@ def demo_signature_png(seed: int, width: int = 300, height: int = 90) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw, 9))
         + chunk(b"IEND", b"")
     )
+
+
+def _seed_allergies(
+    services: Services, patient_id: int, allergy: tuple[str, str, str] | None, *, asked: bool
+) -> None:
+    """The patient's allergy on the list; or, for one in three of the rest, "no known
+    allergies" said at registration (the others show "Allergies not recorded")."""
+    if allergy is not None:
+        substance, severity, reaction = allergy
+        saved = services.allergies.record(Allergy(patient_id, substance, severity, reaction))
+    elif asked:
+        saved = services.allergies.record_none_known(patient_id)
+    else:
+        return
+    if not saved.ok:
+        raise RuntimeError(f"demo allergy refused: {saved.problems}")
 
 
 def _screening_profiles(today: date) -> list[dict[str, Any]]:
@@ -319,6 +346,8 @@ def _seed_catalogue(services: Services) -> dict[str, int]:
             "plant",
             "topical",
             "Demo product; not a real brand.",
+            ingredients="Plant-derived exosomes (rose callus culture), sodium hyaluronate, "
+            "glycerin, water",
         ),
         "exoglow": Product(
             "ExoGlow Cord-MSC Exosome Serum",
@@ -327,6 +356,8 @@ def _seed_catalogue(services: Services) -> dict[str, int]:
             "umbilical_cord_msc",
             "topical",
             "Demo product; human-derived: see the regulatory note.",
+            ingredients="Exosomes from human umbilical cord stem cells, hyaluronic acid, "
+            "trehalose, phosphate-buffered saline",
         ),
         "prp": Product(
             "RegenPlasma PRP Kit 10 ml",
@@ -334,8 +365,16 @@ def _seed_catalogue(services: Services) -> dict[str, int]:
             "prp_kit",
             "platelet",
             "injectable",
+            ingredients="Sodium citrate anticoagulant, separator gel; latex-free",
         ),
-        "lido": Product("Lidocaine 5% cream", "Fictional Pharma", "anaesthetic", None, "topical"),
+        "lido": Product(
+            "Lidocaine 5% cream",
+            "Fictional Pharma",
+            "anaesthetic",
+            None,
+            "topical",
+            ingredients="Lidocaine 5%, carbomer, propylene glycol, water",
+        ),
     }
     ids = {key: catalogue.save_product(p).record.id for key, p in products.items()}
     all_reports = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
@@ -449,6 +488,17 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
                     else None,
                 )
                 check = sessions.check(draft)
+                if check.allergies.blocks:
+                    # Good practice: the practitioner sees the allergy stop and uses no
+                    # lidocaine, rather than overriding it.
+                    draft = replace(
+                        draft,
+                        anaesthetic="",
+                        anaesthetic_minutes=None,
+                        products=tuple(p for p in draft.products if p.lot_id != lots["LD-77"]),
+                        notes="No numbing cream: allergic to lidocaine (on the allergy list).",
+                    )
+                    check = sessions.check(draft)
                 saved = sessions.record(draft, confirmed=[n.id for n in check.regulatory])
                 if not saved.ok:
                     raise RuntimeError(f"demo session refused: {saved.problems}")
@@ -503,10 +553,12 @@ def seed_demo(
     # Switching people without typing the password (ClinicService.sign_in) keeps the seed fast.
     clinic.sign_in(int(reception.id or 0))
     today = services.ctx.today()
-    for patient in _patients(rng, today, patients):
-        result = services.patients.create(patient)
+    for n, patient in enumerate(_patients(rng, today, patients)):
+        allergy = _ALLERGIES.get(patient.alerts)
+        result = services.patients.create(replace(patient, alerts="") if allergy else patient)
         if not result.ok:
             raise RuntimeError(f"demo patient refused: {result.problems}")
+        _seed_allergies(services, int(result.record.id or 0), allergy, asked=n % 3 == 0)
     _seed_screenings(services, rng)
     lots = _seed_catalogue(services)
     _seed_sessions(services, lots, rng)

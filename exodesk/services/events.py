@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from exodesk.domain.accounts import EVENTS_LOG, SESSIONS_VIEW
+from exodesk.domain.allergies import allergy_list_words, allergy_override_line
 from exodesk.domain.lists import OpenEvent
 from exodesk.domain.patient import SEXES
 from exodesk.domain.sessions import (
@@ -28,6 +29,7 @@ from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.plain import plain
 from exodesk.services.printing import PrintJob
 from exodesk.services.sessions import SESSIONS, SessionService
+from exodesk.storage.allergies import AllergyRepository
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import SessionRepository
@@ -114,6 +116,7 @@ class EventService:
         session = self._sessions.get(event.session_id)
         with storage_errors():
             patient = self._patients.get(session.patient_id)
+            allergies = AllergyRepository(self._ctx.db).summary(session.patient_id)
         assert patient is not None
         products = []
         for used in session.products:
@@ -138,6 +141,10 @@ class EventService:
             patient_initials=patient_initials(patient.full_name),
             patient_age=patient.age(event.onset_date),
             patient_sex=SEXES.get(patient.sex, "Not stated"),
+            patient_allergies=allergy_list_words(allergies),
+            allergy_override=allergy_override_line(
+                session.allergy_conflicts, session.allergy_override_reason
+            ),
             event_type=AE_TYPES[event.type],
             severity=AE_SEVERITIES[event.severity],
             onset_date=event.onset_date,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from exodesk.domain.accounts import SESSIONS_RECORD, SESSIONS_VIEW
+from exodesk.domain.allergies import NOT_RECORDED, AllergyCheck, check_allergies
 from exodesk.domain.courses import spacing_warnings
 from exodesk.domain.dates import format_short
 from exodesk.domain.intake import Clearance, validate_reason
@@ -20,6 +21,7 @@ from exodesk.domain.sessions import (
     lab_reports_expected,
     lot_check,
     needle_depth_warnings,
+    session_contents,
     session_day,
     validate_session,
 )
@@ -28,6 +30,7 @@ from exodesk.errors import UserError
 from exodesk.services.context import Changes, SaveResult, ServiceContext
 from exodesk.services.plain import plain
 from exodesk.services.screening import ScreeningService
+from exodesk.storage.allergies import AllergenRepository, AllergyRepository
 from exodesk.storage.database import storage_errors
 from exodesk.storage.sessions import CourseRepository, ProductRepository, SessionRepository
 from exodesk.storage.settings import SettingsRepository
@@ -42,7 +45,8 @@ class SessionCheck:
 
     ``problems`` block saving (an expired lot among them); ``warnings`` and ``lot_flags`` are
     for information; a failed ``gate`` needs an override reason, ``spacing`` warnings need a
-    reason, ``regulatory`` notes need confirming.
+    reason, ``regulatory`` notes need confirming, and a product or anaesthetic the patient is
+    allergic to (``allergies.conflicts``) needs an allergy override reason.
     """
 
     problems: list[Problem]
@@ -51,6 +55,7 @@ class SessionCheck:
     lot_flags: tuple[LotFlag, ...] = ()  # only those that let the session save
     spacing: list[str] = field(default_factory=list)
     regulatory: tuple[RegulatoryNote, ...] = ()
+    allergies: AllergyCheck = field(default_factory=lambda: AllergyCheck(NOT_RECORDED))
 
 
 class SessionService:
@@ -64,6 +69,8 @@ class SessionService:
         self._sessions = SessionRepository(ctx.db)
         self._staff = StaffRepository(ctx.db)
         self._settings = SettingsRepository(ctx.db)
+        self._allergens = AllergenRepository(ctx.db)
+        self._allergies = AllergyRepository(ctx.db)
 
     def today(self) -> date:
         return self._ctx.today()
@@ -117,6 +124,8 @@ class SessionService:
                 gate_override_reason="",
                 spacing_reason="",
                 regulatory_confirmations=(),
+                allergy_override_reason="",
+                allergy_conflicts=(),
                 status="current",
                 version=1,
                 series_id=None,
@@ -149,6 +158,17 @@ class SessionService:
                 lot.product_id: self._products.product(lot.product_id) for lot in lots.values()
             }
             clinic = self._settings.clinic()
+            allergens = self._allergens.allergens(include_inactive=True)
+            allergies = check_allergies(
+                self._allergies.summary(draft.patient_id),
+                session_contents(
+                    [p for p in products.values() if p is not None],
+                    draft.anaesthetic,
+                    self._products.products(include_inactive=True),
+                    allergens,
+                ),
+                allergens,
+            )
         problems = validate_session(draft, today=self.today(), lots=lots)
         if not draft.practitioner_id or draft.practitioner_id not in {
             m.id for m in self.practitioners()
@@ -193,6 +213,7 @@ class SessionService:
             lot_flags=flags,
             spacing=list(spacing),
             regulatory=tuple(notes),
+            allergies=allergies,
         )
 
     def record(self, draft: TreatmentSession, *, confirmed: Iterable[str] = ()) -> SaveResult:
@@ -254,6 +275,20 @@ class SessionService:
                     + " Say why it is going ahead.",
                 )
             )
+        if check.allergies.blocks and not draft.allergy_override_reason.strip():
+            problems.append(
+                Problem(
+                    "allergy_override_reason",
+                    "The patient is allergic to what this session uses ("
+                    + "; ".join(
+                        f"{c.allergen} in "
+                        + ("the anaesthetic " if c.contents.role == "anaesthetic" else "")
+                        + c.contents.label
+                        for c in check.allergies.conflicts
+                    )
+                    + "). Give a reason to go ahead despite the allergy, or change what is used.",
+                )
+            )
         missing = [n for n in check.regulatory if n.id not in set(confirmed)]
         if missing:
             problems.append(
@@ -271,6 +306,10 @@ class SessionService:
             if not check.gate.allowed
             else "",
             spacing_reason=draft.spacing_reason.strip() if check.spacing else "",
+            allergy_override_reason=draft.allergy_override_reason.strip()
+            if check.allergies.blocks
+            else "",
+            allergy_conflicts=check.allergies.sentences,
         )
         with self._ctx.write():
             new_id = self._sessions.insert(
@@ -284,6 +323,8 @@ class SessionService:
             summary = f"{TREATMENTS[draft.treatment]} on {format_short(draft.performed_at.date())}"
             if draft.gate_override_reason:
                 summary += f" — screening OVERRIDDEN: {draft.gate_override_reason}"
+            if draft.allergy_override_reason:
+                summary += f" — ALLERGY OVERRIDDEN: {draft.allergy_override_reason}"
             self._ctx.audit(
                 "amend" if supersedes else "create",
                 "sessions",
@@ -294,6 +335,21 @@ class SessionService:
                 after=plain(draft),
                 at=now,
             )
+            if draft.allergy_override_reason:
+                # Its own entry, so the audit log can be searched for allergy overrides.
+                self._ctx.audit(
+                    "allergy_override",
+                    "sessions",
+                    new_id,
+                    patient_id=draft.patient_id,
+                    summary=" ".join(draft.allergy_conflicts)
+                    + f" Went ahead because: {draft.allergy_override_reason}",
+                    after={
+                        "conflicts": list(draft.allergy_conflicts),
+                        "reason": draft.allergy_override_reason,
+                    },
+                    at=now,
+                )
             stored = self._sessions.get(new_id)
         return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), draft.patient_id))
 

@@ -83,6 +83,8 @@ class TimelineService:
                 detail += f" · {s.error_reason}"
             if s.gate_override_reason:
                 detail += f" · SCREENING OVERRIDDEN: {s.gate_override_reason}"
+            if s.allergy_override_reason:
+                detail += f" · ALLERGY OVERRIDDEN: {s.allergy_override_reason}"
             entries.append(
                 TimelineEntry(
                     s.performed_at,
@@ -90,7 +92,7 @@ class TimelineService:
                     title,
                     detail,
                     int(s.id or 0),
-                    alert=bool(s.gate_override_reason),
+                    alert=bool(s.gate_override_reason or s.allergy_override_reason),
                     muted=s.status != "current",
                 )
             )

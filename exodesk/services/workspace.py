@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.accounts import AccountService
+from exodesk.services.allergies import AllergyService
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
@@ -73,6 +74,7 @@ class Services:
     recall: RecallService
     timeline: TimelineService
     accounts: AccountService
+    allergies: AllergyService
     warnings: list[str] = field(default_factory=list)
     """Plain sentences to show the user once (e.g. the file is on a network drive)."""
     lock: DataFileLock | None = None
@@ -216,6 +218,7 @@ def open_services(
     screening = ScreeningService(ctx)
     catalogue = CatalogueService(ctx)
     sessions = SessionService(ctx, screening)
+    allergies = AllergyService(ctx, screening)
     events = EventService(ctx, sessions, catalogue)
     # An encrypted clinic's keyring follows every password change (see ClinicKeys).
     keys = ClinicKeys(paths, key) if key is not None else None
@@ -232,6 +235,7 @@ def open_services(
         recall=RecallService(ctx),
         timeline=TimelineService(ctx, screening, sessions, events),
         accounts=AccountService(ctx, keys=keys),
+        allergies=allergies,
         warnings=warnings,
         lock=held,
         key=key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +12,12 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from exodesk.domain.allergies import MIGRATION, Allergen, split_alert
+from exodesk.domain.audit import AuditEntry
 from exodesk.errors import StorageError
-from exodesk.storage.audit import seal_existing_entries
+from exodesk.storage.audit import AuditRepository, seal_existing_entries
 from exodesk.storage.backup import backup_database
-from exodesk.storage.database import storage_errors
+from exodesk.storage.database import inserted_id, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -428,6 +431,172 @@ def _accounts(db: Database) -> None:
             SELECT RAISE(ABORT, 'A staff member is reception or practitioner.');
         END""",
     )
+
+
+# The allergen list a new clinic starts with (0007): (key, name, kind, other names, covers).
+# Frozen with the migration: a clinic's own list grows from here through the Products dialog.
+ALLERGENS_0007: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    ("lidocaine", "Lidocaine", "local_anaesthetic", ("lignocaine", "xylocaine", "EMLA"), ""),
+    ("prilocaine", "Prilocaine", "local_anaesthetic", ("EMLA",), ""),
+    ("benzocaine", "Benzocaine", "local_anaesthetic", (), ""),
+    ("tetracaine", "Tetracaine", "local_anaesthetic", ("amethocaine", "Ametop"), ""),
+    (
+        "local_anaesthetics",
+        "Local anaesthetics (any)",
+        "local_anaesthetic",
+        ("local anaesthetic", "local anesthetic", "numbing cream"),
+        "local_anaesthetic",
+    ),
+    ("latex", "Latex", "material", ("natural rubber",), ""),
+    ("nickel", "Nickel", "material", (), ""),
+    ("adhesive", "Adhesive tape", "material", ("adhesive dressings", "sticking plasters"), ""),
+    ("hyaluronic_acid", "Hyaluronic acid", "carrier", ("sodium hyaluronate", "hyaluronan"), ""),
+    ("chlorhexidine", "Chlorhexidine", "antiseptic", (), ""),
+    ("povidone_iodine", "Povidone-iodine", "antiseptic", ("iodine", "Betadine"), ""),
+    ("egg", "Egg", "food", ("ovalbumin",), ""),
+    ("bovine", "Bovine", "animal", ("cow", "beef"), ""),
+    ("porcine", "Porcine", "animal", ("pig", "pork"), ""),
+    ("soy", "Soy", "plant", ("soya", "soybean", "glycine soja"), ""),
+    ("peanut", "Peanut", "plant", ("arachis oil", "groundnut"), ""),
+    ("tree_nuts", "Tree nuts", "plant", ("almond", "walnut", "hazelnut", "macadamia"), ""),
+    ("fragrance", "Fragrance", "other", ("perfume", "parfum"), ""),
+    ("lanolin", "Lanolin", "other", ("wool fat", "wool wax"), ""),
+)
+
+
+@_migration("0007_allergies")
+def _allergies(db: Database) -> None:
+    # Structured allergies, checked against what a session puts on the patient. A patient's
+    # allergy is amended like a session (a new version; the earlier one kept, marked amended)
+    # or entered in error (kept, hidden), never deleted.
+    _run(
+        db,
+        """CREATE TABLE allergens (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            also_called TEXT NOT NULL DEFAULT '[]',
+            covers_kind TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id)
+        )""",
+        """CREATE TABLE patient_allergies (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            series_id INTEGER REFERENCES patient_allergies(id),
+            version INTEGER NOT NULL DEFAULT 1,
+            supersedes INTEGER REFERENCES patient_allergies(id),
+            status TEXT NOT NULL DEFAULT 'current'
+                CHECK (status IN ('current', 'amended', 'entered_in_error')),
+            status_reason TEXT NOT NULL DEFAULT '',
+            status_at TEXT,
+            status_by INTEGER REFERENCES staff(id),
+            amend_reason TEXT NOT NULL DEFAULT '',
+            allergen_id INTEGER REFERENCES allergens(id),
+            substance TEXT NOT NULL,
+            reaction TEXT NOT NULL DEFAULT '',
+            severity TEXT NOT NULL
+                CHECK (severity IN ('mild', 'moderate', 'severe', 'anaphylaxis', 'unknown')),
+            note TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'staff'
+                CHECK (source IN ('staff', 'screening', 'migration')),
+            screening_id INTEGER REFERENCES screenings(id),
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES staff(id)
+        )""",
+        "CREATE INDEX patient_allergies_by_patient ON patient_allergies(patient_id, status)",
+        "CREATE INDEX patient_allergies_by_series ON patient_allergies(series_id, version)",
+        # "No known allergies", said explicitly; it stands until an allergy is recorded after.
+        """CREATE TABLE no_known_allergies (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            source TEXT NOT NULL DEFAULT 'staff',
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES staff(id)
+        )""",
+        "CREATE INDEX no_known_allergies_by_patient ON no_known_allergies(patient_id, id)",
+        # What each product contains: its ingredients as on the label, and the listed
+        # allergens among them. allergens_recorded = 1 once someone has said, even "none".
+        "ALTER TABLE products ADD COLUMN ingredients TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE products ADD COLUMN allergens_recorded INTEGER NOT NULL DEFAULT 0"
+        " CHECK (allergens_recorded IN (0, 1))",
+        """CREATE TABLE product_allergens (
+            product_id INTEGER NOT NULL REFERENCES products(id),
+            allergen_id INTEGER NOT NULL REFERENCES allergens(id),
+            PRIMARY KEY (product_id, allergen_id)
+        ) WITHOUT ROWID""",
+        # A session that went ahead despite an allergy: why, and the conflicts as then worded.
+        "ALTER TABLE sessions ADD COLUMN allergy_override_reason TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sessions ADD COLUMN allergy_conflicts TEXT NOT NULL DEFAULT '[]'",
+    )
+    now = datetime.now(UTC)
+    allergens = []
+    for key, name, kind, also, covers in ALLERGENS_0007:
+        cur = db.execute(
+            "INSERT INTO allergens (key, name, kind, also_called, covers_kind, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [key, name, kind, json.dumps(list(also), ensure_ascii=False), covers, now.isoformat()],
+        )
+        allergens.append(Allergen(key, name, kind, also, covers, id=inserted_id(cur.lastrowid)))
+    # The alerts are read with the domain's split_alert as it was when this migration landed;
+    # a later change there must keep reading "Allergy: lidocaine" the same (its tests do).
+    _allergies_from_alerts(db, allergens, now)
+
+
+def _allergies_from_alerts(db: Database, allergens: list[Allergen], now: datetime) -> None:
+    """Turn old free-text alerts that name a listed substance into structured allergies.
+
+    "Allergy: lidocaine" becomes an allergy to lidocaine (severity not known), recorded by
+    "migration" now, its note quoting the alert; the rest of the alert stays as typed. Each
+    change is audited, by "migration" (nobody is signed in while a file is migrated).
+    """
+    audit = AuditRepository(db)
+    rows = db.execute("SELECT id, alerts FROM patients WHERE alerts != '' ORDER BY id").fetchall()
+    for patient_id, alerts in rows:
+        split = split_alert(alerts, allergens)
+        if not split.found:
+            continue
+        for part, named in split.found:
+            for allergen in named:
+                note = f"From the alert “{part}”."
+                cur = db.execute(
+                    "INSERT INTO patient_allergies (patient_id, allergen_id, substance, severity, "
+                    "note, source, recorded_at) VALUES (?, ?, ?, 'unknown', ?, 'migration', ?)",
+                    [patient_id, allergen.id, allergen.name, note, now.isoformat()],
+                )
+                allergy_id = inserted_id(cur.lastrowid)
+                db.execute("UPDATE patient_allergies SET series_id = id WHERE id = ?", [allergy_id])
+                audit.append(
+                    AuditEntry(
+                        at=now,
+                        actor_id=None,
+                        actor_name=MIGRATION,
+                        action="create",
+                        table_name="patient_allergies",
+                        record_id=allergy_id,
+                        patient_id=patient_id,
+                        summary=f"Allergy to {allergen.name} from the alert “{part}”",
+                        before=None,
+                        after={"substance": allergen.name, "severity": "unknown", "note": note},
+                    )
+                )
+        db.execute("UPDATE patients SET alerts = ? WHERE id = ?", [split.kept, patient_id])
+        audit.append(
+            AuditEntry(
+                at=now,
+                actor_id=None,
+                actor_name=MIGRATION,
+                action="update",
+                table_name="patients",
+                record_id=patient_id,
+                patient_id=patient_id,
+                summary="Alerts: allergies moved to the allergy list",
+                before={"alerts": alerts},
+                after={"alerts": split.kept},
+            )
+        )
 
 
 def latest_schema_version() -> int:

@@ -43,11 +43,14 @@ def _join(values: frozenset[str]) -> str:
 
 # ---- products and lots --------------------------------------------------------------------------
 
-_PRODUCT = "id, name, manufacturer, kind, source, intended_use, notes, active"
+_PRODUCT = (
+    "id, name, manufacturer, kind, source, intended_use, notes, active, ingredients, "
+    "allergens_recorded"
+)
 _LOT = "id, product_id, lot_number, expiry, received_on, storage, lab_reports, notes"
 
 
-def _product(row: tuple) -> Product:
+def _product(row: tuple, allergen_ids: frozenset[int] = frozenset()) -> Product:
     return Product(
         id=row[0],
         name=row[1],
@@ -57,6 +60,9 @@ def _product(row: tuple) -> Product:
         intended_use=row[5],
         notes=row[6],
         active=bool(row[7]),
+        ingredients=row[8],
+        allergens_recorded=bool(row[9]),
+        allergen_ids=allergen_ids,
     )
 
 
@@ -88,33 +94,57 @@ class ProductRepository:
             product.intended_use,
             product.notes,
             int(product.active),
+            product.ingredients,
+            int(product.allergens_recorded),
         ]
         if product.id is None:
             cur = self._db.execute(
                 "INSERT INTO products (name, manufacturer, kind, source, intended_use, notes, "
-                "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "active, ingredients, allergens_recorded, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [*values, at],
             )
-            return inserted_id(cur.lastrowid)
-        self._db.execute(
-            "UPDATE products SET name=?, manufacturer=?, kind=?, source=?, intended_use=?, "
-            "notes=?, active=? WHERE id=?",
-            [*values, product.id],
-        )
-        return product.id
+            product_id = inserted_id(cur.lastrowid)
+        else:
+            product_id = product.id
+            self._db.execute(
+                "UPDATE products SET name=?, manufacturer=?, kind=?, source=?, intended_use=?, "
+                "notes=?, active=?, ingredients=?, allergens_recorded=? WHERE id=?",
+                [*values, product_id],
+            )
+            self._db.execute("DELETE FROM product_allergens WHERE product_id=?", [product_id])
+        for allergen_id in sorted(product.allergen_ids):
+            self._db.execute(
+                "INSERT INTO product_allergens (product_id, allergen_id) VALUES (?, ?)",
+                [product_id, allergen_id],
+            )
+        return product_id
+
+    def _allergen_ids(self, product_id: int | None = None) -> dict[int, frozenset[int]]:
+        """Each product's listed allergens (one product's, or every product's in one query)."""
+        where, params = ("WHERE product_id=?", [product_id]) if product_id else ("", [])
+        found: dict[int, set[int]] = {}
+        for pid, allergen_id in self._db.execute(
+            f"SELECT product_id, allergen_id FROM product_allergens {where}", params
+        ).fetchall():
+            found.setdefault(pid, set()).add(allergen_id)
+        return {pid: frozenset(ids) for pid, ids in found.items()}
 
     def product(self, product_id: int) -> Product | None:
         row = self._db.execute(
             f"SELECT {_PRODUCT} FROM products WHERE id=?", [product_id]
         ).fetchone()
-        return _product(row) if row else None
+        if not row:
+            return None
+        return _product(row, self._allergen_ids(product_id).get(product_id, frozenset()))
 
     def products(self, *, include_inactive: bool = False) -> list[Product]:
         where = "" if include_inactive else "WHERE active = 1"
         rows = self._db.execute(
             f"SELECT {_PRODUCT} FROM products {where} ORDER BY name COLLATE NOCASE, id"
         ).fetchall()
-        return [_product(r) for r in rows]
+        allergens = self._allergen_ids()
+        return [_product(r, allergens.get(r[0], frozenset())) for r in rows]
 
     def save_lot(self, lot: Lot, *, at: str) -> int:
         values = [
@@ -304,7 +334,8 @@ _SESSION = (
     "s.id, s.patient_id, s.course_id, s.series_id, s.version, s.status, s.status_reason, "
     "s.performed_at, s.practitioner_id, st.name, s.treatment, s.areas, s.indication, s.delivery, "
     "s.needle_depth_mm, s.anaesthetic, s.anaesthetic_minutes, s.reactions, s.aftercare_issued, "
-    "s.notes, s.prp, s.gate_override_reason, s.spacing_reason, s.regulatory_confirmations"
+    "s.notes, s.prp, s.gate_override_reason, s.spacing_reason, s.regulatory_confirmations, "
+    "s.allergy_override_reason, s.allergy_conflicts"
 )
 _PRODUCT_COLUMNS = "sp.lot_id, sp.volume_ml, pr.name, l.lot_number, l.expiry"
 _PRODUCT_JOINS = (
@@ -339,8 +370,8 @@ class SessionRepository:
             "delivery, needle_depth_mm, anaesthetic, anaesthetic_minutes, reactions, "
             "aftercare_issued, notes, "
             "prp, screening_id, gate_override_reason, spacing_reason, regulatory_confirmations, "
-            "recorded_at, recorded_by) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "allergy_override_reason, allergy_conflicts, recorded_at, recorded_by) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 s.patient_id,
                 s.course_id,
@@ -365,6 +396,8 @@ class SessionRepository:
                 s.gate_override_reason,
                 s.spacing_reason,
                 json.dumps(list(s.regulatory_confirmations), ensure_ascii=False),
+                s.allergy_override_reason,
+                json.dumps(list(s.allergy_conflicts), ensure_ascii=False),
                 at,
                 by,
             ],
@@ -462,6 +495,8 @@ class SessionRepository:
             gate_override_reason=r[21],
             spacing_reason=r[22],
             regulatory_confirmations=tuple(json.loads(r[23])),
+            allergy_override_reason=r[24],
+            allergy_conflicts=tuple(json.loads(r[25])),
             products=products,
         )
 

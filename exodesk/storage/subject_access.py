@@ -19,6 +19,9 @@ _SESSIONS = "SELECT id FROM sessions WHERE patient_id = :pid"
 _LOTS = f"SELECT lot_id FROM session_products WHERE session_id IN ({_SESSIONS})"
 LINKS: dict[str, str] = {
     "patients": "id = :pid",
+    "patient_allergies": "patient_id = :pid",
+    "no_known_allergies": "patient_id = :pid",
+    "allergens": "id IN (SELECT allergen_id FROM patient_allergies WHERE patient_id = :pid)",
     "screenings": "patient_id = :pid",
     "screening_answers": f"screening_id IN ({_SCREENINGS})",
     "screening_verdicts": f"screening_id IN ({_SCREENINGS})",
@@ -41,7 +44,7 @@ LINKS: dict[str, str] = {
 
 # Shared facts reached through the patient's records (a lot treats many patients): they are
 # exported for what they are, but never followed further to other records.
-SHARED_TABLES = frozenset({"consent_texts", "lots", "products"})
+SHARED_TABLES = frozenset({"consent_texts", "lots", "products", "allergens"})
 
 # Tables that hold nothing about any one patient, and why they are left out.
 NOT_EXPORTED: dict[str, str] = {
@@ -51,6 +54,8 @@ NOT_EXPORTED: dict[str, str] = {
     "editable_texts": "the clinic's wording; each handout issued keeps what it said",
     "stored_images": "the clinic's logo",
     "protocol_templates": "the clinic's standard treatment plans",
+    "product_allergens": "the catalogue's allergen list per product; exported products carry "
+    "their ingredients",
     "_sqlite_migrations": "which schema changes the data file has had",
 }
 

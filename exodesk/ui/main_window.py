@@ -21,6 +21,7 @@ from exodesk import APP_NAME
 from exodesk.domain import accounts as perms
 from exodesk.domain.patient import Patient
 from exodesk.errors import StorageError, UserError
+from exodesk.services.allergies import ALLERGIES
 from exodesk.services.backups import BackupService
 from exodesk.services.context import PATIENTS, SETTINGS, STAFF, Changes
 from exodesk.services.workspace import Services, StartupCheck
@@ -82,9 +83,10 @@ class MainWindow(QMainWindow):
         self._backup_timer.timeout.connect(self.run_due_backup)
         self._shown_once = False
         self.current = CurrentPatient(self)
-        self.header = PatientHeader(services.patients.today)
+        self.header = PatientHeader(services.patients.today, services.allergies, services.desk)
         self._build_tabs()
         self.current.changed.connect(self.header.show_patient)
+        self.header.data_changed.connect(self.data_changed)
         self.data_changed.connect(self._on_data_changed)
         self._build_layout()
         self.menus = MainMenus(self, services, day_first=day_first)
@@ -186,7 +188,12 @@ class MainWindow(QMainWindow):
         if name == "screening_tab":
             from exodesk.ui.screening.tab import ScreeningTab
 
-            return ScreeningTab(services.screening, self.current, day_first=self._day_first)
+            return ScreeningTab(
+                services.screening,
+                self.current,
+                day_first=self._day_first,
+                allergies=services.allergies,
+            )
         if name == "sessions_tab":
             from exodesk.ui.sessions.tab import SessionsTab
 
@@ -347,6 +354,8 @@ class MainWindow(QMainWindow):
                 self.header.show_patient(self._services.patients.get(current.id))
             except UserError as exc:
                 show_user_error(self, exc)
+        elif changes.touches(ALLERGIES) and current and changes.patient_id == current.id:
+            self.header.refresh_allergies()
 
     def _update_title(self) -> None:
         clinic = self._services.clinic.settings().name or "New clinic"

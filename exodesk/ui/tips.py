@@ -143,3 +143,50 @@ def mark_tip(verdict: str) -> str:
     """The tooltip of a treatment's screening mark on the comparison."""
     meaning = VERDICT_TIPS.get(verdict, "")
     return f"From this patient's current screening. {meaning}".strip()
+
+
+# ---- allergies -----------------------------------------------------------------------------
+ALLERGIES_LISTED = (
+    "The patient's allergies, from the allergy list. A product or anaesthetic that contains one "
+    "is stopped when a session is recorded."
+)
+ALLERGIES_NONE_KNOWN = "Someone asked the patient and recorded that they have no known allergies."
+ALLERGIES_NOT_RECORDED = (
+    "Nobody has recorded this patient's allergies yet: ask, then record them (or that there are "
+    "none) with the Allergies button."
+)
+ALLERGIES_BUTTON = "See, add or correct the patient's allergies (Alt+L)."
+ALLERGY_STOP = (
+    "The patient is allergic to something this product or anaesthetic contains. Change what is "
+    "used, or give a reason to go ahead: it is recorded with your name and printed with the "
+    "session."
+)
+ALLERGY_REASON = (
+    "Why it is safe to go ahead despite the allergy (for example, an allergist's letter); it is "
+    "recorded with your name, audited and printed with the session."
+)
+ALLERGY_UNKNOWN = (
+    "Nobody has recorded what this contains, so ExoDesk cannot check it against the patient's "
+    "allergies: check its label, then record its ingredients in Products and lots."
+)
+ALLERGY_UNLISTED = (
+    "This allergy is typed as free text and names nothing on the clinic's allergen list, so it "
+    "is found only where a product's ingredients name it: check the labels."
+)
+ALLERGIES_NOT_ASKED = (
+    "The patient's allergies are not recorded: ask before using any product, and record them."
+)
+SUBSTANCE = (
+    "Choose the substance from the clinic's allergen list, or type it if it is not there. "
+    "A substance on the list is checked against every product's allergens."
+)
+PRODUCT_INGREDIENTS = (
+    "The ingredients as the label lists them. Listed allergens named here are ticked on saving."
+)
+PRODUCT_ALLERGENS = (
+    "The allergens on the clinic's list that this product contains. A session stops a patient "
+    "allergic to any of them."
+)
+PRODUCT_NO_ALLERGENS = (
+    "Tick once the label has been checked and it contains none of the listed allergens."
+)

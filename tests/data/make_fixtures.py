@@ -4,7 +4,9 @@
     python tests/data/make_fixtures.py --files      # only when creating new fixture files
 
 Never regenerate ``schema-v1.sqlite3``: it stands for files written by the first release, and
-the upgrade test opens it with today's code.
+the upgrade test opens it with today's code. Nor ``schema-v6-alerts.sqlite3`` (``--alerts``):
+it stands for files from before structured allergies (0007), whose allergies were free-text
+alerts, and was written by the code of that time.
 """
 
 from __future__ import annotations
@@ -74,15 +76,73 @@ def write_files(tmp: Path) -> None:
         (HERE / f"{name}.sqlite3").write_bytes((folder / "exodesk.sqlite3").read_bytes())
 
 
+# Alerts as clinics typed them before allergies were structured: some name a listed substance
+# in an allergy ("Allergy: lidocaine"), some name one without being an allergy ("Latex-free
+# gloves please", "No allergy to latex"), some are no allergy at all.
+OLD_ALERTS = (
+    ("Kelly", "Hannah", "Allergy: lidocaine"),
+    ("Papadopoulos", "Oscar", "Latex allergy"),
+    ("Evans", "Łucja", "Allergic to chlorhexidine and nickel (rash)\nPrefers female practitioner"),
+    ("Walsh", "Fatima", "Lignocaine allergy; needle-phobic: allow extra time"),
+    ("Hughes", "Grace", "Needle-phobic: allow extra time"),
+    ("Rossi", "Aoife", "No allergy to latex (patch tested 2025)"),
+    ("Nowak", "Agnieszka", "Latex-free gloves please"),
+    ("Begum", "Björn", "Allergy: strawberries"),
+    ("Smith", "Olivia", ""),
+)
+
+
+def write_alerts_file(tmp: Path) -> None:
+    """A schema-6 file whose allergies are free-text alerts, with a lidocaine session."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from exodesk.domain.sessions import Lot, Product, SessionProduct
+
+    clock = lambda: datetime(2026, 10, 1, 9, 30, tzinfo=UTC)  # noqa: E731
+    folder = tmp / "alerts"
+    svc = open_services(DataPaths(folder), create=True, clock=clock)
+    svc.clinic.add_first_staff(StaffMember("Dr Amara Okafor", "practitioner", is_admin=True))
+    ids = {}
+    for n, (family, given, alerts) in enumerate(OLD_ALERTS):
+        patient = Patient(family, given, date(1980 + n, 3, 4), "female", alerts=alerts)
+        result = svc.patients.create(patient)
+        assert result.ok, result.problems
+        ids[family, given] = result.record.id
+    lido = svc.catalogue.save_product(
+        Product("Lidocaine 5% cream", "Fictional Pharma", "anaesthetic", None, "topical")
+    ).record
+    lot = svc.catalogue.save_lot(Lot(lido.id, "LD-77", date(2027, 6, 1))).record
+    olivia = ids["Smith", "Olivia"]
+    draft = svc.sessions.prefill(olivia, None)
+    draft = replace(
+        draft,
+        performed_at=clock() - timedelta(days=3),
+        needle_depth_mm=0.5,
+        anaesthetic="Lidocaine 5% cream",
+        anaesthetic_minutes=25,
+        products=(SessionProduct(lot.id, 1.0),),
+        gate_override_reason="Screened on paper before ExoDesk",
+    )
+    saved = svc.sessions.record(draft)
+    assert saved.ok, saved.problems
+    svc.close()
+    _single_file(folder / "exodesk.sqlite3")
+    (HERE / "schema-v6-alerts.sqlite3").write_bytes((folder / "exodesk.sqlite3").read_bytes())
+
+
 if __name__ == "__main__":
     import tempfile
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--schema", action="store_true")
     parser.add_argument("--files", action="store_true")
+    parser.add_argument("--alerts", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.schema:
             write_schema(Path(tmp))
         if args.files:
             write_files(Path(tmp))
+        if args.alerts:
+            write_alerts_file(Path(tmp))

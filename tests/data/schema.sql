@@ -22,8 +22,14 @@ CREATE INDEX documents_by_session ON documents_issued(session_id);
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
 -- index lots_by_key
 CREATE INDEX lots_by_key ON lots(lot_key);
+-- index no_known_allergies_by_patient
+CREATE INDEX no_known_allergies_by_patient ON no_known_allergies(patient_id, id);
 -- index overrides_by_screening
 CREATE INDEX overrides_by_screening ON screening_overrides(screening_id, id);
+-- index patient_allergies_by_patient
+CREATE INDEX patient_allergies_by_patient ON patient_allergies(patient_id, status);
+-- index patient_allergies_by_series
+CREATE INDEX patient_allergies_by_series ON patient_allergies(series_id, version);
 -- index patients_by_dob
 CREATE INDEX patients_by_dob ON patients(date_of_birth, status);
 -- index patients_by_status_sort
@@ -46,6 +52,8 @@ CREATE INDEX signoffs_by_screening ON screening_signoffs(screening_id, id);
 CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
 -- table adverse_events
 CREATE TABLE adverse_events ( id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), type TEXT NOT NULL, onset_date TEXT NOT NULL, severity TEXT NOT NULL, description TEXT NOT NULL, action_taken TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL, resolution_date TEXT, reported_to_supplier INTEGER NOT NULL DEFAULT 0, reported_to_regulator INTEGER NOT NULL DEFAULT 0, regulator_reference TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) );
+-- table allergens
+CREATE TABLE allergens ( id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL, also_called TEXT NOT NULL DEFAULT '[]', covers_kind TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
 -- table audit_head
 CREATE TABLE audit_head ( id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, last_hash TEXT NOT NULL );
 -- table audit_log
@@ -62,6 +70,10 @@ CREATE TABLE documents_issued ( id INTEGER PRIMARY KEY, patient_id INTEGER REFER
 CREATE TABLE editable_texts ( id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id), UNIQUE (kind, key, version) );
 -- table lots
 CREATE TABLE lots ( id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL REFERENCES products(id), lot_number TEXT NOT NULL, lot_key TEXT NOT NULL, expiry TEXT NOT NULL, received_on TEXT, storage TEXT NOT NULL DEFAULT '', lab_reports TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, UNIQUE (product_id, lot_key) );
+-- table no_known_allergies
+CREATE TABLE no_known_allergies ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), source TEXT NOT NULL DEFAULT 'staff', recorded_at TEXT NOT NULL, recorded_by INTEGER REFERENCES staff(id) );
+-- table patient_allergies
+CREATE TABLE patient_allergies ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), series_id INTEGER REFERENCES patient_allergies(id), version INTEGER NOT NULL DEFAULT 1, supersedes INTEGER REFERENCES patient_allergies(id), status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'amended', 'entered_in_error')), status_reason TEXT NOT NULL DEFAULT '', status_at TEXT, status_by INTEGER REFERENCES staff(id), amend_reason TEXT NOT NULL DEFAULT '', allergen_id INTEGER REFERENCES allergens(id), substance TEXT NOT NULL, reaction TEXT NOT NULL DEFAULT '', severity TEXT NOT NULL CHECK (severity IN ('mild', 'moderate', 'severe', 'anaphylaxis', 'unknown')), note TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'staff' CHECK (source IN ('staff', 'screening', 'migration')), screening_id INTEGER REFERENCES screenings(id), recorded_at TEXT NOT NULL, recorded_by INTEGER REFERENCES staff(id) );
 -- table patients
 CREATE TABLE patients ( id INTEGER PRIMARY KEY, family_name TEXT NOT NULL, given_names TEXT NOT NULL, date_of_birth TEXT NOT NULL, sex TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', emergency_contact TEXT NOT NULL DEFAULT '', gp TEXT NOT NULL DEFAULT '', alerts TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'merged')), status_reason TEXT NOT NULL DEFAULT '', merged_into INTEGER REFERENCES patients(id), sort_key TEXT NOT NULL, search_names TEXT NOT NULL, search_phone TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id), updated_at TEXT NOT NULL, updated_by INTEGER REFERENCES staff(id) );
 -- table patients_fts
@@ -74,8 +86,10 @@ CREATE TABLE 'patients_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'patients_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table patients_fts_idx
 CREATE TABLE 'patients_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+-- table product_allergens
+CREATE TABLE product_allergens ( product_id INTEGER NOT NULL REFERENCES products(id), allergen_id INTEGER NOT NULL REFERENCES allergens(id), PRIMARY KEY (product_id, allergen_id) ) WITHOUT ROWID;
 -- table products
-CREATE TABLE products ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, manufacturer TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, source TEXT, intended_use TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL );
+CREATE TABLE products ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, manufacturer TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, source TEXT, intended_use TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL , ingredients TEXT NOT NULL DEFAULT '', allergens_recorded INTEGER NOT NULL DEFAULT 0 CHECK (allergens_recorded IN (0, 1)));
 -- table protocol_templates
 CREATE TABLE protocol_templates ( id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, label TEXT NOT NULL, indication TEXT NOT NULL, sessions_min INTEGER NOT NULL, sessions_max INTEGER NOT NULL, interval_min_days INTEGER NOT NULL, interval_max_days INTEGER NOT NULL, maintenance_min_months INTEGER NOT NULL, maintenance_max_months INTEGER NOT NULL, updated_at TEXT NOT NULL );
 -- table screening_answers
@@ -91,7 +105,7 @@ CREATE TABLE screenings ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL RE
 -- table session_products
 CREATE TABLE session_products ( session_id INTEGER NOT NULL REFERENCES sessions(id), position INTEGER NOT NULL, lot_id INTEGER NOT NULL REFERENCES lots(id), volume_ml REAL, PRIMARY KEY (session_id, position) ) WITHOUT ROWID;
 -- table sessions
-CREATE TABLE sessions ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), course_id INTEGER REFERENCES courses(id), series_id INTEGER REFERENCES sessions(id), version INTEGER NOT NULL DEFAULT 1, supersedes INTEGER REFERENCES sessions(id), status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'amended', 'entered_in_error')), status_reason TEXT NOT NULL DEFAULT '', performed_at TEXT NOT NULL, practitioner_id INTEGER NOT NULL REFERENCES staff(id), treatment TEXT NOT NULL, areas TEXT NOT NULL, indication TEXT NOT NULL, delivery TEXT NOT NULL, needle_depth_mm REAL, anaesthetic TEXT NOT NULL DEFAULT '', anaesthetic_minutes INTEGER, reactions TEXT NOT NULL DEFAULT '', aftercare_issued INTEGER NOT NULL DEFAULT 0, notes TEXT NOT NULL DEFAULT '', prp TEXT, screening_id INTEGER REFERENCES screenings(id), gate_override_reason TEXT NOT NULL DEFAULT '', spacing_reason TEXT NOT NULL DEFAULT '', regulatory_confirmations TEXT NOT NULL DEFAULT '[]', recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) );
+CREATE TABLE sessions ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), course_id INTEGER REFERENCES courses(id), series_id INTEGER REFERENCES sessions(id), version INTEGER NOT NULL DEFAULT 1, supersedes INTEGER REFERENCES sessions(id), status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'amended', 'entered_in_error')), status_reason TEXT NOT NULL DEFAULT '', performed_at TEXT NOT NULL, practitioner_id INTEGER NOT NULL REFERENCES staff(id), treatment TEXT NOT NULL, areas TEXT NOT NULL, indication TEXT NOT NULL, delivery TEXT NOT NULL, needle_depth_mm REAL, anaesthetic TEXT NOT NULL DEFAULT '', anaesthetic_minutes INTEGER, reactions TEXT NOT NULL DEFAULT '', aftercare_issued INTEGER NOT NULL DEFAULT 0, notes TEXT NOT NULL DEFAULT '', prp TEXT, screening_id INTEGER REFERENCES screenings(id), gate_override_reason TEXT NOT NULL DEFAULT '', spacing_reason TEXT NOT NULL DEFAULT '', regulatory_confirmations TEXT NOT NULL DEFAULT '[]', recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) , allergy_override_reason TEXT NOT NULL DEFAULT '', allergy_conflicts TEXT NOT NULL DEFAULT '[]');
 -- table settings
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
 -- table staff

@@ -610,3 +610,24 @@ def test_paper_size_comes_from_the_clinic(kind: str, paper: str, size: tuple[flo
     for page in reader(pdf).pages:
         box = page.mediabox
         assert (round(float(box.width), 2), round(float(box.height), 2)) == size
+
+
+def test_the_regulator_report_names_allergies_and_an_allergy_override() -> None:
+    """Relevant history and an override are printed only when there is something to say."""
+    override = (
+        "Lidocaine 5% cream contains lidocaine: the patient is allergic to Lidocaine "
+        "(anaphylaxis). Went ahead because: allergist's letter seen"
+    )
+    report = event(
+        event_type="allergic_reaction",
+        patient_allergies="Lidocaine (anaphylaxis; throat swelled)",
+        allergy_override=override,
+    )
+    fields = {(s.title, f.label): f.value for s in adverse_event_sections(report) for f in s.fields}
+    assert fields["Patient", "Known allergies"] == "Lidocaine (anaphylaxis; throat swelled)"
+    assert fields["Procedure", "Allergy override"] == override
+    text = pdf_text(render_adverse_event_report(report))
+    assert "Known allergies Lidocaine (anaphylaxis; throat swelled)" in text
+    assert "Allergy override Lidocaine 5% cream contains lidocaine" in text
+    plain = {f.label for s in adverse_event_sections(event()) for f in s.fields}
+    assert not plain & {"Known allergies", "Allergy override"}

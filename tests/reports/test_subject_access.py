@@ -168,6 +168,7 @@ def _export(**changes: Any) -> PatientExport:
     }
     tables.update(changes.pop("tables", {}))
     assert not changes
+    tables = {t: tables[t] for t in [*TABLES, *tables] if t in tables}  # in export order
     return PatientExport(
         patient_id=7,
         patient_name=f"{patient['given_names']} {patient['family_name']}",
@@ -202,6 +203,7 @@ def test_sections_in_plain_words_in_order() -> None:
     report = _report()
     assert report.headings == (
         "Your details",
+        "Your allergies",
         "Screenings",
         "Consents you signed",
         "Treatment courses",
@@ -264,7 +266,7 @@ def test_nothing_recorded_and_other_tables() -> None:
     assert all(s.count == 0 for s in report.sections[1:-1])
     assert report.sections[-1].title == "Other records: photos"
     pdf = pdf_text(render_subject_access(report))
-    assert pdf.count(NOTHING) == 8
+    assert pdf.count(NOTHING) == len(report.sections) - 2  # all but details and photos
     assert "Before treatment" in pdf
 
 
@@ -326,3 +328,69 @@ def test_the_cover_says_what_the_files_are() -> None:
         "Page 1 of",
     ):
         assert text in pdf, text
+
+
+def test_allergies_print_in_every_version_and_the_override_on_the_session() -> None:
+    conflict = "Lidocaine 5% cream contains lidocaine: the patient is allergic to Lidocaine."
+    session = {**_export().rows("sessions")[0]}
+    session.update(
+        allergy_conflicts=f'["{conflict}"]', allergy_override_reason="Allergist's letter seen"
+    )
+    allergy = {
+        "id": 1,
+        "patient_id": 7,
+        "substance": "Lidocaine",
+        "severity": "anaphylaxis",
+        "reaction": "Throat swelled",
+        "source": "migration",
+        "note": "From the alert “Allergy: lidocaine”.",
+        "recorded_at": "2026-01-05T09:30:00+00:00",
+        "recorded_by": None,
+        "version": 1,
+    }
+    export = _export(
+        tables={
+            "sessions": [session],
+            "patient_allergies": [
+                {**allergy, "status": "amended"},
+                {**allergy, "id": 2, "version": 2, "status": "current", "amend_reason": "Fixed"},
+                {
+                    **allergy,
+                    "id": 3,
+                    "substance": "Egg",
+                    "status": "entered_in_error",
+                    "status_reason": "Wrong patient",
+                    "severity": "mild",
+                    "source": "staff",
+                    "recorded_by": "Priya Shah",
+                },
+            ],
+            "no_known_allergies": [
+                {
+                    "id": 1,
+                    "patient_id": 7,
+                    "recorded_at": "2025-12-01T09:00:00+00:00",
+                    "recorded_by": "Priya Shah",
+                    "source": "staff",
+                }
+            ],
+        }
+    )
+    report = _report(export)
+    [section] = [s for s in report.sections if s.title == "Your allergies"]
+    assert section.count == 4
+    first, second, egg, none = section.cards
+    assert first.title == "Allergy: Lidocaine"
+    items = {i.label: i.value for i in first.items}
+    assert items["Severity"] == "Anaphylaxis"
+    assert items["Status"] == "Replaced by a corrected version"
+    assert items["How it was recorded"] == "From the patient's alert (migration)"
+    assert {i.label: i.value for i in second.items}["Corrects the earlier version"] == "Fixed"
+    egg_items = {i.label: i.value for i in egg.items}
+    assert egg_items["Status"].endswith("no longer on your list): Wrong patient")
+    assert none.title == "No known allergies"
+    session_items = _items(report, "Treatment sessions")
+    assert session_items["Allergy it went ahead despite"] == conflict
+    assert session_items["Why it went ahead despite the allergy"] == "Allergist's letter seen"
+    text = pdf_text(render_subject_access(report))
+    assert "Your allergies" in text and "Allergist's letter seen" in text

@@ -24,6 +24,7 @@ import pytest
 import exodesk.services
 from exodesk.domain import accounts as perms
 from exodesk.domain.accounts import allowed
+from exodesk.domain.allergies import Allergen, Allergy
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct
@@ -83,6 +84,7 @@ def _build_template(folder: Path) -> dict[str, int]:
         a = svc.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3), "female")).record
         b = svc.patients.create(Patient("Jones", "Emma", date(1990, 6, 1), "female")).record
         ids |= {"patient_a": a.id, "patient_b": b.id}
+        ids["allergy"] = svc.allergies.record(Allergy(a.id, "Nickel", "mild")).record.id
         screening_a = svc.screening.save(a.id, answered()).record
         svc.screening.record_consent(screening_a.id, "Olivia Smith", PNG)
         # Pregnancy: exosomes deferred (an override), PRP needs review (a sign-off).
@@ -206,6 +208,41 @@ TABLE: dict[str, Row] = {
         perms.PATIENTS_EDIT,
         EVERYONE,
         lambda w: _ok(w.s.patients.set_status(w.patient_b, "inactive", "Moved away")),
+    ),
+    # ---- allergies: anyone at the desk records them; only a practitioner takes one off
+    "AllergyService.summary": Row(
+        perms.PATIENTS_VIEW, EVERYONE, lambda w: w.s.allergies.summary(w.patient_a)
+    ),
+    "AllergyService.history": Row(
+        perms.PATIENTS_VIEW, EVERYONE, lambda w: w.s.allergies.history(w.patient_a)
+    ),
+    "AllergyService.record": Row(
+        perms.PATIENTS_EDIT,
+        EVERYONE,
+        lambda w: _ok(w.s.allergies.record(Allergy(w.patient_b, "Latex", "severe"))),
+    ),
+    "AllergyService.amend": Row(
+        perms.PATIENTS_EDIT,
+        EVERYONE,
+        lambda w: _ok(
+            w.s.allergies.amend(w.allergy, Allergy(w.patient_a, "Nickel", "severe"), "Clarified")
+        ),
+    ),
+    "AllergyService.record_none_known": Row(
+        perms.PATIENTS_EDIT, EVERYONE, lambda w: _ok(w.s.allergies.record_none_known(w.patient_b))
+    ),
+    "AllergyService.mark_entered_in_error": Row(
+        perms.ALLERGIES_RETRACT,
+        CLINICAL,
+        lambda w: _ok(w.s.allergies.mark_entered_in_error(w.allergy, "Wrong patient")),
+    ),
+    "AllergyService.save_screening": Row(
+        perms.SCREENING_TAKE, EVERYONE, lambda w: _ok(w.s.allergies.save_screening(w.patient_a, {}))
+    ),
+    "CatalogueService.save_allergen": Row(
+        perms.CATALOGUE_EDIT,
+        CLINICAL,
+        lambda w: _ok(w.s.catalogue.save_allergen(Allergen("", "Carbomer", "carrier"))),
     ),
     # ---- screenings: reception takes them; a practitioner decides
     "ScreeningService.save": Row(
@@ -552,6 +589,8 @@ NOT_GUARDED: dict[str, str] = {
     "CatalogueService.product": "the product catalogue (reference data)",
     "CatalogueService.lots": "the lot catalogue (reference data)",
     "CatalogueService.lot": "the lot catalogue (reference data)",
+    "AllergyService.allergens": "the clinic's allergen list (reference data)",
+    "CatalogueService.allergens": "the clinic's allergen list (reference data)",
     "CatalogueService.protocols": "protocol templates (reference data)",
     "SessionService.practitioners": "staff names, for choosing who treated",
     "AftercareService.wording": "the clinic's aftercare wording (reference text)",

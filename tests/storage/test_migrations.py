@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
+from exodesk.services.audit import AuditService
 from exodesk.services.workspace import open_services
 from exodesk.storage.database import open_database
 from exodesk.storage.migrations import (
+    ALLERGENS_0007,
     MIGRATION_NAMES,
     latest_schema_version,
     migrate,
@@ -138,3 +141,78 @@ def test_admin_is_a_flag_not_a_role_from_0006(tmp_path: Path) -> None:
                 db.execute(sql)
     finally:
         db.close()
+
+
+def test_old_free_text_alerts_become_structured_allergies(tmp_path: Path) -> None:
+    """0007 on a file from before structured allergies: an alert that names a listed substance
+    in an allergy becomes an allergy recorded by "migration" (audited); the rest stays text."""
+    paths = _copy_fixture("schema-v6-alerts.sqlite3", tmp_path / "clinic")
+    svc = open_services(paths)
+    try:
+        [dr] = svc.clinic.staff()
+        svc.accounts.sign_in(dr.id, "Dr Okafor's first password")
+        by_name = {p.family_name: p for p in svc.patients.search("").rows}
+
+        def allergies(family: str) -> list[tuple[str, str, str, str]]:
+            return [
+                (a.substance, a.severity, a.recorded_by, a.source)
+                for a in svc.allergies.summary(by_name[family].id).allergies
+            ]
+
+        migrated = [("Lidocaine", "unknown", "migration", "migration")]
+        assert allergies("Kelly") == migrated
+        assert by_name["Kelly"].alerts == ""
+        assert allergies("Walsh") == migrated  # "Lignocaine allergy" is lidocaine
+        assert by_name["Walsh"].alerts == "needle-phobic: allow extra time"
+        assert [a[0] for a in allergies("Evans")] == ["Nickel", "Chlorhexidine"]
+        assert by_name["Evans"].alerts == "Prefers female practitioner"
+        assert allergies("Papadopoulos") == [("Latex", "unknown", "migration", "migration")]
+        # Kept as typed, and no allergy made up: the alert is read by a person as before.
+        for family, alert in (
+            ("Hughes", "Needle-phobic: allow extra time"),
+            ("Rossi", "No allergy to latex (patch tested 2025)"),
+            ("Nowak", "Latex-free gloves please"),
+            ("Begum", "Allergy: strawberries"),
+        ):
+            assert allergies(family) == [], family
+            assert by_name[family].alerts == alert
+            assert svc.allergies.summary(by_name[family].id).state == "not_recorded"
+        [kelly] = svc.allergies.summary(by_name["Kelly"].id).allergies
+        assert kelly.note == "From the alert “Allergy: lidocaine”."
+        assert kelly.recorded_at is not None
+        assert abs((kelly.recorded_at - datetime.now(UTC)).total_seconds()) < 120
+        # Every change is in the audit trail, by "migration", and the chain is whole.
+        entries = svc.ctx.db.execute(
+            "SELECT actor_name, action, table_name, summary FROM audit_log "
+            "WHERE actor_name = 'migration' ORDER BY id"
+        ).fetchall()
+        assert ("migration", "create", "patient_allergies") in {e[:3] for e in entries}
+        assert (
+            "migration",
+            "update",
+            "patients",
+            "Alerts: allergies moved to the allergy list",
+        ) in entries
+        assert len(entries) == 5 + 4  # five allergies, four patients' alerts
+        assert AuditService(svc.ctx).verify().ok
+        assert svc.check() == []
+        # The old session and product read as before, with nothing allergic recorded.
+        [olivia_session] = svc.sessions.sessions(by_name["Smith"].id)
+        assert olivia_session.anaesthetic == "Lidocaine 5% cream"
+        assert olivia_session.allergy_override_reason == ""
+        assert olivia_session.allergy_conflicts == ()
+        [lido] = svc.catalogue.products()
+        assert (lido.ingredients, lido.allergen_ids, lido.allergens_recorded) == (
+            "",
+            frozenset(),
+            False,
+        )
+        assert len(svc.allergies.allergens()) == len(ALLERGENS_0007)
+    finally:
+        svc.close()
+    [backup] = paths.backups.glob("before-migration-schema6-*.sqlite3")
+    conn = sqlite3.connect(backup)
+    assert conn.execute("SELECT alerts FROM patients WHERE family_name = 'Kelly'").fetchone() == (
+        "Allergy: lidocaine",
+    )
+    conn.close()

@@ -16,6 +16,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui import tips
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.patients.model import NAME, PatientTableModel
+from exodesk.ui.sessions.form import allergy_flags
 from tests.answers import answered
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -154,9 +155,14 @@ def test_every_session_flag_says_what_it_means(
     check = form.run_checks()
     assert check.spacing, "the earlier session today makes this one too soon"
     shown = {label.text(): label.toolTip() for label in form.flag_labels}
-    assert len(shown) == len(check.warnings) + len(check.lot_flags) + len(check.spacing)
+    allergies = allergy_flags(check.allergies)  # allergies not recorded for this patient
+    assert len(allergies) == 1
+    assert len(shown) == (
+        len(allergies) + len(check.warnings) + len(check.lot_flags) + len(check.spacing)
+    )
     assert all(tip for tip in shown.values()), shown
     assert set(shown.values()) >= {
+        tips.ALLERGIES_NOT_ASKED,
         tips.LOT_EXPIRING,
         tips.LOT_LAB_REPORTS,
         tips.NEEDLE_DEPTH,

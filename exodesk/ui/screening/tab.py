@@ -31,6 +31,7 @@ from exodesk.domain.screening_vocabulary import (
     unanswered_text,
 )
 from exodesk.errors import UserError
+from exodesk.services.allergies import SCREENING_ITEM, AllergyService
 from exodesk.services.context import PATIENTS, SETTINGS, Changes, SaveResult
 from exodesk.services.screening import SCREENINGS, Preview, ScreeningService
 from exodesk.ui import tips
@@ -39,6 +40,7 @@ from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import preview_job
+from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.questionnaire import QuestionnaireForm
@@ -55,11 +57,17 @@ class ScreeningTab(QWidget):
     data_changed = Signal(object)  # Changes
 
     def __init__(
-        self, screening: ScreeningService, current: CurrentPatient, *, day_first: bool
+        self,
+        screening: ScreeningService,
+        current: CurrentPatient,
+        *,
+        day_first: bool,
+        allergies: AllergyService | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("screeningTab")
         self._screening = screening
+        self._allergies = allergies  # a "yes" to a product allergy asks what (see _store)
         self._current = current
         self._record: ScreeningRecord | None = None
         self._mode = VIEW
@@ -419,9 +427,9 @@ class ScreeningTab(QWidget):
                 )
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return
-                result = self._screening.amend(self._record.id, answers, dialog.reason())
+                result = self._store(answers, self._record.id, dialog.reason())
             else:
-                result = self._screening.save(patient.id, answers)
+                result = self._store(answers)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -432,6 +440,23 @@ class ScreeningTab(QWidget):
             self._show_refusal(listed)
             return
         self._saved(result)
+
+    def _store(self, answers: dict, amending: int | None = None, reason: str = "") -> SaveResult:
+        """Save the screening (or its amendment). A "yes" to a product allergy first asks
+        what, and the allergies are saved with the screening, in one transaction."""
+        patient = self.patient
+        assert patient is not None and patient.id is not None
+        if self._allergies is None or answers.get(SCREENING_ITEM) is not True:
+            if amending is not None:
+                return self._screening.amend(amending, answers, reason)
+            return self._screening.save(patient.id, answers)
+        ask = ScreeningAllergiesDialog(
+            self, self._allergies, patient, answers, amending=amending, reason=reason
+        )
+        ask.exec()
+        return ask.saved or SaveResult(
+            problems=[Problem(SCREENING_ITEM, "Say what the patient is allergic to, or answer no.")]
+        )
 
     def _saved(self, result: SaveResult) -> None:
         self._record = result.record

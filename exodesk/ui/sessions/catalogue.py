@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.allergies import Allergen, find_allergens
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import (
     INTENDED_USES,
@@ -41,10 +42,12 @@ from exodesk.domain.sessions import (
     lab_reports_expected,
     lot_check,
     lot_status,
+    product_contents,
 )
 from exodesk.errors import UserError
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
+from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import RowsTableModel, rows_view
@@ -256,7 +259,8 @@ class ProductsDialog(QDialog):
         self.save_lot_button.clicked.connect(self.save_lot)
 
         self._align_label_columns()
-        self.resize(1040, 700)
+        self.resize(1040, 680)
+        self._load_allergens()
         self._load_products(select=None)
 
     # ---- building ------------------------------------------------------------------------
@@ -275,6 +279,9 @@ class ProductsDialog(QDialog):
             self.intended_use,
             self.active,
             self.notes,
+            self.ingredients,
+            self.choose_allergens,
+            self.no_allergens,
             self.save_product_button,
             self.lot_table,
             self.lot_number,
@@ -326,6 +333,7 @@ class ProductsDialog(QDialog):
             "Untick when the clinic no longer uses this product; its lots and history stay.",
         )
         self.notes = _notes_edit("productNotes", "Product notes")
+        self._build_contents()
         self.save_product_button = named(
             QPushButton("&Save product"), "saveProduct", "Save product"
         )
@@ -333,7 +341,16 @@ class ProductsDialog(QDialog):
         self.product_message.setObjectName("productMessage")
         self.product_errors = {
             key: error_label(f"product_error_{key}")
-            for key in ("name", "manufacturer", "kind", "source", "intended_use", "notes")
+            for key in (
+                "name",
+                "manufacturer",
+                "kind",
+                "source",
+                "intended_use",
+                "notes",
+                "ingredients",
+                "allergens",
+            )
         }
         e = self.product_errors
         grid = self._product_grid = QGridLayout(self.product_box)
@@ -352,12 +369,102 @@ class ProductsDialog(QDialog):
         grid.addLayout(_with_error(self.intended_use, e["intended_use"]), 2, 1)
         grid.addWidget(self.active, 2, 3)
         grid.addWidget(_label("No&tes", self.notes), 3, 0)
-        grid.addLayout(_with_error(self.notes, e["notes"]), 3, 1, 1, 3)
+        grid.addLayout(_with_error(self.notes, e["notes"]), 3, 1)
+        grid.addWidget(_label("Ingre&dients", self.ingredients), 3, 2)
+        grid.addLayout(_with_error(self.ingredients, e["ingredients"]), 3, 3)
+        contains_label = _label("Allergens", self.choose_allergens)
+        grid.addWidget(contains_label, 4, 0)
+        contains = QHBoxLayout()
+        contains.addWidget(self.allergens_shown, 1)
+        contains.addWidget(self.choose_allergens)
+        contains.addWidget(self.no_allergens)
+        grid.addLayout(_with_error(contains, e["allergens"]), 4, 1, 1, 3)
         row = QHBoxLayout()
         row.addWidget(self.save_product_button)
         row.addWidget(self.product_message, 1)
-        grid.addLayout(row, 4, 1, 1, 3)
+        grid.addLayout(row, 5, 1, 1, 3)
         return self.product_box
+
+    def _build_contents(self) -> None:
+        """What the product contains: the label's ingredients, and the listed allergens."""
+        self.ingredients = _notes_edit("productIngredients", "Ingredients")
+        self.ingredients.setToolTip(tips.PRODUCT_INGREDIENTS)
+        self.ingredients.setPlaceholderText("As on the label: lidocaine 5%, carbomer…")
+        self.allergens_shown = QLabel()
+        self.allergens_shown.setObjectName("productAllergensShown")
+        self.allergens_shown.setWordWrap(True)
+        self.allergens_shown.setTextFormat(Qt.TextFormat.PlainText)
+        self.allergens_shown.setToolTip(tips.PRODUCT_ALLERGENS)
+        self.choose_allergens = named(
+            QPushButton("C&hoose…"),
+            "productChooseAllergens",
+            "Choose the allergens it contains",
+            tips.PRODUCT_ALLERGENS,
+        )
+        self.no_allergens = named(
+            QCheckBox("None of the &listed"),
+            "productNoAllergens",
+            "Contains none of the listed allergens",
+            tips.PRODUCT_NO_ALLERGENS,
+        )
+        self._allergens: list[Allergen] = []
+        self._ticked: frozenset[int] = frozenset()
+        self.ingredients.textChanged.connect(self._show_allergens)
+        self.no_allergens.toggled.connect(self._none_ticked)
+        self.choose_allergens.clicked.connect(self.pick_allergens)
+
+    def _load_allergens(self) -> None:
+        try:
+            self._allergens = self._catalogue.allergens(include_inactive=True)
+        except UserError as exc:
+            show_user_error(self, exc)
+            self._allergens = []
+
+    def ticked_allergens(self) -> frozenset[int]:
+        return self._ticked
+
+    def set_ticked_allergens(self, ticked: frozenset[int]) -> None:
+        self._ticked = frozenset(ticked)
+        if self._ticked and self.no_allergens.isChecked():
+            self.no_allergens.blockSignals(True)
+            self.no_allergens.setChecked(False)
+            self.no_allergens.blockSignals(False)
+        self._show_allergens()
+
+    def _none_ticked(self, ticked: bool) -> None:
+        if ticked:
+            self._ticked = frozenset()
+        self._show_allergens()
+
+    def _show_allergens(self) -> None:
+        """The allergens ticked, and those the ingredients name (ticked on saving)."""
+        names = [a.name for a in self._allergens if a.id in self._ticked]
+        named_here = find_allergens(self.ingredients.toPlainText(), self._allergens)
+        extra = [a.name for a in named_here if a.id not in self._ticked]
+        if names:
+            text = ", ".join(names)
+        elif self.no_allergens.isChecked():
+            text = "none of the listed allergens"
+        else:
+            text = "not recorded"
+        if extra:
+            text += f" (+ {', '.join(extra)}, named in the ingredients: ticked on saving)"
+        self.allergens_shown.setText(text)
+        self.allergens_shown.setAccessibleName(f"Contains: {text}")
+
+    def pick_allergens(self) -> None:
+        """Tick the allergens it contains (the clinic's list can be added to from there)."""
+        from exodesk.ui.dialogs.allergens import AllergenPickerDialog
+
+        dialog = AllergenPickerDialog(self, self._catalogue, self._ticked)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if dialog.changes.topics:
+            self.changes = dialog.changes
+            self._load_allergens()
+        if accepted:
+            self.set_ticked_allergens(dialog.ticked())
+        else:
+            self._show_allergens()
 
     def _build_lots(self) -> QGroupBox:
         self.lots_box = QGroupBox("Lots")
@@ -496,6 +603,14 @@ class ProductsDialog(QDialog):
         self.intended_use.setCurrentIndex(max(0, self.intended_use.findData(shown.intended_use)))
         self.notes.setPlainText(shown.notes)
         self.active.setChecked(shown.active)
+        self._ticked = shown.allergen_ids
+        self.no_allergens.blockSignals(True)
+        self.no_allergens.setChecked(
+            shown.allergens_recorded and not shown.allergen_ids and not shown.ingredients
+        )
+        self.no_allergens.blockSignals(False)
+        self.ingredients.setPlainText(shown.ingredients)
+        self._show_allergens()
         self.product_message.clear()
         show_problems(self.product_errors, [])
         self._kind_changed()
@@ -516,6 +631,9 @@ class ProductsDialog(QDialog):
             notes=self.notes.toPlainText(),
             active=self.active.isChecked(),
             id=self._product.id if self._product else None,
+            ingredients=self.ingredients.toPlainText(),
+            allergen_ids=self.ticked_allergens(),
+            allergens_recorded=self.no_allergens.isChecked(),
         )
 
     def save_product(self) -> None:
@@ -638,4 +756,6 @@ class ProductsDialog(QDialog):
 def _product_text(product: Product, sep: str = "\n") -> str:
     name = product.name + ("  (no longer used)" if not product.active else "")
     maker = product.manufacturer or "maker not recorded"
-    return f"{name}{sep}{maker} · {PRODUCT_KINDS.get(product.kind, product.kind)}"
+    text = f"{name}{sep}{maker} · {PRODUCT_KINDS.get(product.kind, product.kind)}"
+    # Products the allergy check cannot vouch for stand out, so someone records them.
+    return text if product_contents(product).known else f"{text} · contents not recorded"

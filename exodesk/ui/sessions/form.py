@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from exodesk.domain.allergies import NOT_RECORDED, AllergyCheck
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import (
     AREAS,
@@ -50,6 +52,7 @@ from exodesk.ui.sessions.lot_words import (
     lot_flag_tip,
     lot_flags_tip,
 )
+from exodesk.ui.wheel import NoWheelComboBox
 
 CHECK_DELAY_MS = 200
 _RED = "#b00020"
@@ -142,8 +145,19 @@ class SessionForm(QWidget):
         self.needle_depth.setDecimals(2)
         self.needle_depth.setSuffix(" mm")
         self.needle_depth.setSpecialValueText("none")
-        self.anaesthetic = named(QLineEdit(), "session_anaesthetic", "Topical anaesthetic")
-        self.anaesthetic.setPlaceholderText("e.g. lidocaine 5% cream")
+        # Chosen from the catalogue's anaesthetics (whose ingredients the allergy check knows)
+        # or typed; typed words are searched for the allergen list too ("lidocaine 5%").
+        self.anaesthetic = named(
+            NoWheelComboBox(),
+            "session_anaesthetic",
+            "Topical anaesthetic",
+            "Choose an anaesthetic from the product list, or type it",
+        )
+        self.anaesthetic.setEditable(True)
+        self.anaesthetic.setInsertPolicy(NoWheelComboBox.InsertPolicy.NoInsert)
+        anaesthetic_line = self.anaesthetic.lineEdit()
+        assert anaesthetic_line is not None
+        anaesthetic_line.setPlaceholderText("e.g. lidocaine 5% cream, or none")
         self.anaesthetic_minutes = named(
             QSpinBox(),
             "session_anaesthetic_minutes",
@@ -153,9 +167,15 @@ class SessionForm(QWidget):
         self.anaesthetic_minutes.setRange(0, 120)
         self.anaesthetic_minutes.setSuffix(" min")
         self.anaesthetic_minutes.setSpecialValueText("—")
-        anaesthetic_row = QHBoxLayout()
-        anaesthetic_row.addWidget(self.anaesthetic, 1)
-        anaesthetic_row.addWidget(self.anaesthetic_minutes)
+        choice = QHBoxLayout()
+        choice.addWidget(self.anaesthetic, 1)
+        choice.addWidget(self.anaesthetic_minutes)
+        # The allergy stop, beside the field it is about (and again under "Before saving").
+        self.anaesthetic_allergy = _stop_label("session_anaesthetic_allergy")
+        anaesthetic_row = QVBoxLayout()
+        anaesthetic_row.setSpacing(2)
+        anaesthetic_row.addLayout(choice)
+        anaesthetic_row.addWidget(self.anaesthetic_allergy)
         return [
             ("Course", self.course, "course_id"),
             ("Date and time", self.performed_at, "performed_at"),
@@ -189,8 +209,10 @@ class SessionForm(QWidget):
         product_buttons.addWidget(self.add_product)
         product_buttons.addWidget(self.remove_product)
         product_buttons.addStretch(1)
+        self.products_allergy = _stop_label("session_products_allergy")
         products_box = QVBoxLayout()
         products_box.addWidget(self.products)
+        products_box.addWidget(self.products_allergy)
         products_box.addLayout(product_buttons)
         return products_box
 
@@ -278,6 +300,7 @@ class SessionForm(QWidget):
         checks = QGroupBox("Before saving")
         checks.setObjectName("session_checks_box")
         checks_layout = QVBoxLayout(checks)
+        checks_layout.addLayout(self._build_allergy_stop())
         checks_layout.addWidget(self.check_label)
         checks_layout.addWidget(self.flags_box)
         self.gate_label = QLabel("Reason to override the screening:")
@@ -294,6 +317,35 @@ class SessionForm(QWidget):
         self.errors["regulatory"] = error_label("session_error_regulatory")
         checks_layout.addWidget(self.errors["regulatory"])
         return checks
+
+    def _build_allergy_stop(self) -> QVBoxLayout:
+        """The allergy stop: first in "Before saving", red, with the reason it needs."""
+        self.allergy_label = QLabel()
+        self.allergy_label.setObjectName("sessionAllergyStop")
+        self.allergy_label.setWordWrap(True)
+        self.allergy_label.setTextFormat(Qt.TextFormat.RichText)
+        self.allergy_label.setToolTip(tips.ALLERGY_STOP)
+        self.allergy_reason = named(
+            QPlainTextEdit(),
+            "session_allergy_override_reason",
+            "Reason to go ahead despite the allergy",
+            tips.ALLERGY_REASON,
+        )
+        self.allergy_reason.setPlaceholderText(
+            "Why it is safe to go ahead despite the allergy (for example an allergist's letter)"
+        )
+        self.allergy_reason.setTabChangesFocus(True)
+        self.allergy_reason.setFixedHeight(self.allergy_reason.fontMetrics().lineSpacing() * 3 + 12)
+        self.allergy_reason_label = QLabel("Reason to go ahead despite the &allergy:")
+        self.allergy_reason_label.setBuddy(self.allergy_reason)
+        self.errors["allergy_override_reason"] = error_label("session_error_allergy")
+        box = QVBoxLayout()
+        box.setSpacing(2)
+        box.addWidget(self.allergy_label)
+        box.addWidget(self.allergy_reason_label)
+        box.addWidget(self.allergy_reason)
+        box.addWidget(self.errors["allergy_override_reason"])
+        return box
 
     def _build_buttons(self) -> QHBoxLayout:
         self.save_button = named(
@@ -326,6 +378,7 @@ class SessionForm(QWidget):
             signal.connect(self._changed)
         for check in self.areas.values():
             check.toggled.connect(self._changed)
+        self.anaesthetic.currentTextChanged.connect(self._changed)
         self.treatment.currentIndexChanged.connect(self._show_prp)
         self.add_product.clicked.connect(lambda: self._add_product_row(None, None))
         self.remove_product.clicked.connect(self._remove_product_row)
@@ -437,7 +490,7 @@ class SessionForm(QWidget):
         for key, check in self.areas.items():
             check.setChecked(key in draft.areas)
         self.needle_depth.setValue(draft.needle_depth_mm or 0.0)
-        self.anaesthetic.setText(draft.anaesthetic)
+        self._fill_anaesthetics(draft.anaesthetic)
         self.anaesthetic_minutes.setValue(draft.anaesthetic_minutes or 0)
         self.products.setRowCount(0)
         for product in draft.products:
@@ -455,10 +508,22 @@ class SessionForm(QWidget):
         self.aftercare.setChecked(draft.aftercare_issued)
         self.notes.setPlainText(draft.notes)
         self.gate_reason.setPlainText(draft.gate_override_reason)
+        self.allergy_reason.setPlainText(draft.allergy_override_reason)
         self.spacing_reason.setText(draft.spacing_reason)
         self._show_prp()
         self.show_problems([])
         self.run_checks()
+
+    def _fill_anaesthetics(self, text: str) -> None:
+        """The catalogue's anaesthetics to choose from, and the draft's own words."""
+        self.anaesthetic.blockSignals(True)
+        self.anaesthetic.clear()
+        for product in self._catalogue.products():
+            if product.kind == "anaesthetic":
+                self.anaesthetic.addItem(product.name)
+        self.anaesthetic.setCurrentIndex(self.anaesthetic.findText(text))
+        self.anaesthetic.setEditText(text)
+        self.anaesthetic.blockSignals(False)
 
     def draft(self) -> TreatmentSession:
         """The session as typed."""
@@ -496,7 +561,7 @@ class SessionForm(QWidget):
             indication=self.indication.currentData(),
             delivery=self.delivery.currentData(),
             needle_depth_mm=self.needle_depth.value() or None,
-            anaesthetic=self.anaesthetic.text().strip(),
+            anaesthetic=self.anaesthetic.currentText().strip(),
             anaesthetic_minutes=self.anaesthetic_minutes.value() or None,
             products=tuple(products),
             prp=prp,
@@ -505,6 +570,7 @@ class SessionForm(QWidget):
             notes=self.notes.toPlainText(),
             gate_override_reason=self.gate_reason.toPlainText(),
             spacing_reason=self.spacing_reason.text(),
+            allergy_override_reason=self.allergy_reason.toPlainText(),
         )
 
     def confirmed(self) -> list[str]:
@@ -532,8 +598,10 @@ class SessionForm(QWidget):
                 "treatment:</b> " + html.escape(" ".join(check.gate.problems)) + "</span>"
             )
             self.check_label.setToolTip(tips.GATE_BLOCKED)
+        self._show_allergies(check.allergies)
         self._show_flags(
-            [(w, tips.NEEDLE_DEPTH) for w in check.warnings]
+            allergy_flags(check.allergies)
+            + [(w, tips.NEEDLE_DEPTH) for w in check.warnings]
             + [(lot_flag_text(f), lot_flag_tip(f)) for f in check.lot_flags]
             + [(w, tips.SPACING) for w in check.spacing]
         )
@@ -544,6 +612,26 @@ class SessionForm(QWidget):
         self.spacing_reason.setVisible(bool(check.spacing))
         self._show_regulatory(check)
         return check
+
+    def _show_allergies(self, allergies: AllergyCheck) -> None:
+        """The stop, in red, naming each product, allergen and allergy; the reason it needs."""
+        blocks = allergies.blocks
+        if blocks:
+            lines = "".join(f"<br>• {html.escape(text)}" for text in allergies.sentences)
+            self.allergy_label.setText(
+                f"<span style='color:{_RED}'><b>✖ ALLERGY — do not use without a reason:</b>"
+                f"{lines}</span>"
+            )
+        self.allergy_label.setVisible(blocks)
+        self.allergy_reason_label.setVisible(blocks)
+        self.allergy_reason.setVisible(blocks)
+        for label, role in (
+            (self.anaesthetic_allergy, "anaesthetic"),
+            (self.products_allergy, "product"),
+        ):
+            said = [c.text for c in allergies.conflicts if c.contents.role == role]
+            label.setText("\n".join(f"✖ Allergy: {text}" for text in said))
+            label.setVisible(bool(said))
 
     def _show_flags(self, flags: list[tuple[str, str]]) -> None:
         for label in self.flag_labels:
@@ -588,7 +676,51 @@ class SessionForm(QWidget):
             text = " ".join(by_field.get(key, []))
             label.setText(text)
             label.setVisible(bool(text))
+        shown = next((label for label in self.errors.values() if label.text()), None)
+        if shown is not None:
+            _reveal(shown)
 
     def _emit_save(self) -> None:
         if self._draft is not None:
             self.save_requested.emit(self.draft(), self.confirmed())
+
+
+def allergy_flags(allergies: AllergyCheck) -> list[tuple[str, str]]:
+    """What the allergy check could not vouch for, as flags (text, what to do)."""
+    flags = []
+    if allergies.state == NOT_RECORDED:
+        flags.append(("Allergies are not recorded for this patient.", tips.ALLERGIES_NOT_ASKED))
+    for label in allergies.unknown:
+        flags.append(
+            (f"What {label} contains is not recorded: check its label.", tips.ALLERGY_UNKNOWN)
+        )
+    for substance in allergies.unlisted:
+        flags.append(
+            (
+                f"The allergy to “{substance}” is not on the allergen list: check every label.",
+                tips.ALLERGY_UNLISTED,
+            )
+        )
+    return flags
+
+
+def _stop_label(object_name: str) -> QLabel:
+    """A red line under a field that the allergy check stops (hidden until it does)."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setStyleSheet(f"color: {_RED}; font-weight: bold;")
+    label.setToolTip(tips.ALLERGY_STOP)
+    label.hide()
+    return label
+
+
+def _reveal(widget: QWidget) -> None:
+    """Scroll the form (wherever it sits in a scroll area) so that ``widget`` is in view."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget)
+            return
+        parent = parent.parentWidget()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.allergies import allergy_override_line
 from exodesk.domain.courses import CourseProgress, protocol_details
 from exodesk.domain.dates import format_long, format_short, format_stamp
 from exodesk.domain.lists import OVERDUE_STATES
@@ -377,6 +378,9 @@ class SessionsTab(QWidget):
                 f"<p style='color:#b00020'><b>SCREENING OVERRIDDEN:</b> "
                 f"{html.escape(s.gate_override_reason)}</p>"
             )
+        if s.allergy_override_reason:
+            said = allergy_override_line(s.allergy_conflicts, s.allergy_override_reason)
+            header += f"<p style='color:#b00020'><b>ALLERGY OVERRIDDEN:</b> {html.escape(said)}</p>"
         if s.status == "entered_in_error":
             header += (
                 f"<p style='color:#b00020'><b>ENTERED IN ERROR:</b> "
