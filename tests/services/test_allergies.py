@@ -17,6 +17,7 @@ from exodesk.services.allergies import ALLERGIES
 from exodesk.services.context import PermissionRefused
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import Services, open_services
+from tests.answers import answered
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -26,7 +27,7 @@ def kelly(services: Services) -> int:
     dr = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
     services.clinic.sign_in(dr.id)
     pid = services.patients.create(Patient("Kelly", "Hannah", date(1988, 5, 14))).record.id
-    screening = services.screening.save(pid, {}).record
+    screening = services.screening.save(pid, answered()).record
     services.screening.record_consent(screening.id, "Hannah Kelly", PNG)
     return pid
 
@@ -264,16 +265,18 @@ def test_no_allergy_no_stop_and_no_override_is_stored(
 # ---- the screening's answers -----------------------------------------------------------------
 def test_a_yes_at_screening_needs_the_allergy_named(services: Services, kelly: int) -> None:
     before = _rows(services, "screenings")
-    refused = services.allergies.save_screening(kelly, {"known_product_allergy": True})
+    refused = services.allergies.save_screening(kelly, answered({"known_product_allergy": True}))
     assert [p.field for p in refused.problems] == ["known_product_allergy"]
     bad = services.allergies.save_screening(
-        kelly, {"known_product_allergy": True}, [Allergy(0, "", "severe")]
+        kelly, answered({"known_product_allergy": True}), [Allergy(0, "", "severe")]
     )
     assert [p.field for p in bad.problems] == ["allergy0.substance"]
     assert _rows(services, "screenings") == before
     result = services.allergies.save_screening(
         kelly,
-        {"known_product_allergy": True, "allergies": "Hyaluronic acid filler: big swelling"},
+        answered(
+            {"known_product_allergy": True, "allergies": "Hyaluronic acid filler: big swelling"}
+        ),
         [Allergy(0, "sodium hyaluronate", "severe", "Big swelling after filler")],
     )
     assert result.ok
@@ -291,7 +294,7 @@ def test_a_screening_updates_an_allergy_already_listed(services: Services, kelly
     record = services.screening.current(kelly)
     result = services.allergies.save_screening(
         kelly,
-        {"known_product_allergy": True},
+        answered({"known_product_allergy": True}),
         [Allergy(0, "latex", "anaphylaxis", "Collapsed after a balloon")],
         amending=record.id,
         reason="Patient told us more",
@@ -303,7 +306,7 @@ def test_a_screening_updates_an_allergy_already_listed(services: Services, kelly
     assert current.amend_reason == "Updated at the intake screening"
     # Nothing new said: nothing written.
     again = services.allergies.save_screening(
-        kelly, {"known_product_allergy": True}, [Allergy(0, "Latex", "unknown")]
+        kelly, answered({"known_product_allergy": True}), [Allergy(0, "Latex", "unknown")]
     )
     assert again.ok
     assert len(services.allergies.history(kelly)) == 2
@@ -312,7 +315,7 @@ def test_a_screening_updates_an_allergy_already_listed(services: Services, kelly
 def test_a_screening_that_fails_saves_no_allergy(services: Services, kelly: int) -> None:
     refused = services.allergies.save_screening(
         kelly,
-        {"known_product_allergy": True, "retinoid_last_use": date(2999, 1, 1)},
+        answered({"known_product_allergy": True, "retinoid_last_use": date(2999, 1, 1)}),
         [Allergy(0, "Latex", "severe")],
     )
     assert not refused.ok

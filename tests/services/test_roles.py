@@ -237,7 +237,9 @@ TABLE: dict[str, Row] = {
         lambda w: _ok(w.s.allergies.mark_entered_in_error(w.allergy, "Wrong patient")),
     ),
     "AllergyService.save_screening": Row(
-        perms.SCREENING_TAKE, EVERYONE, lambda w: _ok(w.s.allergies.save_screening(w.patient_a, {}))
+        perms.SCREENING_TAKE,
+        EVERYONE,
+        lambda w: _ok(w.s.allergies.save_screening(w.patient_a, answered())),
     ),
     "CatalogueService.save_allergen": Row(
         perms.CATALOGUE_EDIT,

@@ -22,6 +22,7 @@ from exodesk.ui.dialogs.allergies import AllergiesDialog
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sessions.catalogue import ProductsDialog
 from exodesk.ui.wheel import NoWheelComboBox
+from tests.answers import answered
 from tests.ui.dialogs import when_dialog_opens
 from tests.ui.test_patients_tab import unnamed_widgets
 
@@ -54,7 +55,7 @@ def kelly(services: Services) -> dict:
     hannah = services.patients.create(
         Patient("Kelly", "Hannah", date(1988, 5, 14), "female")
     ).record
-    screening = services.screening.save(hannah.id, {}).record
+    screening = services.screening.save(hannah.id, answered()).record
     services.screening.record_consent(screening.id, "Hannah Kelly", PNG)
     earlier = replace(
         services.sessions.prefill(hannah.id, None),
@@ -316,7 +317,9 @@ def screening_tab(qtbot, services: Services, kelly: dict):
     tab = win.screening_tab
     tab.start_new()
     tab.questionnaire.set_answers(
-        {"known_product_allergy": True, "allergies": "Lidocaine at the dentist: lips swelled"}
+        answered(
+            {"known_product_allergy": True, "allergies": "Lidocaine at the dentist: lips swelled"}
+        )
     )
     return win, tab, olivia
 
