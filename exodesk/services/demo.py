@@ -273,7 +273,9 @@ def _screening_profiles(today: date) -> list[dict[str, Any]]:
     return [
         {},
         {"anticoagulants": True, "bleeding_supplements": frozenset({"omega3_high_dose"})},
-        {"retinoid_last_use": today - days(3), "medications": "Tretinoin 0.025% cream at night"},
+        # Stopped six days ago: inside the 5–7 days the source gives (the rule waits 7), so
+        # the practitioner's override below rests on the source, not against it.
+        {"retinoid_last_use": today - days(6), "medications": "Tretinoin 0.025% cream at night"},
         {"blood_disorder": True, "notes": "Mild von Willebrand disease, under haematology"},
         {"pregnant": True},
         {
@@ -323,7 +325,10 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
                 screening.sign_off(record.id, "prp", "cleared", "Letter from GP seen and scanned")
             if n == 2:
                 screening.override(
-                    record.id, "exosome_face", "Stopped tretinoin 3 days ago; skin intact on exam"
+                    record.id,
+                    "exosome_face",
+                    "Tretinoin stopped 6 days ago, within the 5–7 days advised; skin intact "
+                    "on exam and a patch test clear",
                 )
     finally:
         services.ctx.clock = real_clock
@@ -445,7 +450,9 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
         ("acne_scarring", "microneedling", 2, []),
         ("skin_rejuvenation", "prp", 2, ["RP-5512"]),
         ("skin_rejuvenation", "exosome_face", 1, ["VC-2502"]),
-        ("scalp_hair", "exosome_scalp", 2, ["EX-2410B"]),
+        # A UK clinic: no session uses the human-derived serum (reportedly not legal in the
+        # UK); it stays in the catalogue, where its lots show the regulatory flag.
+        ("scalp_hair", "exosome_scalp", 2, ["VC-2411"]),
         ("skin_rejuvenation", "exosome_face", 2, ["VC-2411"]),
         ("acne_scarring", "microneedling", 3, []),
         ("scalp_hair", "prp", 1, ["RP-5512"]),

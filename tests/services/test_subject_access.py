@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from exodesk.domain.allergies import Allergy
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
 from exodesk.domain.staff import StaffMember
@@ -82,6 +83,9 @@ def _seed(services: Services, clock) -> Clinic:
         Patient("Ñúñez", "Zoë", date(1985, 4, 3), "female", phone="07700 900123", gp=GP_CJK)
     ).record
     a = services.patients.update(replace(a, notes=LONG_NOTE, email="zoe@example.com")).record
+    # Asked about allergies at first ("none known"), then she remembered latex.
+    assert services.allergies.record_none_known(a.id).ok
+    assert services.allergies.record(Allergy(a.id, "Latex", "mild", "Itchy rash")).ok
     first = services.screening.save(
         a.id, answered({"peel_last": today - timedelta(days=3), "blood_disorder": True})
     ).record
@@ -187,6 +191,10 @@ DIRECT_COUNTS = {
     "documents_issued": "SELECT count(*) FROM documents_issued WHERE patient_id = :pid "
     "OR session_id IN (SELECT id FROM sessions WHERE patient_id = :pid)",
     "audit_log": "SELECT count(*) FROM audit_log WHERE patient_id = :pid",
+    "patient_allergies": "SELECT count(*) FROM patient_allergies WHERE patient_id = :pid",
+    "no_known_allergies": "SELECT count(*) FROM no_known_allergies WHERE patient_id = :pid",
+    "allergens": "SELECT count(DISTINCT allergen_id) FROM patient_allergies "
+    "WHERE patient_id = :pid AND allergen_id IS NOT NULL",
 }
 
 

@@ -21,7 +21,7 @@ from exodesk.ui.dialogs.allergens import AllergenPickerDialog
 from exodesk.ui.dialogs.allergies import AllergiesDialog
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sessions.catalogue import ProductsDialog
-from exodesk.ui.wheel import NoWheelComboBox
+from exodesk.ui.widgets import NoWheelComboBox
 from tests.answers import answered
 from tests.ui.dialogs import when_dialog_opens
 from tests.ui.test_patients_tab import unnamed_widgets

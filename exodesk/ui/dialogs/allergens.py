@@ -29,7 +29,7 @@ from exodesk.services.context import Changes
 from exodesk.ui import tips
 from exodesk.ui.common import error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.wheel import NoWheelComboBox
+from exodesk.ui.widgets import NoWheelComboBox
 
 _GREY = QColor("#777777")
 

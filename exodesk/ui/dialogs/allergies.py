@@ -43,7 +43,7 @@ from exodesk.ui.common import error_label, named, show_problems
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import RowsTableModel, rows_view
-from exodesk.ui.wheel import NoWheelComboBox
+from exodesk.ui.widgets import NoWheelComboBox
 
 RED = "#b00020"
 AMBER = "#8a5a00"

@@ -28,7 +28,7 @@ from exodesk.services.context import SaveResult
 from exodesk.ui.common import error_label, named
 from exodesk.ui.dialogs.allergies import SubstanceCombo, severity_combo, state_style
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.wheel import NoWheelComboBox
+from exodesk.ui.widgets import NoWheelComboBox
 
 FIELDS = ("substance", "severity", "reaction")
 

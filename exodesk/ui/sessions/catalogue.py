@@ -224,6 +224,11 @@ class ProductsDialog(QDialog):
         self.product_list = named(QListWidget(), "productList", "Products")
         self.product_list.setMinimumWidth(220)
         self.product_list.setSpacing(3)  # two-line entries need air between them
+        # A long product name wraps inside the list instead of pushing a sideways scroll bar
+        # under it (the full name is in the form beside it).
+        self.product_list.setWordWrap(True)
+        self.product_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.product_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.new_product_button = named(QPushButton("New &product"), "newProduct", "New product")
         product_box = self._build_product_form()
         lots_box = self._build_lots()

@@ -52,7 +52,7 @@ from exodesk.ui.sessions.lot_words import (
     lot_flag_tip,
     lot_flags_tip,
 )
-from exodesk.ui.wheel import NoWheelComboBox
+from exodesk.ui.widgets import NoWheelComboBox
 
 CHECK_DELAY_MS = 200
 _RED = "#b00020"
