@@ -50,7 +50,7 @@ from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceConte
 from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
-from exodesk.storage.screenings import ScreeningRepository
+from exodesk.storage.screenings import HistoryEntry, ScreeningRepository
 from exodesk.storage.settings import SettingsRepository
 
 if TYPE_CHECKING:
@@ -74,19 +74,6 @@ class Preview:
     result: ScreeningResult | None
     problems: list[Problem]
     unanswered: tuple[Item, ...] = ()
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One version of a screening in the history list."""
-
-    id: int
-    series_id: int
-    version: int
-    taken_at: str
-    taken_by: str
-    superseded: bool
-    amend_reason: str
 
 
 def default_consent_text() -> str:
@@ -260,7 +247,7 @@ class ScreeningService:
     def history(self, patient_id: int) -> list[HistoryEntry]:
         self._ctx.require(SCREENING_VIEW)
         with storage_errors():
-            return [HistoryEntry(*row) for row in self._repo.history_for(patient_id)]
+            return self._repo.history_for(patient_id)
 
     def clearance(self, patient_id: int, treatment: str) -> Clearance:
         """Whether a session of ``treatment`` may be recorded for the patient today."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -24,6 +25,19 @@ _SCREENING_COLUMNS = (
     "s.id, s.patient_id, s.version, s.series_id, s.taken_on, s.taken_at, st.name, "
     "s.rule_table_version, s.result, s.superseded, s.amend_reason"
 )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a screening in the history list."""
+
+    id: int
+    series_id: int
+    version: int
+    taken_at: str
+    taken_by: str
+    superseded: bool
+    amend_reason: str
 
 
 class ScreeningRepository:
@@ -167,15 +181,15 @@ class ScreeningRepository:
         ).fetchone()
         return self._record(row, table) if row else None
 
-    def history_for(self, patient_id: int) -> list[tuple[int, int, int, str, str, bool, str]]:
-        """Every version, newest first: (id, series, version, taken_at, by, superseded, why)."""
+    def history_for(self, patient_id: int) -> list[HistoryEntry]:
+        """Every version of the patient's screenings, newest first."""
         rows = self._db.execute(
             "SELECT s.id, s.series_id, s.version, s.taken_at, st.name, s.superseded, "
             "s.amend_reason FROM screenings s JOIN staff st ON st.id = s.taken_by "
             "WHERE s.patient_id = ? ORDER BY s.taken_at DESC, s.id DESC",
             [patient_id],
         ).fetchall()
-        return [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+        return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
     def _record(self, row: tuple, table: RuleTable) -> ScreeningRecord:
         screening_id = int(row[0])
