@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 
-from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QWidget
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
@@ -73,3 +75,38 @@ def date_hint(day_first: bool) -> str:
 def format_date(day: date | None) -> str:
     """Unambiguous in any locale: ``3 Apr 1985``."""
     return format_short(day) if day else ""
+
+
+def without_default_buttons(widget: QWidget) -> None:
+    """No button of ``widget`` answers Enter by itself: Enter belongs to the focused form
+    (``enter_saves``), so it never presses a button the person is not looking at."""
+    for button in widget.findChildren(QPushButton):
+        button.setAutoDefault(False)
+        button.setDefault(False)
+
+
+def enter_saves(
+    event: QKeyEvent,
+    focus: QWidget | None,
+    forms: Sequence[tuple[QWidget, Callable[[], object]]],
+    *,
+    on_list: Callable[[], object] | None = None,
+) -> bool:
+    """Enter in a window with several forms: a focused button is pressed, a focused list does
+    ``on_list`` (or nothing more than the arrow keys did), and a field saves the form that
+    holds it. Returns False, doing nothing, for any other key (the caller passes it on)."""
+    if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        return False
+    if isinstance(focus, QPushButton):
+        focus.click()
+    elif focus is None:
+        pass
+    elif isinstance(focus, QAbstractItemView):
+        if on_list is not None:
+            on_list()
+    else:
+        for box, save in forms:
+            if box.isAncestorOf(focus):
+                save()
+                break
+    return True

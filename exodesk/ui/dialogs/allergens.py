@@ -27,7 +27,13 @@ from exodesk.errors import UserError
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.common import (
+    enter_saves,
+    error_label,
+    named,
+    show_problems,
+    without_default_buttons,
+)
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.widgets import NoWheelComboBox
 
@@ -117,9 +123,7 @@ class AllergenListDialog(QDialog):
         layout.addLayout(top, 1)
         layout.addWidget(buttons)
 
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        without_default_buttons(self)
         chain = [
             self.allergen_list,
             self.new_button,
@@ -224,14 +228,8 @@ class AllergenListDialog(QDialog):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter saves the form when it holds the focus (a focused button is pressed)."""
-        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if not enter_saves(event, self.focusWidget(), ((self.form_box, self.save),)):
             super().keyPressEvent(event)
-            return
-        focus = self.focusWidget()
-        if isinstance(focus, QPushButton):
-            focus.click()
-        elif focus is not None and self.form_box.isAncestorOf(focus):
-            self.save()
 
 
 class AllergenPickerDialog(QDialog):

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -39,7 +38,13 @@ from exodesk.errors import UserError
 from exodesk.services.allergies import AllergyService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.common import (
+    enter_saves,
+    error_label,
+    named,
+    show_problems,
+    without_default_buttons,
+)
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import RowsTableModel, rows_view
@@ -289,9 +294,7 @@ class AllergiesDialog(QDialog):
 
     def _set_keyboard_order(self) -> None:
         # Enter belongs to the allergy form (keyPressEvent), never to a default button.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        without_default_buttons(self)
         chain = [
             self.table,
             self.show_all,
@@ -474,17 +477,11 @@ class AllergiesDialog(QDialog):
 
     # ---- keyboard ------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter saves the allergy form when it holds the focus (a focused button is pressed)."""
-        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        """Enter saves the allergy form when it holds the focus (a focused button is pressed;
+        Enter on the list corrects the allergy chosen)."""
+        forms = ((self.form_box, self.save),)
+        if not enter_saves(event, self.focusWidget(), forms, on_list=self.start_correct):
             super().keyPressEvent(event)
-            return
-        focus = self.focusWidget()
-        if isinstance(focus, QPushButton):
-            focus.click()
-        elif isinstance(focus, QAbstractItemView):
-            self.start_correct()
-        elif focus is not None and self.form_box.isAncestorOf(focus):
-            self.save()
 
 
 def _label(text: str, buddy: QWidget) -> QLabel:

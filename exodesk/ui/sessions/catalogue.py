@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QDate, QItemSelection, Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -48,7 +47,14 @@ from exodesk.errors import UserError
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, format_date, named, show_problems
+from exodesk.ui.common import (
+    enter_saves,
+    error_label,
+    format_date,
+    named,
+    show_problems,
+    without_default_buttons,
+)
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.sessions.lot_words import lot_flags_tip
@@ -271,9 +277,7 @@ class ProductsDialog(QDialog):
     # ---- building ------------------------------------------------------------------------
     def _set_keyboard_order(self) -> None:
         # Enter belongs to the focused form (keyPressEvent), never to a default button.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        without_default_buttons(self)
         chain = [
             self.product_list,
             self.new_product_button,
@@ -744,18 +748,9 @@ class ProductsDialog(QDialog):
     # ---- keyboard ------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter saves the form holding the focus (a focused button is pressed instead)."""
-        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        forms = ((self.lots_box, self.save_lot), (self.product_box, self.save_product))
+        if not enter_saves(event, self.focusWidget(), forms):
             super().keyPressEvent(event)
-            return
-        focus = self.focusWidget()
-        if isinstance(focus, QPushButton):
-            focus.click()
-        elif focus is None or isinstance(focus, QAbstractItemView):
-            pass  # Enter in a list picks nothing more than the arrow keys did
-        elif self.lots_box.isAncestorOf(focus):
-            self.save_lot()
-        elif self.product_box.isAncestorOf(focus):
-            self.save_product()
 
 
 def _product_text(product: Product, sep: str = "\n") -> str:
