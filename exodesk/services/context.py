@@ -16,6 +16,7 @@ from exodesk.domain.audit import AuditEntry
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
+from exodesk.services.bundled import BundledContent, shared_content
 from exodesk.services.startup_check import StartupCheck
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
@@ -107,6 +108,9 @@ class ServiceContext:
     startup_check: StartupCheck | None = None
     """The start-up check running beside the first reads (None: the file was checked before
     it was opened). Every write waits for it; a damaged file refuses every write."""
+    bundled: BundledContent = field(default_factory=shared_content, repr=False)
+    """The bundled clinical content (rule table, consent, aftercare, comparison, protocols,
+    regulatory notes), each file read once: the one way a service reaches ``resources/``."""
     _held: list[AuditEntry] = field(default_factory=list, repr=False, init=False)
 
     def now(self) -> datetime:
