@@ -83,6 +83,10 @@ class SessionService:
         with storage_errors():
             return [m for m in self._staff.list() if m.role == "practitioner"]
 
+    def regulatory_texts(self) -> dict[str, str]:
+        """Regulatory note id -> its wording, to show what a session's record confirmed."""
+        return {fact.id: fact.note().text for fact in self._ctx.bundled.regulatory_facts}
+
     def sessions(self, patient_id: int, *, include_all: bool = False) -> list[TreatmentSession]:
         self._ctx.require(SESSIONS_VIEW)
         with storage_errors():
@@ -205,6 +209,7 @@ class SessionService:
             country=clinic.country,
             products=[p for p in products.values() if p is not None],
             delivery=draft.delivery,
+            facts=self._ctx.bundled.regulatory_facts,
         )
         return SessionCheck(
             problems=problems,

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 from exodesk import APP_NAME, __version__
 from exodesk.domain.accounts import EXPORT_PATIENT
 from exodesk.domain.clinic import ClinicSettings
-from exodesk.domain.regulatory import load_regulatory_facts
-from exodesk.domain.screening import RuleTable, load_rule_table
+from exodesk.domain.screening import RuleTable
 from exodesk.domain.subject_access import PatientExport, decode_row, export_json, file_stem
 from exodesk.errors import UserError
 from exodesk.services.context import Changes, ServiceContext
@@ -151,8 +150,8 @@ class SubjectAccessService:
         rules: RuleTable | None = None
         regulatory: dict[str, str] = {}
         try:
-            rules = load_rule_table()
-            regulatory = {fact.id: fact.text for fact in load_regulatory_facts()}
+            rules = self._ctx.bundled.rules
+            regulatory = {fact.id: fact.text for fact in self._ctx.bundled.regulatory_facts}
         except (OSError, ValueError):
             # Questions and facts then print by their ids; the export must still be possible.
             log.exception("bundled rules unreadable; the export prints ids instead")
