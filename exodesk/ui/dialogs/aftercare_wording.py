@@ -23,7 +23,6 @@ from exodesk.domain.aftercare import (
     AftercareSection,
     AftercareTemplate,
     TimelineStage,
-    load_default_templates,
 )
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
@@ -214,7 +213,7 @@ class AftercareWordingPage(SettingsPage):
         """Put the standard wording of the sheet shown back in the boxes (stored when saved)."""
         if self._template is None:
             return
-        self._show_template(load_default_templates()[self._template.treatment])
+        self._show_template(self._aftercare.default_wording(self._template.treatment))
         self._restoring = self.edited()
         self.error.hide()
         if self.is_dirty():

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.comparison import load_comparison
 from exodesk.errors import UserError
 from exodesk.services.comparison import ClinicComparisonTexts, ComparisonService
 from exodesk.services.context import Changes
@@ -42,7 +41,7 @@ class ComparisonTextsPage(SettingsPage):
         super().__init__()
         self.setObjectName("comparisonTextsPage")
         self._comparison = comparison
-        self._content = load_comparison()
+        self._content = comparison.standard_content()
         self._edits: dict[str, dict[str, str]] = {}
         self._notes: dict[str, str] = {}
         self._prices: dict[str, str] = {}

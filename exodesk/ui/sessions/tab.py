@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.allergies import allergy_override_line
-from exodesk.domain.courses import CourseProgress, protocol_details
+from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_long, format_short, format_stamp
 from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
-from exodesk.domain.regulatory import load_regulatory_facts
 from exodesk.domain.sessions import (
     AREAS,
     DELIVERY_METHODS,
@@ -360,7 +359,7 @@ class SessionsTab(QWidget):
         if s.spacing_reason:
             rows.append(("Short spacing", s.spacing_reason))
         if s.regulatory_confirmations:
-            texts = {f.id: f.note().text for f in load_regulatory_facts()}
+            texts = self._sessions.regulatory_texts()
             rows.append(
                 (
                     "Regulatory notes confirmed",
@@ -550,6 +549,7 @@ class CourseDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("courseDialog")
         self.setWindowTitle("Start a course")
+        self._catalogue = catalogue
         self._protocols = catalogue.protocols()
         self.protocol = named(QComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
@@ -604,7 +604,7 @@ class CourseDialog(QDialog):
             f"maintenance every {t.maintenance_min_months}–"
             f"{t.maintenance_max_months} months."
         )
-        details = protocol_details(t.key)
+        details = self._catalogue.protocol_details(t.key)
         basis = details.estimate_basis(self.treatment()) if details else None
         if basis:
             text += f"\nAn estimate: {basis}"
