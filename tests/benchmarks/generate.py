@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from exodesk.domain.clinic import ClinicSettings
-from exodesk.domain.courses import load_protocols
 from exodesk.domain.intake import encode_answer, result_to_json
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening import no_to_the_rest
@@ -25,6 +24,7 @@ from exodesk.services.workspace import open_services, refresh_statistics
 from exodesk.storage.patients import _derived, patient_values
 from exodesk.storage.screenings import ScreeningRepository
 from exodesk.storage.sessions import _join, lot_key
+from tests.bundled import bundled_protocols
 
 # Common surnames first: the weights below fall off with rank, so "Smith" is frequent and the
 # accented and non-English names are rarer, as on a real list.
@@ -566,7 +566,7 @@ class _Plan:
         self.rule_version = rule_version
         self.consent_id = consent_id
         self.stamp = stamp
-        self.protocols = {t.key: t for t in load_protocols()}
+        self.protocols = {t.key: t for t in bundled_protocols().templates}
         self.signatures = [demo_signature_png(n) for n in range(8)]
         self.courses: list[tuple] = []
         self.screenings: list[tuple] = []

@@ -21,7 +21,6 @@ from exodesk.domain.aftercare import (
     PLACES,
     AftercareTemplate,
     estimated_lines,
-    load_default_templates,
     validate_template,
 )
 from exodesk.domain.clinic import ClinicSettings
@@ -34,6 +33,7 @@ from exodesk.reports.aftercare import (
     render_aftercare,
 )
 from exodesk.reports.fonts import PLACEHOLDER
+from tests.bundled import bundled_aftercare
 from tests.reports.pdftools import (
     base_name,
     drawn_text,
@@ -43,7 +43,7 @@ from tests.reports.pdftools import (
     reader,
 )
 
-TEMPLATES = load_default_templates()
+TEMPLATES = bundled_aftercare()
 LONG_NAME = "Zoë Anastasia O'Brien-Łukasz-Montgomery"
 HOSTILE = "<b>x</b> & Co &amp; <font name=Courier>y</font>"
 ALLERGY_NOTE = "Allergy: <latex"

@@ -15,11 +15,11 @@ from exodesk.domain.comparison import (
     ComparisonView,
     apply_edits,
     build_view,
-    load_comparison,
     patient_mark,
     treatments_for_concern,
 )
 from exodesk.reports.comparison import ComparisonHandout, render_comparison
+from tests.bundled import bundled_comparison
 from tests.reports.pdftools import base_name, fonts_drawing, page_texts, pdf_text
 
 NAME = "Zoë Ñúñez-Wąsowska"
@@ -67,7 +67,7 @@ def view(
     concern: str | None = None,
     edited: bool = False,
 ) -> ComparisonView:
-    content = load_comparison()
+    content = bundled_comparison()
     if edited:
         content = apply_edits(
             content,
@@ -120,7 +120,7 @@ def row_text(the_view: ComparisonView, row_id: str) -> str:
 
 @pytest.mark.parametrize("concern", ["hair_thinning", "skin_rejuvenation", "pigmentation"])
 def test_text_holds_every_treatment_and_row(concern: str) -> None:
-    content = load_comparison()
+    content = bundled_comparison()
     chosen = treatments_for_concern(content, concern)
     the_view = view(chosen, concern=concern)
     text = pdf_text(render_comparison(handout(the_view)))
@@ -146,7 +146,7 @@ def test_facts_footnotes_and_the_evidence_caution_print() -> None:
 
 
 def test_uk_price_guide_only_for_a_uk_clinic_without_a_price() -> None:
-    content = load_comparison()
+    content = bundled_comparison()
     for country, shown in (("GB", True), ("US", False)):
         the_view = build_view(content, treatments=PAIR, country=country, prices={})
         text = pdf_text(render_comparison(handout(the_view, country=country)))
@@ -154,7 +154,7 @@ def test_uk_price_guide_only_for_a_uk_clinic_without_a_price() -> None:
 
 
 def test_footnotes_list_only_the_sources_used() -> None:
-    content = load_comparison()
+    content = bundled_comparison()
     titles = {source.id: source.title for source in content.sources}
     text = pdf_text(
         render_comparison(handout(view(("chemical_peel", "laser_resurfacing"), country="US")))
@@ -212,7 +212,7 @@ def test_same_handout_gives_the_same_bytes() -> None:
 
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
 def test_large_print_keeps_every_treatment_and_row(paper: str) -> None:
-    content = load_comparison()
+    content = bundled_comparison()
     the_view = view(QUARTET, marks={"hair_transplant": patient_mark("review")})
     text = pdf_text(render_comparison(handout(the_view, paper=paper, large=True)))
     for treatment in QUARTET:

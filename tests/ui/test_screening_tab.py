@@ -30,6 +30,7 @@ from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.tab import ScreeningTab
 from exodesk.ui.screening.verdicts import CARD_NAMES
 from tests.answers import answered
+from tests.bundled import bundled_rules
 from tests.ui.dialogs import when_dialog_opens
 from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
@@ -437,6 +438,7 @@ def test_a_card_shows_every_deferral_with_its_date_or_condition(window: MainWind
             "isotretinoin_last_dose": date(2026, 9, 22),
         },
         today=date(2026, 11, 22),
+        rules=bundled_rules(),
     )
     tab.verdicts.show_result(result)
     prp = tab.verdicts.cards["prp"].body.text()
