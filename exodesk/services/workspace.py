@@ -120,6 +120,11 @@ class Services:
         ``open_services`` was asked to run it in the background; every write waits for it."""
         return self.ctx.startup_check
 
+    def check_resources(self) -> int:
+        """Read every bundled file once and build every content table (the smoke test: a
+        missing or broken file raises). Returns how many files were checked."""
+        return self.ctx.bundled.check()
+
     def check(self) -> list[str]:
         """SQLite integrity and foreign-key faults (empty = healthy)."""
         with storage_errors(self.paths.data_file):

@@ -311,8 +311,7 @@ def smoke(paths: DataPaths) -> str:
         rows = window.patients_tab.model.rowCount()
         if rows == 0:
             raise RuntimeError("the patient list is empty after seeding")
-        # Every bundled file read once, the content ones parsed (a broken one fails here).
-        resources = services.ctx.bundled.check()
+        resources = services.check_resources()
         record = next(
             (
                 screening

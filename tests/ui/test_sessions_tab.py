@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -163,6 +164,11 @@ def test_regulatory_note_must_be_confirmed(
     tab.form.save_button.click()
     [stored] = services.sessions.sessions(clinic["patient"].id)
     assert "gb_human_derived_exosome" in stored.regulatory_confirmations
+    # The record shows what was confirmed in words (SessionService.regulatory_texts).
+    tab.timeline.setCurrentRow(0)
+    wording = services.sessions.regulatory_texts()["gb_human_derived_exosome"]
+    assert "Regulatory notes confirmed" in tab.detail.text()
+    assert html.escape(wording) in tab.detail.text()
 
 
 def test_amend_and_entered_in_error_keep_the_record(
