@@ -72,6 +72,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+AUTOMATIC = (DAILY, CLOSE)
+"""The backups the app makes by itself, into the clinic's own backup folder only."""
+
 # Audit entries made since a backup that do not change what it holds.
 _NOT_CHANGES = ("backup", "export")
 
@@ -249,7 +252,10 @@ class BackupService:
             UserError: ``target_dir`` does not exist.
             StorageError: the copy could not be written or did not verify.
         """
-        if reason not in (DAILY, CLOSE):  # the automatic ones are the app's duty: never refused
+        # The automatic ones (daily, on closing) are the app's duty, never refused, and go to
+        # the clinic's own backup folder only: copying the clinic anywhere else is a person's
+        # choice and needs the permission, whatever the reason says.
+        if not (reason in AUTOMATIC and target_dir is None):
             self._ctx.require(BACKUPS_RUN)
         self.ready()
         folder = Path(target_dir) if target_dir is not None else self.paths.backups
@@ -269,8 +275,36 @@ class BackupService:
         """The service's clock (the app's, or a test's)."""
         return self._ctx.now()
 
+    def _own_automatic(self, record: BackupRecord) -> bool:
+        """An automatic backup written into the clinic's own backup folder."""
+        try:
+            return record.reason in AUTOMATIC and (
+                record.path.parent.resolve() == self.paths.backups.resolve()
+            )
+        except OSError:
+            return False
+
     def record_backup(self, record: BackupRecord) -> None:
-        """Write the audit entry for a backup (call on the main thread after a worker's)."""
+        """Write the audit entry for a backup a worker made (call on the main thread).
+
+        Only a backup that exists is recorded: the trail must not show copies that were never
+        made. Recording anything but an automatic backup in the clinic's own folder needs the
+        permission to run backups, as making it did.
+
+        Raises:
+            PermissionRefused: a manual or outside backup, by someone who may not run backups.
+            UserError: the backup file is not there.
+        """
+        if not self._own_automatic(record):
+            self._ctx.require(BACKUPS_RUN)
+        if not record.path.is_file():
+            raise UserError(
+                f"There is no backup at {record.path}, so none was recorded.",
+                advice="Make the backup again from Tools → Back up now.",
+            )
+        self._record_backup(record)
+
+    def _record_backup(self, record: BackupRecord) -> None:
         self._audit(
             "backup",
             f"Backup ({record.reason}) to {record.path}",
@@ -296,7 +330,7 @@ class BackupService:
         if not self.is_due(now):
             return None
         record = self.backup_now(reason=DAILY)
-        self.rotate(now)
+        self._rotate(now)
         return record
 
     def changed_since_last_backup(self) -> bool:
@@ -332,13 +366,13 @@ class BackupService:
         if not self.changed_since_last_backup():
             return None
         record = self.backup_now(reason=CLOSE)
-        self.rotate(self._ctx.now())
+        self._rotate(self._ctx.now())
         return record
 
     def after_background_backup(self, record: BackupRecord) -> None:
         """For a backup a worker made into ``paths.backups``: audit it, then rotate."""
         self.record_backup(record)
-        self.rotate(self._ctx.now())
+        self._rotate(self._ctx.now())
 
     def rotate(self, now: datetime | None = None) -> list[Path]:
         """Delete timed backups in ``paths.backups`` that ``select_kept`` does not keep.
@@ -348,9 +382,19 @@ class BackupService:
         made to any other folder are never touched. Leftover ``.partial`` files older than a
         day (a copy cut off by a crash or power cut) are removed too.
 
+        Deleting backups is an admin's choice when a person asks for it (the automatic
+        backups rotate as part of the app's duty).
+
         Returns:
             The backup files deleted.
+
+        Raises:
+            PermissionRefused: the person at the desk may not run backups.
         """
+        self._ctx.require(BACKUPS_RUN)
+        return self._rotate(now)
+
+    def _rotate(self, now: datetime | None = None) -> list[Path]:
         removed = prune_backups(self.paths.backups, now or self._ctx.now())
         if removed:
             log.info("rotation removed %d old backup(s)", len(removed))

@@ -13,7 +13,7 @@ import pytest
 from exodesk.domain.patient import Patient
 from exodesk.domain.spreadsheet import safe_cell
 from exodesk.paths import DataPaths
-from exodesk.services.demo import seed_demo
+from exodesk.services.demo import seat, seed_demo
 from exodesk.services.workspace import Services, open_services
 
 BORN = date(1984, 5, 17)
@@ -34,7 +34,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Services:
 
 def _signed_in_as(svc: Services, role: str) -> None:
     member = next(m for m in svc.clinic.staff() if m.role == role)
-    svc.clinic.sign_in(int(member.id or 0))
+    seat(svc, int(member.id or 0))
 
 
 # ---- CSV injection ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import PermissionRefused, SaveResult
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from tests.conftest import TODAY, FakeClock
 
@@ -480,7 +481,7 @@ def as_read_back(sent: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def practitioner(services: Services) -> StaffMember:
     member = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(member.id)
+    seat(services, member.id)
     return member
 
 
