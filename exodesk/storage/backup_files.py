@@ -34,6 +34,7 @@ from exodesk.storage.backup import (
     write_atomically,
 )
 from exodesk.storage.database import open_database, storage_errors
+from exodesk.storage.engine import connection_key
 from exodesk.storage.migrations import schema_state
 
 log = logging.getLogger(__name__)
@@ -397,6 +398,10 @@ def write_backup(
     """
     with storage_errors(source):
         schema_version = schema_state(db).version
+    if connection_key(db.conn) is not None:
+        # The sidecar is plain text beside an encrypted copy: it says nothing the copy keeps
+        # secret, such as where on which PC the clinic's data lives.
+        source = None
     target = target or backup_name(folder, now, reason)
     sidecar = sidecar_of(target)
     written: list[CopyFacts] = []

@@ -336,6 +336,11 @@ def open_database(
         refuse_read_only(path, exists=exists)
     mode = "ro" if read_only else ("rwc" if create else "rw")
     uri = f"{path.resolve().as_uri()}?mode={mode}"
+    if read_only and cannot_write(path) and not Path(f"{path}-wal").exists():
+        # A write-protected folder, drive or file, closed cleanly: SQLite could not create the
+        # -shm file a WAL database needs even to be read, and nothing can change the file
+        # while it is read here, so it is read as immutable (no locks, no files beside it).
+        uri += "&immutable=1"
     conn: sqlite3.Connection | None = None
     try:
         with storage_errors(path):
@@ -366,6 +371,12 @@ def open_database(
         if conn is not None:
             conn.close()
         raise
+
+
+def cannot_write(path: Path) -> bool:
+    """True when the data file ``path`` or its folder cannot be written (a write-protected
+    folder, drive or file); reading it then needs ``open_database(read_only=True)``."""
+    return not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK))
 
 
 def refuse_read_only(path: Path, *, exists: bool) -> None:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from argon2.exceptions import HashingError
 from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 
 from exodesk.errors import StorageError, UserError
@@ -55,6 +56,13 @@ class WrongPassword(UserError):
 
 class RecoveryKeyTypo(UserError):
     """The recovery key as typed is not a valid one (wrong length, letters or checksum)."""
+
+
+# Bounds a genuine slot stays within (the default is t=3, 64 MiB, 4 lanes; raising the cost
+# later stays far below these). Anything beyond is an edited or damaged password file.
+MAX_TIME_COST = 64
+MAX_PARALLELISM = 64
+MAX_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,13 @@ class KdfParams:
         if data.get("type") != "argon2id" or data.get("version") != ARGON2_VERSION:
             raise ValueError(f"unknown key derivation {data.get('type')!r}")
         params = cls(int(data["time_cost"]), int(data["memory_cost"]), int(data["parallelism"]))
-        if min(params.time_cost, params.parallelism) < 1 or params.memory_cost < 8:
+        if (
+            not 1 <= params.time_cost <= MAX_TIME_COST
+            or not 1 <= params.parallelism <= MAX_PARALLELISM
+            or not 8 * params.parallelism <= params.memory_cost <= MAX_MEMORY_KIB
+        ):
+            # An edited slot asking for terabytes would end in argon2's "Memory allocation
+            # error"; it is a damaged password file, said as such.
             raise ValueError("key derivation parameters out of range")
         return params
 
@@ -218,6 +232,19 @@ def _password_bytes(password: str) -> bytes:
 
 
 def _derive(password: str, salt: bytes, kdf: KdfParams) -> bytes:
+    try:
+        return _argon2(password, salt, kdf)
+    except HashingError as exc:
+        # Within the bounds above, a PC with too little free memory can still refuse.
+        raise StorageError(
+            "This PC could not give the password check the memory it asks for "
+            f"({kdf.memory_cost // 1024:,} MiB), so the password could not be checked.",
+            advice="Close other programs and try again. If it happens every time, the "
+            "password file may have been edited: use the recovery key from the clinic's safe.",
+        ) from exc
+
+
+def _argon2(password: str, salt: bytes, kdf: KdfParams) -> bytes:
     return hash_secret_raw(
         _password_bytes(password),
         salt,
