@@ -26,7 +26,7 @@ from exodesk.storage.database import (
     open_database,
     storage_errors,
 )
-from exodesk.storage.migrations import refuse_newer
+from exodesk.storage.migrations import refuse_newer, refuse_newer_or_hollow
 
 
 def _out(stream: TextIO | None) -> TextIO:
@@ -63,7 +63,10 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     # `info` changes nothing, and works from a write-protected folder or drive too.
     read_only = cannot_write(paths.data_file)
     db = open_database(
-        paths.data_file, read_only=read_only, before_write=refuse_newer, key=_key(paths)
+        paths.data_file,
+        read_only=read_only,
+        before_write=refuse_newer_or_hollow(paths.data_file),
+        key=_key(paths),
     )
     try:
         info = ClinicService(ServiceContext(db=db, desk=Desk()), data_file=paths.data_file).info()
@@ -92,7 +95,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
         db = open_database(
             paths.data_file,
             read_only=cannot_write(paths.data_file),
-            before_write=refuse_newer,
+            before_write=refuse_newer_or_hollow(paths.data_file),
             key=_key(paths),
         )
     except DataFileDamaged as exc:
@@ -156,7 +159,10 @@ def _key(paths: DataPaths, *also: Path) -> bytes | None:
 
 def _backup_service(paths: DataPaths) -> tuple[BackupService, ServiceContext]:
     # Not open_services: a backup or export must not migrate the file first.
-    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
+    # A backup of a hollow file would be "verified" and rotate the good ones away.
+    db = open_database(
+        paths.data_file, before_write=refuse_newer_or_hollow(paths.data_file), key=_key(paths)
+    )
     ctx = ServiceContext(db=db, desk=Desk(command_line=True))
     return BackupService(ctx, paths, actor_name=_CLI_ACTOR), ctx
 

@@ -36,7 +36,12 @@ from exodesk.storage.database import (
     storage_errors,
 )
 from exodesk.storage.lock import AlreadyOpenError, DataFileLock
-from exodesk.storage.migrations import migrate, refuse_newer, schema_state
+from exodesk.storage.migrations import (
+    migrate,
+    refuse_newer,
+    refuse_newer_or_hollow,
+    schema_state,
+)
 
 if TYPE_CHECKING:
     from exodesk.services.aftercare import AftercareService
@@ -191,7 +196,8 @@ def open_services(
     existed = paths.data_file.is_file() and paths.data_file.stat().st_size > 0
     check: StartupCheck | None = None
     try:
-        db = open_database(paths.data_file, create=create, before_write=refuse_newer, key=key)
+        before_write = refuse_newer_or_hollow(paths.data_file) if existed else refuse_newer
+        db = open_database(paths.data_file, create=create, before_write=before_write, key=key)
         try:
             with storage_errors(paths.data_file):
                 pending = schema_state(db).pending

@@ -86,6 +86,7 @@ class BackupRecord:
     app_version: str = ""
     audit_last_id: int | None = None
     checksum_method: str = ""
+    warning: str = ""  # said after the backup: it holds fewer records than the one before
 
     @property
     def when(self) -> str:
@@ -104,13 +105,20 @@ class BackupRecord:
         parts = [f"{self.counts[t]:,} {t}" for t in ("patients", "sessions") if t in self.counts]
         return ", ".join(parts)
 
+    @property
+    def holds_a_clinic(self) -> bool:
+        """False when the sidecar says the copy has no staff list to sign in with (a copy
+        of an emptied or hollow data file: restoring it would bring back nobody)."""
+        return not self.counts or self.counts.get("staff", 1) > 0
+
     def sentence(self) -> str:
-        """What the user is told after a backup: one plain sentence."""
+        """What the user is told after a backup: one plain sentence (two with a warning)."""
         counts = self.count_words()
-        return (
+        said = (
             f"Backup saved and verified: {self.path} ({format_size(self.size)}"
             f"{', ' + counts if counts else ''})."
         )
+        return f"{said} {self.warning}" if self.warning else said
 
 
 # ---- words -------------------------------------------------------------------------------
@@ -213,6 +221,52 @@ def rotated_backups(folder: Path) -> dict[Path, datetime]:
     return found
 
 
+# Tables that only grow in a working clinic (records are amended, never deleted, and every
+# change adds an audit entry): fewer of them in a newer backup means something went wrong.
+GROWING_TABLES = ("patients", "screenings", "sessions", "audit_log")
+
+
+def record_count(counts: Mapping[str, int]) -> int | None:
+    """The records a backup holds by its sidecar's row counts; None when it does not say."""
+    if not counts or not any(t in counts for t in GROWING_TABLES):
+        return None
+    return sum(counts.get(t, 0) for t in GROWING_TABLES)
+
+
+def _holding_more(found: Mapping[Path, datetime], kept: set[Path]) -> set[Path]:
+    """Backups rotation would delete that hold more records than a newer backup it keeps.
+
+    Rotation never deletes a copy holding records to keep one holding fewer: if the data
+    file was emptied or damaged, the copies made before are the ones that matter.
+    """
+    counts = {path: record_count(read_record(path, check=False).counts) for path in found}
+    protected: set[Path] = set()
+    for path in set(found) - kept:
+        mine = counts[path]
+        if mine is None:
+            continue
+        newer = [counts[k] for k in kept if found[k] > found[path] and counts[k] is not None]
+        if newer and mine > min(c for c in newer if c is not None):
+            protected.add(path)
+    return protected
+
+
+def fewer_records_warning(record: BackupRecord, before: BackupRecord | None) -> str:
+    """A sentence when ``record`` holds fewer records than ``before`` (the newest backup made
+    earlier in the same folder); empty otherwise."""
+    if before is None:
+        return ""
+    mine, theirs = record_count(record.counts), record_count(before.counts)
+    if mine is None or theirs is None or mine >= theirs:
+        return ""
+    log.warning("backup %s holds %d records, %s held %d", record.path, mine, before.path, theirs)
+    return (
+        f"It holds fewer records than the backup before it ({mine:,} against {theirs:,}, "
+        f"{when_words(before.created_at)}), so both are kept. If nothing was meant to go, "
+        "ask an admin to look at the data file and restore the earlier backup if need be."
+    )
+
+
 def prune_backups(folder: Path, now: datetime) -> list[Path]:
     """Delete the timed backups in ``folder`` that ``select_kept`` does not keep.
 
@@ -225,6 +279,7 @@ def prune_backups(folder: Path, now: datetime) -> list[Path]:
     """
     found = rotated_backups(folder)
     kept = select_kept(found, now)
+    kept |= _holding_more(found, kept)
     removed = sorted(set(found) - kept)
     with storage_errors(folder):
         for path in removed:
@@ -403,6 +458,7 @@ def write_backup(
         # secret, such as where on which PC the clinic's data lives.
         source = None
     target = target or backup_name(folder, now, reason)
+    before = next((r for r in list_backups(folder, check=False) if r.verified), None)
     sidecar = sidecar_of(target)
     written: list[CopyFacts] = []
 
@@ -419,7 +475,8 @@ def write_backup(
             discard(sidecar)  # the copy itself failed after its sidecar went in
         raise
     log.info("backup written: %s (%s)", target, reason)
-    return read_record(target, check=False)
+    record = read_record(target, check=False)
+    return replace(record, warning=fewer_records_warning(record, before))
 
 
 def backup_data_file(

@@ -33,7 +33,8 @@ _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
-_RESTORE_ADVICE = "Restore the newest backup, or ask whoever looks after this PC."
+RESTORE_ADVICE = "Restore the newest backup, or ask whoever looks after this PC."
+_RESTORE_ADVICE = RESTORE_ADVICE
 
 # Filesystem types (as /proc/mounts names them) that put the file on another computer.
 NETWORK_FILESYSTEMS = frozenset(
@@ -312,6 +313,15 @@ def open_database(
     if exists:
         with storage_errors(path):
             header = read_header(path)
+        if not header:
+            # SQLite would take a zero-length file for a new, empty database and the first
+            # start would build an empty clinic in it: what a failed copy, a sync tool or a
+            # damaged disk leaves behind is a damaged data file.
+            raise DataFileDamaged(
+                f"{path} is empty (0 bytes): the clinic's records are not in it. It has been "
+                "left untouched.",
+                advice=_RESTORE_ADVICE,
+            )
         if is_encrypted(path):
             if key is None:
                 raise wrong_key(path, given=False)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.storage.backup import (
@@ -41,7 +43,7 @@ from exodesk.storage.backup_files import (
 )
 from exodesk.storage.database import WrongKey, is_encrypted, storage_errors
 from exodesk.storage.encryption import encrypt_copy
-from exodesk.storage.migrations import refuse_newer
+from exodesk.storage.migrations import refuse_hollow, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,14 @@ def verify_backup(path: Path, *, key: bytes | None = None) -> BackupRecord:
             f"The backup {path.name} cannot be used: {record.problem}. Nothing was changed.",
             advice="Choose an older backup.",
         )
-    facts = inspect_copy(path, before_use=refuse_newer, key=key)
+
+    def usable(db: Database) -> None:
+        refuse_newer(db)
+        # A backup of an emptied or hollow file "restores cleanly" into a clinic with nobody
+        # in it: it is not a backup anyone can use.
+        refuse_hollow(db, path)
+
+    facts = inspect_copy(path, before_use=usable, key=key)
     if not record.counts:
         record = replace(record, counts={t: d.rows for t, d in facts.tables.items()})
     return record

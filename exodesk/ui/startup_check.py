@@ -75,10 +75,14 @@ class CheckWatcher(QObject):
 
 
 def newest_good_backup(folder: Path) -> BackupRecord | None:
-    """The newest backup whose sidecar says it verified (restore checks it again)."""
+    """The newest backup whose sidecar says it verified and holds a clinic (restore checks
+    it again)."""
     try:
         # Sidecar and size only: restore_file re-hashes and integrity-checks the one chosen.
-        return next((r for r in list_backups(folder, check=False) if r.verified), None)
+        return next(
+            (r for r in list_backups(folder, check=False) if r.verified and r.holds_a_clinic),
+            None,
+        )
     except StorageError as exc:
         log.warning("could not list backups in %s: %s", folder, exc)
         return None
