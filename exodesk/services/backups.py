@@ -44,6 +44,7 @@ from exodesk.storage.export import ExportResult, export_data
 from exodesk.storage.lock import DataFileLock
 from exodesk.storage.migrations import schema_state
 from exodesk.storage.restore import (
+    OTHER_KEY_LABEL,
     DrillResult,
     drill_backups,
     file_key_or_none,
@@ -100,6 +101,13 @@ class RestoreResult:
             return text + " There was no data file before it."
         if self.saved_aside_verified:
             return text + f" The data as it was before is saved as {self.saved_aside}."
+        if OTHER_KEY_LABEL in self.saved_aside.name:
+            return text + (
+                " The data file before it does not open with this backup's key: it looks "
+                "like a sound file encrypted with another key (such as a new clinic set up "
+                f"meanwhile), not a damaged one. It was kept exactly as it was, as "
+                f"{self.saved_aside}."
+            )
         return (
             text + f" The data file before it was damaged; it was kept exactly as it was, as "
             f"{self.saved_aside}."

@@ -87,6 +87,11 @@ def file_key_or_none(path: Path, key: bytes | None) -> bytes | None:
     return key if key is not None and is_encrypted(path) else None
 
 
+OTHER_KEY_LABEL = "-other-key"
+"""In the name of a data file moved aside at a restore because the backup's key does not open
+it, though it looks like a sound encrypted file."""
+
+
 def _save_aside(
     paths: DataPaths, now: datetime, key: bytes | None = None, *, key_checked: bool = False
 ) -> tuple[Path | None, bool]:
@@ -97,14 +102,19 @@ def _save_aside(
     with copy_errors(paths.backups):
         paths.backups.mkdir(parents=True, exist_ok=True)
     stem = f"{BEFORE_RESTORE}-{now.astimezone(UTC):{STAMP_FORMAT}}"
+    label = "-damaged"
     try:
         sound = settle(data_file, key=key)
     except WrongKey:
         if not key_checked:
             raise
-        # The key opened an encrypted backup of this clinic, so a data file it does not open
-        # has a damaged first page: it is moved aside unchanged like any damaged file.
+        # The key opened an encrypted backup of this clinic, and does not open the data file:
+        # either its first page is damaged, or it is a healthy file encrypted with another key
+        # (a new clinic set up after the data file went missing, say). Either way it is moved
+        # aside unchanged; only the first is called damaged.
         sound = False
+        if is_encrypted(data_file):
+            label = OTHER_KEY_LABEL
     if sound:
         target = free_name(paths.backups, stem)
         record = backup_data_file(
@@ -118,9 +128,9 @@ def _save_aside(
         return record.path, True
     # A damaged file cannot be copied page by page; it is closed, so it moves aside as it is
     # (with its -wal, if any), for whoever tries to rescue it.
-    target = free_name(paths.backups, stem + "-damaged")
+    target = free_name(paths.backups, stem + label)
     move_aside(data_file, target)
-    log.warning("damaged data file moved aside to %s", target)
+    log.warning("data file (%s) moved aside to %s", label.strip("-"), target)
     return target, False
 
 

@@ -185,3 +185,41 @@ def test_rotation_in_a_growing_clinic_deletes_old_copies_as_before(tmp_path: Pat
         svc.close()
     assert len(removed) > 0
     assert backups is not None
+
+
+# ---- keys and restores ------------------------------------------------------------------------
+def _encrypted_clinic(paths: DataPaths) -> tuple[bytes, Path]:
+    """An encrypted clinic with one patient and one backup; (data key, backup)."""
+    from exodesk.services import encryption
+    from tests.conftest import ADMIN_PASSWORD
+
+    data_key, _recovery = encryption.new_clinic_key()
+    svc = open_services(paths, create=True, key=data_key, clock=FakeClock())
+    try:
+        admin = svc.accounts.first_account(
+            StaffMember("Ada Admin", "practitioner", is_admin=True), ADMIN_PASSWORD
+        ).record
+        encryption.set_password(paths, int(admin.id), admin.name, ADMIN_PASSWORD, data_key)
+        svc.patients.create(Patient("Smith", "Olivia", date(1985, 4, 3)))
+        backup = BackupService(svc.ctx, paths).backup_now()
+    finally:
+        svc.close()
+    return data_key, backup.path
+
+
+def test_restoring_over_a_sound_file_of_another_key_does_not_call_it_damaged(
+    tmp_path: Path,
+) -> None:
+    from exodesk.services.backups import restore_file
+
+    paths = DataPaths(tmp_path / "clinic")
+    old_key, old_backup = _encrypted_clinic(paths)
+    # The data file went missing, and a new clinic (another key) was set up in its place.
+    paths.data_file.unlink()
+    paths.keyring.unlink()
+    _encrypted_clinic(DataPaths(tmp_path / "elsewhere"))
+    shutil.copy(tmp_path / "elsewhere" / "exodesk.sqlite3", paths.data_file)
+    result = restore_file(paths, old_backup, key=old_key)
+    assert result.saved_aside is not None and "damaged" not in result.saved_aside.name
+    assert "not a damaged one" in result.message()
+    assert "was damaged" not in result.message()
