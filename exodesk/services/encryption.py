@@ -8,11 +8,13 @@ imports storage); the key they return is passed to ``open_services(paths, key=..
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
-from exodesk.storage.database import NotEncrypted, WrongKey
+from exodesk.storage.database import NotEncrypted, WrongKey, storage_errors
 from exodesk.storage.database import is_encrypted as _file_is_encrypted
 from exodesk.storage.encryption import (
     BEFORE_ENCRYPTION,
@@ -53,6 +55,8 @@ __all__ = [
     "unlock",
     "unlock_with_recovery_key",
 ]
+
+log = logging.getLogger(__name__)
 
 
 def is_encrypted(paths: DataPaths) -> bool:
@@ -231,3 +235,30 @@ class ClinicKeys:
             return parse_recovery_key(text) == self._data_key
         except RecoveryKeyTypo:
             return False
+
+
+def keys_without_data_file(paths: DataPaths) -> bool:
+    """The data file is missing but its password file is still here: a first run would make
+    a new clinic that this password file cannot open (and then refuse to start)."""
+    return not paths.data_file.exists() and paths.keyring.exists()
+
+
+def move_keys_aside(paths: DataPaths, now: datetime) -> Path:
+    """Move the password file of a missing data file out of the way of a new clinic.
+
+    It is kept (renamed beside it, never deleted): it still opens the missing clinic's
+    backups, should they turn up.
+
+    Returns:
+        Where it now is.
+    """
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    target = paths.keyring.with_name(f"{paths.keyring.name}.before-new-clinic-{stamp}")
+    n = 2
+    while target.exists():
+        target = paths.keyring.with_name(f"{paths.keyring.name}.before-new-clinic-{stamp}-{n}")
+        n += 1
+    with storage_errors(paths.keyring):
+        paths.keyring.rename(target)
+    log.warning("password file of a missing data file moved aside to %s", target)
+    return target
