@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exodesk import APP_NAME
 from exodesk.domain.accounts import BACKUPS_RESTORE, BACKUPS_RUN, EXPORT_CLINIC
@@ -46,6 +47,7 @@ from exodesk.storage.migrations import schema_state
 from exodesk.storage.restore import (
     OTHER_KEY_LABEL,
     DrillResult,
+    clear_restore_pending,
     drill_backups,
     file_key_or_none,
     replace_data_file,
@@ -70,6 +72,9 @@ __all__ = [
     "restore_file",
     "verify_backup",
 ]
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +157,41 @@ def restore_file(
         raise StorageError(f"The data folder {paths.folder} does not exist.")
     # Held while the file is swapped, so no ExoDesk starting meanwhile opens a file in flux.
     with DataFileLock(data_file, clock=lambda: now) if lock else contextlib.nullcontext():
-        aside, verified = replace_data_file(paths, record, now=now, key=key)
+        note = _restore_note(record, now=now, actor_name=actor_name)
+        aside, verified = replace_data_file(paths, record, now=now, key=key, note=note)
         _audit_restore(data_file, record, aside, now=now, actor_name=actor_name, key=key)
+        clear_restore_pending(paths)
     return RestoreResult(restored=record, saved_aside=aside, saved_aside_verified=verified)
+
+
+def _restore_note(record: BackupRecord, *, now: datetime, actor_name: str) -> dict[str, Any]:
+    """What the restore's audit entry says, kept beside the data file until it is written."""
+    return {
+        "at": now.isoformat(),
+        "actor_name": actor_name,
+        "summary": f"Restored the backup of {record.when} ({record.path.name})",
+        "backup": str(record.path),
+    }
+
+
+def record_interrupted_restore(db: Database, note: Mapping[str, Any]) -> None:
+    """Write the audit entry of a restore that was stopped right after its swap (at the next
+    start, the file open and up to date)."""
+    entry = AuditEntry(
+        at=datetime.fromisoformat(str(note["at"])),
+        actor_id=None,
+        actor_name=str(note["actor_name"]),
+        action="restore",
+        table_name="data_file",
+        record_id=None,
+        patient_id=None,
+        summary=f"{note['summary']} (noted at the next start: ExoDesk was stopped before it "
+        "could record the restore)",
+        before=None,
+        after={"backup": str(note["backup"]), "saved_aside": None},
+    )
+    with db.atomic():
+        AuditRepository(db).append(entry)
 
 
 def _audit_restore(

@@ -51,7 +51,8 @@ _ROTATED = re.compile(r"^exodesk-(\d{8}-\d{6})-([a-z][a-z0-9]*)(?:-\d+)?\.sqlite
 _ANY_STAMP = re.compile(r"(\d{8}-\d{6})")
 _REASON = re.compile(r"^[a-z][a-z0-9]*$")
 # A .partial younger than this may belong to a backup still being written on another thread.
-_STALE_PARTIAL = timedelta(days=1)
+# A running backup writes its copy continuously; one untouched this long was cut off.
+_STALE_PARTIAL = timedelta(minutes=10)
 
 REASON_WORDS = {
     MANUAL: "Made by hand",
@@ -285,11 +286,36 @@ def prune_backups(folder: Path, now: datetime) -> list[Path]:
         for path in removed:
             path.unlink(missing_ok=True)
             sidecar_of(path).unlink(missing_ok=True)
-        if folder.is_dir():
-            for partial in folder.glob(f"*{PARTIAL_SUFFIX}"):
-                age = now.timestamp() - partial.stat().st_mtime
-                if age > _STALE_PARTIAL.total_seconds():
-                    partial.unlink(missing_ok=True)
+    discard_stale_partials(folder, now)
+    return removed
+
+
+def discard_stale_partials(folder: Path, now: datetime) -> list[Path]:
+    """Remove what a backup cut off by a crash, a kill or a power cut left in ``folder``: its
+    ``.partial`` copy and SQLite's ``.partial-journal`` beside it, once nothing has written
+    to them for a while (a backup still running writes to its copy all the time).
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    with storage_errors(folder):
+        for leftover in folder.glob(f"*{PARTIAL_SUFFIX}*"):
+            if not (
+                leftover.name.endswith(PARTIAL_SUFFIX) or f"{PARTIAL_SUFFIX}-" in leftover.name
+            ):
+                continue
+            try:
+                age = now.timestamp() - leftover.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age > _STALE_PARTIAL.total_seconds():
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    if removed:
+        log.warning("removed %d file(s) left by an interrupted backup", len(removed))
     return removed
 
 

@@ -6,12 +6,15 @@ the restored file, permissions) is ``exodesk.services.backups.restore_file``.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -29,6 +32,7 @@ from exodesk.storage.backup import (
     move_aside,
     settle,
     sha256_file,
+    write_atomically,
 )
 from exodesk.storage.backup_files import (
     BEFORE_RESTORE,
@@ -134,8 +138,67 @@ def _save_aside(
     return target, False
 
 
+RESTORE_PENDING = "exodesk.restore-pending.json"
+"""Written beside the data file just before a restore swaps it in, removed once the restore is
+in the audit trail: if ExoDesk is killed in between, the next start records it."""
+
+
+def _pending_path(paths: DataPaths) -> Path:
+    return paths.folder / RESTORE_PENDING
+
+
+def clear_restore_pending(paths: DataPaths) -> None:
+    """The restore is in the audit trail (or never happened): forget its note."""
+    discard(_pending_path(paths))
+
+
+def interrupted_restore(paths: DataPaths) -> dict[str, Any] | None:
+    """The note of a restore that swapped the data file in but was stopped before its audit
+    entry was written, or None. Read before the data file is opened (nothing has written to
+    it since the swap, so it is byte for byte the copy that was put in place).
+
+    A note whose copy is not the data file (the restore was stopped before the swap) is
+    dropped: the data file is the one from before, and nothing was restored.
+    """
+    pending = _pending_path(paths)
+    if not pending.is_file():
+        return None
+    try:
+        meta = json.loads(pending.read_text(encoding="utf-8"))
+        expected, note = str(meta["staged_sha256"]), dict(meta["note"])
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("unreadable restore note %s dropped", pending)
+        clear_restore_pending(paths)
+        return None
+    try:
+        swapped = paths.data_file.is_file() and sha256_file(paths.data_file) == expected
+    except OSError:
+        return None
+    if not swapped:
+        log.info("a restore was stopped before its swap; the data file is the one from before")
+        clear_restore_pending(paths)
+        return None
+    return note
+
+
+def discard_stale_restore_copy(paths: DataPaths) -> bool:
+    """Remove ``exodesk.sqlite3.restoring`` left by a restore stopped before its swap (call
+    only with the data file's lock held: no restore is running). True if one was removed."""
+    staged = paths.data_file.with_name(paths.data_file.name + ".restoring")
+    if not staged.exists():
+        return False
+    discard(staged)
+    log.warning("removed %s, left by a restore that was stopped", staged)
+    return True
+
+
 def replace_data_file(
-    paths: DataPaths, backup: BackupRecord, *, now: datetime, key: bytes | None = None
+    paths: DataPaths,
+    backup: BackupRecord,
+    *,
+    now: datetime,
+    key: bytes | None = None,
+    note: Mapping[str, Any] | None = None,
 ) -> tuple[Path | None, bool]:
     """Put a verified backup in place of the closed data file, keeping the old one aside.
 
@@ -143,6 +206,10 @@ def replace_data_file(
     again (and encrypted with ``key`` if it is plain and ``key`` is given); the current data
     file is saved aside (``_save_aside``); then the copy is renamed over it (atomic). A
     failure before the rename leaves the data file as it was and no staged copy behind.
+
+    With ``note`` (what the audit entry of the restore will say) a restore-pending note is
+    written just before the swap, for the next start to record the restore should the
+    process be stopped before its audit entry (``interrupted_restore``).
 
     Returns:
         Where the data file before it was kept (None: there was none), and whether that is a
@@ -160,9 +227,14 @@ def replace_data_file(
         aside, verified = _save_aside(
             paths, now, key, key_checked=key is not None and is_encrypted(backup.path)
         )
+        if note is not None:
+            meta = {"staged_sha256": sha256_file(staged), "note": dict(note)}
+            with storage_errors(paths.folder):
+                write_atomically(_pending_path(paths), json.dumps(meta).encode("utf-8"))
         install(staged, data_file)
     except BaseException:
         discard(staged)
+        clear_restore_pending(paths)
         raise
     log.info("restored %s from %s; before-restore copy %s", data_file, backup.path, aside)
     return aside, verified

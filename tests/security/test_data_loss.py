@@ -223,3 +223,92 @@ def test_restoring_over_a_sound_file_of_another_key_does_not_call_it_damaged(
     assert result.saved_aside is not None and "damaged" not in result.saved_aside.name
     assert "not a damaged one" in result.message()
     assert "was damaged" not in result.message()
+
+
+# ---- killed backups and restores --------------------------------------------------------------
+def test_the_next_start_removes_what_a_killed_backup_or_restore_left(clinic: DataPaths) -> None:
+    partial = clinic.backups / "exodesk-20261122-100000-manual.sqlite3.partial"
+    journal = clinic.backups / "exodesk-20261122-100000-manual.sqlite3.partial-journal"
+    running = clinic.backups / "exodesk-20261122-101000-manual.sqlite3.partial"
+    staged = clinic.data_file.with_name("exodesk.sqlite3.restoring")
+    for path in (partial, journal, running, staged):
+        path.write_bytes(b"\0" * 4096)
+    clock = FakeClock()
+    an_hour_ago = (clock() - timedelta(hours=1)).timestamp()
+    for path in (partial, journal):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    os.utime(running, (clock().timestamp(), clock().timestamp()))  # still being written
+    svc = open_services(clinic, lock=True, clock=clock)
+    svc.close()
+    assert not partial.exists() and not journal.exists() and not staged.exists()
+    assert running.exists()
+
+
+def test_a_restore_killed_right_after_its_swap_is_recorded_at_the_next_start(
+    clinic: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exodesk.services import backups as backups_module
+    from exodesk.services.backups import restore_file
+    from exodesk.storage.audit import AuditRepository
+    from exodesk.storage.restore import RESTORE_PENDING
+
+    [good] = list_backups(clinic.backups, check=False)
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise Killed  # the process dies between the swap and the audit entry
+
+    monkeypatch.setattr(backups_module, "_audit_restore", killed)
+    with pytest.raises(Killed):
+        restore_file(clinic, good.path, actor_name="Ada Admin")
+    assert (clinic.folder / RESTORE_PENDING).exists()
+    monkeypatch.undo()
+    svc = open_services(clinic, lock=True, clock=FakeClock())
+    try:
+        [entry] = AuditRepository(svc.ctx.db).latest(1)
+        assert entry.action == "restore" and entry.actor_name == "Ada Admin"
+        assert good.path.name in entry.summary and "next start" in entry.summary
+    finally:
+        svc.close()
+    assert not (clinic.folder / RESTORE_PENDING).exists()
+    # Recorded once: the next start adds nothing.
+    svc = open_services(clinic, lock=True, clock=FakeClock())
+    try:
+        assert [e.action for e in AuditRepository(svc.ctx.db).latest(2)].count("restore") == 1
+    finally:
+        svc.close()
+
+
+def test_a_restore_killed_before_its_swap_records_nothing(
+    clinic: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exodesk.services.backups import restore_file
+    from exodesk.storage import restore as restore_module
+    from exodesk.storage.audit import AuditRepository
+    from exodesk.storage.restore import RESTORE_PENDING
+
+    [good] = list_backups(clinic.backups, check=False)
+
+    class Killed(BaseException):
+        pass
+
+    real_write = restore_module.write_atomically
+
+    def write_then_die(path: Path, data: bytes) -> None:
+        real_write(path, data)
+        raise Killed  # the note is written, the swap never happens
+
+    monkeypatch.setattr(restore_module, "write_atomically", write_then_die)
+    monkeypatch.setattr(restore_module, "clear_restore_pending", lambda paths: None)
+    with pytest.raises(Killed):
+        restore_file(clinic, good.path)
+    monkeypatch.undo()
+    assert (clinic.folder / RESTORE_PENDING).exists()
+    svc = open_services(clinic, lock=True, clock=FakeClock())
+    try:
+        assert "restore" not in [e.action for e in AuditRepository(svc.ctx.db).latest(3)]
+    finally:
+        svc.close()
+    assert not (clinic.folder / RESTORE_PENDING).exists()
