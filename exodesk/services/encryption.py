@@ -12,7 +12,8 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from exodesk.errors import UserError
+from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
+from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.storage.database import NotEncrypted, WrongKey, storage_errors
 from exodesk.storage.database import is_encrypted as _file_is_encrypted
@@ -87,25 +88,62 @@ def sign_in_choices(paths: DataPaths) -> list[tuple[int, str]]:
 
 
 def unlock(
-    paths: DataPaths, staff_id: int, password: str, *, kdf: KdfParams = DEFAULT_KDF
+    paths: DataPaths,
+    staff_id: int,
+    password: str,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+    now: datetime | None = None,
 ) -> bytes:
     """The data key, from ``staff_id``'s password.
 
-    A slot wrapped with older (weaker) KDF parameters is rewrapped with ``kdf`` while the
+    Five wrong passwords in a row make the person wait five minutes, as at the sign-in; the
+    run is kept in the password file, so closing and reopening ExoDesk does not reset it. A
+    slot wrapped with older (weaker) KDF parameters is rewrapped with ``kdf`` while the
     password is at hand.
 
     Raises:
-        WrongPassword: the password is wrong (nothing was changed).
-        UserError: nobody with that id has a password on this PC.
+        WrongPassword: the password is wrong (the run of wrong ones is counted).
+        UserError: nobody with that id has a password on this PC, or they must wait.
         StorageError: the keyring cannot be read or is damaged.
     """
+    now = now or datetime.now(UTC)
     ring = Keyring.load(paths.keyring, kdf=kdf)
-    data_key = ring.unlock(staff_id, password)
+    count, last = ring.failures(staff_id)
+    until = lockout_until(count, last) if last is not None else None
+    if until is not None and is_locked(until, now):
+        minutes = minutes_left(until, now)
+        raise UserError(
+            f"Too many wrong passwords: wait {minutes} minute{'s' if minutes != 1 else ''}, "
+            "or use the recovery key.",
+            field="password",
+        )
+    if until is not None:
+        count = 0  # the wait is over: a new run of tries
+    try:
+        data_key = ring.unlock(staff_id, password)
+    except WrongPassword:
+        ring.set_failures(staff_id, count + 1, now)
+        _save_counts(ring)
+        raise
+    changed = count > 0 or last is not None
+    ring.set_failures(staff_id, 0, None)
     slot = ring.slot(staff_id)
     if slot is not None and ring.needs_rewrap(staff_id):
         ring.add_or_replace_slot(staff_id, slot.label, password, data_key)
+        changed = True
+    if changed:
         ring.save()
     return data_key
+
+
+def _save_counts(ring: Keyring) -> None:
+    """Keep a run of wrong passwords; a password file that cannot be written (a read-only
+    folder) still lets the person try, so only the log hears of it."""
+    try:
+        ring.save()
+    except StorageError as exc:
+        log.warning("could not keep the count of wrong passwords: %s", exc)
 
 
 def unlock_with_recovery_key(paths: DataPaths, text: str) -> bytes:

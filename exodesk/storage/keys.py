@@ -31,6 +31,7 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +327,9 @@ class Keyring:
         self.kdf = kdf
         self.key_id: str | None = None
         self._slots: dict[str, Slot] = {}
+        # Wrong passwords in a row per slot, and when the last was typed: kept in the file, so
+        # the wait after five survives closing and reopening ExoDesk.
+        self._failed: dict[str, tuple[int, datetime]] = {}
 
     @classmethod
     def load(cls, path: Path, *, kdf: KdfParams = DEFAULT_KDF) -> Keyring:
@@ -356,6 +360,15 @@ class Keyring:
             }
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
             raise _damaged(ring.path) from None
+        try:
+            ring._failed = {
+                str(sid): (int(run["count"]), datetime.fromisoformat(str(run["last"])))
+                for sid, run in dict(data.get("failed") or {}).items()
+            }
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # Counts of wrong passwords are no secret and no key: unreadable ones start over.
+            log.warning("wrong-password counts in %s unreadable; starting over", ring.path)
+            ring._failed = {}
         return ring
 
     def save(self) -> None:
@@ -367,6 +380,11 @@ class Keyring:
             "key_id": self.key_id,
             "slots": {sid: slot.as_dict() for sid, slot in sorted(self._slots.items())},
         }
+        if self._failed:
+            data["failed"] = {
+                sid: {"count": count, "last": last.isoformat()}
+                for sid, (count, last) in sorted(self._failed.items())
+            }
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
         try:
@@ -449,6 +467,18 @@ class Keyring:
                 advice="Ask an admin to set one, or use the recovery key.",
             )
         return unwrap(slot, password)
+
+    def failures(self, staff_id: int | str) -> tuple[int, datetime | None]:
+        """(wrong passwords in a row, when the last was typed) for this slot."""
+        count, last = self._failed.get(str(staff_id), (0, None))
+        return count, last
+
+    def set_failures(self, staff_id: int | str, count: int, last: datetime | None) -> None:
+        """Remember a run of wrong passwords (``count`` 0 forgets it); ``save()`` keeps it."""
+        if count and last is not None:
+            self._failed[str(staff_id)] = (count, last)
+        else:
+            self._failed.pop(str(staff_id), None)
 
     def needs_rewrap(self, staff_id: int | str) -> bool:
         slot = self._slots.get(str(staff_id))
