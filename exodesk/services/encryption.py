@@ -15,7 +15,7 @@ from pathlib import Path
 from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
-from exodesk.storage.database import NotEncrypted, WrongKey, storage_errors
+from exodesk.storage.database import NotEncrypted, WrongKey, open_database, storage_errors
 from exodesk.storage.database import is_encrypted as _file_is_encrypted
 from exodesk.storage.encryption import (
     BEFORE_ENCRYPTION,
@@ -28,6 +28,7 @@ from exodesk.storage.keys import (
     DEFAULT_KDF,
     KdfParams,
     Keyring,
+    KeyringDamaged,
     RecoveryKeyTypo,
     WrongPassword,
     key_id,
@@ -82,9 +83,24 @@ def new_clinic_key() -> tuple[bytes, str]:
 def sign_in_choices(paths: DataPaths) -> list[tuple[int, str]]:
     """(staff id, name) of everyone with a password on this PC, for the unlock prompt.
 
-    The names come from the keyring (the data file cannot be read before unlocking).
+    The names come from the keyring (the data file cannot be read before unlocking). A
+    damaged keyring lists nobody: the prompt then says so and the recovery key still works.
     """
-    return [(int(sid), label) for sid, label in Keyring.load(paths.keyring).slots()]
+    try:
+        ring = Keyring.load(paths.keyring)
+    except KeyringDamaged:
+        log.warning("password file %s is damaged; only the recovery key opens", paths.keyring)
+        return []
+    return [(int(sid), label) for sid, label in ring.slots()]
+
+
+def keyring_damaged(paths: DataPaths) -> bool:
+    """Whether the password file is there but cannot be read as one."""
+    try:
+        Keyring.load(paths.keyring)
+    except KeyringDamaged:
+        return True
+    return False
 
 
 def unlock(
@@ -157,9 +173,39 @@ def unlock_with_recovery_key(paths: DataPaths, text: str) -> bytes:
         WrongKey: it is another data file's recovery key (per the keyring).
     """
     data_key = parse_recovery_key(text)
-    if paths.keyring.exists():
-        Keyring.load(paths.keyring).check_data_key(data_key)
+    if not paths.keyring.exists():
+        return data_key
+    try:
+        ring = Keyring.load(paths.keyring)
+    except KeyringDamaged:
+        # The recovery key opens the data file on its own, whatever became of the password
+        # file: once it is proved to open it, the damaged file goes aside and passwords get
+        # their slots again as people sign in (or an admin sets new ones).
+        _check_opens(paths, data_key)
+        moved = _aside(paths.keyring, "damaged", datetime.now(UTC))
+        log.warning("damaged password file moved aside to %s after the recovery key", moved)
+        return data_key
+    ring.check_data_key(data_key)
     return data_key
+
+
+def _check_opens(paths: DataPaths, data_key: bytes) -> None:
+    """Raise ``WrongKey`` unless ``data_key`` opens the data file (read only; nothing written)."""
+    db = open_database(paths.data_file, read_only=True, key=data_key)
+    db.close()
+
+
+def _aside(path: Path, why: str, now: datetime) -> Path:
+    """Rename ``path`` to ``<name>.<why>-<stamp>`` beside it (never overwriting); the new path."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{why}-{stamp}")
+    n = 2
+    while target.exists():
+        target = path.with_name(f"{path.name}.{why}-{stamp}-{n}")
+        n += 1
+    with storage_errors(path):
+        path.rename(target)
+    return target
 
 
 def set_password(
@@ -290,13 +336,6 @@ def move_keys_aside(paths: DataPaths, now: datetime) -> Path:
     Returns:
         Where it now is.
     """
-    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-    target = paths.keyring.with_name(f"{paths.keyring.name}.before-new-clinic-{stamp}")
-    n = 2
-    while target.exists():
-        target = paths.keyring.with_name(f"{paths.keyring.name}.before-new-clinic-{stamp}-{n}")
-        n += 1
-    with storage_errors(paths.keyring):
-        paths.keyring.rename(target)
+    target = _aside(paths.keyring, "before-new-clinic", now)
     log.warning("password file of a missing data file moved aside to %s", target)
     return target

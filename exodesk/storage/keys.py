@@ -307,8 +307,12 @@ def needs_rewrap(slot: Slot, current: KdfParams = DEFAULT_KDF) -> bool:
 
 
 # ---- the keyring file --------------------------------------------------------------------
+class KeyringDamaged(StorageError):
+    """The password file cannot be read as one (a flipped byte, a truncated copy)."""
+
+
 def _damaged(path: Path) -> StorageError:
-    return StorageError(
+    return KeyringDamaged(
         f"The password file {path.name} is damaged, so passwords cannot unlock the data file.",
         advice="Use the recovery key from the clinic's safe; then an admin sets new passwords.",
     )

@@ -107,7 +107,13 @@ class UnlockDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        if not self.person.count():
+        if not self.person.count() and encryption.keyring_damaged(paths):
+            self._say(
+                f"The password file ({paths.keyring.name}) is damaged, so passwords cannot "
+                "open the records. Use the recovery key from the clinic's safe: it opens them "
+                "on its own, and each person's password works again once they sign in."
+            )
+        elif not self.person.count():
             self._say(
                 "Nobody has a password that opens this file on this PC. Use the recovery key "
                 "from the clinic's safe."
