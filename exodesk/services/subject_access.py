@@ -193,10 +193,21 @@ class SubjectAccessService:
         A subject access export that the trail does not show must not exist, so an audit
         failure (a full or locked data file) takes the two files back out.
 
+        Only an export that was written is recorded, and only by someone who may export a
+        patient's records (the trail must not show exports that never happened).
+
         Raises:
-            UserError: nobody is at the desk.
+            UserError: nobody is at the desk, or the export's files are not there.
+            PermissionRefused: the person at the desk may not export a patient's records.
             StorageError: the entry could not be saved (the files are gone too).
         """
+        self._ctx.require(EXPORT_PATIENT)
+        missing = [p.name for p in (result.pdf_path, result.json_path) if not p.is_file()]
+        if missing:
+            raise UserError(
+                f"The export's {' and '.join(missing)} are not there, so it was not recorded.",
+                advice="Export the patient's records again.",
+            )
         try:
             with self._ctx.write():
                 self._ctx.audit(

@@ -110,7 +110,7 @@ def test_a_good_lot_has_no_problems() -> None:
         ({"lot_number": ""}, "lot_number", "needed"),
         ({"lot_number": "  "}, "lot_number", "needed"),
         ({"lot_number": "L" * 61}, "lot_number", "60"),
-        ({"lot_number": "EX\u200b2207"}, "lot_number", "cannot be seen"),
+        ({"lot_number": "EX\u200b2207"}, "lot_number", "hidden character"),
         ({"lot_number": "EX\t2207"}, "lot_number", "control"),
         ({"expiry": None}, "expiry", "needed"),
         ({"received_on": TODAY + timedelta(days=1)}, "received_on", "after today"),

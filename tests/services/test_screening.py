@@ -20,6 +20,7 @@ from exodesk.domain.screening_vocabulary import (
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from tests.answers import answered
 from tests.reports.pdftools import pdf_text
@@ -38,7 +39,7 @@ def practitioner(services: Services) -> StaffMember:
 
 
 def _as(services: Services, member: StaffMember) -> None:
-    services.clinic.sign_in(member.id)
+    seat(services, member.id)
 
 
 def _rows(services: Services, sql: str, *args: object) -> list[tuple]:

@@ -12,6 +12,7 @@ from exodesk.domain.audit import AuditEntry
 from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.services.audit import AuditService
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.storage.audit import AuditRepository
 from exodesk.ui.common import format_date
@@ -28,7 +29,7 @@ def week(services: Services, clock) -> dict[str, int]:
         result = services.patients.create(Patient(family, given_names, date(1980, 1, 1)))
         ids[family] = result.record.id
     clock.advance(days=2)
-    services.clinic.sign_in(nurse.id)
+    seat(services, nurse.id)
     smith = services.patients.get(ids["Smith"])
     from dataclasses import replace
 

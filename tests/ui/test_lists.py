@@ -17,6 +17,7 @@ from exodesk.domain.lists import RecallRow, due_line, recall_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product, SessionProduct, session_day
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.lists import (
     BORN,
@@ -38,7 +39,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def _clinic_with_two_sessions(services: Services) -> None:
     doctor = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(doctor.id)
+    seat(services, doctor.id)
     product = services.catalogue.save_product(
         Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
     ).record

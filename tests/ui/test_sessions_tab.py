@@ -15,6 +15,7 @@ from exodesk.domain.lists import due_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sessions.tab import CourseDialog, SessionsTab
@@ -28,7 +29,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 @pytest.fixture
 def clinic(services: Services) -> dict:
     practitioner = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner"))
-    services.clinic.sign_in(practitioner.record.id)
+    seat(services, practitioner.record.id)
     catalogue = services.catalogue
     plant = catalogue.save_product(
         Product("VerdeCell Plant Exosome Booster", "Botanica", "exosome", "plant", "topical")

@@ -132,10 +132,7 @@ class SignInDialog(QDialog):
         staff_id = self._staff_id()
         first = False
         if staff_id is not None:
-            try:
-                first = self._accounts.account(staff_id).may_set_password
-            except UserError as exc:
-                _say(self.error, str(exc))
+            first = self._accounts.may_set_first_password(staff_id)
         self._show_new_password(False)
         self._must_choose = False
         if first:
