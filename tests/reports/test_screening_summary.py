@@ -14,7 +14,7 @@ from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.screening import VERDICT_ORDER
 from exodesk.domain.screening_vocabulary import OVERRIDE_COLOUR, verdict_look
 from exodesk.reports.document import ALERT
-from exodesk.reports.fonts import PLACEHOLDER
+from exodesk.reports.fonts import EMOJI_PLACEHOLDER
 from exodesk.reports.screening_summary import (
     AnswerLine,
     ScreeningSummary,
@@ -223,7 +223,7 @@ def test_missing_glyphs_are_reported_and_printed_as_placeholder() -> None:
     summary = sample(signoffs=("Reviewed 🧪 ok",))
     assert summary_missing_glyphs(summary) == ("🧪",)
     assert summary_missing_glyphs(sample()) == ()
-    assert f"Reviewed {PLACEHOLDER} ok" in pdf_text(render_screening_summary(summary))
+    assert f"Reviewed {EMOJI_PLACEHOLDER} ok" in pdf_text(render_screening_summary(summary))
 
 
 def test_very_long_answer_splits_across_pages() -> None:
