@@ -345,3 +345,15 @@ def test_a_sheet_that_would_overflow_is_set_smaller_instead() -> None:
     pdf = render_aftercare(sheet(clinic=clinic, template=template))
     assert len(reader(pdf).pages) == 1
     assert text_size(pdf, template.section("call_us").bullets[0]) < 9.5
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("treatment", TREATMENTS)
+@pytest.mark.parametrize("large_print", [False, True])
+def test_timeline_words_are_never_broken(treatment: str, paper: str, large_print: bool) -> None:
+    # Large print broke "Tenderness" into "Tendernes" and "s" in a narrow timeline column.
+    pdf = render_aftercare(sheet(treatment, paper=paper, large_print=large_print))
+    words = set(pdf_text(pdf).split(" "))
+    for stage in TEMPLATES[treatment].timeline:
+        for word in f"{stage.label} {stage.text}".split():
+            assert word in words, (word, stage)
