@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from exodesk.reports.fonts import SANS, FontRuns, split_runs
+from exodesk.reports.fonts import SANS, FontRuns, layout
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def para_markup(user_text: str) -> ParaMarkup:
     Returns:
         The markup and the characters that print as a placeholder.
     """
-    fonted: FontRuns = split_runs(user_text)
+    fonted: FontRuns = layout(user_text)
     parts: list[str] = []
     for run in fonted.runs:
         body = escape(run.text).replace("\n", "<br/>")

@@ -179,6 +179,24 @@ def test_consent_is_attached_with_the_text_version(services: Services, patient_i
     assert services.screening.get(record.id).consent.text_version == 1
 
 
+def test_the_summary_prints_the_words_of_the_consent_version_signed(
+    services: Services, patient_id: int
+) -> None:
+    first = services.screening.save(patient_id, answered()).record
+    services.screening.record_consent(first.id, "Olivia Smith", PNG)
+    assert services.screening.save_consent_text("New wording.\n\nSecond paragraph.").ok
+    second = services.screening.save(patient_id, answered()).record
+    services.screening.record_consent(second.id, "Olivia Smith", PNG)
+    unsigned = services.screening.save(patient_id, answered()).record
+    # Signed under version 1 (the bundled text), then under the clinic's version 2.
+    old = services.screening.summary(first.id)
+    assert old.consent_text is not None and "Consent to treatment" in old.consent_text
+    assert services.screening.summary(second.id).consent_text == (
+        "New wording.\n\nSecond paragraph."
+    )
+    assert services.screening.summary(unsigned.id).consent_text is None
+
+
 @pytest.mark.parametrize(
     ("answers", "treatment", "allowed", "words"),
     [
