@@ -4,6 +4,7 @@ themselves, with its source, status and the version."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -60,10 +61,19 @@ def _texts(entries: list[c.ContentEntry], part: str, kind: str | None = None) ->
 
 # ---- every sentence, counted from the files --------------------------------------------------
 def test_every_rule_reason_and_precaution_is_listed_with_its_rules_sources() -> None:
-    entries = c.screening_entries(load_rule_table())
-    reasons = [e["reason"] for r in RULES["rules"] for e in r["effects"]]
+    table = load_rule_table()
+    entries = c.screening_entries(table)
+
+    def filled(rule: dict, text: str) -> str:
+        # As the patient reads it: "{months}" is the rule's own window.
+        return text.format(**table.rule(rule["id"]).when.placeholders())
+
+    reasons = [filled(r, e["reason"]) for r in RULES["rules"] for e in r["effects"]]
     precautions = [
-        e["precaution"] for r in RULES["rules"] for e in r["effects"] if "precaution" in e
+        filled(r, e["precaution"])
+        for r in RULES["rules"]
+        for e in r["effects"]
+        if "precaution" in e
     ]
     assert _texts(entries, c.SCREENING, "reason") == reasons
     assert _texts(entries, c.SCREENING, "precaution") == precautions
@@ -73,7 +83,7 @@ def test_every_rule_reason_and_precaution_is_listed_with_its_rules_sources() -> 
     by_text = {e.text: e for e in entries}
     for rule in RULES["rules"]:
         for effect in rule["effects"]:
-            entry = by_text[effect["reason"]]
+            entry = by_text[filled(rule, effect["reason"])]
             assert entry.sources == tuple(rule["sources"]) and entry.status == c.SOURCED
             assert rule["title"] in entry.where
 
@@ -126,9 +136,22 @@ def test_the_opening_line_for_each_delivery_method_is_listed_as_exodesks_own_wor
     assert "PRP was put on your skin; no needles were used." in {e.text for e in entries}
 
 
+def test_no_placeholder_reaches_the_report() -> None:
+    """The isotretinoin rule's "between {from_months} and {months} months ago" printed as
+    written in the file; the report gives the words a patient reads: "between 6 and 12"."""
+    texts = [e.text for e in _all_entries()]
+    assert not [t for t in texts if re.search(r"\{[a-z_]+\}", t)]
+    assert any("between 6 and 12 months ago" in t for t in texts)
+
+
 def test_every_regulatory_note_and_consent_paragraph_is_listed() -> None:
     entries = _all_entries()
     assert _texts(entries, c.REGULATORY) == [n["text"] for n in REGULATORY["notes"]]
+    # Where each applies, in words: never the note's id ("all_no_approved_exosome_therapy").
+    wheres = [e.where for e in entries if e.part == c.REGULATORY]
+    assert wheres[0] == "Before saving a session: regulatory note 1 (United States)"
+    assert "Before saving a session: regulatory note 6 (every country)" in wheres
+    assert not [w for w in wheres if "_" in w]
     paragraphs = [" ".join(p.split()) for p in CONSENT.split("\n\n") if p.strip()]
     assert _texts(entries, c.CONSENT) == paragraphs
     assert len(paragraphs) >= 6
