@@ -780,7 +780,8 @@ def _audit(export: PatientExport, vocabulary: Vocabulary) -> Section:
         details = vocabulary.words(_text(row.get("summary")), file_names=False)
         # A correction (amend) is a new version beside the old one: every field "differs".
         changed = _changed(row.get("before"), row.get("after")) if action == "update" else []
-        if changed:
+        # Said once: a patient's own change already names its fields ("Changed GP and phone").
+        if changed and not all(label in details for label in changed):
             details = f"{details} (changed: {join_words(changed)})".strip()
         rows.append((_moment(row.get("at")), _text(row.get("actor_name")), what, details))
     table = ListTable(("When", "Who", "What", "Details"), (0.18, 0.18, 0.24, 0.4), tuple(rows))

@@ -55,6 +55,8 @@ from exodesk.services.audit import AuditService
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import Services
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
+from exodesk.ui.dialogs.clinical_content import ClinicalContentWindow
+from exodesk.ui.dialogs.settings_window import SettingsWindow
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.patients.tab import HistoryDialog
 from exodesk.ui.sessions.catalogue import ProductsDialog
@@ -270,6 +272,9 @@ def do_paperwork(services: Services, folder: Path) -> Paperwork:
 
 
 # ---- the test ----------------------------------------------------------------------------
+SEEN: dict[str, list[str]] = {}
+
+
 def _check(
     found: list[str], where: str, texts: Iterable[tuple[str, str]], identifiers, folder: Path
 ) -> None:
@@ -277,7 +282,21 @@ def _check(
         # A folder the user chose is their own words, not ExoDesk's (the test's is a pytest
         # temporary folder, named after this test).
         text = text.replace(str(folder), "the folder")
+        SEEN.setdefault(where.split(" › ")[-1], []).append(text)
         found.extend(findings(f"{where} › {place}", text, identifiers))
+
+
+# Sentences each walk must have read, so the test cannot pass by reading nothing: the places
+# where ids used to show, now in words.
+EXPECTED = {
+    "Audit log": ("Handout no. ", "Saved to a file", "Exosome facial: “Not yet” overridden"),
+    "History": ("Phone: ", "Marked inactive: Moved away"),
+    "&Aftercare": ("Treatment comparison: ",),
+    "session detail": ("Treatment comparison saved: ",),
+    "Lot recall": ("Granuloma / nodule",),
+    "subject access": ("saved to a file", "Treatment comparison: "),
+    "content report": ("regulatory note 1 (United States)", "between 6 and 12 months ago"),
+}
 
 
 def test_no_internal_name_in_any_view_or_document(qtbot, tmp_path: Path, uk_locale) -> None:
@@ -351,19 +370,24 @@ def test_no_internal_name_in_any_view_or_document(qtbot, tmp_path: Path, uk_loca
         recall.query.setText("VC-2411")
         recall.search()
         products = ProductsDialog(window, services.catalogue, day_first=True)
+        settings = SettingsWindow(window, services)
+        # Each list a dialog steps through (products, settings pages), shown one by one.
+        lists = {products: products.product_list, settings: settings.page_list}
         for dialog in (
             audit,
             recall,
             DueListDialog(window, services.recall),
             OpenEventsDialog(window, services.events, services.patients, day_first=True),
             products,
+            settings,
+            ClinicalContentWindow(window, services, day_first=True),
         ):
             qtbot.addWidget(dialog)
             dialog.show()
-            rows = products.product_list.count() if dialog is products else 1
-            for row in range(rows):
-                if dialog is products:
-                    products.product_list.setCurrentRow(row)
+            steps = lists.get(dialog)
+            for row in range(steps.count() if steps is not None else 1):
+                if steps is not None:
+                    steps.setCurrentRow(row)
                 _check(found, dialog.windowTitle(), visible_texts(dialog), identifiers, folder)
             dialog.close()
         window.close()
@@ -371,5 +395,9 @@ def test_no_internal_name_in_any_view_or_document(qtbot, tmp_path: Path, uk_loca
         assert not found, f"{len(found)} internal names in visible text:\n" + "\n".join(
             dict.fromkeys(found)
         )
+        for where, sentences in EXPECTED.items():
+            read = "\n".join(SEEN.get(where, []))
+            missing = [sentence for sentence in sentences if sentence not in read]
+            assert not missing, f"{where} was not read: {missing} ({read[:300]!r})"
     finally:
         services.close()
