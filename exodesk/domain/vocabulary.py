@@ -241,6 +241,17 @@ class Vocabulary:
         said = self.treatment_list(template) if template else ""
         return f"{what}: {said}" if said else what
 
+    def stored_forms(self, text: str) -> list[str]:
+        """What to look for in stored sentences when someone searches for ``text``: the
+        text itself, then every id whose words contain it ("exosome facial" also finds
+        ``exosome_face``, "not yet" ``defer``, "date of birth" ``date_of_birth``)."""
+        typed = " ".join(text.split()).casefold()
+        if not typed:
+            return []
+        named = [*self.treatments.items(), *self.verdicts.items(), *FIELD_LABELS.items()]
+        ids = [i for i, words in named if typed in words.casefold()]
+        return list(dict.fromkeys([text.strip(), *ids]))
+
     # ---- sentences -------------------------------------------------------------------------
     def words(self, text: str, *, file_names: bool = True) -> str:
         """A stored sentence (an audit summary) with every id in it said in words.
@@ -264,6 +275,8 @@ class Vocabulary:
             return f"saved as \x00{len(names) - 1}\x00" if file_names else "saved to a file"
 
         text = _SAVED.sub(saved, text)
+        # "Aftercare sheet (exosome_face) reprinted: printed" is a second copy.
+        text = re.sub(r" reprinted: (printed|saved)\b", r" \1 again", text)
         treatment = _alternatives(self.treatments)
         verdict = _alternatives({**dict.fromkeys(VERDICT_ORDER), **self.verdicts})
         pair = rf"(?:{treatment}) (?:{verdict})"

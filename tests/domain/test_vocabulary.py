@@ -54,8 +54,8 @@ def test_treatments_and_verdicts_take_the_resources_names() -> None:
         ("prp: Cleared", "PRP (platelet-rich plasma): Cleared", None),
         (
             "Aftercare sheet (exosome_face) reprinted: saved:/tmp/x_y/Aftercare Zoë.pdf",
-            "Aftercare sheet (Exosome facial) reprinted: saved as “Aftercare Zoë.pdf”",
-            "Aftercare sheet (Exosome facial) reprinted: saved to a file",
+            "Aftercare sheet (Exosome facial) saved again as “Aftercare Zoë.pdf”",
+            "Aftercare sheet (Exosome facial) saved again to a file",
         ),
         (
             "Recall list for “VC-2411” saved:C:\\Users\\desk\\Recall VC-2411.pdf: 3 patients",

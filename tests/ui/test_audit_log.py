@@ -122,6 +122,31 @@ def test_patient_and_text_filters(qtbot, services: Services, week) -> None:
     assert dialog.status.text() == "No entries match these filters."
 
 
+def test_the_summary_filter_finds_the_words_shown(qtbot, services: Services) -> None:
+    """What the list shows is what the filter finds: "Exosome facial" and "date of birth"
+    find entries stored as ``exosome_face`` and ``date_of_birth``."""
+    repo = AuditRepository(services.ctx.db)
+    when = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    with services.ctx.db.atomic():
+        for summary in (
+            "Aftercare sheet (exosome_face) printed",
+            "Changed date_of_birth, phone",
+            "Aftercare sheet (prp) printed",
+        ):
+            repo.append(
+                AuditEntry(
+                    when, 1, "Ada Admin", "print", "settings", None, None, summary, None, None
+                )
+            )
+    dialog = _dialog(qtbot, services)
+    dialog.text.setText("exosome FACIAL")
+    dialog.refresh()
+    assert _column(dialog, SUMMARY) == ["Aftercare sheet (Exosome facial) printed"]
+    dialog.text.setText("Date of birth")
+    dialog.refresh()
+    assert _column(dialog, SUMMARY) == ["Changed date of birth and phone"]
+
+
 def test_a_long_trail_loads_a_page_at_a_time(qtbot, services: Services, clock) -> None:
     db = services.ctx.db
     repo = AuditRepository(db)
@@ -200,7 +225,7 @@ def test_entries_are_said_in_words_and_the_record_stays_as_stored(services: Serv
         [
             "Saved to a file",
             "Handout no. 2",
-            "Aftercare sheet (Exosome facial) reprinted: saved as “Zoë.pdf”",
+            "Aftercare sheet (Exosome facial) saved again as “Zoë.pdf”",
         ],
         [
             "Added",
