@@ -11,7 +11,8 @@ log dialogs, and every printed document is read back from its PDF with pypdf.
 Visible text fails on:
   (a) an identifier from ``resources/`` (treatment, verdict, question, rule, row ids, keys…)
       as a whole word, letter case as stored;
-  (b) any snake_case token (``[a-z]+_[a-z_]+``).
+  (b) any snake_case token (``[a-z]+_[a-z_]+``);
+  (c) a Python list or dict as Python prints it (``['a.pdf', 'a.json']``).
 
 Visible means what the eye gets: labels, buttons, group titles, tab titles, window titles,
 combo box items, line edits and their placeholders, text boxes, every table, list and tree
@@ -65,6 +66,7 @@ from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
 from tests.reports.pdftools import pdf_text
 
 SNAKE = re.compile(r"[a-z]+_[a-z_]+")
+PYTHON_REPR = re.compile(r"[\[{]'[^']*'[,:\]}]")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 # Keys whose string values (or lists of strings) are identifiers, wherever they appear.
 ID_KEYS = frozenset(
@@ -89,12 +91,12 @@ def _strings(value: object, key: str = "") -> Iterator[tuple[str, str]]:
 def resource_identifiers() -> frozenset[str]:
     """The ids and keys the resources use, that no one but ExoDesk should read.
 
-    Ids and keys are every dict key and every value under an id-like key (``id``, ``key``,
-    ``treatment``…), plus any snake_case value anywhere. A one-word id that the resources'
-    own prose uses, in the same letter case, as an ordinary word ("face", "review",
-    "pregnant") cannot be told from that word, so it is left out; ``prp``, ``gp`` or ``bool``
-    stay in, because the prose writes PRP and GP. Numbers ("001", a source's number) and
-    upper-case codes ("GB") are codes people read, not internal names.
+    Ids are every value under an id-like key (``id``, ``key``, ``treatment``…), and every
+    snake_case key or value anywhere (``what_it_is``, ``family_name``). A one-word id that
+    the resources' own prose uses, in the same letter case, as an ordinary word ("face",
+    "review", "pregnant") cannot be told from that word, so it is left out; ``prp`` and
+    ``defer`` stay in, because the prose writes PRP and never "defer". Numbers ("001", a
+    source's number) and upper-case codes ("GB") are codes people read, not internal names.
     """
     ids: set[str] = set()
     prose_words: set[str] = set()
@@ -118,6 +120,7 @@ def findings(where: str, text: str, identifiers: frozenset[str]) -> list[str]:
     found = sorted(set(SNAKE.findall(text)))
     words = set(re.findall(r"[A-Za-z0-9_]+", text))
     found += sorted((words & identifiers) - set(found))
+    found += sorted(set(PYTHON_REPR.findall(text)))
     said = []
     for token in found:
         at = text.find(token)
@@ -292,7 +295,8 @@ EXPECTED = {
     "Audit log": ("Handout no. ", "Saved to a file", "Exosome facial: “Not yet” overridden"),
     "History": ("Phone: ", "Marked inactive: Moved away"),
     "&Aftercare": ("Treatment comparison: ",),
-    "session detail": ("Treatment comparison saved: ",),
+    # The README screenshot showed "confirmed: all_no_approved_exosome_therapy" here.
+    "session detail": ("Treatment comparison saved: ", "Regulatory notes confirmed"),
     "Lot recall": ("Granuloma / nodule",),
     "subject access": ("saved to a file", "Treatment comparison: "),
     "content report": ("regulatory note 1 (United States)", "between 6 and 12 months ago"),
