@@ -7,10 +7,10 @@ import re
 import pytest
 
 from exodesk.domain import vocabulary as v
-from exodesk.domain.comparison import load_comparison
-from exodesk.domain.screening import load_rule_table
+from exodesk.services.vocabulary import vocabulary
 
-WORDS = v.Vocabulary.build(rules=load_rule_table(), comparison=load_comparison())
+# Built from the bundled rule table and comparison, as every screen gets it.
+WORDS = vocabulary()
 SNAKE = re.compile(r"[a-z]+_[a-z_]+")
 
 
@@ -18,6 +18,15 @@ SNAKE = re.compile(r"[a-z]+_[a-z_]+")
     ("items", "said"),
     [([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")],
 )
+def test_without_the_resources_ids_are_still_said_in_words() -> None:
+    bare = v.Vocabulary()
+    assert bare.treatment("exosome_face") == "Exosome facial"  # the sessions' own names
+    assert bare.verdict("defer") == "Defer"
+    assert bare.words("Intake screening — exosome_face defer") == (
+        "Intake screening — Exosome facial: Defer"
+    )
+
+
 def test_a_list_is_said_as_a_sentence_says_it(items: list[str], said: str) -> None:
     assert v.join_words(items) == said
 
