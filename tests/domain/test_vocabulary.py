@@ -14,10 +14,6 @@ WORDS = vocabulary()
 SNAKE = re.compile(r"[a-z]+_[a-z_]+")
 
 
-@pytest.mark.parametrize(
-    ("items", "said"),
-    [([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")],
-)
 def test_without_the_resources_ids_are_still_said_in_words() -> None:
     bare = v.Vocabulary()
     assert bare.treatment("exosome_face") == "Exosome facial"  # the sessions' own names
@@ -27,6 +23,10 @@ def test_without_the_resources_ids_are_still_said_in_words() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("items", "said"),
+    [([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")],
+)
 def test_a_list_is_said_as_a_sentence_says_it(items: list[str], said: str) -> None:
     assert v.join_words(items) == said
 
