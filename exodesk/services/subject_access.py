@@ -16,6 +16,7 @@ from exodesk.domain.screening import RuleTable
 from exodesk.domain.subject_access import PatientExport, decode_row, export_json, file_stem
 from exodesk.errors import UserError
 from exodesk.services.context import Changes, ServiceContext
+from exodesk.services.vocabulary import vocabulary
 from exodesk.storage.backup import PARTIAL_SUFFIX, copy_errors, discard, fsync_folder
 from exodesk.storage.database import storage_errors
 from exodesk.storage.settings import SettingsRepository
@@ -62,6 +63,7 @@ class PreparedExport:
             json_name=json_name,
             rules=self.rules,
             regulatory=self.regulatory,
+            vocabulary=vocabulary(),
         )
 
 

@@ -30,6 +30,7 @@ from exodesk.services.aftercare import DOCUMENTS, AftercareService
 from exodesk.services.context import SETTINGS, Changes
 from exodesk.services.printing import PrintJob
 from exodesk.services.sessions import SESSIONS, SessionService
+from exodesk.services.vocabulary import vocabulary
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
@@ -204,9 +205,10 @@ class AftercareTab(QWidget):
         if patient is None or patient.id is None:
             self.reprint_button.setEnabled(False)
             return
+        words = vocabulary()
         for doc in self._aftercare.issued(patient.id):
             text = (
-                f"{format_stamp(doc.issued_at)} · {TREATMENTS.get(doc.template, doc.template)}"
+                f"{format_stamp(doc.issued_at)} · {words.document(doc.kind, doc.template)}"
                 f" · {doc.how} by {doc.issued_by} · wording {doc.template_version}"
             )
             item = QListWidgetItem(text)

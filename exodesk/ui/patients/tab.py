@@ -22,12 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.audit import AuditEntry
 from exodesk.domain.dates import format_stamp
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
+from exodesk.domain.vocabulary import field_label, value_words
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, Changes, SaveResult
 from exodesk.services.patients import COUNT_CAP, PatientService
+from exodesk.services.vocabulary import vocabulary
 from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
@@ -348,21 +351,28 @@ class PatientsTab(QWidget):
 
 
 class HistoryDialog(QDialog):
-    """Every recorded change to one patient: when, who, what was before and after."""
+    """Every recorded change to one patient: when, who, what was before and after, in words
+    (the audit trail's field names and stored values are said as the form says them)."""
 
-    def __init__(self, parent: QWidget, patient: Patient, entries: list) -> None:
+    def __init__(self, parent: QWidget, patient: Patient, entries: list[AuditEntry]) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Changes to {patient.display_name}")
         self.setObjectName("historyDialog")
         self.resize(640, 420)
         self.list = named(QListWidget(), "historyList", "Changes")
+        words = vocabulary()
         for entry in reversed(entries):
             when = format_stamp(entry.at)
-            lines = [f"{when} · {entry.actor_name} · {entry.summary}"]
+            lines = [f"{when} · {entry.actor_name} · {words.words(entry.summary)}"]
             for key in entry.changed_fields():
                 before = (entry.before or {}).get(key)
                 after = (entry.after or {}).get(key)
-                lines.append(f"    {key}: {_short(before)} → {_short(after)}")
+                label = field_label(key)
+                label = label[:1].upper() + label[1:]
+                if entry.before is None:  # a new record, or an export: what it holds
+                    lines.append(f"    {label}: {_short(after)}")
+                else:
+                    lines.append(f"    {label}: {_short(before)} → {_short(after)}")
             self.list.addItem("\n".join(lines))
         close = named(QPushButton("Close"), "historyClose", "Close")
         close.clicked.connect(self.accept)
@@ -372,5 +382,5 @@ class HistoryDialog(QDialog):
 
 
 def _short(value: object) -> str:
-    text = "—" if value in (None, "") else " ".join(str(value).split())
+    text = " ".join(value_words(value).split())
     return text if len(text) <= 80 else text[:77] + "…"
