@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 import logging
 
-from exodesk.domain.comparison import ComparisonContent, load_comparison
-from exodesk.domain.screening import RuleTable, load_rule_table
+from exodesk.domain.comparison import ComparisonContent
+from exodesk.domain.screening import RuleTable
 from exodesk.domain.vocabulary import Vocabulary
+from exodesk.services.bundled import shared_content
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,11 @@ def vocabulary() -> Vocabulary:
     rules: RuleTable | None = None
     comparison: ComparisonContent | None = None
     try:
-        rules = load_rule_table()
+        rules = shared_content().rules
     except (OSError, ValueError):
         log.exception("bundled rules unreadable; their ids are shown in words")
     try:
-        comparison = load_comparison()
+        comparison = shared_content().comparison
     except (OSError, ValueError):
         log.exception("bundled comparison unreadable; its ids are shown in words")
     return Vocabulary.build(rules=rules, comparison=comparison)

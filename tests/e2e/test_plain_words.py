@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.paths import RESOURCES
 from exodesk.services.audit import AuditService
-from exodesk.services.demo import seed_demo
+from exodesk.services.demo import seat, seed_demo
 from exodesk.services.workspace import Services
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
 from exodesk.ui.dialogs.clinical_content import ClinicalContentWindow
@@ -203,7 +203,7 @@ class Paperwork:
 def do_paperwork(services: Services, folder: Path) -> Paperwork:
     done = Paperwork()
     admin = next(m for m in services.clinic.staff() if m.is_admin and m.role == "practitioner")
-    services.clinic.sign_in(int(admin.id or 0))
+    seat(services, int(admin.id or 0))
     rows = services.patients.search("").rows
     event = services.events.open_events()[0]
     event_patient = event.patient_id
