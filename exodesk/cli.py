@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
@@ -66,7 +67,11 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     print(f"Data file:      {info.path}", file=out)
     print(f"ExoDesk:        {info.app_version}", file=out)
     pending = info.latest_schema_version - info.schema_version
-    note = f" ({pending} update(s) pending; they run when ExoDesk opens it)" if pending > 0 else ""
+    note = (
+        f" ({plural(pending, 'update')} pending; they run when ExoDesk opens it)"
+        if pending > 0
+        else ""
+    )
     print(f"Schema version: {info.schema_version}{note}", file=out)
     for table, count in info.counts.items():
         print(f"{table + ':':<16}{count:,}", file=out)
@@ -89,7 +94,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
         db.close()
     faults = faults + list(chain.faults)
     if faults:
-        print(f"{paths.data_file}: {len(faults)} fault(s) found.", file=out)
+        print(f"{paths.data_file}: {plural(len(faults), 'fault')} found.", file=out)
         for fault in faults[:50]:
             print(f"  - {fault}", file=out)
         print("Restore the newest backup, or ask whoever looks after this PC.", file=out)

@@ -67,7 +67,7 @@ def test_check_exits_one_and_names_a_fault(tmp_path: Path) -> None:
     check = run("check", "--data-dir", str(tmp_path))
     assert check.returncode == 1
     # The hand-inserted row breaks both the foreign keys and the audit chain (it is unsealed).
-    assert "2 fault(s) found" in check.stdout
+    assert "2 faults found" in check.stdout
     assert "audit_log row 1 points to a missing staff record" in check.stdout
     assert "entry 1" in check.stdout
 
@@ -85,7 +85,7 @@ def test_check_names_the_first_edited_audit_entry(tmp_path: Path) -> None:
     conn.close()
     check = run("check", "--data-dir", str(tmp_path))
     assert check.returncode == 1
-    assert "1 fault(s) found" in check.stdout
+    assert "1 fault found" in check.stdout
     assert "entry 7" in check.stdout
 
 

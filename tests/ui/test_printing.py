@@ -274,3 +274,20 @@ def test_unreadable_pdf_shows_a_message_not_a_crash(qtbot, tmp_path: Path) -> No
 )
 def test_safe_file_name(name: str, expected: str) -> None:
     assert safe_file_name(name) == expected
+
+
+def test_save_as_pdf_says_where_it_saved(
+    dialog: PdfPreviewDialog, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(
+        printing.QFileDialog,
+        "getSaveFileName",
+        lambda *_args: (str(tmp_path / "Aftercare Zoë.pdf"), "PDF files (*.pdf)"),
+    )
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    assert not dialog.saved_label.isVisible()
+    dialog.on_save()
+    assert dialog.saved_label.isVisible()
+    assert dialog.saved_label.text() == f"Saved as “Aftercare Zoë.pdf” in the folder {tmp_path}."
+    assert dialog.saved_label.toolTip() == str(tmp_path / "Aftercare Zoë.pdf")
