@@ -141,7 +141,6 @@ class AdminPage(QWidget):
         self.confirm = named(QLineEdit(), "firstRun_password_again", "Password again")
         for box in (self.password, self.confirm):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-            box.setMaxLength(200)
         self.password.setPlaceholderText("at least 10 characters; a few words are fine")
         self.errors = _unwrapped_errors(("name", "password", "confirm"), "firstRun_error_staff_")
         form = QFormLayout()

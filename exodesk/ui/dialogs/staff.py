@@ -40,7 +40,6 @@ def _password_pair(prefix: str) -> tuple[QLineEdit, QLineEdit]:
     )
     for box in boxes:
         box.setEchoMode(QLineEdit.EchoMode.Password)
-        box.setMaxLength(200)
     return boxes
 
 
@@ -77,7 +76,6 @@ class StaffMemberDialog(QDialog):
         self.setObjectName("staffMemberDialog")
         self.setWindowTitle("Edit staff member" if member else "Add staff member")
         self.name = named(QLineEdit(member.name if member else ""), "staff_name", "Name")
-        self.name.setMaxLength(100)
         self.role = named(QComboBox(), "staff_role", "Role")
         for key, label in ROLES.items():
             self.role.addItem(label, key)
@@ -318,7 +316,6 @@ class ChangePasswordDialog(QDialog):
         self.again = named(QLineEdit(), "change_new_password_again", "New password again")
         for box in (self.old, self.new, self.again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-            box.setMaxLength(200)
         self.errors = {
             key: error_label(f"change_error_{key}")
             for key in ("old_password", "new_password", "again")
