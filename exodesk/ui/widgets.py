@@ -26,7 +26,8 @@ from exodesk.ui.common import date_hint, format_date, named
 
 
 class DateField(QWidget):
-    """A date typed as people type it (03/04/2026, 2026-04-03), or picked from a calendar.
+    """A date typed as people type it (03/04/2026, 2026-04-03, 2026/04/03; "yesterday" or
+    "2 weeks ago" where a past date is asked), or picked from a calendar.
 
     ``value()`` returns (date | None, problem text | None); the reading beside the field
     ("= Thu 19 Nov 2026") shows how the typing was understood. With ``never_button`` a "Never"
@@ -44,9 +45,11 @@ class DateField(QWidget):
         day_first: bool,
         today: Callable[[], date],
         never_button: bool = True,
+        past: bool = True,
     ) -> None:
         super().__init__()
         self._day_first = day_first
+        self._past = past  # a past date is asked: "yesterday", "3 days ago" are understood
         self._today = today
         self.edit = named(
             QLineEdit(),
@@ -140,7 +143,14 @@ class DateField(QWidget):
         if not text:
             return None, None
         try:
-            return parse_user_date(text, day_first=self._day_first, pivot_today=self._today()), None
+            today = self._today()
+            day = parse_user_date(
+                text,
+                day_first=self._day_first,
+                pivot_today=today,
+                relative_to=today if self._past else None,
+            )
+            return day, None
         except ValueError as exc:
             return None, str(exc)
 

@@ -493,7 +493,12 @@ class ProductsDialog(QDialog):
         self.storage = named(QLineEdit(), "lotStorage", "Storage")
         self.storage.setPlaceholderText("e.g. fridge, 2–8 °C")
         self.expiry = DateField(
-            "lotExpiry", "Expiry date", day_first=self._day_first, today=today, never_button=False
+            "lotExpiry",
+            "Expiry date",
+            day_first=self._day_first,
+            today=today,
+            never_button=False,
+            past=False,
         )
         self.received = DateField(
             "lotReceived", "Received on", day_first=self._day_first, today=today, never_button=False
