@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDoubleSpinBox,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -83,7 +84,11 @@ def clear_when_edited(label: QLabel, *fields: QObject) -> None:
             label.hide()
 
     for field in fields:
-        if isinstance(field, QLineEdit | QPlainTextEdit):
+        if isinstance(field, QLayout):  # every field laid out in it (a row of check boxes)
+            items = (field.itemAt(i) for i in range(field.count()))
+            found = [item.widget() or item.layout() for item in items if item is not None]
+            clear_when_edited(label, *(f for f in found if f is not None and _editable(f)))
+        elif isinstance(field, QLineEdit | QPlainTextEdit):
             field.textChanged.connect(clear)
         elif isinstance(field, QComboBox):
             field.currentIndexChanged.connect(clear)
@@ -98,6 +103,21 @@ def clear_when_edited(label: QLabel, *fields: QObject) -> None:
             field.changed.connect(clear)  # type: ignore[attr-defined]
         else:
             raise TypeError(f"no edit signal known for {type(field).__name__}")
+
+
+def _editable(thing: QObject) -> bool:
+    """Whether ``clear_when_edited`` knows how ``thing`` says it changed (labels do not)."""
+    return isinstance(
+        thing,
+        QLayout
+        | QLineEdit
+        | QPlainTextEdit
+        | QComboBox
+        | QDateTimeEdit
+        | QSpinBox
+        | QDoubleSpinBox
+        | QAbstractButton,
+    ) or isinstance(getattr(thing, "changed", None), SignalInstance)
 
 
 def grow_to_fit(window: QWidget) -> None:

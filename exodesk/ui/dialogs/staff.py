@@ -29,7 +29,7 @@ from exodesk.errors import UserError
 from exodesk.services.accounts import Account, AccountService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Changes
-from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
 
 
@@ -47,6 +47,7 @@ def _with_error(widget: QWidget, error: QLabel) -> QVBoxLayout:
     box = QVBoxLayout()
     box.addWidget(widget)
     box.addWidget(error)
+    clear_when_edited(error, widget)
     return box
 
 
@@ -339,18 +340,18 @@ class ChangePasswordDialog(QDialog):
 
     def _save(self) -> None:
         if self.new.text() != self.again.text():
+            self.again.clear()  # emptied first, so the problem stays until it is retyped
             show_problems(
                 self.errors, [Problem("again", "The two new passwords are not the same.")]
             )
-            self.again.clear()
             self.again.setFocus()
             return
         try:
             result = self._accounts.change_password(self.old.text(), self.new.text())
         except UserError as exc:
             # A wrong current password counts towards the wait, like a wrong sign-in.
-            show_problems(self.errors, [Problem(exc.field or "old_password", str(exc))])
             self.old.clear()
+            show_problems(self.errors, [Problem(exc.field or "old_password", str(exc))])
             self.old.setFocus()
             return
         show_problems(self.errors, result.problems)

@@ -48,6 +48,7 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
 from exodesk.ui.common import (
+    clear_when_edited,
     enter_saves,
     error_label,
     format_date,
@@ -203,6 +204,7 @@ def _with_error(field: QWidget | QLayout, error: QLabel) -> QVBoxLayout:
     else:
         box.addLayout(field)
     box.addWidget(error)
+    clear_when_edited(error, field)
     # Keep the field at the top when the other field on its row grows an error line.
     box.addStretch(1)
     return box
