@@ -55,8 +55,9 @@ class DateField(QWidget):
             QLineEdit(),
             object_name,
             accessible_name,
-            f"Type a date like {date_hint(day_first)}, or "
-            + ("tick Never" if never_button else "leave empty for never"),
+            f"Type a date like {date_hint(day_first)}"
+            + (", “yesterday” or “3 days ago”" if past else "")
+            + (", or tick Never" if never_button else ", or leave empty for never"),
         )
         self.edit.setPlaceholderText(date_hint(day_first))
         self.edit.setMaximumWidth(130)
