@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
@@ -75,7 +76,11 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     print(f"Data file:      {info.path}", file=out)
     print(f"ExoDesk:        {info.app_version}", file=out)
     pending = info.latest_schema_version - info.schema_version
-    note = f" ({pending} update(s) pending; they run when ExoDesk opens it)" if pending > 0 else ""
+    note = (
+        f" ({plural(pending, 'update')} pending; they run when ExoDesk opens it)"
+        if pending > 0
+        else ""
+    )
     print(f"Schema version: {info.schema_version}{note}", file=out)
     for table, count in info.counts.items():
         print(f"{table + ':':<16}{count:,}", file=out)

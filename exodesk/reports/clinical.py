@@ -225,7 +225,7 @@ def _yes_no(flag: bool) -> str:
 def adverse_event_sections(report: AdverseEventReport) -> tuple[FormSection, ...]:
     """Return the report's sections and fields in the order the regulators' forms ask for them.
 
-    Patient, reaction, product(s), procedure, reporter (as the MHRA Yellow Card and FDA
+    Patient, reaction, products, procedure, reporter (as the MHRA Yellow Card and FDA
     MedWatch 3500 order them), then what has already been reported.
 
     Args:

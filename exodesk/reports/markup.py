@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from exodesk.domain.plurals import plural
 from exodesk.reports.fonts import SANS, FontRuns, layout
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ def para_markup(user_text: str) -> ParaMarkup:
     if fonted.missing:
         # The placeholder is visible on paper; the log says which characters it stands for.
         log.warning(
-            "Printed %d character(s) no bundled font has as a placeholder: %s",
-            len(fonted.missing),
+            "Printed %s no bundled font has as a placeholder: %s",
+            plural(len(fonted.missing), "character"),
             ", ".join(f"U+{ord(c):04X}" for c in fonted.missing),
         )
     return ParaMarkup("".join(parts), fonted.missing)

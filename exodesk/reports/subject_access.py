@@ -19,6 +19,7 @@ from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.intake import decode_answer, describe_answer
 from exodesk.domain.patient import SEXES
+from exodesk.domain.plurals import plural
 from exodesk.domain.screening import RuleTable
 from exodesk.domain.sessions import (
     AE_OUTCOMES,
@@ -422,7 +423,7 @@ def _screenings(export: PatientExport, words: _Words) -> Section:
             )
         )
         if rows := answers.get(sid):
-            items.append(Item("Your answers", f"{len(rows)} question(s) answered:"))
+            items.append(Item("Your answers", f"{plural(len(rows), 'question')} answered:"))
             items += [words.answer(str(a.get("item_id")), a.get("value")) for a in rows]
         else:
             items.append(Item("Your answers", "No question was answered “yes” or filled in."))

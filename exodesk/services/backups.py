@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from exodesk import APP_NAME
 from exodesk.domain.accounts import BACKUPS_RESTORE, BACKUPS_RUN, EXPORT_CLINIC
 from exodesk.domain.audit import AuditEntry
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services.context import ServiceContext, utc_now
@@ -442,7 +443,7 @@ class BackupService:
     def _rotate(self, now: datetime | None = None) -> list[Path]:
         removed = prune_backups(self.paths.backups, now or self._ctx.now())
         if removed:
-            log.info("rotation removed %d old backup(s)", len(removed))
+            log.info("rotation removed %s", plural(len(removed), "old backup"))
         return removed
 
     # ---- listing, restoring, drills, export ----------------------------------------------

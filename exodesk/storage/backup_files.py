@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from exodesk import APP_NAME, __version__
 from exodesk.domain.dates import format_long
+from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.storage.backup import (
     DIGEST_METHOD,
@@ -315,7 +316,7 @@ def discard_stale_partials(folder: Path, now: datetime) -> list[Path]:
                 leftover.unlink(missing_ok=True)
                 removed.append(leftover)
     if removed:
-        log.warning("removed %d file(s) left by an interrupted backup", len(removed))
+        log.warning("removed %s left by an interrupted backup", plural(len(removed), "file"))
     return removed
 
 

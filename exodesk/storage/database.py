@@ -13,6 +13,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 
 from sqlite_utils import Database
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError
 from exodesk.storage.engine import connect, sqlite3
 
@@ -433,7 +434,7 @@ def quick_check(db: Database, path: Path | None = None) -> float:
         rows = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
     elapsed = time.perf_counter() - started
     if rows != ["ok"]:
-        log.error("quick_check of %s found %d fault(s): %s", path, len(rows), rows[:5])
+        log.error("quick_check of %s found %s: %s", path, plural(len(rows), "fault"), rows[:5])
         where = f" ({path})" if path else ""
         raise DataFileDamaged(
             f"The data file is damaged{where}; ExoDesk has not changed it and will not write "

@@ -38,6 +38,7 @@ from typing import Any
 from argon2.exceptions import HashingError
 from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.storage.backup import PARTIAL_SUFFIX, discard, fsync_folder
 from exodesk.storage.database import WrongKey, storage_errors
@@ -402,7 +403,7 @@ class Keyring:
         except BaseException:
             discard(partial)
             raise
-        log.info("keyring saved with %d slot(s)", len(self._slots))
+        log.info("keyring saved with %s", plural(len(self._slots), "slot"))
 
     def slots(self) -> list[tuple[str, str]]:
         """(slot id, label) of every slot, for choosing who signs in: nothing secret."""

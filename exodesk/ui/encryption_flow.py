@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from exodesk import APP_NAME
 from exodesk.domain.clinic import ClinicSettings
+from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
@@ -204,8 +205,9 @@ def offer_encryption(services: Services, *, ask: bool = True) -> Services:
             APP_NAME,
             "The clinic's records are encrypted. Other staff get their own way in the next "
             "time they sign in here while ExoDesk is open.\n\n"
-            f"{len(plain)} older backup(s) in {paths.backups} are not encrypted; once you have "
-            "checked everything looks right, delete them (and any copies on USB sticks).",
+            f"{plural(len(plain), 'older backup')} in {paths.backups} "
+            f"{'is' if len(plain) == 1 else 'are'} not encrypted; once you have checked "
+            "everything looks right, delete them (and any copies on USB sticks).",
         )
     return reopened
 

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.printing import PrintJob
@@ -197,6 +198,12 @@ class PdfPreviewDialog(QDialog):
         self.close_button = QPushButton("Close", self)
         named(self.close_button, "closeButton", "Close", "Close the preview (Esc)")
         self.print_button.setDefault(True)
+        # Where the last "Save as PDF" put the file, so it can be found again.
+        self.saved_label = QLabel(self)
+        self.saved_label.setObjectName("pdfSavedLabel")
+        self.saved_label.setWordWrap(True)
+        self.saved_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.saved_label.hide()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.page_label)
@@ -206,6 +213,7 @@ class PdfPreviewDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.saved_label)
         layout.addLayout(buttons)
 
         self.print_button.clicked.connect(self.on_print)
@@ -324,6 +332,11 @@ class PdfPreviewDialog(QDialog):
         target = Path(path)
         write_bytes_atomically(target, self._pdf_bytes)
         log.info("saved %s to %s", self._title, target)
+        said = f"Saved as “{target.name}” in the folder {target.parent}"
+        self.saved_label.setText(said + ".")
+        self.saved_label.setToolTip(str(target))
+        self.saved_label.setAccessibleName(said)
+        self.saved_label.show()
         self.issued.emit(f"saved:{target}")
 
     def print_to(self, printer: QPrinter) -> None:
@@ -342,7 +355,7 @@ class PdfPreviewDialog(QDialog):
         if not pages:
             raise PrintError(
                 "The pages chosen are not in this document, so nothing was printed.",
-                advice=f"It has {self.page_count} page(s).",
+                advice=f"It has {plural(self.page_count, 'page')}.",
             )
         if (
             printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
@@ -355,7 +368,7 @@ class PdfPreviewDialog(QDialog):
                 raise describe_write_error(exc, Path(printer.outputFileName())) from exc
         elif not self._spool_to_cups(printer, pages):
             self._paint_pages(printer, pages)
-        log.info("printed %s (%d page(s))", self._title, len(pages))
+        log.info("printed %s (%s)", self._title, plural(len(pages), "page"))
         self.issued.emit("printed")
 
     def _spool_to_cups(self, printer: QPrinter, pages: list[int]) -> bool:

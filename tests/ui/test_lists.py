@@ -69,7 +69,7 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     qtbot.keyClicks(dialog.query, "vc 24")
     qtbot.keyClick(dialog.query, Qt.Key.Key_Return)
     assert dialog.model.rowCount() == 2
-    assert "2 patient(s), 2 session(s)" in dialog.summary.text()
+    assert "2 patients, 2 sessions" in dialog.summary.text()
     out = tmp_path / "recall.csv"
     dialog.export_to(out)
     text = out.read_text(encoding="utf-8-sig")

@@ -388,3 +388,20 @@ def test_a_black_and_white_printer_gets_small_grey_pictures_of_whole_pages(
         assert (sent.format() == QImage.Format.Format_Grayscale8) == grey
         assert picture.image.mode == ("L" if grey else "RGB")
     assert sizes["GrayScale"] < sizes["Color"] / 2
+
+
+def test_save_as_pdf_says_where_it_saved(
+    dialog: PdfPreviewDialog, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(
+        printing.QFileDialog,
+        "getSaveFileName",
+        lambda *_args: (str(tmp_path / "Aftercare Zoë.pdf"), "PDF files (*.pdf)"),
+    )
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    assert not dialog.saved_label.isVisible()
+    dialog.on_save()
+    assert dialog.saved_label.isVisible()
+    assert dialog.saved_label.text() == f"Saved as “Aftercare Zoë.pdf” in the folder {tmp_path}."
+    assert dialog.saved_label.toolTip() == str(tmp_path / "Aftercare Zoë.pdf")

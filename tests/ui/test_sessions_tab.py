@@ -113,6 +113,10 @@ def test_the_gate_stops_an_unscreened_treatment_until_overridden(
     services.screening.amend(screening.id, answered({"pregnant": True}), "Patient is pregnant")
     tab.start_record()
     form = tab.form
+    # Every exosome treatment is deferred: the form offers one nearer to going ahead (PRP
+    # waits for a review); the practitioner chooses the facial to override.
+    assert form.treatment.currentData() == "prp"
+    form.treatment.setCurrentIndex(form.treatment.findData("exosome_face"))
     form.needle_depth.setValue(0.5)
     form.run_checks()
     assert "does not allow" in form.check_label.text()
@@ -136,7 +140,10 @@ def test_an_expired_lot_cannot_be_used(
     tab.form.needle_depth.setValue(0.5)
     _choose_lot(tab, clinic["expired"].id)
     combo = tab.form.products.cellWidget(0, 0)
-    assert combo.currentText() == "VerdeCell Plant Exosome Booster — lot VC-OLD (EXPIRED)"
+    assert combo.currentText() == (
+        "VerdeCell Plant Exosome Booster — lot VC-OLD "
+        f"(EXPIRED {format_short(clinic['expired'].expiry)}: cannot be used)"
+    )
     assert combo.itemText(combo.findData(clinic["good"].id)).endswith(
         f"lot VC-1 (exp. {format_short(clinic['good'].expiry)})"
     )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.patient import Patient
+from exodesk.domain.plurals import plural
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
 from exodesk.services.aftercare import DOCUMENTS, AftercareService
@@ -264,7 +265,7 @@ class AftercareTab(QWidget):
         self.document.load(self._buffer)
         pages = self.document.pageCount()
         who = sheet.patient_name or "the waiting-room rack (no patient)"
-        self.status.setText(f"{sheet.template.title} for {who} — {pages} page(s).")
+        self.status.setText(f"{sheet.template.title} for {who} — {plural(pages, 'page')}.")
         self.print_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:

@@ -31,7 +31,6 @@ def _say(label: QLabel, text: str) -> None:
 def _password_box(name: str, accessible: str) -> QLineEdit:
     box = named(QLineEdit(), name, accessible)
     box.setEchoMode(QLineEdit.EchoMode.Password)
-    box.setMaxLength(200)
     return box
 
 

@@ -67,7 +67,6 @@ class UnlockDialog(QDialog):
             self.person.addItem(name, staff_id)
         self.password_box = named(QLineEdit(), "unlockPassword", "Password")
         self.password_box.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_box.setMaxLength(1000)
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
         self.error.setStyleSheet(ERROR_STYLE)

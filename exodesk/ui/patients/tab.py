@@ -55,6 +55,7 @@ class PatientsTab(QWidget):
         self._patients = patients
         self._current = current
         self._day_first = day_first
+        self._before_new: Patient | None = None  # who was open before "New patient"
         today = patients.today  # the service's clock, so tests with a fake clock agree
         self._build_list_widgets(today)
         scroll = self._build_form_side(today)
@@ -259,11 +260,18 @@ class PatientsTab(QWidget):
     # ---- one patient ---------------------------------------------------------------------
     def open_patient(self, patient: Patient) -> None:
         """Make ``patient`` current and show them in the form."""
+        self._before_new = None
         self.form.load(patient)
         self._current.set(patient)
         self._update_record_buttons()
 
     def new_patient(self) -> None:
+        # The header (and every tab) lets go of the previous patient while a new one is
+        # typed, so nobody reads the last patient's name and allergies above a stranger's
+        # form; Cancel brings that patient back.
+        if self.form.original is not None:
+            self._before_new = self.form.original
+        self._current.set(None)
         self.form.load(None)
         self._update_record_buttons()
         self.form.fields["family_name"].setFocus()
@@ -291,7 +299,10 @@ class PatientsTab(QWidget):
             self.data_changed.emit(result.changes)
 
     def _cancel(self) -> None:
-        self.form.load(self.form.original)
+        if self.form.original is None and self._before_new is not None:
+            self.open_patient(self._before_new)  # a new patient abandoned: back to who it was
+        else:
+            self.form.load(self.form.original)
         self.focus_search()
 
     def _toggle_status(self) -> None:
