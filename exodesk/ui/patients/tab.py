@@ -108,7 +108,7 @@ class PatientsTab(QWidget):
     def _build_form_side(self, today: Callable[[], date]) -> QScrollArea:
         self.form = PatientForm(self._day_first, today)
         self.inactive_button = named(
-            QPushButton("Mark &inactive…"),
+            QPushButton("&Mark inactive…"),
             "togglePatientStatus",
             "Mark patient inactive or active",
             "The record is kept; it only leaves the active list (you say why).",
@@ -334,7 +334,7 @@ class PatientsTab(QWidget):
         self.inactive_button.setEnabled(saved)
         self.history_button.setEnabled(saved)
         active = patient is None or patient.status == "active"
-        self.inactive_button.setText("Mark &inactive…" if active else "Make &active again")
+        self.inactive_button.setText("&Mark inactive…" if active else "&Make active again")
 
     # ---- app-wide changes ----------------------------------------------------------------
     def on_data_changed(self, changes: Changes) -> None:
