@@ -312,7 +312,14 @@ class MainMenus:
         RecallDialog(self._window, self._services.recall).exec()
 
     def show_due_list(self) -> None:
-        DueListDialog(self._window, self._services.recall).exec()
+        user = self._services.desk.user
+        dialog = DueListDialog(
+            self._window,
+            self._services.recall,
+            may_mark=user is not None and perms.allowed(user, perms.DUE_LIST_MARK),
+        )
+        dialog.patient_chosen.connect(self._window.show_patient)
+        dialog.exec()
 
     def show_open_events(self) -> None:
         dialog = OpenEventsDialog(

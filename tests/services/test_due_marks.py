@@ -1,6 +1,7 @@
 """The due list notes who was called and who is booked: stored (0008_due_list_marks), shown,
 audited, and holding for one due window only."""
 
+# ruff: noqa: F811 - the fixtures imported from test_sessions are parameters here
 from __future__ import annotations
 
 from dataclasses import replace
@@ -24,7 +25,7 @@ from tests.services.test_sessions import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def due_course(services: Services, patient_id: int, clock) -> int:  # noqa: F811
+def due_course(services: Services, patient_id: int, clock) -> int:
     """Olivia Smith's course, one session done a month ago: due for session 2 now."""
     course = services.courses.start_course(patient_id, "skin_rejuvenation", "exosome_face", 3)
     draft = replace(_draft(services, patient_id), course_id=course.record.id)
@@ -105,7 +106,7 @@ def _one_session_done(services: Services, pid: int) -> int:
 def test_a_booked_patient_goes_below_those_still_to_call(
     services: Services,
     patient_id: int,
-    clock,  # noqa: F811
+    clock,
 ) -> None:
     smith = _one_session_done(services, patient_id)
     _one_session_done(services, _screened(services, Patient("Young", "Zara", date(1990, 1, 1))))
@@ -121,7 +122,7 @@ def test_the_next_session_ends_the_mark(
     services: Services,
     due_course: int,
     patient_id: int,
-    clock,  # noqa: F811
+    clock,
 ) -> None:
     services.recall.mark_due(due_course, BOOKED)
     record = services.screening.save(patient_id, answered()).record  # the booked visit
