@@ -228,13 +228,17 @@ class PatientsTab(QWidget):
             self.table.selectRow(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Down arrow from the search box walks into the results, as in any search field.
+        # Down arrow from the search box walks into the results, as in any search field: the
+        # results of what was typed, even if the search had not run yet (typed fast).
         if (
             watched is self.search
             and event.type() == QEvent.Type.KeyPress
             and event.key() == Qt.Key.Key_Down  # type: ignore[attr-defined]
-            and self.model.rowCount()
         ):
+            if self._timer.isActive():
+                self.refresh()
+            if not self.model.rowCount():
+                return True
             self.table.setFocus()
             self.table.selectRow(max(self.table.currentIndex().row(), 0))
             return True
