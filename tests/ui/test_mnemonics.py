@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton, QWidget
 
 import exodesk.ui
 from exodesk.domain.patient import Patient
@@ -248,6 +248,25 @@ def test_the_lock_cover_has_no_clash(qtbot) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_the_unsaved_changes_question_has_no_clash(qtbot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from exodesk.ui.dialogs.settings_page import STAY, ask_unsaved
+    from tests.ui.dialogs import when_dialog_opens
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    problems: list[str] = []
+
+    def walk_then_stay(box: QDialog) -> None:
+        problems.extend(window_problems(box))
+        box.findChild(QPushButton, "unsavedStay").click()
+
+    seen = when_dialog_opens(QMessageBox, walk_then_stay)
+    assert ask_unsaved(host, "The clinic page") == STAY
+    assert seen and not problems, "\n".join(problems)
+
+
 def test_the_walker_finds_a_clash_and_a_literal_ampersand(qtbot) -> None:
     from PySide6.QtWidgets import QFormLayout, QLineEdit, QPushButton, QVBoxLayout
 
@@ -266,3 +285,22 @@ def test_the_walker_finds_a_clash_and_a_literal_ampersand(qtbot) -> None:
     problems = window_problems(window)
     assert any("Alt+P" in p and "&Print…" in p and "&Patients" in p for p in problems)
     assert any("'&Name'" in p for p in problems)
+
+
+def test_alt_letters_reach_what_they_name_on_the_sessions_tab(
+    qtbot, main_window: MainWindow
+) -> None:
+    """Pressed for real: Alt+D is Record session (Alt+R was also the Records menu), and Alt+I
+    still opens the Sessions tab from anywhere."""
+    from PySide6.QtCore import Qt
+
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    main_window.windowHandle().requestActivate()  # offscreen: activateWindow() is not enough
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main_window)
+    qtbot.keyClick(main_window, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    tab = main_window.sessions_tab
+    assert main_window.tabs.currentWidget() is tab
+    assert tab.record_button.isEnabled()
+    with qtbot.waitSignal(tab.record_button.clicked, timeout=1000):
+        qtbot.keyClick(main_window, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
