@@ -227,6 +227,16 @@ class MainWindow(QMainWindow):
             if page is placeholder:
                 self._tab(name)
 
+    def show_patient(self, patient_id: int) -> None:
+        """Make the patient current and show them on the Patients tab (the due list asks)."""
+        try:
+            patient = self._services.patients.get(patient_id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.tabs.setCurrentWidget(self.patients_tab)
+        self.patients_tab.open_patient(patient)
+
     def print_aftercare(self, session_id: int) -> None:
         self.tabs.setCurrentWidget(self.aftercare_tab)
         self.aftercare_tab.select_session(session_id)

@@ -71,7 +71,7 @@ class AftercareTab(QWidget):
         for key, label in TREATMENTS.items():
             self.template.addItem(label, key)
         self.large_print = named(
-            QCheckBox("&Large print"),
+            QCheckBox("Lar&ge print"),
             "aftercareLargePrint",
             "Large print",
             "Bigger letters for patients who find small print hard to read.",
@@ -83,7 +83,7 @@ class AftercareTab(QWidget):
             "The sheet without a patient's name or session, to hand out in advance.",
         )
         self.print_button = named(
-            QPushButton("&Print or save…"), "aftercarePrint", "Print or save the sheet", "Ctrl+P"
+            QPushButton("Print or sa&ve…"), "aftercarePrint", "Print or save the sheet", "Ctrl+P"
         )
         self.status = QLabel()
         self.status.setObjectName("aftercareStatus")
@@ -95,14 +95,14 @@ class AftercareTab(QWidget):
             "Each sheet handed over keeps the wording it was printed with; a reprint is identical.",
         )
         self.reprint_button = named(
-            QPushButton("&Reprint…"),
+            QPushButton("Repri&nt…"),
             "aftercareReprint",
             "Reprint the selected sheet exactly as issued",
         )
 
         form = QFormLayout()
-        form.addRow("&Session", self.session)
-        form.addRow("S&heet", self.template)
+        form.addRow("Sessi&on", self.session)
+        form.addRow("&Sheet", self.template)
         form.addRow("", self.large_print)
         form.addRow("", self.blank)
         left = QWidget()

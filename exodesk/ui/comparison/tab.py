@@ -149,7 +149,7 @@ class ComparisonTab(QWidget):
         )
         self.for_patient.setChecked(True)
         self.print_button = named(
-            QPushButton("&Print or save…"),
+            QPushButton("Print or sa&ve…"),
             "comparisonPrint",
             "Print or save the comparison handout",
         )

@@ -56,7 +56,7 @@ class AllergenListDialog(QDialog):
 
         self.allergen_list = named(QListWidget(), "allergenList", "Allergens")
         self.allergen_list.setMinimumWidth(320)
-        self.new_button = named(QPushButton("&New substance"), "newAllergen", "New substance")
+        self.new_button = named(QPushButton("Ne&w substance"), "newAllergen", "New substance")
         self.form_box = QGroupBox("New substance")
         self.name = named(QLineEdit(), "allergenName", "Name")
         self.kind = named(NoWheelComboBox(), "allergenKind", "Kind of substance")

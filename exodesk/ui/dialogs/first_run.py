@@ -146,10 +146,10 @@ class AdminPage(QWidget):
         self.errors = _unwrapped_errors(("name", "password", "confirm"), "firstRun_error_staff_")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(_buddy("Your &name", self.name), _with_error(self.name, self.errors["name"]))
+        form.addRow(_buddy("&Your name", self.name), _with_error(self.name, self.errors["name"]))
         form.addRow(_buddy("You &work as", self.role), self.role)
         form.addRow(
-            _buddy("&Password", self.password),
+            _buddy("Pa&ssword", self.password),
             _with_error(self.password, self.errors["password"]),
         )
         form.addRow(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -70,6 +70,7 @@ class UnlockDialog(QDialog):
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
         self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # a message is words, never markup
         self.error.setWordWrap(True)
         self.error.hide()
         form = QFormLayout()
@@ -122,7 +123,7 @@ class UnlockDialog(QDialog):
         self.password_box.setFocus()
 
     def _say(self, text: str) -> None:
-        self.error.setText(escape(text))
+        self.error.setText(text)
         self.error.setVisible(bool(text))
 
     def unlock(self) -> None:

@@ -95,7 +95,7 @@ class ScreeningTab(QWidget):
             tips.NEW_SCREENING_BUTTON,
         )
         self.amend_button = named(
-            QPushButton("&Amend…"),
+            QPushButton("A&mend…"),
             "amendScreening",
             "Amend screening",
             "Correct the answers; the earlier version is kept",
@@ -111,19 +111,19 @@ class ScreeningTab(QWidget):
             tips.SIGN_OFF_BUTTON,
         )
         self.override_button = named(
-            QPushButton("O&verride…"),
+            QPushButton("Overri&de…"),
             "overrideScreening",
             "Override a verdict",
             tips.OVERRIDE_BUTTON,
         )
         self.consent_button = named(
-            QPushButton("&Consent…"),
+            QPushButton("C&onsent…"),
             "consentScreening",
             "Take the patient's consent",
             tips.CONSENT_BUTTON,
         )
         self.print_button = named(
-            QPushButton("P&rint…"),
+            QPushButton("Print or sa&ve…"),
             "printScreening",
             "Print or save the screening summary",
             "Ctrl+P",

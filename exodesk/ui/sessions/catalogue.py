@@ -413,7 +413,7 @@ class ProductsDialog(QDialog):
             tips.PRODUCT_ALLERGENS,
         )
         self.no_allergens = named(
-            QCheckBox("None of the &listed"),
+            QCheckBox("None o&f the listed"),
             "productNoAllergens",
             "Contains none of the listed allergens",
             tips.PRODUCT_NO_ALLERGENS,

@@ -224,7 +224,7 @@ class SessionForm(QWidget):
         self.products.setMinimumHeight(90)
         self.products.setMaximumHeight(170)
         self.add_product = named(
-            QPushButton("Add &product"), "session_add_product", "Add a product"
+            QPushButton("Add prod&uct"), "session_add_product", "Add a product"
         )
         self.remove_product = named(
             QPushButton("Remove"), "session_remove_product", "Remove the selected product"
@@ -360,7 +360,7 @@ class SessionForm(QWidget):
         )
         self.allergy_reason.setTabChangesFocus(True)
         self.allergy_reason.setFixedHeight(self.allergy_reason.fontMetrics().lineSpacing() * 3 + 12)
-        self.allergy_reason_label = QLabel("Reason to go ahead despite the &allergy:")
+        self.allergy_reason_label = QLabel("Reason to go ahead despite the allerg&y:")
         self.allergy_reason_label.setBuddy(self.allergy_reason)
         self.errors["allergy_override_reason"] = error_label("session_error_allergy")
         box = QVBoxLayout()

@@ -118,9 +118,9 @@ class SessionsTab(QWidget):
         self.courses_label.setObjectName("coursesSummary")
         self.courses_label.setWordWrap(True)
         self.courses_label.setTextFormat(Qt.TextFormat.RichText)
-        self.new_course = named(QPushButton("New &course…"), "newCourse", "Start a course")
+        self.new_course = named(QPushButton("Ne&w course…"), "newCourse", "Start a course")
         self.record_button = named(
-            QPushButton("&Record session"), "recordSession", "Record a session", "Ctrl+R"
+            QPushButton("Recor&d session"), "recordSession", "Record a session", "Ctrl+R"
         )
         top = QHBoxLayout()
         top.addWidget(self.courses_label, 1)
@@ -146,9 +146,9 @@ class SessionsTab(QWidget):
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.amend_button = named(QPushButton("&Amend…"), "amendSession", "Amend session")
+        self.amend_button = named(QPushButton("A&mend…"), "amendSession", "Amend session")
         self.error_button = named(
-            QPushButton("Entered in &error…"),
+            QPushButton("E&ntered in error…"),
             "sessionEnteredInError",
             "Mark session as entered in error",
         )
@@ -158,7 +158,7 @@ class SessionsTab(QWidget):
             "Print the aftercare sheet for this session",
         )
         self.event_button = named(
-            QPushButton("Log adverse &event…"),
+            QPushButton("L&og adverse event…"),
             "logAdverseEvent",
             "Log an adverse event against this session",
         )
@@ -168,7 +168,7 @@ class SessionsTab(QWidget):
             "Update the adverse event (outcome, resolution, reports)",
         )
         self.report_button = named(
-            QPushButton("Regulator re&port…"),
+            QPushButton("Re&gulator report…"),
             "regulatorReport",
             "Print the adverse event laid out for a regulator report",
         )
