@@ -11,8 +11,12 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QWidget
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
+from exodesk.ui.look import ERROR, ink_style
 
-ERROR_STYLE = "color: #b00020;"
+
+def error_style(*, bold: bool = False) -> str:
+    """Red words for a problem, as red as the palette allows while staying readable."""
+    return ink_style(ERROR, bold=bold)
 
 
 def named[W: QWidget](widget: W, object_name: str, accessible_name: str, tip: str = "") -> W:
@@ -31,7 +35,7 @@ def error_label(object_name: str) -> QLabel:
     """A hidden red label that sits under a field and shows its problem."""
     label = QLabel()
     label.setObjectName(object_name)
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(error_style())
     label.setWordWrap(True)
     label.hide()
     return label

@@ -28,7 +28,7 @@ from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 
 
 class UnlockDialog(QDialog):
@@ -71,7 +71,7 @@ class UnlockDialog(QDialog):
         self.password_box.setMaxLength(1000)
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
         self.error.setWordWrap(True)
         self.error.hide()
         form = QFormLayout()

@@ -26,6 +26,7 @@ from exodesk.domain.patient import LABELS, LIMITS, SEXES, Patient, parse_birth_d
 from exodesk.domain.problems import Problem
 from exodesk.ui import tips
 from exodesk.ui.common import date_hint, error_label, format_date, named, show_problems
+from exodesk.ui.look import NOTE, WARNING, ink_style
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
 _TEXT_FIELDS = {
@@ -88,7 +89,7 @@ class PatientForm(QWidget):
         self.dob.setPlaceholderText(hint)
         self.dob_reading = QLabel()
         self.dob_reading.setObjectName("dobReading")
-        self.dob_reading.setStyleSheet("color: #555;")
+        self.dob_reading.setStyleSheet(ink_style(NOTE))
         self.dob.textChanged.connect(self._read_back_dob)
         self.fields["date_of_birth"] = self.dob
         row = QHBoxLayout()
@@ -122,7 +123,7 @@ class PatientForm(QWidget):
         self.title.setFont(font)
         self.status_label = QLabel()
         self.status_label.setObjectName("patientStatus")
-        self.status_label.setStyleSheet("color: #8a1c1c;")
+        self.status_label.setStyleSheet(ink_style(WARNING))
         self.status_label.setWordWrap(True)
         self.status_label.hide()
 

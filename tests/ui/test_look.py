@@ -1,0 +1,290 @@
+"""Every text on the main views is readable in a light, a dark and a high-contrast palette (#18).
+
+Windows 11 in dark mode (and in a high-contrast theme) hands Qt a dark palette: a widget that
+sets only a background or only a text colour pairs it with the theme's other colour (the
+current patient's name was white on #eef3f8). The test paints the demo clinic's main window
+under each palette, tab by tab, and measures what is on the picture: for every visible label
+and button, the colour behind it and the colour of its text, and their WCAG contrast ratio.
+Text is drawn without anti-aliasing so every text pixel carries its real colour.
+
+``EXODESK_LOOK_SHOTS=DIR`` keeps a picture of every view under every palette in DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
+
+from exodesk.paths import DataPaths
+from exodesk.services.demo import seed_demo
+from exodesk.services.workspace import Services, open_services
+from exodesk.ui.look import contrast
+from exodesk.ui.main_window import MainWindow
+from tests.answers import answered
+
+NORMAL, LARGE = 4.5, 3.0  # WCAG 2.x AA: body text, and text of 18 pt or 14 pt bold
+
+
+def _palette(colours: dict[QPalette.ColorRole, str], disabled: str) -> QPalette:
+    palette = QPalette()
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
+    return palette
+
+
+Role = QPalette.ColorRole
+# Windows 11's dark mode as Qt's windows11 style reads it.
+DARK = {
+    Role.Window: "#202020",
+    Role.WindowText: "#ffffff",
+    Role.Base: "#1c1c1c",
+    Role.AlternateBase: "#2b2b2b",
+    Role.Text: "#ffffff",
+    Role.PlaceholderText: "#9d9d9d",
+    Role.Button: "#2d2d2d",
+    Role.ButtonText: "#ffffff",
+    Role.BrightText: "#ffffff",
+    Role.Light: "#3c3c3c",
+    Role.Midlight: "#333333",
+    Role.Mid: "#2a2a2a",
+    Role.Dark: "#1a1a1a",
+    Role.Shadow: "#000000",
+    Role.Highlight: "#0078d4",
+    Role.HighlightedText: "#ffffff",
+    Role.Link: "#4cc2ff",
+    Role.LinkVisited: "#b4a0ff",
+    Role.ToolTipBase: "#2b2b2b",
+    Role.ToolTipText: "#ffffff",
+}
+# A Windows high-contrast theme ("Night sky"): black, white text, yellow on buttons, cyan links.
+HIGH_CONTRAST = {
+    Role.Window: "#000000",
+    Role.WindowText: "#ffffff",
+    Role.Base: "#000000",
+    Role.AlternateBase: "#000000",
+    Role.Text: "#ffffff",
+    Role.PlaceholderText: "#c0c0c0",
+    Role.Button: "#000000",
+    Role.ButtonText: "#ffff00",
+    Role.BrightText: "#ffffff",
+    Role.Light: "#ffffff",
+    Role.Midlight: "#ffffff",
+    Role.Mid: "#ffffff",
+    Role.Dark: "#ffffff",
+    Role.Shadow: "#ffffff",
+    Role.Highlight: "#1aebff",
+    Role.HighlightedText: "#000000",
+    Role.Link: "#ffff00",
+    Role.LinkVisited: "#ffff00",
+    Role.ToolTipBase: "#000000",
+    Role.ToolTipText: "#ffffff",
+}
+
+
+def _palettes() -> dict[str, QPalette]:
+    style = QApplication.style()
+    return {
+        "light": style.standardPalette(),
+        "dark": _palette(DARK, "#7a7a7a"),
+        "high-contrast": _palette(HIGH_CONTRAST, "#3ff23f"),
+    }
+
+
+@pytest.fixture
+def demo(data_paths: DataPaths, clock) -> Iterator[Services]:
+    services = open_services(data_paths, create=True, clock=clock)
+    seed_demo(services, patients=40, backup_history=False)
+    practitioner = next(
+        m for m in services.clinic.staff() if m.role == "practitioner" and m.is_admin
+    )
+    services.clinic.sign_in(int(practitioner.id or 0))
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def painted(qapp: QApplication, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The application under one palette, with text drawn without anti-aliasing."""
+    name: str = request.param
+    old_palette, old_font = qapp.palette(), qapp.font()
+    font = QFont(old_font)
+    font.setStyleStrategy(QFont.StyleStrategy.NoAntialias)
+    qapp.setFont(font)
+    qapp.setPalette(_palettes()[name])
+    yield name
+    qapp.setPalette(old_palette)
+    qapp.setFont(old_font)
+
+
+def _text_area(widget: QWidget) -> QRect:
+    """Where ``widget`` draws its text, in its own coordinates (a button's frame and a check
+    box's box left out)."""
+    rect = widget.visibleRegion().boundingRect()
+    if isinstance(widget, QCheckBox | QRadioButton | QPushButton):
+        option = QStyleOptionButton()
+        option.initFrom(widget)
+        element = (
+            QStyle.SubElement.SE_CheckBoxContents
+            if isinstance(widget, QCheckBox)
+            else QStyle.SubElement.SE_RadioButtonContents
+            if isinstance(widget, QRadioButton)
+            else QStyle.SubElement.SE_PushButtonContents
+        )
+        contents = widget.style().subElementRect(element, option, widget)
+        if isinstance(widget, QPushButton):
+            contents = contents.adjusted(2, 2, -2, -2)
+        rect = rect.intersected(contents)
+    return rect
+
+
+def _pixels(image: QImage) -> Counter[int]:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    data = bytes(image.constBits())  # type: ignore[call-overload]
+    return Counter(memoryview(data).cast("I"))
+
+
+def _colour(pixel: int) -> QColor:
+    return QColor.fromRgb(pixel & 0xFFFFFF)
+
+
+def _has_text(widget: QWidget) -> bool:
+    if isinstance(widget, QLabel):
+        return bool(widget.text().strip()) and widget.pixmap().isNull()
+    return isinstance(widget, QAbstractButton) and bool(widget.text().strip())
+
+
+def _is_large(widget: QWidget) -> bool:
+    font = widget.font()
+    return font.pointSizeF() >= 18 or (font.pointSizeF() >= 14 and font.bold())
+
+
+def unreadable(window: QWidget) -> list[str]:
+    """Every visible, enabled label and button on ``window`` whose text is below the WCAG ratio
+    against what is behind it, as "name: text colour on background = ratio"."""
+    shot = window.grab().toImage()
+    scale = shot.devicePixelRatio()
+    faults = []
+    for widget in window.findChildren(QWidget):
+        if not (isinstance(widget, QLabel | QAbstractButton) and _has_text(widget)):
+            continue
+        if not widget.isVisible() or not widget.isEnabled():
+            continue
+        area = _text_area(widget)
+        if area.isEmpty():
+            continue
+        top_left = widget.mapTo(window, area.topLeft())
+        crop = shot.copy(
+            QRect(
+                round(top_left.x() * scale),
+                round(top_left.y() * scale),
+                round(area.width() * scale),
+                round(area.height() * scale),
+            )
+        )
+        counts = _pixels(crop)
+        background = _colour(counts.most_common(1)[0][0])
+        # The text: every colour that stands apart from the background (gradients and tints
+        # within a button's face do not), at least a few pixels of it.
+        inks = [
+            _colour(pixel)
+            for pixel, n in counts.items()
+            if n >= 4 and contrast(_colour(pixel), background) >= 1.3
+        ]
+        needed = LARGE if _is_large(widget) else NORMAL
+        worst = min((contrast(ink, background) for ink in inks), default=1.0)
+        if worst < needed:
+            ink = min(inks, key=lambda c: contrast(c, background)).name() if inks else "nothing"
+            faults.append(
+                f"{widget.objectName() or type(widget).__name__} "
+                f"{widget.text()[:40]!r}: {ink} on {background.name()} = {worst:.2f}"
+            )
+    return faults
+
+
+def _patients(window: MainWindow, services: Services) -> None:
+    rows = services.patients.search("").rows
+    with_allergy = next(
+        p
+        for p in rows
+        if services.allergies.summary(int(p.id or 0)).state == "listed"
+        and services.sessions.sessions(int(p.id or 0))
+    )
+    window.tabs.setCurrentWidget(window.patients_tab)
+    window.patients_tab.open_patient(with_allergy)
+
+
+def _screening(window: MainWindow, services: Services) -> None:
+    window.tabs.setCurrentWidget(window.screening_tab)
+    tab = window.screening_tab
+    tab.questionnaire.set_answers(
+        answered(
+            {"anticoagulants": True, "active_infection": True, "active_infection_area": "scalp"}
+        )
+    )
+    tab.update_preview()
+
+
+def _sessions(window: MainWindow, services: Services) -> None:
+    window.tabs.setCurrentWidget(window.sessions_tab)
+
+
+def _comparison(window: MainWindow, services: Services) -> None:
+    window.tabs.setCurrentWidget(window.comparison_tab)
+
+
+def _aftercare(window: MainWindow, services: Services) -> None:
+    window.tabs.setCurrentWidget(window.aftercare_tab)
+
+
+VIEWS: dict[str, Callable[[MainWindow, Services], None]] = {
+    "patients": _patients,
+    "screening": _screening,
+    "sessions": _sessions,
+    "comparison": _comparison,
+    "aftercare": _aftercare,
+}
+
+
+@pytest.mark.parametrize("painted", ["light", "dark", "high-contrast"], indirect=True)
+def test_every_label_and_button_is_readable(qtbot, demo: Services, painted: str) -> None:
+    window = MainWindow(demo, day_first=True)
+    qtbot.addWidget(window)
+    window.resize(1366, 728)
+    window.show()
+    qtbot.waitExposed(window)
+    shots = os.environ.get("EXODESK_LOOK_SHOTS")
+    faults = []
+    for view, open_view in VIEWS.items():
+        open_view(window, demo)
+        focused = QGuiApplication.focusObject()
+        if isinstance(focused, QWidget):
+            focused.clearFocus()  # a focus frame is not text
+        QApplication.processEvents()
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(Path(shots) / f"{painted}-{view}.png"))
+        faults += [f"{view}: {fault}" for fault in unreadable(window)]
+    assert faults == [], "\n".join(faults)
