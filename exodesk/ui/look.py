@@ -111,7 +111,8 @@ def _ink(colour: int, behind: tuple[int, ...], ratio: float) -> str:
     steps = 50
     for step in range(1, steps + 1):
         shade = lightness + (1 - lightness if lighter else -lightness) * step / steps
-        candidate = QColor.fromHslF(max(hue, 0.0), saturation, min(max(shade, 0.0), 1.0))
+        shaded = QColor.fromHslF(max(hue, 0.0), saturation, min(max(shade, 0.0), 1.0))
+        candidate = QColor.fromRgb(shaded.rgb())  # as #rrggbb will say it: 8 bits a channel
         if readable(candidate):
             return candidate.name()
     return "#ffffff" if lighter else "#000000"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from exodesk.paths import DataPaths
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import Services, open_services
+from exodesk.ui import look
 from exodesk.ui.look import contrast
 from exodesk.ui.main_window import MainWindow
 from tests.answers import answered
@@ -288,3 +289,38 @@ def test_every_label_and_button_is_readable(qtbot, demo: Services, painted: str)
             window.grab().save(str(Path(shots) / f"{painted}-{view}.png"))
         faults += [f"{view}: {fault}" for fault in unreadable(window)]
     assert faults == [], "\n".join(faults)
+
+
+@pytest.mark.parametrize("painted", ["light", "dark", "high-contrast"], indirect=True)
+def test_every_named_colour_reads_on_every_background(painted: str) -> None:
+    palette = QGuiApplication.palette()
+    for colour in (look.ERROR, look.WARNING, look.CAUTION, look.GOOD, look.NOTE, look.FADED):
+        for ground in look.backgrounds(palette):
+            assert contrast(QColor(look.ink(colour)), ground) >= NORMAL, (colour, ground.name())
+        row = look.item_ink(colour).color()
+        for role in (Role.Base, Role.AlternateBase):
+            assert contrast(row, palette.color(role)) >= NORMAL, (colour, role)
+
+
+def test_ink_keeps_a_colour_that_already_reads() -> None:
+    assert look.ink("#b00020", QColor("#ffffff")) == "#b00020"
+    lighter = QColor(look.ink("#b00020", QColor("#202020")))
+    assert contrast(lighter, QColor("#202020")) >= NORMAL
+    assert lighter.hslHue() in range(340, 360) or lighter.hslHue() < 10  # still a red
+
+
+@pytest.mark.parametrize("painted", ["dark", "high-contrast"], indirect=True)
+def test_an_inactive_patient_row_reads_on_a_dark_list(painted: str) -> None:
+    from datetime import date
+
+    from exodesk.domain.patient import Patient
+    from exodesk.ui.patients.model import PatientTableModel
+
+    model = PatientTableModel(lambda: date(2026, 12, 6))
+    inactive = Patient(
+        "Lind", "Eva", date(1970, 1, 1), id=7, status="inactive", status_reason="moved away"
+    )
+    model.set_rows([inactive])
+    brush = model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole)
+    base = QGuiApplication.palette().color(Role.Base)
+    assert contrast(brush.color(), base) >= NORMAL
