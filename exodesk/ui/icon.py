@@ -34,18 +34,17 @@ def app_icon() -> QIcon:
     return icon
 
 
-def install_icon(app: QGuiApplication, shell32: Any = None) -> None:
+def install_icon(shell32: Any = None) -> None:
     """Give every window the icon; on Windows, give the process its own taskbar identity.
 
     Args:
-        app: The application.
         shell32: Windows' shell32 (by default ``ctypes.windll.shell32``; a test passes its own).
     """
     icon = app_icon()
     if icon.isNull():
         log.warning("the icon %s could not be read", ICON_PNG)
     else:
-        app.setWindowIcon(icon)
+        QGuiApplication.setWindowIcon(icon)
     if shell32 is None and sys.platform == "win32":
         import ctypes
 

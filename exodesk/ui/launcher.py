@@ -57,7 +57,7 @@ def application() -> QApplication:
     collector.install(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    install_icon(app)
+    install_icon()
     return app  # type: ignore[return-value]
 
 

@@ -43,11 +43,11 @@ class _Shell32:
 
 def test_windows_groups_the_taskbar_under_exodesk(qapp: QApplication) -> None:
     shell32 = _Shell32()
-    install_icon(qapp, shell32)
+    install_icon(shell32)
     assert shell32.ids == [APP_USER_MODEL_ID] == ["ExoDesk.ExoDesk"]
 
 
 def test_elsewhere_no_taskbar_identity_is_asked_for(qapp: QApplication, monkeypatch) -> None:
     monkeypatch.setattr("sys.platform", "linux")
-    install_icon(qapp)  # no ctypes.windll here: nothing is called
+    install_icon()  # no ctypes.windll here: nothing is called
     assert not qapp.windowIcon().isNull()
