@@ -324,3 +324,21 @@ def test_an_inactive_patient_row_reads_on_a_dark_list(painted: str) -> None:
     brush = model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole)
     base = QGuiApplication.palette().color(Role.Base)
     assert contrast(brush.color(), base) >= NORMAL
+
+
+def test_no_screen_writes_a_text_colour_of_its_own() -> None:
+    """A literal text colour meets whatever the theme puts behind it: every one goes through
+    ui.look (ink, ink_style, item_ink), which picks the shade for the background."""
+    import re
+
+    import exodesk.ui
+
+    fixed = re.compile(r"color:\s*#|QBrush\(\s*(Qt\.GlobalColor|QColor\(\s*['\"]#)")
+    found = []
+    for source in Path(exodesk.ui.__file__).parent.rglob("*.py"):
+        if source.name == "look.py":
+            continue
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            if fixed.search(line):
+                found.append(f"{source.name}:{number}: {line.strip()}")
+    assert found == []
