@@ -144,6 +144,9 @@ def _text_area(widget: QWidget) -> QRect:
     """Where ``widget`` draws its text, in its own coordinates (a button's frame and a check
     box's box left out)."""
     rect = widget.visibleRegion().boundingRect()
+    if isinstance(widget, QLabel) and widget.contentsRect() != widget.rect():
+        # Inside its frame or border, and clear of the border's smoothed inner edge.
+        rect = rect.intersected(widget.contentsRect().adjusted(1, 1, -1, -1))
     if isinstance(widget, QCheckBox | QRadioButton | QPushButton):
         option = QStyleOptionButton()
         option.initFrom(widget)
@@ -169,6 +172,40 @@ def _pixels(image: QImage) -> Counter[int]:
 
 def _colour(pixel: int) -> QColor:
     return QColor.fromRgb(pixel & 0xFFFFFF)
+
+
+def _between(colour: QColor, background: QColor, ink: QColor) -> bool:
+    """Whether ``colour`` is a blend of ``background`` and ``ink`` (an anti-aliased edge)."""
+    ends = [(background.red(), ink.red(), colour.red())]
+    ends += [(background.green(), ink.green(), colour.green())]
+    ends += [(background.blue(), ink.blue(), colour.blue())]
+    span = max(abs(b - a) for a, b, _c in ends)
+    if span == 0:
+        return False
+    # The share of the way from the background to the ink, from the channel that moves most.
+    a, b, c = max(ends, key=lambda e: abs(e[1] - e[0]))
+    t = (c - a) / (b - a)
+    return 0 < t < 1 and all(abs(a + (b - a) * t - c) <= 12 for a, b, c in ends)
+
+
+def _inks(counts: Counter[int], background: QColor, *, smooth: bool) -> list[QColor]:
+    """The text's colours: each that stands apart from the background (not a button face's
+    gradient) in at least a few pixels; for letters drawn ``smooth`` (a font asked for by name
+    keeps its anti-aliasing), not the blends at their edges."""
+    candidates = sorted(
+        (
+            _colour(pixel)
+            for pixel, n in counts.items()
+            if n >= 4 and contrast(_colour(pixel), background) >= 1.3
+        ),
+        key=lambda c: contrast(c, background),
+        reverse=True,
+    )
+    inks: list[QColor] = []
+    for colour in candidates:
+        if not (smooth and any(_between(colour, background, ink) for ink in inks)):
+            inks.append(colour)
+    return inks
 
 
 def _has_text(widget: QWidget) -> bool:
@@ -209,11 +246,8 @@ def unreadable(window: QWidget) -> list[str]:
         background = _colour(counts.most_common(1)[0][0])
         # The text: every colour that stands apart from the background (gradients and tints
         # within a button's face do not), at least a few pixels of it.
-        inks = [
-            _colour(pixel)
-            for pixel, n in counts.items()
-            if n >= 4 and contrast(_colour(pixel), background) >= 1.3
-        ]
+        smooth = not widget.font().styleStrategy() & QFont.StyleStrategy.NoAntialias
+        inks = _inks(counts, background, smooth=smooth)
         needed = LARGE if _is_large(widget) else NORMAL
         worst = min((contrast(ink, background) for ink in inks), default=1.0)
         if worst < needed:
@@ -342,3 +376,32 @@ def test_no_screen_writes_a_text_colour_of_its_own() -> None:
             if fixed.search(line):
                 found.append(f"{source.name}:{number}: {line.strip()}")
     assert found == []
+
+
+@pytest.mark.parametrize("painted", ["light", "dark", "high-contrast"], indirect=True)
+def test_the_first_day_dialogs_are_readable(qtbot, services: Services, painted: str) -> None:
+    from datetime import date
+
+    from exodesk.domain.clinic import ClinicSettings
+    from exodesk.ui.dialogs.first_run import FirstRunDialog
+    from exodesk.ui.dialogs.recovery_key import RecoveryKeyDialog
+    from exodesk.ui.dialogs.sign_in import SignInDialog
+
+    first_run = FirstRunDialog(None, country="GB", data_file=Path("/clinic/exodesk.sqlite3"))
+    key = RecoveryKeyDialog(
+        None,
+        "ABCD-EFGH-IJKL-MNOP-QRST-UVWX",
+        clinic=ClinicSettings("Riverside"),
+        printed_on=date(2026, 12, 6),
+    )
+    services.desk.user = None
+    sign_in = SignInDialog(None, services.accounts, services.clinic.staff(), clinic_name="Zoë")
+    sign_in.error.setText("That password is not right. 4 tries left before a 5-minute wait.")
+    sign_in.error.show()
+    faults = []
+    for dialog in (first_run, key, sign_in):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        faults += [f"{dialog.objectName()}: {f}" for f in unreadable(dialog)]
+    assert faults == [], "\n".join(faults)
