@@ -32,12 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.patient import Patient
 from exodesk.paths import DataPaths
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import Services, open_services
 from exodesk.ui import look
 from exodesk.ui.look import contrast
 from exodesk.ui.main_window import MainWindow
+from exodesk.ui.screening.verdicts import VerdictCard
 from tests.answers import answered
 
 NORMAL, LARGE = 4.5, 3.0  # WCAG 2.x AA: body text, and text of 18 pt or 14 pt bold
@@ -209,9 +211,16 @@ def _inks(counts: Counter[int], background: QColor, *, smooth: bool) -> list[QCo
 
 
 def _has_text(widget: QWidget) -> bool:
+    """Whether ``widget`` shows words. A button whose text is one symbol standing for an icon
+    (the date fields' calendar "▦") is left out: its dense glyph has no one background, and
+    it is drawn in the palette's own button colours, which the style pairs."""
     if isinstance(widget, QLabel):
-        return bool(widget.text().strip()) and widget.pixmap().isNull()
-    return isinstance(widget, QAbstractButton) and bool(widget.text().strip())
+        text = widget.text() if widget.pixmap().isNull() else ""
+    elif isinstance(widget, QAbstractButton):
+        text = widget.text()
+    else:
+        return False
+    return any(c.isalnum() for c in text)
 
 
 def _is_large(widget: QWidget) -> bool:
@@ -272,14 +281,21 @@ def _patients(window: MainWindow, services: Services) -> None:
 
 
 def _screening(window: MainWindow, services: Services) -> None:
+    """A new screening whose answers give every kind of verdict card."""
     window.tabs.setCurrentWidget(window.screening_tab)
-    tab = window.screening_tab
-    tab.questionnaire.set_answers(
-        answered(
-            {"anticoagulants": True, "active_infection": True, "active_infection_area": "scalp"}
-        )
+    new = next(
+        p for p in services.patients.search("").rows if not services.screening.current(_id(p))
     )
+    window.patients_tab.open_patient(new)
+    tab = window.screening_tab
+    tab.questionnaire.set_answers(answered({"pregnant": True}))
     tab.update_preview()
+    verdicts = {card.badge.text() for card in tab.findChildren(VerdictCard)}
+    assert len(verdicts) >= 2, verdicts
+
+
+def _id(patient: Patient) -> int:
+    return int(patient.id or 0)
 
 
 def _sessions(window: MainWindow, services: Services) -> None:
