@@ -24,8 +24,12 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
+from exodesk.ui.look import ERROR, ink_style
 
-ERROR_STYLE = "color: #b00020;"
+
+def error_style(*, bold: bool = False) -> str:
+    """Red words for a problem, as red as the palette allows while staying readable."""
+    return ink_style(ERROR, bold=bold)
 
 
 # A line edit takes whatever is typed or pasted: the form's check refuses what is too long
@@ -52,7 +56,7 @@ def error_label(object_name: str) -> QLabel:
     """A hidden red label that sits under a field and shows its problem."""
     label = QLabel()
     label.setObjectName(object_name)
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(error_style())
     label.setWordWrap(True)
     label.hide()
     return label

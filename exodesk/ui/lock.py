@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -106,7 +106,7 @@ class LockCover(QFrame):
         self.password: QLineEdit | None = None
         self.error = QLabel("")
         self.error.setObjectName("lockError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
         self.error.setWordWrap(True)
         title = QLabel("<h2>ExoDesk is locked</h2>")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_long, parse_user_date
 from exodesk.ui.common import date_hint, format_date, named
+from exodesk.ui.look import NOTE, ink_style
 
 
 class DateField(QWidget):
@@ -63,7 +64,7 @@ class DateField(QWidget):
         self.edit.setMaximumWidth(130)
         self.reading = QLabel()
         self.reading.setObjectName(f"{object_name}_reading")
-        self.reading.setStyleSheet("color: #555;")
+        self.reading.setStyleSheet(ink_style(NOTE))
         self.calendar_button = named(
             QToolButton(), f"{object_name}_calendar", f"{accessible_name}: pick from a calendar"
         )

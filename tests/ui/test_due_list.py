@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog
 
 from exodesk.services.workspace import Services
+from exodesk.ui.look import FADED, item_ink
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sessions.lists import CONTACT, DUE_PATIENT, DueListDialog
 from tests.ui.dialogs import when_dialog_opens
@@ -98,7 +98,7 @@ def test_mark_called_then_booked_shows_who_and_when_and_keeps_it(
     assert dialog.entries[1].course.id == first.course.id and dialog.entries[1].booked
     assert dialog.model.index(1, CONTACT).data().startswith("Booked ")
     grey = dialog.model.index(1, DUE_PATIENT).data(Qt.ItemDataRole.ForegroundRole)
-    assert grey.color() == QColor(Qt.GlobalColor.gray)
+    assert grey.color() == item_ink(FADED).color()  # faded, readable on any palette
     assert dialog.windowTitle() == "Patients due for a session (1 to call)"
     assert dialog.selected_entries()[0].course.id == first.course.id
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
 from exodesk.domain.problems import Problem
 from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
+from exodesk.ui.look import FADED, NOTE, ink, ink_style
 
 LOGO_MAX_PX = 600
 CLINIC_FIELDS = ("name", "address", "phone", "out_of_hours", "country", "paper_size", "logo")
@@ -70,7 +71,7 @@ class LogoPicker(QWidget):
         self.preview.setObjectName(f"{prefix}logoPreview")
         self.preview.setFixedSize(160, 60)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setStyleSheet("border: 1px dashed #aaa; color: #666;")
+        self.preview.setStyleSheet(f"border: 1px dashed {ink(FADED, ratio=3.0)}; {ink_style(NOTE)}")
         self.preview.setToolTip("Printed at the top of sheets and reports.")
         self.choose = named(
             QPushButton("Choose &logo…"),

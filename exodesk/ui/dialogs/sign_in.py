@@ -19,7 +19,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordChangeRequired
 from exodesk.services.workspace import DataFileDamaged
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 
 
 def _say(label: QLabel, text: str) -> None:
@@ -85,7 +85,7 @@ class SignInDialog(QDialog):
         self.hint.setWordWrap(True)
         self.error = QLabel("")
         self.error.setObjectName("signInError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
         self.error.setWordWrap(True)
         form = QFormLayout()
         name_label = QLabel("&Name:")

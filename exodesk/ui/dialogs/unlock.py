@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 
 
 class UnlockDialog(QDialog):
@@ -69,7 +69,7 @@ class UnlockDialog(QDialog):
         self.password_box.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # a message is words, never markup
         self.error.setWordWrap(True)
         self.error.hide()

@@ -33,6 +33,7 @@ from exodesk.ui.common import (
     named,
     show_problems,
 )
+from exodesk.ui.look import NOTE, WARNING, ink_style
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
 _TEXT_FIELDS = {
@@ -97,7 +98,7 @@ class PatientForm(QWidget):
         self.dob.setPlaceholderText(hint)
         self.dob_reading = QLabel()
         self.dob_reading.setObjectName("dobReading")
-        self.dob_reading.setStyleSheet("color: #555;")
+        self.dob_reading.setStyleSheet(ink_style(NOTE))
         self.dob.textChanged.connect(self._read_back_dob)
         self.fields["date_of_birth"] = self.dob
         row = QHBoxLayout()
@@ -131,7 +132,7 @@ class PatientForm(QWidget):
         self.title.setFont(font)
         self.status_label = QLabel()
         self.status_label.setObjectName("patientStatus")
-        self.status_label.setStyleSheet("color: #8a1c1c;")
+        self.status_label.setStyleSheet(ink_style(WARNING))
         self.status_label.setWordWrap(True)
         self.status_label.hide()
 

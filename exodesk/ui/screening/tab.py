@@ -39,6 +39,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import WARNING, ink_style
 from exodesk.ui.printing import preview_job
 from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
 from exodesk.ui.screening.consent import ConsentDialog
@@ -285,7 +286,7 @@ class ScreeningTab(QWidget):
         self.history.setEnabled(not editing and self.history.count() > 0)
         self.status.setText(self._status_text())
         lapsed = self._lapsed()
-        self.status.setStyleSheet("color: #8a1c1c;" if lapsed else "")
+        self.status.setStyleSheet(ink_style(WARNING) if lapsed else "")
         self.status.setToolTip(tips.SCREENING_LAPSED if lapsed else "")
 
     def _lapsed(self) -> bool:

@@ -47,6 +47,7 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.sessions import SessionCheck, SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import clear_when_edited, error_label, named
+from exodesk.ui.look import CAUTION, ERROR, ink, ink_style
 from exodesk.ui.sessions.lot_words import (
     lot_choice_text,
     lot_flag_text,
@@ -72,7 +73,6 @@ _RECHECKED = (
     "reactions",
     "notes",
 )
-_RED = "#b00020"
 
 
 def _checks(
@@ -757,7 +757,7 @@ class SessionForm(QWidget):
             self.check_label.setToolTip(tips.GATE_ALLOWED)
         else:
             self.check_label.setText(
-                f"<span style='color:{_RED}'><b>✖ Screening does not allow this "
+                f"<span style='color:{ink(ERROR)}'><b>✖ Screening does not allow this "
                 "treatment:</b> " + html.escape(" ".join(check.gate.problems)) + "</span>"
             )
             self.check_label.setToolTip(tips.GATE_BLOCKED)
@@ -782,7 +782,7 @@ class SessionForm(QWidget):
         if blocks:
             lines = "".join(f"<br>• {html.escape(text)}" for text in allergies.sentences)
             self.allergy_label.setText(
-                f"<span style='color:{_RED}'><b>✖ ALLERGY — do not use without a reason:</b>"
+                f"<span style='color:{ink(ERROR)}'><b>✖ ALLERGY — do not use without a reason:</b>"
                 f"{lines}</span>"
             )
         self.allergy_label.setVisible(blocks)
@@ -823,7 +823,7 @@ class SessionForm(QWidget):
                     f"Confirm regulatory note: {note.text}",
                     tips.REGULATORY_NOTE,
                 )
-                box.setStyleSheet("QCheckBox { color: #7a4f00; }")
+                box.setStyleSheet(f"QCheckBox {{ {ink_style(CAUTION)} }}")
                 self.regulatory_layout.addWidget(box)
                 self.regulatory_checks[key] = box
                 clear_when_edited(self.errors["regulatory"], box)
@@ -875,7 +875,7 @@ def _stop_label(object_name: str) -> QLabel:
     label.setObjectName(object_name)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(f"color: {_RED}; font-weight: bold;")
+    label.setStyleSheet(f"color: {ink(ERROR)}; font-weight: bold;")
     label.setToolTip(tips.ALLERGY_STOP)
     label.hide()
     return label

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -28,6 +27,7 @@ from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
 from exodesk.ui.common import format_date, named
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import FADED, WARNING, item_ink
 from exodesk.ui.models import RowsTableModel, rows_view
 
 STATE_WORDS = {
@@ -94,9 +94,9 @@ class DueTableModel(RowsTableModel[DueLine]):
         if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
             return tips.COURSE_STATE_TIPS.get(line.state)
         if role == Qt.ItemDataRole.ForegroundRole and line.booked:
-            return QBrush(Qt.GlobalColor.gray)  # booked: nobody needs to call
+            return item_ink(FADED)  # booked: nobody needs to call
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and line.overdue:
-            return QBrush(Qt.GlobalColor.darkRed)
+            return item_ink(WARNING)
         return None
 
 

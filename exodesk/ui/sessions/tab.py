@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -51,6 +51,7 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import ERROR, FADED, WARNING, ink, item_ink
 from exodesk.ui.printing import preview_job
 from exodesk.ui.sessions.form import SessionForm
 
@@ -250,7 +251,7 @@ class SessionsTab(QWidget):
             if window:
                 label += f" — {html.escape(window)}"
             if progress.state in OVERDUE_STATES:
-                label = f"<span style='color:#8a1c1c'>{label} (OVERDUE)</span>"
+                label = f"<span style='color:{ink(WARNING)}'>{label} (OVERDUE)</span>"
             lines.append(label)
         self.courses_label.setText("<br>".join(lines) or "No course yet.")
         self.courses_label.setToolTip(
@@ -265,10 +266,10 @@ class SessionsTab(QWidget):
             item = QListWidgetItem(f"{when} · {entry.title}\n{entry.detail}")
             item.setData(Qt.ItemDataRole.UserRole, entry)
             if entry.alert:
-                item.setForeground(QBrush(QColor("#b00020")))
+                item.setForeground(item_ink(ERROR))
                 item.setToolTip(tips.TIMELINE_ALERT)
             elif entry.muted:
-                item.setForeground(QBrush(QColor("#777777")))
+                item.setForeground(item_ink(FADED))
                 item.setToolTip(tips.TIMELINE_MUTED)
             self.timeline.addItem(item)
         if self.timeline.count():
@@ -372,21 +373,21 @@ class SessionsTab(QWidget):
             for k, v in rows
         )
         header = f"<h3>{html.escape(entry.title)}</h3>"
+        red = ink(ERROR)
         if s.gate_override_reason:
             header += (
-                f"<p style='color:#b00020'><b>SCREENING OVERRIDDEN:</b> "
+                f"<p style='color:{red}'><b>SCREENING OVERRIDDEN:</b> "
                 f"{html.escape(s.gate_override_reason)}</p>"
             )
         if s.allergy_override_reason:
             said = allergy_override_line(s.allergy_conflicts, s.allergy_override_reason)
-            header += f"<p style='color:#b00020'><b>ALLERGY OVERRIDDEN:</b> {html.escape(said)}</p>"
+            header += f"<p style='color:{red}'><b>ALLERGY OVERRIDDEN:</b> {html.escape(said)}</p>"
         if s.status == "entered_in_error":
             header += (
-                f"<p style='color:#b00020'><b>ENTERED IN ERROR:</b> "
-                f"{html.escape(s.error_reason)}</p>"
+                f"<p style='color:{red}'><b>ENTERED IN ERROR:</b> {html.escape(s.error_reason)}</p>"
             )
         elif s.status == "amended":
-            header += "<p style='color:#777'>This version was amended later.</p>"
+            header += f"<p style='color:{ink(FADED)}'>This version was amended later.</p>"
         if s.version > 1:
             header += f"<p>Version {s.version}: {html.escape(s.error_reason)}</p>"
         return header + f"<table>{body}</table>"
