@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSignalBlocker, QSize, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -46,6 +46,16 @@ if TYPE_CHECKING:  # built on first use, so their modules load then (see MainWin
     from exodesk.ui.comparison.tab import ComparisonTab
     from exodesk.ui.screening.tab import ScreeningTab
     from exodesk.ui.sessions.tab import SessionsTab
+
+
+DEFAULT_SIZE = QSize(1200, 760)
+"""The window's size on a first start, when the screen has room for it (the frame aside)."""
+
+
+def available_area(window: QWidget) -> QRect:
+    """The part of the window's screen that windows may use (the taskbar left out)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()
 
 
 class MainWindow(QMainWindow):
@@ -373,12 +383,32 @@ class MainWindow(QMainWindow):
             QByteArray,
             self._ui_settings().value("window/geometry", QByteArray(), type=QByteArray),
         )
-        if not geometry or not self.restoreGeometry(geometry):
-            self.resize(1200, 760)
+        area = available_area(self)
+        if geometry and self.restoreGeometry(geometry) and area.contains(self.geometry()):
+            return  # as it was left, and it fits this screen
+        # A first start, or a size saved on a larger screen: the default size, or the screen's
+        # room less a window frame, whichever is smaller (showEvent checks the real frame).
+        self.setGeometry(QRect(area.topLeft(), DEFAULT_SIZE.boundedTo(area.size() - QSize(16, 40))))
+
+    def _fit_in_screen(self) -> None:
+        """Shrink and move the window (frame included) into the screen's available area."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        area = available_area(self)
+        frame = self.frameGeometry()
+        if area.contains(frame):
+            return
+        border = frame.size() - self.size()
+        self.resize(self.size().boundedTo(area.size() - border))
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.top(), area.top()), area.bottom() + 1 - frame.height())
+        self.move(x, y)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._shown_once:
+            self._fit_in_screen()
             self.idle.start()
         if self.automatic_backups and not self._shown_once:
             QTimer.singleShot(self.FIRST_BACKUP_DELAY_MS, self, self.run_due_backup)

@@ -120,6 +120,9 @@ class GlanceWidget(QWidget):
         )
 
 
+PICKS_PER_ROW = 4
+
+
 class ComparisonTab(QWidget):
     """Pick a concern or 2–4 treatments; they sit side by side, rows aligned."""
 
@@ -154,15 +157,16 @@ class ComparisonTab(QWidget):
             "Print or save the comparison handout",
         )
         self.picks: dict[str, QCheckBox] = {}
-        picks_row = QHBoxLayout()
-        for treatment in content.treatments:
+        # Four to a row: one row of eight made the window 1242 px wide (issue #18).
+        picks_row = QGridLayout()
+        for n, treatment in enumerate(content.treatments):
             box = named(
                 QCheckBox(treatment.label), f"compare_{treatment.id}", f"Compare {treatment.label}"
             )
             box.toggled.connect(self._picked)
             self.picks[treatment.id] = box
-            picks_row.addWidget(box)
-        picks_row.addStretch(1)
+            picks_row.addWidget(box, n // PICKS_PER_ROW, n % PICKS_PER_ROW)
+        picks_row.setColumnStretch(PICKS_PER_ROW, 1)
         self.message = QLabel()
         self.message.setObjectName("comparisonMessage")
         self.message.setWordWrap(True)

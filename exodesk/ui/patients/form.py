@@ -197,8 +197,8 @@ class PatientForm(QWidget):
         else:
             label.setBuddy(self.fields[key])
             holder.addLayout(field)
-        holder.addWidget(error)
         form.addRow(label, holder)
+        form.addRow("", error)
 
     @property
     def original(self) -> Patient | None:

@@ -7,13 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtGui import QHideEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -55,6 +56,7 @@ from exodesk.ui.sessions.lot_words import (
 from exodesk.ui.widgets import NoWheelComboBox
 
 CHECK_DELAY_MS = 200
+CHECKS_PER_ROW = 3
 _RED = "#b00020"
 
 
@@ -62,14 +64,14 @@ def _checks(
     prefix: str, labels: dict[str, str], title: str
 ) -> tuple[QWidget, dict[str, QCheckBox]]:
     box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
+    grid = QGridLayout(box)  # three to a row: one long row pushed the form sideways
+    grid.setContentsMargins(0, 0, 0, 0)
     found = {}
-    for key, label in labels.items():
+    for n, (key, label) in enumerate(labels.items()):
         check = named(QCheckBox(label), f"{prefix}_{key}", f"{title}: {label}")
-        row.addWidget(check)
+        grid.addWidget(check, n // CHECKS_PER_ROW, n % CHECKS_PER_ROW)
         found[key] = check
-    row.addStretch(1)
+    grid.setColumnStretch(CHECKS_PER_ROW, 1)
     return box, found
 
 
@@ -112,13 +114,26 @@ class SessionForm(QWidget):
         checks = self._build_checks()
         buttons = self._build_buttons()
         self.errors["form"] = error_label("session_error_form")
+        # One column that scrolls up and down, never sideways; Save and Cancel sit under it,
+        # outside the scroll area, so they are always in sight (issue #18).
+        body = QWidget()
+        body.setObjectName("sessionFormBody")
+        column = QVBoxLayout(body)
+        column.addWidget(self.title)
+        column.addWidget(self.errors["form"])
+        column.addLayout(form)
+        column.addWidget(checks)
+        column.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("sessionFormScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.errors["form"])
-        layout.addLayout(form)
-        layout.addWidget(checks)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
-        layout.addStretch(1)
         self._connect_checks()
 
     # ---- building ------------------------------------------------------------------------
@@ -406,8 +421,8 @@ class SessionForm(QWidget):
             holder.addWidget(field)
         else:
             holder.addLayout(field)  # type: ignore[arg-type]
-        holder.addWidget(error)
         form.addRow(label, holder)
+        form.addRow("", error)  # its own row: nested in the field's, it overlapped the next
 
     def _lot_combo(self) -> QComboBox:
         combo = named(QComboBox(), "session_lot", "Product lot")
@@ -651,18 +666,14 @@ class SessionForm(QWidget):
         wanted = {note.id: note for note in check.regulatory}
         for key in list(self.regulatory_checks):
             if key not in wanted:
-                self.regulatory_checks.pop(key).deleteLater()
+                box = self.regulatory_checks.pop(key)
+                line = box.parentWidget()
+                (line if isinstance(line, _ConfirmLine) else box).deleteLater()
         for key, note in wanted.items():
             if key not in self.regulatory_checks:
-                box = named(
-                    QCheckBox(f"I have read: {note.text}"),
-                    f"regulatory_{key}",
-                    f"Confirm regulatory note: {note.text}",
-                    tips.REGULATORY_NOTE,
-                )
-                box.setStyleSheet("QCheckBox { color: #7a4f00; }")
-                self.regulatory_layout.addWidget(box)
-                self.regulatory_checks[key] = box
+                line = _ConfirmLine(key, note.text)
+                self.regulatory_layout.addWidget(line)
+                self.regulatory_checks[key] = line.box
 
     def show_problems(self, problems: list[Problem]) -> None:
         by_field: dict[str, list[str]] = {}
@@ -702,6 +713,41 @@ def allergy_flags(allergies: AllergyCheck) -> list[tuple[str, str]]:
             )
         )
     return flags
+
+
+class _ConfirmLine(QWidget):
+    """A note to confirm: its check box, and its words wrapped beside it (a check box's own
+    text never wraps, and pushed the form out sideways). Clicking the words ticks the box."""
+
+    def __init__(self, key: str, text: str) -> None:
+        super().__init__()
+        self.setObjectName(f"regulatoryLine_{key}")
+        self.box = named(
+            QCheckBox(),
+            f"regulatory_{key}",
+            f"Confirm regulatory note: {text}",
+            tips.REGULATORY_NOTE,
+        )
+        self.label = QLabel(f"I have read: {text}")
+        self.label.setObjectName(f"regulatory_{key}_text")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setStyleSheet("color: #7a4f00;")
+        self.label.setToolTip(tips.REGULATORY_NOTE)
+        self.label.setBuddy(self.box)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # the release then comes here too
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.box.isEnabled():
+            self.box.toggle()
+            self.box.setFocus()
+        super().mouseReleaseEvent(event)
 
 
 def _stop_label(object_name: str) -> QLabel:

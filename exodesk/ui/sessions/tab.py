@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -90,15 +89,10 @@ class SessionsTab(QWidget):
         top = self._build_top()
         self._build_timeline()
         detail_page = self._build_detail_page()
-        self.form = SessionForm(sessions, catalogue)
-        form_scroll = QScrollArea()
-        form_scroll.setObjectName("sessionFormScroll")
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setWidget(self.form)
-        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.form = SessionForm(sessions, catalogue)  # it scrolls itself, its buttons stay put
         self.pages = QStackedWidget()
         self.pages.addWidget(detail_page)
-        self.pages.addWidget(form_scroll)
+        self.pages.addWidget(self.form)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.timeline)
