@@ -8,7 +8,6 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -32,6 +31,7 @@ from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import preview_job
+from exodesk.ui.widgets import NoWheelComboBox
 
 DOWNTIME_TRACK_DAYS = 14
 _SUPERSCRIPTS = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
@@ -136,7 +136,7 @@ class ComparisonTab(QWidget):
         self.view: ComparisonView | None = None
         content = load_comparison()
         self.concern = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "comparisonConcern",
             "Concern",
             "Pre-selects the treatments usually considered for it",

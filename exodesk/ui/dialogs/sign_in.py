@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,6 +19,7 @@ from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordChangeRequired
 from exodesk.services.workspace import DataFileDamaged
 from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 def _say(label: QLabel, text: str) -> None:
@@ -69,7 +69,7 @@ class SignInDialog(QDialog):
         self._first = False
         heading = QLabel(f"<b>{escape(clinic_name) or 'ExoDesk'}</b><br>Sign in to continue.")
         heading.setObjectName("signInHeading")
-        self.person = named(QComboBox(), "signInPerson", "Who are you")
+        self.person = named(NoWheelComboBox(), "signInPerson", "Who are you")
         for member in people:
             self.person.addItem(member.label, member.id)
         if preselect is not None and (index := self.person.findData(preselect)) >= 0:

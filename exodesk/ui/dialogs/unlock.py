@@ -12,7 +12,6 @@ from datetime import datetime
 from html import escape
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,6 +28,7 @@ from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
 from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 class UnlockDialog(QDialog):
@@ -63,7 +63,7 @@ class UnlockDialog(QDialog):
         heading = QLabel(
             "<b>ExoDesk</b><br>The clinic's records are encrypted: your password opens them."
         )
-        self.person = named(QComboBox(), "unlockPerson", "Who are you")
+        self.person = named(NoWheelComboBox(), "unlockPerson", "Who are you")
         for staff_id, name in encryption.sign_in_choices(paths):
             self.person.addItem(name, staff_id)
         self.password_box = named(QLineEdit(), "unlockPassword", "Password")

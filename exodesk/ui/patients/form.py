@@ -10,7 +10,6 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from exodesk.domain.patient import LABELS, LIMITS, SEXES, Patient, parse_birth_d
 from exodesk.domain.problems import Problem
 from exodesk.ui import tips
 from exodesk.ui.common import date_hint, error_label, format_date, named, show_problems
+from exodesk.ui.widgets import NoWheelComboBox
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
 _TEXT_FIELDS = {
@@ -95,7 +95,7 @@ class PatientForm(QWidget):
         row.addWidget(self.dob, 1)
         row.addWidget(self.dob_reading, 1)
         self._add_row(form, "date_of_birth", row)
-        self.sex = QComboBox()
+        self.sex = NoWheelComboBox()
         named(self.sex, "field_sex", "Sex")
         for key, label in SEXES.items():
             self.sex.addItem(label, key)

@@ -8,7 +8,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -45,6 +44,7 @@ from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.questionnaire import QuestionnaireForm
 from exodesk.ui.screening.verdicts import CARD_NAMES, VerdictPanel
+from exodesk.ui.widgets import NoWheelComboBox
 
 PREVIEW_DELAY_MS = 150
 
@@ -82,7 +82,7 @@ class ScreeningTab(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.history = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "screeningHistory",
             "Screening versions",
             "Earlier versions stay as they were; choose one to see it.",

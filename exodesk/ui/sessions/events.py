@@ -42,7 +42,7 @@ from exodesk.ui import tips
 from exodesk.ui.common import error_label, format_date, grow_to_fit, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 
 _RED = QColor("#b00020")
 # Severities the open-events list shows in red.
@@ -87,7 +87,7 @@ def session_summary(session: TreatmentSession, today: date) -> str:
 def _combo(
     object_name: str, accessible_name: str, options: dict[str, str], *, placeholder: str = ""
 ) -> QComboBox:
-    combo = named(QComboBox(), object_name, accessible_name)
+    combo = named(NoWheelComboBox(), object_name, accessible_name)
     for key, label in options.items():
         combo.addItem(label, key)
     if placeholder:

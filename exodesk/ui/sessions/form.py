@@ -11,7 +11,6 @@ from PySide6.QtGui import QHideEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -53,7 +51,12 @@ from exodesk.ui.sessions.lot_words import (
     lot_flag_tip,
     lot_flags_tip,
 )
-from exodesk.ui.widgets import NoWheelComboBox
+from exodesk.ui.widgets import (
+    NoWheelComboBox,
+    NoWheelDateTimeEdit,
+    NoWheelDoubleSpinBox,
+    NoWheelSpinBox,
+)
 
 CHECK_DELAY_MS = 200
 CHECKS_PER_ROW = 3
@@ -76,7 +79,7 @@ def _checks(
 
 
 def _combo(name: str, accessible: str, options: dict[str, str]) -> QComboBox:
-    combo = named(QComboBox(), name, accessible)
+    combo = named(NoWheelComboBox(), name, accessible)
     for key, label in options.items():
         combo.addItem(label, key)
     return combo
@@ -139,18 +142,18 @@ class SessionForm(QWidget):
     # ---- building ------------------------------------------------------------------------
     def _build_treatment_fields(self) -> list[tuple[str, QWidget | QLayout, str]]:
         """Course, when, who, what and how: the form's first rows (label, field, error key)."""
-        self.course = named(QComboBox(), "session_course", "Course")
-        self.performed_at = named(QDateTimeEdit(), "session_performed_at", "Date and time")
+        self.course = named(NoWheelComboBox(), "session_course", "Course")
+        self.performed_at = named(NoWheelDateTimeEdit(), "session_performed_at", "Date and time")
         self.performed_at.setCalendarPopup(True)
         self.performed_at.setDisplayFormat("dd MMM yyyy  HH:mm")
-        self.practitioner = named(QComboBox(), "session_practitioner", "Practitioner")
+        self.practitioner = named(NoWheelComboBox(), "session_practitioner", "Practitioner")
         self.treatment = _combo("session_treatment", "Treatment", TREATMENTS)
         areas_box, self.areas = _checks("session_area", AREAS, "Area")
         self.indication = _combo("session_indication", "Indication", INDICATIONS)
         self.delivery = _combo("session_delivery", "Delivery method", DELIVERY_METHODS)
         self.delivery.setToolTip(tips.DELIVERY)
         self.needle_depth = named(
-            QDoubleSpinBox(),
+            NoWheelDoubleSpinBox(),
             "session_needle_depth",
             "Needle depth in mm",
             "Checked against 0.1–3.0 mm; 0 means no needling",
@@ -174,7 +177,7 @@ class SessionForm(QWidget):
         assert anaesthetic_line is not None
         anaesthetic_line.setPlaceholderText("e.g. lidocaine 5% cream, or none")
         self.anaesthetic_minutes = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "session_anaesthetic_minutes",
             "Anaesthetic minutes",
             "20–30 minutes is typical",
@@ -242,7 +245,7 @@ class SessionForm(QWidget):
         )
         self.prp_speed = named(QLineEdit(), "prp_speed", "Centrifuge speed")
         self.prp_speed.setPlaceholderText("e.g. 3,500 rpm or 1,500 g")
-        self.prp_minutes = named(QSpinBox(), "prp_minutes", "Spin minutes")
+        self.prp_minutes = named(NoWheelSpinBox(), "prp_minutes", "Spin minutes")
         self.prp_minutes.setRange(0, 60)
         self.prp_minutes.setSuffix(" min")
         self.prp_volume = self._ml("prp_volume_obtained", "Volume obtained (ml)", 100)
@@ -405,7 +408,7 @@ class SessionForm(QWidget):
 
     @staticmethod
     def _ml(name: str, accessible: str, maximum: float) -> QDoubleSpinBox:
-        spin = named(QDoubleSpinBox(), name, accessible)
+        spin = named(NoWheelDoubleSpinBox(), name, accessible)
         spin.setRange(0.0, maximum)
         spin.setDecimals(1)
         spin.setSuffix(" ml")
@@ -425,7 +428,7 @@ class SessionForm(QWidget):
         form.addRow("", error)  # its own row: nested in the field's, it overlapped the next
 
     def _lot_combo(self) -> QComboBox:
-        combo = named(QComboBox(), "session_lot", "Product lot")
+        combo = named(NoWheelComboBox(), "session_lot", "Product lot")
         combo.addItem("Choose a product lot…", None)
         today = self._catalogue.today()
         combo.setItemData(

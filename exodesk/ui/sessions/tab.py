@@ -7,7 +7,6 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -53,6 +51,7 @@ from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import preview_job
 from exodesk.ui.sessions.form import SessionForm
+from exodesk.ui.widgets import NoWheelComboBox, NoWheelSpinBox
 
 DETAIL, FORM = 0, 1
 
@@ -545,14 +544,14 @@ class CourseDialog(QDialog):
         self.setObjectName("courseDialog")
         self.setWindowTitle("Start a course")
         self._protocols = catalogue.protocols()
-        self.protocol = named(QComboBox(), "course_protocol", "Protocol")
+        self.protocol = named(NoWheelComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
             self.protocol.addItem(t.label, t.key)
-        self.treatment_combo = named(QComboBox(), "course_treatment", "Treatment")
+        self.treatment_combo = named(NoWheelComboBox(), "course_treatment", "Treatment")
         for key, label in TREATMENTS.items():
             self.treatment_combo.addItem(label, key)
         self.sessions = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "course_planned_sessions",
             "Planned sessions",
             "Within the protocol's range; the next session's dates follow its interval.",
