@@ -323,6 +323,7 @@ class ComparisonTab(QWidget):
             + ("<br>* an estimate: no source gives this number" if view.has_estimates else "")
         )
         sources.setWordWrap(True)
+        sources.setTextFormat(Qt.TextFormat.RichText)  # escaped: shown as rich text always
         sources.setObjectName("comparisonSources")
         sources.setStyleSheet("color: #444;")
         last = len(view.rows) + 3

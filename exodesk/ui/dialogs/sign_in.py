@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -86,6 +87,7 @@ class SignInDialog(QDialog):
         self.hint.setWordWrap(True)
         self.error = QLabel("")
         self.error.setObjectName("signInError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # the service's words, as written
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         form = QFormLayout()
@@ -105,7 +107,6 @@ class SignInDialog(QDialog):
             buttons.button(QDialogButtonBox.StandardButton.Ok), "signInOk", "Sign in"
         )
         self.ok_button.setText("Sign in")
-        self.ok_button.setDefault(True)
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "signInCancel", "Cancel")
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
@@ -116,6 +117,7 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(QLabel("Every change you make is recorded under your name."))
         layout.addWidget(buttons)
+        self.ok_button.setDefault(True)  # now that it is in the dialog: Enter signs in
         self.person.currentIndexChanged.connect(self._person_changed)
         self._person_changed()
         self.setMinimumWidth(420)

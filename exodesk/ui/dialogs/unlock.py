@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -71,6 +71,7 @@ class UnlockDialog(QDialog):
         self.password_box.setMaxLength(1000)
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
@@ -95,7 +96,6 @@ class UnlockDialog(QDialog):
             buttons.button(QDialogButtonBox.StandardButton.Ok), "unlockOk", "Sign in"
         )
         self.ok_button.setText("Sign in")
-        self.ok_button.setDefault(True)
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "unlockCancel", "Cancel")
         buttons.accepted.connect(self.unlock)
         buttons.rejected.connect(self.reject)
@@ -114,11 +114,15 @@ class UnlockDialog(QDialog):
                 "from the clinic's safe."
             )
         layout.addLayout(row)
+        # Enter signs in. Made default once it is in the dialog (before, Qt made the first
+        # auto-default button the default: Enter opened the recovery-key prompt, issue #18).
+        self.recovery_button.setAutoDefault(False)
+        self.ok_button.setDefault(True)
         self.setMinimumWidth(460)
         self.password_box.setFocus()
 
     def _say(self, text: str) -> None:
-        self.error.setText(escape(text))
+        self.error.setText(text)  # plain text: escaping showed "clinic&#x27;s records"
         self.error.setVisible(bool(text))
 
     def unlock(self) -> None:
