@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSignalBlocker, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QMainWindow,
@@ -318,7 +319,12 @@ class MainWindow(QMainWindow):
 
     def _switch_from_lock(self) -> None:
         cover = self.desk_lock.interactive
-        if self.switch_user(cover.window() if cover is not None else self):
+        self.desk_lock.letting_in = True
+        try:
+            switched = self.switch_user(cover.window() if cover is not None else self)
+        finally:
+            self.desk_lock.letting_in = False
+        if switched:
             self._finish_unlock()
 
     def _finish_unlock(self) -> None:
@@ -424,3 +430,17 @@ class MainWindow(QMainWindow):
             # A restore saves the current file aside itself; otherwise back up what changed.
             backup_before_closing(self, self.backups)
         super().closeEvent(event)
+        if event.isAccepted():
+            self._close_other_windows()
+
+    def _close_other_windows(self) -> None:
+        """Close every other window of the app (a dialog left open, a stray window): one left
+        visible kept the app running after Exit, holding the data file's lock (issue #18)."""
+        for widget in QApplication.topLevelWidgets():
+            if widget is self or not widget.isVisible():
+                continue
+            if isinstance(widget, QDialog):
+                widget.done(QDialog.DialogCode.Rejected)  # ends its exec() too
+            widget.close()
+            if widget.isVisible():  # it refused: hidden, it holds nothing open
+                widget.hide()
