@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QSplitter, QWidget
 
 from exodesk.paths import DataPaths
 from exodesk.services.demo import seed_demo
@@ -246,6 +246,16 @@ def test_the_verdict_cards_wrap(
         assert _cut_labels(tab.verdicts, scroll.viewport()) == []
     if screen == min(SCREENS):
         assert_fits_and_shoot(window, tmp_path / "verdicts.png")
+    # The splitter pulled as far towards the verdicts as it goes: the cards still wrap.
+    splitter = scroll.parentWidget()
+    assert isinstance(splitter, QSplitter)
+    splitter.setSizes([10_000, 1])
+    settle(qtbot)
+    keep(window, f"verdicts-squeezed-{screen[0]}x{screen[1]}")
+    assert scroll.viewport().width() >= 200, "the verdicts can still be read"
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert tab.verdicts.width() <= scroll.viewport().width()
+    assert _cut_labels(tab.verdicts, scroll.viewport()) == []
 
 
 # ---- the patient form ----------------------------------------------------------------------

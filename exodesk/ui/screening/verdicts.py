@@ -30,6 +30,9 @@ from exodesk.ui import tips
 # How many missing questions a card names before "and N more" (its tooltip names them all).
 CARD_NAMES = 3
 NO_PATIENT = "Choose a patient on the Patients tab first."
+VERDICT_MIN_WIDTH = 240
+"""The verdict panel is never narrower (the screening tab's splitter stops there); every line
+of a card wraps to fit it."""
 
 
 class VerdictCard(QFrame):
@@ -42,6 +45,7 @@ class VerdictCard(QFrame):
         self.setAccessibleName(f"Verdict for {label}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(label)
+        self.title.setWordWrap(True)
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
