@@ -53,6 +53,11 @@ DEFAULT_SIZE = QSize(1200, 760)
 """The window's size on a first start, when the screen has room for it (the frame aside)."""
 
 
+FRAME_ALLOWANCE = QSize(16, 40)
+"""Room left for the window's frame and title bar before the window manager says (Windows 11:
+8 px each side, a 31 px title bar)."""
+
+
 def available_area(window: QWidget) -> QRect:
     """The part of the window's screen that windows may use (the taskbar left out)."""
     screen = window.screen() or QGuiApplication.primaryScreen()
@@ -394,7 +399,8 @@ class MainWindow(QMainWindow):
             return  # as it was left, and it fits this screen
         # A first start, or a size saved on a larger screen: the default size, or the screen's
         # room less a window frame, whichever is smaller (showEvent checks the real frame).
-        self.setGeometry(QRect(area.topLeft(), DEFAULT_SIZE.boundedTo(area.size() - QSize(16, 40))))
+        self.resize(DEFAULT_SIZE.boundedTo(area.size() - FRAME_ALLOWANCE))
+        self.move(area.topLeft())  # a window's move places its frame, title bar included
 
     def _fit_in_screen(self) -> None:
         """Shrink and move the window (frame included) into the screen's available area."""
@@ -415,6 +421,8 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._fit_in_screen()
+            # The frame's real size is known once the window manager has framed the window.
+            QTimer.singleShot(200, self, self._fit_in_screen)
             self.idle.start()
         if self.automatic_backups and not self._shown_once:
             QTimer.singleShot(self.FIRST_BACKUP_DELAY_MS, self, self.run_due_backup)
