@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self._backup_timer.setInterval(self.BACKUP_CHECK_MS)
         self._backup_timer.timeout.connect(self.run_due_backup)
         self._shown_once = False
+        self._placed = QSize()
+        """The size the window was given at start (see _fit_in_screen)."""
         self.current = CurrentPatient(self)
         self.header = PatientHeader(services.patients.today, services.allergies, services.desk)
         self._build_tabs()
@@ -396,15 +398,20 @@ class MainWindow(QMainWindow):
         )
         area = available_area(self)
         if geometry and self.restoreGeometry(geometry) and area.contains(self.geometry()):
+            self._placed = self.size()
             return  # as it was left, and it fits this screen
         # A first start, or a size saved on a larger screen: the default size, or the screen's
         # room less a window frame, whichever is smaller (showEvent checks the real frame).
         self.resize(DEFAULT_SIZE.boundedTo(area.size() - FRAME_ALLOWANCE))
         self.move(area.topLeft())  # a window's move places its frame, title bar included
+        self._placed = self.size()
 
     def _fit_in_screen(self) -> None:
-        """Shrink and move the window (frame included) into the screen's available area."""
-        if self.isMaximized() or self.isFullScreen():
+        """Shrink and move the window (frame included) into the screen's available area.
+
+        Only the size chosen here at start: a size set since (by the person, or by code that
+        shows the window at a given size) is left alone."""
+        if self.isMaximized() or self.isFullScreen() or self.size() != self._placed:
             return
         area = available_area(self)
         frame = self.frameGeometry()
@@ -412,6 +419,7 @@ class MainWindow(QMainWindow):
             return
         border = frame.size() - self.size()
         self.resize(self.size().boundedTo(area.size() - border))
+        self._placed = self.size()
         frame = self.frameGeometry()
         x = min(max(frame.left(), area.left()), area.right() + 1 - frame.width())
         y = min(max(frame.top(), area.top()), area.bottom() + 1 - frame.height())
