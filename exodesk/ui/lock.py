@@ -221,8 +221,7 @@ class DeskLock(QObject):
         ]
         self._person = person
         for window in windows:
-            cover = LockCover(window, person=person, interactive=window is host)
-            self.covers.append(cover)
+            cover = self._cover(window, interactive=window is host)
             if window is host:
                 self.interactive = cover
         # A window that opens while locked (a timer's message, a late dialog) is covered too.
@@ -244,8 +243,20 @@ class DeskLock(QObject):
             and _needs_cover(watched, shown=True)
             and not any(cover.parentWidget() is watched for cover in self.covers)
         ):
-            self.covers.append(LockCover(watched, person=self._person, interactive=False))
+            self._cover(watched, interactive=False)
         return False
+
+    def _cover(self, window: QWidget, *, interactive: bool) -> LockCover:
+        cover = LockCover(window, person=self._person, interactive=interactive)
+        self.covers.append(cover)
+        # A window deleted while locked takes its cover with it: forget that cover then.
+        cover.destroyed.connect(lambda _obj=None, gone=cover: self._forget(gone))
+        return cover
+
+    def _forget(self, cover: LockCover) -> None:
+        self.covers = [c for c in self.covers if c is not cover]
+        if self.interactive is cover:
+            self.interactive = None
 
     def unlock(self) -> None:
         app = QApplication.instance()
