@@ -1,5 +1,6 @@
-"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"; a combo
-box the mouse wheel cannot change in passing."""
+"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"; combo
+boxes, spin boxes and date-time fields the mouse wheel cannot change in passing (exodesk/ui
+uses these, never the bare Qt classes: tests/ui/test_wheel.py scans for them)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
+    QSpinBox,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -168,6 +172,11 @@ def align_top(label: QLabel) -> QLabel:
     return label
 
 
+def _wheel_only_with_focus(widget: QWidget) -> None:
+    # Not WheelFocus (Qt's default for these): the wheel must not give it focus either.
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
 class NoWheelComboBox(QComboBox):
     """A combo box that the mouse wheel changes only once it has focus.
 
@@ -177,11 +186,52 @@ class NoWheelComboBox(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # Not WheelFocus: the wheel must not give it focus either.
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        _wheel_only_with_focus(self)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():
             super().wheelEvent(event)
         else:
             event.ignore()  # passed on to the scroll area around the form
+
+
+class NoWheelSpinBox(QSpinBox):
+    """A spin box the mouse wheel changes only once it has focus (as NoWheelComboBox)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _wheel_only_with_focus(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class NoWheelDoubleSpinBox(QDoubleSpinBox):
+    """A decimal spin box the mouse wheel changes only once it has focus."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _wheel_only_with_focus(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class NoWheelDateTimeEdit(QDateTimeEdit):
+    """A date-and-time field the mouse wheel changes only once it has focus."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _wheel_only_with_focus(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()

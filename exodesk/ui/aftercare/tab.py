@@ -10,7 +10,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import preview_job
+from exodesk.ui.widgets import NoWheelComboBox
 from exodesk.ui.workers import run_in_background
 
 if TYPE_CHECKING:  # a type only: importing the report module loads reportlab (issue #9)
@@ -62,12 +62,12 @@ class AftercareTab(QWidget):
         self._stale = True
 
         self.session = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "aftercareSession",
             "Session",
             "The session the sheet is for (products, lots, next visit)",
         )
-        self.template = named(QComboBox(), "aftercareTemplate", "Sheet")
+        self.template = named(NoWheelComboBox(), "aftercareTemplate", "Sheet")
         for key, label in TREATMENTS.items():
             self.template.addItem(label, key)
         self.large_print = named(

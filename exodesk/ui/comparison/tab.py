@@ -8,7 +8,6 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import NOTE, ink, ink_style
 from exodesk.ui.printing import preview_job
+from exodesk.ui.widgets import NoWheelComboBox
 
 DOWNTIME_TRACK_DAYS = 14
 _SUPERSCRIPTS = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
@@ -126,6 +126,9 @@ class GlanceWidget(QWidget):
         )
 
 
+PICKS_PER_ROW = 4
+
+
 class ComparisonTab(QWidget):
     """Pick a concern or 2–4 treatments; they sit side by side, rows aligned."""
 
@@ -139,7 +142,7 @@ class ComparisonTab(QWidget):
         self.view: ComparisonView | None = None
         content = comparison.standard_content()
         self.concern = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "comparisonConcern",
             "Concern",
             "Pre-selects the treatments usually considered for it",
@@ -160,15 +163,16 @@ class ComparisonTab(QWidget):
             "Print or save the comparison handout",
         )
         self.picks: dict[str, QCheckBox] = {}
-        picks_row = QHBoxLayout()
-        for treatment in content.treatments:
+        # Four to a row: one row of eight made the window 1242 px wide (issue #18).
+        picks_row = QGridLayout()
+        for n, treatment in enumerate(content.treatments):
             box = named(
                 QCheckBox(treatment.label), f"compare_{treatment.id}", f"Compare {treatment.label}"
             )
             box.toggled.connect(self._picked)
             self.picks[treatment.id] = box
-            picks_row.addWidget(box)
-        picks_row.addStretch(1)
+            picks_row.addWidget(box, n // PICKS_PER_ROW, n % PICKS_PER_ROW)
+        picks_row.setColumnStretch(PICKS_PER_ROW, 1)
         self.message = QLabel()
         self.message.setObjectName("comparisonMessage")
         self.message.setWordWrap(True)
@@ -332,6 +336,7 @@ class ComparisonTab(QWidget):
             + ("<br>* an estimate: no source gives this number" if view.has_estimates else "")
         )
         sources.setWordWrap(True)
+        sources.setTextFormat(Qt.TextFormat.RichText)  # escaped: shown as rich text always
         sources.setObjectName("comparisonSources")
         sources.setStyleSheet(ink_style("#444444"))
         last = len(view.rows) + 3

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -30,7 +29,7 @@ from exodesk.services.vocabulary import vocabulary
 from exodesk.ui.common import error_label, error_style, locale_day_first, named
 from exodesk.ui.look import GOOD, ink_style
 from exodesk.ui.models import RowsTableModel, rows_view
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 from exodesk.ui.workers import run_in_background
 
 WHEN, WHO, ACTION, WHAT, SUMMARY = range(5)
@@ -157,7 +156,7 @@ class AuditLogDialog(QDialog):
         )
         self.text.setPlaceholderText("Text in the summary, e.g. a name")
         self.text.setClearButtonEnabled(True)
-        self.person = named(QComboBox(), "auditPerson", "Person who made the change")
+        self.person = named(NoWheelComboBox(), "auditPerson", "Person who made the change")
         self.person.addItem("Everyone", None)
         for member in audit_service.people():
             label = member.name if member.active else f"{member.name} (left)"

@@ -9,7 +9,6 @@ from typing import Literal
 
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.ui.common import clear_when_edited, error_label, grow_to_fit, named, show_problems
 from exodesk.ui.dialogs.clinic_details import ClinicDetailsForm
 from exodesk.ui.look import NOTE, ink_style
+from exodesk.ui.widgets import NoWheelComboBox
 
 DEMO: Literal["demo"] = "demo"
 
@@ -136,7 +136,7 @@ class AdminPage(QWidget):
         self.setObjectName("firstRunAdminPage")
         self.name = named(QLineEdit(), "firstRun_staff_name", "Your name")
         self.name.setPlaceholderText("first name and surname")
-        self.role = named(QComboBox(), "firstRun_staff_role", "Your work at the clinic")
+        self.role = named(NoWheelComboBox(), "firstRun_staff_role", "Your work at the clinic")
         self.role.addItem("Practitioner (treatments, sessions, sign-offs)", "practitioner")
         self.role.addItem("Reception (patients, screenings, handouts)", "reception")
         self.password = named(QLineEdit(), "firstRun_password", "Choose a password")

@@ -8,7 +8,6 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -31,6 +30,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Changes
 from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 def _password_pair(prefix: str) -> tuple[QLineEdit, QLineEdit]:
@@ -85,7 +85,7 @@ class StaffMemberDialog(QDialog):
         self.setObjectName("staffMemberDialog")
         self.setWindowTitle("Edit staff member" if member else "Add staff member")
         self.name = named(QLineEdit(member.name if member else ""), "staff_name", "Name")
-        self.role = named(QComboBox(), "staff_role", "Role")
+        self.role = named(NoWheelComboBox(), "staff_role", "Role")
         for key, label in ROLES.items():
             self.role.addItem(label, key)
         self.role.setCurrentIndex(max(0, self.role.findData(member.role if member else "")))

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,6 +28,7 @@ from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
 from exodesk.ui.common import error_style, named
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 class UnlockDialog(QDialog):
@@ -62,7 +62,7 @@ class UnlockDialog(QDialog):
         heading = QLabel(
             "<b>ExoDesk</b><br>The clinic's records are encrypted: your password opens them."
         )
-        self.person = named(QComboBox(), "unlockPerson", "Who are you")
+        self.person = named(NoWheelComboBox(), "unlockPerson", "Who are you")
         for staff_id, name in encryption.sign_in_choices(paths):
             self.person.addItem(name, staff_id)
         self.password_box = named(QLineEdit(), "unlockPassword", "Password")
@@ -94,7 +94,6 @@ class UnlockDialog(QDialog):
             buttons.button(QDialogButtonBox.StandardButton.Ok), "unlockOk", "Sign in"
         )
         self.ok_button.setText("Sign in")
-        self.ok_button.setDefault(True)
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "unlockCancel", "Cancel")
         buttons.accepted.connect(self.unlock)
         buttons.rejected.connect(self.reject)
@@ -119,11 +118,15 @@ class UnlockDialog(QDialog):
                 "from the clinic's safe."
             )
         layout.addLayout(row)
+        # Enter signs in. Made default once it is in the dialog (before, Qt made the first
+        # auto-default button the default: Enter opened the recovery-key prompt, issue #18).
+        self.recovery_button.setAutoDefault(False)
+        self.ok_button.setDefault(True)
         self.setMinimumWidth(460)
         self.password_box.setFocus()
 
     def _say(self, text: str) -> None:
-        self.error.setText(text)
+        self.error.setText(text)  # plain text: escaping showed "clinic&#x27;s records"
         self.error.setVisible(bool(text))
 
     def unlock(self) -> None:

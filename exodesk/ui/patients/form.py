@@ -10,7 +10,6 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -34,6 +33,7 @@ from exodesk.ui.common import (
     show_problems,
 )
 from exodesk.ui.look import NOTE, WARNING, ink_style
+from exodesk.ui.widgets import NoWheelComboBox
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
 _TEXT_FIELDS = {
@@ -105,7 +105,7 @@ class PatientForm(QWidget):
         row.addWidget(self.dob, 1)
         row.addWidget(self.dob_reading, 1)
         self._add_row(form, "date_of_birth", row)
-        self.sex = QComboBox()
+        self.sex = NoWheelComboBox()
         named(self.sex, "field_sex", "Sex")
         for key, label in SEXES.items():
             self.sex.addItem(label, key)
@@ -206,8 +206,8 @@ class PatientForm(QWidget):
         else:
             label.setBuddy(self.fields[key])
             holder.addLayout(field)
-        holder.addWidget(error)
         form.addRow(label, holder)
+        form.addRow("", error)
 
     @property
     def original(self) -> Patient | None:

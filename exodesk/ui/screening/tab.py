@@ -8,7 +8,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -45,7 +44,8 @@ from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.questionnaire import QuestionnaireForm
-from exodesk.ui.screening.verdicts import CARD_NAMES, VerdictPanel
+from exodesk.ui.screening.verdicts import CARD_NAMES, VERDICT_MIN_WIDTH, VerdictPanel
+from exodesk.ui.widgets import NoWheelComboBox
 
 PREVIEW_DELAY_MS = 150
 
@@ -83,7 +83,7 @@ class ScreeningTab(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.history = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "screeningHistory",
             "Screening versions",
             "Earlier versions stay as they were; choose one to see it.",
@@ -147,9 +147,14 @@ class ScreeningTab(QWidget):
         right.setWidgetResizable(True)
         right.setWidget(self.verdicts)
         right.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The cards wrap down to VERDICT_MIN_WIDTH and the splitter stops there: narrower, the
+        # panel cut its own words behind a sideways scroll bar (issue #18).
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.setMinimumWidth(VERDICT_MIN_WIDTH)
+        self.verdict_splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
 

@@ -34,6 +34,9 @@ CARD_NAMES = 3
 NO_PATIENT = "Choose a patient on the Patients tab first."
 # The words on a verdict card: near-black on every verdict's pale tint, whatever the theme.
 CARD_TEXT = "#1f1f1f"
+VERDICT_MIN_WIDTH = 240
+"""The verdict panel is never narrower (the screening tab's splitter stops there); every line
+of a card wraps to fit it."""
 
 
 class VerdictCard(QFrame):
@@ -47,6 +50,7 @@ class VerdictCard(QFrame):
         self.setAccessibleName(f"Verdict for {label}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(label)
+        self.title.setWordWrap(True)
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)

@@ -60,7 +60,7 @@ from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import ERROR, FADED, item_ink
 from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.sessions.lot_words import lot_flags_tip
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 
 # Kinds that can be of biological origin and so have a source; an anaesthetic never has one.
 SOURCE_KINDS = frozenset({"exosome", "prp_kit", "serum", "other"})
@@ -162,7 +162,7 @@ class LotTableModel(RowsTableModel[Lot]):
 
 
 def _combo(object_name: str, accessible_name: str, options: dict[str, str]) -> QComboBox:
-    combo = named(QComboBox(), object_name, accessible_name)
+    combo = named(NoWheelComboBox(), object_name, accessible_name)
     for key, label in options.items():
         combo.addItem(label, key)
     return combo
@@ -326,7 +326,7 @@ class ProductsDialog(QDialog):
         self.manufacturer = named(QLineEdit(), "productManufacturer", "Manufacturer")
         self.kind = _combo("productKind", "Kind of product", PRODUCT_KINDS)
         self.source = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "productSource",
             "Source",
             "Where the product comes from, as the supplier's documents say. Needed for exosome "

@@ -50,7 +50,7 @@ from exodesk.ui.common import (
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import ERROR, item_ink
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 
 # Severities the open-events list shows in red.
 SERIOUS = frozenset({"severe", "life_threatening"})
@@ -94,7 +94,7 @@ def session_summary(session: TreatmentSession, today: date) -> str:
 def _combo(
     object_name: str, accessible_name: str, options: dict[str, str], *, placeholder: str = ""
 ) -> QComboBox:
-    combo = named(QComboBox(), object_name, accessible_name)
+    combo = named(NoWheelComboBox(), object_name, accessible_name)
     for key, label in options.items():
         combo.addItem(label, key)
     if placeholder:

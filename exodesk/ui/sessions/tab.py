@@ -7,7 +7,6 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -16,8 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -54,6 +51,7 @@ from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import ERROR, FADED, WARNING, ink, item_ink
 from exodesk.ui.printing import preview_job
 from exodesk.ui.sessions.form import SessionForm
+from exodesk.ui.widgets import NoWheelComboBox, NoWheelSpinBox
 
 DETAIL, FORM = 0, 1
 
@@ -90,15 +88,10 @@ class SessionsTab(QWidget):
         top = self._build_top()
         self._build_timeline()
         detail_page = self._build_detail_page()
-        self.form = SessionForm(sessions, catalogue)
-        form_scroll = QScrollArea()
-        form_scroll.setObjectName("sessionFormScroll")
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setWidget(self.form)
-        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.form = SessionForm(sessions, catalogue)  # it scrolls itself, its buttons stay put
         self.pages = QStackedWidget()
         self.pages.addWidget(detail_page)
-        self.pages.addWidget(form_scroll)
+        self.pages.addWidget(self.form)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.timeline)
@@ -568,14 +561,14 @@ class CourseDialog(QDialog):
         self.setWindowTitle("Start a course")
         self._catalogue = catalogue
         self._protocols = catalogue.protocols()
-        self.protocol = named(QComboBox(), "course_protocol", "Protocol")
+        self.protocol = named(NoWheelComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
             self.protocol.addItem(t.label, t.key)
-        self.treatment_combo = named(QComboBox(), "course_treatment", "Treatment")
+        self.treatment_combo = named(NoWheelComboBox(), "course_treatment", "Treatment")
         for key, label in TREATMENTS.items():
             self.treatment_combo.addItem(label, key)
         self.sessions = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "course_planned_sessions",
             "Planned sessions",
             "Within the protocol's range; the next session's dates follow its interval.",
