@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -80,7 +80,13 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addLayout(buttons)
-        self.resize(820, 720)
+        # Never taller than the screen (720 px at 1920×1080 and 150 %), title bar included.
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        if area is None:
+            self.resize(820, 720)
+        else:
+            self.resize(min(820, area.width()), min(720, int(area.height() * 0.9)))
         self.browser.setFocus()
 
     def show_contents(self) -> None:
