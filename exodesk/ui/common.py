@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QWidget
 
 from exodesk.domain.dates import format_short
@@ -59,6 +59,22 @@ def grow_to_fit(window: QWidget) -> None:
     needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(window.width()))
     if window.height() < needed:
         window.resize(window.width(), needed)
+
+
+FRAME_ALLOWANCE = (16, 40)
+"""Room a window frame and title bar take around a window's contents (Windows draws about 31 px
+of title bar; 40 leaves some to spare)."""
+
+
+def resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """Give a window its preferred size, or less where its screen is smaller (1366×728 with a
+    taskbar, 1280×720 at 150 %), so its title bar and buttons stay on the screen."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width = min(width, area.width() - FRAME_ALLOWANCE[0])
+        height = min(height, area.height() - FRAME_ALLOWANCE[1])
+    window.resize(width, height)
 
 
 def locale_day_first(locale: QLocale | None = None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from exodesk import APP_NAME
 from exodesk.paths import RESOURCES
-from exodesk.ui.common import named
+from exodesk.ui.common import named, resize_within_screen
 
 GUIDE = RESOURCES / "help" / "guide.html"
 # The width guide.html gives its pictures (its <img width="...">): screenshots scaled to it here.
@@ -80,13 +80,7 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addLayout(buttons)
-        # Never taller than the screen (720 px at 1920×1080 and 150 %), title bar included.
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry() if screen is not None else None
-        if area is None:
-            self.resize(820, 720)
-        else:
-            self.resize(min(820, area.width()), min(720, int(area.height() * 0.9)))
+        resize_within_screen(self, 820, 720)
         self.browser.setFocus()
 
     def show_contents(self) -> None:

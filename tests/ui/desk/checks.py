@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 
 from PySide6 import QtGui
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QTextDocument
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -25,6 +25,11 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QWidget,
 )
+
+
+def on_a_real_display() -> bool:
+    """A real display (xcb under Xvfb) places windows on a real screen; offscreen does not."""
+    return QGuiApplication.platformName() not in ("offscreen", "minimal")
 
 
 def describe(widget: QWidget) -> str:
@@ -61,28 +66,50 @@ def _inside_scrolled_content(widget: QWidget, top: QWidget) -> bool:
     return False
 
 
+TITLE_BAR = 31
+"""Windows draws a title bar about 31 px high (in logical pixels, at any scaling). Offscreen Qt
+and a bare X server draw none (or a thin line): the size checks add what is missing."""
+
+
 def _frame(window: QWidget) -> QRect:
-    """The window's frame on screen (offscreen there is no frame: its geometry)."""
+    """The window's frame on screen, as drawn here."""
     frame = window.frameGeometry()
     return frame if frame.isValid() else window.geometry()
 
 
-def window_fits(window: QWidget, screen: QRect) -> list[str]:
-    """The window, frame and all, is no larger than the screen and lies inside it."""
+def frame_margins(window: QWidget) -> tuple[int, int, int]:
+    """(left + right, title bar, bottom) around the window's contents, a Windows title bar
+    at least."""
+    frame, inner = _frame(window), window.geometry()
+    sides = max(frame.width() - inner.width(), 0)
+    title = max(inner.top() - frame.top(), TITLE_BAR)
+    bottom = max(frame.bottom() - inner.bottom(), 0)
+    return sides, title, bottom
+
+
+def outer_size(window: QWidget) -> QSize:
+    """The window's size on a Windows screen: its contents, frame and title bar."""
+    sides, title, bottom = frame_margins(window)
+    return window.size() + QSize(sides, title + bottom)
+
+
+def window_fits(window: QWidget, screen: QRect, *, placed: bool = True) -> list[str]:
+    """The window, title bar and all, is no larger than the screen, and (``placed``: on a
+    real display, where Qt placed it on that screen) lies inside it."""
+    size = outer_size(window)
+    if size.width() > screen.width() or size.height() > screen.height():
+        return [
+            f"{describe(window)} is {size.width()}×{size.height()} with its title bar, larger "
+            f"than the {screen.width()}×{screen.height()} screen"
+        ]
     frame = _frame(window)
-    problems = []
-    if frame.width() > screen.width() or frame.height() > screen.height():
-        problems.append(
-            f"{describe(window)} is {frame.width()}×{frame.height()}, larger than the "
-            f"{screen.width()}×{screen.height()} screen"
-        )
-    elif not screen.contains(frame):
-        problems.append(
+    if placed and not screen.contains(frame):
+        return [
             f"{describe(window)} at {frame.x()},{frame.y()} {frame.width()}×{frame.height()} "
             f"reaches outside the screen {screen.x()},{screen.y()} "
             f"{screen.width()}×{screen.height()}"
-        )
-    return problems
+        ]
+    return []
 
 
 PASSING = (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
@@ -260,10 +287,10 @@ def no_overlapping_buttons(window: QWidget) -> list[str]:
     return problems
 
 
-def everything(window: QWidget, screen: QRect) -> list[str]:
+def everything(window: QWidget, screen: QRect, *, placed: bool = True) -> list[str]:
     """Every check above that looks inside one window."""
     return (
-        window_fits(window, screen)
+        window_fits(window, screen, placed=placed)
         + no_sideways_scrolling(window)
         + buttons_inside(window)
         + no_overlapping_buttons(window)

@@ -18,14 +18,11 @@ from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import Services, open_services
 from exodesk.ui.main_window import MainWindow
 from tests.conftest import FAST_PASSWORDS, FakeClock
+from tests.ui.desk.checks import frame_margins, on_a_real_display
 from tests.ui.desk.walker import SIZES
 
 SHOTS_ENV = "EXODESK_DESK_SHOTS"
 """Set to a folder (e.g. /tmp/shots-fitcheck) to keep the screenshots there."""
-
-
-def on_a_real_display() -> bool:
-    return QGuiApplication.platformName() not in ("offscreen", "minimal")
 
 
 @pytest.fixture(scope="session")
@@ -112,16 +109,14 @@ def screen(size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> QRect:
 
 
 def fill_screen(qtbot, window: QWidget, screen: QRect) -> None:
-    """Make the window, frame included, take the whole screen space (as maximised)."""
-    window.move(screen.topLeft())
-    window.resize(screen.size())
+    """Make the window, title bar and frame included, take the whole screen (as maximised)."""
     window.show()
     qtbot.waitExposed(window)
-    frame = window.frameGeometry()
-    extra = frame.size() - window.geometry().size()
-    if extra.width() > 0 or extra.height() > 0:
-        window.resize(screen.size() - extra)
-        window.move(screen.topLeft())
+    sides, title, bottom = frame_margins(window)
+    drawn_title = window.geometry().top() - window.frameGeometry().top()
+    window.resize(screen.size() - QSize(sides, title + bottom))
+    # move() places the frame drawn here; room is left above it for a Windows title bar.
+    window.move(screen.left(), screen.top() + title - drawn_title)
     QApplication.processEvents()
 
 

@@ -133,9 +133,9 @@ def open_and_look(
         try:
             seen.title = dialog.windowTitle()
             seen.kind = type(dialog).__name__
-            seen.problems = checks.everything(dialog, screen) + checks.no_stray_windows(
-                [window, dialog], before
-            )
+            seen.problems = checks.everything(
+                dialog, screen, placed=checks.on_a_real_display()
+            ) + checks.no_stray_windows([window, dialog], before)
             seen.pictures.append(shoot(dialog, picture))
         except Exception as exc:  # reported by the test, after the dialog is closed
             seen.problems.append(f"looking at the dialog failed: {exc!r}")
