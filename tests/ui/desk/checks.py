@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from PySide6 import QtGui
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication, QScreen, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -30,6 +30,26 @@ from PySide6.QtWidgets import (
 def on_a_real_display() -> bool:
     """A real display (xcb under Xvfb) places windows on a real screen; offscreen does not."""
     return QGuiApplication.platformName() not in ("offscreen", "minimal")
+
+
+_REAL_AVAILABLE = QScreen.availableGeometry
+"""The screen's own answer (the desk tests make the app see the size under test instead)."""
+
+
+def in_the_real_screen(window: QWidget) -> list[str]:
+    """On a real display: the window's real frame lies inside its screen's available area."""
+    screen = window.screen()
+    if not on_a_real_display() or screen is None:
+        return []
+    area = _REAL_AVAILABLE(screen)
+    frame = _frame(window)
+    if area.contains(frame):
+        return []
+    return [
+        f"{describe(window)}'s frame {frame.x()},{frame.y()} {frame.width()}×{frame.height()} "
+        f"is not inside the screen's available area {area.x()},{area.y()} "
+        f"{area.width()}×{area.height()}"
+    ]
 
 
 def describe(widget: QWidget) -> str:
@@ -291,6 +311,7 @@ def everything(window: QWidget, screen: QRect, *, placed: bool = True) -> list[s
     """Every check above that looks inside one window."""
     return (
         window_fits(window, screen, placed=placed)
+        + in_the_real_screen(window)
         + no_sideways_scrolling(window)
         + buttons_inside(window)
         + no_overlapping_buttons(window)
