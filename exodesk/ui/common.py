@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QWidget
 
 from exodesk.domain.dates import format_short
@@ -69,7 +69,7 @@ of title bar; 40 leaves some to spare)."""
 def resize_within_screen(window: QWidget, width: int, height: int) -> None:
     """Give a window its preferred size, or less where its screen is smaller (1366×728 with a
     taskbar, 1280×720 at 150 %), so its title bar and buttons stay on the screen."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
+    screen = window.screen()  # the primary screen until the window is shown
     if screen is not None:
         area = screen.availableGeometry()
         width = min(width, area.width() - FRAME_ALLOWANCE[0])
