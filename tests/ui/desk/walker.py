@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from PySide6.QtCore import QRect, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QScrollArea, QWidget
 
 from exodesk.ui.menus import MainMenus
 from tests.ui.desk import checks
@@ -28,8 +28,9 @@ def size_id(size: tuple[int, int]) -> str:
 
 
 def plain_words(text: str) -> str:
-    """A menu text as a test id: "E&xport … (subject access)…" → "Export_…"."""
-    words = text.replace("&", "").replace("…", "").split(" (")[0].strip()
+    """A menu text as a test id: "E&xport this patient's records (subject access)…" →
+    "Export_this_patients_records"."""
+    words = text.replace("&", "").replace("…", "").replace("'", "").split(" (")[0].strip()
     return "_".join(words.split())
 
 
@@ -93,6 +94,19 @@ def look_at_view(window: QWidget, screen: QRect, before: list[QWidget], picture:
     QApplication.processEvents()
     problems = checks.everything(window, screen) + checks.no_stray_windows([window], before)
     shoot(window, picture)
+    # And what scrolling down shows (the end of a long form, its last buttons).
+    bars = [
+        area.verticalScrollBar()
+        for area in window.findChildren(QScrollArea)
+        if area.isVisible() and area.verticalScrollBar().isVisible()
+    ]
+    if bars:
+        where = [bar.value() for bar in bars]
+        for bar in bars:
+            bar.setValue(bar.maximum())
+        shoot(window, picture.with_name(picture.stem + "-scrolled.png"))
+        for bar, value in zip(bars, where, strict=True):
+            bar.setValue(value)
     return problems
 
 
