@@ -15,9 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, QThreadPool
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QWidget
 
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening import no_to_the_rest
@@ -192,7 +192,10 @@ def test_view_fits(
     fill_screen(qtbot, main_window, screen)
     _open_rich_patient(main_window, demo)
     VIEWS[view](main_window, demo)
-    qtbot.wait(50)
+    # What the view prepares in the background (the aftercare preview) is shown, as people
+    # see it a moment later.
+    QThreadPool.globalInstance().waitForDone(20_000)
+    qtbot.wait(100)
     problems = look_at_view(
         main_window, screen, already_open, shots / f"{size_id(size)}-{view}.png"
     )
@@ -235,6 +238,72 @@ def test_menu_item_fits(
     else:
         problems = seen.problems
     problems += checks.window_fits(main_window, screen)
+    assert not problems, "\n".join([f"{seen.kind} {seen.title!r}:", *problems])
+
+
+def _a_session_chosen(window: MainWindow, services: Services) -> None:
+    tab = window.sessions_tab
+    window.tabs.setCurrentWidget(tab)
+    for row in range(tab.timeline.count()):
+        if tab.timeline.item(row).data(0x0100).kind == "session":
+            tab.timeline.setCurrentRow(row)
+            return
+    raise AssertionError("no session on the timeline")
+
+
+BUTTONS: dict[str, tuple[Callable[[MainWindow, Services], None], str]] = {
+    "Allergies": (_patients, "headerAllergiesButton"),
+    "Patient_history": (_patients, "patientHistory"),
+    "Mark_inactive": (_patients, "togglePatientStatus"),
+    "Screening_sign_off": (_screening, "signOffScreening"),
+    "Screening_override": (_screening, "overrideScreening"),
+    "Screening_consent": (_screening, "consentScreening"),
+    "Screening_print": (_screening, "printScreening"),
+    "New_course": (_a_session_chosen, "newCourse"),
+    "Log_adverse_event": (_a_session_chosen, "logAdverseEvent"),
+    "Entered_in_error": (_a_session_chosen, "sessionEnteredInError"),
+    "Edit_event": (_sessions, "editAdverseEvent"),
+    "Regulator_report": (_sessions, "regulatorReport"),
+    "Comparison_print": (_comparison, "comparisonPrint"),
+    "Aftercare_print": (_aftercare, "aftercarePrint"),
+}
+"""The windows the tabs' own buttons open: (the view, the button's objectName)."""
+
+
+@pytest.mark.parametrize(("size", "button"), _cases(list(BUTTONS), {}))
+def test_button_window_fits(
+    qtbot,
+    main_window: MainWindow,
+    demo: Services,
+    already_open: list[QWidget],
+    shots: Path,
+    screen: QRect,
+    size: tuple[int, int],
+    button: str,
+) -> None:
+    """What a tab's button opens fits, for the first demo patient for whom it is enabled."""
+    view, name = BUTTONS[button]
+    fill_screen(qtbot, main_window, screen)
+    found = None
+    for patient in demo.patients.search("").rows:
+        main_window.patients_tab.open_patient(patient)
+        try:
+            view(main_window, demo)
+        except AssertionError:
+            continue
+        QThreadPool.globalInstance().waitForDone(20_000)  # e.g. the aftercare preview
+        QApplication.processEvents()
+        widget = main_window.findChild(QAbstractButton, name)
+        assert widget is not None, name
+        if widget.isVisible() and widget.isEnabled():
+            found = widget
+            break
+    assert found is not None, f"no demo patient for whom {name} can be pressed"
+    QThreadPool.globalInstance().waitForDone(20_000)
+    picture = shots / f"{size_id(size)}-button-{button}.png"
+    seen = open_and_look(qtbot, main_window, found.click, screen, already_open, picture)
+    assert seen.kind != "nothing", f"{name} opened no window"
+    problems = seen.problems + checks.window_fits(main_window, screen)
     assert not problems, "\n".join([f"{seen.kind} {seen.title!r}:", *problems])
 
 

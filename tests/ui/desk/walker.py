@@ -14,7 +14,14 @@ from typing import Any, cast
 
 from PySide6.QtCore import QRect, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QMessageBox,
+    QProgressDialog,
+    QScrollArea,
+    QWidget,
+)
 
 from exodesk.ui.menus import MainMenus
 from tests.ui.desk import checks
@@ -132,12 +139,20 @@ def open_and_look(
 
     def new_window() -> QWidget | None:
         modal = QApplication.activeModalWidget()
-        if modal is not None and id(modal) not in known and modal.isVisible():
+        if (
+            modal is not None
+            and id(modal) not in known
+            and modal.isVisible()
+            and not isinstance(modal, QProgressDialog)
+        ):
             return modal
         fresh = [
             w
             for w in QApplication.topLevelWidgets()
-            if w.isVisible() and id(w) not in known and w.windowType() not in checks.PASSING
+            if w.isVisible()
+            and id(w) not in known
+            and w.windowType() not in checks.PASSING
+            and not isinstance(w, QProgressDialog)  # "Preparing…": the window comes next
         ]
         # A dialog of the main window, if several appeared (strays are reported separately).
         fresh.sort(key=lambda w: w.parentWidget() is not window)
