@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from exodesk.domain.screening import load_rule_table, no_to_the_rest
+from exodesk.domain.screening import no_to_the_rest
+from tests.bundled import bundled_rules
 
 
 def answered(answers: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``answers``, and an explicit no / never / none of these to every other question."""
-    return no_to_the_rest(load_rule_table(), answers or {})
+    return no_to_the_rest(bundled_rules(), answers or {})

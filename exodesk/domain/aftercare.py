@@ -1,12 +1,13 @@
 """Aftercare sheet templates: the wording per treatment, its JSON form and its validation.
 
-The bundled wording is data (``resources/aftercare/sheets.json``, from clinical-facts §4); a
+The bundled wording is data (``resources/aftercare/sheets.json``, from clinical-facts §4, read by
+``services.bundled`` and parsed here); a
 clinic's edited wording is stored as JSON in the data file, one version per edit, and read back
 with ``template_from_json``. Pure: no clock, no storage, no Qt.
 
 Public API::
 
-    load_default_templates() -> dict[str, AftercareTemplate]   # bundled file, cached
+    parse_sheets(data) -> dict[str, AftercareTemplate]          # decoded sheets.json, validated
     template_to_json(template) -> str
     template_from_json(text) -> AftercareTemplate               # ValueError if malformed
     validate_template(template) -> list[Problem]                # wording checks, as problems
@@ -19,20 +20,15 @@ version finds too long still opens in the editor; ``validate_template`` then say
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import TREATMENTS
-from exodesk.paths import RESOURCES
-
-DEFAULT_SHEETS_PATH = RESOURCES / "aftercare" / "sheets.json"
 
 # The sheet lays its sections out by id, in this order; every template has all of them.
 SECTION_IDS: tuple[str, ...] = (
@@ -225,48 +221,35 @@ def method_line(treatment: str, delivery: str | None, *, scalp: bool = False) ->
 # Loading and JSON
 
 
-def load_default_templates() -> dict[str, AftercareTemplate]:
-    """Return the bundled templates by treatment id (read once, then cached).
+def parse_sheets(data: Any, *, name: str = "sheets.json") -> dict[str, AftercareTemplate]:
+    """Build the bundled templates by treatment id from the decoded JSON of a sheets file.
 
-    Returns:
-        A new dict each call (the templates in it are shared and immutable).
+    Args:
+        data: The decoded JSON object (see ``resources/aftercare/sheets.json``).
+        name: The file's name, for the messages.
 
     Raises:
-        OSError: when the bundled file cannot be read.
         ValueError: when it is malformed or a template in it fails ``validate_template``.
     """
-    return dict(_bundled_templates())
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled_templates() -> tuple[tuple[str, AftercareTemplate], ...]:
-    return _read_sheets(DEFAULT_SHEETS_PATH)
-
-
-def _read_sheets(path: Path) -> tuple[tuple[str, AftercareTemplate], ...]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("templates"), list):
-        raise ValueError(f"{path.name} must be a JSON object with a list of templates.")
+        raise ValueError(f"{name} must be a JSON object with a list of templates.")
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
-        raise ValueError(f"{path.name} needs a version.")
+        raise ValueError(f"{name} needs a version.")
     templates: dict[str, AftercareTemplate] = {}
     for raw in data["templates"]:
         template = _parse_template(raw, default_version=version)
         if template.treatment in templates:
-            raise ValueError(f"{path.name} has two templates for {template.treatment}.")
+            raise ValueError(f"{name} has two templates for {template.treatment}.")
         # The bundled wording must pass the same checks as a clinic's own.
         problems = validate_template(template)
         if problems:
-            raise ValueError(f"{path.name}, {template.treatment}: {problems[0].message}")
+            raise ValueError(f"{name}, {template.treatment}: {problems[0].message}")
         templates[template.treatment] = template
     missing = [t for t in TREATMENTS if t not in templates]
     if missing:
-        raise ValueError(f"{path.name} has no template for {', '.join(missing)}.")
-    return tuple(templates.items())
+        raise ValueError(f"{name} has no template for {', '.join(missing)}.")
+    return templates
 
 
 def template_to_json(template: AftercareTemplate) -> str:

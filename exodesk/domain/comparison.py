@@ -1,12 +1,11 @@
 """Treatment comparison: the cited facts per treatment, clinic edits, and the view a handout prints.
 
-The facts are data (``resources/comparison/treatments.json``, from clinical-facts §5, §2 and §3);
-this module reads and validates them and builds the ``ComparisonView`` that both the Qt view and
-the PDF handout show. Pure: no clock, no storage, no Qt.
+The facts are data (``resources/comparison/treatments.json``, from clinical-facts §5, §2 and §3,
+read by ``services.bundled``); this module validates them and builds the ``ComparisonView`` that
+both the Qt view and the PDF handout show. Pure: no clock, no storage, no Qt.
 
 Public API::
 
-    load_comparison(path=None) -> ComparisonContent          # bundled file cached
     parse_comparison(data) -> ComparisonContent              # from decoded JSON
     validate_content(data) -> list[str]                      # problems, empty when valid
     treatments_for_concern(content, concern) -> tuple[str, ...]
@@ -28,19 +27,13 @@ on, so a clinician can check each fact against its words.
 
 from __future__ import annotations
 
-import functools
-import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from exodesk.domain.clinic import COUNTRIES
-from exodesk.paths import RESOURCES
-
-DEFAULT_CONTENT_PATH = RESOURCES / "comparison" / "treatments.json"
 
 UNKNOWN_TEXT = "—"
 # The pseudo-source of everything the clinic wrote itself: prices, notes and edited cells.
@@ -258,7 +251,7 @@ class Concern:
 
 @dataclass(frozen=True)
 class ComparisonContent:
-    """The whole comparison file, validated. Build it with ``load_comparison``."""
+    """The whole comparison file, validated. Build it with ``parse_comparison``."""
 
     version: str
     sources: tuple[Source, ...]
@@ -304,33 +297,6 @@ def _by_id(items: Iterable[Any], item_id: str, what: str) -> Any:
 
 # ---------------------------------------------------------------------------------------------
 # Loading and validation
-
-
-def load_comparison(path: str | Path | None = None) -> ComparisonContent:
-    """Read and validate a comparison file; the bundled one when ``path`` is None (cached).
-
-    Raises:
-        OSError: when the file cannot be read.
-        ValueError: when it is not valid JSON or not valid comparison content (every problem
-            is listed in the message).
-    """
-    if path is None:
-        return _bundled_content()
-    return _read_content(Path(path))
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled_content() -> ComparisonContent:
-    # Frozen dataclasses over read-only mappings: one shared copy is safe.
-    return _read_content(DEFAULT_CONTENT_PATH)
-
-
-def _read_content(path: Path) -> ComparisonContent:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
-    return parse_comparison(data)
 
 
 def parse_comparison(data: Any) -> ComparisonContent:

@@ -1,16 +1,17 @@
 """Treatment courses: protocol templates, where a course stands, and spacing between sessions.
 
-The bundled protocols (clinical-facts §3) are data, ``resources/sessions/protocols.json``; this
-module reads them and does the calendar maths. It is pure: ``today`` is always passed in.
+The bundled protocols (clinical-facts §3) are data, ``resources/sessions/protocols.json`` (read by
+``services.bundled``); this module parses them and does the calendar maths. It is pure: it reads
+no file, and ``today`` is always passed in.
 
 Public API::
 
-    load_protocols(path=None) -> tuple[ProtocolTemplate, ...]    # bundled file cached
-    protocol_details(key, path=None) -> ProtocolDetails | None   # treatments, default, sources
-    protocol_for(indication, templates=None) -> ProtocolTemplate | None
-    protocol_fits(t, treatment) -> bool
+    parse_protocols(data) -> ProtocolTable                        # decoded protocols.json
+    ProtocolTable.templates / .details_for(key) -> ProtocolDetails | None
+    protocol_for(indication, protocols, templates=None) -> ProtocolTemplate | None
+    protocol_fits(t, treatment, protocols) -> bool
     validate_protocol(t) -> list[Problem]
-    course_from_protocol(t, *, patient_id, treatment, started_on, ...) -> Course
+    course_from_protocol(t, *, protocols, patient_id, treatment, started_on, ...) -> Course
     course_progress(course, session_dates, *, today) -> CourseProgress
     session_number_for(done) -> int
     spacing_warnings(*, when, treatment, areas, delivery, course, previous) -> list[str]
@@ -30,13 +31,10 @@ window from 31 Aug + 6 months starts on 28 Feb, or 29 Feb in a leap year):
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from exodesk.domain.dates import add_days, add_months, format_long
@@ -49,9 +47,6 @@ from exodesk.domain.sessions import (
     ProtocolTemplate,
     is_skin_breaking,
 )
-from exodesk.paths import RESOURCES
-
-DEFAULT_PROTOCOLS_PATH = RESOURCES / "sessions" / "protocols.json"
 
 COURSE_STATES: tuple[str, ...] = (
     "not_started",
@@ -102,35 +97,26 @@ class ProtocolDetails:
 
 
 @dataclass(frozen=True)
-class _ProtocolFile:
+class ProtocolTable:
+    """The bundled protocol file, validated: its templates and their details, in file order."""
+
     version: str
     templates: tuple[ProtocolTemplate, ...]
     details: tuple[ProtocolDetails, ...]
 
-
-def load_protocols(path: str | Path | None = None) -> tuple[ProtocolTemplate, ...]:
-    """Read the protocol templates; the bundled ones when ``path`` is None (cached).
-
-    Raises:
-        OSError: when the file cannot be read.
-        ValueError: when it is not valid JSON or a template in it is not valid.
-    """
-    return _protocol_file(path).templates
-
-
-def protocol_details(key: str, path: str | Path | None = None) -> ProtocolDetails | None:
-    """The bundled details (treatments, default sessions, sources) of a template key, or None.
-
-    A template a clinic created itself has no details.
-    """
-    for details in _protocol_file(path).details:
-        if details.key == key:
-            return details
-    return None
+    def details_for(self, key: str) -> ProtocolDetails | None:
+        """The bundled details (treatments, default sessions, sources) of a template key, or
+        None: a template a clinic created itself has no details."""
+        for details in self.details:
+            if details.key == key:
+                return details
+        return None
 
 
 def protocol_for(
-    indication: str, templates: Sequence[ProtocolTemplate] | None = None
+    indication: str,
+    protocols: ProtocolTable,
+    templates: Sequence[ProtocolTemplate] | None = None,
 ) -> ProtocolTemplate | None:
     """The protocol template to follow for an indication.
 
@@ -139,25 +125,26 @@ def protocol_for(
 
     Args:
         indication: An INDICATIONS id.
+        protocols: The bundled protocol table (``parse_protocols``).
         templates: The clinic's templates (as edited and stored); the bundled ones by default.
 
     Returns:
         The template, or None when no protocol covers the indication.
     """
-    pool = tuple(templates) if templates is not None else load_protocols()
+    pool = tuple(templates) if templates is not None else protocols.templates
     for template in pool:
         if template.indication == indication:
             return template
     for template in pool:
-        details = protocol_details(template.key)
+        details = protocols.details_for(template.key)
         if details is not None and indication in details.also_for:
             return template
     return None
 
 
-def protocol_fits(t: ProtocolTemplate, treatment: str) -> bool:
+def protocol_fits(t: ProtocolTemplate, treatment: str, protocols: ProtocolTable) -> bool:
     """Whether a template is meant for a treatment (a clinic's own template fits any)."""
-    details = protocol_details(t.key)
+    details = protocols.details_for(t.key)
     return details is None or not details.treatments or treatment in details.treatments
 
 
@@ -220,6 +207,7 @@ def validate_protocol(t: ProtocolTemplate) -> list[Problem]:
 def course_from_protocol(
     t: ProtocolTemplate,
     *,
+    protocols: ProtocolTable,
     patient_id: int,
     treatment: str,
     started_on: date,
@@ -230,6 +218,7 @@ def course_from_protocol(
 
     Args:
         t: The template (bundled or as the clinic edited it).
+        protocols: The bundled protocol table, for the template's default number of sessions.
         patient_id: Whose course it is.
         treatment: A TREATMENTS id.
         started_on: The day the course is planned (usually the first session's day).
@@ -244,7 +233,7 @@ def course_from_protocol(
         do not change courses already planned).
     """
     if planned_sessions is None:
-        details = protocol_details(t.key)
+        details = protocols.details_for(t.key)
         wanted = details.default_sessions if details is not None else t.sessions_min
         planned_sessions = min(max(wanted, t.sessions_min), t.sessions_max)
     return Course(
@@ -501,30 +490,10 @@ def _area_names(areas: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading
+# Parsing
 
 
-def _protocol_file(path: str | Path | None) -> _ProtocolFile:
-    if path is None:
-        return _bundled_file()
-    return _read_file(Path(path))
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled_file() -> _ProtocolFile:
-    # Frozen dataclasses and tuples: one shared copy is safe.
-    return _read_file(DEFAULT_PROTOCOLS_PATH)
-
-
-def _read_file(path: Path) -> _ProtocolFile:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
-    return _parse_protocols(data)
-
-
-def _parse_protocols(data: Mapping[str, Any]) -> _ProtocolFile:
+def parse_protocols(data: Mapping[str, Any]) -> ProtocolTable:
     """Build and validate the protocol table from decoded JSON (see protocols.json).
 
     Raises:
@@ -544,7 +513,7 @@ def _parse_protocols(data: Mapping[str, Any]) -> _ProtocolFile:
     covered = [t.indication for t in templates] + [i for d in details for i in d.also_for]
     if len(set(covered)) != len(covered):
         raise ValueError("Each indication may be covered by one protocol only.")
-    return _ProtocolFile(str(data.get("version", "")), tuple(templates), tuple(details))
+    return ProtocolTable(str(data.get("version", "")), tuple(templates), tuple(details))
 
 
 def _parse_protocol(raw: Any) -> tuple[ProtocolTemplate, ProtocolDetails]:

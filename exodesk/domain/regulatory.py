@@ -1,12 +1,13 @@
 """Regulatory notes: which facts about exosome products apply to a session in a given country.
 
-The facts are data (``resources/sessions/regulatory.json``, from clinical-facts §2); this module
-reads them and picks the ones that apply. Pure: no clock, no storage, no Qt.
+The facts are data (``resources/sessions/regulatory.json``, from clinical-facts §2, read by
+``services.bundled``); this module parses them and picks the ones that apply. Pure: no file, no
+clock, no storage, no Qt.
 
 Public API::
 
-    regulatory_notes(*, country, products, delivery, facts=None) -> tuple[RegulatoryNote, ...]
-    load_regulatory_facts(path=None) -> tuple[RegulatoryFact, ...]   # bundled file cached
+    regulatory_notes(*, country, products, delivery, facts) -> tuple[RegulatoryNote, ...]
+    parse_regulatory_facts(data) -> tuple[RegulatoryFact, ...]   # decoded regulatory.json
     JURISDICTIONS, UNRECORDED_SOURCE
 
 A fact applies when the clinic's country is its jurisdiction (or the jurisdiction is ``ALL``)
@@ -17,11 +18,8 @@ without facts of their own (IE, CA, AU, NZ, OTHER) get only the worldwide ones.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from exodesk.domain.sessions import (
@@ -31,9 +29,6 @@ from exodesk.domain.sessions import (
     Product,
     RegulatoryNote,
 )
-from exodesk.paths import RESOURCES
-
-DEFAULT_FACTS_PATH = RESOURCES / "sessions" / "regulatory.json"
 
 ALL_JURISDICTIONS = "ALL"
 JURISDICTIONS: tuple[str, ...] = ("US", "GB", ALL_JURISDICTIONS)
@@ -86,7 +81,7 @@ def regulatory_notes(
     country: str,
     products: Sequence[Product],
     delivery: str,
-    facts: Sequence[RegulatoryFact] | None = None,
+    facts: Sequence[RegulatoryFact],
 ) -> tuple[RegulatoryNote, ...]:
     """The regulatory notes the practitioner must confirm before recording a session.
 
@@ -94,46 +89,34 @@ def regulatory_notes(
         country: The clinic's country code (clinic settings: GB, US, IE, CA, AU, NZ, OTHER).
         products: The catalogue products used in the session.
         delivery: The session's DELIVERY_METHODS id.
-        facts: The facts to judge by; the bundled ones by default.
+        facts: The facts to judge by (``parse_regulatory_facts``).
 
     Returns:
         The notes that apply, each once, in the order of the facts file (country facts before
         worldwide ones). Empty when no product is an exosome product.
     """
-    table = facts if facts is not None else load_regulatory_facts()
     code = country.strip().upper()
-    return tuple(fact.note() for fact in table if fact.applies(code, products, delivery))
+    return tuple(fact.note() for fact in facts if fact.applies(code, products, delivery))
 
 
-def load_regulatory_facts(path: str | Path | None = None) -> tuple[RegulatoryFact, ...]:
-    """Read the regulatory facts; the bundled ones when ``path`` is None (cached).
+def parse_regulatory_facts(
+    data: Any, *, name: str = "regulatory.json"
+) -> tuple[RegulatoryFact, ...]:
+    """Build the regulatory facts from the decoded JSON of a facts file.
+
+    Args:
+        data: The decoded JSON object (see ``resources/sessions/regulatory.json``).
+        name: The file's name, for the messages.
 
     Raises:
-        OSError: when the file cannot be read.
-        ValueError: when it is not valid JSON or a fact in it is malformed.
+        ValueError: when a fact in it is malformed, or two share an id.
     """
-    if path is None:
-        return _bundled_facts()
-    return _read_facts(Path(path))
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled_facts() -> tuple[RegulatoryFact, ...]:
-    # Frozen dataclasses and frozensets: one shared copy is safe.
-    return _read_facts(DEFAULT_FACTS_PATH)
-
-
-def _read_facts(path: Path) -> tuple[RegulatoryFact, ...]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("notes"), list):
-        raise ValueError(f"{path.name} must be a JSON object with a list of notes.")
+        raise ValueError(f"{name} must be a JSON object with a list of notes.")
     facts = tuple(_parse_fact(raw) for raw in data["notes"])
     ids = [fact.id for fact in facts]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"{path.name}: note ids must be unique.")
+        raise ValueError(f"{name}: note ids must be unique.")
     return facts
 
 

@@ -1,16 +1,16 @@
 """Intake screening: turns questionnaire answers into a verdict for each treatment, with reasons.
 
-The rules are data (``resources/screening/rules.json``); this module reads that table and applies
-it. It is pure: it never reads the clock (``today`` is passed in), the database or Qt.
+The rules are data (``resources/screening/rules.json``, read by ``services.bundled``); this module
+parses that table and applies it. It is pure: it never reads a file, the clock (``today`` is
+passed in), the database or Qt.
 
 Public API (kept stable: the intake UI, services and reports use it)::
 
-    evaluate(answers, *, today, date_of_birth=None, rules=None) -> ScreeningResult
-    check_answers(answers, *, today, date_of_birth=None, rules=None) -> list[Problem]
+    evaluate(answers, *, today, date_of_birth=None, rules) -> ScreeningResult
+    check_answers(answers, *, today, date_of_birth=None, rules) -> list[Problem]
     unanswered(table, answers) -> tuple[Item, ...]   # what the questionnaire still needs
     no_to_the_rest(table, answers) -> dict           # explicit no / never / none for the rest
-    load_rule_table(path=None) -> RuleTable          # default table is bundled and cached
-    parse_rule_table(data) -> RuleTable              # from an already-decoded JSON mapping
+    parse_rule_table(data) -> RuleTable              # from the decoded JSON of rules.json
     RuleTable.tightened(overrides) -> RuleTable      # a clinic's stricter variant
     RuleTable.item(id) / .items_in_section(id) / .treatment_label(id) / .verdict_label(id)
     RuleTable.section_label(id) / .severity(outcome) / .treatment_ids / .rule(id)
@@ -45,21 +45,16 @@ Date windows count calendar days or calendar months (clamped to the month's end,
 from __future__ import annotations
 
 import enum
-import functools
 import hashlib
 import json
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, NoReturn
 
 from exodesk.domain.dates import add_days, add_months, format_long
 from exodesk.domain.problems import Problem
-from exodesk.paths import RESOURCES
-
-DEFAULT_RULES_PATH = RESOURCES / "screening" / "rules.json"
 
 # The engine gives these ids meaning (proceed is the default, defer carries a date, proceed and
 # precautions allow a session), so the table must list exactly these, mildest first.
@@ -256,7 +251,7 @@ class Rule:
 class RuleTable:
     """The whole screening table: treatments, verdicts, questionnaire items and rules.
 
-    Construct it with ``load_rule_table`` or ``parse_rule_table``; any instance is validated on
+    Construct it with ``parse_rule_table``; any instance is validated on
     creation, so a table that exists can be evaluated.
     """
 
@@ -500,7 +495,10 @@ def _validate_table(table: RuleTable) -> None:
         if expected is None:
             fail(f"{where} has unknown condition kind {when.kind!r}.")
         if len(rule.items) != len(expected):
-            fail(f"{where}: a {when.kind} condition reads {len(expected)} item(s).")
+            fail(
+                f"{where}: a {when.kind} condition reads {len(expected)} "
+                f"{'item' if len(expected) == 1 else 'items'}."
+            )
         read: list[Item] = []
         for item_id, wanted_type in zip(rule.items, expected, strict=True):
             read_item = table._items.get(item_id)
@@ -634,32 +632,6 @@ def parse_rule_table(data: Mapping[str, Any]) -> RuleTable:
         rules=rules,
         default_until_text=_text(data, "default_until_text", "table"),
     )
-
-
-def load_rule_table(path: str | Path | None = None) -> RuleTable:
-    """Read and validate a rule table file; the bundled one when ``path`` is None (cached).
-
-    Raises:
-        OSError: when the file cannot be read.
-        ValueError: when it is not valid JSON or not a valid rule table.
-    """
-    if path is None:
-        return _bundled_table()
-    return _read_table(Path(path))
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled_table() -> RuleTable:
-    # The table is immutable (frozen dataclasses, tuples), so one shared copy is safe.
-    return _read_table(DEFAULT_RULES_PATH)
-
-
-def _read_table(path: Path) -> RuleTable:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
-    return parse_rule_table(data)
 
 
 def _parse_item(raw: Any) -> Item:
@@ -889,7 +861,7 @@ def check_answers(
     *,
     today: date,
     date_of_birth: date | None = None,
-    rules: RuleTable | None = None,
+    rules: RuleTable,
 ) -> list[Problem]:
     """Return every problem with a set of answers, one per item, for a form to show inline.
 
@@ -897,12 +869,12 @@ def check_answers(
         answers: item id -> value, as for ``evaluate``.
         today: The day of the screening; no answered date may be after it.
         date_of_birth: When given, no answered date may be before it.
-        rules: The table to check against; the bundled one by default.
+        rules: The table to check against (the clinic's, from ``ScreeningService.rules``).
 
     Returns:
         Problems whose ``field`` is the item id (empty when ``evaluate`` would accept them).
     """
-    table = rules if rules is not None else load_rule_table()
+    table = rules
     _check_day(today, "today")
     if date_of_birth is not None:
         _check_day(date_of_birth, "date_of_birth")
@@ -1050,7 +1022,7 @@ def evaluate(
     *,
     today: date,
     date_of_birth: date | None = None,
-    rules: RuleTable | None = None,
+    rules: RuleTable,
 ) -> ScreeningResult:
     """Judge a questionnaire against the rule table, for every treatment.
 
@@ -1061,7 +1033,7 @@ def evaluate(
             ignored unless that is true.
         today: The day of the screening (passed in: the domain never reads the clock).
         date_of_birth: Optional; answered dates before it are refused.
-        rules: A rule table (e.g. a clinic's ``tightened`` one); the bundled one by default.
+        rules: The rule table (e.g. a clinic's ``tightened`` one).
 
     Returns:
         The verdict and reasons for every treatment of the table.
@@ -1071,7 +1043,7 @@ def evaluate(
             a date after ``today`` or before ``date_of_birth``); the message names the item.
         TypeError: when ``today`` or ``date_of_birth`` is not a ``datetime.date``.
     """
-    table = rules if rules is not None else load_rule_table()
+    table = rules
     _check_day(today, "today")
     if date_of_birth is not None:
         _check_day(date_of_birth, "date_of_birth")

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from exodesk.domain.accounts import CLINICAL_TEXTS_EDIT, HANDOUTS_PRINT
 from exodesk.domain.aftercare import (
     AftercareTemplate,
-    load_default_templates,
     method_line,
     template_from_json,
     template_to_json,
@@ -83,10 +82,16 @@ class AftercareService:
             raise UserError(f"“{treatment}” has no aftercare sheet.")
         with storage_errors():
             latest = self._docs.latest_text(TEXT_KIND, treatment)
-        default = load_default_templates()[treatment]
+        default = self.default_wording(treatment)
         if latest is None or latest.is_default:
             return WordingVersion(default, default.version, False)
         return WordingVersion(template_from_json(latest.body), f"clinic v{latest.version}", True)
+
+    def default_wording(self, treatment: str) -> AftercareTemplate:
+        """The bundled wording of a treatment's sheet (the editor's "Show the default")."""
+        if treatment not in TREATMENTS:
+            raise UserError(f"“{treatment}” has no aftercare sheet.")
+        return self._ctx.bundled.aftercare[treatment]
 
     def save_wording(self, template: AftercareTemplate) -> SaveResult:
         """Store the clinic's edited wording as a new version (earlier sheets keep theirs)."""
@@ -119,7 +124,7 @@ class AftercareService:
 
     def restore_default_wording(self, treatment: str) -> SaveResult:
         self._ctx.require(CLINICAL_TEXTS_EDIT)
-        default = load_default_templates()[treatment]
+        default = self.default_wording(treatment)
         actor = self._ctx.desk.require()
         now = self._ctx.now()
         with self._ctx.write():

@@ -13,7 +13,7 @@ from exodesk.domain.allergies import (
     split_names,
     validate_allergen,
 )
-from exodesk.domain.courses import load_protocols, validate_protocol
+from exodesk.domain.courses import ProtocolDetails, validate_protocol
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import Lot, Product, ProtocolTemplate, validate_lot, validate_product
 from exodesk.errors import UserError
@@ -176,8 +176,13 @@ class CatalogueService:
         """The clinic's protocol templates (the bundled §3 protocols until edited)."""
         with storage_errors():
             stored = {t.key: t for t in self._courses.protocols()}
-        bundled = [stored.pop(t.key, t) for t in load_protocols()]
+        bundled = [stored.pop(t.key, t) for t in self._ctx.bundled.protocols.templates]
         return bundled + list(stored.values())  # the clinic's own protocols after ours
+
+    def protocol_details(self, key: str) -> ProtocolDetails | None:
+        """The bundled details of a protocol (treatments, default sessions, sources, whether
+        its numbers are an estimate); None for a protocol the clinic created itself."""
+        return self._ctx.bundled.protocols.details_for(key)
 
     def save_protocol(self, template: ProtocolTemplate) -> SaveResult:
         self._ctx.require(CATALOGUE_EDIT)

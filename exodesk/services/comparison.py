@@ -17,7 +17,6 @@ from exodesk.domain.comparison import (
     ComparisonView,
     apply_edits,
     build_view,
-    load_comparison,
     patient_mark,
 )
 from exodesk.domain.problems import Problem
@@ -91,7 +90,7 @@ class ComparisonService:
             {t: v.strip() for t, v in texts.prices.items() if v.strip()},
         )
         try:
-            content = apply_edits(load_comparison(), texts.edits, texts.notes)
+            content = apply_edits(self.standard_content(), texts.edits, texts.notes)
             build_view(
                 content, treatments=content.treatment_ids[:2], country="GB", prices=texts.prices
             )
@@ -124,7 +123,12 @@ class ComparisonService:
 
     def content(self) -> ComparisonContent:
         texts = self.clinic_texts()
-        return apply_edits(load_comparison(), texts.edits, texts.notes)
+        return apply_edits(self.standard_content(), texts.edits, texts.notes)
+
+    def standard_content(self) -> ComparisonContent:
+        """The bundled comparison, without the clinic's texts: its concerns, treatments, rows
+        and the standard wording an edit replaces."""
+        return self._ctx.bundled.comparison
 
     # ---- the view ------------------------------------------------------------------------
     def patient_marks(self, patient_id: int) -> dict[str, str]:
@@ -255,7 +259,7 @@ class ComparisonService:
                 session_id=None,
                 kind="comparison",
                 template=",".join(columns),
-                template_version=load_comparison().version,
+                template_version=self.standard_content().version,
                 payload=payload,
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 how=how,

@@ -9,14 +9,9 @@ settings table and counts only while that exact wording is in use.
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 from exodesk.domain.accounts import CONTENT_REVIEW
-from exodesk.domain.aftercare import DEFAULT_SHEETS_PATH, load_default_templates
-from exodesk.domain.comparison import load_comparison
 from exodesk.domain.content import (
     ContentReport,
     ContentReview,
@@ -31,35 +26,16 @@ from exodesk.domain.content import (
     with_reviews,
 )
 from exodesk.domain.problems import Problem, check_text
-from exodesk.domain.regulatory import DEFAULT_FACTS_PATH, load_regulatory_facts
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.services.aftercare import AftercareService
 from exodesk.services.comparison import ComparisonService
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
-from exodesk.services.screening import ScreeningService, default_consent_text
+from exodesk.services.screening import ScreeningService
 from exodesk.storage.database import storage_errors
 from exodesk.storage.settings import SettingsRepository
 
 REVIEWS_KEY = "content.reviews"
 MAX_REVIEWER = 120
-
-
-def _file_version(path: Path) -> str:
-    # The loaders keep the files' versions only per template (or not at all, for the
-    # regulatory notes): read the top-level field itself rather than change them.
-    data: Any = json.loads(path.read_text(encoding="utf-8"))
-    return str(data.get("version", "?"))
-
-
-def _aftercare_sources(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
-    """Treatment -> section id (and "timeline") -> seed ids, from the bundled sheets file."""
-    data: Any = json.loads(path.read_text(encoding="utf-8"))
-    found: dict[str, dict[str, tuple[str, ...]]] = {}
-    for raw in data.get("templates", []):
-        cited = {s["id"]: tuple(s.get("sources", ())) for s in raw.get("sections", [])}
-        cited["timeline"] = tuple(raw.get("timeline", {}).get("sources", ()))
-        found[raw["treatment"]] = cited
-    return found
 
 
 class ContentService:
@@ -81,6 +57,7 @@ class ContentService:
     # ---- the report ----------------------------------------------------------------------
     def report(self) -> ContentReport:
         """Every patient-facing sentence in use, with its source, status and the version."""
+        bundled = self._ctx.bundled
         table = self._screening.rules()
         clinic_rules = tuple(table.overrides)
         wordings = {t: self._aftercare.wording(t) for t in TREATMENTS}
@@ -88,19 +65,19 @@ class ContentService:
         texts = self._comparison.clinic_texts()
         comparison = self._comparison.content()
         consent_version, consent_text = self._screening.consent_text()
-        consent_edited = consent_text.strip() != default_consent_text().strip()
+        consent_edited = consent_text.strip() != self._screening.default_consent_text().strip()
         entries = [
             *screening_entries(table, clinic_rules=clinic_rules),
             *consent_entries(consent_text, version=consent_version, edited=consent_edited),
             *aftercare_entries(
                 [w.template for w in wordings.values()],
-                sources=_aftercare_sources(DEFAULT_SHEETS_PATH),
+                sources=bundled.aftercare_sources,
                 edited=edited_sheets,
             ),
             *comparison_entries(comparison),
-            *regulatory_entries(load_regulatory_facts()),
+            *regulatory_entries(bundled.regulatory_facts),
         ]
-        bundled_sheets = sorted({t.version for t in load_default_templates().values()})
+        bundled_sheets = sorted({t.version for t in bundled.aftercare.values()})
         aftercare = f"aftercare {', '.join(bundled_sheets)}"
         if edited_sheets:
             aftercare += (
@@ -109,14 +86,14 @@ class ContentService:
                 + ")"
             )
         rules = f"rules {table.base_version}" + (" + clinic settings" if clinic_rules else "")
-        comparison_part = f"comparison {load_comparison().version}"
+        comparison_part = f"comparison {bundled.comparison.version}"
         if texts.edits or texts.notes:
             comparison_part += f" + clinic texts v{texts.version}"
         parts = [
             rules,
             aftercare,
             comparison_part,
-            f"regulatory {_file_version(DEFAULT_FACTS_PATH)}",
+            f"regulatory {bundled.regulatory_version}",
             f"consent v{consent_version}" + (" (clinic's own)" if consent_edited else ""),
         ]
         report = ContentReport(

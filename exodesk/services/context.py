@@ -16,6 +16,7 @@ from exodesk.domain.audit import AuditEntry
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
+from exodesk.services.bundled import BundledContent, shared_content
 from exodesk.services.startup_check import StartupCheck
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
@@ -51,8 +52,22 @@ class Desk:
     """
 
     def __init__(self, *, command_line: bool = False) -> None:
-        self.user: StaffMember | None = None
+        self._user: StaffMember | None = None
         self.command_line = command_line
+        # Whether anyone has been at this desk since the data file was opened: what was typed
+        # before it opened (wrong passwords at the unlock prompt) can be recorded only until then.
+        self.anyone_signed_in = False
+
+    @property
+    def user(self) -> StaffMember | None:
+        """The person signed in at the desk, or None."""
+        return self._user
+
+    @user.setter
+    def user(self, member: StaffMember | None) -> None:
+        self._user = member
+        if member is not None:
+            self.anyone_signed_in = True
 
     def require(self) -> StaffMember:
         """The person making a change or reading a record.
@@ -107,6 +122,9 @@ class ServiceContext:
     startup_check: StartupCheck | None = None
     """The start-up check running beside the first reads (None: the file was checked before
     it was opened). Every write waits for it; a damaged file refuses every write."""
+    bundled: BundledContent = field(default_factory=shared_content, repr=False)
+    """The bundled clinical content (rule table, consent, aftercare, comparison, protocols,
+    regulatory notes), each file read once: the one way a service reaches ``resources/``."""
     _held: list[AuditEntry] = field(default_factory=list, repr=False, init=False)
 
     def now(self) -> datetime:

@@ -51,7 +51,11 @@ class CourseService:
         if treatment not in TREATMENTS:
             return SaveResult(problems=[Problem("treatment", "Choose a treatment.")])
         course = course_from_protocol(
-            template, patient_id=patient_id, treatment=treatment, started_on=self._ctx.today()
+            template,
+            protocols=self._ctx.bundled.protocols,
+            patient_id=patient_id,
+            treatment=treatment,
+            started_on=self._ctx.today(),
         )
         if planned_sessions is not None:
             if isinstance(planned_sessions, bool) or not isinstance(planned_sessions, int):

@@ -33,7 +33,6 @@ from exodesk.domain.screening import (
     ScreeningResult,
     check_answers,
     evaluate,
-    load_rule_table,
     unanswered,
 )
 from exodesk.domain.screening_vocabulary import (
@@ -45,7 +44,6 @@ from exodesk.domain.screening_vocabulary import (
     verdict_when,
 )
 from exodesk.errors import UserError
-from exodesk.paths import RESOURCES
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
 from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
@@ -58,7 +56,6 @@ if TYPE_CHECKING:
 
 SCREENINGS = "screenings"
 RULE_OVERRIDES_KEY = "screening.rule_overrides"
-DEFAULT_CONSENT_PATH = RESOURCES / "screening" / "consent.txt"
 MAX_SIGNATURE_BYTES = 500_000
 
 
@@ -74,10 +71,6 @@ class Preview:
     result: ScreeningResult | None
     problems: list[Problem]
     unanswered: tuple[Item, ...] = ()
-
-
-def default_consent_text() -> str:
-    return DEFAULT_CONSENT_PATH.read_text(encoding="utf-8")
 
 
 class ScreeningService:
@@ -103,15 +96,19 @@ class ScreeningService:
         if self._rules is None:
             with storage_errors():
                 overrides = self._settings.get_value(RULE_OVERRIDES_KEY, {}) or {}
-            bundled = load_rule_table()
+            bundled = self.bundled_rules()
             self._rules = bundled.tightened(overrides) if overrides else bundled
         return self._rules
+
+    def bundled_rules(self) -> RuleTable:
+        """The bundled rule table, as shipped: the defaults a clinic may only tighten."""
+        return self._ctx.bundled.rules
 
     def set_rule_overrides(self, overrides: dict[str, dict[str, Any]]) -> SaveResult:
         """Store the clinic's tightened rules (only stricter than the defaults is accepted)."""
         self._ctx.require(CLINICAL_TEXTS_EDIT)
         try:
-            table = load_rule_table().tightened(overrides)
+            table = self.bundled_rules().tightened(overrides)
         except ValueError as exc:
             return SaveResult(problems=[Problem("rules", str(exc))])
         with self._ctx.write():
@@ -347,7 +344,11 @@ class ScreeningService:
         """(version, text) of the clinic's current consent text (the bundled one until edited)."""
         with storage_errors():
             latest = self._repo.latest_consent_text()
-        return (latest[1], latest[2]) if latest else (1, default_consent_text())
+        return (latest[1], latest[2]) if latest else (1, self.default_consent_text())
+
+    def default_consent_text(self) -> str:
+        """The bundled consent text ("Restore the default" in Settings shows it)."""
+        return self._ctx.bundled.consent_text
 
     def save_consent_text(self, text: str) -> SaveResult:
         """Store an edited consent text as a new version; earlier signatures keep theirs."""
@@ -361,7 +362,7 @@ class ScreeningService:
         now = self._ctx.now()
         with self._ctx.write():
             if self._repo.latest_consent_text() is None:
-                self._repo.add_consent_text(default_consent_text(), at=now, by=None)
+                self._repo.add_consent_text(self.default_consent_text(), at=now, by=None)
             row_id, version = self._repo.add_consent_text(text, at=now, by=actor.id)
             self._ctx.audit(
                 "update",
@@ -398,7 +399,7 @@ class ScreeningService:
             latest = self._repo.latest_consent_text()
             if latest is None:
                 text_id, version = self._repo.add_consent_text(
-                    default_consent_text(), at=now, by=None
+                    self.default_consent_text(), at=now, by=None
                 )
             else:
                 text_id, version = latest[0], latest[1]
@@ -475,6 +476,13 @@ class ScreeningService:
             for o in record.overrides
         )
         consent = record.consent
+        consent_words: str | None = None
+        if consent is not None:
+            with storage_errors():
+                consent_words = self._repo.consent_text_of_version(consent.text_version)
+            if consent_words is None and consent.text_version == 1:
+                # Version 1 is the bundled text until the clinic first edits it.
+                consent_words = self._ctx.bundled.consent_text
         return ScreeningSummary(
             clinic=clinic,
             patient_name=patient.full_name,
@@ -494,6 +502,7 @@ class ScreeningService:
             printed_on=self._ctx.today(),
             large_print=large_print,
             answers_note=answers_note,
+            consent_text=consent_words,
         )
 
     def summary_job(

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from exodesk.domain.clinic import ClinicSettings
-from exodesk.domain.courses import load_protocols
 from exodesk.domain.intake import encode_answer, result_to_json
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening import no_to_the_rest
 from exodesk.domain.sessions import Product, PrpPreparation
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
-from exodesk.services.demo import demo_signature_png, fold_ascii
+from exodesk.services.demo import demo_signature_png, fold_ascii, seat
 from exodesk.services.workspace import open_services, refresh_statistics
 from exodesk.storage.patients import _derived, patient_values
 from exodesk.storage.screenings import ScreeningRepository
 from exodesk.storage.sessions import _join, lot_key
+from tests.bundled import bundled_protocols
 
 # Common surnames first: the weights below fall off with rank, so "Smith" is frequent and the
 # accented and non-English names are rarer, as on a real list.
@@ -367,7 +367,7 @@ def generate(
 
     services = open_services(paths)  # the app's own statistics, as every open refreshes them
     try:
-        services.clinic.sign_in(admin_id)
+        seat(services, admin_id)
         _issue_sheets(services, busy_patient_id)
         refresh_statistics(services.ctx.db)
         services.ctx.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -566,7 +566,7 @@ class _Plan:
         self.rule_version = rule_version
         self.consent_id = consent_id
         self.stamp = stamp
-        self.protocols = {t.key: t for t in load_protocols()}
+        self.protocols = {t.key: t for t in bundled_protocols().templates}
         self.signatures = [demo_signature_png(n) for n in range(8)]
         self.courses: list[tuple] = []
         self.screenings: list[tuple] = []

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exodesk.domain.aftercare import (
-    DEFAULT_SHEETS_PATH,
     LINE_BUDGETS,
     MAX_BULLET,
     MAX_METHOD_LINE,
@@ -23,15 +22,16 @@ from exodesk.domain.aftercare import (
     AftercareTemplate,
     TimelineStage,
     estimated_lines,
-    load_default_templates,
     method_line,
     template_from_json,
     template_to_json,
     validate_template,
 )
 from exodesk.domain.sessions import TREATMENTS
+from exodesk.services.bundled import SHEETS_FILE
+from tests.bundled import bundled_aftercare, bundled_data
 
-TEMPLATES = load_default_templates()
+TEMPLATES = bundled_aftercare()
 
 # The stage positions the brief fixes, in order, as the bundled labels print them.
 STAGE_LABELS = (
@@ -69,14 +69,15 @@ def test_there_is_one_valid_template_per_treatment() -> None:
     for treatment, template in TEMPLATES.items():
         assert template.treatment == treatment
         assert validate_template(template) == []
-        assert template.version == json.loads(DEFAULT_SHEETS_PATH.read_text("utf-8"))["version"]
+        assert template.version == bundled_data(SHEETS_FILE)["version"]
 
 
-def test_load_default_templates_is_cached_but_hands_out_a_fresh_dict() -> None:
-    first = load_default_templates()
-    first.pop("prp")
-    again = load_default_templates()
-    assert "prp" in again
+def test_the_bundled_templates_are_kept_once_and_read_only() -> None:
+    first = bundled_aftercare()
+    with pytest.raises(TypeError):
+        first["prp"] = first["exosome_face"]  # type: ignore[index]
+    again = bundled_aftercare()
+    assert again is first and "prp" in again
     assert again["exosome_face"] is TEMPLATES["exosome_face"]
 
 
@@ -226,7 +227,7 @@ def test_the_wording_makes_no_promises(treatment: str) -> None:
 
 
 def test_every_bundled_section_names_its_sources() -> None:
-    data = json.loads(DEFAULT_SHEETS_PATH.read_text("utf-8"))
+    data = bundled_data(SHEETS_FILE)
     seeds = {"000", "001", "002", "003", "004"}
     for raw in data["templates"]:
         for section in raw["sections"]:

@@ -14,7 +14,6 @@ from exodesk.domain.comparison import (
     CITATION_KEYS,
     CLINIC_NOTE_ROW,
     CLINIC_SOURCE,
-    DEFAULT_CONTENT_PATH,
     EDITED_MARKER,
     MAX_CLINIC_TEXT,
     NO_DATE,
@@ -27,12 +26,13 @@ from exodesk.domain.comparison import (
     build_view,
     citation,
     fact_for,
-    load_comparison,
     parse_comparison,
     patient_mark,
     treatments_for_concern,
     validate_content,
 )
+from exodesk.services.bundled import COMPARISON_FILE, BundledContent
+from tests.bundled import bundled_comparison, bundled_data, content_at
 
 TREATMENTS = (
     "exosome_face",
@@ -64,7 +64,7 @@ AUTHORITATIVE = ("100", "101", "102", "103")
 
 def raw() -> dict[str, Any]:
     """A fresh, mutable copy of the bundled file's JSON."""
-    return json.loads(DEFAULT_CONTENT_PATH.read_text(encoding="utf-8"))
+    return bundled_data(COMPARISON_FILE)  # type: ignore[no-any-return]
 
 
 def treatment(data: dict[str, Any], treatment_id: str) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def all_texts(content: ComparisonContent) -> list[tuple[str, str, str, Fact]]:
 
 @pytest.fixture(scope="module")
 def content() -> ComparisonContent:
-    return load_comparison()
+    return bundled_comparison()
 
 
 # ---- the bundled content ----------------------------------------------------------------------
@@ -107,8 +107,8 @@ def test_bundled_file_validates_and_has_the_agreed_shape(content: ComparisonCont
 
 
 def test_bundled_content_is_cached(content: ComparisonContent) -> None:
-    assert load_comparison() is load_comparison()
-    assert load_comparison(DEFAULT_CONTENT_PATH) is not load_comparison()
+    assert bundled_comparison() is bundled_comparison()
+    assert BundledContent().comparison is not bundled_comparison()
 
 
 def test_no_price_is_shipped_except_the_cited_uk_range(content: ComparisonContent) -> None:
@@ -256,13 +256,10 @@ def test_broken_content_is_reported(breakage, message: str) -> None:
 def test_a_broken_file_does_not_load(tmp_path) -> None:
     data = raw()
     _invasiveness_nine(data)
-    path = tmp_path / "treatments.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="must be 1 to 5"):
-        load_comparison(path)
-    path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        load_comparison(path)
+        content_at(tmp_path, COMPARISON_FILE, json.dumps(data)).comparison  # noqa: B018
+    with pytest.raises(ValueError, match=r"treatments\.json is not valid JSON"):
+        content_at(tmp_path, COMPARISON_FILE, "{not json").comparison  # noqa: B018
 
 
 def test_validation_does_not_change_its_input() -> None:

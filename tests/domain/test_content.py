@@ -4,18 +4,23 @@ themselves, with its source, status and the version."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from exodesk.domain import content as c
-from exodesk.domain.aftercare import load_default_templates, method_line
-from exodesk.domain.comparison import apply_edits, load_comparison
-from exodesk.domain.regulatory import load_regulatory_facts
-from exodesk.domain.screening import load_rule_table
+from exodesk.domain.aftercare import method_line
+from exodesk.domain.comparison import apply_edits
 from exodesk.domain.sessions import DELIVERY_METHODS
 from exodesk.paths import RESOURCES
+from tests.bundled import (
+    bundled_aftercare,
+    bundled_comparison,
+    bundled_regulatory_facts,
+    bundled_rules,
+)
 
 
 def _json(*path: str) -> dict:
@@ -42,15 +47,15 @@ def _sheet_sources() -> dict[str, dict[str, tuple[str, ...]]]:
 def _all_entries(
     *, edited_sheets: tuple[str, ...] = (), comparison=None, consent: str = CONSENT
 ) -> list[c.ContentEntry]:
-    templates = load_default_templates()
+    templates = bundled_aftercare()
     return [
-        *c.screening_entries(load_rule_table()),
+        *c.screening_entries(bundled_rules()),
         *c.consent_entries(consent, version=1, edited=consent != CONSENT),
         *c.aftercare_entries(
             list(templates.values()), sources=_sheet_sources(), edited=edited_sheets
         ),
-        *c.comparison_entries(comparison or load_comparison()),
-        *c.regulatory_entries(load_regulatory_facts()),
+        *c.comparison_entries(comparison or bundled_comparison()),
+        *c.regulatory_entries(bundled_regulatory_facts()),
     ]
 
 
@@ -60,22 +65,36 @@ def _texts(entries: list[c.ContentEntry], part: str, kind: str | None = None) ->
 
 # ---- every sentence, counted from the files --------------------------------------------------
 def test_every_rule_reason_and_precaution_is_listed_with_its_rules_sources() -> None:
-    entries = c.screening_entries(load_rule_table())
+    entries = c.screening_entries(bundled_rules())
     reasons = [e["reason"] for r in RULES["rules"] for e in r["effects"]]
     precautions = [
         e["precaution"] for r in RULES["rules"] for e in r["effects"] if "precaution" in e
     ]
-    assert _texts(entries, c.SCREENING, "reason") == reasons
-    assert _texts(entries, c.SCREENING, "precaution") == precautions
+    assert _texts(entries, c.SCREENING, "reason") == _as_read(reasons)
+    assert _texts(entries, c.SCREENING, "precaution") == _as_read(precautions)
     assert len(_texts(entries, c.SCREENING, "until")) == sum(
         1 for r in RULES["rules"] if "until_text" in r
     )
     by_text = {e.text: e for e in entries}
     for rule in RULES["rules"]:
         for effect in rule["effects"]:
-            entry = by_text[effect["reason"]]
+            [as_read] = _as_read([effect["reason"]])
+            entry = by_text[as_read]
             assert entry.sources == tuple(rule["sources"]) and entry.status == c.SOURCED
             assert rule["title"] in entry.where
+
+
+def _as_read(texts: list[str]) -> list[str]:
+    """Rule texts as a patient reads them: each "{months}" filled from its own rule's window."""
+    windows: dict[str, dict[str, int]] = {}
+    for rule in RULES["rules"]:
+        when = rule["when"]
+        numbers = {k: when[k] for k in ("days", "months", "from_months") if k in when}
+        for effect in rule["effects"]:
+            for key in ("reason", "precaution"):
+                if key in effect:
+                    windows[effect[key]] = numbers
+    return [text.format(**windows.get(text, {})) for text in texts]
 
 
 def test_every_aftercare_bullet_is_listed_under_its_sheet_and_heading() -> None:
@@ -93,7 +112,7 @@ def test_every_aftercare_bullet_is_listed_under_its_sheet_and_heading() -> None:
 
 
 def test_every_comparison_cell_with_text_is_listed() -> None:
-    entries = c.comparison_entries(load_comparison())
+    entries = c.comparison_entries(bundled_comparison())
     cells = [
         fact["text"]
         for t in COMPARISON["treatments"]
@@ -114,21 +133,34 @@ def test_every_comparison_cell_with_text_is_listed() -> None:
 
 def test_the_opening_line_for_each_delivery_method_is_listed_as_exodesks_own_words() -> None:
     entries = [e for e in _all_entries() if e.kind == "method"]
-    for treatment in load_default_templates():
+    for treatment in bundled_aftercare():
         lines = {
             method_line(treatment, delivery, scalp=scalp)
             for delivery in DELIVERY_METHODS
             for scalp in (False, True)
         }
-        title = load_default_templates()[treatment].title
+        title = bundled_aftercare()[treatment].title
         assert {e.text for e in entries if title in e.where} == lines - {""}
     assert {e.status for e in entries} == {c.UNSOURCED}
     assert "PRP was put on your skin; no needles were used." in {e.text for e in entries}
 
 
+def test_no_placeholder_reaches_the_report() -> None:
+    """The isotretinoin rule's "between {from_months} and {months} months ago" printed as
+    written in the file; the report gives the words a patient reads: "between 6 and 12"."""
+    texts = [e.text for e in _all_entries()]
+    assert not [t for t in texts if re.search(r"\{[a-z_]+\}", t)]
+    assert any("between 6 and 12 months ago" in t for t in texts)
+
+
 def test_every_regulatory_note_and_consent_paragraph_is_listed() -> None:
     entries = _all_entries()
     assert _texts(entries, c.REGULATORY) == [n["text"] for n in REGULATORY["notes"]]
+    # Where each applies, in words: never the note's id ("all_no_approved_exosome_therapy").
+    wheres = [e.where for e in entries if e.part == c.REGULATORY]
+    assert wheres[0] == "Before saving a session: regulatory note 1 (United States)"
+    assert "Before saving a session: regulatory note 6 (every country)" in wheres
+    assert not [w for w in wheres if "_" in w]
     paragraphs = [" ".join(p.split()) for p in CONSENT.split("\n\n") if p.strip()]
     assert _texts(entries, c.CONSENT) == paragraphs
     assert len(paragraphs) >= 6
@@ -138,7 +170,7 @@ def test_every_regulatory_note_and_consent_paragraph_is_listed() -> None:
 
 # ---- status ----------------------------------------------------------------------------------
 def test_an_estimate_is_marked_as_such_with_its_basis() -> None:
-    entries = c.comparison_entries(load_comparison())
+    entries = c.comparison_entries(bundled_comparison())
     estimates = [
         (t["label"], m)
         for t in COMPARISON["treatments"]
@@ -166,13 +198,13 @@ def test_a_clinic_edited_sheet_and_comparison_cell_are_the_clinics_own_wording()
     others = [e for e in entries if e.part == c.AFTERCARE and e not in face]
     assert {e.status for e in others if e.kind == "method"} == {c.UNSOURCED}
     assert c.CLINIC not in {e.status for e in others}
-    edited = apply_edits(load_comparison(), {"prp": {"downtime": "A day or two."}}, {})
+    edited = apply_edits(bundled_comparison(), {"prp": {"downtime": "A day or two."}}, {})
     cell = next(e for e in c.comparison_entries(edited) if e.text == "A day or two.")
     assert cell.status == c.CLINIC and "PRP" in cell.where
 
 
 def test_a_rule_the_clinic_tightened_is_its_own_wording() -> None:
-    table = load_rule_table().tightened({"pregnancy": {"outcome": "decline"}})
+    table = bundled_rules().tightened({"pregnancy": {"outcome": "decline"}})
     entries = c.screening_entries(table, clinic_rules=table.overrides)
     assert {e.status for e in entries if "Pregnancy" in e.where} == {c.CLINIC}
     assert {e.status for e in entries if "Breastfeeding" in e.where} == {c.SOURCED}

@@ -13,11 +13,8 @@ from hypothesis import strategies as st
 
 from exodesk.domain.courses import (
     COURSE_STATES,
-    DEFAULT_PROTOCOLS_PATH,
     course_from_protocol,
     course_progress,
-    load_protocols,
-    protocol_details,
     protocol_fits,
     protocol_for,
     session_number_for,
@@ -26,6 +23,10 @@ from exodesk.domain.courses import (
 )
 from exodesk.domain.dates import format_long
 from exodesk.domain.sessions import INDICATIONS, Course, ProtocolTemplate
+from exodesk.services.bundled import PROTOCOLS_FILE
+from tests.bundled import bundled_data, bundled_protocols, content_at
+
+PROTOCOLS = bundled_protocols()
 
 # ---- the bundled protocols cover §3 exactly -------------------------------------------------
 
@@ -49,15 +50,15 @@ def numbers(t: ProtocolTemplate) -> tuple[int, ...]:
 
 
 def test_bundled_protocols_are_exactly_section_3() -> None:
-    templates = load_protocols()
+    templates = bundled_protocols().templates
     assert {t.indication: numbers(t) for t in templates} == SECTION_3
     assert len(templates) == len(SECTION_3)
 
 
-@pytest.mark.parametrize("template", load_protocols(), ids=lambda t: t.key)
+@pytest.mark.parametrize("template", bundled_protocols().templates, ids=lambda t: t.key)
 def test_each_bundled_protocol_validates_and_cites_its_sources(template: ProtocolTemplate) -> None:
     assert validate_protocol(template) == []
-    details = protocol_details(template.key)
+    details = bundled_protocols().details_for(template.key)
     assert details is not None
     assert details.sources == ("001", "002", "004")
     assert template.sessions_min <= details.default_sessions <= template.sessions_max
@@ -74,22 +75,22 @@ def test_each_bundled_protocol_validates_and_cites_its_sources(template: Protoco
     ],
 )
 def test_protocol_for_every_indication(indication: str, key: str) -> None:
-    template = protocol_for(indication)
+    template = protocol_for(indication, PROTOCOLS)
     assert template is not None and template.key == key
 
 
 def test_every_indication_has_a_protocol_and_pigmentation_says_why() -> None:
-    assert all(protocol_for(i) is not None for i in INDICATIONS)
-    details = protocol_details("skin_rejuvenation")
+    assert all(protocol_for(i, PROTOCOLS) is not None for i in INDICATIONS)
+    details = bundled_protocols().details_for("skin_rejuvenation")
     assert details is not None and details.also_for == ("pigmentation",)
     assert "pigmentation" in details.note.lower()
-    assert protocol_for("wrinkles") is None
+    assert protocol_for("wrinkles", PROTOCOLS) is None
 
 
 def test_protocol_for_searches_the_clinics_templates_first() -> None:
-    edited = replace(protocol_for("rejuvenation"), sessions_max=5)  # type: ignore[arg-type]
-    assert protocol_for("pigmentation", [edited]) == edited
-    assert protocol_for("hair_thinning", [edited]) is None
+    edited = replace(protocol_for("rejuvenation", PROTOCOLS), sessions_max=5)  # type: ignore[arg-type]
+    assert protocol_for("pigmentation", PROTOCOLS, [edited]) == edited
+    assert protocol_for("hair_thinning", PROTOCOLS, [edited]) is None
 
 
 @pytest.mark.parametrize(
@@ -104,16 +105,16 @@ def test_protocol_for_searches_the_clinics_templates_first() -> None:
     ],
 )
 def test_protocol_fits(key: str, treatment: str, fits: bool) -> None:
-    template = replace(load_protocols()[0], key=key)
-    assert protocol_fits(template, treatment) is fits
+    template = replace(bundled_protocols().templates[0], key=key)
+    assert protocol_fits(template, treatment, PROTOCOLS) is fits
 
 
 def test_load_protocols_is_cached() -> None:
-    assert load_protocols() is load_protocols()
+    assert bundled_protocols().templates is bundled_protocols().templates
 
 
 def _raw() -> dict:
-    return json.loads(DEFAULT_PROTOCOLS_PATH.read_text(encoding="utf-8"))
+    return bundled_data(PROTOCOLS_FILE)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(
@@ -137,26 +138,20 @@ def test_a_bad_protocol_file_is_refused(
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
-    file = tmp_path / "protocols.json"
-    file.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match=words):
-        load_protocols(file)
+        content_at(tmp_path, PROTOCOLS_FILE, json.dumps(data)).protocols  # noqa: B018
 
 
 def test_a_protocol_file_that_is_not_json_is_refused(tmp_path: Path) -> None:
-    file = tmp_path / "protocols.json"
-    file.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        load_protocols(file)
+    with pytest.raises(ValueError, match=r"protocols\.json is not valid JSON"):
+        content_at(tmp_path, PROTOCOLS_FILE, "{not json").protocols  # noqa: B018
 
 
 def test_two_protocols_for_one_indication_are_refused(tmp_path: Path) -> None:
     data = _raw()
     data["protocols"][1]["indication"] = "pigmentation"
-    file = tmp_path / "protocols.json"
-    file.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="one protocol"):
-        load_protocols(file)
+        content_at(tmp_path, PROTOCOLS_FILE, json.dumps(data)).protocols  # noqa: B018
 
 
 # ---- validating a clinic's template ---------------------------------------------------------
@@ -223,10 +218,14 @@ def test_the_message_for_min_above_max_quotes_both() -> None:
 
 
 def test_course_from_a_bundled_protocol() -> None:
-    template = protocol_for("hair_thinning")
+    template = protocol_for("hair_thinning", PROTOCOLS)
     assert template is not None
     course = course_from_protocol(
-        template, patient_id=3, treatment="exosome_scalp", started_on=date(2026, 3, 1)
+        template,
+        protocols=PROTOCOLS,
+        patient_id=3,
+        treatment="exosome_scalp",
+        started_on=date(2026, 3, 1),
     )
     assert course == Course(
         patient_id=3,
@@ -255,9 +254,10 @@ def test_course_from_a_bundled_protocol() -> None:
 def test_course_from_protocol_plans_sessions(
     change: dict, planned: int | None, expected: int
 ) -> None:
-    template = replace(protocol_for("rejuvenation"), **change)  # type: ignore[arg-type]
+    template = replace(protocol_for("rejuvenation", PROTOCOLS), **change)  # type: ignore[arg-type]
     course = course_from_protocol(
         template,
+        protocols=PROTOCOLS,
         patient_id=1,
         treatment="exosome_face",
         started_on=date(2026, 1, 5),
@@ -267,10 +267,11 @@ def test_course_from_protocol_plans_sessions(
 
 
 def test_a_pigmentation_course_keeps_its_indication() -> None:
-    template = protocol_for("pigmentation")
+    template = protocol_for("pigmentation", PROTOCOLS)
     assert template is not None
     course = course_from_protocol(
         template,
+        protocols=PROTOCOLS,
         patient_id=1,
         treatment="exosome_face",
         started_on=date(2026, 1, 5),
@@ -704,9 +705,7 @@ def test_no_previous_sessions_no_warnings() -> None:
 
 @pytest.mark.parametrize("key", ["skin_rejuvenation", "acne_scarring", "scalp_hair"])
 def test_plans_extended_to_prp_and_microneedling_are_marked_estimates(key: str) -> None:
-    from exodesk.domain.courses import protocol_details
-
-    details = protocol_details(key)
+    details = bundled_protocols().details_for(key)
     assert details is not None
     for treatment in ("prp", "microneedling"):
         basis = details.estimate_basis(treatment)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from exodesk.domain.clinic import COUNTRIES
-from exodesk.domain.regulatory import (
-    DEFAULT_FACTS_PATH,
-    load_regulatory_facts,
-    regulatory_notes,
-)
+from exodesk.domain.regulatory import parse_regulatory_facts, regulatory_notes
 from exodesk.domain.sessions import DELIVERY_METHODS, SOURCES, Product
+from exodesk.services.bundled import REGULATORY_FILE
+from tests.bundled import bundled_data, bundled_regulatory_facts
+
+FACTS = bundled_regulatory_facts()
 
 US_ANY = "us_no_fda_approved_exosome"
 US_INJECTED = "us_exosome_injection_not_approved"
@@ -31,7 +28,12 @@ def exosome(source: str | None) -> Product:
 
 
 def ids(country: str, products: list[Product], delivery: str) -> list[str]:
-    return [n.id for n in regulatory_notes(country=country, products=products, delivery=delivery)]
+    return [
+        n.id
+        for n in regulatory_notes(
+            country=country, products=products, delivery=delivery, facts=FACTS
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -133,14 +135,14 @@ def test_a_human_and_a_plant_product_get_both_uk_notes() -> None:
     ],
 )
 def test_note_texts_state_the_facts(note_id: str, words: list[str]) -> None:
-    (fact,) = [f for f in load_regulatory_facts() if f.id == note_id]
+    (fact,) = [f for f in bundled_regulatory_facts() if f.id == note_id]
     for word in words:
         assert word in fact.text, word
 
 
 def test_no_note_claims_any_use_is_approved() -> None:
     # Seed 000 says topical use is "approved"; the other seeds say nothing is. Conservative.
-    for fact in load_regulatory_facts():
+    for fact in bundled_regulatory_facts():
         lowered = fact.text.lower()
         assert "approved for" not in lowered
         assert "is approved" not in lowered
@@ -164,17 +166,18 @@ def test_notes_carry_their_sources(note_id: str, sources: tuple[str, ...]) -> No
         country="GB" if note_id.startswith("gb") else "US",
         products=[exosome("plant" if note_id == GB_PLANT_INJECTED else "placenta")],
         delivery="microinjection",
+        facts=FACTS,
     )
     (note,) = [n for n in notes if n.id == note_id]
     assert note.sources == sources
 
 
 def test_the_bundled_facts_are_cached() -> None:
-    assert load_regulatory_facts() is load_regulatory_facts()
+    assert bundled_regulatory_facts() is bundled_regulatory_facts()
 
 
 def _raw() -> dict:
-    return json.loads(DEFAULT_FACTS_PATH.read_text(encoding="utf-8"))
+    return bundled_data(REGULATORY_FILE)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(
@@ -191,26 +194,22 @@ def _raw() -> dict:
         ("colour", "red", "unknown keys"),
     ],
 )
-def test_a_bad_facts_file_is_refused(tmp_path: Path, key: str, value: object, words: str) -> None:
+def test_a_bad_facts_file_is_refused(key: str, value: object, words: str) -> None:
     data = _raw()
     data["notes"][0][key] = value
-    file = tmp_path / "regulatory.json"
-    file.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match=words):
-        load_regulatory_facts(file)
+        parse_regulatory_facts(data)
 
 
-def test_duplicate_note_ids_are_refused(tmp_path: Path) -> None:
+def test_duplicate_note_ids_are_refused() -> None:
     data = _raw()
     data["notes"].append(data["notes"][0])
-    file = tmp_path / "regulatory.json"
-    file.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ValueError, match="unique"):
-        load_regulatory_facts(file)
+    with pytest.raises(ValueError, match=r"regulatory\.json: note ids must be unique"):
+        parse_regulatory_facts(data)
 
 
 def test_facts_passed_in_are_used_instead_of_the_bundled_ones() -> None:
-    only_world = [f for f in load_regulatory_facts() if f.jurisdiction == "ALL"]
+    only_world = [f for f in bundled_regulatory_facts() if f.jurisdiction == "ALL"]
     notes = regulatory_notes(
         country="US", products=[exosome("plant")], delivery="microinjection", facts=only_world
     )
@@ -219,7 +218,7 @@ def test_facts_passed_in_are_used_instead_of_the_bundled_ones() -> None:
 
 def test_every_uk_sentence_keeps_reportedly() -> None:
     """The UK facts rest on one clinic page (seed 002): each sentence says "reportedly"."""
-    for fact in load_regulatory_facts():
+    for fact in bundled_regulatory_facts():
         if fact.jurisdiction != "GB":
             continue
         for sentence in fact.text.split(". "):

@@ -14,9 +14,10 @@ from exodesk.domain.screening import (
     ScreeningResult,
     check_answers,
     evaluate,
-    load_rule_table,
 )
+from tests.bundled import bundled_rules
 
+RULES = bundled_rules()
 TODAY = date(2026, 6, 15)
 ALL = ("exosome_face", "exosome_scalp", "prp", "microneedling")
 FACE = ("exosome_face", "prp", "microneedling")
@@ -118,7 +119,7 @@ RULE_CASES: list[tuple[str, dict[str, Any], dict[str, str]]] = [
 def test_each_rule_fires_with_its_outcome_on_exactly_its_treatments(
     rule_id: str, answers: dict[str, Any], expected: dict[str, str]
 ) -> None:
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     for treatment in ALL:
         outcome = expected.get(treatment)
         if outcome is None:
@@ -137,7 +138,7 @@ def test_each_rule_fires_with_its_outcome_on_exactly_its_treatments(
 
 
 def test_every_rule_of_the_table_has_a_case_above() -> None:
-    assert {case[0] for case in RULE_CASES} == {rule.id for rule in load_rule_table().rules}
+    assert {case[0] for case in RULE_CASES} == {rule.id for rule in bundled_rules().rules}
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,7 @@ def test_every_rule_of_the_table_has_a_case_above() -> None:
     ],
 )
 def test_no_and_never_answers_proceed_everywhere(answers: dict[str, Any]) -> None:
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     for treatment in ALL:
         assert result.verdict_for(treatment) == "proceed"
         assert result.for_treatment(treatment).reasons == ()
@@ -167,12 +168,16 @@ def test_no_and_never_answers_proceed_everywhere(answers: dict[str, Any]) -> Non
 def test_an_infection_area_without_an_infection_is_ignored(
     infection: bool | None, area: str
 ) -> None:
-    result = evaluate({"active_infection": infection, "active_infection_area": area}, today=TODAY)
+    result = evaluate(
+        {"active_infection": infection, "active_infection_area": area}, today=TODAY, rules=RULES
+    )
     assert {result.verdict_for(t) for t in ALL} == {"proceed"}
 
 
 def test_a_dateless_deferral_says_what_must_happen() -> None:
-    result = evaluate({"active_infection": True, "active_infection_area": "face"}, today=TODAY)
+    result = evaluate(
+        {"active_infection": True, "active_infection_area": "face"}, today=TODAY, rules=RULES
+    )
     face = result.for_treatment("exosome_face")
     assert face.until is None
     assert face.until_text == "until the infection has cleared"
@@ -211,10 +216,10 @@ def test_day_windows_lift_on_exactly_last_date_plus_n(
 ) -> None:
     delta = {"n-1": days - 1, "n": days, "n+1": days + 1}.get(offset, offset)
     today = last + timedelta(days=delta)  # type: ignore[arg-type]
-    result = evaluate({item: last}, today=today)
+    result = evaluate({item: last}, today=today, rules=RULES)
     lifts = last + timedelta(days=days)
     for treatment in scope:
-        outcome = load_rule_table().rule(rule_id).effects[0].outcome
+        outcome = bundled_rules().rule(rule_id).effects[0].outcome
         if fires:
             assert result.verdict_for(treatment) == outcome
             assert fired(result, treatment) == [rule_id]
@@ -228,7 +233,7 @@ def test_day_windows_lift_on_exactly_last_date_plus_n(
 
 
 def test_a_leap_day_retinoid_lifts_in_march() -> None:
-    result = evaluate({"retinoid_last_use": date(2024, 2, 29)}, today=date(2024, 3, 6))
+    result = evaluate({"retinoid_last_use": date(2024, 2, 29)}, today=date(2024, 3, 6), rules=RULES)
     assert result.for_treatment("exosome_face").until == date(2024, 3, 7)
     assert result.to_dict()["exosome_face"]["until"] == "2024-03-07"
 
@@ -260,7 +265,7 @@ ISO_CASES = [
 def test_isotretinoin_windows_use_clamped_calendar_months(
     last: date, today: date, verdict: str, until: date | None
 ) -> None:
-    result = evaluate({"isotretinoin_last_dose": last}, today=today)
+    result = evaluate({"isotretinoin_last_dose": last}, today=today, rules=RULES)
     expected_rule = {"defer": ["isotretinoin_recent"], "review": ["isotretinoin_window"]}
     for treatment in ALL:
         assert result.verdict_for(treatment) == verdict
@@ -272,14 +277,16 @@ def test_isotretinoin_windows_use_clamped_calendar_months(
 
 
 def test_the_most_severe_reason_wins_and_comes_first() -> None:
-    result = evaluate({"anticoagulants": True, "cancer_history": True}, today=TODAY)
+    result = evaluate({"anticoagulants": True, "cancer_history": True}, today=TODAY, rules=RULES)
     for treatment in ALL:
         assert result.verdict_for(treatment) == "review"
         assert fired(result, treatment) == ["cancer_history", "anticoagulants"]
 
 
 def test_defer_beats_review_only_where_the_deferring_rule_applies() -> None:
-    result = evaluate({"keloid_history": True, "retinoid_last_use": ago(2)}, today=TODAY)
+    result = evaluate(
+        {"keloid_history": True, "retinoid_last_use": ago(2)}, today=TODAY, rules=RULES
+    )
     for treatment in FACE:
         assert result.verdict_for(treatment) == "defer"
         assert fired(result, treatment) == ["retinoids", "keloid"]
@@ -295,10 +302,10 @@ def test_reasons_of_equal_severity_keep_rule_table_order() -> None:
         "autoimmune": "controlled",
         "bleeding_supplements": {"ginkgo"},
     }
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     table_order = [
         rule.id
-        for rule in load_rule_table().rules
+        for rule in bundled_rules().rules
         if rule.id
         in {
             "chronic_skin_condition",
@@ -321,7 +328,7 @@ def test_reasons_of_equal_severity_keep_rule_table_order() -> None:
 
 def test_the_latest_deferral_date_wins() -> None:
     answers = {"retinoid_last_use": ago(6), "sun_exposure_last": ago(2), "peel_last": ago(0)}
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     # Face: retinoid lifts in 1 day, peel in 7, sun in 12: the sun decides.
     assert result.for_treatment("exosome_face").until == ago(2) + timedelta(days=14)
     assert fired(result, "exosome_face") == ["retinoids", "peel", "sun_exposure"]
@@ -335,19 +342,19 @@ def test_the_latest_deferral_date_wins() -> None:
 
 def test_a_later_face_deferral_does_not_reach_the_scalp() -> None:
     answers = {"retinoid_last_use": ago(0), "sun_exposure_last": ago(10)}
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     assert result.for_treatment("exosome_face").until == TODAY + timedelta(days=7)
     assert result.for_treatment("exosome_scalp").until == TODAY + timedelta(days=4)
 
 
 def test_the_latest_date_wins_across_days_and_months() -> None:
     answers = {"isotretinoin_last_dose": date(2026, 1, 20), "sun_exposure_last": ago(1)}
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     assert result.for_treatment("exosome_scalp").until == date(2026, 7, 20)
     answers["isotretinoin_last_dose"] = date(2025, 12, 20)
-    assert evaluate(answers, today=TODAY).for_treatment("exosome_scalp").until == ago(1) + (
-        timedelta(days=14)
-    )
+    assert evaluate(answers, today=TODAY, rules=RULES).for_treatment("exosome_scalp").until == ago(
+        1
+    ) + (timedelta(days=14))
 
 
 def test_a_dateless_deferral_empties_until() -> None:
@@ -357,7 +364,7 @@ def test_a_dateless_deferral_empties_until() -> None:
         "sun_exposure_last": ago(1),
         "retinoid_last_use": ago(1),
     }
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     for treatment in SCALP:
         assert result.verdict_for(treatment) == "defer"
         assert result.for_treatment(treatment).until is None
@@ -377,7 +384,7 @@ def test_a_dateless_deferral_empties_until() -> None:
 
 
 def test_pregnancy_review_does_not_empty_a_dated_deferral() -> None:
-    result = evaluate({"pregnant": True, "retinoid_last_use": ago(1)}, today=TODAY)
+    result = evaluate({"pregnant": True, "retinoid_last_use": ago(1)}, today=TODAY, rules=RULES)
     prp = result.for_treatment("prp")
     assert prp.verdict == "defer"
     assert prp.until == ago(1) + timedelta(days=7)
@@ -394,12 +401,14 @@ def test_two_undated_conditions_are_both_said_once() -> None:
         "active_infection": True,
         "active_infection_area": "face",
     }
-    face = evaluate(answers, today=TODAY).for_treatment("exosome_face")
+    face = evaluate(answers, today=TODAY, rules=RULES).for_treatment("exosome_face")
     assert face.until_text == (f"{PREGNANCY_UNTIL}, and until the infection has cleared")
 
 
 def test_until_is_empty_unless_the_verdict_is_defer() -> None:
-    result = evaluate({"laser_last": ago(1), "isotretinoin_last_dose": ago(200)}, today=TODAY)
+    result = evaluate(
+        {"laser_last": ago(1), "isotretinoin_last_dose": ago(200)}, today=TODAY, rules=RULES
+    )
     face = result.for_treatment("exosome_face")
     assert face.verdict == "review"
     assert face.until is None and face.until_text is None
@@ -416,14 +425,14 @@ def test_until_is_empty_unless_the_verdict_is_defer() -> None:
     ],
 )
 def test_allows_means_proceed_or_precautions(answers: dict[str, Any], allowed: bool) -> None:
-    result = evaluate(answers, today=TODAY)
+    result = evaluate(answers, today=TODAY, rules=RULES)
     assert [result.allows(t) for t in ALL] == [allowed] * 4
     assert [result.for_treatment(t).allows for t in ALL] == [allowed] * 4
 
 
 def test_to_dict_has_exactly_the_documented_shape() -> None:
     answers = {"retinoid_last_use": ago(2), "anticoagulants": True}
-    data = evaluate(answers, today=TODAY).to_dict()
+    data = evaluate(answers, today=TODAY, rules=RULES).to_dict()
     assert list(data) == list(ALL)
     assert data["exosome_face"] == {
         "verdict": "defer",
@@ -448,18 +457,18 @@ def test_to_dict_has_exactly_the_documented_shape() -> None:
 
 
 def test_the_result_records_the_day_and_table_version() -> None:
-    result = evaluate({}, today=TODAY)
+    result = evaluate({}, today=TODAY, rules=RULES)
     assert result.today == TODAY
-    assert result.version == load_rule_table().version == "2026.2"
+    assert result.version == bundled_rules().version == "2026.2"
 
 
 def test_an_unknown_treatment_is_a_key_error() -> None:
     with pytest.raises(KeyError):
-        evaluate({}, today=TODAY).verdict_for("botox")
+        evaluate({}, today=TODAY, rules=RULES).verdict_for("botox")
 
 
 def test_reason_texts_quote_the_window() -> None:
-    result = evaluate({"retinoid_last_use": ago(1), "laser_last": ago(1)}, today=TODAY)
+    result = evaluate({"retinoid_last_use": ago(1), "laser_last": ago(1)}, today=TODAY, rules=RULES)
     texts = {r.rule: r.text for r in result.for_treatment("prp").reasons}
     assert "7 days" in texts["retinoids"]
     assert "14 days" in texts["recent_laser"]
@@ -524,7 +533,7 @@ def test_bad_answers_raise_an_error_naming_the_item(
     answers: dict[str, Any], item: str, label: str | None
 ) -> None:
     with pytest.raises(ScreeningInputError) as caught:
-        evaluate(answers, today=TODAY, date_of_birth=DOB)
+        evaluate(answers, today=TODAY, date_of_birth=DOB, rules=RULES)
     error = caught.value
     assert isinstance(error, ValueError)
     assert error.item == item
@@ -542,19 +551,19 @@ def test_bad_answers_raise_an_error_naming_the_item(
 )
 def test_date_messages_say_what_is_wrong(day: date, message: str) -> None:
     with pytest.raises(ScreeningInputError, match=message):
-        evaluate({"sun_exposure_last": day}, today=TODAY, date_of_birth=DOB)
+        evaluate({"sun_exposure_last": day}, today=TODAY, date_of_birth=DOB, rules=RULES)
 
 
 def test_dates_on_today_and_on_the_birth_date_are_accepted() -> None:
     result = evaluate(
-        {"sun_exposure_last": TODAY, "peel_last": DOB}, today=TODAY, date_of_birth=DOB
+        {"sun_exposure_last": TODAY, "peel_last": DOB}, today=TODAY, date_of_birth=DOB, rules=RULES
     )
     assert result.for_treatment("exosome_scalp").until == TODAY + timedelta(days=14)
 
 
 def test_a_birth_date_after_today_is_refused() -> None:
     with pytest.raises(ScreeningInputError) as caught:
-        evaluate({}, today=TODAY, date_of_birth=TODAY + timedelta(days=1))
+        evaluate({}, today=TODAY, date_of_birth=TODAY + timedelta(days=1), rules=RULES)
     assert caught.value.item == "date_of_birth"
 
 
@@ -568,20 +577,20 @@ def test_a_birth_date_after_today_is_refused() -> None:
 )
 def test_the_days_passed_in_must_be_dates(kwargs: dict[str, Any]) -> None:
     with pytest.raises(TypeError):
-        evaluate({}, **kwargs)
+        evaluate({}, **kwargs, rules=RULES)
 
 
 def test_answers_must_be_a_mapping() -> None:
     with pytest.raises(TypeError):
-        evaluate([("pregnant", True)], today=TODAY)  # type: ignore[arg-type]
+        evaluate([("pregnant", True)], today=TODAY, rules=RULES)  # type: ignore[arg-type]
 
 
 def test_check_answers_lists_every_problem_beside_its_field() -> None:
     answers = {"pregnant": "yes", "laser_last": TODAY + timedelta(days=3), "smoker": True}
-    problems = check_answers(answers, today=TODAY)
+    problems = check_answers(answers, today=TODAY, rules=RULES)
     assert [p.field for p in problems] == ["smoker", "pregnant", "laser_last"]
     assert all(isinstance(p, Problem) and p.message for p in problems)
-    assert check_answers({"pregnant": True, "laser_last": TODAY}, today=TODAY) == []
+    assert check_answers({"pregnant": True, "laser_last": TODAY}, today=TODAY, rules=RULES) == []
 
 
 def test_the_engine_stays_pure() -> None:
@@ -608,19 +617,21 @@ def test_the_engine_stays_pure() -> None:
 def test_still_taking_isotretinoin_defers_with_no_date_whatever_the_last_dose() -> None:
     """Facts §1: a current user gets no lift date, even with a "last dose" of today."""
     today = date(2026, 12, 6)
-    result = evaluate({"isotretinoin_current": True, "isotretinoin_last_dose": today}, today=today)
+    result = evaluate(
+        {"isotretinoin_current": True, "isotretinoin_last_dose": today}, today=today, rules=RULES
+    )
     for treatment in result.treatments:
         assert treatment.verdict == "defer"
         assert treatment.until is None
         assert treatment.until_text == "until 6 months after your last dose"
     stopped = evaluate(
-        {"isotretinoin_current": False, "isotretinoin_last_dose": today}, today=today
+        {"isotretinoin_current": False, "isotretinoin_last_dose": today}, today=today, rules=RULES
     )
     assert stopped.treatments[0].until == date(2027, 6, 6)
 
 
 def test_the_pregnancy_reason_fits_those_trying_to_conceive_too() -> None:
-    result = evaluate({"pregnant": True}, today=date(2026, 12, 6))
+    result = evaluate({"pregnant": True}, today=date(2026, 12, 6), rules=RULES)
     reason = result.for_treatment("exosome_face").reasons[0]
     assert "trying to get pregnant" in reason.text
     assert "after your pregnancy" not in reason.text
@@ -632,6 +643,6 @@ def test_the_pregnancy_reason_fits_those_trying_to_conceive_too() -> None:
     ["fragile and slow to heal", "could spread it", "can sometimes bring one on"],
 )
 def test_no_rule_gives_a_reason_its_sources_do_not(unsourced: str) -> None:
-    for rule in load_rule_table().rules:
+    for rule in bundled_rules().rules:
         for effect in rule.effects:
             assert unsourced not in effect.reason, rule.id

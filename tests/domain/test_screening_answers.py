@@ -13,7 +13,6 @@ from exodesk.domain.screening import (
     NEVER,
     check_answers,
     evaluate,
-    load_rule_table,
     no_to_the_rest,
     unanswered,
 )
@@ -23,9 +22,10 @@ from exodesk.domain.screening_vocabulary import (
     unanswered_problems,
     unanswered_text,
 )
+from tests.bundled import bundled_rules
 
 TODAY = date(2026, 6, 15)
-TABLE = load_rule_table()
+TABLE = bundled_rules()
 # Every question that needs an answer when nothing is answered: all but free text and the
 # infection's area (asked only after a yes to the infection).
 REQUIRED = tuple(i.id for i in TABLE.items if i.type != "text" and i.id != "active_infection_area")
@@ -99,15 +99,17 @@ def test_no_to_the_rest_answers_every_type_explicitly_and_keeps_what_was_given()
 
 def test_evaluate_keeps_its_contract_absent_means_no_and_never() -> None:
     # Programmatic callers may still leave answers out; the questionnaire may not.
-    empty = evaluate({}, today=TODAY)
+    empty = evaluate({}, today=TODAY, rules=TABLE)
     assert {t.verdict for t in empty.treatments} == {"proceed"}
-    assert evaluate(ALL_NO, today=TODAY) == empty, "explicit no / never judges as absent"
-    assert evaluate({"pregnant": None, "laser_last": None}, today=TODAY) == empty
+    assert evaluate(ALL_NO, today=TODAY, rules=TABLE) == empty, (
+        "explicit no / never judges as absent"
+    )
+    assert evaluate({"pregnant": None, "laser_last": None}, today=TODAY, rules=TABLE) == empty
 
 
 def test_never_is_a_valid_date_answer_and_still_only_for_dates() -> None:
-    assert check_answers({"laser_last": NEVER}, today=TODAY) == []
-    assert check_answers({"pregnant": NEVER}, today=TODAY) == [
+    assert check_answers({"laser_last": NEVER}, today=TODAY, rules=TABLE) == []
+    assert check_answers({"pregnant": NEVER}, today=TODAY, rules=TABLE) == [
         Problem("pregnant", "The answer must be yes or no, not a Never.")
     ]
 

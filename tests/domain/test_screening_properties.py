@@ -15,10 +15,10 @@ from exodesk.domain.screening import (
     RuleTable,
     ScreeningResult,
     evaluate,
-    load_rule_table,
 )
+from tests.bundled import bundled_rules
 
-TABLE = load_rule_table()
+TABLE = bundled_rules()
 EARLIEST = date(1930, 1, 1)
 LATEST = date(2035, 12, 31)
 
@@ -91,12 +91,14 @@ def test_results_are_consistent_and_deterministic(
     case: tuple[dict[str, Any], date, date | None],
 ) -> None:
     answers, today, dob = case
-    result = evaluate(answers, today=today, date_of_birth=dob)
+    result = evaluate(answers, today=today, date_of_birth=dob, rules=TABLE)
     _check_invariants(result, TABLE)
     # Same answers in another order, judged again: the very same result.
     shuffled = dict(reversed(list(answers.items())))
-    assert evaluate(shuffled, today=today, date_of_birth=dob) == result
-    assert evaluate(answers, today=today, date_of_birth=dob).to_dict() == result.to_dict()
+    assert evaluate(shuffled, today=today, date_of_birth=dob, rules=TABLE) == result
+    assert (
+        evaluate(answers, today=today, date_of_birth=dob, rules=TABLE).to_dict() == result.to_dict()
+    )
 
 
 @given(screenings())
@@ -104,7 +106,9 @@ def test_face_only_rules_never_touch_the_scalp_treatment(
     case: tuple[dict[str, Any], date, date | None],
 ) -> None:
     answers, today, dob = case
-    scalp = evaluate(answers, today=today, date_of_birth=dob).for_treatment("exosome_scalp")
+    scalp = evaluate(answers, today=today, date_of_birth=dob, rules=TABLE).for_treatment(
+        "exosome_scalp"
+    )
     fired = {r.rule for r in scalp.reasons}
     assert not fired & {"cold_sores", "retinoids", "strong_acids", "peel", "recent_laser"}
     if "active_infection" in fired:
@@ -119,7 +123,7 @@ def test_face_only_rules_never_touch_the_scalp_treatment(
 def test_day_windows_match_a_plain_day_count(last: date, gap: int) -> None:
     today = last + timedelta(days=gap)
     answers = {"retinoid_last_use": last, "sun_exposure_last": last}
-    result = evaluate(answers, today=today)
+    result = evaluate(answers, today=today, rules=TABLE)
     face_rules = {r.rule for r in result.for_treatment("exosome_face").reasons}
     assert ("retinoids" in face_rules) == (gap < 7)
     assert ("sun_exposure" in face_rules) == (gap < 14)
@@ -133,8 +137,8 @@ def test_waiting_never_makes_a_verdict_worse(
     case: tuple[dict[str, Any], date, date | None], wait: int
 ) -> None:
     answers, today, dob = case
-    before = evaluate(answers, today=today, date_of_birth=dob)
-    after = evaluate(answers, today=today + timedelta(days=wait), date_of_birth=dob)
+    before = evaluate(answers, today=today, date_of_birth=dob, rules=TABLE)
+    after = evaluate(answers, today=today + timedelta(days=wait), date_of_birth=dob, rules=TABLE)
     for treatment in TABLE.treatment_ids:
         assert _severity(after.verdict_for(treatment)) <= _severity(before.verdict_for(treatment))
 
@@ -161,7 +165,7 @@ def test_a_tightened_table_is_never_milder(
 ) -> None:
     answers, today, dob = case
     strict = TABLE.tightened(overrides)
-    base = evaluate(answers, today=today, date_of_birth=dob)
+    base = evaluate(answers, today=today, date_of_birth=dob, rules=TABLE)
     tight = evaluate(answers, today=today, date_of_birth=dob, rules=strict)
     _check_invariants(tight, strict)
     assert tight.version.startswith("2026.2")

@@ -26,10 +26,10 @@ from exodesk.domain.screening import (
     ScreeningResult,
     TreatmentResult,
     evaluate,
-    load_rule_table,
 )
+from tests.bundled import bundled_rules
 
-TABLE = load_rule_table()
+TABLE = bundled_rules()
 TODAY = date(2026, 6, 15)
 AREA = TABLE.item("active_infection_area")
 INFECTION = TABLE.item("active_infection")

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from exodesk.domain.screening import (
-    DEFAULT_RULES_PATH,
     RuleTable,
     evaluate,
-    load_rule_table,
     parse_rule_table,
 )
+from exodesk.services.bundled import RULES_FILE
+from tests.bundled import bundled_data, bundled_rules, content_at
 
+RULES = bundled_rules()
 TODAY = date(2026, 6, 15)
 ALL = ("exosome_face", "exosome_scalp", "prp", "microneedling")
 FACE = ("exosome_face", "prp", "microneedling")
@@ -84,12 +85,12 @@ SPEC_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    return json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    return bundled_data(RULES_FILE)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
 def table() -> RuleTable:
-    return load_rule_table()
+    return bundled_rules()
 
 
 # -- the bundled table matches the spec ------------------------------------------------------
@@ -172,23 +173,20 @@ def test_patient_texts_are_short_plain_and_make_no_promises(table: RuleTable) ->
 
 
 def test_the_bundled_table_is_cached(table: RuleTable) -> None:
-    assert load_rule_table() is load_rule_table() is table
+    assert bundled_rules() is bundled_rules() is table
 
 
 def test_a_table_can_be_loaded_from_a_path(tmp_path: Path, raw: dict[str, Any]) -> None:
     changed = copy.deepcopy(raw)
     changed["version"] = "test.1"
-    path = tmp_path / "rules.json"
-    path.write_text(json.dumps(changed), encoding="utf-8")
-    assert load_rule_table(path).version == "test.1"
-    assert load_rule_table(str(path)).rules == load_rule_table().rules
+    loaded = content_at(tmp_path, RULES_FILE, json.dumps(changed)).rules
+    assert loaded.version == "test.1"
+    assert loaded.rules == bundled_rules().rules
 
 
 def test_a_broken_file_is_a_value_error(tmp_path: Path) -> None:
-    path = tmp_path / "rules.json"
-    path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        load_rule_table(path)
+    with pytest.raises(ValueError, match=r"rules\.json is not valid JSON"):
+        content_at(tmp_path, RULES_FILE, "{not json").rules  # noqa: B018
 
 
 # -- the validator refuses broken tables ----------------------------------------------------
@@ -304,7 +302,10 @@ def test_the_validator_refuses_a_broken_table(raw: dict[str, Any], name: str) ->
 def test_a_longer_window_defers_longer_and_says_so(table: RuleTable) -> None:
     strict = table.tightened({"retinoids": {"days": 10}})
     last = TODAY - timedelta(days=8)
-    assert evaluate({"retinoid_last_use": last}, today=TODAY).verdict_for("prp") == "proceed"
+    assert (
+        evaluate({"retinoid_last_use": last}, today=TODAY, rules=RULES).verdict_for("prp")
+        == "proceed"
+    )
     result = evaluate({"retinoid_last_use": last}, today=TODAY, rules=strict)
     assert result.verdict_for("prp") == "defer"
     assert result.for_treatment("prp").until == last + timedelta(days=10)
@@ -367,7 +368,7 @@ def test_isotretinoin_windows_can_be_lengthened(table: RuleTable) -> None:
     assert result.verdict_for("prp") == "defer"
     assert result.for_treatment("prp").until == date(2026, 8, 15)
     thirteen_months = {"isotretinoin_last_dose": date(2025, 5, 15)}
-    assert evaluate(thirteen_months, today=TODAY).verdict_for("prp") == "proceed"
+    assert evaluate(thirteen_months, today=TODAY, rules=RULES).verdict_for("prp") == "proceed"
     assert evaluate(thirteen_months, today=TODAY, rules=strict).verdict_for("prp") == "review"
 
 

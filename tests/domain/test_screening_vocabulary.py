@@ -9,7 +9,7 @@ import pytest
 
 from exodesk.domain.dates import format_stamp
 from exodesk.domain.intake import Override, SignOff
-from exodesk.domain.screening import VERDICT_ORDER, load_rule_table
+from exodesk.domain.screening import VERDICT_ORDER
 from exodesk.domain.screening_vocabulary import (
     UNKNOWN_LOOK,
     VERDICT_LOOKS,
@@ -18,8 +18,9 @@ from exodesk.domain.screening_vocabulary import (
     signoff_words,
     verdict_look,
 )
+from tests.bundled import bundled_rules
 
-TABLE = load_rule_table()
+TABLE = bundled_rules()
 AT = datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
 STAMP = format_stamp(AT)  # the PC's local time, as on screen and paper
 
@@ -136,6 +137,7 @@ def test_every_deferral_is_said_with_its_own_date_or_condition() -> None:
             "isotretinoin_last_dose": date(2026, 10, 6),
         },
         today=today,
+        rules=TABLE,
     ).for_treatment("prp")
     assert result.verdict == "defer"
     assert verdict_when(result) == (
@@ -155,7 +157,7 @@ def test_a_dated_deferral_alone_says_when_it_can_go_ahead() -> None:
     from exodesk.domain.screening_vocabulary import verdict_when
 
     result = evaluate(
-        {"retinoid_last_use": date(2026, 12, 4)}, today=date(2026, 12, 6)
+        {"retinoid_last_use": date(2026, 12, 4)}, today=date(2026, 12, 6), rules=TABLE
     ).for_treatment("exosome_face")
     assert verdict_when(result) == "Can go ahead from Fri 11 Dec 2026"
-    assert verdict_when(evaluate({}, today=date(2026, 12, 6)).treatments[0]) is None
+    assert verdict_when(evaluate({}, today=date(2026, 12, 6), rules=TABLE).treatments[0]) is None

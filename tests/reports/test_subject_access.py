@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exodesk.domain.clinic import ClinicSettings
-from exodesk.domain.screening import load_rule_table
 from exodesk.domain.subject_access import TABLES, PatientExport, decode_row
 from exodesk.reports.subject_access import (
     CHUNK_CHARS,
@@ -23,6 +22,7 @@ from exodesk.reports.subject_access import (
     render_subject_access,
     report_missing_glyphs,
 )
+from tests.bundled import bundled_rules
 from tests.reports.pdftools import base_name, fonts_drawing, page_texts, pdf_text
 
 CLINIC = ClinicSettings(
@@ -184,7 +184,7 @@ def _report(export: PatientExport | None = None) -> SubjectAccessReport:
         clinic=CLINIC,
         printed_on=date(2026, 11, 22),
         json_name="7-Zoë-Ñúñez-Łukasz-2026-11-22.json",
-        rules=load_rule_table(),
+        rules=bundled_rules(),
         regulatory={"fact-1": "No exosome product is approved for this use."},
     )
 
@@ -226,10 +226,10 @@ def test_ids_print_as_words() -> None:
     assert details["Date of birth"] == "3 Apr 1985"
     assert "Priya Shah" in details["Record created"]
     screening = _items(report, "Screenings")
-    question = load_rule_table().item("blood_disorder").question
+    question = bundled_rules().item("blood_disorder").question
     assert screening[question] == "Yes"
-    review = load_rule_table().verdict_label("review")
-    assert screening[f"Outcome: {load_rule_table().treatment_label('prp')}"] == review
+    review = bundled_rules().verdict_label("review")
+    assert screening[f"Outcome: {bundled_rules().treatment_label('prp')}"] == review
     session = _items(report, "Treatment sessions")
     assert session["Areas"] == "Face, Neck"
     assert session["Products used"] == "VerdeCell, lot VC-2411, 2.5 ml"

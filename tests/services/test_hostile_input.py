@@ -19,13 +19,10 @@ from exodesk.domain.aftercare import (
     AftercareSection,
     AftercareTemplate,
     TimelineStage,
-    load_default_templates,
 )
 from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
-from exodesk.domain.comparison import load_comparison
-from exodesk.domain.courses import load_protocols
 from exodesk.domain.patient import SEXES, Patient
-from exodesk.domain.screening import NEVER, VERDICT_ORDER, load_rule_table, no_to_the_rest
+from exodesk.domain.screening import NEVER, VERDICT_ORDER, no_to_the_rest
 from exodesk.domain.sessions import (
     AE_OUTCOMES,
     AE_SEVERITIES,
@@ -53,7 +50,9 @@ from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import PermissionRefused, SaveResult
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
+from tests.bundled import bundled_aftercare, bundled_comparison, bundled_protocols, bundled_rules
 from tests.conftest import TODAY, FakeClock
 
 # ---- what was run, for the summary line ------------------------------------------------------
@@ -425,7 +424,7 @@ def test_patients(
 
 # ---- screening -------------------------------------------------------------------------------
 
-RULES = load_rule_table()
+RULES = bundled_rules()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
@@ -480,7 +479,7 @@ def as_read_back(sent: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def practitioner(services: Services) -> StaffMember:
     member = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(member.id)
+    seat(services, member.id)
     return member
 
 
@@ -753,7 +752,7 @@ def test_lots(services: Services, base_product: Product, new: Lot, update: bool)
         assert services.catalogue.lot(target.id) == target
 
 
-BUNDLED_PROTOCOLS = load_protocols()
+BUNDLED_PROTOCOLS = bundled_protocols().templates
 PROTOCOL_NUMBERS = [f.name for f in fields(ProtocolTemplate) if f.type == "int"]
 protocols = st.sampled_from(BUNDLED_PROTOCOLS).flatmap(
     lambda base: tweaked(
@@ -1148,7 +1147,7 @@ def test_first_staff(tmp_path_factory: pytest.TempPathFactory, member: dict[str,
 
 # ---- aftercare and comparison texts ----------------------------------------------------------
 
-DEFAULT_SHEETS = load_default_templates()
+DEFAULT_SHEETS = bundled_aftercare()
 
 
 @st.composite
@@ -1244,7 +1243,7 @@ def test_aftercare_issue_log(
     assert json.loads(reprint.original.payload)["patient_name"] == sheet.patient_name
 
 
-COMPARISON = load_comparison()
+COMPARISON = bundled_comparison()
 compared = choice_or_text(COMPARISON.treatment_ids)
 comparison_texts = st.builds(
     ClinicComparisonTexts,

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import SETTINGS
-from exodesk.services.screening import default_consent_text
 from exodesk.services.workspace import Services
 from exodesk.ui.dialogs.settings_window import (
     AFTERCARE,
@@ -294,7 +293,7 @@ def test_restore_default_rules_and_consent(qtbot, services: Services) -> None:
     assert page.is_dirty()
     assert window.save_current()
     assert services.screening.rules().version == "2026.2"
-    assert services.screening.consent_text()[1] == default_consent_text()
+    assert services.screening.consent_text()[1] == services.screening.default_consent_text()
 
 
 def test_restore_standard_aftercare_wording(qtbot, services: Services) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.comparison import ComparisonView, Measure, Visual, load_comparison
+from exodesk.domain.comparison import ComparisonView, Measure, Visual
 from exodesk.domain.patient import Patient
 from exodesk.domain.screening_vocabulary import verdict_look
 from exodesk.errors import UserError
@@ -131,7 +131,7 @@ class ComparisonTab(QWidget):
         self._comparison = comparison
         self._current = current
         self.view: ComparisonView | None = None
-        content = load_comparison()
+        content = comparison.standard_content()
         self.concern = named(
             QComboBox(),
             "comparisonConcern",
@@ -205,7 +205,7 @@ class ComparisonTab(QWidget):
         concern = self.concern.currentData()
         if concern is None:
             return
-        wanted = set(load_comparison().concern(concern).treatments)
+        wanted = set(self._comparison.standard_content().concern(concern).treatments)
         for key, box in self.picks.items():
             box.blockSignals(True)
             box.setChecked(key in wanted)
@@ -218,7 +218,8 @@ class ComparisonTab(QWidget):
         for box in self.picks.values():
             box.setEnabled(box.isChecked() or len(chosen) < 4)
         if self.concern.currentData() is not None:
-            wanted = set(load_comparison().concern(self.concern.currentData()).treatments)
+            standard = self._comparison.standard_content()
+            wanted = set(standard.concern(self.concern.currentData()).treatments)
             if set(chosen) != wanted:
                 self.concern.blockSignals(True)
                 self.concern.setCurrentIndex(0)

@@ -15,11 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.comparison import load_comparison
 from exodesk.errors import UserError
 from exodesk.services.comparison import ClinicComparisonTexts, ComparisonService
 from exodesk.services.context import Changes
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
 
@@ -42,13 +41,14 @@ class ComparisonTextsPage(SettingsPage):
         super().__init__()
         self.setObjectName("comparisonTextsPage")
         self._comparison = comparison
-        self._content = load_comparison()
+        self._content = comparison.standard_content()
         self._edits: dict[str, dict[str, str]] = {}
         self._notes: dict[str, str] = {}
         self._prices: dict[str, str] = {}
         self._shown: str | None = None
         scroll = self._build_fields()
         self.error = error_label("textsError")
+        clear_when_edited(self.error, self.price, self.note, *self.cells.values())
         self.notice = QLabel()
         self.notice.setObjectName("textsNotice")
         self.notice.setWordWrap(True)

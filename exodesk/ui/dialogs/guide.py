@@ -59,7 +59,7 @@ class GuideDialog(QDialog):
         self.browser.setSearchPaths([str(guide.parent)])
         if guide.is_file():
             self.browser.setSource(QUrl.fromLocalFile(str(guide)))
-        else:  # check_resources fails the smoke test first; this is for a damaged install
+        else:  # BundledContent.check fails the smoke test first; this is for a damaged install
             self.browser.setPlainText(
                 f"The user guide is missing from this installation ({guide}). "
                 f"Reinstalling {APP_NAME} brings it back; your data is not affected."

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.screening import VERDICT_ORDER, load_rule_table
+from exodesk.domain.screening import VERDICT_ORDER
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
-from exodesk.services.screening import ScreeningService, default_consent_text
-from exodesk.ui.common import error_label, named
+from exodesk.services.screening import ScreeningService
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage, merge_changes
 from exodesk.ui.errors import show_user_error
 
@@ -39,7 +39,7 @@ class ScreeningSettingsPage(SettingsPage):
         super().__init__()
         self.setObjectName("screeningSettingsPage")
         self._screening = screening
-        self._defaults = load_rule_table()
+        self._defaults = screening.bundled_rules()
 
         rules_page = self._build_rules_page()
         consent_page = self._build_consent_page()
@@ -101,13 +101,16 @@ class ScreeningSettingsPage(SettingsPage):
         self.consent.setTabChangesFocus(True)
         self._consent_loaded = ""
         self.consent_error = error_label("consentError")
+        clear_when_edited(self.consent_error, self.consent)
         restore_consent = named(
             QPushButton("Use the &standard wording"),
             "restoreConsent",
             "Restore the standard consent wording",
             "Puts the standard consent text back in the box; Save to use it.",
         )
-        restore_consent.clicked.connect(lambda: self.consent.setPlainText(default_consent_text()))
+        restore_consent.clicked.connect(
+            lambda: self.consent.setPlainText(self._screening.default_consent_text())
+        )
         consent_page = QWidget()
         consent_layout = QVBoxLayout(consent_page)
         note = QLabel(

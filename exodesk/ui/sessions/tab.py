@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.allergies import allergy_override_line
-from exodesk.domain.courses import CourseProgress, protocol_details
+from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_long, format_short, format_stamp
 from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
-from exodesk.domain.regulatory import load_regulatory_facts
 from exodesk.domain.sessions import (
     AREAS,
     DELIVERY_METHODS,
@@ -360,7 +359,7 @@ class SessionsTab(QWidget):
         if s.spacing_reason:
             rows.append(("Short spacing", s.spacing_reason))
         if s.regulatory_confirmations:
-            texts = {f.id: f.note().text for f in load_regulatory_facts()}
+            texts = self._sessions.regulatory_texts()
             rows.append(
                 (
                     "Regulatory notes confirmed",
@@ -402,6 +401,16 @@ class SessionsTab(QWidget):
             if c.status == "active"
         ]
 
+    def _course_plans(self) -> dict[int, tuple[str, str]]:
+        """Each active course's (treatment, indication): choosing it in the form brings them."""
+        patient = self.patient
+        assert patient is not None and patient.id is not None
+        return {
+            int(c.id or 0): (c.treatment, c.indication)
+            for c, _progress in self._courses.courses(patient.id)
+            if c.status == "active"
+        }
+
     def start_record(self) -> None:
         patient = self.patient
         if patient is None or patient.id is None:
@@ -410,11 +419,12 @@ class SessionsTab(QWidget):
             courses = self._course_choices()
             course_id = courses[0][0] if courses else None
             draft = self._sessions.prefill(patient.id, course_id)
+            plans = self._course_plans()
         except UserError as exc:
             show_user_error(self, exc)
             return
         self._amending = None
-        self.form.load(draft, courses)
+        self.form.load(draft, courses, plans=plans)
         self.pages.setCurrentIndex(FORM)
         self.form.treatment.setFocus()
 
@@ -423,7 +433,12 @@ class SessionsTab(QWidget):
         if session is None or session.status != "current":
             return
         self._amending = int(session.id or 0)
-        self.form.load(session, self._course_choices(), amending=int(session.series_id or 0))
+        self.form.load(
+            session,
+            self._course_choices(),
+            amending=int(session.series_id or 0),
+            plans=self._course_plans(),
+        )
         self.pages.setCurrentIndex(FORM)
 
     def show_detail(self) -> None:
@@ -550,6 +565,7 @@ class CourseDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("courseDialog")
         self.setWindowTitle("Start a course")
+        self._catalogue = catalogue
         self._protocols = catalogue.protocols()
         self.protocol = named(QComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
@@ -604,7 +620,7 @@ class CourseDialog(QDialog):
             f"maintenance every {t.maintenance_min_months}–"
             f"{t.maintenance_max_months} months."
         )
-        details = protocol_details(t.key)
+        details = self._catalogue.protocol_details(t.key)
         basis = details.estimate_basis(self.treatment()) if details else None
         if basis:
             text += f"\nAn estimate: {basis}"
