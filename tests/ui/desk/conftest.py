@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QApplication, QWidget
 
 from exodesk.paths import DataPaths
-from exodesk.services.demo import seed_demo
+from exodesk.services.demo import seat, seed_demo
 from exodesk.services.workspace import Services, open_services
 from exodesk.ui.main_window import MainWindow
 from tests.conftest import FAST_PASSWORDS, FakeClock
@@ -48,7 +48,7 @@ def demo(demo_template: Path, tmp_path: Path) -> Iterator[Services]:
     shutil.copytree(demo_template, folder)
     services = open_services(DataPaths(folder), clock=FakeClock())
     doctor = next(m for m in services.clinic.staff() if m.is_admin and m.role == "practitioner")
-    services.clinic.sign_in(int(doctor.id or 0))
+    seat(services, doctor.id)
     yield services
     # A window closed by the walk may leave its work running (a backup, an export): it ends
     # and reports before the data file closes under it.
