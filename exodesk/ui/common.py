@@ -138,6 +138,22 @@ def grow_to_fit(window: QWidget) -> None:
         window.resize(window.width(), needed)
 
 
+FRAME_ALLOWANCE = (16, 40)
+"""Room a window frame and title bar take around a window's contents (Windows draws about 31 px
+of title bar; 40 leaves some to spare)."""
+
+
+def resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """Give a window its preferred size, or less where its screen is smaller (1366×728 with a
+    taskbar, 1280×720 at 150 %), so its title bar and buttons stay on the screen."""
+    screen = window.screen()  # the primary screen until the window is shown
+    if screen is not None:
+        area = screen.availableGeometry()
+        width = min(width, area.width() - FRAME_ALLOWANCE[0])
+        height = min(height, area.height() - FRAME_ALLOWANCE[1])
+    window.resize(width, height)
+
+
 def locale_day_first(locale: QLocale | None = None) -> bool:
     """Whether the user's locale writes the day before the month (03/04 = 3 April)."""
     fmt = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
