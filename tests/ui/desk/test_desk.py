@@ -34,7 +34,6 @@ from tests.ui.desk.walker import (
     size_id,
 )
 
-FIT = "fixed on branch s18-fit"
 OFFSCREEN = os.environ.get("QT_QPA_PLATFORM", "offscreen").startswith("offscreen")
 
 
@@ -154,12 +153,8 @@ TAB_VIEWS = (
     "Aftercare",
 )
 
-KNOWN_VIEWS: dict[tuple[str, str], str] = {
-    ("1280x720", "Patients-two_problems"): FIT,
-    ("1366x728", "Session_form-lot_chosen"): FIT,
-    ("1280x720", "Session_form-lot_chosen"): FIT,
-}
-"""Failures another branch is fixing now; strict, so the marks go once it is merged."""
+KNOWN_VIEWS: dict[tuple[str, str], str] = {}
+"""Known failures being fixed elsewhere (strict xfail, so a mark goes as soon as it passes)."""
 
 KNOWN_MENU_ITEMS: dict[tuple[str, str], str] = {}
 
@@ -323,7 +318,7 @@ def test_every_tab_and_menu_item_is_walked(main_window: MainWindow) -> None:
 
 @pytest.mark.parametrize(
     "size",
-    [pytest.param(size, id=size_id(size), marks=pytest.mark.xfail(reason=FIT)) for size in SIZES],
+    [pytest.param(size, id=size_id(size)) for size in SIZES],
 )
 def test_the_window_opens_within_the_screen(
     qtbot, main_window: MainWindow, screen: QRect, shots: Path, size: tuple[int, int]
