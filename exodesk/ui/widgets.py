@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QWheelEvent
@@ -172,21 +173,26 @@ def align_top(label: QLabel) -> QLabel:
     return label
 
 
-def _wheel_only_with_focus(widget: QWidget) -> None:
-    # Not WheelFocus (Qt's default for these): the wheel must not give it focus either.
-    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+# mypy sees the mixin as a QWidget (so super() calls check); at run time it is a plain class
+# placed before the Qt box in each subclass's bases.
+if TYPE_CHECKING:
+    _WheelBase = QWidget
+else:
+    _WheelBase = object
 
 
-class NoWheelComboBox(QComboBox):
-    """A combo box that the mouse wheel changes only once it has focus.
+class _WheelWhenFocused(_WheelBase):
+    """The mouse wheel changes the box only once it has focus.
 
-    Scrolling a long form with the pointer over a plain combo box changes its answer without
-    a word; here the wheel scrolls the form instead until the box is clicked or tabbed to.
+    Scrolling a long form with the pointer over a plain combo box or spin box changes its
+    answer without a word; here the wheel scrolls the form instead until the box is clicked
+    or tabbed to. Not WheelFocus (Qt's default for these): the wheel must not give it focus
+    either.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _wheel_only_with_focus(self)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():
@@ -195,43 +201,17 @@ class NoWheelComboBox(QComboBox):
             event.ignore()  # passed on to the scroll area around the form
 
 
-class NoWheelSpinBox(QSpinBox):
-    """A spin box the mouse wheel changes only once it has focus (as NoWheelComboBox)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _wheel_only_with_focus(self)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+class NoWheelComboBox(_WheelWhenFocused, QComboBox):
+    """A combo box that the mouse wheel changes only once it has focus."""
 
 
-class NoWheelDoubleSpinBox(QDoubleSpinBox):
-    """A decimal spin box the mouse wheel changes only once it has focus."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _wheel_only_with_focus(self)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+class NoWheelSpinBox(_WheelWhenFocused, QSpinBox):
+    """A spin box that the mouse wheel changes only once it has focus."""
 
 
-class NoWheelDateTimeEdit(QDateTimeEdit):
-    """A date-and-time field the mouse wheel changes only once it has focus."""
+class NoWheelDoubleSpinBox(_WheelWhenFocused, QDoubleSpinBox):
+    """A decimal spin box that the mouse wheel changes only once it has focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _wheel_only_with_focus(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+class NoWheelDateTimeEdit(_WheelWhenFocused, QDateTimeEdit):
+    """A date-and-time field that the mouse wheel changes only once it has focus."""
