@@ -28,6 +28,8 @@ from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import (
+    AE_OUTCOMES,
+    AE_SEVERITIES,
     AREAS,
     DELIVERY_METHODS,
     INDICATIONS,
@@ -307,6 +309,8 @@ class SessionsTab(QWidget):
     def _detail_html(self, entry: TimelineEntry | None) -> str:
         if entry is None:
             return ""
+        if entry.kind == "adverse_event":
+            return self._event_html(entry)
         if entry.kind != "session":
             return f"<b>{html.escape(entry.title)}</b><br>{html.escape(entry.detail)}"
         s = self._sessions.get(entry.record_id)
@@ -384,6 +388,52 @@ class SessionsTab(QWidget):
         if s.version > 1:
             header += f"<p>Version {s.version}: {html.escape(s.error_reason)}</p>"
         return header + f"<table>{body}</table>"
+
+    def _event_html(self, entry: TimelineEntry) -> str:
+        """An adverse event in full: what happened, what was done, how it ended and who has
+        been told (what the regulator report prints, in the same words)."""
+        try:
+            e = self._events.event(entry.record_id)
+            session = self._sessions.get(e.session_id)
+        except UserError as exc:
+            return f"<b>{html.escape(entry.title)}</b><br>{html.escape(exc.message)}"
+        if e.resolution_date is not None:
+            resolved = format_long(e.resolution_date)
+        elif e.outcome == "ongoing":
+            resolved = "Not yet"
+        else:
+            resolved = "Date not recorded"
+        regulator = "No"
+        if e.reported_to_regulator:
+            reference = e.regulator_reference.strip()
+            regulator = f"Yes, reference {reference}" if reference else "Yes"
+            try:
+                told = self._events.regulator_told_on(int(e.id or 0))
+            except UserError:
+                told = None
+            if told is not None:
+                regulator += f" (marked on {format_short(told.astimezone().date())})"
+        rows = [
+            ("Severity", AE_SEVERITIES[e.severity]),
+            ("Onset", format_long(e.onset_date)),
+            (
+                "After the session",
+                f"{format_stamp(session.performed_at)} · {TREATMENTS[session.treatment]} · "
+                f"{session.practitioner_name}",
+            ),
+            ("What happened", e.description.strip() or "Not recorded"),
+            ("Action taken", e.action_taken.strip() or "None recorded"),
+            ("Outcome", AE_OUTCOMES[e.outcome]),
+            ("Resolved", resolved),
+            ("Reported to the supplier", "Yes" if e.reported_to_supplier else "No"),
+            ("Reported to the regulator", regulator),
+        ]
+        body = "".join(
+            f"<tr><td style='padding-right:12px; vertical-align:top'><b>{html.escape(k)}</b></td>"
+            f"<td>{_lines(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<h3>{html.escape(entry.title)}</h3><table>{body}</table>"
 
     # ---- recording -----------------------------------------------------------------------
     def _course_choices(self) -> list[tuple[int, str]]:
@@ -537,6 +587,11 @@ class SessionsTab(QWidget):
                 self.refresh()
             else:
                 self.form.run_checks()
+
+
+def _lines(text: str) -> str:
+    """Text typed over several lines, escaped, its line breaks kept."""
+    return "<br>".join(html.escape(line) for line in text.splitlines()) or html.escape(text)
 
 
 def _window_text(progress: CourseProgress) -> str:
