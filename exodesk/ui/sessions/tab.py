@@ -86,6 +86,7 @@ class SessionsTab(QWidget):
         self._current = current
         self._selected: TimelineEntry | None = None
         self._amending: int | None = None
+        self._before_form: TimelineEntry | None = None  # what was chosen before a new session
 
         top = self._build_top()
         self._build_timeline()
@@ -209,6 +210,7 @@ class SessionsTab(QWidget):
         return self._current.patient
 
     def load_patient(self, patient: Patient | None) -> None:
+        self._before_form = None
         self.pages.setCurrentIndex(DETAIL)
         self.refresh()
 
@@ -468,6 +470,10 @@ class SessionsTab(QWidget):
             show_user_error(self, exc)
             return
         self._amending = None
+        # A new session is about none of the entries: none stays highlighted beside its form.
+        # Cancel goes back to the entry that was being read.
+        self._before_form = self._selected
+        self.timeline.setCurrentRow(-1)
         self.form.load(draft, courses, plans=plans)
         self.pages.setCurrentIndex(FORM)
         self.form.treatment.setFocus()
@@ -477,6 +483,7 @@ class SessionsTab(QWidget):
         if session is None or session.status != "current":
             return
         self._amending = int(session.id or 0)
+        self._before_form = None  # the session amended stays chosen
         self.form.load(
             session,
             self._course_choices(),
@@ -486,7 +493,16 @@ class SessionsTab(QWidget):
         self.pages.setCurrentIndex(FORM)
 
     def show_detail(self) -> None:
+        """Leave the form unsaved (Cancel, Escape) for the entry being read before it."""
+        was_form = self.pages.currentIndex() == FORM
         self.pages.setCurrentIndex(DETAIL)
+        before, self._before_form = self._before_form, None
+        if was_form and before is not None and self.timeline.currentRow() < 0:
+            for row in range(self.timeline.count()):
+                entry = self.timeline.item(row).data(Qt.ItemDataRole.UserRole)
+                if (entry.kind, entry.record_id) == (before.kind, before.record_id):
+                    self.timeline.setCurrentRow(row)
+                    break
 
     def _save_if_editing(self) -> None:
         if self.pages.currentIndex() == FORM:
@@ -514,6 +530,7 @@ class SessionsTab(QWidget):
         self._done(result)
 
     def _done(self, result: SaveResult) -> None:
+        self._before_form = None  # the new entry comes first and is chosen
         self.pages.setCurrentIndex(DETAIL)
         self.refresh()
         self.data_changed.emit(result.changes)
