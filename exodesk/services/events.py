@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from exodesk.services.plain import plain
 from exodesk.services.printing import PrintJob
 from exodesk.services.sessions import SESSIONS, SessionService
 from exodesk.storage.allergies import AllergyRepository
+from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import SessionRepository
@@ -104,6 +105,21 @@ class EventService:
         if found is None:
             raise UserError("That adverse event no longer exists.")
         return found
+
+    def regulator_told_on(self, event_id: int) -> datetime | None:
+        """When the event was last marked as reported to the regulator, from the audit trail;
+        None while it is not marked so (or was marked before the trail began)."""
+        event = self.event(event_id)  # checks SESSIONS_VIEW
+        if not event.reported_to_regulator:
+            return None
+        with storage_errors():
+            entries = AuditRepository(self._ctx.db).for_record("adverse_events", event_id)
+        told: datetime | None = None
+        for entry in entries:
+            was = bool((entry.before or {}).get("reported_to_regulator"))
+            if (entry.after or {}).get("reported_to_regulator") and not was:
+                told = entry.at
+        return told
 
     # ---- the report for a regulator ----------------------------------------------------------
     def regulator_report(self, event_id: int) -> AdverseEventReport:

@@ -403,6 +403,9 @@ TABLE: dict[str, Row] = {
         perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.open_events()
     ),
     "EventService.event": Row(perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.event(w.event)),
+    "EventService.regulator_told_on": Row(
+        perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.regulator_told_on(w.event)
+    ),
     "EventService.session": Row(
         perms.SESSIONS_VIEW, CLINICAL, lambda w: w.s.events.session(w.session)
     ),

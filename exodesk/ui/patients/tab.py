@@ -186,6 +186,9 @@ class PatientsTab(QWidget):
         self.form.cancel_requested.connect(self._cancel)
         self.inactive_button.clicked.connect(self._toggle_status)
         self.history_button.clicked.connect(self._show_history)
+        # Whoever makes a patient current (this tab, the due list, switching user), the list
+        # highlights that patient or nobody: never one name here and another in the header.
+        self._current.changed.connect(self._follow_current)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
 
@@ -228,8 +231,18 @@ class PatientsTab(QWidget):
         self.count_label.setText(
             f"{shown} {noun}" if query.kind != "all" else f"{shown} {noun} in all"
         )
-        if self.model.rowCount():
-            self.table.selectRow(0)
+        self._follow_current()
+
+    def _follow_current(self, *_: object) -> None:
+        """Highlight the current patient's row if the list shows it, else no row at all
+        (Enter in the search box then opens the first one found)."""
+        patient = self._current.patient
+        row = self.model.row_of(patient.id) if patient is not None and patient.id else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            self.table.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down arrow from the search box walks into the results, as in any search field: the
@@ -307,6 +320,7 @@ class PatientsTab(QWidget):
             self.open_patient(self._before_new)  # a new patient abandoned: back to who it was
         else:
             self.form.load(self.form.original)
+            self._follow_current()  # a row walked to but not opened is let go of too
         self.focus_search()
 
     def _toggle_status(self) -> None:
@@ -357,12 +371,7 @@ class PatientsTab(QWidget):
     # ---- app-wide changes ----------------------------------------------------------------
     def on_data_changed(self, changes: Changes) -> None:
         if changes.touches(PATIENTS):
-            selected = self._current.patient.id if self._current.patient else None
-            self.refresh()
-            if selected is not None:
-                row = self.model.row_of(selected)
-                if row >= 0:
-                    self.table.selectRow(row)
+            self.refresh()  # which highlights the current patient again
 
 
 class HistoryDialog(QDialog):

@@ -28,6 +28,8 @@ from exodesk.domain.lists import OVERDUE_STATES
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
 from exodesk.domain.sessions import (
+    AE_OUTCOMES,
+    AE_SEVERITIES,
     AREAS,
     DELIVERY_METHODS,
     INDICATIONS,
@@ -84,6 +86,7 @@ class SessionsTab(QWidget):
         self._current = current
         self._selected: TimelineEntry | None = None
         self._amending: int | None = None
+        self._before_form: TimelineEntry | None = None  # what was chosen before a new session
 
         top = self._build_top()
         self._build_timeline()
@@ -207,6 +210,7 @@ class SessionsTab(QWidget):
         return self._current.patient
 
     def load_patient(self, patient: Patient | None) -> None:
+        self._before_form = None
         self.pages.setCurrentIndex(DETAIL)
         self.refresh()
 
@@ -307,6 +311,8 @@ class SessionsTab(QWidget):
     def _detail_html(self, entry: TimelineEntry | None) -> str:
         if entry is None:
             return ""
+        if entry.kind == "adverse_event":
+            return self._event_html(entry)
         if entry.kind != "session":
             return f"<b>{html.escape(entry.title)}</b><br>{html.escape(entry.detail)}"
         s = self._sessions.get(entry.record_id)
@@ -385,6 +391,52 @@ class SessionsTab(QWidget):
             header += f"<p>Version {s.version}: {html.escape(s.error_reason)}</p>"
         return header + f"<table>{body}</table>"
 
+    def _event_html(self, entry: TimelineEntry) -> str:
+        """An adverse event in full: what happened, what was done, how it ended and who has
+        been told (what the regulator report prints, in the same words)."""
+        try:
+            e = self._events.event(entry.record_id)
+            session = self._sessions.get(e.session_id)
+        except UserError as exc:
+            return f"<b>{html.escape(entry.title)}</b><br>{html.escape(exc.message)}"
+        if e.resolution_date is not None:
+            resolved = format_long(e.resolution_date)
+        elif e.outcome == "ongoing":
+            resolved = "Not yet"
+        else:
+            resolved = "Date not recorded"
+        regulator = "No"
+        if e.reported_to_regulator:
+            reference = e.regulator_reference.strip()
+            regulator = f"Yes, reference {reference}" if reference else "Yes"
+            try:
+                told = self._events.regulator_told_on(int(e.id or 0))
+            except UserError:
+                told = None
+            if told is not None:
+                regulator += f" (marked on {format_short(told.astimezone().date())})"
+        rows = [
+            ("Severity", AE_SEVERITIES[e.severity]),
+            ("Onset", format_long(e.onset_date)),
+            (
+                "After the session",
+                f"{format_stamp(session.performed_at)} · {TREATMENTS[session.treatment]} · "
+                f"{session.practitioner_name}",
+            ),
+            ("What happened", e.description.strip() or "Not recorded"),
+            ("Action taken", e.action_taken.strip() or "None recorded"),
+            ("Outcome", AE_OUTCOMES[e.outcome]),
+            ("Resolved", resolved),
+            ("Reported to the supplier", "Yes" if e.reported_to_supplier else "No"),
+            ("Reported to the regulator", regulator),
+        ]
+        body = "".join(
+            f"<tr><td style='padding-right:12px; vertical-align:top'><b>{html.escape(k)}</b></td>"
+            f"<td>{_lines(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<h3>{html.escape(entry.title)}</h3><table>{body}</table>"
+
     # ---- recording -----------------------------------------------------------------------
     def _course_choices(self) -> list[tuple[int, str]]:
         patient = self.patient
@@ -418,6 +470,10 @@ class SessionsTab(QWidget):
             show_user_error(self, exc)
             return
         self._amending = None
+        # A new session is about none of the entries: none stays highlighted beside its form.
+        # Cancel goes back to the entry that was being read.
+        self._before_form = self._selected
+        self.timeline.setCurrentRow(-1)
         self.form.load(draft, courses, plans=plans)
         self.pages.setCurrentIndex(FORM)
         self.form.treatment.setFocus()
@@ -427,6 +483,7 @@ class SessionsTab(QWidget):
         if session is None or session.status != "current":
             return
         self._amending = int(session.id or 0)
+        self._before_form = None  # the session amended stays chosen
         self.form.load(
             session,
             self._course_choices(),
@@ -436,7 +493,16 @@ class SessionsTab(QWidget):
         self.pages.setCurrentIndex(FORM)
 
     def show_detail(self) -> None:
+        """Leave the form unsaved (Cancel, Escape) for the entry being read before it."""
+        was_form = self.pages.currentIndex() == FORM
         self.pages.setCurrentIndex(DETAIL)
+        before, self._before_form = self._before_form, None
+        if was_form and before is not None and self.timeline.currentRow() < 0:
+            for row in range(self.timeline.count()):
+                entry = self.timeline.item(row).data(Qt.ItemDataRole.UserRole)
+                if (entry.kind, entry.record_id) == (before.kind, before.record_id):
+                    self.timeline.setCurrentRow(row)
+                    break
 
     def _save_if_editing(self) -> None:
         if self.pages.currentIndex() == FORM:
@@ -464,6 +530,7 @@ class SessionsTab(QWidget):
         self._done(result)
 
     def _done(self, result: SaveResult) -> None:
+        self._before_form = None  # the new entry comes first and is chosen
         self.pages.setCurrentIndex(DETAIL)
         self.refresh()
         self.data_changed.emit(result.changes)
@@ -537,6 +604,11 @@ class SessionsTab(QWidget):
                 self.refresh()
             else:
                 self.form.run_checks()
+
+
+def _lines(text: str) -> str:
+    """Text typed over several lines, escaped, its line breaks kept."""
+    return "<br>".join(html.escape(line) for line in text.splitlines()) or html.escape(text)
 
 
 def _window_text(progress: CourseProgress) -> str:
