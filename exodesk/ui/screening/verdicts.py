@@ -20,7 +20,7 @@ from exodesk.domain.screening_vocabulary import (
     UNANSWERED_LOOK,
     VerdictLook,
     override_words,
-    reason_line,
+    reason_lines,
     signoff_words,
     unanswered_text,
     verdict_look,
@@ -107,13 +107,12 @@ class VerdictCard(QFrame):
         self.body.setTextFormat(Qt.TextFormat.RichText)
         tip = [f"{word}. {tips.VERDICT_TIPS[result.verdict]}"]
         parts: list[str] = []
-        # Every deferral with its own date or condition (domain.screening_vocabulary), the
-        # same words as the printed summary.
+        # Everything that stands in the way, then the reasons, each thing said once
+        # (domain.screening_vocabulary): the same words as the printed summary.
         when = verdict_when(result)
         if when:
             parts.append(f"<b>{html.escape(when)}</b>")
-        for reason in result.reasons:
-            parts.append("• " + html.escape(reason_line(reason)))
+        parts += ["• " + html.escape(line) for line in reason_lines(result)]
         if result.precautions:
             parts.append("<i>For the practitioner:</i>")
             parts += ["– " + html.escape(p) for p in result.precautions]
