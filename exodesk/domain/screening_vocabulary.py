@@ -57,9 +57,14 @@ VERDICT_LOOKS: dict[str, VerdictLook] = {
 # A verdict id from a future table still shows, plainly, rather than failing a print.
 UNKNOWN_LOOK = VerdictLook("", "•", "#1a1a1a", "#ffffff")
 
-# No verdict yet, because questions are unanswered: grey, and a symbol that reads as waiting,
-# never as go ahead (a circle looked like one more radio button to click).
-UNANSWERED_LOOK = VerdictLook("", "…", "#595959", "#f0f0f0")
+# No verdict yet, because questions are unanswered: grey, and a pencil, for answers still to
+# give; never a go ahead (a circle looked like one more radio button to click, and "…" at the
+# start of the headline read as words cut off).
+UNANSWERED_LOOK = VerdictLook("", "✎", "#595959", "#f0f0f0")
+
+# The headline of a card with no verdict: questions still to answer, or (rarely) none to show.
+NO_VERDICT_UNANSWERED = "No verdict yet — answer every question"
+NO_VERDICT = "No verdict yet"
 
 # The colour of an override wherever a screening appears (card, summary, session detail).
 OVERRIDE_COLOUR = "#b00020"

@@ -76,6 +76,23 @@ def test_the_looks(verdict: str, symbol: str, colour: str) -> None:
     assert (look.symbol, look.colour) == (symbol, colour)
 
 
+def test_no_verdict_yet_reads_as_meant_and_legibly() -> None:
+    """The grey card's headline started with "…", which read as words cut off."""
+    from exodesk.domain.screening_vocabulary import (
+        NO_VERDICT,
+        NO_VERDICT_UNANSWERED,
+        UNANSWERED_LOOK,
+    )
+
+    assert NO_VERDICT_UNANSWERED == "No verdict yet — answer every question"
+    assert NO_VERDICT_UNANSWERED.startswith(NO_VERDICT)
+    look = UNANSWERED_LOOK
+    assert len(look.symbol) == 1 and look.symbol not in "….⋯"
+    assert look.symbol not in {v.symbol for v in VERDICT_LOOKS.values()} | {UNKNOWN_LOOK.symbol}
+    assert contrast(look.colour, "#ffffff") >= 4.5
+    assert contrast(look.colour, look.background) >= 4.5
+
+
 def test_an_unknown_verdict_still_has_a_plain_look() -> None:
     assert verdict_look("maybe") is UNKNOWN_LOOK
     assert UNKNOWN_LOOK.symbol not in {look.symbol for look in VERDICT_LOOKS.values()}

@@ -507,7 +507,9 @@ def test_a_blank_screening_says_no_go_ahead_and_lists_what_is_missing(
         assert card.isVisibleTo(tab)
         assert "GO AHEAD" not in card.badge.text() and go_ahead.symbol not in card.badge.text()
         assert go_ahead.colour not in card.styleSheet() + card.badge.styleSheet()
-        assert "NO VERDICT YET" in card.badge.text()
+        # Read as meant, never as clipped words ("…  NO VERDICT YET" started with "…").
+        assert card.badge.text() == "✎  No verdict yet — answer every question"
+        assert card.accessibleDescription().startswith("No verdict yet — answer every question.")
         assert card.body.text() == unanswered_text(missing, limit=CARD_NAMES)
         assert card.body.text().startswith("Not answered yet: Pregnant or trying to conceive")
         assert unanswered_text(missing) in card.toolTip(), "the tooltip names every question"
@@ -627,7 +629,7 @@ def test_an_old_screening_with_unticked_boxes_shows_them_unanswered(
     assert not pregnant.yes.isChecked() and not pregnant.no.isChecked()
     tab.amend_button.click()
     settle(qtbot, tab)
-    assert "NO VERDICT YET" in tab.verdicts.cards["prp"].badge.text()
+    assert "No verdict yet — answer every question" in tab.verdicts.cards["prp"].badge.text()
     assert (
         tab.verdicts.cards["prp"]
         .body.text()
