@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from exodesk.domain.dates import format_long, format_stamp
 from exodesk.domain.intake import SIGNOFF_DECISIONS, Override, SignOff
 from exodesk.domain.problems import Problem
-from exodesk.domain.screening import DEFER, Item, Reason, RuleTable, TreatmentResult
+from exodesk.domain.screening import DEFER, REVIEW, Item, RuleTable, TreatmentResult
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,14 @@ VERDICT_LOOKS: dict[str, VerdictLook] = {
 # A verdict id from a future table still shows, plainly, rather than failing a print.
 UNKNOWN_LOOK = VerdictLook("", "•", "#1a1a1a", "#ffffff")
 
-# No verdict yet, because questions are unanswered: grey, and a symbol that reads as waiting,
-# never as go ahead (a circle looked like one more radio button to click).
-UNANSWERED_LOOK = VerdictLook("", "…", "#595959", "#f0f0f0")
+# No verdict yet, because questions are unanswered: grey, and a pencil, for answers still to
+# give; never a go ahead (a circle looked like one more radio button to click, and "…" at the
+# start of the headline read as words cut off).
+UNANSWERED_LOOK = VerdictLook("", "✎", "#595959", "#f0f0f0")
+
+# The headline of a card with no verdict: questions still to answer, or (rarely) none to show.
+NO_VERDICT_UNANSWERED = "No verdict yet — answer every question"
+NO_VERDICT = "No verdict yet"
 
 # The colour of an override wherever a screening appears (card, summary, session detail).
 OVERRIDE_COLOUR = "#b00020"
@@ -112,25 +117,21 @@ def override_words(override: Override, table: RuleTable) -> DecisionWords:
 
 
 # ---- when a deferral lifts ---------------------------------------------------------------
-def reason_when(reason: Reason) -> str | None:
-    """When one deferring rule lets the treatment go ahead, in words; None for other rules.
-
-    ``"can go ahead from Tue 2 Feb 2027"`` for a dated deferral, the rule's own condition
-    (``"until the infection has cleared"``) for an undated one.
-    """
-    if reason.outcome != DEFER:
-        return None
-    if reason.until is not None:
-        return f"can go ahead from {format_long(reason.until)}"
-    return reason.until_text
+# What a "when" line adds when a doctor's review stands in the way too (the review verdict's
+# word is "Needs a doctor's review first"; a deferral cannot be signed off, so it stays said).
+DOCTOR_FIRST = "a doctor needs to agree first"
 
 
 def verdict_when(result: TreatmentResult) -> str | None:
-    """The headline of a deferral: every condition, and the latest date if there is one too.
+    """The headline of a deferral: everything that stands in the way, each said once.
 
-    "Can go ahead from Tue 2 Feb 2027"; "Not until the infection has cleared"; with both kinds
-    of rule, "Not until the infection has cleared, and not before Tue 2 Feb 2027" (a dated
-    rule still holds after the condition is met). None when the verdict is not a deferral.
+    A dated deferral alone: "Can go ahead from Tue 2 Feb 2027". Anything more, and the date is
+    never said alone, as if it were the only condition: every undated condition, the latest
+    date, and a doctor's review when one of the reasons needs it —
+    "Not until the infection has cleared"; "Not before Thu 26 Nov 2026, and a doctor needs to
+    agree first"; "Not until the infection has cleared, not before Tue 2 Feb 2027, and a doctor
+    needs to agree first". Precautions do not stand in the way and are not said here. None when
+    the verdict is not a deferral.
     """
     if result.verdict != DEFER:
         return None
@@ -138,18 +139,43 @@ def verdict_when(result: TreatmentResult) -> str | None:
     dates = [r.until for r in deferrals if r.until is not None]
     conditions = list(dict.fromkeys(r.until_text for r in deferrals if r.until_text))
     latest = max(dates) if dates else None
-    if not conditions:
-        return f"Can go ahead from {format_long(latest)}" if latest else None
-    said = "Not " + ", and ".join(conditions)
+    review = any(r.outcome == REVIEW for r in result.reasons)
+    if latest is not None and not conditions and not review:
+        return f"Can go ahead from {format_long(latest)}"
+    clauses = [f"not {condition}" for condition in conditions]
     if latest is not None:
-        said += f", and not before {format_long(latest)}"
-    return said
+        clauses.append(f"not before {format_long(latest)}")
+    if review:
+        clauses.append(DOCTOR_FIRST)
+    if not clauses:
+        return None
+    said = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]
+    return said[0].upper() + said[1:]
 
 
-def reason_line(reason: Reason) -> str:
-    """A reason as the card and the summary list it: its text, then when it lifts."""
-    when = reason_when(reason)
-    return f"{reason.text} ({when})" if when else reason.text
+def reason_lines(result: TreatmentResult) -> tuple[str, ...]:
+    """The reasons as the card and the summary list them, under ``verdict_when``'s headline.
+
+    Each is its text; a deferral's date or condition follows only when nothing else says it:
+    not when the headline already has it, not when the reason's own words do ("We will wait
+    until the infection has cleared."). So a date shows beside a reason only when it is not
+    the headline's ("… (no longer applies from Fri 11 Dec 2026)"), or when there is no
+    headline (a card whose verdict is more severe than "Not yet").
+    """
+    deferrals = [r for r in result.reasons if r.outcome == DEFER]
+    headline = result.verdict == DEFER
+    latest = max((r.until for r in deferrals if r.until is not None), default=None)
+    lines = []
+    for reason in result.reasons:
+        extra: str | None = None
+        if reason.outcome == DEFER and reason.until is not None:
+            said = headline and reason.until == latest
+            extra = None if said else f"no longer applies from {format_long(reason.until)}"
+        elif reason.outcome == DEFER and reason.until_text:
+            said = headline or reason.until_text.lower() in reason.text.lower()
+            extra = None if said else reason.until_text
+        lines.append(f"{reason.text} ({extra})" if extra else reason.text)
+    return tuple(lines)
 
 
 # ---- questions not answered yet ----------------------------------------------------------

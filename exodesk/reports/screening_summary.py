@@ -57,9 +57,11 @@ class VerdictLine:
         treatment_label: The treatment as the clinic names it.
         verdict: A verdict id (``domain.screening.VERDICT_ORDER``).
         verdict_label: The verdict's word as printed ("Proceed with precautions").
-        until_text: For a deferral, when it ends (``screening_vocabulary.verdict_when``: every
-            condition and the latest date); printed under the verdict as it is.
-        reasons: Why the rules gave this verdict, one line each.
+        until_text: For a deferral, all that stands in the way (``screening_vocabulary.
+            verdict_when``: every condition, the latest date, a doctor's review); printed under
+            the verdict as it is.
+        reasons: Why the rules gave this verdict, one line each
+            (``screening_vocabulary.reason_lines``: nothing the headline already says).
         precautions: What to do differently, one line each.
     """
 

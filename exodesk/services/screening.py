@@ -38,7 +38,7 @@ from exodesk.domain.screening import (
 from exodesk.domain.screening_vocabulary import (
     not_recorded_text,
     override_words,
-    reason_line,
+    reason_lines,
     signoff_words,
     unanswered_problems,
     verdict_when,
@@ -460,7 +460,7 @@ class ScreeningService:
                 verdict=t.verdict,
                 verdict_label=table.verdict_label(t.verdict),
                 until_text=verdict_when(t),
-                reasons=tuple(reason_line(r) for r in t.reasons),
+                reasons=reason_lines(t),
                 precautions=t.precautions,
             )
             for t in record.result.treatments

@@ -43,7 +43,9 @@ def test_new_patient_to_screening_to_amendment(qtbot, services: Services, uk_loc
     qtbot.keyClicks(retinoid, "19/11/2026")
     qtbot.waitUntil(lambda: not tab._timer.isActive())
     # No verdict until every question has an answer: the cards say which are missing.
-    assert "NO VERDICT YET" in tab.verdicts.cards["exosome_face"].badge.text()
+    assert "No verdict yet — answer every question" in (
+        tab.verdicts.cards["exosome_face"].badge.text()
+    )
     assert "Not answered yet: Pregnant" in tab.verdicts.cards["exosome_face"].body.text()
     # Niamh answers no, never and none of these to everything else.
     for item_id, answer in tab.questionnaire.answers_by_item.items():

@@ -294,6 +294,20 @@ def _screening(window: MainWindow, services: Services) -> None:
     assert len(verdicts) >= 2, verdicts
 
 
+def _screening_unanswered(window: MainWindow, services: Services) -> None:
+    """A new screening with nothing answered yet: every card grey, "No verdict yet"."""
+    window.tabs.setCurrentWidget(window.screening_tab)
+    new = next(
+        p for p in services.patients.search("").rows if not services.screening.current(_id(p))
+    )
+    window.patients_tab.open_patient(new)
+    tab = window.screening_tab
+    tab.questionnaire.set_answers({})
+    tab.update_preview()
+    badges = {card.badge.text() for card in tab.findChildren(VerdictCard)}
+    assert badges == {"✎  No verdict yet — answer every question"}, badges
+
+
 def _id(patient: Patient) -> int:
     return int(patient.id or 0)
 
@@ -312,6 +326,7 @@ def _aftercare(window: MainWindow, services: Services) -> None:
 
 VIEWS: dict[str, Callable[[MainWindow, Services], None]] = {
     "patients": _patients,
+    "screening-unanswered": _screening_unanswered,
     "screening": _screening,
     "sessions": _sessions,
     "comparison": _comparison,

@@ -32,6 +32,7 @@ from exodesk.ui.screening.tab import ScreeningTab
 from exodesk.ui.screening.verdicts import CARD_NAMES
 from tests.answers import answered
 from tests.bundled import bundled_rules
+from tests.reports.pdftools import pdf_text
 from tests.ui.dialogs import when_dialog_opens
 from tests.ui.previews import print_to, through_the_preview
 from tests.ui.test_patients_tab import unnamed_widgets
@@ -443,10 +444,45 @@ def test_a_card_shows_every_deferral_with_its_date_or_condition(window: MainWind
     )
     tab.verdicts.show_result(result)
     prp = tab.verdicts.cards["prp"].body.text()
-    assert "Not until the infection has cleared, and not before Mon 22 Mar 2027" in prp
-    assert "(until the infection has cleared)" in prp
-    assert "(can go ahead from Mon 22 Mar 2027)" in prp
+    assert (
+        "Not until the infection has cleared, not before Mon 22 Mar 2027, "
+        "and a doctor needs to agree first"
+    ) in prp
     assert "pregnant" in prp, "the review reason is listed too"
+    # Each thing once: the headline has the condition and the date, the reasons do not.
+    assert prp.count("until the infection has cleared") == 2  # the headline and the reason
+    assert prp.count("Mon 22 Mar 2027") == 1 and "(can go ahead" not in prp
+
+
+def test_a_card_held_for_a_date_and_a_doctor_says_both_and_the_summary_prints_it(
+    qtbot, window: MainWindow, services: Services
+) -> None:
+    """The review's screenshot: a retinoid three days ago, a blood disorder and a blood
+    thinner. The facial's card said "Can go ahead from Thu 26 Nov 2026" above the blood
+    disorder's "a doctor needs to agree first", and "(can go ahead from Thu 26 Nov 2026)"
+    again under the retinoid; the printed summary said the same."""
+    tab = tab_of(window)
+    _save_with(
+        tab,
+        {"retinoid_last_use": date(2026, 11, 19), "blood_disorder": True, "anticoagulants": True},
+    )
+    settle(qtbot, tab)
+    headline = "Not before Thu 26 Nov 2026, and a doctor needs to agree first"
+    card = QTextDocument()
+    card.setHtml(tab.verdicts.cards["exosome_face"].body.text())
+    lines = card.toPlainText().splitlines()
+    assert lines[0] == headline
+    assert "Can go ahead" not in card.toPlainText()
+    assert card.toPlainText().count("Thu 26 Nov 2026") == 1, "the date is said once"
+    retinoid = next(line for line in lines if "retinoid" in line)
+    assert retinoid.endswith("settle first."), retinoid
+    # The same words on paper.
+    record = tab._record
+    assert record is not None
+    text = " ".join(pdf_text(services.screening.summary_job(record.id).pdf()).split())
+    assert headline in text
+    assert "Can go ahead" not in text and "(can go ahead" not in text
+    assert text.count("Thu 26 Nov 2026") == 3, "once for each treatment the retinoid holds"
 
 
 # ---- no silent "go ahead": every question needs an explicit answer ------------------------
@@ -471,7 +507,9 @@ def test_a_blank_screening_says_no_go_ahead_and_lists_what_is_missing(
         assert card.isVisibleTo(tab)
         assert "GO AHEAD" not in card.badge.text() and go_ahead.symbol not in card.badge.text()
         assert go_ahead.colour not in card.styleSheet() + card.badge.styleSheet()
-        assert "NO VERDICT YET" in card.badge.text()
+        # Read as meant, never as clipped words ("…  NO VERDICT YET" started with "…").
+        assert card.badge.text() == "✎  No verdict yet — answer every question"
+        assert card.accessibleDescription().startswith("No verdict yet — answer every question.")
         assert card.body.text() == unanswered_text(missing, limit=CARD_NAMES)
         assert card.body.text().startswith("Not answered yet: Pregnant or trying to conceive")
         assert unanswered_text(missing) in card.toolTip(), "the tooltip names every question"
@@ -591,7 +629,7 @@ def test_an_old_screening_with_unticked_boxes_shows_them_unanswered(
     assert not pregnant.yes.isChecked() and not pregnant.no.isChecked()
     tab.amend_button.click()
     settle(qtbot, tab)
-    assert "NO VERDICT YET" in tab.verdicts.cards["prp"].badge.text()
+    assert "No verdict yet — answer every question" in tab.verdicts.cards["prp"].badge.text()
     assert (
         tab.verdicts.cards["prp"]
         .body.text()

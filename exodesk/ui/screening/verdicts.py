@@ -16,11 +16,13 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from exodesk.domain.intake import ScreeningRecord
 from exodesk.domain.screening import Item, RuleTable, ScreeningResult, TreatmentResult
 from exodesk.domain.screening_vocabulary import (
+    NO_VERDICT,
+    NO_VERDICT_UNANSWERED,
     OVERRIDE_COLOUR,
     UNANSWERED_LOOK,
     VerdictLook,
     override_words,
-    reason_line,
+    reason_lines,
     signoff_words,
     unanswered_text,
     verdict_look,
@@ -87,11 +89,13 @@ class VerdictCard(QFrame):
         missing, or nothing); ``full`` (every missing question) goes in the tooltip."""
         look = UNANSWERED_LOOK
         self._paint(look)
-        self.badge.setText(f"{look.symbol}  NO VERDICT YET")
+        # In the words' own case, not capitals like a verdict's: a sentence to act on.
+        headline = NO_VERDICT_UNANSWERED if text or full else NO_VERDICT
+        self.badge.setText(f"{look.symbol}  {headline}")
         self.body.setTextFormat(Qt.TextFormat.PlainText)
         self.body.setText(text)
         self._set_tip("\n".join(t for t in (full, tips.NO_VERDICT) if t))
-        self.setAccessibleDescription(" ".join(t for t in ("No verdict yet.", full) if t))
+        self.setAccessibleDescription(" ".join(t for t in (f"{headline}.", full) if t))
 
     def show_result(
         self, result: TreatmentResult | None, table: RuleTable, record: ScreeningRecord | None
@@ -107,13 +111,12 @@ class VerdictCard(QFrame):
         self.body.setTextFormat(Qt.TextFormat.RichText)
         tip = [f"{word}. {tips.VERDICT_TIPS[result.verdict]}"]
         parts: list[str] = []
-        # Every deferral with its own date or condition (domain.screening_vocabulary), the
-        # same words as the printed summary.
+        # Everything that stands in the way, then the reasons, each thing said once
+        # (domain.screening_vocabulary): the same words as the printed summary.
         when = verdict_when(result)
         if when:
             parts.append(f"<b>{html.escape(when)}</b>")
-        for reason in result.reasons:
-            parts.append("• " + html.escape(reason_line(reason)))
+        parts += ["• " + html.escape(line) for line in reason_lines(result)]
         if result.precautions:
             parts.append("<i>For the practitioner:</i>")
             parts += ["– " + html.escape(p) for p in result.precautions]
