@@ -17,6 +17,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import open_services
+from exodesk.storage.anchor_check import anchor_faults
 from exodesk.storage.audit import check_chain
 from exodesk.storage.database import (
     integrity_report,
@@ -83,7 +84,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
     db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
     try:
         with storage_errors(paths.data_file):
-            faults = integrity_report(db)
+            faults = integrity_report(db) + anchor_faults(db, paths.folder)
             chain = check_chain(db)
     finally:
         db.close()
