@@ -139,14 +139,14 @@ def replace_data_file(
     try:
         if key is not None and not is_encrypted(staged):
             encrypt_copy(staged, key)
-        aside, verified = _save_aside(
-            paths, now, key, key_checked=key is not None and is_encrypted(backup.path)
-        )
-        # Written before the swap: a swap that then fails leaves a restore on record that did
+        # Written before the swap: a restore that then fails leaves one on record that did
         # not happen, which only makes the check trust fewer anchors; the other way round a
         # kill just after the swap would leave the newer anchors accusing a genuine restore.
         restored = Anchor(RESTORE, now, facts.audit_last_id, facts.audit_last_hash, backup.path)
         record_anchor(data_file, restored)
+        aside, verified = _save_aside(
+            paths, now, key, key_checked=key is not None and is_encrypted(backup.path)
+        )
         install(staged, data_file)
     except BaseException:
         discard(staged)
