@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -74,8 +75,12 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     return 0
 
 
-def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
+def cmd_check(paths: DataPaths, *, out: TextIO | None = None, backups: Sequence[Path] = ()) -> int:
     """Check the file (integrity, foreign keys) and the audit trail's hash chain.
+
+    The chain is also compared with its anchors (``exodesk.storage.anchor_check``): those
+    the data folder knows of, and the sidecars of the backups in each of ``backups`` (a USB
+    stick kept elsewhere, which no one at the PC could have edited).
 
     Exit 1 and list the faults if there are any; the audit chain's first broken, changed or
     missing entry is named.
@@ -84,7 +89,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
     db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
     try:
         with storage_errors(paths.data_file):
-            faults = integrity_report(db) + anchor_faults(db, paths.folder)
+            faults = integrity_report(db) + anchor_faults(db, paths.folder, backups)
             chain = check_chain(db)
     finally:
         db.close()

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from exodesk.domain.audit import ChainReport, entry_number
+from exodesk.errors import UserError
 from exodesk.storage.anchors import BACKUP, Anchor, logged_anchors
 from exodesk.storage.audit import check_chain
 from exodesk.storage.backup_files import (
@@ -52,31 +53,42 @@ def check_trail(db: Database, folder: Path | None) -> ChainReport:
     return ChainReport(chain.entries_checked, chain.faults + tuple(anchor_faults(db, folder)))
 
 
-def anchor_faults(db: Database, folder: Path | None) -> list[str]:
+def anchor_faults(db: Database, folder: Path | None, also: Iterable[Path] = ()) -> list[str]:
     """Plain sentences for what the anchors and the record counts say is changed or gone.
 
     Args:
         db: The live data file.
         folder: Its data folder, where the anchors file and the backups folder are; None
             checks the trail's size only.
+        also: More folders of this clinic's backups whose sidecars are anchors too (a USB
+            stick named by whoever runs the check: found even if the anchors file is gone).
     """
     with storage_errors():
         faults = [f for f in (_short_trail(db),) if f]
         if folder is not None:
-            lineage = _lineage(found_anchors(Path(folder)))
+            lineage = _lineage(found_anchors(Path(folder), also))
             faults.extend(_judge(db, lineage))
     return faults
 
 
 # ---- finding anchors ---------------------------------------------------------------------
-def found_anchors(folder: Path) -> list[Anchor]:
+def found_anchors(folder: Path, also: Iterable[Path] = ()) -> list[Anchor]:
     """Every anchor check can see for the data file in ``folder``, duplicates removed.
 
-    The anchors file's lines, the sidecars in ``folder/backups`` and, for logged backups made
-    anywhere else, their sidecars if they can be read now (a USB stick plugged back in).
+    The anchors file's lines, the sidecars in ``folder/backups`` and in each of ``also``, and,
+    for logged backups made anywhere else, their sidecars if they can be read now (a USB
+    stick plugged back in).
     """
     logged = logged_anchors(folder)
     records = list_backups(Path(folder) / BACKUPS_FOLDER, check=False)
+    for other in also:
+        if not Path(other).is_dir():
+            raise UserError(
+                f"The folder {other} does not exist, so the audit trail was not checked "
+                "against it.",
+                advice="Is the USB stick or network drive connected?",
+            )
+        records.extend(list_backups(Path(other), check=False))
     listed = {r.path for r in records}
     for anchor in logged:
         if anchor.kind != BACKUP or anchor.backup in listed:

@@ -29,6 +29,7 @@ from exodesk.services.backups import BackupRecord, BackupService, list_backups, 
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.audit import GENESIS_HASH, SEALED_FIELDS, check_chain, seal
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.test_cli import run
 
 COLUMNS = ", ".join(SEALED_FIELDS)
 
@@ -442,3 +443,36 @@ def test_the_check_in_the_app_compares_with_the_anchors(
     )
     assert expected in audit.verify().faults
     assert expected in job().faults
+
+
+def test_check_can_be_pointed_at_a_usb_stick_when_every_anchor_on_the_pc_is_gone(
+    clinic: Services,
+    tamper: sqlite3.Connection,
+    data_paths: DataPaths,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> None:
+    """The backups folder and the anchors file deleted, the trail cut short: only the stick
+    knows, and ``exodesk check --backups DIR`` (run as a process, as the IT person would)
+    asks it."""
+    stick = tmp_path / "usb-stick"
+    stick.mkdir()
+    copy = _backup(clinic, clock, stick)
+    assert copy.audit_last_id is not None
+    shutil.rmtree(data_paths.backups)
+    (data_paths.folder / "exodesk.anchors").unlink()
+    tamper.execute("DELETE FROM audit_log WHERE id > ?", [copy.audit_last_id - 1])
+    _move_head(tamper)
+    folder = str(data_paths.folder)
+
+    assert run("check", "--data-dir", folder).returncode == 0  # nothing on the PC tells
+    result = run("check", "--data-dir", folder, "--backups", str(stick))
+    assert result.returncode == 1, result.stderr
+    assert (
+        f"At least 1 of the newest audit entries were removed: the backup of {copy.when} "
+        f"({copy.path.name}) holds entry {copy.audit_last_id}"
+    ) in result.stdout
+
+    unplugged = run("check", "--data-dir", folder, "--backups", str(tmp_path / "E"))
+    assert unplugged.returncode == 2
+    assert "does not exist, so the audit trail was not checked against it" in unplugged.stderr
