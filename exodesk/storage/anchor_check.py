@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from exodesk.domain.audit import ChainReport, entry_number
-from exodesk.errors import UserError
+from exodesk.errors import StorageError, UserError
 from exodesk.storage.anchors import BACKUP, Anchor, logged_anchors
 from exodesk.storage.audit import check_chain
 from exodesk.storage.backup_files import (
@@ -36,7 +37,8 @@ from exodesk.storage.backup_files import (
     sidecar_of,
     when_words,
 )
-from exodesk.storage.database import storage_errors
+from exodesk.storage.database import is_encrypted, open_database, storage_errors
+from exodesk.storage.engine import connection_key, sqlite3
 
 log = logging.getLogger(__name__)
 
@@ -165,11 +167,13 @@ def _judge(db: Database, lineage: list[Anchor]) -> list[str]:
     matched: Anchor | None = None
     changed: tuple[Anchor, bool] | None = None  # (anchor, its entry is still there)
     beyond: Anchor | None = None
+    departed: list[Anchor] = []  # anchors the live trail no longer fits, oldest entry first
     for anchor in sorted(lineage, key=lambda a: a.last_id):
         if anchor.last_id <= 0:
             continue  # a copy with no entries holds nothing to compare
         if anchor.last_id > live_last:
             beyond = anchor  # sorted: the last one kept reaches furthest
+            departed.append(anchor)
             continue
         row = db.execute(
             "SELECT entry_hash FROM audit_log WHERE id = ?", [anchor.last_id]
@@ -177,11 +181,18 @@ def _judge(db: Database, lineage: list[Anchor]) -> list[str]:
         if row is not None and row[0] == anchor.last_hash:
             if changed is None:
                 matched = anchor
-        elif changed is None:
+            continue
+        departed.append(anchor)
+        if changed is None:
             changed = (anchor, row is not None)
     faults: list[str] = []
     if changed is not None:
         faults.append(_changed(*changed, matched))
+        # The first backup still on the disk names the exact entry (rotation may have
+        # deleted the one whose anchor came first).
+        first = next(filter(None, (_first_difference(db, a) for a in departed)), None)
+        if first:
+            faults.append(first)
     if beyond is not None:
         faults.append(_removed(beyond, live_last))
     if faults:
@@ -207,6 +218,52 @@ def _changed(anchor: Anchor, present: bool, matched: Anchor | None) -> str:
         f"Audit entry {number} is not the one in {_where(anchor)}: the audit trail was "
         f"rewritten {span}, and sealed again to hide it."
     )
+
+
+def _first_difference(db: Database, anchor: Anchor) -> str | None:
+    """Where the live trail first departs from the backup behind ``anchor``, if that backup
+    can still be read (it must itself still end as its anchor says); else None."""
+    path = anchor.backup
+    key = connection_key(db.conn)
+    try:
+        if not path.is_file():
+            return None
+        copy = open_database(path, read_only=True, key=key if is_encrypted(path) else None)
+    except (StorageError, OSError):
+        return None
+    try:
+        theirs = copy.execute(
+            "SELECT id, entry_hash, at FROM audit_log WHERE id <= ? ORDER BY id", [anchor.last_id]
+        ).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        copy.close()
+    if not theirs or tuple(theirs[-1][:2]) != (anchor.last_id, anchor.last_hash):
+        return None  # the copy is not the one the anchor describes
+    ours = dict(
+        db.execute(
+            "SELECT id, entry_hash FROM audit_log WHERE id <= ?", [anchor.last_id]
+        ).fetchall()
+    )
+    for entry_id, entry_hash, at in theirs:
+        if ours.get(entry_id) == entry_hash:
+            continue
+        number = entry_number(entry_id)
+        what = "is missing" if entry_id not in ours else "is not the one it holds"
+        recorded = f", recorded {_stamp(at)}" if _stamp(at) else ""
+        return (
+            f"The trail first departs from {_where(anchor)} at entry {number}{recorded}: "
+            f"entry {number} {what}; entries before it match."
+        )
+    return None
+
+
+def _stamp(at: object) -> str:
+    try:
+        return when_words(datetime.fromisoformat(str(at)))
+    except ValueError:
+        return ""
 
 
 def _removed(anchor: Anchor, live_last: int) -> str:

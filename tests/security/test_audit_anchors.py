@@ -113,6 +113,14 @@ def _where(record: BackupRecord) -> str:
     return f"the backup of {record.when} ({record.path.name})"
 
 
+def _assert_departs_at(text: str, record: BackupRecord, entry_id: int) -> None:
+    """The backup file, still readable, names the first entry that no longer matches."""
+    line = next(x for x in text.splitlines() if "The trail first departs" in x)
+    start = f"  - The trail first departs from {_where(record)} at entry {entry_id}, recorded "
+    assert line.startswith(start), line
+    assert line.endswith(f"entry {entry_id} is not the one it holds; entries before it match.")
+
+
 def _assert_chain_looks_whole(services: Services) -> None:
     """Today's check: the chain alone cannot see the attack."""
     assert check_chain(services.ctx.db).ok
@@ -139,6 +147,7 @@ def test_a_rewritten_and_resealed_entry_is_caught(
         f"Audit entry {anchor} is not the one in {_where(record)}: the audit trail was "
         f"rewritten at or before entry {anchor}, and sealed again to hide it."
     ) in text
+    _assert_departs_at(text, record, 3)
 
 
 def test_removing_the_newest_entries_and_moving_the_head_back_is_caught(
@@ -180,6 +189,7 @@ def test_a_removed_and_renumbered_entry_is_caught(
         f"Audit entry {anchor} is not the one in {_where(record)}: the audit trail was "
         f"rewritten at or before entry {anchor}, and sealed again to hide it."
     ) in text
+    _assert_departs_at(text, record, 4)
 
 
 def test_an_inserted_forged_entry_is_caught(
@@ -206,6 +216,7 @@ def test_an_inserted_forged_entry_is_caught(
         f"Audit entry {anchor} is not the one in {_where(record)}: the audit trail was "
         f"rewritten at or before entry {anchor}, and sealed again to hide it."
     ) in text
+    _assert_departs_at(text, record, 5)
 
 
 @pytest.fixture
