@@ -24,10 +24,13 @@ from exodesk.cli import cmd_check
 from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
+from exodesk.services import encryption as enc
 from exodesk.services.audit import AuditService
 from exodesk.services.backups import BackupRecord, BackupService, list_backups, restore_file
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.audit import GENESIS_HASH, SEALED_FIELDS, check_chain, seal
+from exodesk.storage.database import is_encrypted
+from exodesk.storage.engine import connect
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.test_cli import run
 
@@ -487,3 +490,42 @@ def test_check_can_be_pointed_at_a_usb_stick_when_every_anchor_on_the_pc_is_gone
     unplugged = run("check", "--data-dir", folder, "--backups", str(tmp_path / "E"))
     assert unplugged.returncode == 2
     assert "does not exist, so the audit trail was not checked against it" in unplugged.stderr
+
+
+def test_an_encrypted_clinic_is_anchored_the_same_way(tmp_path: Path, clock: FakeClock) -> None:
+    """An insider with the data key rewrites an entry of an encrypted file and reseals; the
+    in-app check (Verify chain) opens the encrypted backup with the clinic's key to say where."""
+    paths = DataPaths(tmp_path / "clinic")
+    data_key, _recovery = enc.new_clinic_key()
+    svc = open_services(paths, create=True, clock=clock, key=data_key)
+    try:
+        admin = StaffMember("Ada Admin", "practitioner", is_admin=True)
+        assert svc.accounts.first_account(admin, ADMIN_PASSWORD).ok
+        _work(svc, clock, ["Abbott", "Baker", "Carter"])
+        record = _backup(svc, clock)
+        assert is_encrypted(record.path) and record.audit_last_hash
+        _work(svc, clock, ["Dunn"])
+        audit = AuditService(svc.ctx)
+        assert audit.verify().ok
+
+        conn = connect(str(paths.data_file), key=data_key)
+        try:
+            conn.isolation_level = None
+            for trigger in ("audit_log_no_update", "audit_head_forward_only"):
+                conn.execute(f"DROP TRIGGER {trigger}")
+            conn.execute("UPDATE audit_log SET summary = 'Rewritten' WHERE id = 2")
+            _reseal_from(conn, 2)
+        finally:
+            conn.close()
+        assert check_chain(svc.ctx.db).ok
+
+        faults = audit.verify().faults
+        assert any(
+            f.startswith(f"Audit entry {record.audit_last_id} is not the one in") for f in faults
+        )
+        assert any(
+            f.startswith(f"The trail first departs from {_where(record)} at entry 2, recorded ")
+            for f in faults
+        ), faults
+    finally:
+        svc.close()
