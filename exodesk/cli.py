@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
@@ -21,12 +22,14 @@ from exodesk.services.workspace import open_services
 from exodesk.storage.anchor_check import anchor_faults
 from exodesk.storage.audit import check_chain
 from exodesk.storage.database import (
+    DataFileDamaged,
+    cannot_write,
     integrity_report,
     is_encrypted,
     open_database,
     storage_errors,
 )
-from exodesk.storage.migrations import refuse_newer
+from exodesk.storage.migrations import refuse_newer, refuse_newer_or_hollow
 
 
 def _out(stream: TextIO | None) -> TextIO:
@@ -60,7 +63,14 @@ def cmd_init(paths: DataPaths, *, demo: bool = False, out: TextIO | None = None)
 def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     """Print the data file's path, versions and record counts without changing it."""
     out = _out(out)
-    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
+    # `info` changes nothing, and works from a write-protected folder or drive too.
+    read_only = cannot_write(paths.data_file)
+    db = open_database(
+        paths.data_file,
+        read_only=read_only,
+        before_write=refuse_newer_or_hollow(paths.data_file),
+        key=_key(paths),
+    )
     try:
         info = ClinicService(ServiceContext(db=db, desk=Desk()), data_file=paths.data_file).info()
     finally:
@@ -68,7 +78,11 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     print(f"Data file:      {info.path}", file=out)
     print(f"ExoDesk:        {info.app_version}", file=out)
     pending = info.latest_schema_version - info.schema_version
-    note = f" ({pending} update(s) pending; they run when ExoDesk opens it)" if pending > 0 else ""
+    note = (
+        f" ({plural(pending, 'update')} pending; they run when ExoDesk opens it)"
+        if pending > 0
+        else ""
+    )
     print(f"Schema version: {info.schema_version}{note}", file=out)
     for table, count in info.counts.items():
         print(f"{table + ':':<16}{count:,}", file=out)
@@ -86,25 +100,43 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None, backups: Sequence[
     missing entry is named.
     """
     out = _out(out)
-    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
+    # A write-protected folder can be checked too; a page too damaged to read is a fault like
+    # any other (exit 1 with the list), not a failure of the command.
+    try:
+        db = open_database(
+            paths.data_file,
+            read_only=cannot_write(paths.data_file),
+            before_write=refuse_newer_or_hollow(paths.data_file),
+            key=_key(paths),
+        )
+    except DataFileDamaged as exc:
+        return _report_faults(paths, [exc.message], out)
     try:
         with storage_errors(paths.data_file):
             faults = integrity_report(db) + anchor_faults(db, paths.folder, backups)
             chain = check_chain(db)
+    except DataFileDamaged as exc:
+        return _report_faults(paths, [exc.message], out)
     finally:
         db.close()
     faults = faults + list(chain.faults)
     if faults:
-        print(f"{paths.data_file}: {len(faults)} fault(s) found.", file=out)
-        for fault in faults[:50]:
-            print(f"  - {fault}", file=out)
-        print("Restore the newest backup, or ask whoever looks after this PC.", file=out)
-        return 1
+        return _report_faults(paths, faults, out)
     print(
         f"{paths.data_file}: no faults found (integrity and foreign keys). {chain.message}",
         file=out,
     )
     return 0
+
+
+def _report_faults(paths: DataPaths, faults: list[str], out: TextIO) -> int:
+    """List the faults found (at most 50) and return the exit code for them, 1."""
+    many = "fault" if len(faults) == 1 else "faults"
+    print(f"{paths.data_file}: {len(faults)} {many} found.", file=out)
+    for fault in faults[:50]:
+        print(f"  - {fault}", file=out)
+    print("Restore the newest backup, or ask whoever looks after this PC.", file=out)
+    return 1
 
 
 _CLI_ACTOR = "exodesk command line"
@@ -138,7 +170,10 @@ def _key(paths: DataPaths, *also: Path) -> bytes | None:
 
 def _backup_service(paths: DataPaths) -> tuple[BackupService, ServiceContext]:
     # Not open_services: a backup or export must not migrate the file first.
-    db = open_database(paths.data_file, before_write=refuse_newer, key=_key(paths))
+    # A backup of a hollow file would be "verified" and rotate the good ones away.
+    db = open_database(
+        paths.data_file, before_write=refuse_newer_or_hollow(paths.data_file), key=_key(paths)
+    )
     ctx = ServiceContext(db=db, desk=Desk(command_line=True))
     return BackupService(ctx, paths, actor_name=_CLI_ACTOR), ctx
 

@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QLocale
 
 from exodesk.paths import DataPaths
-from exodesk.services.demo import seed_demo
+from exodesk.services.demo import seat, seed_demo
 from exodesk.services.workspace import open_services
 from exodesk.ui.launcher import application
 from exodesk.ui.main_window import MainWindow
@@ -112,7 +112,7 @@ def _session_shots(app, window: MainWindow, services, out: Path) -> None:
     app.processEvents()
     window.grab().save(str(out / "sessions-timeline.png"))
     practitioner = next(m for m in services.clinic.staff() if m.role == "practitioner")
-    services.clinic.sign_in(practitioner.id)
+    seat(services, practitioner.id)
     window.sessions_tab.start_record()
     app.processEvents()
     window.grab().save(str(out / "sessions-form.png"))

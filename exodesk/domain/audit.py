@@ -34,11 +34,6 @@ class AuditEntry:
         before, after = self.before or {}, self.after or {}
         return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
-    @property
-    def what(self) -> str:
-        """The changed record in a few words: ``patients #12`` (just the table if no record)."""
-        return self.table_name if self.record_id is None else f"{self.table_name} #{self.record_id}"
-
 
 @dataclass(frozen=True)
 class ChainReport:

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from exodesk.domain.aftercare import AftercareTemplate, method_line
+from exodesk.domain.clinic import COUNTRIES
 from exodesk.domain.comparison import (
     ALL_COUNTRIES,
     CLINIC_SOURCE,
@@ -35,7 +36,7 @@ from exodesk.domain.comparison import (
     Fact,
     Measure,
 )
-from exodesk.domain.regulatory import RegulatoryFact
+from exodesk.domain.regulatory import ALL_JURISDICTIONS, RegulatoryFact
 from exodesk.domain.screening import RuleTable
 from exodesk.domain.sessions import DELIVERY_METHODS
 
@@ -198,13 +199,23 @@ def screening_entries(table: RuleTable, *, clinic_rules: Iterable[str] = ()) -> 
         edited = rule.id in changed
         status = _status(rule.sources, edited=edited)
         basis = "Made stricter in the clinic's screening settings." if edited else ""
+        # The words as a patient reads them: "{months}" filled from the rule's own window.
+        numbers = rule.when.placeholders()
         for effect in rule.effects:
             treatments = ", ".join(table.treatment_label(t) for t in effect.treatments)
             where = (
                 f"Screening: {rule.title} → {treatments} ({table.verdict_label(effect.outcome)})"
             )
             entries.append(
-                ContentEntry(SCREENING, "reason", where, effect.reason, status, rule.sources, basis)
+                ContentEntry(
+                    SCREENING,
+                    "reason",
+                    where,
+                    effect.reason.format(**numbers),
+                    status,
+                    rule.sources,
+                    basis,
+                )
             )
             if effect.precaution:
                 entries.append(
@@ -212,7 +223,7 @@ def screening_entries(table: RuleTable, *, clinic_rules: Iterable[str] = ()) -> 
                         SCREENING,
                         "precaution",
                         where,
-                        effect.precaution,
+                        effect.precaution.format(**numbers),
                         status,
                         rule.sources,
                         basis,
@@ -224,7 +235,7 @@ def screening_entries(table: RuleTable, *, clinic_rules: Iterable[str] = ()) -> 
                     SCREENING,
                     "until",
                     f"Screening: {rule.title} (when a deferral lifts)",
-                    rule.until_text,
+                    rule.until_text.format(**numbers),
                     status,
                     rule.sources,
                     basis,
@@ -390,19 +401,26 @@ def comparison_entries(content: ComparisonContent) -> list[ContentEntry]:
 
 
 def regulatory_entries(facts: Sequence[RegulatoryFact]) -> list[ContentEntry]:
-    """Every regulatory note shown before a session (and printed on it)."""
-    return [
-        ContentEntry(
-            REGULATORY,
-            "note",
-            f"Before saving a session: {fact.id} ({fact.jurisdiction})",
-            fact.text,
-            _status(fact.sources),
-            fact.sources,
-            fact.source_note,
+    """Every regulatory note shown before a session (and printed on it), numbered in the
+    order the practitioner sees them, with where it applies in words."""
+    entries = []
+    for number, fact in enumerate(facts, start=1):
+        if fact.jurisdiction == ALL_JURISDICTIONS:
+            place = "every country"
+        else:
+            place = COUNTRIES.get(fact.jurisdiction, fact.jurisdiction)
+        entries.append(
+            ContentEntry(
+                REGULATORY,
+                "note",
+                f"Before saving a session: regulatory note {number} ({place})",
+                fact.text,
+                _status(fact.sources),
+                fact.sources,
+                fact.source_note,
+            )
         )
-        for fact in facts
-    ]
+    return entries
 
 
 # ---- the version -------------------------------------------------------------------------

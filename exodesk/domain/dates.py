@@ -34,7 +34,13 @@ def age_on(date_of_birth: date, today: date) -> int:
 
 
 _SEP = r"[./\-\s]"
-_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+# Year first, as ISO and the year-first locales write it: 2026-04-03 (ISO, en-CA, sv-SE),
+# 2026/04/03 and 2026/4/3 (ja, zh), 2026. 4. 3. and 2026.04.03 (ko), and 2026年4月3日 (ja, zh)
+# or 2026년 4월 3일 (ko). Nobody writes year, day, month, so these never depend on the locale.
+_ISO = re.compile(r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*\.?\s*$")
+_CJK = re.compile(r"^\s*(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?\s*$")
+# Where a past date is asked: "today", "yesterday", "3 days ago", "2 weeks ago", "a month ago".
+_RELATIVE = re.compile(r"^\s*(\d{1,4}|an?|one)\s+(day|week|month|year)s?\s+ago\s*$", re.I)
 _NUMERIC = re.compile(rf"^\s*(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}})\s*$")
 _COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
 _WORDY = re.compile(r"^\s*(?:[A-Za-z]{3,9},?\s+)?(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\s*$")
@@ -61,20 +67,33 @@ _MONTHS = {
 }
 
 
-def parse_user_date(text: str, *, day_first: bool = True, pivot_today: date | None = None) -> date:
+def parse_user_date(
+    text: str,
+    *,
+    day_first: bool = True,
+    pivot_today: date | None = None,
+    relative_to: date | None = None,
+) -> date:
     """Parse a date as a person types it.
 
-    Accepts ISO ``1985-04-03`` and written-out ``3 Apr 1985`` (as ExoDesk shows dates) always,
+    Accepts year-first dates (ISO ``1985-04-03``, ``1985/04/03``, ``1985. 4. 3.``,
+    ``1985年4月3日``) and written-out ``3 Apr 1985`` (as ExoDesk shows dates) always,
     and ``03/04/1985``, ``3.4.1985``, ``03-04-85`` or
     ``03041985`` read in the locale's order (``day_first``). Two-digit years are placed in the
     century that keeps the date on or before ``pivot_today`` when given (a date of birth is in
-    the past), else in 1900–1999 for 50 and over and 2000–2049 below.
+    the past), else in 1900–1999 for 50 and over and 2000–2049 below. With ``relative_to``
+    (the day it is typed, where a past date is asked) "today", "yesterday" and "N days, weeks,
+    months or years ago" count back from it (months as calendar months).
 
     Raises:
         ValueError: with a plain message when the text is not a real calendar date.
     """
     text = text.strip()
-    m = _ISO.match(text)
+    if relative_to is not None:
+        counted = _relative(text, relative_to)
+        if counted is not None:
+            return counted
+    m = _ISO.match(text) or _CJK.match(text)
     if m:
         year, month, day = (int(g) for g in m.groups())
         return _make(year, month, day, text)
@@ -94,6 +113,27 @@ def parse_user_date(text: str, *, day_first: bool = True, pivot_today: date | No
     if len(year_text) == 2:
         year = _expand_two_digit_year(year, month, day, pivot_today)
     return _make(year, month, day, text)
+
+
+def _relative(text: str, today: date) -> date | None:
+    words = " ".join(text.lower().split())
+    if words == "today":
+        return today
+    if words == "yesterday":
+        return add_days(today, -1)
+    m = _RELATIVE.match(words)
+    if m is None:
+        return None
+    count = 1 if m.group(1) in ("a", "an", "one") else int(m.group(1))
+    unit = m.group(2).lower()
+    if unit == "day":
+        return add_days(today, -count)
+    if unit == "week":
+        return add_days(today, -7 * count)
+    months = count if unit == "month" else 12 * count
+    if today.year * 12 + today.month - months < 12:  # before year 1: no such day
+        raise ValueError(f"“{text}” is further back than any date.")
+    return add_months(today, -months)
 
 
 def _expand_two_digit_year(yy: int, month: int, day: int, pivot: date | None) -> int:

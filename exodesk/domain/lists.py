@@ -8,6 +8,7 @@ events list reads ``OpenEvent`` rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from exodesk.domain.courses import CourseProgress
 from exodesk.domain.dates import format_short
 from exodesk.domain.patient import list_name
 from exodesk.domain.sessions import TREATMENTS, AdverseEvent, Course, session_day
+from exodesk.domain.vocabulary import event_type_words
 
 # ---- lot recall ---------------------------------------------------------------------------------
 
@@ -87,6 +89,23 @@ class RecallLine:
     given_names: str = ""
 
 
+_STORED_EVENT = re.compile(r"(?P<type>[a-z_]+) \((?P<day>\d{4}-\d{2}-\d{2})\)")
+
+
+def events_words(stored: str) -> str:
+    """The events of a recall row in words: ``granuloma_nodule (2026-09-12); bruising
+    (2026-08-10)`` as stored → ``Granuloma / nodule (12 Sep 2026); Bruising (10 Aug 2026)``."""
+
+    def said(match: re.Match[str]) -> str:
+        try:
+            day = format_short(date.fromisoformat(match["day"]))
+        except ValueError:
+            day = match["day"]
+        return f"{event_type_words(match['type'])} ({day})"
+
+    return _STORED_EVENT.sub(said, stored)
+
+
 def recall_line(row: RecallRow) -> RecallLine:
     """Return a stored recall row as the lists show it: its local day, the name family first."""
     return RecallLine(
@@ -97,7 +116,7 @@ def recall_line(row: RecallRow) -> RecallLine:
         session_date=session_day(row.performed_at),
         treatment=TREATMENTS.get(row.treatment, row.treatment),
         practitioner=row.practitioner,
-        adverse_events=row.adverse_events or "",
+        adverse_events=events_words(row.adverse_events or ""),
         lot_number=row.lot_number,
         family_name=row.family_name,
         given_names=row.given_names,

@@ -157,7 +157,7 @@ def parse_birth_date(text: str, *, day_first: bool, today: date) -> date:
     Raises:
         ValueError: with a plain message for text that is not a real date.
     """
-    return parse_user_date(text, day_first=day_first, pivot_today=today)
+    return parse_user_date(text, day_first=day_first, pivot_today=today, relative_to=today)
 
 
 # ---- search folding -------------------------------------------------------------------------

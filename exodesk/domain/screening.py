@@ -495,7 +495,10 @@ def _validate_table(table: RuleTable) -> None:
         if expected is None:
             fail(f"{where} has unknown condition kind {when.kind!r}.")
         if len(rule.items) != len(expected):
-            fail(f"{where}: a {when.kind} condition reads {len(expected)} item(s).")
+            fail(
+                f"{where}: a {when.kind} condition reads {len(expected)} "
+                f"{'item' if len(expected) == 1 else 'items'}."
+            )
         read: list[Item] = []
         for item_id, wanted_type in zip(rule.items, expected, strict=True):
             read_item = table._items.get(item_id)

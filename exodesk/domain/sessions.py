@@ -495,12 +495,24 @@ def session_contents(
     return contents
 
 
+def is_biologic(product: Product) -> bool:
+    """Whether a product is made from living material, so its lots need lab reports.
+
+    Every exosome product is, and so is any other product whose source is recorded (the
+    catalogue records a source for biologics only: a human-derived serum, say). A PRP kit and
+    an anaesthetic never are: the platelets are the patient's own, and lidocaine is a drug.
+    """
+    if product.kind in NO_LAB_REPORT_KINDS:
+        return False
+    return product.kind == "exosome" or product.source is not None
+
+
 def lab_reports_expected(product: Product | None) -> bool:
-    """Whether third-party lab reports are asked for with this product's lots.
+    """Whether third-party lab reports are asked for with this product's lots: biologics only.
 
     An unknown product (None) is treated as one that needs them, so nothing is left unsaid.
     """
-    return product is None or product.kind not in NO_LAB_REPORT_KINDS
+    return product is None or is_biologic(product)
 
 
 @dataclass(frozen=True)

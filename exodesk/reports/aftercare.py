@@ -35,7 +35,7 @@ from exodesk.reports.document import (
     para,
     render_document,
 )
-from exodesk.reports.fonts import SANS
+from exodesk.reports.fonts import SANS, string_width
 from exodesk.reports.markup import para_text
 
 # The number to dial, by the clinic's country; none is printed for "OTHER".
@@ -630,13 +630,55 @@ class _Timeline(Flowable):
         super().__init__()
         self.stages = tuple(stages)
         self.size = styles.size
-        self._labels = [para(stage.label, styles.stage_label) for stage in self.stages]
-        self._texts = [para(stage.text, styles.stage_text) for stage in self.stages]
+        self._styles = styles
+        self._fitted_to = -1.0
+        self._fit(styles.stage_label, styles.stage_text)
         self._recovery = sum(stage.key in RECOVERY_STAGES for stage in self.stages)
         self._captions = [
             Paragraph(RECOVERY_CAPTION, styles.timeline_caption),
             Paragraph(RESULTS_CAPTION, styles.timeline_caption),
         ]
+
+    def _fit(self, label: ParagraphStyle, text: ParagraphStyle) -> None:
+        self._labels = [para(stage.label, label) for stage in self.stages]
+        self._texts = [para(stage.text, text) for stage in self.stages]
+
+    def _fit_words(self, inner: float) -> None:
+        """Make every word of the labels and texts fit its column whole.
+
+        A column is a seventh of the page: in large print one long word ("Tenderness")
+        is wider than that, and a paragraph breaks such a word mid-way. The labels and
+        texts then print smaller, together, just enough for the longest word to fit.
+        """
+        if inner == self._fitted_to:
+            return
+        self._fitted_to = inner
+        label, text = self._styles.stage_label, self._styles.stage_text
+
+        def widest(style: ParagraphStyle, bold: bool, words: list[str]) -> float:
+            return max((string_width(w, style.fontSize, bold=bold) for w in words), default=0)
+
+        label_words = [w for stage in self.stages for w in stage.label.split()]
+        text_words = [w for stage in self.stages for w in stage.text.split()]
+        scale = min(
+            1.0,
+            inner / max(widest(label, True, label_words), 1e-6),
+            inner / max(widest(text, False, text_words), 1e-6),
+        )
+        if scale < 1.0:
+            # A little under the exact fit, for rounding in the line breaker.
+            scale *= 0.98
+
+            def smaller(style: ParagraphStyle) -> ParagraphStyle:
+                return ParagraphStyle(
+                    f"{style.name}_fitted",
+                    parent=style,
+                    fontSize=style.fontSize * scale,
+                    leading=style.leading * scale,
+                )
+
+            label, text = smaller(label), smaller(text)
+        self._fit(label, text)
 
     # Vertical layout, top down: captions, labels, the line with its markers, texts.
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -645,6 +687,7 @@ class _Timeline(Flowable):
         self.column = available_width / max(len(self.stages), 1)
         self._recovery_width = self._recovery * self.column
         inner = self.column - size * 0.2
+        self._fit_words(inner)
         self._label_h = max((p.wrap(inner, 1e6)[1] for p in self._labels), default=0)
         self._text_h = max((p.wrap(inner, 1e6)[1] for p in self._texts), default=0)
         self._caption_h = max(

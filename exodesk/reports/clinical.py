@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import format_short
@@ -225,7 +225,7 @@ def _yes_no(flag: bool) -> str:
 def adverse_event_sections(report: AdverseEventReport) -> tuple[FormSection, ...]:
     """Return the report's sections and fields in the order the regulators' forms ask for them.
 
-    Patient, reaction, product(s), procedure, reporter (as the MHRA Yellow Card and FDA
+    Patient, reaction, products, procedure, reporter (as the MHRA Yellow Card and FDA
     MedWatch 3500 order them), then what has already been reported.
 
     Args:
@@ -344,13 +344,21 @@ def render_adverse_event_report(report: AdverseEventReport) -> bytes:
         subject=f"Patient {initials}" if initials else "",
         subtitle=ADVERSE_EVENT_NOTE,
     )
-    story: list[Flowable] = []
+    blocks: list[list[Flowable]] = []
     for section in adverse_event_sections(report):
-        story.extend(_section_heading(section.title, styles))
+        heading = _section_heading(section.title, styles)[-1]  # without its page break
         if section.fields:
-            story.extend(_form_grid(section.fields, styles, width))
+            rows = _form_grid(section.fields, styles, width)
         else:
-            story.append(para(section.note, styles.body))
+            rows = [para(section.note, styles.body)]
+        blocks.append([heading, *rows])
+    # The last section (one row: what was already reported) goes with the one before it,
+    # so a second page never holds that one box alone.
+    if len(blocks) >= 2:
+        blocks[-2:] = [blocks[-2] + blocks[-1]]
+    # A section moves to the next page whole, so a page never starts with a box split from
+    # its section; one taller than a page (a long description) flows on across pages.
+    story: list[Flowable] = [KeepTogether(block) for block in blocks]
     return render_document(setup, story, styles)
 
 

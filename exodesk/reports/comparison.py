@@ -306,7 +306,9 @@ def _table_styles(styles: ReportStyles, columns: int) -> tuple[ParagraphStyle, P
 def _footnote_markup(numbers: Sequence[int]) -> str:
     if not numbers:
         return ""
-    return f"<super>{','.join(str(n) for n in numbers)}</super>"
+    # Raised a third of the text size, at seven tenths of it: reportlab's default (half,
+    # at four fifths) reached into the descenders of the line above.
+    return f'<super rise="33%" size="70%">{",".join(str(n) for n in numbers)}</super>'
 
 
 def _cell_flowables(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from exodesk.reports.fonts import SANS, FontRuns, split_runs
+from exodesk.domain.plurals import plural
+from exodesk.reports.fonts import SANS, FontRuns, layout
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def para_markup(user_text: str) -> ParaMarkup:
     Returns:
         The markup and the characters that print as a placeholder.
     """
-    fonted: FontRuns = split_runs(user_text)
+    fonted: FontRuns = layout(user_text)
     parts: list[str] = []
     for run in fonted.runs:
         body = escape(run.text).replace("\n", "<br/>")
@@ -50,8 +51,8 @@ def para_markup(user_text: str) -> ParaMarkup:
     if fonted.missing:
         # The placeholder is visible on paper; the log says which characters it stands for.
         log.warning(
-            "Printed %d character(s) no bundled font has as a placeholder: %s",
-            len(fonted.missing),
+            "Printed %s no bundled font has as a placeholder: %s",
+            plural(len(fonted.missing), "character"),
             ", ".join(f"U+{ord(c):04X}" for c in fonted.missing),
         )
     return ParaMarkup("".join(parts), fonted.missing)

@@ -97,6 +97,8 @@ class ScreeningSummary:
         large_print: Bigger type.
         answers_note: Printed above the answers when some have no answer recorded (a
             screening saved before every question needed one); None otherwise.
+        consent_text: The words of the consent form version the patient signed, printed
+            above the signature; None when not known.
     """
 
     clinic: ClinicSettings
@@ -117,6 +119,7 @@ class ScreeningSummary:
     printed_on: date
     large_print: bool = False
     answers_note: str | None = None
+    consent_text: str | None = None
 
 
 def render_screening_summary(summary: ScreeningSummary) -> bytes:
@@ -160,6 +163,7 @@ def _all_text(summary: ScreeningSummary) -> Iterator[str]:
         yield from (*verdict.reasons, *verdict.precautions)
     yield from (*summary.signoffs, *summary.overrides)
     yield from (summary.consent_version or "", summary.consent_signed_name or "")
+    yield summary.consent_text or ""
 
 
 def format_date_of_birth(day: date) -> str:
@@ -191,7 +195,7 @@ def build_story(summary: ScreeningSummary, styles: ReportStyles, width: float) -
         story.extend(bullets(summary.signoffs, styles.bullet))
     else:
         story.append(Paragraph("None recorded.", styles.body))
-    story.append(KeepTogether(_consent(summary, styles, width)))
+    story.extend(_consent(summary, styles, width))
     return story
 
 
@@ -354,19 +358,23 @@ def _answer_tables(
 
 
 def _consent(summary: ScreeningSummary, styles: ReportStyles, width: float) -> list[Flowable]:
-    # Inside KeepTogether, which moves the block whole, so a plain heading paragraph.
-    out: list[Flowable] = [Paragraph("Consent", styles.heading)]
+    """The consent: its words as signed, then who signed, when, and the signature.
+
+    The heading stays with the first paragraphs of the words and the signature with the
+    last, so the section flows on from the answers (it no longer waits for a page of its
+    own) and a signature never prints apart from what was signed.
+    """
+    heading = Paragraph("Consent", styles.heading)
     if summary.consent_version is None:
-        out.append(Paragraph("No consent form is recorded with this screening.", styles.body))
-        return out
+        none = Paragraph("No consent form is recorded with this screening.", styles.body)
+        return [KeepTogether([heading, none])]
     signed_on = format_long(summary.consent_date) if summary.consent_date else "Not recorded"
     cells = [
-        ("Consent form", summary.consent_version),
+        ("Consent form", f"Version {summary.consent_version}"),
         ("Signed by", summary.consent_signed_name or "Not signed"),
         ("Date signed", signed_on),
     ]
-    facts = _facts_band(cells, styles, width, shaded=False)
-    out.append(facts)
+    signed: list[Flowable] = [_facts_band(cells, styles, width, shaded=False)]
     signature = (
         png_image(summary.signature_png, 70 * mm, 22 * mm) if summary.signature_png else None
     )
@@ -385,5 +393,19 @@ def _consent(summary: ScreeningSummary, styles: ReportStyles, width: float) -> l
                 ]
             )
         )
-        out += [Spacer(0, styles.size * 0.5), box]
-    return out
+        signed += [Spacer(0, styles.size * 0.5), box]
+    # The text is stored as typed: blank lines between paragraphs, lines wrapped by hand.
+    words_style = ParagraphStyle("consent_words", parent=styles.body, spaceAfter=styles.size * 0.45)
+    words: list[Flowable] = [
+        para(" ".join(block.split()), words_style)
+        for block in (summary.consent_text or "").split("\n\n")
+        if block.strip()
+    ]
+    if len(words) <= 3:
+        return [KeepTogether([heading, *words, *signed])]
+    # The first two blocks: the form's own title line and its first paragraph.
+    return [
+        KeepTogether([heading, *words[:2]]),
+        *words[2:-1],
+        KeepTogether([words[-1], *signed]),
+    ]

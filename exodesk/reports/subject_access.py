@@ -19,6 +19,7 @@ from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.intake import decode_answer, describe_answer
 from exodesk.domain.patient import SEXES
+from exodesk.domain.plurals import plural
 from exodesk.domain.screening import RuleTable
 from exodesk.domain.sessions import (
     AE_OUTCOMES,
@@ -35,6 +36,7 @@ from exodesk.domain.sessions import (
     TREATMENTS,
 )
 from exodesk.domain.subject_access import TABLES, PatientExport
+from exodesk.domain.vocabulary import Vocabulary, field_label, humanise, join_words
 from exodesk.reports.document import (
     INK,
     MUTED,
@@ -165,6 +167,7 @@ def build_report(
     json_name: str,
     rules: RuleTable | None = None,
     regulatory: Mapping[str, str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> SubjectAccessReport:
     """Turn the exported rows into readable sections (pure: no clock, no data file).
 
@@ -175,9 +178,12 @@ def build_report(
         json_name: The name of the JSON file given with the PDF.
         rules: The screening rule table, to print questions rather than their ids.
         regulatory: Regulatory facts by id, to print what a session's confirmations said.
+        vocabulary: The names of treatments and verdicts, for ids and the audit trail's
+            sentences (built from ``rules`` if not given).
     """
     [patient] = export.rows("patients") or [{}]
-    words = _Words(export, rules, regulatory or {})
+    vocabulary = vocabulary or Vocabulary.build(rules=rules)
+    words = _Words(export, rules, regulatory or {}, vocabulary)
     sections = [
         _your_details(patient),
         _allergies(export),
@@ -187,8 +193,8 @@ def build_report(
         _sessions(export, words),
         _lots(export),
         _events(export, words),
-        _handouts(export),
-        _audit(export),
+        _handouts(export, vocabulary),
+        _audit(export, vocabulary),
     ]
     for table, rows in export.tables.items():
         if table not in TABLES and rows:
@@ -210,9 +216,14 @@ class _Words:
     """Ids in words: treatments, answers, and the products and sessions rows point to."""
 
     def __init__(
-        self, export: PatientExport, rules: RuleTable | None, regulatory: Mapping[str, str]
+        self,
+        export: PatientExport,
+        rules: RuleTable | None,
+        regulatory: Mapping[str, str],
+        vocabulary: Vocabulary,
     ) -> None:
         self.rules = rules
+        self.vocabulary = vocabulary
         self.regulatory = regulatory
         self.lots = {row.get("id"): row for row in export.rows("lots")}
         self.products = {row.get("id"): row for row in export.rows("products")}
@@ -220,23 +231,11 @@ class _Words:
 
     def treatment(self, treatment_id: Any) -> str:
         text = str(treatment_id or "")
-        if text in TREATMENTS:
-            return TREATMENTS[text]
-        if self.rules is not None:
-            try:
-                return self.rules.treatment_label(text)
-            except KeyError:
-                pass
-        return text
+        return self.vocabulary.treatment(text) if text else ""
 
     def verdict(self, verdict_id: Any) -> str:
         text = str(verdict_id or "")
-        if self.rules is not None:
-            try:
-                return self.rules.verdict_label(text)
-            except KeyError:
-                pass
-        return text.replace("_", " ").capitalize()
+        return self.vocabulary.verdict(text) if text else ""
 
     def answer(self, item_id: str, value: Any) -> Item:
         text = "" if value is None else str(value)
@@ -424,7 +423,7 @@ def _screenings(export: PatientExport, words: _Words) -> Section:
             )
         )
         if rows := answers.get(sid):
-            items.append(Item("Your answers", f"{len(rows)} question(s) answered:"))
+            items.append(Item("Your answers", f"{plural(len(rows), 'question')} answered:"))
             items += [words.answer(str(a.get("item_id")), a.get("value")) for a in rows]
         else:
             items.append(Item("Your answers", "No question was answered “yes” or filled in."))
@@ -700,13 +699,6 @@ def _events(export: PatientExport, words: _Words) -> Section:
     )
 
 
-_DOCUMENT_KINDS = {
-    "aftercare": "Aftercare sheet",
-    "comparison": "Treatment comparison",
-    "screening": "Screening summary",
-}
-
-
 def _how(value: Any) -> str:
     text = _text(value)
     if text.startswith("saved"):
@@ -716,15 +708,13 @@ def _how(value: Any) -> str:
     return text.capitalize()
 
 
-def _handouts(export: PatientExport) -> Section:
+def _handouts(export: PatientExport, vocabulary: Vocabulary) -> Section:
     rows = []
     for row in export.rows("documents_issued"):
-        what = _word(_DOCUMENT_KINDS, row.get("kind"))
-        template = _word(TREATMENTS, row.get("template"))
         rows.append(
             (
                 _moment(row.get("issued_at")),
-                f"{what}: {template}" if template else what,
+                vocabulary.document(_text(row.get("kind")), _text(row.get("template"))),
                 _how(row.get("how")),
                 _text(row.get("issued_by")),
             )
@@ -748,11 +738,15 @@ _ACTIONS = {
     "sign_off": "Clinician review",
     "override": "Go-ahead despite screening",
     "entered_in_error": "Marked entered in error",
+    "deactivate": "Marked inactive",
     "reactivate": "Made active again",
+    "allergy_override": "Went ahead despite an allergy",
     "view": "Looked at",
 }
 _RECORDS = {
     "patients": "your details",
+    "patient_allergies": "an allergy",
+    "no_known_allergies": "no known allergies",
     "screenings": "a screening",
     "screening_signoffs": "a screening review",
     "screening_overrides": "a screening outcome",
@@ -772,21 +766,24 @@ def _changed(before: Any, after: Any) -> list[str]:
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
     keys = sorted((before.keys() | after.keys()) - _BOOKKEEPING)
-    return [k.replace("_", " ") for k in keys if before.get(k) != after.get(k)]
+    return [field_label(k) for k in keys if before.get(k) != after.get(k)]
 
 
-def _audit(export: PatientExport) -> Section:
+def _audit(export: PatientExport, vocabulary: Vocabulary) -> Section:
     rows = []
     for row in export.rows("audit_log"):
         action = _text(row.get("action"))
         table_name = _text(row.get("table_name"))
-        what = f"{_ACTIONS.get(action, action.replace('_', ' ').capitalize())}: "
-        what += _RECORDS.get(table_name, table_name.replace("_", " "))
-        details = _text(row.get("summary"))
+        what = f"{_ACTIONS.get(action) or humanise(action).capitalize()}: "
+        what += _RECORDS.get(table_name) or humanise(table_name)
+        # The trail's sentence in words; a file the clinic saved is only "a file": the
+        # patient's copy says nothing of the clinic PC's folders or file names.
+        details = vocabulary.words(_text(row.get("summary")), file_names=False)
         # A correction (amend) is a new version beside the old one: every field "differs".
         changed = _changed(row.get("before"), row.get("after")) if action == "update" else []
-        if changed:
-            details = f"{details} (changed: {', '.join(changed)})".strip()
+        # Said once: a patient's own change already names its fields ("Changed GP and phone").
+        if changed and not all(label in details for label in changed):
+            details = f"{details} (changed: {join_words(changed)})".strip()
         rows.append((_moment(row.get("at")), _text(row.get("actor_name")), what, details))
     table = ListTable(("When", "Who", "What", "Details"), (0.18, 0.18, 0.24, 0.4), tuple(rows))
     return Section(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -35,6 +35,10 @@ from exodesk.storage.database import DataFileDamaged, storage_errors
 from exodesk.storage.staff import Credentials, StaffRepository
 
 log = logging.getLogger(__name__)
+
+UNLOCK_FAILURES_WINDOW = timedelta(days=1)
+"""How far back a wrong password at the unlock prompt may be dated (the prompt can stay open
+overnight; a failure older than that is not from the start that opened the file)."""
 
 # The Argon2id cost: RFC 9106's second recommendation (64 MiB, 3 passes, 4 lanes), about 0.1 s
 # on a reception PC. Read when an AccountService is built, so raising it here (or in a test)
@@ -130,12 +134,28 @@ class AccountService:
         with storage_errors():
             return self._staff.any_password()
 
+    def may_set_first_password(self, staff_id: int) -> bool:
+        """Whether this person may choose their first password at the sign-in dialog (a
+        brand-new clinic, or an account an admin set up without one). All the sign-in
+        dialog learns before anyone signs in: not whether anyone is locked out."""
+        try:
+            return self._account(staff_id).may_set_password
+        except UserError:
+            return False
+
     def account(self, staff_id: int) -> Account:
-        """What the sign-in dialog needs to know about one person (no secrets).
+        """One person's sign-in state (no secrets): one's own, or anyone's for an admin.
 
         Raises:
-            UserError: there is no such staff member.
+            UserError: there is no such staff member, or nobody is signed in.
+            PermissionRefused: someone else's account, asked by a non-admin.
         """
+        me = self._ctx.desk.user
+        if me is None or me.id != staff_id:
+            self._ctx.require(ACCOUNTS_MANAGE)
+        return self._account(staff_id)
+
+    def _account(self, staff_id: int) -> Account:
         with storage_errors():
             member = self._staff.get(staff_id)
             creds = self._staff.credentials(staff_id)
@@ -388,7 +408,22 @@ class AccountService:
     # ---- before and after the recovery key -------------------------------------------------
     def record_failed_unlock(self, staff_id: int, at: datetime) -> None:
         """Audit a wrong password typed before an encrypted file could be opened (it could
-        not be written then; the unlock prompt counted it and made the person wait)."""
+        not be written then; the unlock prompt counted it and made the person wait).
+
+        Only as the file opens, before anyone has signed in, and only for a time in the last
+        day: nobody at the desk can add backdated failed sign-ins in someone else's name.
+
+        Raises:
+            UserError: someone has signed in since the file opened, or ``at`` is not recent.
+        """
+        if self._ctx.desk.anyone_signed_in:
+            raise UserError(
+                "Wrong passwords typed before the data file opened are recorded as it opens, "
+                "not afterwards."
+            )
+        now = self._ctx.now()
+        if not now - UNLOCK_FAILURES_WINDOW <= at <= now + timedelta(minutes=1):
+            raise UserError("That failed sign-in is not from the prompt that opened this file.")
         with storage_errors():
             member = self._staff.get(staff_id)
         if member is None:

@@ -10,6 +10,7 @@ from exodesk.domain.accounts import AUDIT_VIEW
 from exodesk.domain.audit import AuditEntry, ChainReport
 from exodesk.domain.staff import StaffMember
 from exodesk.services.context import ServiceContext
+from exodesk.services.vocabulary import vocabulary
 from exodesk.storage.anchor_check import check_trail
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.data_file import DataFileRepository
@@ -45,7 +46,8 @@ class AuditService:
             actor_id: Only entries made by this staff member.
             since: From this moment on; a date means from the start of that local day.
             until: Up to this moment (exclusive); a date includes the whole of that local day.
-            text: Only entries whose summary contains this text, in any letter case.
+            text: Only entries whose summary contains this text, in any letter case, as
+                shown (the summary in words: "Exosome facial" finds "exosome_face" as stored).
             before_id: Only entries older than this one: pass the last id shown to get the
                 next page.
             limit: The page size.
@@ -57,7 +59,7 @@ class AuditService:
                 actor_id=actor_id,
                 since=_stored_moment(since, end_of_day=False),
                 until=_stored_moment(until, end_of_day=True),
-                text=text,
+                text=vocabulary().stored_forms(text) if text else None,
                 before_id=before_id,
                 limit=limit,
             )

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exodesk import APP_NAME
 from exodesk.domain.accounts import BACKUPS_RESTORE, BACKUPS_RUN, EXPORT_CLINIC
 from exodesk.domain.audit import AuditEntry
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services.context import ServiceContext, utc_now
@@ -44,7 +46,9 @@ from exodesk.storage.export import ExportResult, export_data
 from exodesk.storage.lock import DataFileLock
 from exodesk.storage.migrations import schema_state
 from exodesk.storage.restore import (
+    OTHER_KEY_LABEL,
     DrillResult,
+    clear_restore_pending,
     drill_backups,
     file_key_or_none,
     replace_data_file,
@@ -70,7 +74,13 @@ __all__ = [
     "verify_backup",
 ]
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 log = logging.getLogger(__name__)
+
+AUTOMATIC = (DAILY, CLOSE)
+"""The backups the app makes by itself, into the clinic's own backup folder only."""
 
 # Audit entries made since a backup that do not change what it holds.
 _NOT_CHANGES = ("backup", "export")
@@ -97,6 +107,13 @@ class RestoreResult:
             return text + " There was no data file before it."
         if self.saved_aside_verified:
             return text + f" The data as it was before is saved as {self.saved_aside}."
+        if OTHER_KEY_LABEL in self.saved_aside.name:
+            return text + (
+                " The data file before it does not open with this backup's key: it looks "
+                "like a sound file encrypted with another key (such as a new clinic set up "
+                f"meanwhile), not a damaged one. It was kept exactly as it was, as "
+                f"{self.saved_aside}."
+            )
         return (
             text + f" The data file before it was damaged; it was kept exactly as it was, as "
             f"{self.saved_aside}."
@@ -141,9 +158,41 @@ def restore_file(
         raise StorageError(f"The data folder {paths.folder} does not exist.")
     # Held while the file is swapped, so no ExoDesk starting meanwhile opens a file in flux.
     with DataFileLock(data_file, clock=lambda: now) if lock else contextlib.nullcontext():
-        aside, verified = replace_data_file(paths, record, now=now, key=key)
+        note = _restore_note(record, now=now, actor_name=actor_name)
+        aside, verified = replace_data_file(paths, record, now=now, key=key, note=note)
         _audit_restore(data_file, record, aside, now=now, actor_name=actor_name, key=key)
+        clear_restore_pending(paths)
     return RestoreResult(restored=record, saved_aside=aside, saved_aside_verified=verified)
+
+
+def _restore_note(record: BackupRecord, *, now: datetime, actor_name: str) -> dict[str, Any]:
+    """What the restore's audit entry says, kept beside the data file until it is written."""
+    return {
+        "at": now.isoformat(),
+        "actor_name": actor_name,
+        "summary": f"Restored the backup of {record.when} ({record.path.name})",
+        "backup": str(record.path),
+    }
+
+
+def record_interrupted_restore(db: Database, note: Mapping[str, Any]) -> None:
+    """Write the audit entry of a restore that was stopped right after its swap (at the next
+    start, the file open and up to date)."""
+    entry = AuditEntry(
+        at=datetime.fromisoformat(str(note["at"])),
+        actor_id=None,
+        actor_name=str(note["actor_name"]),
+        action="restore",
+        table_name="data_file",
+        record_id=None,
+        patient_id=None,
+        summary=f"{note['summary']} (noted at the next start: ExoDesk was stopped before it "
+        "could record the restore)",
+        before=None,
+        after={"backup": str(note["backup"]), "saved_aside": None},
+    )
+    with db.atomic():
+        AuditRepository(db).append(entry)
 
 
 def _audit_restore(
@@ -249,7 +298,10 @@ class BackupService:
             UserError: ``target_dir`` does not exist.
             StorageError: the copy could not be written or did not verify.
         """
-        if reason not in (DAILY, CLOSE):  # the automatic ones are the app's duty: never refused
+        # The automatic ones (daily, on closing) are the app's duty, never refused, and go to
+        # the clinic's own backup folder only: copying the clinic anywhere else is a person's
+        # choice and needs the permission, whatever the reason says.
+        if not (reason in AUTOMATIC and target_dir is None):
             self._ctx.require(BACKUPS_RUN)
         self.ready()
         folder = Path(target_dir) if target_dir is not None else self.paths.backups
@@ -269,8 +321,36 @@ class BackupService:
         """The service's clock (the app's, or a test's)."""
         return self._ctx.now()
 
+    def _own_automatic(self, record: BackupRecord) -> bool:
+        """An automatic backup written into the clinic's own backup folder."""
+        try:
+            return record.reason in AUTOMATIC and (
+                record.path.parent.resolve() == self.paths.backups.resolve()
+            )
+        except OSError:
+            return False
+
     def record_backup(self, record: BackupRecord) -> None:
-        """Write the audit entry for a backup (call on the main thread after a worker's)."""
+        """Write the audit entry for a backup a worker made (call on the main thread).
+
+        Only a backup that exists is recorded: the trail must not show copies that were never
+        made. Recording anything but an automatic backup in the clinic's own folder needs the
+        permission to run backups, as making it did.
+
+        Raises:
+            PermissionRefused: a manual or outside backup, by someone who may not run backups.
+            UserError: the backup file is not there.
+        """
+        if not self._own_automatic(record):
+            self._ctx.require(BACKUPS_RUN)
+        if not record.path.is_file():
+            raise UserError(
+                f"There is no backup at {record.path}, so none was recorded.",
+                advice="Make the backup again from Tools → Back up now.",
+            )
+        self._record_backup(record)
+
+    def _record_backup(self, record: BackupRecord) -> None:
         self._audit(
             "backup",
             f"Backup ({record.reason}) to {record.path}",
@@ -296,7 +376,7 @@ class BackupService:
         if not self.is_due(now):
             return None
         record = self.backup_now(reason=DAILY)
-        self.rotate(now)
+        self._rotate(now)
         return record
 
     def changed_since_last_backup(self) -> bool:
@@ -332,13 +412,13 @@ class BackupService:
         if not self.changed_since_last_backup():
             return None
         record = self.backup_now(reason=CLOSE)
-        self.rotate(self._ctx.now())
+        self._rotate(self._ctx.now())
         return record
 
     def after_background_backup(self, record: BackupRecord) -> None:
         """For a backup a worker made into ``paths.backups``: audit it, then rotate."""
         self.record_backup(record)
-        self.rotate(self._ctx.now())
+        self._rotate(self._ctx.now())
 
     def rotate(self, now: datetime | None = None) -> list[Path]:
         """Delete timed backups in ``paths.backups`` that ``select_kept`` does not keep.
@@ -348,12 +428,22 @@ class BackupService:
         made to any other folder are never touched. Leftover ``.partial`` files older than a
         day (a copy cut off by a crash or power cut) are removed too.
 
+        Deleting backups is an admin's choice when a person asks for it (the automatic
+        backups rotate as part of the app's duty).
+
         Returns:
             The backup files deleted.
+
+        Raises:
+            PermissionRefused: the person at the desk may not run backups.
         """
+        self._ctx.require(BACKUPS_RUN)
+        return self._rotate(now)
+
+    def _rotate(self, now: datetime | None = None) -> list[Path]:
         removed = prune_backups(self.paths.backups, now or self._ctx.now())
         if removed:
-            log.info("rotation removed %d old backup(s)", len(removed))
+            log.info("rotation removed %s", plural(len(removed), "old backup"))
         return removed
 
     # ---- listing, restoring, drills, export ----------------------------------------------

@@ -168,27 +168,6 @@ class ClinicService:
                 self._keys.remove(int(stored.id))
         return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
 
-    def sign_in(self, staff_id: int) -> StaffMember:
-        """TRANSITIONAL, NO PASSWORD: put this staff member at the desk unchecked.
-
-        Kept only for the "Who is at the desk?" chooser (exodesk/ui/dialogs/staff.py) until
-        the sign-in dialog lands, and for tests and the demo seed that switch people without
-        typing passwords. The app must sign people in with ``AccountService.sign_in``.
-        """
-        with storage_errors():
-            member = self._staff.get(staff_id)
-        if member is None or not member.active:
-            raise UserError("That staff member is not on the active staff list.")
-        self._ctx.desk.user = member
-        with self._ctx.write():
-            self._ctx.audit(
-                "sign_in",
-                "staff",
-                member.id,
-                summary=f"{member.label} at the desk (chosen without a password)",
-            )
-        return member
-
     # ---- the data file -------------------------------------------------------------------
     def info(self) -> DataFileInfo:
         with storage_errors():

@@ -52,8 +52,22 @@ class Desk:
     """
 
     def __init__(self, *, command_line: bool = False) -> None:
-        self.user: StaffMember | None = None
+        self._user: StaffMember | None = None
         self.command_line = command_line
+        # Whether anyone has been at this desk since the data file was opened: what was typed
+        # before it opened (wrong passwords at the unlock prompt) can be recorded only until then.
+        self.anyone_signed_in = False
+
+    @property
+    def user(self) -> StaffMember | None:
+        """The person signed in at the desk, or None."""
+        return self._user
+
+    @user.setter
+    def user(self, member: StaffMember | None) -> None:
+        self._user = member
+        if member is not None:
+            self.anyone_signed_in = True
 
     def require(self) -> StaffMember:
         """The person making a change or reading a record.

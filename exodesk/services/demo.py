@@ -31,6 +31,7 @@ from exodesk.domain.sessions import (
     session_day,
 )
 from exodesk.domain.staff import StaffMember
+from exodesk.errors import UserError
 from exodesk.services.backups import CLOSE, DAILY, BackupService, backup_data_file
 from exodesk.services.workspace import Services
 
@@ -306,7 +307,7 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
             # Two in five were screened six weeks ago (lapsed); the rest in the last fortnight.
             back = timedelta(days=44 if n % 5 == 4 else rng.randint(0, 13), hours=rng.randint(0, 6))
             _at(services, now - back)
-            clinic.sign_in(int(reception.id or 0))
+            seat(services, int(reception.id or 0))
             today = services.ctx.today()
             # Every question answered, as the questionnaire requires: no to the rest.
             answers = no_to_the_rest(screening.rules(), _screening_profiles(today)[n % 12])
@@ -319,7 +320,7 @@ def _seed_screenings(services: Services, rng: random.Random) -> None:
                 ).record
             if n % 6 != 5:
                 screening.record_consent(record.id, patient.full_name, demo_signature_png(n))
-            clinic.sign_in(int(practitioner.id or 0))
+            seat(services, int(practitioner.id or 0))
             verdicts = {t.treatment: t.verdict for t in record.result.treatments}
             if verdicts.get("prp") == "review" and n % 2 == 1:
                 screening.sign_off(record.id, "prp", "cleared", "Letter from GP seen and scanned")
@@ -459,7 +460,7 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
     ]
     event_session: int | None = None
     try:
-        clinic.sign_in(int(practitioner.id or 0))
+        seat(services, int(practitioner.id or 0))
         for patient, (template, treatment, done, lot_numbers) in zip(fresh, plans, strict=False):
             pid = int(patient.id or 0)
             gap = 35 + rng.randint(0, 5)
@@ -544,6 +545,30 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
         services.ctx.clock = real_clock
 
 
+def seat(services: Services, staff_id: int | None) -> StaffMember:
+    """Put a staff member at the desk without a password: the demo seed and tests only.
+
+    Not a method of any service: a running clinic signs people in with
+    ``AccountService.sign_in``, which checks the password. The audit entry says how the
+    person got there.
+
+    Raises:
+        UserError: that person is not on the active staff list.
+    """
+    member = next((m for m in services.clinic.staff() if m.id == staff_id), None)
+    if member is None or not member.active:
+        raise UserError("That staff member is not on the active staff list.")
+    services.ctx.desk.user = member
+    with services.ctx.write():
+        services.ctx.audit(
+            "sign_in",
+            "staff",
+            member.id,
+            summary=f"{member.label} at the desk (demo or test: no password asked)",
+        )
+    return member
+
+
 def seed_demo(
     services: Services, *, patients: int = 80, seed: int = 2026, backup_history: bool = True
 ) -> None:
@@ -558,7 +583,7 @@ def seed_demo(
     clinic.save_settings(DEMO_CLINIC)
     reception = next(m for m in clinic.staff() if m.role == "reception")
     # Switching people without typing the password (ClinicService.sign_in) keeps the seed fast.
-    clinic.sign_in(int(reception.id or 0))
+    seat(services, int(reception.id or 0))
     today = services.ctx.today()
     for n, patient in enumerate(_patients(rng, today, patients)):
         allergy = _ALLERGIES.get(patient.alerts)
@@ -569,9 +594,9 @@ def seed_demo(
     _seed_screenings(services, rng)
     lots = _seed_catalogue(services)
     _seed_sessions(services, lots, rng)
-    clinic.sign_in(int(reception.id or 0))
     if backup_history:
         _seed_backup_history(services)
+    seat(services, int(reception.id or 0))
 
 
 DEMO_BACKUP_DAYS = ((1, CLOSE), (2, DAILY), (3, CLOSE), (6, DAILY), (12, DAILY), (40, DAILY))
@@ -594,4 +619,6 @@ def _seed_backup_history(services: Services) -> None:
             now=moment,
             create_folder=True,
         )
+    admin = next(m for m in services.clinic.staff() if m.is_admin)
+    seat(services, int(admin.id or 0))  # deleting old backups is an admin's choice
     BackupService(services.ctx, services.paths).rotate(now)

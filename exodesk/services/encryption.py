@@ -8,11 +8,14 @@ imports storage); the key they return is passed to ``open_services(paths, key=..
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
-from exodesk.errors import UserError
+from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
+from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
-from exodesk.storage.database import NotEncrypted, WrongKey
+from exodesk.storage.database import NotEncrypted, WrongKey, open_database, storage_errors
 from exodesk.storage.database import is_encrypted as _file_is_encrypted
 from exodesk.storage.encryption import (
     BEFORE_ENCRYPTION,
@@ -25,6 +28,7 @@ from exodesk.storage.keys import (
     DEFAULT_KDF,
     KdfParams,
     Keyring,
+    KeyringDamaged,
     RecoveryKeyTypo,
     WrongPassword,
     key_id,
@@ -54,6 +58,8 @@ __all__ = [
     "unlock_with_recovery_key",
 ]
 
+log = logging.getLogger(__name__)
+
 
 def is_encrypted(paths: DataPaths) -> bool:
     """True if the clinic's data file is encrypted: ask for a password before opening it.
@@ -77,31 +83,83 @@ def new_clinic_key() -> tuple[bytes, str]:
 def sign_in_choices(paths: DataPaths) -> list[tuple[int, str]]:
     """(staff id, name) of everyone with a password on this PC, for the unlock prompt.
 
-    The names come from the keyring (the data file cannot be read before unlocking).
+    The names come from the keyring (the data file cannot be read before unlocking). A
+    damaged keyring lists nobody: the prompt then says so and the recovery key still works.
     """
-    return [(int(sid), label) for sid, label in Keyring.load(paths.keyring).slots()]
+    try:
+        ring = Keyring.load(paths.keyring)
+    except KeyringDamaged:
+        log.warning("password file %s is damaged; only the recovery key opens", paths.keyring)
+        return []
+    return [(int(sid), label) for sid, label in ring.slots()]
+
+
+def keyring_damaged(paths: DataPaths) -> bool:
+    """Whether the password file is there but cannot be read as one."""
+    try:
+        Keyring.load(paths.keyring)
+    except KeyringDamaged:
+        return True
+    return False
 
 
 def unlock(
-    paths: DataPaths, staff_id: int, password: str, *, kdf: KdfParams = DEFAULT_KDF
+    paths: DataPaths,
+    staff_id: int,
+    password: str,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+    now: datetime | None = None,
 ) -> bytes:
     """The data key, from ``staff_id``'s password.
 
-    A slot wrapped with older (weaker) KDF parameters is rewrapped with ``kdf`` while the
+    Five wrong passwords in a row make the person wait five minutes, as at the sign-in; the
+    run is kept in the password file, so closing and reopening ExoDesk does not reset it. A
+    slot wrapped with older (weaker) KDF parameters is rewrapped with ``kdf`` while the
     password is at hand.
 
     Raises:
-        WrongPassword: the password is wrong (nothing was changed).
-        UserError: nobody with that id has a password on this PC.
+        WrongPassword: the password is wrong (the run of wrong ones is counted).
+        UserError: nobody with that id has a password on this PC, or they must wait.
         StorageError: the keyring cannot be read or is damaged.
     """
+    now = now or datetime.now(UTC)
     ring = Keyring.load(paths.keyring, kdf=kdf)
-    data_key = ring.unlock(staff_id, password)
+    count, last = ring.failures(staff_id)
+    until = lockout_until(count, last) if last is not None else None
+    if until is not None and is_locked(until, now):
+        minutes = minutes_left(until, now)
+        raise UserError(
+            f"Too many wrong passwords: wait {minutes} minute{'s' if minutes != 1 else ''}, "
+            "or use the recovery key.",
+            field="password",
+        )
+    if until is not None:
+        count = 0  # the wait is over: a new run of tries
+    try:
+        data_key = ring.unlock(staff_id, password)
+    except WrongPassword:
+        ring.set_failures(staff_id, count + 1, now)
+        _save_counts(ring)
+        raise
+    changed = count > 0 or last is not None
+    ring.set_failures(staff_id, 0, None)
     slot = ring.slot(staff_id)
     if slot is not None and ring.needs_rewrap(staff_id):
         ring.add_or_replace_slot(staff_id, slot.label, password, data_key)
+        changed = True
+    if changed:
         ring.save()
     return data_key
+
+
+def _save_counts(ring: Keyring) -> None:
+    """Keep a run of wrong passwords; a password file that cannot be written (a read-only
+    folder) still lets the person try, so only the log hears of it."""
+    try:
+        ring.save()
+    except StorageError as exc:
+        log.warning("could not keep the count of wrong passwords: %s", exc)
 
 
 def unlock_with_recovery_key(paths: DataPaths, text: str) -> bytes:
@@ -115,9 +173,39 @@ def unlock_with_recovery_key(paths: DataPaths, text: str) -> bytes:
         WrongKey: it is another data file's recovery key (per the keyring).
     """
     data_key = parse_recovery_key(text)
-    if paths.keyring.exists():
-        Keyring.load(paths.keyring).check_data_key(data_key)
+    if not paths.keyring.exists():
+        return data_key
+    try:
+        ring = Keyring.load(paths.keyring)
+    except KeyringDamaged:
+        # The recovery key opens the data file on its own, whatever became of the password
+        # file: once it is proved to open it, the damaged file goes aside and passwords get
+        # their slots again as people sign in (or an admin sets new ones).
+        _check_opens(paths, data_key)
+        moved = _aside(paths.keyring, "damaged", datetime.now(UTC))
+        log.warning("damaged password file moved aside to %s after the recovery key", moved)
+        return data_key
+    ring.check_data_key(data_key)
     return data_key
+
+
+def _check_opens(paths: DataPaths, data_key: bytes) -> None:
+    """Raise ``WrongKey`` unless ``data_key`` opens the data file (read only; nothing written)."""
+    db = open_database(paths.data_file, read_only=True, key=data_key)
+    db.close()
+
+
+def _aside(path: Path, why: str, now: datetime) -> Path:
+    """Rename ``path`` to ``<name>.<why>-<stamp>`` beside it (never overwriting); the new path."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{why}-{stamp}")
+    n = 2
+    while target.exists():
+        target = path.with_name(f"{path.name}.{why}-{stamp}-{n}")
+        n += 1
+    with storage_errors(path):
+        path.rename(target)
+    return target
 
 
 def set_password(
@@ -231,3 +319,23 @@ class ClinicKeys:
             return parse_recovery_key(text) == self._data_key
         except RecoveryKeyTypo:
             return False
+
+
+def keys_without_data_file(paths: DataPaths) -> bool:
+    """The data file is missing but its password file is still here: a first run would make
+    a new clinic that this password file cannot open (and then refuse to start)."""
+    return not paths.data_file.exists() and paths.keyring.exists()
+
+
+def move_keys_aside(paths: DataPaths, now: datetime) -> Path:
+    """Move the password file of a missing data file out of the way of a new clinic.
+
+    It is kept (renamed beside it, never deleted): it still opens the missing clinic's
+    backups, should they turn up.
+
+    Returns:
+        Where it now is.
+    """
+    target = _aside(paths.keyring, "before-new-clinic", now)
+    log.warning("password file of a missing data file moved aside to %s", target)
+    return target

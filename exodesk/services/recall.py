@@ -3,7 +3,6 @@ printed and exported forms and the audit of what left the building."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from exodesk.domain.lists import (
     recall_line,
 )
 from exodesk.domain.sessions import Lot, Product
+from exodesk.domain.spreadsheet import SafeCsvWriter
 from exodesk.services.context import Changes, ServiceContext
 from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
@@ -93,7 +93,7 @@ class RecallService:
         a column each, family name first.
         """
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow(CSV_HEADERS)
         for line in recall.lines:
             writer.writerow(

@@ -476,6 +476,13 @@ class ScreeningService:
             for o in record.overrides
         )
         consent = record.consent
+        consent_words: str | None = None
+        if consent is not None:
+            with storage_errors():
+                consent_words = self._repo.consent_text_of_version(consent.text_version)
+            if consent_words is None and consent.text_version == 1:
+                # Version 1 is the bundled text until the clinic first edits it.
+                consent_words = self._ctx.bundled.consent_text
         return ScreeningSummary(
             clinic=clinic,
             patient_name=patient.full_name,
@@ -495,6 +502,7 @@ class ScreeningService:
             printed_on=self._ctx.today(),
             large_print=large_print,
             answers_note=answers_note,
+            consent_text=consent_words,
         )
 
     def summary_job(

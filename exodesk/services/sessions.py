@@ -13,6 +13,7 @@ from exodesk.domain.dates import format_short
 from exodesk.domain.intake import Clearance, validate_reason
 from exodesk.domain.problems import Problem
 from exodesk.domain.regulatory import regulatory_notes
+from exodesk.domain.session_defaults import choose_treatment, treatment_defaults
 from exodesk.domain.sessions import (
     TREATMENTS,
     LotFlag,
@@ -101,7 +102,9 @@ class SessionService:
         return found
 
     def prefill(self, patient_id: int, course_id: int | None) -> TreatmentSession:
-        """A draft for the form: the course's treatment and the previous session's details."""
+        """A draft for the form: the course's treatment, else one the screening lets go ahead
+        (``choose_treatment``), with the previous session of it as the details, else that
+        treatment's usual areas, indication and delivery."""
         self._ctx.require(SESSIONS_RECORD)
         now = self._ctx.now().astimezone().replace(second=0, microsecond=0)
         actor = self._ctx.desk.user
@@ -112,10 +115,15 @@ class SessionService:
         if course_id is not None:
             with storage_errors():
                 course = self._courses.course(course_id)
-        previous = next(
-            (s for s in self.sessions(patient_id) if course is None or s.course_id == course_id),
-            None,
+        earlier = [
+            s for s in self.sessions(patient_id) if course is None or s.course_id == course_id
+        ]
+        treatment = choose_treatment(
+            course=course.treatment if course else None,
+            clearances={t: self._screening.clearance(patient_id, t) for t in TREATMENTS},
+            previous=earlier[0].treatment if earlier else None,
         )
+        previous = next((s for s in earlier if s.treatment == treatment), None)
         if previous is not None:
             return replace(
                 previous,
@@ -136,18 +144,15 @@ class SessionService:
                 course_id=course_id,
                 error_reason="",
             )
-        treatment = course.treatment if course else "exosome_face"
-        scalp = treatment == "exosome_scalp"
+        usual = treatment_defaults(treatment)
         return TreatmentSession(
             patient_id=patient_id,
             performed_at=now,
             practitioner_id=practitioner,
             treatment=treatment,
-            areas=frozenset({"scalp" if scalp else "face"}),
-            indication=course.indication
-            if course
-            else ("hair_thinning" if scalp else "rejuvenation"),
-            delivery="topical_microneedling",
+            areas=usual.areas,
+            indication=course.indication if course else usual.indication,
+            delivery=usual.delivery,
             course_id=course_id,
         )
 

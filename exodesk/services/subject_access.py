@@ -16,6 +16,7 @@ from exodesk.domain.screening import RuleTable
 from exodesk.domain.subject_access import PatientExport, decode_row, export_json, file_stem
 from exodesk.errors import UserError
 from exodesk.services.context import Changes, ServiceContext
+from exodesk.services.vocabulary import vocabulary
 from exodesk.storage.backup import PARTIAL_SUFFIX, copy_errors, discard, fsync_folder
 from exodesk.storage.database import storage_errors
 from exodesk.storage.settings import SettingsRepository
@@ -62,6 +63,7 @@ class PreparedExport:
             json_name=json_name,
             rules=self.rules,
             regulatory=self.regulatory,
+            vocabulary=vocabulary(),
         )
 
 
@@ -193,10 +195,21 @@ class SubjectAccessService:
         A subject access export that the trail does not show must not exist, so an audit
         failure (a full or locked data file) takes the two files back out.
 
+        Only an export that was written is recorded, and only by someone who may export a
+        patient's records (the trail must not show exports that never happened).
+
         Raises:
-            UserError: nobody is at the desk.
+            UserError: nobody is at the desk, or the export's files are not there.
+            PermissionRefused: the person at the desk may not export a patient's records.
             StorageError: the entry could not be saved (the files are gone too).
         """
+        self._ctx.require(EXPORT_PATIENT)
+        missing = [p.name for p in (result.pdf_path, result.json_path) if not p.is_file()]
+        if missing:
+            raise UserError(
+                f"The export's {' and '.join(missing)} are not there, so it was not recorded.",
+                advice="Export the patient's records again.",
+            )
         try:
             with self._ctx.write():
                 self._ctx.audit(

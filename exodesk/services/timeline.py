@@ -19,6 +19,7 @@ from exodesk.services.context import ServiceContext
 from exodesk.services.events import EventService
 from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
+from exodesk.services.vocabulary import vocabulary
 from exodesk.storage.database import storage_errors
 from exodesk.storage.documents import DocumentRepository
 
@@ -110,14 +111,14 @@ class TimelineService:
             )
         with storage_errors():
             documents = self._documents.issued_for(patient_id)
+        words = vocabulary()
         for d in documents:
-            what = "Aftercare sheet" if d.kind == "aftercare" else d.kind.capitalize()
-            label = TREATMENTS.get(d.template, d.template)
+            what, _, label = words.document(d.kind, d.template).partition(": ")
             entries.append(
                 TimelineEntry(
                     d.issued_at,
                     "sheet",
-                    f"{what} {d.how}: {label}",
+                    f"{what} {d.how}: {label}" if label else f"{what} {d.how}",
                     f"by {d.issued_by} · wording {d.template_version}",
                     d.id,
                 )

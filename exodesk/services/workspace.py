@@ -13,6 +13,7 @@ from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.accounts import AccountService
 from exodesk.services.allergies import AllergyService
+from exodesk.services.backups import record_interrupted_restore
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
@@ -25,6 +26,7 @@ from exodesk.services.screening import ScreeningService
 from exodesk.services.sessions import SessionService
 from exodesk.services.startup_check import StartupCheck, refresh_statistics
 from exodesk.services.timeline import TimelineService
+from exodesk.storage.backup_files import discard_stale_partials
 from exodesk.storage.database import (
     NETWORK_WARNING,
     DataFileDamaged,
@@ -36,7 +38,17 @@ from exodesk.storage.database import (
     storage_errors,
 )
 from exodesk.storage.lock import AlreadyOpenError, DataFileLock
-from exodesk.storage.migrations import migrate, refuse_newer, schema_state
+from exodesk.storage.migrations import (
+    migrate,
+    refuse_newer,
+    refuse_newer_or_hollow,
+    schema_state,
+)
+from exodesk.storage.restore import (
+    clear_restore_pending,
+    discard_stale_restore_copy,
+    interrupted_restore,
+)
 
 if TYPE_CHECKING:
     from exodesk.services.aftercare import AftercareService
@@ -194,9 +206,13 @@ def open_services(
         refuse_read_only(paths.data_file, exists=paths.data_file.exists())
         held = DataFileLock(paths.data_file, clock=clock).acquire()
     existed = paths.data_file.is_file() and paths.data_file.stat().st_size > 0
+    # Before the file is opened: a restore stopped right after its swap is recognised by the
+    # data file being byte for byte the copy it put in place.
+    interrupted = interrupted_restore(paths) if held is not None else None
     check: StartupCheck | None = None
     try:
-        db = open_database(paths.data_file, create=create, before_write=refuse_newer, key=key)
+        before_write = refuse_newer_or_hollow(paths.data_file) if existed else refuse_newer
+        db = open_database(paths.data_file, create=create, before_write=before_write, key=key)
         try:
             with storage_errors(paths.data_file):
                 pending = schema_state(db).pending
@@ -206,6 +222,15 @@ def open_services(
                 quick_check(db, paths.data_file)
                 migrate(db, backups_dir=paths.backups)
                 refresh_statistics(db)
+            if interrupted is not None and not schema_state(db).pending:
+                with storage_errors(paths.data_file):
+                    record_interrupted_restore(db, interrupted)
+                clear_restore_pending(paths)
+                log.warning("recorded a restore that was stopped before its audit entry")
+            if held is not None:
+                # The lock is ours: no restore or backup of this ExoDesk is running.
+                discard_stale_restore_copy(paths)
+                discard_stale_partials(paths.backups, clock())
         except BaseException:
             db.close()
             raise

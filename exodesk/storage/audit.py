@@ -159,7 +159,7 @@ class AuditRepository:
         actor_id: int | None = None,
         since: str | None = None,
         until: str | None = None,
-        text: str | None = None,
+        text: str | Sequence[str] | None = None,
         before_id: int | None = None,
         limit: int = 200,
     ) -> list[AuditEntry]:
@@ -170,7 +170,8 @@ class AuditRepository:
             actor_id: Only entries made by this staff member.
             since: Only entries at or after this stored ``at`` value (ISO 8601, UTC).
             until: Only entries before this stored ``at`` value (ISO 8601, UTC; exclusive).
-            text: Only entries whose summary contains this text (any letter case).
+            text: Only entries whose summary contains this text (any letter case); given
+                several, any one of them (the words typed and the ids they name).
             before_id: Only entries older than this id: the cursor for the next page.
             limit: The page size.
         """
@@ -186,11 +187,15 @@ class AuditRepository:
             if value is not None:
                 where.append(clause)
                 params.append(value)
-        if text and text.strip():
+        texts = [text] if isinstance(text, str) else list(text or ())
+        texts = list(dict.fromkeys(t.strip().casefold() for t in texts if t and t.strip()))
+        if texts:
             # SQLite's LIKE folds ASCII only; "łukasz" must still find "ŁUKASZ".
             self._db.conn.create_function("exodesk_fold", 1, _fold, deterministic=True)
-            where.append("instr(exodesk_fold(summary), ?) > 0")
-            params.append(text.strip().casefold())
+            where.append(
+                "(" + " OR ".join("instr(exodesk_fold(summary), ?) > 0" for _ in texts) + ")"
+            )
+            params.extend(texts)
         sql = f"SELECT {_ALL_COLUMNS} FROM audit_log"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from exodesk import APP_NAME, __version__
 from exodesk.domain.dates import format_long
+from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.storage.anchors import BACKUP, Anchor, record_anchor
 from exodesk.storage.backup import (
@@ -36,6 +37,7 @@ from exodesk.storage.backup import (
 )
 from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
+from exodesk.storage.engine import connection_key
 from exodesk.storage.migrations import schema_state
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ _ROTATED = re.compile(r"^exodesk-(\d{8}-\d{6})-([a-z][a-z0-9]*)(?:-\d+)?\.sqlite
 _ANY_STAMP = re.compile(r"(\d{8}-\d{6})")
 _REASON = re.compile(r"^[a-z][a-z0-9]*$")
 # A .partial younger than this may belong to a backup still being written on another thread.
-_STALE_PARTIAL = timedelta(days=1)
+# A running backup writes its copy continuously; one untouched this long was cut off.
+_STALE_PARTIAL = timedelta(minutes=10)
 
 REASON_WORDS = {
     MANUAL: "Made by hand",
@@ -88,6 +91,7 @@ class BackupRecord:
     audit_last_id: int | None = None
     audit_last_hash: str = ""  # with audit_last_id, an anchor of the chain (storage.anchors)
     checksum_method: str = ""
+    warning: str = ""  # said after the backup: it holds fewer records than the one before
 
     @property
     def when(self) -> str:
@@ -106,13 +110,20 @@ class BackupRecord:
         parts = [f"{self.counts[t]:,} {t}" for t in ("patients", "sessions") if t in self.counts]
         return ", ".join(parts)
 
+    @property
+    def holds_a_clinic(self) -> bool:
+        """False when the sidecar says the copy has no staff list to sign in with (a copy
+        of an emptied or hollow data file: restoring it would bring back nobody)."""
+        return not self.counts or self.counts.get("staff", 1) > 0
+
     def sentence(self) -> str:
-        """What the user is told after a backup: one plain sentence."""
+        """What the user is told after a backup: one plain sentence (two with a warning)."""
         counts = self.count_words()
-        return (
+        said = (
             f"Backup saved and verified: {self.path} ({format_size(self.size)}"
             f"{', ' + counts if counts else ''})."
         )
+        return f"{said} {self.warning}" if self.warning else said
 
 
 # ---- words -------------------------------------------------------------------------------
@@ -215,6 +226,52 @@ def rotated_backups(folder: Path) -> dict[Path, datetime]:
     return found
 
 
+# Tables that only grow in a working clinic (records are amended, never deleted, and every
+# change adds an audit entry): fewer of them in a newer backup means something went wrong.
+GROWING_TABLES = ("patients", "screenings", "sessions", "audit_log")
+
+
+def record_count(counts: Mapping[str, int]) -> int | None:
+    """The records a backup holds by its sidecar's row counts; None when it does not say."""
+    if not counts or not any(t in counts for t in GROWING_TABLES):
+        return None
+    return sum(counts.get(t, 0) for t in GROWING_TABLES)
+
+
+def _holding_more(found: Mapping[Path, datetime], kept: set[Path]) -> set[Path]:
+    """Backups rotation would delete that hold more records than a newer backup it keeps.
+
+    Rotation never deletes a copy holding records to keep one holding fewer: if the data
+    file was emptied or damaged, the copies made before are the ones that matter.
+    """
+    counts = {path: record_count(read_record(path, check=False).counts) for path in found}
+    protected: set[Path] = set()
+    for path in set(found) - kept:
+        mine = counts[path]
+        if mine is None:
+            continue
+        newer = [counts[k] for k in kept if found[k] > found[path] and counts[k] is not None]
+        if newer and mine > min(c for c in newer if c is not None):
+            protected.add(path)
+    return protected
+
+
+def fewer_records_warning(record: BackupRecord, before: BackupRecord | None) -> str:
+    """A sentence when ``record`` holds fewer records than ``before`` (the newest backup made
+    earlier in the same folder); empty otherwise."""
+    if before is None:
+        return ""
+    mine, theirs = record_count(record.counts), record_count(before.counts)
+    if mine is None or theirs is None or mine >= theirs:
+        return ""
+    log.warning("backup %s holds %d records, %s held %d", record.path, mine, before.path, theirs)
+    return (
+        f"It holds fewer records than the backup before it ({mine:,} against {theirs:,}, "
+        f"{when_words(before.created_at)}), so both are kept. If nothing was meant to go, "
+        "ask an admin to look at the data file and restore the earlier backup if need be."
+    )
+
+
 def prune_backups(folder: Path, now: datetime) -> list[Path]:
     """Delete the timed backups in ``folder`` that ``select_kept`` does not keep.
 
@@ -227,16 +284,42 @@ def prune_backups(folder: Path, now: datetime) -> list[Path]:
     """
     found = rotated_backups(folder)
     kept = select_kept(found, now)
+    kept |= _holding_more(found, kept)
     removed = sorted(set(found) - kept)
     with storage_errors(folder):
         for path in removed:
             path.unlink(missing_ok=True)
             sidecar_of(path).unlink(missing_ok=True)
-        if folder.is_dir():
-            for partial in folder.glob(f"*{PARTIAL_SUFFIX}"):
-                age = now.timestamp() - partial.stat().st_mtime
-                if age > _STALE_PARTIAL.total_seconds():
-                    partial.unlink(missing_ok=True)
+    discard_stale_partials(folder, now)
+    return removed
+
+
+def discard_stale_partials(folder: Path, now: datetime) -> list[Path]:
+    """Remove what a backup cut off by a crash, a kill or a power cut left in ``folder``: its
+    ``.partial`` copy and SQLite's ``.partial-journal`` beside it, once nothing has written
+    to them for a while (a backup still running writes to its copy all the time).
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    with storage_errors(folder):
+        for leftover in folder.glob(f"*{PARTIAL_SUFFIX}*"):
+            if not (
+                leftover.name.endswith(PARTIAL_SUFFIX) or f"{PARTIAL_SUFFIX}-" in leftover.name
+            ):
+                continue
+            try:
+                age = now.timestamp() - leftover.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age > _STALE_PARTIAL.total_seconds():
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    if removed:
+        log.warning("removed %s left by an interrupted backup", plural(len(removed), "file"))
     return removed
 
 
@@ -402,7 +485,12 @@ def write_backup(
     """
     with storage_errors(source):
         schema_version = schema_state(db).version
+    if connection_key(db.conn) is not None:
+        # The sidecar is plain text beside an encrypted copy: it says nothing the copy keeps
+        # secret, such as where on which PC the clinic's data lives.
+        source = None
     target = target or backup_name(folder, now, reason)
+    before = next((r for r in list_backups(folder, check=False) if r.verified), None)
     sidecar = sidecar_of(target)
     written: list[CopyFacts] = []
 
@@ -420,7 +508,8 @@ def write_backup(
         raise
     _anchor(db, written[0], now=now)
     log.info("backup written: %s (%s)", target, reason)
-    return read_record(target, check=False)
+    record = read_record(target, check=False)
+    return replace(record, warning=fewer_records_warning(record, before))
 
 
 def _anchor(db: Database, facts: CopyFacts, *, now: datetime) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 
 from sqlite_utils import Database
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError
 from exodesk.storage.engine import connect, sqlite3
 
@@ -33,7 +34,8 @@ _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
-_RESTORE_ADVICE = "Restore the newest backup, or ask whoever looks after this PC."
+RESTORE_ADVICE = "Restore the newest backup, or ask whoever looks after this PC."
+_RESTORE_ADVICE = RESTORE_ADVICE
 
 # Filesystem types (as /proc/mounts names them) that put the file on another computer.
 NETWORK_FILESYSTEMS = frozenset(
@@ -312,6 +314,15 @@ def open_database(
     if exists:
         with storage_errors(path):
             header = read_header(path)
+        if not header:
+            # SQLite would take a zero-length file for a new, empty database and the first
+            # start would build an empty clinic in it: what a failed copy, a sync tool or a
+            # damaged disk leaves behind is a damaged data file.
+            raise DataFileDamaged(
+                f"{path} is empty (0 bytes): the clinic's records are not in it. It has been "
+                "left untouched.",
+                advice=_RESTORE_ADVICE,
+            )
         if is_encrypted(path):
             if key is None:
                 raise wrong_key(path, given=False)
@@ -336,6 +347,11 @@ def open_database(
         refuse_read_only(path, exists=exists)
     mode = "ro" if read_only else ("rwc" if create else "rw")
     uri = f"{path.resolve().as_uri()}?mode={mode}"
+    if read_only and cannot_write(path) and not Path(f"{path}-wal").exists():
+        # A write-protected folder, drive or file, closed cleanly: SQLite could not create the
+        # -shm file a WAL database needs even to be read, and nothing can change the file
+        # while it is read here, so it is read as immutable (no locks, no files beside it).
+        uri += "&immutable=1"
     conn: sqlite3.Connection | None = None
     try:
         with storage_errors(path):
@@ -366,6 +382,12 @@ def open_database(
         if conn is not None:
             conn.close()
         raise
+
+
+def cannot_write(path: Path) -> bool:
+    """True when the data file ``path`` or its folder cannot be written (a write-protected
+    folder, drive or file); reading it then needs ``open_database(read_only=True)``."""
+    return not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK))
 
 
 def refuse_read_only(path: Path, *, exists: bool) -> None:
@@ -412,7 +434,7 @@ def quick_check(db: Database, path: Path | None = None) -> float:
         rows = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
     elapsed = time.perf_counter() - started
     if rows != ["ok"]:
-        log.error("quick_check of %s found %d fault(s): %s", path, len(rows), rows[:5])
+        log.error("quick_check of %s found %s: %s", path, plural(len(rows), "fault"), rows[:5])
         where = f" ({path})" if path else ""
         raise DataFileDamaged(
             f"The data file is damaged{where}; ExoDesk has not changed it and will not write "

@@ -7,7 +7,6 @@ The README's wording is data, not code: ``resources/export/readme.txt`` opens it
 from __future__ import annotations
 
 import base64
-import csv
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from exodesk import __version__
+from exodesk.domain.spreadsheet import SafeCsvWriter
 from exodesk.errors import UserError
 from exodesk.paths import RESOURCES
 from exodesk.storage.backup import (
@@ -52,13 +52,7 @@ class ExportResult:
         return f"Exported {len(self.tables)} tables ({rows:,} rows) to {self.folder}."
 
 
-# Excel would run text starting with these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_value(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     if isinstance(value, bytes):
         return f"({len(value):,} bytes: see the JSON file)"
     return value
@@ -140,7 +134,7 @@ def _export_table(conn: Any, table: str, cols: list[tuple[str, str]], work: Path
         (work / f"{table}.csv").open("w", encoding="utf-8-sig", newline="") as csv_file,
         (work / f"{table}.json").open("w", encoding="utf-8") as json_file,
     ):
-        writer = csv.writer(csv_file)
+        writer = SafeCsvWriter(csv_file)
         writer.writerow([names[i] for i in in_csv])
         json_file.write("[")
         for row in table_rows(conn, table):

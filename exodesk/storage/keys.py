@@ -31,11 +31,14 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from argon2.exceptions import HashingError
 from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 
+from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.storage.backup import PARTIAL_SUFFIX, discard, fsync_folder
 from exodesk.storage.database import WrongKey, storage_errors
@@ -55,6 +58,13 @@ class WrongPassword(UserError):
 
 class RecoveryKeyTypo(UserError):
     """The recovery key as typed is not a valid one (wrong length, letters or checksum)."""
+
+
+# Bounds a genuine slot stays within (the default is t=3, 64 MiB, 4 lanes; raising the cost
+# later stays far below these). Anything beyond is an edited or damaged password file.
+MAX_TIME_COST = 64
+MAX_PARALLELISM = 64
+MAX_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,13 @@ class KdfParams:
         if data.get("type") != "argon2id" or data.get("version") != ARGON2_VERSION:
             raise ValueError(f"unknown key derivation {data.get('type')!r}")
         params = cls(int(data["time_cost"]), int(data["memory_cost"]), int(data["parallelism"]))
-        if min(params.time_cost, params.parallelism) < 1 or params.memory_cost < 8:
+        if (
+            not 1 <= params.time_cost <= MAX_TIME_COST
+            or not 1 <= params.parallelism <= MAX_PARALLELISM
+            or not 8 * params.parallelism <= params.memory_cost <= MAX_MEMORY_KIB
+        ):
+            # An edited slot asking for terabytes would end in argon2's "Memory allocation
+            # error"; it is a damaged password file, said as such.
             raise ValueError("key derivation parameters out of range")
         return params
 
@@ -218,6 +234,19 @@ def _password_bytes(password: str) -> bytes:
 
 
 def _derive(password: str, salt: bytes, kdf: KdfParams) -> bytes:
+    try:
+        return _argon2(password, salt, kdf)
+    except HashingError as exc:
+        # Within the bounds above, a PC with too little free memory can still refuse.
+        raise StorageError(
+            "This PC could not give the password check the memory it asks for "
+            f"({kdf.memory_cost // 1024:,} MiB), so the password could not be checked.",
+            advice="Close other programs and try again. If it happens every time, the "
+            "password file may have been edited: use the recovery key from the clinic's safe.",
+        ) from exc
+
+
+def _argon2(password: str, salt: bytes, kdf: KdfParams) -> bytes:
     return hash_secret_raw(
         _password_bytes(password),
         salt,
@@ -279,8 +308,12 @@ def needs_rewrap(slot: Slot, current: KdfParams = DEFAULT_KDF) -> bool:
 
 
 # ---- the keyring file --------------------------------------------------------------------
+class KeyringDamaged(StorageError):
+    """The password file cannot be read as one (a flipped byte, a truncated copy)."""
+
+
 def _damaged(path: Path) -> StorageError:
-    return StorageError(
+    return KeyringDamaged(
         f"The password file {path.name} is damaged, so passwords cannot unlock the data file.",
         advice="Use the recovery key from the clinic's safe; then an admin sets new passwords.",
     )
@@ -299,6 +332,9 @@ class Keyring:
         self.kdf = kdf
         self.key_id: str | None = None
         self._slots: dict[str, Slot] = {}
+        # Wrong passwords in a row per slot, and when the last was typed: kept in the file, so
+        # the wait after five survives closing and reopening ExoDesk.
+        self._failed: dict[str, tuple[int, datetime]] = {}
 
     @classmethod
     def load(cls, path: Path, *, kdf: KdfParams = DEFAULT_KDF) -> Keyring:
@@ -329,6 +365,15 @@ class Keyring:
             }
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
             raise _damaged(ring.path) from None
+        try:
+            ring._failed = {
+                str(sid): (int(run["count"]), datetime.fromisoformat(str(run["last"])))
+                for sid, run in dict(data.get("failed") or {}).items()
+            }
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # Counts of wrong passwords are no secret and no key: unreadable ones start over.
+            log.warning("wrong-password counts in %s unreadable; starting over", ring.path)
+            ring._failed = {}
         return ring
 
     def save(self) -> None:
@@ -340,6 +385,11 @@ class Keyring:
             "key_id": self.key_id,
             "slots": {sid: slot.as_dict() for sid, slot in sorted(self._slots.items())},
         }
+        if self._failed:
+            data["failed"] = {
+                sid: {"count": count, "last": last.isoformat()}
+                for sid, (count, last) in sorted(self._failed.items())
+            }
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
         try:
@@ -353,7 +403,7 @@ class Keyring:
         except BaseException:
             discard(partial)
             raise
-        log.info("keyring saved with %d slot(s)", len(self._slots))
+        log.info("keyring saved with %s", plural(len(self._slots), "slot"))
 
     def slots(self) -> list[tuple[str, str]]:
         """(slot id, label) of every slot, for choosing who signs in: nothing secret."""
@@ -422,6 +472,18 @@ class Keyring:
                 advice="Ask an admin to set one, or use the recovery key.",
             )
         return unwrap(slot, password)
+
+    def failures(self, staff_id: int | str) -> tuple[int, datetime | None]:
+        """(wrong passwords in a row, when the last was typed) for this slot."""
+        count, last = self._failed.get(str(staff_id), (0, None))
+        return count, last
+
+    def set_failures(self, staff_id: int | str, count: int, last: datetime | None) -> None:
+        """Remember a run of wrong passwords (``count`` 0 forgets it); ``save()`` keeps it."""
+        if count and last is not None:
+            self._failed[str(staff_id)] = (count, last)
+        else:
+            self._failed.pop(str(staff_id), None)
 
     def needs_rewrap(self, staff_id: int | str) -> bool:
         slot = self._slots.get(str(staff_id))

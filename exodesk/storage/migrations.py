@@ -17,7 +17,7 @@ from exodesk.domain.audit import AuditEntry
 from exodesk.errors import StorageError
 from exodesk.storage.audit import AuditRepository, seal_existing_entries
 from exodesk.storage.backup import backup_database
-from exodesk.storage.database import inserted_id, storage_errors
+from exodesk.storage.database import RESTORE_ADVICE, DataFileDamaged, inserted_id, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -650,6 +650,57 @@ def refuse_newer(db: Database) -> None:
         state = schema_state(db)
     if state.is_newer:
         raise newer_version_error(state)
+
+
+# Tables whose rows are a clinic's records: a file holding any of them must have staff too.
+_CLINICAL_TABLES = ("patients", "screenings", "sessions", "adverse_events")
+
+
+def refuse_newer_or_hollow(path: Path) -> Callable[[Database], None]:
+    """For ``open_database(before_write=…)`` on an existing file: refuse one from a newer
+    ExoDesk or a hollow one (see ``refuse_hollow``) before anything is written to it."""
+
+    def check(db: Database) -> None:
+        refuse_newer(db)
+        refuse_hollow(db, path)
+
+    return check
+
+
+def refuse_hollow(db: Database, path: Path) -> None:
+    """Refuse an existing data file that cannot be a clinic's, before anything is written.
+
+    What a failed copy, a sync tool or a damaged disk leaves can be a valid SQLite file that
+    holds nothing of ExoDesk's (no schema at all), or a clinic whose staff list was emptied
+    while its records remain. Migrating either would turn it into an empty new clinic and
+    the next backups would rotate the good ones away. (A zero-length file is refused by
+    ``open_database``; a file fresh from ``exodesk init``, with a schema and no records yet,
+    is not hollow: its first start sets up the staff.)
+
+    Raises:
+        DataFileDamaged: the file holds no ExoDesk schema, or records but no staff.
+    """
+    with storage_errors(path):
+        state = schema_state(db)
+        if not state.applied:
+            raise DataFileDamaged(
+                f"{path} holds no ExoDesk records: it is an empty database, not a clinic's "
+                "data file. It has been left untouched.",
+                advice=RESTORE_ADVICE,
+            )
+        if not db["staff"].exists() or db.execute("SELECT count(*) FROM staff").fetchone()[0]:
+            return
+        records = sum(
+            int(db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+            for table in _CLINICAL_TABLES
+            if db[table].exists()
+        )
+    if records:
+        raise DataFileDamaged(
+            f"{path} has lost its staff list but still holds {records:,} records, so nobody "
+            "could sign in to it. It has been left untouched.",
+            advice=RESTORE_ADVICE,
+        )
 
 
 def migrate(db: Database, *, backups_dir: Path | None = None) -> SchemaState:

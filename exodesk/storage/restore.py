@@ -6,12 +6,17 @@ the restored file, permissions) is ``exodesk.services.backups.restore_file``.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
 
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
@@ -28,6 +33,7 @@ from exodesk.storage.backup import (
     move_aside,
     settle,
     sha256_file,
+    write_atomically,
 )
 from exodesk.storage.backup_files import (
     BEFORE_RESTORE,
@@ -42,7 +48,7 @@ from exodesk.storage.backup_files import (
 )
 from exodesk.storage.database import WrongKey, is_encrypted, storage_errors
 from exodesk.storage.encryption import encrypt_copy
-from exodesk.storage.migrations import refuse_newer
+from exodesk.storage.migrations import refuse_hollow, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +74,14 @@ def verify_backup(path: Path, *, key: bytes | None = None) -> BackupRecord:
             f"The backup {path.name} cannot be used: {record.problem}. Nothing was changed.",
             advice="Choose an older backup.",
         )
-    facts = inspect_copy(path, before_use=refuse_newer, key=key)
+
+    def usable(db: Database) -> None:
+        refuse_newer(db)
+        # A backup of an emptied or hollow file "restores cleanly" into a clinic with nobody
+        # in it: it is not a backup anyone can use.
+        refuse_hollow(db, path)
+
+    facts = inspect_copy(path, before_use=usable, key=key)
     if not record.counts:
         record = replace(record, counts={t: d.rows for t, d in facts.tables.items()})
     return record
@@ -77,6 +90,11 @@ def verify_backup(path: Path, *, key: bytes | None = None) -> BackupRecord:
 def file_key_or_none(path: Path, key: bytes | None) -> bytes | None:
     """``key`` if ``path`` is encrypted, else None (a plain file opens without one)."""
     return key if key is not None and is_encrypted(path) else None
+
+
+OTHER_KEY_LABEL = "-other-key"
+"""In the name of a data file moved aside at a restore because the backup's key does not open
+it, though it looks like a sound encrypted file."""
 
 
 def _save_aside(
@@ -89,14 +107,19 @@ def _save_aside(
     with copy_errors(paths.backups):
         paths.backups.mkdir(parents=True, exist_ok=True)
     stem = f"{BEFORE_RESTORE}-{now.astimezone(UTC):{STAMP_FORMAT}}"
+    label = "-damaged"
     try:
         sound = settle(data_file, key=key)
     except WrongKey:
         if not key_checked:
             raise
-        # The key opened an encrypted backup of this clinic, so a data file it does not open
-        # has a damaged first page: it is moved aside unchanged like any damaged file.
+        # The key opened an encrypted backup of this clinic, and does not open the data file:
+        # either its first page is damaged, or it is a healthy file encrypted with another key
+        # (a new clinic set up after the data file went missing, say). Either way it is moved
+        # aside unchanged; only the first is called damaged.
         sound = False
+        if is_encrypted(data_file):
+            label = OTHER_KEY_LABEL
     if sound:
         target = free_name(paths.backups, stem)
         record = backup_data_file(
@@ -110,14 +133,73 @@ def _save_aside(
         return record.path, True
     # A damaged file cannot be copied page by page; it is closed, so it moves aside as it is
     # (with its -wal, if any), for whoever tries to rescue it.
-    target = free_name(paths.backups, stem + "-damaged")
+    target = free_name(paths.backups, stem + label)
     move_aside(data_file, target)
-    log.warning("damaged data file moved aside to %s", target)
+    log.warning("data file (%s) moved aside to %s", label.strip("-"), target)
     return target, False
 
 
+RESTORE_PENDING = "exodesk.restore-pending.json"
+"""Written beside the data file just before a restore swaps it in, removed once the restore is
+in the audit trail: if ExoDesk is killed in between, the next start records it."""
+
+
+def _pending_path(paths: DataPaths) -> Path:
+    return paths.folder / RESTORE_PENDING
+
+
+def clear_restore_pending(paths: DataPaths) -> None:
+    """The restore is in the audit trail (or never happened): forget its note."""
+    discard(_pending_path(paths))
+
+
+def interrupted_restore(paths: DataPaths) -> dict[str, Any] | None:
+    """The note of a restore that swapped the data file in but was stopped before its audit
+    entry was written, or None. Read before the data file is opened (nothing has written to
+    it since the swap, so it is byte for byte the copy that was put in place).
+
+    A note whose copy is not the data file (the restore was stopped before the swap) is
+    dropped: the data file is the one from before, and nothing was restored.
+    """
+    pending = _pending_path(paths)
+    if not pending.is_file():
+        return None
+    try:
+        meta = json.loads(pending.read_text(encoding="utf-8"))
+        expected, note = str(meta["staged_sha256"]), dict(meta["note"])
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("unreadable restore note %s dropped", pending)
+        clear_restore_pending(paths)
+        return None
+    try:
+        swapped = paths.data_file.is_file() and sha256_file(paths.data_file) == expected
+    except OSError:
+        return None
+    if not swapped:
+        log.info("a restore was stopped before its swap; the data file is the one from before")
+        clear_restore_pending(paths)
+        return None
+    return note
+
+
+def discard_stale_restore_copy(paths: DataPaths) -> bool:
+    """Remove ``exodesk.sqlite3.restoring`` left by a restore stopped before its swap (call
+    only with the data file's lock held: no restore is running). True if one was removed."""
+    staged = paths.data_file.with_name(paths.data_file.name + ".restoring")
+    if not staged.exists():
+        return False
+    discard(staged)
+    log.warning("removed %s, left by a restore that was stopped", staged)
+    return True
+
+
 def replace_data_file(
-    paths: DataPaths, backup: BackupRecord, *, now: datetime, key: bytes | None = None
+    paths: DataPaths,
+    backup: BackupRecord,
+    *,
+    now: datetime,
+    key: bytes | None = None,
+    note: Mapping[str, Any] | None = None,
 ) -> tuple[Path | None, bool]:
     """Put a verified backup in place of the closed data file, keeping the old one aside.
 
@@ -125,6 +207,10 @@ def replace_data_file(
     again (and encrypted with ``key`` if it is plain and ``key`` is given); the current data
     file is saved aside (``_save_aside``); then the copy is renamed over it (atomic). A
     failure before the rename leaves the data file as it was and no staged copy behind.
+
+    With ``note`` (what the audit entry of the restore will say) a restore-pending note is
+    written just before the swap, for the next start to record the restore should the
+    process be stopped before its audit entry (``interrupted_restore``).
 
     Returns:
         Where the data file before it was kept (None: there was none), and whether that is a
@@ -147,9 +233,14 @@ def replace_data_file(
         aside, verified = _save_aside(
             paths, now, key, key_checked=key is not None and is_encrypted(backup.path)
         )
+        if note is not None:
+            meta = {"staged_sha256": sha256_file(staged), "note": dict(note)}
+            with storage_errors(paths.folder):
+                write_atomically(_pending_path(paths), json.dumps(meta).encode("utf-8"))
         install(staged, data_file)
     except BaseException:
         discard(staged)
+        clear_restore_pending(paths)
         raise
     log.info("restored %s from %s; before-restore copy %s", data_file, backup.path, aside)
     return aside, verified

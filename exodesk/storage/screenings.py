@@ -153,6 +153,13 @@ class ScreeningRepository:
         ).fetchone()
         return (int(row[0]), int(row[1]), row[2]) if row else None
 
+    def consent_text_of_version(self, version: int) -> str | None:
+        """The words of one consent text version, or None if that version was never saved."""
+        row = self._db.execute(
+            "SELECT text FROM consent_texts WHERE version = ?", [version]
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def add_consent_text(self, text: str, *, at: datetime, by: int | None) -> tuple[int, int]:
         latest = self.latest_consent_text()
         version = latest[1] + 1 if latest else 1

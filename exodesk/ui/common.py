@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QLocale, QObject, Qt, SignalInstance
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
@@ -15,15 +28,23 @@ from exodesk.domain.problems import Problem
 ERROR_STYLE = "color: #b00020;"
 
 
+# A line edit takes whatever is typed or pasted: the form's check refuses what is too long
+# and says how long it really is. Qt's own cap (32,767, or any setMaxLength) cuts silently.
+UNCUT = 2**31 - 1
+
+
 def named[W: QWidget](widget: W, object_name: str, accessible_name: str, tip: str = "") -> W:
     """Give a widget the objectName tests use and the accessibleName screen readers speak.
 
-    Generic so callers keep the concrete type (a QLineEdit stays a QLineEdit).
+    Generic so callers keep the concrete type (a QLineEdit stays a QLineEdit). A QLineEdit
+    also loses Qt's length cap (``UNCUT``): nothing typed or pasted is silently cut.
     """
     widget.setObjectName(object_name)
     widget.setAccessibleName(accessible_name)
     if tip:
         widget.setToolTip(tip)
+    if isinstance(widget, QLineEdit):
+        widget.setMaxLength(UNCUT)
     return widget
 
 
@@ -45,6 +66,58 @@ def show_problems(labels: dict[str, QLabel], problems: list[Problem]) -> None:
         label.setText(message)
         label.setVisible(bool(message))
         label.setAccessibleName(message)
+
+
+def clear_when_edited(label: QLabel, *fields: QObject) -> None:
+    """Hide ``label``'s problem as soon as one of ``fields`` changes.
+
+    The problem was about what the field held when it was checked; once it is edited the old
+    sentence is wrong or stale, and saving checks the new value again. Fields are line and
+    text edits, combo boxes, spin and date-time boxes, check boxes, and any widget with a
+    ``changed`` signal (DateField).
+    """
+
+    def clear(*_args: object) -> None:
+        if label.text():
+            label.setText("")
+            label.setAccessibleName("")
+            label.hide()
+
+    for field in fields:
+        if isinstance(field, QLayout):  # every field laid out in it (a row of check boxes)
+            items = (field.itemAt(i) for i in range(field.count()))
+            found = [item.widget() or item.layout() for item in items if item is not None]
+            clear_when_edited(label, *(f for f in found if f is not None and _editable(f)))
+        elif isinstance(field, QLineEdit | QPlainTextEdit):
+            field.textChanged.connect(clear)
+        elif isinstance(field, QComboBox):
+            field.currentIndexChanged.connect(clear)
+            field.editTextChanged.connect(clear)
+        elif isinstance(field, QDateTimeEdit):
+            field.dateTimeChanged.connect(clear)
+        elif isinstance(field, QSpinBox | QDoubleSpinBox):
+            field.valueChanged.connect(clear)
+        elif isinstance(field, QAbstractButton):
+            field.toggled.connect(clear)
+        elif isinstance(getattr(field, "changed", None), SignalInstance):
+            field.changed.connect(clear)  # type: ignore[attr-defined]
+        else:
+            raise TypeError(f"no edit signal known for {type(field).__name__}")
+
+
+def _editable(thing: QObject) -> bool:
+    """Whether ``clear_when_edited`` knows how ``thing`` says it changed (labels do not)."""
+    return isinstance(
+        thing,
+        QLayout
+        | QLineEdit
+        | QPlainTextEdit
+        | QComboBox
+        | QDateTimeEdit
+        | QSpinBox
+        | QDoubleSpinBox
+        | QAbstractButton,
+    ) or isinstance(getattr(thing, "changed", None), SignalInstance)
 
 
 def grow_to_fit(window: QWidget) -> None:

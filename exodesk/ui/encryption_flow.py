@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from exodesk import APP_NAME
 from exodesk.domain.clinic import ClinicSettings
+from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
@@ -47,16 +48,24 @@ def show_new_key(
     return data_key, recovery
 
 
-def unlock_and_open(paths: DataPaths) -> Services | None:
+def unlock_and_open(
+    paths: DataPaths, *, before_open: Callable[[bytes], None] | None = None
+) -> Services | None:
     """Ask for a password (or the recovery key), open the encrypted file, sign the person in.
 
     None: they cancelled. Wrong passwords typed before the file could be read are audited now.
     After the recovery key nobody is signed in yet: the sign-in dialog follows, and an admin
     who lost their password can be given a new one (``restore_access``).
+
+    Args:
+        before_open: Called with the data key once it is known and before the file is
+            opened (restoring a backup in place of a missing data file, say).
     """
     dialog = UnlockDialog(None, paths, clock=utc_now)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.key is None:
         return None
+    if before_open is not None:
+        before_open(dialog.key)
     # The start-up check runs beside the window: signing in does not wait for it.
     services = open_services(paths, lock=True, key=dialog.key, background_check=True)
     try:
@@ -196,8 +205,9 @@ def offer_encryption(services: Services, *, ask: bool = True) -> Services:
             APP_NAME,
             "The clinic's records are encrypted. Other staff get their own way in the next "
             "time they sign in here while ExoDesk is open.\n\n"
-            f"{len(plain)} older backup(s) in {paths.backups} are not encrypted; once you have "
-            "checked everything looks right, delete them (and any copies on USB sticks).",
+            f"{plural(len(plain), 'older backup')} in {paths.backups} "
+            f"{'is' if len(plain) == 1 else 'are'} not encrypted; once you have checked "
+            "everything looks right, delete them (and any copies on USB sticks).",
         )
     return reopened
 

@@ -16,6 +16,7 @@ from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
 from exodesk.services.backups import restore_file
+from exodesk.services.context import utc_now
 from exodesk.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from exodesk.services.workspace import (
     AlreadyOpenError,
@@ -30,7 +31,14 @@ from exodesk.ui.dialogs.sign_in import SignInDialog
 from exodesk.ui.encryption_flow import offer_encryption, show_new_key, unlock_and_open
 from exodesk.ui.errors import install_excepthook, show_user_error
 from exodesk.ui.main_window import MainWindow
-from exodesk.ui.startup_check import choose_backup_to_restore, show_busy_while_waiting
+from exodesk.ui.startup_check import (
+    NEW_CLINIC,
+    RESTORE,
+    ask_about_missing_data_file,
+    choose_backup_to_restore,
+    newest_good_backup,
+    show_busy_while_waiting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +77,8 @@ def _open(paths: DataPaths, *, demo: bool) -> Services | None:
             seed_demo(services)
         sign_in_demo(services)
         return services
+    if encryption.keys_without_data_file(paths):
+        return _data_file_missing(paths)
     if not paths.data_file.exists():
         return _set_up(paths)
     if encryption.is_encrypted(paths):
@@ -118,6 +128,30 @@ def _set_up(paths: DataPaths) -> Services | None:
         raise
     log.info("set up a new clinic in %s", paths.data_file)
     return services
+
+
+def _data_file_missing(paths: DataPaths) -> Services | None:
+    """The data file is gone but its password file is here: a first run would make a new
+    clinic this password file cannot open. Restore the newest good backup (with a password),
+    or start a new clinic with the old password file moved aside. None: they closed."""
+    newest = newest_good_backup(paths.backups)
+    choice = ask_about_missing_data_file(None, paths.data_file, paths.backups, newest)
+    if choice == NEW_CLINIC:
+        moved = encryption.move_keys_aside(paths, utc_now())
+        log.warning("data file missing: new clinic chosen, old password file at %s", moved)
+        return _set_up(paths)
+    if choice != RESTORE or newest is None:
+        return None
+    chosen = newest
+
+    def restore(key: bytes) -> None:
+        result = restore_file(paths, chosen.path, key=key)
+        log.info("data file missing: restored %s", chosen.path)
+        box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, result.message())
+        box.setObjectName("restoredBox")
+        box.exec()
+
+    return unlock_and_open(paths, before_open=restore)
 
 
 def offer_restore(paths: DataPaths, damage: StorageError) -> bool:

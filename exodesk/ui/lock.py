@@ -126,7 +126,6 @@ class LockCover(QFrame):
             self.password = named(QLineEdit(), "lockPassword", f"Password for {person}")
             self.password.setEchoMode(QLineEdit.EchoMode.Password)
             self.password.setPlaceholderText(f"{person}'s password")
-            self.password.setMaxLength(200)
             self.unlock_button = named(QPushButton("&Unlock"), "lockUnlock", "Unlock")
             self.unlock_button.setDefault(True)
             self.switch_button = named(

@@ -75,10 +75,14 @@ class CheckWatcher(QObject):
 
 
 def newest_good_backup(folder: Path) -> BackupRecord | None:
-    """The newest backup whose sidecar says it verified (restore checks it again)."""
+    """The newest backup whose sidecar says it verified and holds a clinic (restore checks
+    it again)."""
     try:
         # Sidecar and size only: restore_file re-hashes and integrity-checks the one chosen.
-        return next((r for r in list_backups(folder, check=False) if r.verified), None)
+        return next(
+            (r for r in list_backups(folder, check=False) if r.verified and r.holds_a_clinic),
+            None,
+        )
     except StorageError as exc:
         log.warning("could not list backups in %s: %s", folder, exc)
         return None
@@ -169,3 +173,55 @@ def offer_backup_after_check(
         lead="Until then nothing more will be saved to it; you can still look records up.",
         keep="Keep reading",
     )
+
+
+RESTORE, NEW_CLINIC = "restore", "new clinic"
+
+
+def ask_about_missing_data_file(
+    parent: QWidget | None, data_file: Path, backups_folder: Path, newest: BackupRecord | None
+) -> str | None:
+    """The data file is missing but its password file is not: restore the newest good backup
+    (``RESTORE``), start a new clinic (``NEW_CLINIC``), or None (closed).
+
+    A new clinic is never the default: the records may only be on a USB stick or a backup.
+    """
+    title = "the data file is missing"
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        f"{APP_NAME}: {title}",
+        f"There is no data file at {data_file}, but this clinic's password file is still "
+        "there: the clinic's records have gone missing (a failed copy, a sync tool or a "
+        "damaged disk can do this).",
+        parent=parent,
+    )
+    box.setObjectName("missingDataFileBox")
+    box.setAccessibleName("The data file is missing")
+    if newest is not None:
+        offer = (
+            f"Restore the newest good backup, from {newest.when} ({newest.path.name})? "
+            "You will be asked for your password to open it."
+        )
+    else:
+        offer = f"There is no good backup in {backups_folder} to restore."
+    box.setInformativeText(
+        f"{offer} Or start a new, empty clinic: the old password file is kept, renamed, "
+        "beside the data file."
+    )
+    restore = None
+    if newest is not None:
+        restore = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
+        restore.setObjectName("restoreNewestButton")
+        restore.setAccessibleName("Restore this backup")
+    new = box.addButton("Start a new clinic", QMessageBox.ButtonRole.DestructiveRole)
+    new.setObjectName("newClinicButton")
+    new.setAccessibleName("Start a new clinic")
+    close = box.addButton(QMessageBox.StandardButton.Close)
+    close.setObjectName("declineRestoreButton")
+    box.setDefaultButton(restore if restore is not None else close)
+    box.setEscapeButton(close)
+    box.exec()
+    clicked = box.clickedButton()
+    if restore is not None and clicked is restore:
+        return RESTORE
+    return NEW_CLINIC if clicked is new else None

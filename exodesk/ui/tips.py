@@ -88,7 +88,9 @@ LOT_LAB_REPORTS = (
 )
 LOT_CHOOSE = "Point at a lot in the list to see its expiry and lab reports."
 LOT_FINE = "In date, with every lab report on file."
-LOT_FINE_NO_REPORTS = "In date (lab reports are not asked for with this kind of product)."
+LOT_FINE_NO_REPORTS = (
+    "In date (lab reports are asked for with biologics only, such as exosome products)."
+)
 NEEDLE_DEPTH = "Deeper than usual for this area: check the depth was meant before saving."
 SPACING = (
     "Sooner after another session than the course plans (or, without a course, four weeks for "

@@ -26,7 +26,8 @@ from exodesk.ui.common import date_hint, format_date, named
 
 
 class DateField(QWidget):
-    """A date typed as people type it (03/04/2026, 2026-04-03), or picked from a calendar.
+    """A date typed as people type it (03/04/2026, 2026-04-03, 2026/04/03; "yesterday" or
+    "2 weeks ago" where a past date is asked), or picked from a calendar.
 
     ``value()`` returns (date | None, problem text | None); the reading beside the field
     ("= Thu 19 Nov 2026") shows how the typing was understood. With ``never_button`` a "Never"
@@ -44,16 +45,19 @@ class DateField(QWidget):
         day_first: bool,
         today: Callable[[], date],
         never_button: bool = True,
+        past: bool = True,
     ) -> None:
         super().__init__()
         self._day_first = day_first
+        self._past = past  # a past date is asked: "yesterday", "3 days ago" are understood
         self._today = today
         self.edit = named(
             QLineEdit(),
             object_name,
             accessible_name,
-            f"Type a date like {date_hint(day_first)}, or "
-            + ("tick Never" if never_button else "leave empty for never"),
+            f"Type a date like {date_hint(day_first)}"
+            + (", “yesterday” or “3 days ago”" if past else "")
+            + (", or tick Never" if never_button else ", or leave empty for never"),
         )
         self.edit.setPlaceholderText(date_hint(day_first))
         self.edit.setMaximumWidth(130)
@@ -140,7 +144,14 @@ class DateField(QWidget):
         if not text:
             return None, None
         try:
-            return parse_user_date(text, day_first=self._day_first, pivot_today=self._today()), None
+            today = self._today()
+            day = parse_user_date(
+                text,
+                day_first=self._day_first,
+                pivot_today=today,
+                relative_to=today if self._past else None,
+            )
+            return day, None
         except ValueError as exc:
             return None, str(exc)
 

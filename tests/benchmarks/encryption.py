@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `tests.benchmarks` import
 from exodesk.domain.patient import Patient
 from exodesk.paths import DataPaths
 from exodesk.services.backups import BackupService
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.encryption import encrypt_data_file
 from exodesk.storage.keys import new_data_key
@@ -58,7 +59,7 @@ class Variant:
         self.add("open (quick_check, statistics)", _ms(lambda: holder.append(self._open())))
         services = holder[0]
         try:
-            services.clinic.sign_in(1)
+            seat(services, 1)
             self._n += 1
             born = date(1950 + self._n % 50, 1 + self._n % 12, 1 + self._n % 28)
             patient = Patient(f"Benchmark{self._n}", "Sam", born, phone="01632 960001")

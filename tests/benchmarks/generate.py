@@ -19,7 +19,7 @@ from exodesk.domain.screening import no_to_the_rest
 from exodesk.domain.sessions import Product, PrpPreparation
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
-from exodesk.services.demo import demo_signature_png, fold_ascii
+from exodesk.services.demo import demo_signature_png, fold_ascii, seat
 from exodesk.services.workspace import open_services, refresh_statistics
 from exodesk.storage.patients import _derived, patient_values
 from exodesk.storage.screenings import ScreeningRepository
@@ -367,7 +367,7 @@ def generate(
 
     services = open_services(paths)  # the app's own statistics, as every open refreshes them
     try:
-        services.clinic.sign_in(admin_id)
+        seat(services, admin_id)
         _issue_sheets(services, busy_patient_id)
         refresh_statistics(services.ctx.db)
         services.ctx.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

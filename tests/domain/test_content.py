@@ -4,6 +4,7 @@ themselves, with its source, status and the version."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -69,17 +70,31 @@ def test_every_rule_reason_and_precaution_is_listed_with_its_rules_sources() -> 
     precautions = [
         e["precaution"] for r in RULES["rules"] for e in r["effects"] if "precaution" in e
     ]
-    assert _texts(entries, c.SCREENING, "reason") == reasons
-    assert _texts(entries, c.SCREENING, "precaution") == precautions
+    assert _texts(entries, c.SCREENING, "reason") == _as_read(reasons)
+    assert _texts(entries, c.SCREENING, "precaution") == _as_read(precautions)
     assert len(_texts(entries, c.SCREENING, "until")) == sum(
         1 for r in RULES["rules"] if "until_text" in r
     )
     by_text = {e.text: e for e in entries}
     for rule in RULES["rules"]:
         for effect in rule["effects"]:
-            entry = by_text[effect["reason"]]
+            [as_read] = _as_read([effect["reason"]])
+            entry = by_text[as_read]
             assert entry.sources == tuple(rule["sources"]) and entry.status == c.SOURCED
             assert rule["title"] in entry.where
+
+
+def _as_read(texts: list[str]) -> list[str]:
+    """Rule texts as a patient reads them: each "{months}" filled from its own rule's window."""
+    windows: dict[str, dict[str, int]] = {}
+    for rule in RULES["rules"]:
+        when = rule["when"]
+        numbers = {k: when[k] for k in ("days", "months", "from_months") if k in when}
+        for effect in rule["effects"]:
+            for key in ("reason", "precaution"):
+                if key in effect:
+                    windows[effect[key]] = numbers
+    return [text.format(**windows.get(text, {})) for text in texts]
 
 
 def test_every_aftercare_bullet_is_listed_under_its_sheet_and_heading() -> None:
@@ -130,9 +145,22 @@ def test_the_opening_line_for_each_delivery_method_is_listed_as_exodesks_own_wor
     assert "PRP was put on your skin; no needles were used." in {e.text for e in entries}
 
 
+def test_no_placeholder_reaches_the_report() -> None:
+    """The isotretinoin rule's "between {from_months} and {months} months ago" printed as
+    written in the file; the report gives the words a patient reads: "between 6 and 12"."""
+    texts = [e.text for e in _all_entries()]
+    assert not [t for t in texts if re.search(r"\{[a-z_]+\}", t)]
+    assert any("between 6 and 12 months ago" in t for t in texts)
+
+
 def test_every_regulatory_note_and_consent_paragraph_is_listed() -> None:
     entries = _all_entries()
     assert _texts(entries, c.REGULATORY) == [n["text"] for n in REGULATORY["notes"]]
+    # Where each applies, in words: never the note's id ("all_no_approved_exosome_therapy").
+    wheres = [e.where for e in entries if e.part == c.REGULATORY]
+    assert wheres[0] == "Before saving a session: regulatory note 1 (United States)"
+    assert "Before saving a session: regulatory note 6 (every country)" in wheres
+    assert not [w for w in wheres if "_" in w]
     paragraphs = [" ".join(p.split()) for p in CONSENT.split("\n\n") if p.strip()]
     assert _texts(entries, c.CONSENT) == paragraphs
     assert len(paragraphs) >= 6

@@ -47,7 +47,8 @@ def test_a_recall_line_names_the_patient_as_every_list_does() -> None:
     assert (line.family_name, line.given_names) == (" Öztürk ", "Şükrü ")
     assert line.treatment == "Exosome facial"
     assert (line.lot_number, line.phone, line.email) == ("VC-2411", "07700 900111", "s@example.com")
-    assert line.adverse_events == "bruising (2026-11-23)"
+    # Stored as ids and ISO days; said in words (issue #18).
+    assert line.adverse_events == "Bruising (23 Nov 2026)"
     assert line.date_of_birth == date(1980, 1, 1)
 
 

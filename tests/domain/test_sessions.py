@@ -110,7 +110,7 @@ def test_a_good_lot_has_no_problems() -> None:
         ({"lot_number": ""}, "lot_number", "needed"),
         ({"lot_number": "  "}, "lot_number", "needed"),
         ({"lot_number": "L" * 61}, "lot_number", "60"),
-        ({"lot_number": "EX\u200b2207"}, "lot_number", "cannot be seen"),
+        ({"lot_number": "EX\u200b2207"}, "lot_number", "hidden character"),
         ({"lot_number": "EX\t2207"}, "lot_number", "control"),
         ({"expiry": None}, "expiry", "needed"),
         ({"received_on": TODAY + timedelta(days=1)}, "received_on", "after today"),
@@ -628,3 +628,31 @@ def test_adverse_event_validation_never_raises(event: AdverseEvent) -> None:
     for problem in validate_adverse_event(event, today=TODAY, session_date=SESSION_DAY):
         assert problem.field in AdverseEvent.__dataclass_fields__
         assert problem.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "expected"),
+    [
+        ("exosome", "plant", True),
+        ("exosome", "umbilical_cord_msc", True),
+        ("exosome", None, True),  # an exosome product is a biologic whatever is recorded
+        ("serum", "umbilical_cord_msc", True),  # a human-derived serum
+        ("other", "placenta", True),
+        ("serum", None, False),  # a hyaluronic serum
+        ("other", None, False),  # lidocaine entered as "Other"
+        ("anaesthetic", None, False),  # lidocaine
+        ("prp_kit", "platelet", False),  # the patient's own platelets
+        ("prp_kit", None, False),
+    ],
+)
+def test_lab_reports_are_asked_for_with_biologics_only(
+    kind: str, source: str | None, expected: bool
+) -> None:
+    from exodesk.domain.sessions import is_biologic
+
+    product = Product("P", "M", kind, source)
+    assert is_biologic(product) is expected
+    assert lab_reports_expected(product) is expected
+    lot = Lot(1, "L-1", date(2030, 1, 1))
+    flagged = [f.kind for f in lot_check(lot, TODAY, lab_reports_expected=expected)]
+    assert (LotFlagKind.NO_LAB_REPORTS in flagged) is expected

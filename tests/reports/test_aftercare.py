@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -345,3 +346,44 @@ def test_a_sheet_that_would_overflow_is_set_smaller_instead() -> None:
     pdf = render_aftercare(sheet(clinic=clinic, template=template))
     assert len(reader(pdf).pages) == 1
     assert text_size(pdf, template.section("call_us").bullets[0]) < 9.5
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("treatment", TREATMENTS)
+@pytest.mark.parametrize("large_print", [False, True])
+def test_timeline_words_are_never_broken(treatment: str, paper: str, large_print: bool) -> None:
+    # Large print broke "Tenderness" into "Tendernes" and "s" in a narrow timeline column.
+    pdf = render_aftercare(sheet(treatment, paper=paper, large_print=large_print))
+    words = set(pdf_text(pdf).split(" "))
+    for stage in TEMPLATES[treatment].timeline:
+        for word in f"{stage.label} {stage.text}".split():
+            assert word in words, (word, stage)
+
+
+WORLD = {
+    "arabic": "محمد علي",
+    "hebrew": "שרה כהן",
+    "chinese": "王小明",
+    "devanagari": "प्रिया शर्मा",
+    "emoji": "Anna 🌸 Smith",
+}
+
+
+@pytest.mark.parametrize("script", WORLD)
+def test_a_patient_name_in_any_script_prints_as_the_screen_shows_it(script: str) -> None:
+    # On the sheet (bold, in the details band) and in every page's footer (drawn on the
+    # canvas): Arabic and Hebrew read from the right, Arabic letters joined, Devanagari
+    # shaped in its own font, an emoji as a clear placeholder, never a diamond.
+    name = WORLD[script]
+    pdf = render_aftercare(sheet(patient_name=name, practitioner=name, large_print=True))
+    text = unicodedata.normalize("NFKC", pdf_text(pdf))
+    assert PLACEHOLDER not in text
+    if script == "devanagari":
+        assert {base_name(c.font) for c in drawn_text(pdf) if "य" in c.text} == {
+            "NotoSansDevanagari-Regular"
+        }
+    elif script == "emoji":
+        assert "Anna [emoji] Smith" in text
+    else:
+        # Twice at least: the details band and the footer of each page.
+        assert text.count(name) >= 2, text

@@ -631,3 +631,31 @@ def test_the_regulator_report_names_allergies_and_an_allergy_override() -> None:
     assert "Allergy override Lidocaine 5% cream contains lidocaine" in text
     plain = {f.label for s in adverse_event_sections(event()) for f in s.fields}
     assert not plain & {"Known allergies", "Allergy override"}
+
+
+SECOND_PRODUCT = dict(name="Lidocaine 5% cream", manufacturer="Acme", lot_number="LC-9")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"products": (product(), product(**SECOND_PRODUCT))},
+        {"products": (product(), product(**SECOND_PRODUCT)), "patient_allergies": "Latex"},
+        {"products": (product(), product(**SECOND_PRODUCT), product(**SECOND_PRODUCT))},
+        {"patient_allergies": "Lidocaine", "allergy_override": "Plain serum only; Dr agreed."},
+    ],
+    ids=["two-products", "two-and-allergies", "three-products", "override"],
+)
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_a_second_page_never_holds_one_box_alone(changes: dict[str, Any], paper: str) -> None:
+    # Two products pushed "Already reported" (one row of boxes) alone onto page 2.
+    clinic = dataclasses.replace(CLINIC, paper_size=paper)
+    report = event(clinic=clinic, **changes)
+    pages = page_texts(render_adverse_event_report(report))
+    titles = [section.title for section in adverse_event_sections(report)]
+    for number, page in enumerate(pages[1:], start=2):
+        # The running header and the footer (which names the patient) read back last.
+        body = page.rsplit(f"{CLINIC.name} Adverse event report Page", 1)[0]
+        # Each later page starts with a whole section and holds at least two.
+        assert any(body.startswith(f"{t} ") for t in titles), (number, body[:80])
+        assert sum(f"{t} " in body for t in titles) >= 2, (number, body)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import pytest
+from pypdf.generic import ContentStream
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.comparison import (
@@ -20,7 +21,7 @@ from exodesk.domain.comparison import (
 )
 from exodesk.reports.comparison import ComparisonHandout, render_comparison
 from tests.bundled import bundled_comparison
-from tests.reports.pdftools import base_name, fonts_drawing, page_texts, pdf_text
+from tests.reports.pdftools import base_name, fonts_drawing, page_texts, pdf_text, reader
 
 NAME = "Zoë Ñúñez-Wąsowska"
 CJK_NAME = "王小明"
@@ -260,3 +261,46 @@ def test_cells_beyond_the_seeds_print_with_footnotes_naming_the_publisher(
     # Each cited source is numbered in the list under the table, publisher first.
     for footnote in the_view.footnotes:
         assert f"{footnote.number} {footnote.citation}"[:40] in text
+
+
+def raised_text(pdf: bytes) -> list[tuple[float, float, float, float]]:
+    """Each superscript drawn below a line of its own paragraph.
+
+    Reads reportlab's text objects (one per paragraph: ``Tm`` then lines with ``T*``, the
+    rise with ``Ts``) and returns (rise, its font size, the line spacing, the paragraph's
+    font size) for raised text on a paragraph's second or later line.
+    """
+    found: list[tuple[float, float, float, float]] = []
+    for page in reader(pdf).pages:
+        stream = page.get_contents()
+        assert stream is not None
+        line = rise = size = body = leading = 0.0
+        for operands, operator in ContentStream(stream, reader(pdf)).operations:
+            if operator == b"BT":
+                line = rise = body = 0.0
+            elif operator == b"TL":
+                leading = float(operands[0])
+            elif operator == b"Tf":
+                size = float(operands[1])
+            elif operator == b"Ts":
+                rise = float(operands[0])
+            elif operator == b"T*":
+                line += 1
+            elif operator in (b"Tj", b"TJ"):
+                if rise > 0 and line >= 1:
+                    found.append((rise, size, leading, body))
+                elif rise == 0:
+                    body = max(body, size)
+    return found
+
+
+def test_footnote_numbers_clear_the_line_above() -> None:
+    # Footnote numbers were raised half the text size and printed into the descenders of
+    # the line above. DejaVu Sans digits stand 0.73 em tall; descenders reach 0.24 em.
+    for the_view in (view(TRIO), view(PAIR)):
+        raised = raised_text(render_comparison(handout(the_view)))
+        assert raised, "no footnote number on a wrapped line to measure"
+        for rise, size, leading, body in raised:
+            top = rise + 0.73 * size
+            above = leading - 0.24 * body
+            assert above - top >= 0.5, (rise, size, leading, body)

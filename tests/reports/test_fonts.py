@@ -16,6 +16,8 @@ from exodesk.reports import fonts
 from exodesk.reports.document import DocumentSetup, make_styles, render_document
 from exodesk.reports.fonts import (
     CJK,
+    DEVANAGARI,
+    EMOJI_PLACEHOLDER,
     FONT_DIR,
     FONT_FILES,
     PLACEHOLDER,
@@ -25,6 +27,7 @@ from exodesk.reports.fonts import (
     font_for_char,
     font_for_text,
     has_glyph,
+    layout,
     missing_glyphs,
     register_fonts,
     split_runs,
@@ -40,8 +43,8 @@ NAMES = {
     "chinese": "李小龍",
 }
 CJK_NAMES = ["李小龍", "山田はなこ", "김민준"]
-# A test tube: DejaVu Sans and Droid Sans Fallback both lack it (DejaVu has some emoji).
-NO_FONT_HAS = "🧪"
+# An Ethiopic syllable: no bundled font has Ethiopic (emoji have their own placeholder).
+NO_FONT_HAS = "\u1200"
 
 
 def render_lines(*lines: str, bold: bool = False) -> bytes:
@@ -59,6 +62,7 @@ def test_font_files_are_bundled_truetype_with_licences() -> None:
         assert data[:4] in (b"\x00\x01\x00\x00", b"true"), file_name
     assert (FONT_DIR / "LICENSE-DejaVu.txt").is_file()
     assert (FONT_DIR / "LICENSE-DroidSansFallback.txt").is_file()
+    assert (FONT_DIR / "LICENSE-NotoSansDevanagari.txt").is_file()
     total = sum(p.stat().st_size for p in FONT_DIR.iterdir())
     assert total < 8_000_000
 
@@ -68,7 +72,7 @@ def test_register_fonts_is_idempotent() -> None:
     first = pdfmetrics.getFont(SANS)
     register_fonts()
     assert pdfmetrics.getFont(SANS) is first
-    for name in (SANS, SANS_BOLD, CJK):
+    for name in (SANS, SANS_BOLD, CJK, DEVANAGARI):
         assert pdfmetrics.getFont(name).face.filename.startswith(str(FONT_DIR))
 
 
@@ -172,3 +176,81 @@ def test_draw_string_reports_what_it_drew(tmp_path) -> None:
     assert drawn.fonts_used == (SANS, CJK)
     assert drawn.missing == (NO_FONT_HAS,)
     assert fonts.string_width("李", 10) > 0
+
+
+# Names as a reception would type them; each must print as the screen shows it.
+WORLD_NAMES = {
+    "arabic": "محمد علي",
+    "hebrew": "שרה כהן",
+    "chinese": "王小明",
+    "devanagari": "प्रिया शर्मा",
+}
+
+
+def test_arabic_and_hebrew_names_print_right_to_left_and_joined() -> None:
+    pdf = render_lines(*WORLD_NAMES.values(), f"{WORLD_NAMES['arabic']} and Ali")
+    # pypdf reads right-to-left text back in reading order (as a viewer's copy and paste
+    # does): a name drawn left to right in typed order, as before, reads back reversed.
+    text = unicodedata.normalize("NFKC", pdf_text(pdf))
+    for key in ("arabic", "hebrew", "chinese"):
+        assert WORLD_NAMES[key] in text, key
+    # Joined Arabic letters are the contextual forms (initial, medial, final), not the
+    # isolated letters a PDF without shaping shows.
+    arabic = next(c.text for c in drawn_text(pdf) if "\ufe8e" <= c.text[:1] <= "\ufeff")
+    assert all(0xFE70 <= ord(c) <= 0xFEFF for c in arabic.strip() if not c.isspace())
+    assert "\ufffd" not in text
+
+
+def test_words_of_a_right_to_left_name_are_laid_out_from_the_right() -> None:
+    # Drawn left to right: the last word typed comes first; each word's letters are
+    # shaped (joined forms) and drawn from the right.
+    shaped = layout("محمد علي").text
+    first, second = shaped.split(" ")
+    assert unicodedata.normalize("NFKC", first) == "يلع"  # علي, drawn from the right
+    assert unicodedata.normalize("NFKC", second) == "دمحم"  # محمد
+    assert layout("שרה כהן").text == "ןהכ הרש"
+    # A Latin word inside right-to-left text keeps its own direction, and digits follow
+    # the Unicode bidirectional algorithm (as on screen).
+    assert layout("שרה Smith כהן").text == "ןהכ Smith הרש"
+    assert layout("Dr שרה כהן 42").text == "Dr 42 ןהכ הרש"
+    assert layout("Zoë Ñúñez").text == "Zoë Ñúñez"
+
+
+def test_devanagari_names_are_shaped_with_the_devanagari_font() -> None:
+    name = WORLD_NAMES["devanagari"]
+    pdf = render_lines(name)
+    used = {base_name(f) for f in fonts_drawing(pdf, "य")}
+    assert used == {"NotoSansDevanagari-Regular"}
+    drawn = layout("हिंदी").text
+    # The vowel sign i is drawn before its consonant (ह) although typed after it, as the
+    # screen shows it; unshaped text would draw it after, with a dotted circle.
+    assert drawn.index("ह") == 1
+    assert drawn[0] not in "हिंदी"
+    assert "\ufffd" not in pdf_text(pdf)
+
+
+def test_emoji_print_as_one_clear_placeholder_each() -> None:
+    pdf = render_lines("Anna 🌸 Smith", "Family 👨\u200d👩\u200d👧 🇬🇧 👍🏽 end")
+    text = pdf_text(pdf)
+    assert f"Anna {EMOJI_PLACEHOLDER} Smith" in text
+    assert f"Family {EMOJI_PLACEHOLDER} {EMOJI_PLACEHOLDER} {EMOJI_PLACEHOLDER} end" in text
+    assert "\ufffd" not in text
+    assert split_runs("Anna 🌸").missing == ("🌸",)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_every_laid_out_character_has_a_glyph_in_its_font(text: str) -> None:
+    for run in layout(text).runs:
+        face = pdfmetrics.getFont(run.font).face
+        for char in run.text:
+            assert char == "\n" or ord(char) in face.charToGlyph, (run, char)
+
+
+def test_canvas_strings_are_shaped_too(tmp_path) -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(tmp_path / "x.pdf"), invariant=1)
+    drawn = fonts.draw_string(canvas, 10, 10, "שרה כהן", 10, align="right")
+    canvas.save()
+    assert drawn.text == "ןהכ הרש"

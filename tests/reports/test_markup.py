@@ -20,7 +20,7 @@ from exodesk.reports.document import (
     para,
     render_document,
 )
-from exodesk.reports.fonts import CJK, PLACEHOLDER
+from exodesk.reports.fonts import CJK, EMOJI_PLACEHOLDER, PLACEHOLDER
 from exodesk.reports.markup import escape, para_markup, para_text
 from tests.reports.pdftools import page_texts, pdf_text
 
@@ -56,9 +56,10 @@ def test_para_text_wraps_only_fallback_runs_in_font_tags() -> None:
 
 
 def test_para_markup_reports_missing_characters() -> None:
-    result = para_markup("Needle 🧪 phobia")
-    assert result.missing == ("🧪",)
+    result = para_markup("Needle \u1200 phobia 🧪")
+    assert result.missing == ("\u1200", "🧪")
     assert PLACEHOLDER in result.markup
+    assert EMOJI_PLACEHOLDER in result.markup
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -97,7 +98,7 @@ def test_ten_thousand_characters_without_a_space_do_not_crash() -> None:
 def test_emoji_prints_as_a_reported_placeholder_without_crashing() -> None:
     text = "Happy 😀 tube 🧪 heart ❤"
     assert para_markup(text).missing == ("😀", "🧪")
-    assert f"Happy {PLACEHOLDER} tube {PLACEHOLDER} heart ❤" in pdf_text(render(text))
+    assert f"Happy {EMOJI_PLACEHOLDER} tube {EMOJI_PLACEHOLDER} heart ❤" in pdf_text(render(text))
 
 
 @given(st.text(max_size=80))

@@ -14,7 +14,7 @@ from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.screening import VERDICT_ORDER
 from exodesk.domain.screening_vocabulary import OVERRIDE_COLOUR, verdict_look
 from exodesk.reports.document import ALERT
-from exodesk.reports.fonts import PLACEHOLDER
+from exodesk.reports.fonts import EMOJI_PLACEHOLDER
 from exodesk.reports.screening_summary import (
     AnswerLine,
     ScreeningSummary,
@@ -223,7 +223,7 @@ def test_missing_glyphs_are_reported_and_printed_as_placeholder() -> None:
     summary = sample(signoffs=("Reviewed 🧪 ok",))
     assert summary_missing_glyphs(summary) == ("🧪",)
     assert summary_missing_glyphs(sample()) == ()
-    assert f"Reviewed {PLACEHOLDER} ok" in pdf_text(render_screening_summary(summary))
+    assert f"Reviewed {EMOJI_PLACEHOLDER} ok" in pdf_text(render_screening_summary(summary))
 
 
 def test_very_long_answer_splits_across_pages() -> None:
@@ -275,3 +275,37 @@ def test_images_are_embedded_and_damaged_ones_are_left_out() -> None:
 def test_date_of_birth_format_is_locale_free() -> None:
     assert format_date_of_birth(date(1985, 4, 3)) == "3 Apr 1985"
     assert format_date_of_birth(date(2001, 12, 25)) == "25 Dec 2001"
+
+
+CONSENT_WORDS = (
+    "Consent to treatment\n\n"
+    "I have answered the health questions honestly\nand as fully as I can.\n\n"
+    "The practitioner has explained the treatment to me.\n\n"
+    "I understand the common effects and the rarer risks.\n\n"
+    "I know I can change my mind and stop at any time."
+)
+
+
+@pytest.mark.parametrize("answers", [4, 40, 70])
+@pytest.mark.parametrize("large_print", [False, True])
+def test_consent_prints_with_its_words_and_the_signature_after_them(
+    answers: int, large_print: bool
+) -> None:
+    # The consent used to sit alone on a last page: a version number and a signature, with
+    # none of the words signed. Enough answers push it to every point of a page.
+    lines = tuple(
+        AnswerLine("Medical history", f"Question number {n} about your health?", "No")
+        for n in range(answers)
+    )
+    summary = sample(
+        answers=lines, consent_version="1", consent_text=CONSENT_WORDS, large_print=large_print
+    )
+    pages = page_texts(render_screening_summary(summary))
+    text = " ".join(pages)
+    for block in CONSENT_WORDS.split("\n\n"):
+        assert " ".join(block.split()) in text
+    assert "Version 1" in text
+    heading_page = next(p for p in pages if "Consent Consent to treatment" in p)
+    assert "I have answered the health questions honestly" in heading_page
+    signature_page = next(p for p in pages if " Signature " in f" {p} ")
+    assert "I know I can change my mind and stop at any time." in signature_page

@@ -343,8 +343,8 @@ def test_while_nobody_has_a_password_an_admin_chooses_theirs(upgraded: Services)
         for name in ("Tom Reyes", "Kim Second", "Priya Shah")
     )
     assert tom.is_admin and not upgraded.accounts.has_passwords()
-    assert upgraded.accounts.account(tom.id).may_set_password
-    assert not upgraded.accounts.account(priya.id).may_set_password
+    assert upgraded.accounts.may_set_first_password(tom.id)
+    assert not upgraded.accounts.may_set_first_password(priya.id)
     with pytest.raises(UserError, match="Priya Shah has no password yet"):
         upgraded.accounts.sign_in(priya.id, "anything at all")
     assert _actions(upgraded)[-1] == "sign_in_failed"
@@ -354,7 +354,7 @@ def test_while_nobody_has_a_password_an_admin_chooses_theirs(upgraded: Services)
     assert _actions(upgraded)[-2:] == ["password_set", "sign_in"]
     assert upgraded.accounts.has_passwords()
     # From now on nobody claims an account by typing a password for it.
-    assert not upgraded.accounts.account(kim.id).may_set_password
+    assert not upgraded.accounts.may_set_first_password(kim.id)
     with pytest.raises(UserError, match="Kim Second has no password yet"):
         upgraded.accounts.sign_in(kim.id, "Kim's claimed password")
     upgraded.accounts.sign_in(tom.id, "Tom's first password")

@@ -15,7 +15,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
 from exodesk.services.allergies import ALLERGIES
 from exodesk.services.context import PermissionRefused
-from exodesk.services.demo import seed_demo
+from exodesk.services.demo import seat, seed_demo
 from exodesk.services.workspace import Services, open_services
 from tests.answers import answered
 
@@ -25,7 +25,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 @pytest.fixture
 def kelly(services: Services) -> int:
     dr = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(dr.id)
+    seat(services, dr.id)
     pid = services.patients.create(Patient("Kelly", "Hannah", date(1988, 5, 14))).record.id
     screening = services.screening.save(pid, answered()).record
     services.screening.record_consent(screening.id, "Hannah Kelly", PNG)
@@ -96,12 +96,12 @@ def test_entered_in_error_hides_and_keeps_and_needs_a_practitioner(
 ) -> None:
     dr = services.desk.require()
     allergy = services.allergies.record(Allergy(kelly, "Nickel", "mild")).record
-    services.clinic.sign_in(next(m.id for m in services.clinic.staff() if m.is_admin))
+    seat(services, next(m.id for m in services.clinic.staff() if m.is_admin))
     reception = services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record
-    services.clinic.sign_in(reception.id)
+    seat(services, reception.id)
     with pytest.raises(PermissionRefused):
         services.allergies.mark_entered_in_error(allergy.id, "Wrong patient")
-    services.clinic.sign_in(int(dr.id or 0))
+    seat(services, int(dr.id or 0))
     assert not services.allergies.mark_entered_in_error(allergy.id, "").ok
     assert services.allergies.mark_entered_in_error(allergy.id, "Wrong patient").ok
     assert services.allergies.summary(kelly).allergies == ()
@@ -354,7 +354,7 @@ def test_the_demo_records_kellys_lidocaine_allergy_and_models_good_practice(
         summary = svc.allergies.summary(kelly.id)
         assert [(a.substance, a.severity) for a in summary.allergies] == [("Lidocaine", "severe")]
         dr = next(m for m in svc.clinic.staff() if m.role == "practitioner")
-        svc.clinic.sign_in(int(dr.id or 0))
+        seat(svc, int(dr.id or 0))
         # Her sessions were done without lidocaine, not by overriding the stop.
         done = svc.sessions.sessions(kelly.id)
         assert done

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -169,6 +170,11 @@ def test_a_wrong_password_or_recovery_key_changes_nothing(tmp_path: Path, clock:
     after = {p.name: _sha(p) for p in _files(paths.folder)}
     after.pop("exodesk.sqlite3.lock", None)
     before.pop("exodesk.sqlite3.lock", None)
+    # The password file now counts the wrong password (the wait after five survives a
+    # restart); its slots are as they were.
+    assert after.pop("exodesk.keys") != before.pop("exodesk.keys")
+    keys = json.loads(paths.keyring.read_text())
+    assert keys["failed"]["1"]["count"] == 1 and set(keys["slots"]) == {"1"}
     assert after == before
 
 

@@ -50,6 +50,7 @@ from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import PermissionRefused, SaveResult
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from tests.bundled import bundled_aftercare, bundled_comparison, bundled_protocols, bundled_rules
 from tests.conftest import TODAY, FakeClock
@@ -478,7 +479,7 @@ def as_read_back(sent: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def practitioner(services: Services) -> StaffMember:
     member = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(member.id)
+    seat(services, member.id)
     return member
 
 

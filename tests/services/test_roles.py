@@ -36,7 +36,7 @@ from exodesk.services.backups import BackupService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import Desk, PermissionRefused, ServiceContext
-from exodesk.services.subject_access import SubjectAccessService
+from exodesk.services.subject_access import ExportResult, SubjectAccessService
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import open_database
 from tests.answers import answered
@@ -170,6 +170,16 @@ class Row:
     seats: frozenset[str]
     call: Callable[[World], object]
     closes: bool = False  # the call closes the data file (restore)
+
+
+def _written_export(w: World) -> ExportResult:
+    """Two export files on disk, as ``SubjectAccessService.write`` leaves them."""
+    folder = w.tmp / "export-files"
+    folder.mkdir(exist_ok=True)
+    json_path, pdf_path = folder / "export.json", folder / "export.pdf"
+    json_path.write_text("{}")
+    pdf_path.write_bytes(b"%PDF-1.4")
+    return ExportResult(w.patient_a, json_path, pdf_path, {"patients": 1})
 
 
 def _ok(result: object) -> object:
@@ -537,6 +547,10 @@ TABLE: dict[str, Row] = {
     "AuditService.verify_job": Row(perms.AUDIT_VIEW, ADMINS, lambda w: w.audit.verify_job()()),
     "BackupService.backup_now": Row(perms.BACKUPS_RUN, ADMINS, lambda w: w.backups.backup_now()),
     "BackupService.drill": Row(perms.BACKUPS_RUN, ADMINS, lambda w: w.backups.drill()),
+    "BackupService.rotate": Row(perms.BACKUPS_RUN, ADMINS, lambda w: w.backups.rotate()),
+    "AccountService.account": Row(
+        perms.ACCOUNTS_MANAGE, ADMINS, lambda w: w.s.accounts.account(w.ids["practitioner+admin"])
+    ),
     "BackupService.restore": Row(
         perms.BACKUPS_RESTORE,
         ADMINS,
@@ -554,6 +568,11 @@ TABLE: dict[str, Row] = {
     ),
     "SubjectAccessService.prepare": Row(
         perms.EXPORT_PATIENT, ADMINS, lambda w: SubjectAccessService(w.s.ctx).prepare(w.patient_a)
+    ),
+    "SubjectAccessService.record": Row(
+        perms.EXPORT_PATIENT,
+        ADMINS,
+        lambda w: SubjectAccessService(w.s.ctx).record(_written_export(w)),
     ),
     "SubjectAccessService.export": Row(
         perms.EXPORT_PATIENT,
@@ -625,27 +644,27 @@ NOT_GUARDED: dict[str, str] = {
     "BackupService.changed_since_last_backup": "automatic backups: row counts only",
     "BackupService.backup_on_close": "the automatic backup on closing",
     "BackupService.after_background_backup": "audits and rotates an automatic backup",
-    "BackupService.record_backup": "audits a backup already made",
-    "BackupService.rotate": "deletes old automatic backups by date",
+    "BackupService.record_backup": "audits an automatic backup in the clinic's own folder; "
+    "any other needs BACKUPS_RUN (tests/security/test_permissions.py)",
     "BackupService.list_backups": "backup file names, dates, sizes and row counts",
     "BackupService.verify": "checks a backup file can be restored; changes nothing",
     "SubjectAccessService.write": "writes what prepare() (EXPORT_CLINIC) returned; no data file",
-    "SubjectAccessService.record": "audits an export that prepare() (EXPORT_CLINIC) allowed",
     # Accounts: signing in is how a person gets permissions; these act for oneself only.
     "AccountService.has_passwords": "whether anyone has a password yet (sign-in dialog)",
-    "AccountService.account": "one account's sign-in state, never a hash (sign-in dialog)",
+    "AccountService.may_set_first_password": "whether this person chooses a first password "
+    "at the sign-in dialog (nothing about lock-outs)",
     "AccountService.first_account": "a brand-new clinic only: refused once staff exist",
     "AccountService.sign_in": "checks the password; tested in test_accounts.py",
     "AccountService.verify_unlock": "checks the password; tested in test_accounts.py",
     "AccountService.sign_out": "the person at the desk leaves",
     "BackupService.key": "the open file's data key, for the app's own backup workers "
     "(never shown; whoever runs the app already opened the file with it)",
-    "AccountService.record_failed_unlock": "audits wrong passwords typed before the file opened",
+    "AccountService.record_failed_unlock": "audits wrong passwords typed before the file "
+    "opened: only before anyone signs in, only recent (tests/security/test_permissions.py)",
     "AccountService.restore_access": "only with this file's recovery key (tested in "
     "tests/ui/test_encryption_flow.py)",
     "AccountService.change_password": "one's own password, after checking the old one",
     "ClinicService.add_first_staff": "a brand-new clinic only (wraps first_account)",
-    "ClinicService.sign_in": "TRANSITIONAL passwordless desk chooser; goes with the sign-in dialog",
 }
 
 

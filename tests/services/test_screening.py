@@ -20,6 +20,7 @@ from exodesk.domain.screening_vocabulary import (
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from tests.answers import answered
 from tests.reports.pdftools import pdf_text
@@ -38,7 +39,7 @@ def practitioner(services: Services) -> StaffMember:
 
 
 def _as(services: Services, member: StaffMember) -> None:
-    services.clinic.sign_in(member.id)
+    seat(services, member.id)
 
 
 def _rows(services: Services, sql: str, *args: object) -> list[tuple]:
@@ -176,6 +177,24 @@ def test_consent_is_attached_with_the_text_version(services: Services, patient_i
     assert services.screening.consent_text() == (2, "New wording")
     # the earlier signature keeps the version it was signed under
     assert services.screening.get(record.id).consent.text_version == 1
+
+
+def test_the_summary_prints_the_words_of_the_consent_version_signed(
+    services: Services, patient_id: int
+) -> None:
+    first = services.screening.save(patient_id, answered()).record
+    services.screening.record_consent(first.id, "Olivia Smith", PNG)
+    assert services.screening.save_consent_text("New wording.\n\nSecond paragraph.").ok
+    second = services.screening.save(patient_id, answered()).record
+    services.screening.record_consent(second.id, "Olivia Smith", PNG)
+    unsigned = services.screening.save(patient_id, answered()).record
+    # Signed under version 1 (the bundled text), then under the clinic's version 2.
+    old = services.screening.summary(first.id)
+    assert old.consent_text is not None and "Consent to treatment" in old.consent_text
+    assert services.screening.summary(second.id).consent_text == (
+        "New wording.\n\nSecond paragraph."
+    )
+    assert services.screening.summary(unsigned.id).consent_text is None
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from exodesk.domain.sessions import (
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import PermissionRefused
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import SessionRepository
@@ -33,7 +34,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 @pytest.fixture
 def practitioner(services: Services) -> StaffMember:
     member = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(member.id)
+    seat(services, member.id)
     return member
 
 
@@ -73,12 +74,12 @@ def test_record_needs_a_practitioner_and_audits(
     services: Services, patient_id: int, lot: Lot, practitioner: StaffMember
 ) -> None:
     draft = _draft(services, patient_id, lot)
-    services.clinic.sign_in(1)  # the admin adds a receptionist
+    seat(services, 1)  # the admin adds a receptionist
     reception = services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record
-    services.clinic.sign_in(reception.id)
+    seat(services, reception.id)
     with pytest.raises(PermissionRefused, match="may not record treatment sessions"):
         _record(services, draft)
-    services.clinic.sign_in(practitioner.id)
+    seat(services, practitioner.id)
     saved = _record(services, draft)
     assert saved.ok, saved.problems
     audit = services.ctx.db.execute(

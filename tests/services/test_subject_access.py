@@ -24,6 +24,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
 from exodesk.services import subject_access as subject_access_module
 from exodesk.services.context import PermissionRefused, ServiceContext
+from exodesk.services.demo import seat
 from exodesk.services.subject_access import ExportResult
 from exodesk.services.workspace import Services
 from tests.answers import answered
@@ -398,7 +399,7 @@ def test_only_an_admin_may_export(clinic: Clinic, out: Path) -> None:
     rita = services.accounts.create_account(
         StaffMember("Rita Reception", "reception"), "Rita's temporary password"
     ).record
-    services.clinic.sign_in(rita.id)
+    seat(services, rita.id)
     with pytest.raises(PermissionRefused):
         services.subject_access.export(clinic.a, out)
     assert _leftovers(out) == []

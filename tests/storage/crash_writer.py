@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from tests.answers import answered
 
@@ -54,7 +55,7 @@ class CommitLog:
 def _sign_in(services: Services) -> None:
     staff = services.clinic.staff()
     if staff:
-        services.clinic.sign_in(staff[0].id)
+        seat(services, staff[0].id)
         return
     result = services.clinic.add_first_staff(
         StaffMember("Crash Test Admin", "practitioner", is_admin=True)

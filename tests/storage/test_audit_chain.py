@@ -22,6 +22,7 @@ from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.paths import DataPaths
 from exodesk.services.audit import AuditService
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage import engine
 from exodesk.storage.audit import (
@@ -46,7 +47,7 @@ def _busy_clinic(services: Services, clock) -> None:
     for family, given_names in (("O'Brien-Łukasz", "Zoë"), ("李", "小龍"), ("Smith", "Olivia")):
         clock.advance(minutes=7)
         assert services.patients.create(Patient(family, given_names, date(1985, 4, 3))).ok
-    services.clinic.sign_in(nurse.id)
+    seat(services, nurse.id)
     smith = services.patients.search("smith").rows[0]
     clock.advance(hours=2)
     assert services.patients.update(replace(smith, phone="07700 900123")).ok
@@ -61,7 +62,7 @@ def _count(db: Database) -> int:
 @pytest.fixture
 def clinic(services: Services, clock) -> Services:
     _busy_clinic(services, clock)
-    services.clinic.sign_in(1)  # back to Ada: only an admin sees the audit trail
+    seat(services, 1)  # back to Ada: only an admin sees the audit trail
     assert _count(services.ctx.db) >= 8
     return services
 
@@ -512,7 +513,7 @@ def test_the_migration_seals_the_entries_of_an_old_file(tmp_path: Path) -> None:
         assert db.execute("SELECT last_id, last_hash FROM audit_head").fetchone() == (4, prev)
         assert check_chain(db) == ChainReport(4)
         # New work continues the same chain.
-        svc.clinic.sign_in(1)
+        seat(svc, 1)
         assert check_chain(db) == ChainReport(5)
         with pytest.raises(engine.sqlite3.IntegrityError, match="cannot be changed"):
             db.execute("UPDATE audit_log SET summary = '' WHERE id = 1")
@@ -536,7 +537,7 @@ def test_entries_filter_by_patient_person_dates_and_text(clinic: Services, clock
     ]
     assert len(audit.entries(text="łukasz")) == 1
     clock.advance(days=3)
-    clinic.clinic.sign_in(1)
+    seat(clinic, 1)
     today = clinic.ctx.today()
     assert [e.action for e in audit.entries(since=today)] == ["sign_in"]
     assert len(audit.entries(until=today - timedelta(days=1))) == len(everything)

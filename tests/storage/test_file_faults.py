@@ -27,6 +27,7 @@ from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
+from exodesk.services.demo import seat
 from exodesk.services.workspace import DataFileDamaged, Services, open_services
 from exodesk.storage import database, engine
 from exodesk.storage.database import (
@@ -483,7 +484,7 @@ def test_the_launcher_offers_the_newest_good_backup_and_restores_it(
 
     svc = open_services(clinic, clock=clock)
     try:
-        svc.clinic.sign_in(svc.clinic.staff()[0].id)
+        seat(svc, svc.clinic.staff()[0].id)
         backups.BackupService(svc.ctx, clinic).backup_now()
     finally:
         svc.close()
@@ -492,7 +493,7 @@ def test_the_launcher_offers_the_newest_good_backup_and_restores_it(
     opened = _open_and_recover(clinic)
     assert isinstance(opened, Services), (opened, seen)
     try:
-        opened.clinic.sign_in(opened.clinic.staff()[0].id)
+        seat(opened, opened.clinic.staff()[0].id)
         assert len(opened.patients.search("").rows) > 0
         assert opened.lock is not None and opened.lock.held
     finally:

@@ -19,6 +19,7 @@ from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage import lock as lock_module
 from exodesk.storage.lock import (
@@ -259,7 +260,7 @@ def clinic(data_paths: DataPaths, clock) -> DataPaths:
 def test_a_second_exodesk_is_refused_and_the_file_is_untouched(clinic: DataPaths, clock) -> None:
     first = open_services(clinic, lock=True, clock=clock)
     try:
-        first.clinic.sign_in(first.clinic.staff()[0].id)
+        seat(first, first.clinic.staff()[0].id)
         first.ctx.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = _sha(clinic.data_file)
         with pytest.raises(AlreadyOpenError, match="already open on this data file"):
@@ -275,7 +276,7 @@ def test_a_second_exodesk_is_refused_and_the_file_is_untouched(clinic: DataPaths
     second = open_services(clinic, lock=True, clock=clock)
     try:
         assert second.lock is not None and second.lock.held
-        second.clinic.sign_in(second.clinic.staff()[0].id)
+        seat(second, second.clinic.staff()[0].id)
         assert [p.family_name for p in second.patients.search("").rows] == ["Kept"]
     finally:
         second.close()

@@ -75,7 +75,7 @@ def test_an_old_file_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
         [admin] = svc.clinic.staff()
         assert (admin.name, admin.role, admin.is_admin) == ("Ada Admin", "reception", True)
         assert not svc.accounts.has_passwords()
-        assert svc.accounts.account(admin.id).may_set_password
+        assert svc.accounts.may_set_first_password(admin.id)
         svc.accounts.sign_in(admin.id, "Ada's first password")
         names = {p.family_name for p in svc.patients.search("").rows}
         assert names == {"O'Brien-Łukasz", "李", "Smith"}

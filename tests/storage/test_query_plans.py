@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from exodesk.domain.patient import Patient, name_search_text, phone_digits
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage import patients as patient_storage
 from tests.benchmarks.generate import GeneratedClinic, generate
@@ -41,7 +42,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> GeneratedClinic:
 @pytest.fixture
 def opened(clinic: GeneratedClinic) -> Iterator[Services]:
     svc = open_services(clinic.paths)
-    svc.clinic.sign_in(1)  # the generated clinic's admin, a practitioner: may do it all
+    seat(svc, 1)  # the generated clinic's admin, a practitioner: may do it all
     yield svc
     svc.close()
 

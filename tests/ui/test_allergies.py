@@ -16,6 +16,7 @@ from exodesk.domain.allergies import Allergy
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product, SessionProduct
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.dialogs.allergens import AllergenPickerDialog
 from exodesk.ui.dialogs.allergies import AllergiesDialog
@@ -37,7 +38,7 @@ def kelly(services: Services) -> dict:
     """The demo's KELLY, Hannah: treated with lidocaine cream before her lidocaine allergy was
     recorded, so Record session pre-fills it as the anaesthetic and as a product."""
     dr = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(dr.id)
+    seat(services, dr.id)
     catalogue = services.catalogue
     lido = catalogue.save_product(
         Product(

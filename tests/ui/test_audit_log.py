@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,10 +12,19 @@ from exodesk.domain.audit import AuditEntry
 from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.services.audit import AuditService
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.storage.audit import AuditRepository
 from exodesk.ui.common import format_date
-from exodesk.ui.dialogs.audit_log import SUMMARY, WHAT, WHEN, WHO, AuditLogDialog, AuditTableModel
+from exodesk.ui.dialogs.audit_log import (
+    ACTION,
+    SUMMARY,
+    WHAT,
+    WHEN,
+    WHO,
+    AuditLogDialog,
+    AuditTableModel,
+)
 from tests.ui.test_patients_tab import unnamed_widgets
 
 
@@ -28,7 +37,7 @@ def week(services: Services, clock) -> dict[str, int]:
         result = services.patients.create(Patient(family, given_names, date(1980, 1, 1)))
         ids[family] = result.record.id
     clock.advance(days=2)
-    services.clinic.sign_in(nurse.id)
+    seat(services, nurse.id)
     smith = services.patients.get(ids["Smith"])
     from dataclasses import replace
 
@@ -55,7 +64,8 @@ def test_newest_first_with_when_who_what(qtbot, services: Services, week, clock)
     whos = _column(dialog, WHO)
     assert whos[0] == "Nurse Ben Whitaker" and whos[-1] == "Ada Admin"
     assert _column(dialog, SUMMARY)[0] == "Changed phone"
-    assert _column(dialog, WHAT)[0] == f"patients #{week['Smith']}"
+    assert _column(dialog, WHAT)[0] == f"Patient no. {week['Smith']}"
+    assert _column(dialog, ACTION)[0] == "Changed"
     assert _column(dialog, WHEN)[0].startswith(format_date(clock().astimezone().date()))
     tip = dialog.table.model().index(0, SUMMARY).data(Qt.ItemDataRole.ToolTipRole)
     assert "Changed: " in tip and "phone" in tip
@@ -113,6 +123,31 @@ def test_patient_and_text_filters(qtbot, services: Services, week) -> None:
     assert dialog.status.text() == "No entries match these filters."
 
 
+def test_the_summary_filter_finds_the_words_shown(qtbot, services: Services) -> None:
+    """What the list shows is what the filter finds: "Exosome facial" and "date of birth"
+    find entries stored as ``exosome_face`` and ``date_of_birth``."""
+    repo = AuditRepository(services.ctx.db)
+    when = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    with services.ctx.db.atomic():
+        for summary in (
+            "Aftercare sheet (exosome_face) printed",
+            "Changed date_of_birth, phone",
+            "Aftercare sheet (prp) printed",
+        ):
+            repo.append(
+                AuditEntry(
+                    when, 1, "Ada Admin", "print", "settings", None, None, summary, None, None
+                )
+            )
+    dialog = _dialog(qtbot, services)
+    dialog.text.setText("exosome FACIAL")
+    dialog.refresh()
+    assert _column(dialog, SUMMARY) == ["Aftercare sheet (Exosome facial) printed"]
+    dialog.text.setText("Date of birth")
+    dialog.refresh()
+    assert _column(dialog, SUMMARY) == ["Changed date of birth and phone"]
+
+
 def test_a_long_trail_loads_a_page_at_a_time(qtbot, services: Services, clock) -> None:
     db = services.ctx.db
     repo = AuditRepository(db)
@@ -137,6 +172,73 @@ def test_a_long_trail_loads_a_page_at_a_time(qtbot, services: Services, clock) -
     ids = [model.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(total)]
     assert ids == list(range(total, 0, -1))
     assert dialog.status.text() == f"{total} entries."
+
+
+def test_entries_are_said_in_words_and_the_record_stays_as_stored(services: Services) -> None:
+    """Issue #18: ``documents_issued #2``, ``exosome_face defer`` and ``saved:/tmp/…`` were
+    shown as stored. The cells say them in words; the tooltip keeps the stored sentence."""
+    when = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    stored = [
+        AuditEntry(
+            when,
+            1,
+            "Ada Admin",
+            "print",
+            "documents_issued",
+            2,
+            7,
+            "Aftercare sheet (exosome_face) reprinted: saved:/home/desk/Documents/Zoë.pdf",
+            None,
+            None,
+            id=3,
+        ),
+        AuditEntry(
+            when,
+            1,
+            "Ada Admin",
+            "create",
+            "screenings",
+            4,
+            7,
+            "Intake screening — exosome_face defer, prp proceed",
+            None,
+            None,
+            id=2,
+        ),
+        AuditEntry(
+            when,
+            1,
+            "Ada Admin",
+            "update",
+            "settings",
+            None,
+            None,
+            "Clinic settings: out_of_hours, paper_size",
+            {"out_of_hours": "1", "paper_size": "A4"},
+            {"out_of_hours": "2", "paper_size": "Letter"},
+            id=1,
+        ),
+    ]
+    model = AuditTableModel()
+    model.set_rows(stored)
+    rows = [[model.index(r, c).data() for c in (ACTION, WHAT, SUMMARY)] for r in range(3)]
+    assert rows == [
+        [
+            "Saved to a file",
+            "Handout no. 2",
+            "Aftercare sheet (Exosome facial) saved again as “Zoë.pdf”",
+        ],
+        [
+            "Added",
+            "Screening no. 4",
+            "Intake screening — Exosome facial: Not yet; PRP (platelet-rich plasma): Go ahead",
+        ],
+        ["Changed", "Clinic settings", "Clinic settings: out-of-hours phone and paper size"],
+    ]
+    tip = model.index(0, SUMMARY).data(Qt.ItemDataRole.ToolTipRole)
+    assert "As recorded: Aftercare sheet (exosome_face) reprinted: saved:/home/desk" in tip
+    tip = model.index(2, SUMMARY).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Changed: out-of-hours phone and paper size" in tip
 
 
 def test_the_model_passes_the_qt_model_tester(qtmodeltester, services: Services, week) -> None:

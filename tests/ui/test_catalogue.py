@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
 from exodesk.services.catalogue import CATALOGUE
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.catalogue import STATUS, LotTableModel, ProductsDialog, lot_status_words
 from tests.conftest import TODAY
@@ -24,7 +25,7 @@ def practitioner(services: Services) -> StaffMember:
     """Dr A at the desk: products and lots are the practitioner's to record."""
     saved = services.clinic.save_staff(StaffMember("Dr A", "practitioner"))
     assert saved.ok
-    return services.clinic.sign_in(saved.record.id)
+    return seat(services, saved.record.id)
 
 
 def open_dialog(qtbot, services: Services) -> ProductsDialog:

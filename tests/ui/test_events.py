@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct, TreatmentSession
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.sessions import SESSIONS
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.events import (
@@ -43,7 +44,7 @@ class Treated:
 def treated(services: Services) -> Treated:
     """Olivia Smith, treated a month ago with ExoGlow lot EX-114, Dr A at the desk."""
     doctor = services.clinic.save_staff(StaffMember("Dr A", "practitioner")).record
-    services.clinic.sign_in(doctor.id)
+    seat(services, doctor.id)
     patient = services.patients.create(
         Patient("Smith", "Olivia", date(1990, 1, 15), "female", "07700 900001")
     ).record
@@ -248,9 +249,9 @@ def test_reception_is_told_plainly_that_a_practitioner_logs_events(
     dialog = open_event_dialog(qtbot, services, treated.session.id)
     fill_granuloma(qtbot, dialog, "01/11/2026")
     # The desk changes hands before Save: the admin adds a receptionist, who saves.
-    services.clinic.sign_in(1)
+    seat(services, 1)
     reception = services.clinic.save_staff(StaffMember("Priya Shah", "reception")).record
-    services.clinic.sign_in(reception.id)
+    seat(services, reception.id)
     seen: list[str] = []
 
     def read_and_close(box) -> None:
@@ -261,7 +262,7 @@ def test_reception_is_told_plainly_that_a_practitioner_logs_events(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert opened and seen == ["Priya Shah may not log or report adverse events."]
     assert dialog.saved is None
-    services.clinic.sign_in(treated.practitioner.id)
+    seat(services, treated.practitioner.id)
     assert services.events.open_events() == []
 
 

@@ -17,6 +17,7 @@ from exodesk.domain.lists import RecallRow, due_line, recall_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product, SessionProduct, session_day
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.sessions.lists import (
     BORN,
@@ -38,7 +39,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def _clinic_with_two_sessions(services: Services) -> None:
     doctor = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner")).record
-    services.clinic.sign_in(doctor.id)
+    seat(services, doctor.id)
     product = services.catalogue.save_product(
         Product("VerdeCell", "Botanica", "exosome", "plant", "topical")
     ).record
@@ -68,7 +69,7 @@ def test_recall_as_you_type_export_and_print(qtbot, services: Services, tmp_path
     qtbot.keyClicks(dialog.query, "vc 24")
     qtbot.keyClick(dialog.query, Qt.Key.Key_Return)
     assert dialog.model.rowCount() == 2
-    assert "2 patient(s), 2 session(s)" in dialog.summary.text()
+    assert "2 patients, 2 sessions" in dialog.summary.text()
     out = tmp_path / "recall.csv"
     dialog.export_to(out)
     text = out.read_text(encoding="utf-8-sig")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -22,6 +24,7 @@ from exodesk.domain.patient import Patient
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.patients.model import PatientTableModel
+from exodesk.ui.patients.tab import HistoryDialog
 
 
 @pytest.fixture
@@ -113,6 +116,28 @@ def test_edit_and_save_with_the_keyboard(qtbot, window: MainWindow, services: Se
     assert stored.phone == "07700 900777"
     assert window.current.patient.phone == "07700 900777"
     assert [e.action for e in services.patients.history(stored.id)] == ["create", "update"]
+
+
+def test_history_says_fields_and_values_in_words(
+    qtbot, window: MainWindow, services: Services, tmp_path
+) -> None:
+    """Issue #18: History showed ``date_of_birth: 1985-04-03`` and the export's file list as
+    a Python list (``['a.pdf', 'a.json']``). It shows the form's labels and plain values."""
+    smith = services.patients.search("smith").rows[0]
+    assert services.patients.update(
+        replace(smith, family_name="Smyth", date_of_birth=date(1985, 4, 4))
+    ).ok
+    services.subject_access.export(int(smith.id), tmp_path)
+    dialog = HistoryDialog(window, smith, services.patients.history(int(smith.id)))
+    qtbot.addWidget(dialog)
+    texts = [dialog.list.item(n).text() for n in range(dialog.list.count())]
+    export, change = texts[0], texts[1]
+    assert "    Family name: Smith → Smyth" in change.splitlines()
+    assert "    Date of birth: 15 Jan 1990 → 4 Apr 1985" in change.splitlines()
+    assert "Changed date of birth and family name" in change.splitlines()[0]
+    assert "[" not in export and "'" not in export
+    assert " and " in next(line for line in export.splitlines() if "Files:" in line)
+    assert not [t for t in texts if re.search(r"[a-z]+_[a-z_]+", t.replace(str(tmp_path), ""))]
 
 
 def test_new_patient_from_the_keyboard_with_inline_problems(

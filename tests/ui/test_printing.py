@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPageSize
+from PySide6.QtGui import QImage, QPageSize
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QPushButton
 from reportlab.platypus import PageBreak, Paragraph
@@ -274,3 +274,134 @@ def test_unreadable_pdf_shows_a_message_not_a_crash(qtbot, tmp_path: Path) -> No
 )
 def test_safe_file_name(name: str, expected: str) -> None:
     assert safe_file_name(name) == expected
+
+
+# ---- printing to a real printer: vector pages through CUPS, small pictures elsewhere ------------
+
+
+class CupsPrinter(QPrinter):
+    """A printer as Qt reports a CUPS queue (this test machine may have no CUPS at all).
+
+    Its real engine writes a PDF file, so a fallback to painted pages can be read back.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(QPrinter.PrinterMode.HighResolution)
+        self.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        self.setOutputFileName(str(path))
+
+    def outputFormat(self) -> QPrinter.OutputFormat:
+        return QPrinter.OutputFormat.NativeFormat
+
+    def printerName(self) -> str:
+        return "Reception_Laser"
+
+
+def fake_lp(folder: Path, status: int = 0) -> Path:
+    """An ``lp`` that keeps its arguments and the job it was given, then exits ``status``."""
+    script = folder / "lp"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" > "{folder}/args"\n'
+        f'cat > "{folder}/job"\n'
+        f'echo "request id is Reception_Laser-7 (1 file(s))"\nexit {status}\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_a_cups_printer_is_sent_the_pdf_itself(
+    dialog: PdfPreviewDialog, pdf_bytes: bytes, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    # Through a real CUPS queue a page used to arrive as one 2396×3388 RGB picture (1.15 MB
+    # for an aftercare sheet, no text); CUPS prints PDF itself, as vector pages.
+    lp = fake_lp(tmp_path)
+    monkeypatch.setattr(printing, "cups_command", lambda: str(lp))
+    printer = CupsPrinter(tmp_path / "painted.pdf")
+    printer.setColorMode(QPrinter.ColorMode.GrayScale)
+    printer.setCopyCount(2)
+    with qtbot.waitSignal(dialog.issued) as signal:
+        dialog.print_to(printer)
+    assert signal.args == ["printed"]
+    assert (tmp_path / "job").read_bytes() == pdf_bytes  # every page, text and all
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[:2] == ["-d", "Reception_Laser"]
+    assert "print-color-mode=monochrome" in args and "fit-to-page" in args
+    assert args[args.index("-n") + 1] == "2"
+    assert "-P" not in args  # the whole document
+    assert args[-2:] == ["--", "-"]
+    assert not (tmp_path / "painted.pdf").exists()  # nothing painted as well
+
+
+def test_a_page_range_goes_to_cups_as_its_page_numbers(
+    dialog: PdfPreviewDialog, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    lp = fake_lp(tmp_path)
+    monkeypatch.setattr(printing, "cups_command", lambda: str(lp))
+    printer = CupsPrinter(tmp_path / "painted.pdf")
+    printer.setPrintRange(QPrinter.PrintRange.PageRange)
+    printer.setFromTo(2, 2)
+    with qtbot.waitSignal(dialog.issued):
+        dialog.print_to(printer)
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[args.index("-P") + 1] == "2"
+    assert "print-color-mode=monochrome" not in args
+    assert printing.page_ranges([0, 1, 2, 4, 6, 7]) == "1-3,5,7-8"
+
+
+def test_a_refusing_cups_queue_falls_back_to_painted_pages(
+    dialog: PdfPreviewDialog, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    lp = fake_lp(tmp_path, status=1)
+    monkeypatch.setattr(printing, "cups_command", lambda: str(lp))
+    painted = tmp_path / "painted.pdf"
+    with qtbot.waitSignal(dialog.issued):
+        dialog.print_to(CupsPrinter(painted))
+    assert len(PdfReader(io.BytesIO(painted.read_bytes())).pages) == 2
+
+
+def test_a_black_and_white_printer_gets_small_grey_pictures_of_whole_pages(
+    dialog: PdfPreviewDialog, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    # Where pages are painted (Windows; QtPdf only renders pictures), a mono printer gets
+    # one byte a pixel instead of four, and each page's picture is the whole page.
+    monkeypatch.setattr(printing, "cups_command", lambda: None)
+    sizes = {}
+    for mode in (QPrinter.ColorMode.Color, QPrinter.ColorMode.GrayScale):
+        target = tmp_path / f"{mode.name}.pdf"
+        printer = pdf_printer(target)
+        printer.setColorMode(mode)
+        printer.setPrintRange(QPrinter.PrintRange.PageRange)
+        printer.setFromTo(2, 2)  # not the whole document: painted, not copied
+        with qtbot.waitSignal(dialog.issued):
+            dialog.print_to(printer)
+        pages = PdfReader(io.BytesIO(target.read_bytes())).pages
+        assert len(pages) == 1
+        [picture] = pages[0].images
+        assert picture.image is not None
+        width, height = picture.image.size
+        # Nothing cut: the picture has the A4 page's shape (297 / 210).
+        assert abs(height / width - 297 / 210) < 0.01
+        sizes[mode.name] = target.stat().st_size
+        sent = printing.print_picture(QImage(40, 40, QImage.Format.Format_RGB32), printer)
+        grey = mode == QPrinter.ColorMode.GrayScale
+        assert (sent.format() == QImage.Format.Format_Grayscale8) == grey
+        assert picture.image.mode == ("L" if grey else "RGB")
+    assert sizes["GrayScale"] < sizes["Color"] / 2
+
+
+def test_save_as_pdf_says_where_it_saved(
+    dialog: PdfPreviewDialog, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(
+        printing.QFileDialog,
+        "getSaveFileName",
+        lambda *_args: (str(tmp_path / "Aftercare Zoë.pdf"), "PDF files (*.pdf)"),
+    )
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    assert not dialog.saved_label.isVisible()
+    dialog.on_save()
+    assert dialog.saved_label.isVisible()
+    assert dialog.saved_label.text() == f"Saved as “Aftercare Zoë.pdf” in the folder {tmp_path}."
+    assert dialog.saved_label.toolTip() == str(tmp_path / "Aftercare Zoë.pdf")

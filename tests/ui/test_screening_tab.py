@@ -23,6 +23,7 @@ from exodesk.domain.screening_vocabulary import (
     verdict_look,
 )
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.screening.consent import ConsentDialog
@@ -194,7 +195,7 @@ def test_signoff_and_override_by_the_practitioner(
     tab = tab_of(window)
     _save_with(tab, {"blood_disorder": True, "peel_last": date(2026, 11, 20)})
     practitioner = next(m for m in services.clinic.staff() if m.name == "Dr Amara Okafor")
-    services.clinic.sign_in(practitioner.id)
+    seat(services, practitioner.id)
 
     def sign(dialog: SignOffDialog) -> None:
         dialog.treatment.setCurrentIndex(dialog.treatment.findData("exosome_scalp"))
@@ -378,7 +379,7 @@ def test_decision_buttons_offer_exactly_what_the_domain_opens(
     tab = tab_of(window)
     _save_with(tab, {"blood_disorder": True, "keloid_history": True})
     practitioner = next(m for m in services.clinic.staff() if m.name == "Dr Amara Okafor")
-    services.clinic.sign_in(practitioner.id)
+    seat(services, practitioner.id)
     record = tab._record
     # Reviews only, none signed off: a sign-off is open, an override is not yet (the
     # button used to be enabled here and then said "Nothing here can be overridden").
@@ -401,7 +402,7 @@ def test_cards_show_the_vocabulary_the_summary_prints(
     tab = tab_of(window)
     _save_with(tab, {"blood_disorder": True, "peel_last": date(2026, 11, 20)})
     practitioner = next(m for m in services.clinic.staff() if m.name == "Dr Amara Okafor")
-    services.clinic.sign_in(practitioner.id)
+    seat(services, practitioner.id)
     record = tab._record
     tab._saved(services.screening.sign_off(record.id, "exosome_scalp", "not_cleared", "Keloid"))
     tab._saved(services.screening.override(tab._record.id, "exosome_face", "Peel only <ok>"))

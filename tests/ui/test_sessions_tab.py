@@ -15,6 +15,7 @@ from exodesk.domain.lists import due_line
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sessions.tab import CourseDialog, SessionsTab
@@ -28,7 +29,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 @pytest.fixture
 def clinic(services: Services) -> dict:
     practitioner = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner"))
-    services.clinic.sign_in(practitioner.record.id)
+    seat(services, practitioner.record.id)
     catalogue = services.catalogue
     plant = catalogue.save_product(
         Product("VerdeCell Plant Exosome Booster", "Botanica", "exosome", "plant", "topical")
@@ -112,6 +113,10 @@ def test_the_gate_stops_an_unscreened_treatment_until_overridden(
     services.screening.amend(screening.id, answered({"pregnant": True}), "Patient is pregnant")
     tab.start_record()
     form = tab.form
+    # Every exosome treatment is deferred: the form offers one nearer to going ahead (PRP
+    # waits for a review); the practitioner chooses the facial to override.
+    assert form.treatment.currentData() == "prp"
+    form.treatment.setCurrentIndex(form.treatment.findData("exosome_face"))
     form.needle_depth.setValue(0.5)
     form.run_checks()
     assert "does not allow" in form.check_label.text()
@@ -135,7 +140,10 @@ def test_an_expired_lot_cannot_be_used(
     tab.form.needle_depth.setValue(0.5)
     _choose_lot(tab, clinic["expired"].id)
     combo = tab.form.products.cellWidget(0, 0)
-    assert combo.currentText() == "VerdeCell Plant Exosome Booster — lot VC-OLD (EXPIRED)"
+    assert combo.currentText() == (
+        "VerdeCell Plant Exosome Booster — lot VC-OLD "
+        f"(EXPIRED {format_short(clinic['expired'].expiry)}: cannot be used)"
+    )
     assert combo.itemText(combo.findData(clinic["good"].id)).endswith(
         f"lot VC-1 (exp. {format_short(clinic['good'].expiry)})"
     )

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.patient import Patient
+from exodesk.domain.plurals import plural
 from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
 from exodesk.services.aftercare import DOCUMENTS, AftercareService
 from exodesk.services.context import SETTINGS, Changes
 from exodesk.services.printing import PrintJob
 from exodesk.services.sessions import SESSIONS, SessionService
+from exodesk.services.vocabulary import vocabulary
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
@@ -204,9 +206,10 @@ class AftercareTab(QWidget):
         if patient is None or patient.id is None:
             self.reprint_button.setEnabled(False)
             return
+        words = vocabulary()
         for doc in self._aftercare.issued(patient.id):
             text = (
-                f"{format_stamp(doc.issued_at)} · {TREATMENTS.get(doc.template, doc.template)}"
+                f"{format_stamp(doc.issued_at)} · {words.document(doc.kind, doc.template)}"
                 f" · {doc.how} by {doc.issued_by} · wording {doc.template_version}"
             )
             item = QListWidgetItem(text)
@@ -262,7 +265,7 @@ class AftercareTab(QWidget):
         self.document.load(self._buffer)
         pages = self.document.pageCount()
         who = sheet.patient_name or "the waiting-room rack (no patient)"
-        self.status.setText(f"{sheet.template.title} for {who} — {pages} page(s).")
+        self.status.setText(f"{sheet.template.title} for {who} — {plural(pages, 'page')}.")
         self.print_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:

@@ -28,7 +28,7 @@ from exodesk.domain.sessions import TREATMENTS
 from exodesk.errors import UserError
 from exodesk.services.aftercare import AftercareService
 from exodesk.services.context import Changes, SaveResult
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
 
@@ -73,6 +73,7 @@ class AftercareWordingPage(SettingsPage):
         self.body_layout.addRow("Title", self.title)
         self.body_layout.addRow("Introduction", self.intro)
         self.error = error_label("wordingError")
+        clear_when_edited(self.error, self.title, self.intro)
         scroll = QScrollArea()
         scroll.setObjectName("wordingScroll")
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields inside
@@ -140,6 +141,7 @@ class AftercareWordingPage(SettingsPage):
             lines = max(3, min(8, len(section.bullets) + 1))
             bullets.setFixedHeight(bullets.fontMetrics().lineSpacing() * lines + 12)
             self.sections[section.id] = bullets
+            clear_when_edited(self.error, bullets)
             self.body_layout.addRow(section.heading, bullets)
         self.stages.clear()
         for stage in template.timeline:
@@ -147,6 +149,7 @@ class AftercareWordingPage(SettingsPage):
                 QLineEdit(stage.text), f"wording_stage_{stage.key}", f"Timeline: {stage.label}"
             )
             self.stages[stage.key] = stage_text
+            clear_when_edited(self.error, stage_text)
             self.body_layout.addRow(f"Timeline: {stage.label}", stage_text)
         # New boxes join the end of the window's focus chain; Tab goes down the sheet instead.
         chain = [

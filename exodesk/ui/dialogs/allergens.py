@@ -28,6 +28,7 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
 from exodesk.ui.common import (
+    clear_when_edited,
     enter_saves,
     error_label,
     named,
@@ -95,6 +96,7 @@ class AllergenListDialog(QDialog):
             holder.setSpacing(2)
             holder.addWidget(field)
             holder.addWidget(self.errors[key])
+            clear_when_edited(self.errors[key], field)
             buddy = QLabel(words)
             buddy.setBuddy(field)
             form.addRow(buddy, holder)

@@ -39,6 +39,7 @@ from exodesk.services.allergies import AllergyService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
 from exodesk.ui.common import (
+    clear_when_edited,
     enter_saves,
     error_label,
     named,
@@ -498,5 +499,6 @@ def _with_error(field: QWidget, error: QLabel) -> QVBoxLayout:
     box.setSpacing(2)
     box.addWidget(field)
     box.addWidget(error)
+    clear_when_edited(error, field)
     box.addStretch(1)
     return box

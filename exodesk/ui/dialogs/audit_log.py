@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.audit import AuditEntry, ChainReport, entry_number
 from exodesk.domain.dates import format_stamp
+from exodesk.domain.vocabulary import audit_action, audit_what, field_label, join_words
 from exodesk.errors import UserError
 from exodesk.services.audit import PAGE_SIZE, AuditService
+from exodesk.services.vocabulary import vocabulary
 from exodesk.ui.common import ERROR_STYLE, error_label, locale_day_first, named
 from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
@@ -73,26 +75,32 @@ class AuditTableModel(RowsTableModel[AuditEntry]):
         return self.row_at(row)
 
     # ---- cells ---------------------------------------------------------------------------
+    # The trail stores ids and keeps them (it is the record); the cells say them in words.
     def text(self, entry: AuditEntry, column: int) -> str | None:
         if column == WHEN:
             return format_stamp(entry.at)
         if column == WHO:
             return entry.actor_name
         if column == ACTION:
-            return entry.action
+            return audit_action(entry.action, entry.summary)
         if column == WHAT:
-            return entry.what
+            return audit_what(entry.table_name, entry.record_id)
         if column == SUMMARY:
-            return entry.summary
+            return vocabulary().words(entry.summary)
         return None
 
     def role_data(self, entry: AuditEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == SUMMARY:
             changed = entry.changed_fields()
             number = f"Entry {entry_number(entry.id)}" if entry.id is not None else "Entry"
-            lines = [f"{number}: {entry.summary}"]
+            said = vocabulary().words(entry.summary)
+            lines = [f"{number}: {said}"]
             if changed:
-                lines.append("Changed: " + ", ".join(changed))
+                lines.append("Changed: " + join_words(field_label(f) for f in changed))
+            if said != entry.summary:
+                # The words as stored, for an admin who needs the record itself (a saved
+                # file's whole path, say).
+                lines.append(f"As recorded: {entry.summary}")
             return "\n".join(lines)
         if role == Qt.ItemDataRole.UserRole:
             return entry.id

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
 from exodesk.domain.problems import Problem
-from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 
 LOGO_MAX_PX = 600
 CLINIC_FIELDS = ("name", "address", "phone", "out_of_hours", "country", "paper_size", "logo")
@@ -237,6 +237,8 @@ class ClinicDetailsForm(QWidget):
         box.setSpacing(2)
         box.addWidget(field)
         box.addWidget(self.errors[key])
+        if field is not self.logo:  # the logo's problem is the picker's own to clear
+            clear_when_edited(self.errors[key], field)
         return holder
 
     # ---- reading and showing ---------------------------------------------------------------

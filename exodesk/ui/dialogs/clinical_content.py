@@ -25,7 +25,7 @@ from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
 from exodesk.services.content import ContentService
 from exodesk.services.workspace import Services
-from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.widgets import DateField
@@ -143,6 +143,8 @@ class ReviewDialog(QDialog):
         form.addRow("", self.errors["reviewer"])
         form.addRow("Reviewed &on", self.reviewed_on)
         form.addRow("", self.errors["reviewed_on"])
+        clear_when_edited(self.errors["reviewer"], self.reviewer)
+        clear_when_edited(self.errors["reviewed_on"], self.reviewed_on)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

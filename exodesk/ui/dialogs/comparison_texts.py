@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from exodesk.errors import UserError
 from exodesk.services.comparison import ClinicComparisonTexts, ComparisonService
 from exodesk.services.context import Changes
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
 
@@ -48,6 +48,7 @@ class ComparisonTextsPage(SettingsPage):
         self._shown: str | None = None
         scroll = self._build_fields()
         self.error = error_label("textsError")
+        clear_when_edited(self.error, self.price, self.note, *self.cells.values())
         self.notice = QLabel()
         self.notice.setObjectName("textsNotice")
         self.notice.setWordWrap(True)

@@ -25,7 +25,7 @@ from exodesk.domain.accounts import check_password
 from exodesk.domain.clinic import COUNTRIES, ClinicSettings
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
-from exodesk.ui.common import error_label, grow_to_fit, named, show_problems
+from exodesk.ui.common import clear_when_edited, error_label, grow_to_fit, named, show_problems
 from exodesk.ui.dialogs.clinic_details import ClinicDetailsForm
 
 DEMO: Literal["demo"] = "demo"
@@ -89,6 +89,7 @@ def _with_error(field: QWidget | QHBoxLayout, error: QLabel) -> QVBoxLayout:
     else:
         box.addLayout(field)
     box.addWidget(error)
+    clear_when_edited(error, field)
     return box
 
 
@@ -141,7 +142,6 @@ class AdminPage(QWidget):
         self.confirm = named(QLineEdit(), "firstRun_password_again", "Password again")
         for box in (self.password, self.confirm):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-            box.setMaxLength(200)
         self.password.setPlaceholderText("at least 10 characters; a few words are fine")
         self.errors = _unwrapped_errors(("name", "password", "confirm"), "firstRun_error_staff_")
         form = QFormLayout()
@@ -294,9 +294,11 @@ class FirstRunDialog(QDialog):
             self._show_page(1)
             return
         problems = self.admin_page.problems()
+        if problems:
+            # The password boxes are emptied first, so the problem stays until retyped.
+            self.admin_page.focus_field(problems[0].field)
         show_problems(self.admin_page.errors, problems)
         if problems:
-            self.admin_page.focus_field(problems[0].field)
             return
         self._outcome = FirstRunSetup(
             settings=self.clinic_page.settings(),

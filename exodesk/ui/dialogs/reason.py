@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.problems import Problem
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 
 
 class ReasonDialog(QDialog):
@@ -30,6 +30,7 @@ class ReasonDialog(QDialog):
         self.text.setTabChangesFocus(True)
         self.text.setPlaceholderText(placeholder)
         self.error = error_label("reasonError")
+        clear_when_edited(self.error, self.text)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -23,7 +23,7 @@ from exodesk.domain.screening import VERDICT_ORDER
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.screening import ScreeningService
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage, merge_changes
 from exodesk.ui.errors import show_user_error
 
@@ -101,6 +101,7 @@ class ScreeningSettingsPage(SettingsPage):
         self.consent.setTabChangesFocus(True)
         self._consent_loaded = ""
         self.consent_error = error_label("consentError")
+        clear_when_edited(self.consent_error, self.consent)
         restore_consent = named(
             QPushButton("Use the &standard wording"),
             "restoreConsent",

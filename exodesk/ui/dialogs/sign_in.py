@@ -31,7 +31,6 @@ def _say(label: QLabel, text: str) -> None:
 def _password_box(name: str, accessible: str) -> QLineEdit:
     box = named(QLineEdit(), name, accessible)
     box.setEchoMode(QLineEdit.EchoMode.Password)
-    box.setMaxLength(200)
     return box
 
 
@@ -132,10 +131,7 @@ class SignInDialog(QDialog):
         staff_id = self._staff_id()
         first = False
         if staff_id is not None:
-            try:
-                first = self._accounts.account(staff_id).may_set_password
-            except UserError as exc:
-                _say(self.error, str(exc))
+            first = self._accounts.may_set_first_password(staff_id)
         self._show_new_password(False)
         self._must_choose = False
         if first:

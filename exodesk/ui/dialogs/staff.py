@@ -29,7 +29,7 @@ from exodesk.errors import UserError
 from exodesk.services.accounts import Account, AccountService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Changes
-from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
 
 
@@ -40,7 +40,6 @@ def _password_pair(prefix: str) -> tuple[QLineEdit, QLineEdit]:
     )
     for box in boxes:
         box.setEchoMode(QLineEdit.EchoMode.Password)
-        box.setMaxLength(200)
     return boxes
 
 
@@ -48,6 +47,7 @@ def _with_error(widget: QWidget, error: QLabel) -> QVBoxLayout:
     box = QVBoxLayout()
     box.addWidget(widget)
     box.addWidget(error)
+    clear_when_edited(error, widget)
     return box
 
 
@@ -77,7 +77,6 @@ class StaffMemberDialog(QDialog):
         self.setObjectName("staffMemberDialog")
         self.setWindowTitle("Edit staff member" if member else "Add staff member")
         self.name = named(QLineEdit(member.name if member else ""), "staff_name", "Name")
-        self.name.setMaxLength(100)
         self.role = named(QComboBox(), "staff_role", "Role")
         for key, label in ROLES.items():
             self.role.addItem(label, key)
@@ -318,7 +317,6 @@ class ChangePasswordDialog(QDialog):
         self.again = named(QLineEdit(), "change_new_password_again", "New password again")
         for box in (self.old, self.new, self.again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-            box.setMaxLength(200)
         self.errors = {
             key: error_label(f"change_error_{key}")
             for key in ("old_password", "new_password", "again")
@@ -342,18 +340,18 @@ class ChangePasswordDialog(QDialog):
 
     def _save(self) -> None:
         if self.new.text() != self.again.text():
+            self.again.clear()  # emptied first, so the problem stays until it is retyped
             show_problems(
                 self.errors, [Problem("again", "The two new passwords are not the same.")]
             )
-            self.again.clear()
             self.again.setFocus()
             return
         try:
             result = self._accounts.change_password(self.old.text(), self.new.text())
         except UserError as exc:
             # A wrong current password counts towards the wait, like a wrong sign-in.
-            show_problems(self.errors, [Problem(exc.field or "old_password", str(exc))])
             self.old.clear()
+            show_problems(self.errors, [Problem(exc.field or "old_password", str(exc))])
             self.old.setFocus()
             return
         show_problems(self.errors, result.problems)

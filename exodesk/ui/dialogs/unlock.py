@@ -1,7 +1,8 @@
 """Opening an encrypted clinic: your password (or the recovery key) unlocks the data file.
 
-The data file cannot be read before this, so wrong passwords are counted here, in memory, with
-the same rule as signing in (five in a row: wait five minutes); the launcher writes them into
+The data file cannot be read before this, so wrong passwords are counted in the password file
+beside it (``encryption.unlock``), with the same rule as signing in (five in a row: wait five
+minutes), and the wait survives a restart; the launcher writes them into
 the audit trail as soon as the file is open.
 """
 
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
@@ -59,7 +59,6 @@ class UnlockDialog(QDialog):
         self.recovery_key: str | None = None
         """The recovery key as typed, when it was used (to let an admin set a new password)."""
         self.failures: list[tuple[int, datetime]] = []
-        self._runs: dict[int, tuple[int, datetime]] = {}  # staff id: (wrong in a row, last)
         heading = QLabel(
             "<b>ExoDesk</b><br>The clinic's records are encrypted: your password opens them."
         )
@@ -68,7 +67,6 @@ class UnlockDialog(QDialog):
             self.person.addItem(name, staff_id)
         self.password_box = named(QLineEdit(), "unlockPassword", "Password")
         self.password_box.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_box.setMaxLength(1000)
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
         self.error.setStyleSheet(ERROR_STYLE)
@@ -108,7 +106,13 @@ class UnlockDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        if not self.person.count():
+        if not self.person.count() and encryption.keyring_damaged(paths):
+            self._say(
+                f"The password file ({paths.keyring.name}) is damaged, so passwords cannot "
+                "open the records. Use the recovery key from the clinic's safe: it opens them "
+                "on its own, and each person's password works again once they sign in."
+            )
+        elif not self.person.count():
             self._say(
                 "Nobody has a password that opens this file on this PC. Use the recovery key "
                 "from the clinic's safe."
@@ -127,23 +131,11 @@ class UnlockDialog(QDialog):
             return
         staff_id = int(staff_id)
         now = self._clock()
-        count, last = self._runs.get(staff_id, (0, now))
-        until = lockout_until(count, last)
-        if until is not None and is_locked(until, now):
-            minutes = minutes_left(until, now)
-            self._say(
-                f"Too many wrong passwords: wait {minutes} minute{'s' if minutes > 1 else ''}, "
-                "or use the recovery key."
-            )
-            return
-        if until is not None:  # the wait is over: a new run of tries
-            count = 0
         password = self.password_box.text()
         try:
-            key = encryption.unlock(self._paths, staff_id, password)
+            key = encryption.unlock(self._paths, staff_id, password, now=now)
         except encryption.WrongPassword:
             self.failures.append((staff_id, now))
-            self._runs[staff_id] = (count + 1, now)
             self.password_box.clear()
             self.password_box.setFocus()
             self._say("That password does not open the clinic's records. Try again.")

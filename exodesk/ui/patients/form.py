@@ -22,10 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.dates import format_long
-from exodesk.domain.patient import LABELS, LIMITS, SEXES, Patient, parse_birth_date
+from exodesk.domain.patient import LABELS, SEXES, Patient, parse_birth_date
 from exodesk.domain.problems import Problem
 from exodesk.ui import tips
-from exodesk.ui.common import date_hint, error_label, format_date, named, show_problems
+from exodesk.ui.common import (
+    clear_when_edited,
+    date_hint,
+    error_label,
+    format_date,
+    named,
+    show_problems,
+)
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
 _TEXT_FIELDS = {
@@ -73,6 +80,8 @@ class PatientForm(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
         self._set_keys()
+        for key, error in self.errors.items():
+            clear_when_edited(error, self.fields[key])
         self.load(None)
 
     # ---- building ------------------------------------------------------------------------
@@ -180,7 +189,6 @@ class PatientForm(QWidget):
     def _add_line(self, form: QFormLayout, key: str) -> None:
         edit = QLineEdit()
         named(edit, f"field_{key}", LABELS[key])
-        edit.setMaxLength(LIMITS[key] + 1)  # one over, so "too long" is said, not silently cut
         edit.returnPressed.connect(self._emit_save)
         self.fields[key] = edit
         self._add_row(form, key, edit)

@@ -22,12 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.domain.audit import AuditEntry
 from exodesk.domain.dates import format_stamp
 from exodesk.domain.patient import Patient
 from exodesk.domain.problems import Problem
+from exodesk.domain.vocabulary import field_label, value_words
 from exodesk.errors import UserError
 from exodesk.services.context import PATIENTS, Changes, SaveResult
 from exodesk.services.patients import COUNT_CAP, PatientService
+from exodesk.services.vocabulary import vocabulary
 from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
@@ -52,6 +55,7 @@ class PatientsTab(QWidget):
         self._patients = patients
         self._current = current
         self._day_first = day_first
+        self._before_new: Patient | None = None  # who was open before "New patient"
         today = patients.today  # the service's clock, so tests with a fake clock agree
         self._build_list_widgets(today)
         scroll = self._build_form_side(today)
@@ -256,11 +260,18 @@ class PatientsTab(QWidget):
     # ---- one patient ---------------------------------------------------------------------
     def open_patient(self, patient: Patient) -> None:
         """Make ``patient`` current and show them in the form."""
+        self._before_new = None
         self.form.load(patient)
         self._current.set(patient)
         self._update_record_buttons()
 
     def new_patient(self) -> None:
+        # The header (and every tab) lets go of the previous patient while a new one is
+        # typed, so nobody reads the last patient's name and allergies above a stranger's
+        # form; Cancel brings that patient back.
+        if self.form.original is not None:
+            self._before_new = self.form.original
+        self._current.set(None)
         self.form.load(None)
         self._update_record_buttons()
         self.form.fields["family_name"].setFocus()
@@ -288,7 +299,10 @@ class PatientsTab(QWidget):
             self.data_changed.emit(result.changes)
 
     def _cancel(self) -> None:
-        self.form.load(self.form.original)
+        if self.form.original is None and self._before_new is not None:
+            self.open_patient(self._before_new)  # a new patient abandoned: back to who it was
+        else:
+            self.form.load(self.form.original)
         self.focus_search()
 
     def _toggle_status(self) -> None:
@@ -348,21 +362,28 @@ class PatientsTab(QWidget):
 
 
 class HistoryDialog(QDialog):
-    """Every recorded change to one patient: when, who, what was before and after."""
+    """Every recorded change to one patient: when, who, what was before and after, in words
+    (the audit trail's field names and stored values are said as the form says them)."""
 
-    def __init__(self, parent: QWidget, patient: Patient, entries: list) -> None:
+    def __init__(self, parent: QWidget, patient: Patient, entries: list[AuditEntry]) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Changes to {patient.display_name}")
         self.setObjectName("historyDialog")
         self.resize(640, 420)
         self.list = named(QListWidget(), "historyList", "Changes")
+        words = vocabulary()
         for entry in reversed(entries):
             when = format_stamp(entry.at)
-            lines = [f"{when} · {entry.actor_name} · {entry.summary}"]
+            lines = [f"{when} · {entry.actor_name} · {words.words(entry.summary)}"]
             for key in entry.changed_fields():
                 before = (entry.before or {}).get(key)
                 after = (entry.after or {}).get(key)
-                lines.append(f"    {key}: {_short(before)} → {_short(after)}")
+                label = field_label(key)
+                label = label[:1].upper() + label[1:]
+                if entry.before is None:  # a new record, or an export: what it holds
+                    lines.append(f"    {label}: {_short(after)}")
+                else:
+                    lines.append(f"    {label}: {_short(before)} → {_short(after)}")
             self.list.addItem("\n".join(lines))
         close = named(QPushButton("Close"), "historyClose", "Close")
         close.clicked.connect(self.accept)
@@ -372,5 +393,5 @@ class HistoryDialog(QDialog):
 
 
 def _short(value: object) -> str:
-    text = "—" if value in (None, "") else " ".join(str(value).split())
+    text = " ".join(value_words(value).split())
     return text if len(text) <= 80 else text[:77] + "…"

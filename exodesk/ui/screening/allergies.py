@@ -25,7 +25,7 @@ from exodesk.domain.problems import Problem
 from exodesk.errors import UserError
 from exodesk.services.allergies import SCREENING_ITEM, AllergyService, entry_field
 from exodesk.services.context import SaveResult
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.allergies import SubstanceCombo, severity_combo, state_style
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.widgets import NoWheelComboBox
@@ -170,6 +170,7 @@ class ScreeningAllergiesDialog(QDialog):
         ):
             self.grid.addWidget(widget, grid_row, column)
             self.grid.addWidget(row.errors[key], grid_row + 1, column)
+            clear_when_edited(row.errors[key], widget)
         previous = self.rows[-1].reaction if self.rows else None
         if previous is not None:
             QWidget.setTabOrder(previous, row.substance)

@@ -92,7 +92,6 @@ class ConsentDialog(QDialog):
             "consentName",
             "Patient's name, typed by the patient",
         )
-        self.name.setMaxLength(NAME_MAX + 1)  # one over, so "too long" is said, not silently cut
         name_label = QLabel("Patient's &name, typed by the patient")
         name_label.setBuddy(self.name)
         self.name_notice = QLabel()

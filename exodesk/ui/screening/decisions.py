@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.problems import Problem
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 
 
 class _DecisionDialog(QDialog):
@@ -34,6 +34,7 @@ class _DecisionDialog(QDialog):
         self.text.setTabChangesFocus(True)
         self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 4 + 12)
         self.error = error_label("decisionError")
+        clear_when_edited(self.error, self.treatment, self.text)
         self.form = QFormLayout()
         self.form.addRow("&Treatment", self.treatment)
         self.buttons = QDialogButtonBox(

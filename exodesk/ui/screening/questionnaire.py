@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 from exodesk.domain.problems import Problem
 from exodesk.domain.screening import Item, RuleTable
 from exodesk.ui import tips
-from exodesk.ui.common import error_label
+from exodesk.ui.common import clear_when_edited, error_label
 from exodesk.ui.screening.answers import (
     BoolAnswer,
     DateAnswer,
@@ -114,6 +114,7 @@ class QuestionnaireForm(QWidget):
         holder_layout.setSpacing(2)
         holder_layout.addWidget(widget)
         holder_layout.addWidget(error)
+        clear_when_edited(error, widget)
         form.addRow(question, holder)
         question.setMinimumWidth(260)
         question.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -48,6 +48,7 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.context import Changes
 from exodesk.ui import tips
 from exodesk.ui.common import (
+    clear_when_edited,
     enter_saves,
     error_label,
     format_date,
@@ -203,6 +204,7 @@ def _with_error(field: QWidget | QLayout, error: QLabel) -> QVBoxLayout:
     else:
         box.addLayout(field)
     box.addWidget(error)
+    clear_when_edited(error, field)
     # Keep the field at the top when the other field on its row grows an error line.
     box.addStretch(1)
     return box
@@ -493,7 +495,12 @@ class ProductsDialog(QDialog):
         self.storage = named(QLineEdit(), "lotStorage", "Storage")
         self.storage.setPlaceholderText("e.g. fridge, 2–8 °C")
         self.expiry = DateField(
-            "lotExpiry", "Expiry date", day_first=self._day_first, today=today, never_button=False
+            "lotExpiry",
+            "Expiry date",
+            day_first=self._day_first,
+            today=today,
+            never_button=False,
+            past=False,
         )
         self.received = DateField(
             "lotReceived", "Received on", day_first=self._day_first, today=today, never_button=False

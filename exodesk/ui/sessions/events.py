@@ -39,7 +39,14 @@ from exodesk.services.context import Changes
 from exodesk.services.events import EventService
 from exodesk.services.patients import PatientService
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, format_date, grow_to_fit, named, show_problems
+from exodesk.ui.common import (
+    clear_when_edited,
+    error_label,
+    format_date,
+    grow_to_fit,
+    named,
+    show_problems,
+)
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.widgets import DateField
@@ -230,6 +237,9 @@ class AdverseEventDialog(QDialog):
         )
         for text, widget, key in rows:
             form.addRow(self._label(text, widget), self._with_error(widget, key))
+        # These problems are about two fields together: either one changing answers them.
+        clear_when_edited(self.errors["resolution_date"], self.outcome)
+        clear_when_edited(self.errors["regulator_reference"], self.regulator)
         reported = QHBoxLayout()
         reported.addWidget(self.supplier)
         reported.addWidget(self.regulator)
@@ -253,6 +263,7 @@ class AdverseEventDialog(QDialog):
         box.addWidget(field)
         if key:
             box.addWidget(self.errors[key])
+            clear_when_edited(self.errors[key], field)
         return box
 
     def _show_problems(self, problems: list[Problem]) -> None:

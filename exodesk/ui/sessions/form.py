@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtGui import QHideEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.allergies import NOT_RECORDED, AllergyCheck
 from exodesk.domain.problems import Problem
+from exodesk.domain.session_defaults import treatment_defaults
 from exodesk.domain.sessions import (
     AREAS,
     DELIVERY_METHODS,
@@ -45,7 +46,7 @@ from exodesk.domain.sessions import (
 from exodesk.services.catalogue import CatalogueService
 from exodesk.services.sessions import SessionCheck, SessionService
 from exodesk.ui import tips
-from exodesk.ui.common import error_label, named
+from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.sessions.lot_words import (
     lot_choice_text,
     lot_flag_text,
@@ -55,6 +56,22 @@ from exodesk.ui.sessions.lot_words import (
 from exodesk.ui.widgets import NoWheelComboBox
 
 CHECK_DELAY_MS = 200
+_LOT_ROLE = Qt.ItemDataRole.UserRole + 1  # a lot item's (Product, Lot)
+# The fields whose problems the live check (validate_session) finds, so says again or clears.
+_RECHECKED = (
+    "performed_at",
+    "practitioner_id",
+    "treatment",
+    "areas",
+    "indication",
+    "delivery",
+    "needle_depth_mm",
+    "anaesthetic_minutes",
+    "products",
+    "prp",
+    "reactions",
+    "notes",
+)
 _RED = "#b00020"
 
 
@@ -93,6 +110,12 @@ class SessionForm(QWidget):
         self._catalogue = catalogue
         self._draft: TreatmentSession | None = None
         self._amending: int | None = None
+        # Areas, indication and delivery follow the treatment (and the course) until the
+        # person sets one by hand in this form; that one is then theirs and left alone.
+        self._by_hand: set[str] = set()
+        self._quiet = False  # the form itself is setting fields: nothing is "by hand"
+        self._plans: dict[int, tuple[str, str]] = {}  # course id -> (treatment, indication)
+        self._said: set[str] = set()  # the fields whose problems the last save showed
         self.errors: dict[str, QLabel] = {}
 
         self.title = QLabel("Record a session")
@@ -120,6 +143,7 @@ class SessionForm(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
         self._connect_checks()
+        self._connect_problems()
 
     # ---- building ------------------------------------------------------------------------
     def _build_treatment_fields(self) -> list[tuple[str, QWidget | QLayout, str]]:
@@ -380,8 +404,61 @@ class SessionForm(QWidget):
             check.toggled.connect(self._changed)
         self.anaesthetic.currentTextChanged.connect(self._changed)
         self.treatment.currentIndexChanged.connect(self._show_prp)
+        self.treatment.currentIndexChanged.connect(self._follow_treatment)
+        self.course.currentIndexChanged.connect(self._follow_course)
+        self.indication.currentIndexChanged.connect(lambda: self._set_by_hand("indication"))
+        self.delivery.currentIndexChanged.connect(lambda: self._set_by_hand("delivery"))
+        for check in self.areas.values():
+            check.toggled.connect(lambda: self._set_by_hand("areas"))
+        self.performed_at.dateChanged.connect(self._judge_all_lots)
         self.add_product.clicked.connect(lambda: self._add_product_row(None, None))
         self.remove_product.clicked.connect(self._remove_product_row)
+
+    def _connect_problems(self) -> None:
+        """A problem shown under a field leaves as soon as that field is edited; the checks
+        that run a moment later say it again if it still holds (``_recheck_problems``)."""
+        fields: dict[str, list[QWidget]] = {
+            "course_id": [self.course],
+            "performed_at": [self.performed_at],
+            "practitioner_id": [self.practitioner],
+            "treatment": [self.treatment],
+            "areas": list(self.areas.values()),
+            "indication": [self.indication],
+            "delivery": [self.delivery],
+            "needle_depth_mm": [self.needle_depth],
+            "anaesthetic_minutes": [self.anaesthetic, self.anaesthetic_minutes],
+            "prp": [
+                self.prp_kit,
+                self.prp_blood,
+                self.prp_spin,
+                self.prp_speed,
+                self.prp_minutes,
+                self.prp_volume,
+                self.prp_activator,
+            ],
+            "reactions": list(self.reactions.values()),
+            "aftercare_issued": [self.aftercare],
+            "notes": [self.notes],
+            "gate_override_reason": [self.gate_reason],
+            "spacing_reason": [self.spacing_reason],
+            "allergy_override_reason": [self.allergy_reason],
+        }
+        for key, widgets in fields.items():
+            clear_when_edited(self.errors[key], *widgets)
+
+    def _recheck_problems(self, problems: list[Problem]) -> None:
+        """Say again, or clear, each problem the last save showed, as the fields now stand (a
+        lot chosen again, a depth fixed); no new ones appear while the form is filled in."""
+        now: dict[str, list[str]] = {}
+        for p in problems:
+            now.setdefault(p.field.split(".")[0].split("[")[0], []).append(p.message)
+        for key in _RECHECKED:
+            if key in self._said:
+                text = " ".join(now.get(key, []))
+                self.errors[key].setText(text)
+                self.errors[key].setVisible(bool(text))
+                if not text:
+                    self._said.discard(key)  # fixed: it does not come back by itself
 
     def hideEvent(self, event: QHideEvent) -> None:
         # A pending debounce must not fire into a closed window (or a closed data file).
@@ -409,20 +486,23 @@ class SessionForm(QWidget):
         holder.addWidget(error)
         form.addRow(label, holder)
 
+    def _session_date(self) -> date:
+        """The day the session is dated (what a lot's expiry is judged against)."""
+        day = self.performed_at.date().toPython()
+        assert isinstance(day, date)
+        return day
+
     def _lot_combo(self) -> QComboBox:
         combo = named(QComboBox(), "session_lot", "Product lot")
         combo.addItem("Choose a product lot…", None)
-        today = self._catalogue.today()
         combo.setItemData(
             0, "Every lot the clinic has, with its expiry", Qt.ItemDataRole.ToolTipRole
         )
         for product in self._catalogue.products():
-            expected = lab_reports_expected(product)
             for lot in self._catalogue.lots(product.id):
-                flags = lot_check(lot, today, lab_reports_expected=expected)
-                combo.addItem(lot_choice_text(product.name, lot, flags), lot.id)
-                tip = lot_flags_tip(flags, lab_reports_expected=expected)
-                combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+                combo.addItem("", lot.id)
+                combo.setItemData(combo.count() - 1, (product, lot), _LOT_ROLE)
+        self._judge_lots(combo)
         combo.currentIndexChanged.connect(self._changed)
         # The chosen lot's flags stay readable once the list is closed.
         combo.currentIndexChanged.connect(
@@ -430,6 +510,33 @@ class SessionForm(QWidget):
         )
         combo.setToolTip(combo.itemData(0, Qt.ItemDataRole.ToolTipRole))
         return combo
+
+    def _judge_lots(self, combo: QComboBox) -> None:
+        """Word each lot for the session's day; an expired lot is greyed out, saying why.
+
+        It stays in the list (an amended old session may have used it when it was in date),
+        but cannot be chosen; its tooltip says what each flag means.
+        """
+        day = self._session_date()
+        items = combo.model()
+        assert isinstance(items, QStandardItemModel)
+        for index in range(1, combo.count()):
+            product, lot = combo.itemData(index, _LOT_ROLE)
+            expected = lab_reports_expected(product)
+            flags = lot_check(lot, day, lab_reports_expected=expected)
+            combo.setItemText(index, lot_choice_text(product.name, lot, flags))
+            tip = lot_flags_tip(flags, lab_reports_expected=expected)
+            combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+            item = items.item(index)
+            if item is not None:
+                item.setEnabled(not any(flag.blocks for flag in flags))
+        combo.setToolTip(combo.itemData(combo.currentIndex(), Qt.ItemDataRole.ToolTipRole))
+
+    def _judge_all_lots(self) -> None:
+        for row in range(self.products.rowCount()):
+            combo = self.products.cellWidget(row, 0)
+            if isinstance(combo, QComboBox):
+                self._judge_lots(combo)
 
     def _add_product_row(self, lot_id: int | None, volume: float | None) -> None:
         row = self.products.rowCount()
@@ -453,6 +560,48 @@ class SessionForm(QWidget):
     def _show_prp(self) -> None:
         self.prp_box.setVisible(self.treatment.currentData() == "prp")
 
+    # ---- defaults that follow the treatment and the course -------------------------------
+    def _set_by_hand(self, key: str) -> None:
+        if not self._quiet:
+            self._by_hand.add(key)
+
+    def _follow_treatment(self) -> None:
+        """The treatment changed: its usual areas, indication and delivery, except any the
+        person already set by hand here."""
+        if self._quiet:
+            return
+        usual = treatment_defaults(str(self.treatment.currentData()))
+        self._quiet = True
+        try:
+            if "areas" not in self._by_hand:
+                for key, check in self.areas.items():
+                    check.setChecked(key in usual.areas)
+            for key, combo, value in (
+                ("indication", self.indication, usual.indication),
+                ("delivery", self.delivery, usual.delivery),
+            ):
+                if key not in self._by_hand:
+                    combo.setCurrentIndex(max(0, combo.findData(value)))
+        finally:
+            self._quiet = False
+
+    def _follow_course(self) -> None:
+        """A course was chosen: its treatment (and so that treatment's usual details), and
+        the course's indication unless the person set one by hand."""
+        if self._quiet:
+            return
+        plan = self._plans.get(self.course.currentData())
+        if plan is None:
+            return
+        treatment, indication = plan
+        self.treatment.setCurrentIndex(max(0, self.treatment.findData(treatment)))
+        if "indication" not in self._by_hand:
+            self._quiet = True
+            try:
+                self.indication.setCurrentIndex(max(0, self.indication.findData(indication)))
+            finally:
+                self._quiet = False
+
     # ---- loading and reading -------------------------------------------------------------
     def load(
         self,
@@ -460,8 +609,23 @@ class SessionForm(QWidget):
         courses: list[tuple[int, str]],
         *,
         amending: int | None = None,
+        plans: dict[int, tuple[str, str]] | None = None,
     ) -> None:
-        """Show a draft; ``courses`` lists (course id, label) for the patient."""
+        """Show a draft; ``courses`` lists (course id, label) for the patient, and ``plans``
+        each course's (treatment, indication), which choosing the course brings in."""
+        self._quiet = True
+        try:
+            self._load(draft, courses, amending)
+        finally:
+            self._quiet = False
+        self._by_hand = set()
+        self._plans = dict(plans or {})
+        self.show_problems([])
+        self.run_checks()
+
+    def _load(
+        self, draft: TreatmentSession, courses: list[tuple[int, str]], amending: int | None
+    ) -> None:
         self._draft = draft
         self._amending = amending
         self.title.setText("Amend session" if amending else "Record a session")
@@ -511,8 +675,6 @@ class SessionForm(QWidget):
         self.allergy_reason.setPlainText(draft.allergy_override_reason)
         self.spacing_reason.setText(draft.spacing_reason)
         self._show_prp()
-        self.show_problems([])
-        self.run_checks()
 
     def _fill_anaesthetics(self, text: str) -> None:
         """The catalogue's anaesthetics to choose from, and the draft's own words."""
@@ -586,6 +748,7 @@ class SessionForm(QWidget):
         if self._draft is None:
             return None
         check = self._sessions.check(self.draft(), amending=self._amending)
+        self._recheck_problems(check.problems)
         if check.gate.allowed:
             line = "✔ Screening allows this treatment"
             if check.gate.overridden:
@@ -663,6 +826,7 @@ class SessionForm(QWidget):
                 box.setStyleSheet("QCheckBox { color: #7a4f00; }")
                 self.regulatory_layout.addWidget(box)
                 self.regulatory_checks[key] = box
+                clear_when_edited(self.errors["regulatory"], box)
 
     def show_problems(self, problems: list[Problem]) -> None:
         by_field: dict[str, list[str]] = {}
@@ -676,6 +840,7 @@ class SessionForm(QWidget):
             text = " ".join(by_field.get(key, []))
             label.setText(text)
             label.setVisible(bool(text))
+        self._said = {key for key, label in self.errors.items() if label.text()}
         shown = next((label for label in self.errors.values() if label.text()), None)
         if shown is not None:
             _reveal(shown)

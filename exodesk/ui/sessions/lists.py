@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.lists import DueEntry, DueLine, RecallLine, due_line
+from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
@@ -176,7 +177,8 @@ class RecallDialog(QDialog):
                 for lot, p in recall.lots
             )
             self.summary.setText(
-                f"{recall.patient_count} patient(s), {len(recall.rows)} session(s) — {lots}"
+                f"{plural(recall.patient_count, 'patient')}, "
+                f"{plural(len(recall.rows), 'session')} — {lots}"
             )
         self._update_buttons()
 

@@ -50,7 +50,9 @@ def lot_flags_tip(flags: Iterable[LotFlag], *, lab_reports_expected: bool) -> st
 
 
 def lot_choice_text(product_name: str, lot: Lot, flags: Iterable[LotFlag]) -> str:
-    """A lot as the session form lists it: ``VerdeCell — lot VC-2411 (exp. 1 Mar 2027)``."""
+    """A lot as the session form lists it: ``VerdeCell — lot VC-2411 (exp. 1 Mar 2027)``, or
+    ``VerdeCell — lot VC-2301 (EXPIRED 1 Mar 2026: cannot be used)``."""
     expired = any(flag.kind is LotFlagKind.EXPIRED for flag in flags)
-    status = "EXPIRED" if expired else f"exp. {format_short(lot.expiry)}"
+    when = format_short(lot.expiry)
+    status = f"EXPIRED {when}: cannot be used" if expired else f"exp. {when}"
     return f"{product_name} — lot {lot.lot_number} ({status})"

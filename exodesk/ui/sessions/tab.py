@@ -401,6 +401,16 @@ class SessionsTab(QWidget):
             if c.status == "active"
         ]
 
+    def _course_plans(self) -> dict[int, tuple[str, str]]:
+        """Each active course's (treatment, indication): choosing it in the form brings them."""
+        patient = self.patient
+        assert patient is not None and patient.id is not None
+        return {
+            int(c.id or 0): (c.treatment, c.indication)
+            for c, _progress in self._courses.courses(patient.id)
+            if c.status == "active"
+        }
+
     def start_record(self) -> None:
         patient = self.patient
         if patient is None or patient.id is None:
@@ -409,11 +419,12 @@ class SessionsTab(QWidget):
             courses = self._course_choices()
             course_id = courses[0][0] if courses else None
             draft = self._sessions.prefill(patient.id, course_id)
+            plans = self._course_plans()
         except UserError as exc:
             show_user_error(self, exc)
             return
         self._amending = None
-        self.form.load(draft, courses)
+        self.form.load(draft, courses, plans=plans)
         self.pages.setCurrentIndex(FORM)
         self.form.treatment.setFocus()
 
@@ -422,7 +433,12 @@ class SessionsTab(QWidget):
         if session is None or session.status != "current":
             return
         self._amending = int(session.id or 0)
-        self.form.load(session, self._course_choices(), amending=int(session.series_id or 0))
+        self.form.load(
+            session,
+            self._course_choices(),
+            amending=int(session.series_id or 0),
+            plans=self._course_plans(),
+        )
         self.pages.setCurrentIndex(FORM)
 
     def show_detail(self) -> None:
