@@ -114,6 +114,16 @@ def record_anchor(data_file: Path | None, anchor: Anchor) -> bool:
     return True
 
 
+def record_new_start(data_file: Path, at: datetime) -> bool:
+    """Note that a new clinic starts here in place of a data file that went missing.
+
+    The earlier anchors (the old clinic's backups, kept for a restore) then no longer apply to
+    the new data file: a restore with no chain, which starts the comparison afresh. Returns
+    whether the line was written.
+    """
+    return record_anchor(data_file, Anchor(RESTORE, at, 0, "", Path(data_file)))
+
+
 def logged_anchors(folder: Path) -> list[Anchor]:
     """Every anchor in the anchors file in ``folder``, in the order written (none if missing).
 

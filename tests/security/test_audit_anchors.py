@@ -529,3 +529,34 @@ def test_an_encrypted_clinic_is_anchored_the_same_way(tmp_path: Path, clock: Fak
         ), faults
     finally:
         svc.close()
+
+
+def test_a_new_clinic_started_after_the_data_file_went_missing_starts_afresh(
+    clinic: Services, data_paths: DataPaths, clock: FakeClock
+) -> None:
+    """The old clinic's backups stay for a restore; once a person chooses to start a new
+    clinic (the old password file moved aside), they no longer accuse the new data file.
+    Without that choice, a data file replaced by a new one is named like any lost trail."""
+    old = _only_backup(data_paths)
+    clinic.close()
+    data_paths.data_file.unlink()
+
+    def new_clinic() -> None:
+        fresh = open_services(data_paths, create=True, clock=clock)
+        try:
+            admin = StaffMember("Ada Admin", "practitioner", is_admin=True)
+            assert fresh.accounts.first_account(admin, ADMIN_PASSWORD).ok
+        finally:
+            fresh.close()
+
+    new_clinic()
+    code, text = _check(data_paths)
+    assert code == 1 and f"{_where(old)} holds entr" in text
+
+    data_paths.data_file.unlink()
+    data_paths.keyring.write_text("{}")  # the password file left behind
+    clock.advance(days=1)
+    enc.move_keys_aside(data_paths, clock())
+    new_clinic()
+    code, text = _check(data_paths)
+    assert code == 0, text
