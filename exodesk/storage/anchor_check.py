@@ -196,7 +196,7 @@ def _judge(db: Database, lineage: list[Anchor]) -> list[str]:
     if beyond is not None:
         faults.append(_removed(beyond, live_last))
     if faults:
-        log.warning("audit trail against %d anchor(s): %s", len(lineage), faults)
+        log.warning("audit trail against its anchors (%d in use): %s", len(lineage), faults)
     return faults
 
 
