@@ -141,9 +141,9 @@ CONTENT_FILES = (
     "protocols.json",
     "regulatory.json",
 )
-# The Help window shows its own pages (help/guide.html and its pictures): user help, not
-# clinical content.
-UI_MAY_NAME_RESOURCES = {"guide.py"}
+# The Help window shows its own pages (help/guide.html and its pictures), and the window's icon
+# is a picture: neither is clinical content.
+UI_MAY_NAME_RESOURCES = {"guide.py", "icon.py"}
 
 
 def content_reach(source: str, *, may_name_resources: bool = False) -> list[str]:

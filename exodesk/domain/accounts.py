@@ -22,6 +22,7 @@ SESSIONS_VIEW = "sessions.view"
 SESSIONS_RECORD = "sessions.record"
 EVENTS_LOG = "events.log"
 DUE_LIST_VIEW = "due_list.view"
+DUE_LIST_MARK = "due_list.mark"
 RECALL_VIEW = "recall.view"
 CATALOGUE_EDIT = "catalogue.edit"
 CLINICAL_TEXTS_EDIT = "clinical_texts.edit"
@@ -48,6 +49,7 @@ PERMISSION_LABELS: dict[str, str] = {
     SESSIONS_RECORD: "record treatment sessions and courses",
     EVENTS_LOG: "log or report adverse events",
     DUE_LIST_VIEW: "see who is due for their next session",
+    DUE_LIST_MARK: "note on the due list that a patient was called or booked",
     RECALL_VIEW: "search a lot recall",
     CATALOGUE_EDIT: "change the product, lot and protocol catalogue",
     CLINICAL_TEXTS_EDIT: (
@@ -72,6 +74,7 @@ RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
         SCREENING_VIEW,
         SCREENING_TAKE,
         DUE_LIST_VIEW,
+        DUE_LIST_MARK,
         HANDOUTS_PRINT,
     }
 )

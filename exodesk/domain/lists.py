@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from exodesk.domain.courses import CourseProgress
-from exodesk.domain.dates import format_short
+from exodesk.domain.dates import format_short, format_stamp
 from exodesk.domain.patient import list_name
 from exodesk.domain.sessions import TREATMENTS, AdverseEvent, Course, session_day
 from exodesk.domain.vocabulary import event_type_words
@@ -130,16 +130,51 @@ def recall_line(row: RecallRow) -> RecallLine:
 DUE_ORDER: tuple[str, ...] = ("overdue", "maintenance_overdue", "due", "maintenance_due")
 OVERDUE_STATES = frozenset({"overdue", "maintenance_overdue"})
 
+CALLED = "called"
+BOOKED = "booked"
+DUE_MARKS: dict[str, str] = {CALLED: "Called", BOOKED: "Booked"}
+"""What reception notes against a patient on the call list, and how the list says it."""
+
+
+@dataclass(frozen=True)
+class DueMark:
+    """Reception called the patient, or booked their next session, for this due window.
+
+    Attributes:
+        outcome: ``CALLED`` or ``BOOKED``.
+        marked_at: When it was noted.
+        marked_by: Who noted it (their name on the staff list).
+    """
+
+    outcome: str
+    marked_at: datetime
+    marked_by: str
+
+    @property
+    def text(self) -> str:
+        """``Booked 22 Nov 2026 14:05, Priya Shah``."""
+        words = DUE_MARKS.get(self.outcome, self.outcome)
+        by = f", {self.marked_by}" if self.marked_by else ""
+        return f"{words} {format_stamp(self.marked_at)}{by}"
+
 
 @dataclass(frozen=True)
 class DueEntry:
-    """A patient due or overdue for their next session (reception's call list)."""
+    """A patient due or overdue for their next session (reception's call list).
+
+    ``mark`` is the latest call or booking noted for this course's present due window (None:
+    nobody has called yet)."""
 
     patient_id: int
     patient_name: str
     phone: str
     course: Course
     progress: CourseProgress
+    mark: DueMark | None = None
+
+    @property
+    def booked(self) -> bool:
+        return self.mark is not None and self.mark.outcome == BOOKED
 
 
 @dataclass(frozen=True)
@@ -153,6 +188,8 @@ class DueLine:
         course_label: Where the course is: "session 3 of 4" or "maintenance".
         window_text: When the next session falls: "1 Dec – 15 Dec 2026".
         state: One of ``DUE_ORDER``.
+        contact: The call or booking noted ("Called 22 Nov 2026 14:05, Priya Shah"), or "".
+        booked: The next session is booked: nobody needs to call.
 
     Raises:
         ValueError: when ``state`` is not one of ``DUE_ORDER`` (a programming error).
@@ -164,6 +201,8 @@ class DueLine:
     course_label: str
     window_text: str
     state: str
+    contact: str = ""
+    booked: bool = False
 
     def __post_init__(self) -> None:
         if self.state not in DUE_ORDER:
@@ -181,19 +220,22 @@ def is_due(progress: CourseProgress) -> bool:
 
 
 def due_order(entries: Iterable[DueEntry]) -> list[DueEntry]:
-    """The call list's order: by ``DUE_ORDER``, then by name."""
+    """The call list's order: those still to call first (booked ones last), then by
+    ``DUE_ORDER``, then by name."""
     rank = {state: index for index, state in enumerate(DUE_ORDER)}
-    return sorted(entries, key=lambda e: (rank[e.progress.state], e.patient_name))
+    return sorted(entries, key=lambda e: (e.booked, rank[e.progress.state], e.patient_name))
+
+
+def due_window(progress: CourseProgress) -> tuple[date | None, date | None]:
+    """The next visit's window (course or maintenance); a call or booking noted holds for it."""
+    if progress.state.startswith("maintenance") and progress.maintenance_earliest:
+        return progress.maintenance_earliest, progress.maintenance_latest
+    return progress.next_earliest, progress.next_latest
 
 
 def due_window_text(progress: CourseProgress) -> str:
     """When the next visit falls: ``1 Dec – 15 Dec 2026`` (course or maintenance window)."""
-    start: date | None
-    end: date | None
-    if progress.state.startswith("maintenance") and progress.maintenance_earliest:
-        start, end = progress.maintenance_earliest, progress.maintenance_latest
-    else:
-        start, end = progress.next_earliest, progress.next_latest
+    start, end = due_window(progress)
     if start is None or end is None:
         return "any time"
     return f"{format_short(start)} – {format_short(end)}"
@@ -208,6 +250,8 @@ def due_line(entry: DueEntry) -> DueLine:
         course_label=entry.progress.label,
         window_text=due_window_text(entry.progress),
         state=entry.progress.state,
+        contact=entry.mark.text if entry.mark else "",
+        booked=entry.booked,
     )
 
 

@@ -86,6 +86,11 @@ TABLES: dict[str, TableInfo] = {
         "Treatment courses (a plan of several sessions) started for you.",
         "patient_id is you",
     ),
+    "due_list_marks": TableInfo(
+        "Notes on the clinic's call list that you were called about your next session, or "
+        "that it was booked: when, and by whom.",
+        "course_id is one of your courses",
+    ),
     "sessions": TableInfo(
         "Each treatment session, every version: an amended session keeps the earlier version "
         "(status 'amended'), and one entered in error is kept and marked so.",

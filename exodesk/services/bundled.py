@@ -55,6 +55,19 @@ CONTENT_FILES: tuple[str, ...] = (
 )
 
 
+TABLES = (
+    "rules",
+    "consent_text",
+    "aftercare",
+    "aftercare_sources",
+    "comparison",
+    "protocols",
+    "regulatory_facts",
+    "regulatory_version",
+)
+"""The tables ``BundledContent`` serves, by property name."""
+
+
 class BundledContent:
     """Reads each bundled content file once and keeps what the domain parsed from it.
 
@@ -164,16 +177,7 @@ class BundledContent:
             RuntimeError: a file is empty.
             OSError, ValueError: a file is missing, cannot be read or is not valid.
         """
-        for table in (
-            "rules",
-            "consent_text",
-            "aftercare",
-            "aftercare_sources",
-            "comparison",
-            "protocols",
-            "regulatory_facts",
-            "regulatory_version",
-        ):
+        for table in TABLES:
             getattr(self, table)
         count = len(CONTENT_FILES)
         for path in sorted(self.root.rglob("*")):

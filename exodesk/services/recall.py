@@ -9,23 +9,27 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from exodesk.domain.accounts import DUE_LIST_VIEW, RECALL_VIEW
+from exodesk.domain.accounts import DUE_LIST_MARK, DUE_LIST_VIEW, RECALL_VIEW
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.domain.courses import course_progress
 from exodesk.domain.lists import (
+    DUE_MARKS,
     DueEntry,
     RecallLine,
     RecallRow,
     due_line,
     due_order,
+    due_window,
     is_due,
     recall_line,
 )
 from exodesk.domain.sessions import Lot, Product
 from exodesk.domain.spreadsheet import SafeCsvWriter
+from exodesk.errors import UserError
 from exodesk.services.context import Changes, ServiceContext
 from exodesk.services.printing import PrintJob
 from exodesk.storage.database import storage_errors
+from exodesk.storage.due_marks import DueMarkRepository
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.sessions import CourseRepository, ProductRepository, SessionRepository
 from exodesk.storage.settings import SettingsRepository
@@ -74,6 +78,7 @@ class RecallService:
         self._sessions = SessionRepository(ctx.db)
         self._patients = PatientRepository(ctx.db)
         self._settings = SettingsRepository(ctx.db)
+        self._marks = DueMarkRepository(ctx.db)
 
     # ---- lot recall --------------------------------------------------------------------------
     def recall(self, text: str) -> Recall:
@@ -192,12 +197,48 @@ class RecallService:
                 patient = self._patients.get(course.patient_id)
                 if patient is None or patient.status != "active":
                     continue
+                start, _end = due_window(progress)
                 entries.append(
                     DueEntry(
-                        int(patient.id or 0), patient.display_name, patient.phone, course, progress
+                        int(patient.id or 0),
+                        patient.display_name,
+                        patient.phone,
+                        course,
+                        progress,
+                        self._marks.latest(int(course.id or 0), start),
                     )
                 )
         return due_order(entries)
+
+    def mark_due(self, course_id: int, outcome: str) -> Changes:
+        """Note on the call list that the patient was called, or their next session booked.
+
+        The mark holds for the course's present due window (a booked patient goes to the
+        bottom of the list, marked); the next session moves the window and the mark with it.
+
+        Raises:
+            UserError: the course is not on the call list now, or ``outcome`` is unknown.
+        """
+        self._ctx.require(DUE_LIST_MARK)
+        if outcome not in DUE_MARKS:
+            raise UserError(f"“{outcome}” is not something the due list can note.")
+        entry = next((e for e in self.due_list() if e.course.id == course_id), None)
+        if entry is None:
+            raise UserError("That patient is no longer due for a session: nothing was noted.")
+        start, _end = due_window(entry.progress)
+        actor = self._ctx.desk.require()
+        words = DUE_MARKS[outcome].lower()
+        with self._ctx.write():
+            mark_id = self._marks.add(course_id, start, outcome, at=self._ctx.now(), by=actor.id)
+            self._ctx.audit(
+                "create",
+                "due_list_marks",
+                mark_id,
+                patient_id=entry.patient_id,
+                summary=f"Due list: {entry.patient_name} {words} ({due_line(entry).treatment})",
+                after={"course": course_id, "outcome": outcome, "window from": str(start or "")},
+            )
+        return Changes(patient_id=entry.patient_id)  # no tab shows the marks
 
     def due_report(self, entries: Sequence[DueEntry]) -> DueListReport:
         """The due list as printable data."""

@@ -599,6 +599,26 @@ def _allergies_from_alerts(db: Database, allergens: list[Allergen], now: datetim
         )
 
 
+@_migration("0008_due_list_marks")
+def _due_list_marks(db: Database) -> None:
+    # Reception notes on the call list that a patient was called, or their next session booked.
+    # A mark holds for one due window of one course (``due_from``: the window's first day, ''
+    # for "any time"); a new session moves the window, so the patient is on the list afresh.
+    # Kept, never edited: the newest mark for the window is the one shown.
+    _run(
+        db,
+        """CREATE TABLE due_list_marks (
+            id INTEGER PRIMARY KEY,
+            course_id INTEGER NOT NULL REFERENCES courses(id),
+            due_from TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL CHECK (outcome IN ('called', 'booked')),
+            marked_at TEXT NOT NULL,
+            marked_by INTEGER REFERENCES staff(id)
+        )""",
+        "CREATE INDEX due_list_marks_course ON due_list_marks (course_id, due_from)",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

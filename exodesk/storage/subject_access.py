@@ -32,6 +32,7 @@ LINKS: dict[str, str] = {
         f"id IN (SELECT consent_text_id FROM consents WHERE screening_id IN ({_SCREENINGS}))"
     ),
     "courses": "patient_id = :pid",
+    "due_list_marks": "course_id IN (SELECT id FROM courses WHERE patient_id = :pid)",
     "sessions": "patient_id = :pid",
     "session_products": f"session_id IN ({_SESSIONS})",
     "lots": f"id IN ({_LOTS})",

@@ -24,8 +24,12 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.problems import Problem
+from exodesk.ui.look import ERROR, ink_style
 
-ERROR_STYLE = "color: #b00020;"
+
+def error_style(*, bold: bool = False) -> str:
+    """Red words for a problem, as red as the palette allows while staying readable."""
+    return ink_style(ERROR, bold=bold)
 
 
 # A line edit takes whatever is typed or pasted: the form's check refuses what is too long
@@ -52,7 +56,7 @@ def error_label(object_name: str) -> QLabel:
     """A hidden red label that sits under a field and shows its problem."""
     label = QLabel()
     label.setObjectName(object_name)
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(error_style())
     label.setWordWrap(True)
     label.hide()
     return label
@@ -132,6 +136,22 @@ def grow_to_fit(window: QWidget) -> None:
     needed = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(window.width()))
     if window.height() < needed:
         window.resize(window.width(), needed)
+
+
+FRAME_ALLOWANCE = (16, 40)
+"""Room a window frame and title bar take around a window's contents (Windows draws about 31 px
+of title bar; 40 leaves some to spare)."""
+
+
+def resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """Give a window its preferred size, or less where its screen is smaller (1366×728 with a
+    taskbar, 1280×720 at 150 %), so its title bar and buttons stay on the screen."""
+    screen = window.screen()  # the primary screen until the window is shown
+    if screen is not None:
+        area = screen.availableGeometry()
+        width = min(width, area.width() - FRAME_ALLOWANCE[0])
+        height = min(height, area.height() - FRAME_ALLOWANCE[1])
+    window.resize(width, height)
 
 
 def locale_day_first(locale: QLocale | None = None) -> bool:

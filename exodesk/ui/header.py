@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from exodesk.domain.accounts import ALLERGIES_RETRACT, allowed
@@ -19,6 +20,7 @@ from exodesk.ui import tips
 from exodesk.ui.common import format_date, named
 from exodesk.ui.dialogs.allergies import AllergiesDialog, state_style
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import WARNING, blend, ink_style, tint
 
 
 class PatientHeader(QFrame):
@@ -41,8 +43,15 @@ class PatientHeader(QFrame):
         self.setObjectName("patientHeader")
         self.setAccessibleName("Current patient")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Both the panel's colours and its words' from the palette (a shade of blue on a light
+        # one, a dark blue-grey under Windows' dark mode): never one fixed and one the theme's.
+        palette = QGuiApplication.palette()
+        self.background = tint(palette)
+        text = palette.color(QPalette.ColorRole.Text)
         self.setStyleSheet(
-            "#patientHeader { background: #eef3f8; border: 1px solid #c5d3e0; border-radius: 4px; }"
+            f"#patientHeader {{ background: {self.background.name()}; "
+            f"border: 1px solid {blend(self.background, text, 0.25).name()}; "
+            f"border-radius: 4px; }} #patientHeader QLabel {{ color: {text.name()}; }}"
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
@@ -63,7 +72,7 @@ class PatientHeader(QFrame):
         self.alerts_label = QLabel()
         self.alerts_label.setObjectName("headerAlerts")
         self.alerts_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.alerts_label.setStyleSheet("color: #8a1c1c; font-weight: bold;")
+        self.alerts_label.setStyleSheet(ink_style(WARNING, bold=True, background=self.background))
         self.alerts_label.setWordWrap(True)
         self.allergies_button = named(
             QPushButton("A&llergies…"), "headerAllergiesButton", "Allergies", tips.ALLERGIES_BUTTON
@@ -132,7 +141,7 @@ class PatientHeader(QFrame):
         except UserError as exc:
             self.allergies_label.setText("Allergies could not be read")
             self.allergies_label.setToolTip(exc.message)
-            self.allergies_label.setStyleSheet(state_style(""))
+            self.allergies_label.setStyleSheet(state_style("", self.background))
         else:
             self._show_allergies(summary)
         self.allergies_label.show()
@@ -154,7 +163,7 @@ class PatientHeader(QFrame):
             ]
         self.allergies_label.setText(words)
         self.allergies_label.setToolTip("\n".join(tip))
-        self.allergies_label.setStyleSheet(state_style(summary.state))
+        self.allergies_label.setStyleSheet(state_style(summary.state, self.background))
 
     def _describe(self) -> None:
         patient = self._patient

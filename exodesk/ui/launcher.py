@@ -30,6 +30,7 @@ from exodesk.ui.dialogs.first_run import DEMO, FirstRunDialog, FirstRunSetup
 from exodesk.ui.dialogs.sign_in import SignInDialog
 from exodesk.ui.encryption_flow import offer_encryption, show_new_key, unlock_and_open
 from exodesk.ui.errors import install_excepthook, show_user_error
+from exodesk.ui.icon import install_icon
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.startup_check import (
     NEW_CLINIC,
@@ -63,6 +64,7 @@ def application() -> QApplication:
     collector.install(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    install_icon()
     return app  # type: ignore[return-value]
 
 

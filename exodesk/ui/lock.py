@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -106,7 +106,7 @@ class LockCover(QFrame):
         self.password: QLineEdit | None = None
         self.error = QLabel("")
         self.error.setObjectName("lockError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
         self.error.setWordWrap(True)
         title = QLabel("<h2>ExoDesk is locked</h2>")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -174,6 +174,14 @@ class LockCover(QFrame):
         return False
 
 
+def _needs_cover(window: QWidget, *, shown: bool = False) -> bool:
+    """A window that may show patient data: visible, not a tooltip or a drop-down list."""
+    if not (shown or window.isVisible()) or isinstance(window, LockCover):
+        return False
+    kind = window.windowType()
+    return kind not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup, Qt.WindowType.Desktop)
+
+
 class DeskLock(QObject):
     """Covers every open window of the app, and takes them back off on unlock.
 
@@ -190,6 +198,9 @@ class DeskLock(QObject):
         self._set_actions_enabled = set_actions_enabled
         self.covers: list[LockCover] = []
         self.interactive: LockCover | None = None
+        self.letting_in = False
+        """Set while "Switch user" asks who signs in: that dialog is the way in, not covered."""
+        self._person = ""
 
     @property
     def locked(self) -> bool:
@@ -202,22 +213,54 @@ class DeskLock(QObject):
         if popup is not None:
             popup.close()
         host = QApplication.activeModalWidget() or self._main
+        # Every window, not only dialogs: a stray top-level window (issue #18: "Regulator
+        # report…" at the screen's corner) opened the patient's report past the lock.
         windows = [self._main] + [
-            w
-            for w in QApplication.topLevelWidgets()
-            if w.isVisible() and isinstance(w, QDialog) and w is not self._main
+            w for w in QApplication.topLevelWidgets() if w is not self._main and _needs_cover(w)
         ]
+        self._person = person
         for window in windows:
-            cover = LockCover(window, person=person, interactive=window is host)
-            self.covers.append(cover)
+            cover = self._cover(window, interactive=window is host)
             if window is host:
                 self.interactive = cover
+        # A window that opens while locked (a timer's message, a late dialog) is covered too.
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self._set_actions_enabled(False)
         self.locked_changed.emit(True)
         assert self.interactive is not None
         return self.interactive
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and self.covers
+            and not self.letting_in
+            and isinstance(watched, QWidget)
+            and watched.isWindow()
+            and _needs_cover(watched, shown=True)
+            and not any(cover.parentWidget() is watched for cover in self.covers)
+        ):
+            self._cover(watched, interactive=False)
+        return False
+
+    def _cover(self, window: QWidget, *, interactive: bool) -> LockCover:
+        cover = LockCover(window, person=self._person, interactive=interactive)
+        self.covers.append(cover)
+        # A window deleted while locked takes its cover with it: forget that cover then.
+        cover.destroyed.connect(lambda _obj=None, gone=cover: self._forget(gone))
+        return cover
+
+    def _forget(self, cover: LockCover) -> None:
+        self.covers = [c for c in self.covers if c is not cover]
+        if self.interactive is cover:
+            self.interactive = None
+
     def unlock(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         for cover in self.covers:
             host = cover.parentWidget()
             if host is not None:
@@ -235,5 +278,8 @@ class DeskLock(QObject):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
                 widget.done(QDialog.DialogCode.Rejected)
+                closed += 1
+            elif widget is not self._main and _needs_cover(widget):
+                widget.close()  # any other window the first person left open
                 closed += 1
         return closed

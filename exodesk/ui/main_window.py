@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSignalBlocker, QSize, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QMainWindow,
@@ -48,6 +49,21 @@ if TYPE_CHECKING:  # built on first use, so their modules load then (see MainWin
     from exodesk.ui.sessions.tab import SessionsTab
 
 
+DEFAULT_SIZE = QSize(1200, 760)
+"""The window's size on a first start, when the screen has room for it (the frame aside)."""
+
+
+FRAME_ALLOWANCE = QSize(16, 40)
+"""Room left for the window's frame and title bar before the window manager says (Windows 11:
+8 px each side, a 31 px title bar)."""
+
+
+def available_area(window: QWidget) -> QRect:
+    """The part of the window's screen that windows may use (the taskbar left out)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()
+
+
 class MainWindow(QMainWindow):
     """The one window. Tabs never talk to each other: they share the current patient and
     ``data_changed``, which carries what a service call changed."""
@@ -82,6 +98,8 @@ class MainWindow(QMainWindow):
         self._backup_timer.setInterval(self.BACKUP_CHECK_MS)
         self._backup_timer.timeout.connect(self.run_due_backup)
         self._shown_once = False
+        self._placed = QSize()
+        """The size the window was given at start (see _fit_in_screen)."""
         self.current = CurrentPatient(self)
         self.header = PatientHeader(services.patients.today, services.allergies, services.desk)
         self._build_tabs()
@@ -227,6 +245,16 @@ class MainWindow(QMainWindow):
             if page is placeholder:
                 self._tab(name)
 
+    def show_patient(self, patient_id: int) -> None:
+        """Make the patient current and show them on the Patients tab (the due list asks)."""
+        try:
+            patient = self._services.patients.get(patient_id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.tabs.setCurrentWidget(self.patients_tab)
+        self.patients_tab.open_patient(patient)
+
     def print_aftercare(self, session_id: int) -> None:
         self.tabs.setCurrentWidget(self.aftercare_tab)
         self.aftercare_tab.select_session(session_id)
@@ -308,7 +336,12 @@ class MainWindow(QMainWindow):
 
     def _switch_from_lock(self) -> None:
         cover = self.desk_lock.interactive
-        if self.switch_user(cover.window() if cover is not None else self):
+        self.desk_lock.letting_in = True
+        try:
+            switched = self.switch_user(cover.window() if cover is not None else self)
+        finally:
+            self.desk_lock.letting_in = False
+        if switched:
             self._finish_unlock()
 
     def _finish_unlock(self) -> None:
@@ -373,12 +406,41 @@ class MainWindow(QMainWindow):
             QByteArray,
             self._ui_settings().value("window/geometry", QByteArray(), type=QByteArray),
         )
-        if not geometry or not self.restoreGeometry(geometry):
-            self.resize(1200, 760)
+        area = available_area(self)
+        if geometry and self.restoreGeometry(geometry) and area.contains(self.geometry()):
+            self._placed = self.size()
+            return  # as it was left, and it fits this screen
+        # A first start, or a size saved on a larger screen: the default size, or the screen's
+        # room less a window frame, whichever is smaller (showEvent checks the real frame).
+        self.resize(DEFAULT_SIZE.boundedTo(area.size() - FRAME_ALLOWANCE))
+        self.move(area.topLeft())  # a window's move places its frame, title bar included
+        self._placed = self.size()
+
+    def _fit_in_screen(self) -> None:
+        """Shrink and move the window (frame included) into the screen's available area.
+
+        Only the size chosen here at start: a size set since (by the person, or by code that
+        shows the window at a given size) is left alone."""
+        if self.isMaximized() or self.isFullScreen() or self.size() != self._placed:
+            return
+        area = available_area(self)
+        frame = self.frameGeometry()
+        if area.contains(frame):
+            return
+        border = frame.size() - self.size()
+        self.resize(self.size().boundedTo(area.size() - border))
+        self._placed = self.size()
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.top(), area.top()), area.bottom() + 1 - frame.height())
+        self.move(x, y)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._shown_once:
+            self._fit_in_screen()
+            # The frame's real size is known once the window manager has framed the window.
+            QTimer.singleShot(200, self, self._fit_in_screen)
             self.idle.start()
         if self.automatic_backups and not self._shown_once:
             QTimer.singleShot(self.FIRST_BACKUP_DELAY_MS, self, self.run_due_backup)
@@ -394,3 +456,17 @@ class MainWindow(QMainWindow):
             # A restore saves the current file aside itself; otherwise back up what changed.
             backup_before_closing(self, self.backups)
         super().closeEvent(event)
+        if event.isAccepted():
+            self._close_other_windows()
+
+    def _close_other_windows(self) -> None:
+        """Close every other window of the app (a dialog left open, a stray window): one left
+        visible kept the app running after Exit, holding the data file's lock (issue #18)."""
+        for widget in QApplication.topLevelWidgets():
+            if widget is self or not widget.isVisible():
+                continue
+            if isinstance(widget, QDialog):
+                widget.done(QDialog.DialogCode.Rejected)  # ends its exec() too
+            widget.close()
+            if widget.isVisible():  # it refused: hidden, it holds nothing open
+                widget.hide()

@@ -3,6 +3,7 @@ what each one opens."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,7 +37,17 @@ from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
 if TYPE_CHECKING:
     from exodesk.ui.main_window import MainWindow
 
-Shortcut = str | QKeySequence.StandardKey
+Shortcut = str | QKeySequence.StandardKey | tuple[str, ...]
+"""One key sequence, or several (the first is the one the menu shows)."""
+
+
+def exit_shortcuts(platform: str = sys.platform) -> Shortcut:
+    """File → Exit's keys. Windows has no standard Quit key (Qt gives none): the menu shows
+    Alt+F4, which Windows people know (pressed anywhere in the main window it closes it as the
+    title bar's × does), and Ctrl+Q works too. Elsewhere the platform's own Quit key (Ctrl+Q)."""
+    if platform == "win32":
+        return ("Alt+F4", "Ctrl+Q")
+    return QKeySequence.StandardKey.Quit
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ class MainMenus:
                         perms.CLINICAL_TEXTS_EDIT,
                     ),
                     Item(
-                        "Comparison &prices and wording…",
+                        "&Comparison prices and wording…",
                         "actionComparisonTexts",
                         self.edit_comparison_texts,
                         None,
@@ -122,7 +133,7 @@ class MainMenus:
                     Item("&Lock the screen", "actionLock", w.lock_desk, "Ctrl+L"),
                     Item("Change my &password…", "actionChangePassword", self.change_password),
                     SEPARATOR,
-                    Item("&Quit", "actionQuit", w.close, QKeySequence.StandardKey.Quit),
+                    Item("E&xit", "actionQuit", w.close, exit_shortcuts()),
                 ),
             ),
             (
@@ -226,7 +237,9 @@ class MainMenus:
     def _action(self, item: Item) -> QAction:
         action = QAction(item.text, self._window)
         action.setObjectName(item.name)
-        if item.shortcut is not None:
+        if isinstance(item.shortcut, tuple):
+            action.setShortcuts([QKeySequence(keys) for keys in item.shortcut])
+        elif item.shortcut is not None:
             action.setShortcut(QKeySequence(item.shortcut))
         action.triggered.connect(item.slot)
         # On the window as well as in its menu: the shortcut works wherever the focus is.
@@ -299,7 +312,14 @@ class MainMenus:
         RecallDialog(self._window, self._services.recall).exec()
 
     def show_due_list(self) -> None:
-        DueListDialog(self._window, self._services.recall).exec()
+        user = self._services.desk.user
+        dialog = DueListDialog(
+            self._window,
+            self._services.recall,
+            may_mark=user is not None and perms.allowed(user, perms.DUE_LIST_MARK),
+        )
+        dialog.patient_chosen.connect(self._window.show_patient)
+        dialog.exec()
 
     def show_open_events(self) -> None:
         dialog = OpenEventsDialog(

@@ -1,10 +1,12 @@
-"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"; a combo
-box the mouse wheel cannot change in passing."""
+"""Reusable input widgets: a date field that takes typed dates, a calendar and "Never"; combo
+boxes, spin boxes and date-time fields the mouse wheel cannot change in passing (exodesk/ui
+uses these, never the bare Qt classes: tests/ui/test_wheel.py scans for them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QWheelEvent
@@ -12,10 +14,13 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
+    QSpinBox,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_long, parse_user_date
 from exodesk.ui.common import date_hint, format_date, named
+from exodesk.ui.look import NOTE, ink_style
 
 
 class DateField(QWidget):
@@ -63,7 +69,7 @@ class DateField(QWidget):
         self.edit.setMaximumWidth(130)
         self.reading = QLabel()
         self.reading.setObjectName(f"{object_name}_reading")
-        self.reading.setStyleSheet("color: #555;")
+        self.reading.setStyleSheet(ink_style(NOTE))
         self.calendar_button = named(
             QToolButton(), f"{object_name}_calendar", f"{accessible_name}: pick from a calendar"
         )
@@ -167,16 +173,25 @@ def align_top(label: QLabel) -> QLabel:
     return label
 
 
-class NoWheelComboBox(QComboBox):
-    """A combo box that the mouse wheel changes only once it has focus.
+# mypy sees the mixin as a QWidget (so super() calls check); at run time it is a plain class
+# placed before the Qt box in each subclass's bases.
+if TYPE_CHECKING:
+    _WheelBase = QWidget
+else:
+    _WheelBase = object
 
-    Scrolling a long form with the pointer over a plain combo box changes its answer without
-    a word; here the wheel scrolls the form instead until the box is clicked or tabbed to.
+
+class _WheelWhenFocused(_WheelBase):
+    """The mouse wheel changes the box only once it has focus.
+
+    Scrolling a long form with the pointer over a plain combo box or spin box changes its
+    answer without a word; here the wheel scrolls the form instead until the box is clicked
+    or tabbed to. Not WheelFocus (Qt's default for these): the wheel must not give it focus
+    either.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # Not WheelFocus: the wheel must not give it focus either.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -184,3 +199,19 @@ class NoWheelComboBox(QComboBox):
             super().wheelEvent(event)
         else:
             event.ignore()  # passed on to the scroll area around the form
+
+
+class NoWheelComboBox(_WheelWhenFocused, QComboBox):
+    """A combo box that the mouse wheel changes only once it has focus."""
+
+
+class NoWheelSpinBox(_WheelWhenFocused, QSpinBox):
+    """A spin box that the mouse wheel changes only once it has focus."""
+
+
+class NoWheelDoubleSpinBox(_WheelWhenFocused, QDoubleSpinBox):
+    """A decimal spin box that the mouse wheel changes only once it has focus."""
+
+
+class NoWheelDateTimeEdit(_WheelWhenFocused, QDateTimeEdit):
+    """A date-and-time field that the mouse wheel changes only once it has focus."""

@@ -18,6 +18,8 @@ CREATE INDEX courses_by_patient ON courses(patient_id, status);
 CREATE INDEX documents_by_patient ON documents_issued(patient_id, issued_at);
 -- index documents_by_session
 CREATE INDEX documents_by_session ON documents_issued(session_id);
+-- index due_list_marks_course
+CREATE INDEX due_list_marks_course ON due_list_marks (course_id, due_from);
 -- index idx__sqlite_migrations_migration_set_name
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
 -- index lots_by_key
@@ -66,6 +68,8 @@ CREATE TABLE consents ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL RE
 CREATE TABLE courses ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), treatment TEXT NOT NULL, indication TEXT NOT NULL, planned_sessions INTEGER NOT NULL, interval_min_days INTEGER NOT NULL, interval_max_days INTEGER NOT NULL, maintenance_min_months INTEGER NOT NULL, maintenance_max_months INTEGER NOT NULL, started_on TEXT NOT NULL, template_key TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed', 'stopped')), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
 -- table documents_issued
 CREATE TABLE documents_issued ( id INTEGER PRIMARY KEY, patient_id INTEGER REFERENCES patients(id), session_id INTEGER REFERENCES sessions(id), kind TEXT NOT NULL CHECK (kind IN ('aftercare', 'comparison', 'screening')), template TEXT NOT NULL, template_version TEXT NOT NULL, payload TEXT NOT NULL, sha256 TEXT NOT NULL, how TEXT NOT NULL, issued_at TEXT NOT NULL, issued_by INTEGER NOT NULL REFERENCES staff(id) );
+-- table due_list_marks
+CREATE TABLE due_list_marks ( id INTEGER PRIMARY KEY, course_id INTEGER NOT NULL REFERENCES courses(id), due_from TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL CHECK (outcome IN ('called', 'booked')), marked_at TEXT NOT NULL, marked_by INTEGER REFERENCES staff(id) );
 -- table editable_texts
 CREATE TABLE editable_texts ( id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id), UNIQUE (kind, key, version) );
 -- table lots

@@ -50,6 +50,7 @@ def test_every_permission_has_a_label_and_belongs_to_someone() -> None:
                 perms.SCREENING_VIEW,
                 perms.SCREENING_TAKE,
                 perms.DUE_LIST_VIEW,
+                perms.DUE_LIST_MARK,
                 perms.HANDOUTS_PRINT,
             },
         ),

@@ -18,22 +18,12 @@ from exodesk.services.bundled import (
     REGULATORY_FILE,
     RULES_FILE,
     SHEETS_FILE,
+    TABLES,
     BundledContent,
     shared_content,
 )
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.workspace import Services
-
-TABLES = (
-    "rules",
-    "consent_text",
-    "aftercare",
-    "aftercare_sources",
-    "comparison",
-    "protocols",
-    "regulatory_facts",
-    "regulatory_version",
-)
 
 
 @pytest.fixture

@@ -73,6 +73,12 @@ class World:
         return made[name] if name in made else ids[name]
 
 
+def _mark_called(world: World) -> object:
+    """A month after the template's session, Olivia Smith is due: note that she was called."""
+    world.s.ctx.clock.advance(days=30)  # type: ignore[attr-defined]
+    return world.s.recall.mark_due(world.course, "called")
+
+
 def _build_template(folder: Path) -> dict[str, int]:
     svc = open_services(DataPaths(folder), create=True, clock=FakeClock())
     try:
@@ -435,6 +441,7 @@ TABLE: dict[str, Row] = {
         lambda w: w.s.aftercare.record_reprint(w.document, "printed"),
     ),
     "RecallService.due_list": Row(perms.DUE_LIST_VIEW, EVERYONE, lambda w: w.s.recall.due_list()),
+    "RecallService.mark_due": Row(perms.DUE_LIST_MARK, EVERYONE, lambda w: _mark_called(w)),
     # ---- handouts: reception prints them; their wording is clinical
     "AftercareService.sheet": Row(
         perms.HANDOUTS_PRINT,

@@ -27,6 +27,7 @@ from exodesk.services.context import PermissionRefused, ServiceContext
 from exodesk.services.demo import seat
 from exodesk.services.subject_access import ExportResult
 from exodesk.services.workspace import Services
+from exodesk.storage.due_marks import DueMarkRepository
 from tests.answers import answered
 from tests.reports.pdftools import page_texts, pdf_text
 
@@ -125,6 +126,10 @@ def _seed(services: Services, clock) -> Clinic:
     )
     assert logged.ok, logged.problems
     _issue_aftercare(services, a.id, a2.id)
+    with services.ctx.write():  # reception booked her next session from the due list
+        DueMarkRepository(services.ctx.db).add(
+            course.id, None, "booked", at=services.ctx.now(), by=services.desk.user.id
+        )
 
     # ---- patient B: the same lot, her own everything ---------------------------------------
     b_patient = Patient(
@@ -179,6 +184,8 @@ DIRECT_COUNTS = {
     "consent_texts": "SELECT count(DISTINCT c.consent_text_id) FROM consents c "
     "JOIN screenings s ON s.id = c.screening_id WHERE s.patient_id = :pid",
     "courses": "SELECT count(*) FROM courses WHERE patient_id = :pid",
+    "due_list_marks": "SELECT count(*) FROM due_list_marks m JOIN courses c "
+    "ON c.id = m.course_id WHERE c.patient_id = :pid",
     "sessions": "SELECT count(*) FROM sessions WHERE patient_id = :pid",
     "session_products": "SELECT count(*) FROM session_products p JOIN sessions s "
     "ON s.id = p.session_id WHERE s.patient_id = :pid",

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -14,6 +15,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.services.catalogue import CATALOGUE
 from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
+from exodesk.ui.look import FADED, contrast, item_ink
 from exodesk.ui.sessions.catalogue import STATUS, LotTableModel, ProductsDialog, lot_status_words
 from tests.conftest import TODAY
 from tests.ui.fit import assert_fits_and_shoot
@@ -280,7 +282,10 @@ def test_products_no_longer_used_are_greyed_and_can_be_chosen(
     dialog = open_dialog(qtbot, services)
     item = dialog.product_list.item(1)
     assert item.text().startswith("Beta  (no longer used)")
-    assert item.foreground().color().name() == "#777777"
+    # Faded, and still readable on the list (#777777 on white was 4.48:1, just under WCAG AA).
+    faded = item.foreground().color()
+    assert faded.name() == item_ink(FADED).color().name() == "#6b6b6b"
+    assert contrast(faded, dialog.product_list.palette().color(QPalette.ColorRole.Base)) >= 4.5
     dialog.product_list.setCurrentRow(1)
     assert dialog.name.text() == "Beta"
     assert not dialog.active.isChecked()

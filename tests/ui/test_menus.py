@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from exodesk.domain import accounts as perms
 from exodesk.services.workspace import Services
 from exodesk.ui.main_window import MainWindow
+from exodesk.ui.menus import exit_shortcuts
 
 Std = QKeySequence.StandardKey
 
@@ -19,13 +20,13 @@ MENUS: list[tuple[str, list[tuple[str, str, str | QKeySequence.StandardKey | Non
             ("&Settings…", "actionSettings", Std.Preferences),
             ("S&taff…", "actionStaff", None),
             ("&Aftercare wording…", "actionAftercareWording", None),
-            ("Comparison &prices and wording…", "actionComparisonTexts", None),
+            ("&Comparison prices and wording…", "actionComparisonTexts", None),
             ("Screening &rules and consent…", "actionScreeningSettings", None),
             ("S&witch user…", "actionSwitchUser", "Ctrl+Shift+U"),
             ("&Lock the screen", "actionLock", "Ctrl+L"),
             ("Change my &password…", "actionChangePassword", None),
             None,
-            ("&Quit", "actionQuit", Std.Quit),
+            ("E&xit", "actionQuit", Std.Quit),
         ],
     ),
     (
@@ -147,3 +148,16 @@ def test_locking_turns_every_action_off_and_unlocking_restores_what_the_role_all
         "actionAbout",
     }
     assert window.menuBar().isEnabled()
+
+
+def test_exit_shows_alt_f4_on_windows_and_keeps_ctrl_q() -> None:
+    assert exit_shortcuts("win32") == ("Alt+F4", "Ctrl+Q")
+    assert exit_shortcuts("linux") == Std.Quit
+    assert exit_shortcuts("darwin") == Std.Quit
+
+
+def test_exit_closes_the_window_the_way_alt_f4_does(qtbot, window: MainWindow) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    window.menus.actions["actionQuit"].trigger()
+    assert not window.isVisible()  # the same closeEvent as the title bar's × and Alt+F4

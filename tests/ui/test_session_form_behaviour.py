@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox
 from exodesk.domain.patient import Patient
 from exodesk.domain.sessions import Lot, LotFlagKind, Product
 from exodesk.domain.staff import StaffMember
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services
 from exodesk.ui import tips
 from exodesk.ui.main_window import MainWindow
@@ -26,7 +27,7 @@ REPORTS = frozenset({"purity", "sterility", "viability", "virus_pathogen"})
 @pytest.fixture
 def clinic(services: Services) -> dict:
     practitioner = services.clinic.save_staff(StaffMember("Dr Amara Okafor", "practitioner"))
-    services.clinic.sign_in(practitioner.record.id)
+    seat(services, practitioner.record.id)
     catalogue = services.catalogue
     today = services.ctx.today()
     plant = catalogue.save_product(

@@ -10,7 +10,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.printing import preview_job
+from exodesk.ui.widgets import NoWheelComboBox
 from exodesk.ui.workers import run_in_background
 
 if TYPE_CHECKING:  # a type only: importing the report module loads reportlab (issue #9)
@@ -62,16 +62,16 @@ class AftercareTab(QWidget):
         self._stale = True
 
         self.session = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "aftercareSession",
             "Session",
             "The session the sheet is for (products, lots, next visit)",
         )
-        self.template = named(QComboBox(), "aftercareTemplate", "Sheet")
+        self.template = named(NoWheelComboBox(), "aftercareTemplate", "Sheet")
         for key, label in TREATMENTS.items():
             self.template.addItem(label, key)
         self.large_print = named(
-            QCheckBox("&Large print"),
+            QCheckBox("Lar&ge print"),
             "aftercareLargePrint",
             "Large print",
             "Bigger letters for patients who find small print hard to read.",
@@ -83,7 +83,7 @@ class AftercareTab(QWidget):
             "The sheet without a patient's name or session, to hand out in advance.",
         )
         self.print_button = named(
-            QPushButton("&Print or save…"), "aftercarePrint", "Print or save the sheet", "Ctrl+P"
+            QPushButton("Print or sa&ve…"), "aftercarePrint", "Print or save the sheet", "Ctrl+P"
         )
         self.status = QLabel()
         self.status.setObjectName("aftercareStatus")
@@ -95,14 +95,14 @@ class AftercareTab(QWidget):
             "Each sheet handed over keeps the wording it was printed with; a reprint is identical.",
         )
         self.reprint_button = named(
-            QPushButton("&Reprint…"),
+            QPushButton("Repri&nt…"),
             "aftercareReprint",
             "Reprint the selected sheet exactly as issued",
         )
 
         form = QFormLayout()
-        form.addRow("&Session", self.session)
-        form.addRow("S&heet", self.template)
+        form.addRow("Sessi&on", self.session)
+        form.addRow("&Sheet", self.template)
         form.addRow("", self.large_print)
         form.addRow("", self.blank)
         left = QWidget()

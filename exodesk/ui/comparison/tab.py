@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -31,12 +30,14 @@ from exodesk.ui import tips
 from exodesk.ui.common import named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import NOTE, ink, ink_style
 from exodesk.ui.printing import preview_job
+from exodesk.ui.widgets import NoWheelComboBox
 
 DOWNTIME_TRACK_DAYS = 14
 _SUPERSCRIPTS = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
-_INK = QColor("#1f2d3d")
-_ESTIMATE = QColor("#8a8f98")
+# An estimate is drawn a shade fainter than a sourced figure (still readable, see ui.look).
+_ESTIMATE = "#8a8f98"
 
 
 class GlanceWidget(QWidget):
@@ -44,6 +45,8 @@ class GlanceWidget(QWidget):
 
     def __init__(self, visual: Visual) -> None:
         super().__init__()
+        self._ink = QColor()
+        self._estimate = QColor()
         self.visual = visual
         self.setObjectName("glance")
         self.setMinimumHeight(78)
@@ -76,12 +79,15 @@ class GlanceWidget(QWidget):
         painter.setFont(font)
         line = 24
         size = 11.0
+        # The palette's own text colour: the glance sits on the window, light or dark.
+        self._ink = self.palette().color(QPalette.ColorRole.WindowText)
+        self._estimate = QColor(ink(_ESTIMATE))
         invasive, downtime, sessions = self._measures()
         self._dots(painter, 4, 4, invasive.value, 5, size, invasive)
         self._words(painter, 4 + 5 * (size + 4) + 6, 4, invasive, size)
         days = min(downtime.value, DOWNTIME_TRACK_DAYS)
         block = size * 0.55
-        colour = _ESTIMATE if downtime.estimate else _INK
+        colour = self._estimate if downtime.estimate else self._ink
         painter.setPen(QPen(colour, 1))
         for day in range(DOWNTIME_TRACK_DAYS):
             rect = QRectF(4 + day * (block + 1), 4 + line, block, size)
@@ -94,8 +100,8 @@ class GlanceWidget(QWidget):
         self._words(painter, 4 + shown * (size + 4) + 6, 4 + 2 * line, sessions, size)
         painter.end()
 
-    @staticmethod
     def _dots(
+        self,
         painter: QPainter,
         x: float,
         y: float,
@@ -104,20 +110,23 @@ class GlanceWidget(QWidget):
         size: float,
         measure: Measure,
     ) -> None:
-        colour = _ESTIMATE if measure.estimate else _INK
+        colour = self._estimate if measure.estimate else self._ink
         painter.setPen(QPen(colour, 1.4))
         for n in range(total):
             painter.setBrush(QBrush(colour) if n < filled else Qt.BrushStyle.NoBrush)
             painter.drawEllipse(QRectF(x + n * (size + 4), y, size, size))
 
     def _words(self, painter: QPainter, x: float, y: float, measure: Measure, size: float) -> None:
-        painter.setPen(_ESTIMATE if measure.estimate else _INK)
+        painter.setPen(self._estimate if measure.estimate else self._ink)
         text = measure.words + (" *" if measure.estimate else "")
         painter.drawText(
             QRectF(x, y - 3, self.width() - x, size + 8),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             text,
         )
+
+
+PICKS_PER_ROW = 4
 
 
 class ComparisonTab(QWidget):
@@ -133,7 +142,7 @@ class ComparisonTab(QWidget):
         self.view: ComparisonView | None = None
         content = comparison.standard_content()
         self.concern = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "comparisonConcern",
             "Concern",
             "Pre-selects the treatments usually considered for it",
@@ -149,20 +158,21 @@ class ComparisonTab(QWidget):
         )
         self.for_patient.setChecked(True)
         self.print_button = named(
-            QPushButton("&Print or save…"),
+            QPushButton("Print or sa&ve…"),
             "comparisonPrint",
             "Print or save the comparison handout",
         )
         self.picks: dict[str, QCheckBox] = {}
-        picks_row = QHBoxLayout()
-        for treatment in content.treatments:
+        # Four to a row: one row of eight made the window 1242 px wide (issue #18).
+        picks_row = QGridLayout()
+        for n, treatment in enumerate(content.treatments):
             box = named(
                 QCheckBox(treatment.label), f"compare_{treatment.id}", f"Compare {treatment.label}"
             )
             box.toggled.connect(self._picked)
             self.picks[treatment.id] = box
-            picks_row.addWidget(box)
-        picks_row.addStretch(1)
+            picks_row.addWidget(box, n // PICKS_PER_ROW, n % PICKS_PER_ROW)
+        picks_row.setColumnStretch(PICKS_PER_ROW, 1)
         self.message = QLabel()
         self.message.setObjectName("comparisonMessage")
         self.message.setWordWrap(True)
@@ -288,6 +298,12 @@ class ComparisonTab(QWidget):
         glance_label = QLabel("<b>At a glance</b>")
         self.grid.addWidget(glance_label, 2, 0, Qt.AlignmentFlag.AlignTop)
         notes = {f.number: f for f in view.footnotes}
+        # Striped rows take both colours from the palette (pale grey on light, dark on dark).
+        palette = self.palette()
+        stripe = (
+            f"background: {palette.color(QPalette.ColorRole.AlternateBase).name()}; "
+            f"color: {palette.color(QPalette.ColorRole.Text).name()};"
+        )
         for r, row in enumerate(view.rows, start=3):
             label = QLabel(f"<b>{html.escape(row.label)}</b>")
             label.setWordWrap(True)
@@ -299,7 +315,7 @@ class ComparisonTab(QWidget):
                 if cell.edited:
                     text += " <i>(clinic)</i>"
                 if cell.note:
-                    text += f"<br><span style='color:#555'>{html.escape(cell.note)}</span>"
+                    text += f"<br><span style='color:{ink(NOTE)}'>{html.escape(cell.note)}</span>"
                 widget = QLabel(text)
                 widget.setWordWrap(True)
                 widget.setTextFormat(Qt.TextFormat.RichText)
@@ -312,7 +328,7 @@ class ComparisonTab(QWidget):
                     "\n".join(tip) or ("Unknown: the sources say nothing" if cell.unknown else "")
                 )
                 if r % 2:
-                    widget.setStyleSheet("background: #f4f6f8;")
+                    widget.setStyleSheet(stripe)
                 self.grid.addWidget(widget, r, c)
         sources = QLabel(
             "Sources: "
@@ -320,8 +336,9 @@ class ComparisonTab(QWidget):
             + ("<br>* an estimate: no source gives this number" if view.has_estimates else "")
         )
         sources.setWordWrap(True)
+        sources.setTextFormat(Qt.TextFormat.RichText)  # escaped: shown as rich text always
         sources.setObjectName("comparisonSources")
-        sources.setStyleSheet("color: #444;")
+        sources.setStyleSheet(ink_style("#444444"))
         last = len(view.rows) + 3
         self.grid.addWidget(sources, last, 0, 1, len(view.columns) + 1)
         self.grid.setColumnStretch(0, 2)

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from exodesk.services.context import Changes, SaveResult
 from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.widgets import NoWheelComboBox
 
 # The title and introduction rows stay; the rows after them follow the sheet shown.
 _FIXED_ROWS = 2
@@ -50,7 +50,7 @@ class AftercareWordingPage(SettingsPage):
         # The edited template the standard wording came to, while "restore" awaits saving.
         self._restoring: AftercareTemplate | None = None
         self.treatment = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "wordingTreatment",
             "Sheet",
             "Which treatment's sheet to edit; each has its own wording.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -36,9 +36,8 @@ from exodesk.ui.common import (
     without_default_buttons,
 )
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import FADED, item_ink
 from exodesk.ui.widgets import NoWheelComboBox
-
-_GREY = QColor("#777777")
 
 
 class AllergenListDialog(QDialog):
@@ -56,7 +55,7 @@ class AllergenListDialog(QDialog):
 
         self.allergen_list = named(QListWidget(), "allergenList", "Allergens")
         self.allergen_list.setMinimumWidth(320)
-        self.new_button = named(QPushButton("&New substance"), "newAllergen", "New substance")
+        self.new_button = named(QPushButton("Ne&w substance"), "newAllergen", "New substance")
         self.form_box = QGroupBox("New substance")
         self.name = named(QLineEdit(), "allergenName", "Name")
         self.kind = named(NoWheelComboBox(), "allergenKind", "Kind of substance")
@@ -160,7 +159,7 @@ class AllergenListDialog(QDialog):
             if allergen.also_called:
                 item.setToolTip("Also: " + ", ".join(allergen.also_called))
             if not allergen.active:
-                item.setForeground(QBrush(_GREY))
+                item.setForeground(item_ink(FADED))
             self.allergen_list.addItem(item)
         self.allergen_list.blockSignals(False)
         chosen = self._by_id.get(select)

@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -48,13 +48,13 @@ from exodesk.ui.common import (
 )
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import FADED, ink_style, item_ink
 from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.widgets import NoWheelComboBox
 
 RED = "#b00020"
 AMBER = "#8a5a00"
 GREEN = "#1f6b3a"
-_GREY = QColor("#777777")
 
 
 class SubstanceCombo(NoWheelComboBox):
@@ -103,10 +103,11 @@ def severity_combo(object_name: str, accessible_name: str) -> NoWheelComboBox:
     return combo
 
 
-def state_style(state: str) -> str:
-    """The colour of the allergy line: red when listed, green for none known, amber unknown."""
+def state_style(state: str, background: QColor | None = None) -> str:
+    """The colour of the allergy line: red when listed, green for none known, amber unknown;
+    readable on ``background`` (by default the palette's window)."""
     colour = {LISTED: RED, NONE_KNOWN: GREEN}.get(state, AMBER)
-    return f"color: {colour}; font-weight: bold;"
+    return ink_style(colour, bold=True, background=background)
 
 
 SUBSTANCE, SEVERITY, REACTION, RECORDED, STATUS = range(5)
@@ -138,7 +139,7 @@ class AllergyTableModel(RowsTableModel[Allergy]):
 
     def role_data(self, row: Allergy, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and row.status != "current":
-            return QBrush(_GREY)
+            return item_ink(FADED)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"{row.substance}: {SEVERITIES.get(row.severity, row.severity)}"]
             if row.reaction:

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -27,15 +26,14 @@ from exodesk.domain.vocabulary import audit_action, audit_what, field_label, joi
 from exodesk.errors import UserError
 from exodesk.services.audit import PAGE_SIZE, AuditService
 from exodesk.services.vocabulary import vocabulary
-from exodesk.ui.common import ERROR_STYLE, error_label, locale_day_first, named
+from exodesk.ui.common import error_label, error_style, locale_day_first, named
+from exodesk.ui.look import GOOD, ink_style
 from exodesk.ui.models import RowsTableModel, rows_view
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 from exodesk.ui.workers import run_in_background
 
 WHEN, WHO, ACTION, WHAT, SUMMARY = range(5)
 HEADERS = ("When", "Who", "Action", "What", "Summary")
-OK_STYLE = "color: #1b5e20; font-weight: bold;"
-FAULT_STYLE = ERROR_STYLE + " font-weight: bold;"
 TYPING_PAUSE_MS = 300
 
 # (id of the last entry shown) -> the next, older page
@@ -158,7 +156,7 @@ class AuditLogDialog(QDialog):
         )
         self.text.setPlaceholderText("Text in the summary, e.g. a name")
         self.text.setClearButtonEnabled(True)
-        self.person = named(QComboBox(), "auditPerson", "Person who made the change")
+        self.person = named(NoWheelComboBox(), "auditPerson", "Person who made the change")
         self.person.addItem("Everyone", None)
         for member in audit_service.people():
             label = member.name if member.active else f"{member.name} (left)"
@@ -305,13 +303,15 @@ class AuditLogDialog(QDialog):
     def _verified(self, report: ChainReport) -> None:
         self.report = report
         self.verify_button.setEnabled(True)
-        self.verify_result.setStyleSheet(OK_STYLE if report.ok else FAULT_STYLE)
+        self.verify_result.setStyleSheet(
+            ink_style(GOOD, bold=True) if report.ok else error_style(bold=True)
+        )
         self.verify_result.setText(report.message)
         self.verify_result.setAccessibleName(report.message)
 
     def _verify_failed(self, exc: BaseException) -> None:
         self.verify_button.setEnabled(True)
-        self.verify_result.setStyleSheet(FAULT_STYLE)
+        self.verify_result.setStyleSheet(error_style(bold=True))
         if isinstance(exc, UserError):
             self.verify_result.setText(f"The check could not run: {exc.message}")
             return

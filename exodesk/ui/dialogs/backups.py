@@ -37,7 +37,7 @@ from exodesk.services.backups import (
     list_backups,
     verify_backup,
 )
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
 from exodesk.ui.workers import BackgroundTask, run_in_background
@@ -160,7 +160,7 @@ class BackupNowDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.result_label.setText(text)
-        self.result_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.result_label.setStyleSheet(error_style() if error else "")
         self.result_label.setAccessibleName(text)
 
     def _done(self, record: BackupRecord) -> None:
@@ -309,7 +309,7 @@ class RestoreDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        self.status.setStyleSheet(error_style() if error else "")
         self.status.setAccessibleName(text)
 
     def _loaded(self, records: list[BackupRecord]) -> None:
@@ -436,7 +436,7 @@ class DrillDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.result_label.setText(text)
-        self.result_label.setStyleSheet(ERROR_STYLE if error else "")
+        self.result_label.setStyleSheet(error_style() if error else "")
         self.result_label.setAccessibleName(text)
 
     def _done(self, result: DrillResult) -> None:

@@ -9,7 +9,6 @@ from dataclasses import replace
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -24,6 +23,8 @@ from PySide6.QtWidgets import (
 from exodesk.domain.clinic import COUNTRIES, PAPER_SIZES, ClinicSettings
 from exodesk.domain.problems import Problem
 from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
+from exodesk.ui.look import FADED, NOTE, ink, ink_style
+from exodesk.ui.widgets import NoWheelComboBox
 
 LOGO_MAX_PX = 600
 CLINIC_FIELDS = ("name", "address", "phone", "out_of_hours", "country", "paper_size", "logo")
@@ -70,7 +71,7 @@ class LogoPicker(QWidget):
         self.preview.setObjectName(f"{prefix}logoPreview")
         self.preview.setFixedSize(160, 60)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setStyleSheet("border: 1px dashed #aaa; color: #666;")
+        self.preview.setStyleSheet(f"border: 1px dashed {ink(FADED, ratio=3.0)}; {ink_style(NOTE)}")
         self.preview.setToolTip("Printed at the top of sheets and reports.")
         self.choose = named(
             QPushButton("Choose &logo…"),
@@ -191,12 +192,12 @@ class ClinicDetailsForm(QWidget):
             "Printed on aftercare sheets for problems when the clinic is closed.",
         )
         self.country = named(
-            QComboBox(), f"{prefix}country", "Country", "Sets which regulatory notes apply."
+            NoWheelComboBox(), f"{prefix}country", "Country", "Sets which regulatory notes apply."
         )
         for code, label in COUNTRIES.items():
             self.country.addItem(label, code)
         self.paper = named(
-            QComboBox(),
+            NoWheelComboBox(),
             f"{prefix}paper_size",
             "Paper size",
             "The paper every sheet, summary and report is laid out for.",

@@ -27,6 +27,7 @@ from exodesk.services.content import ContentService
 from exodesk.services.workspace import Services
 from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import ERROR, ink_style
 from exodesk.ui.printing import PdfPreviewDialog
 from exodesk.ui.widgets import DateField
 
@@ -65,7 +66,7 @@ class ClinicalContentWindow(PdfPreviewDialog):
         self.status = named(QLabel(self.report.review_status()), "contentReviewStatus", "Review")
         self.status.setWordWrap(True)
         reviewed = self.report.review is not None
-        self.status.setStyleSheet("" if reviewed else "color: #b00020; font-weight: bold;")
+        self.status.setStyleSheet("" if reviewed else ink_style(ERROR, bold=True))
         self.review_button = named(
             QPushButton("&Record a review…"),
             "recordReviewButton",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,6 +20,7 @@ from exodesk.services.context import Changes
 from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.widgets import NoWheelComboBox
 
 Texts = tuple[dict[str, dict[str, str]], dict[str, str], dict[str, str]]
 
@@ -67,7 +67,7 @@ class ComparisonTextsPage(SettingsPage):
     # ---- building ------------------------------------------------------------------------
     def _build_fields(self) -> QScrollArea:
         self.treatment = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "textsTreatment",
             "Treatment",
             "Each treatment has its own price, note and wording; switching keeps your typing.",

@@ -9,7 +9,6 @@ from typing import Literal
 
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,6 +26,8 @@ from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.ui.common import clear_when_edited, error_label, grow_to_fit, named, show_problems
 from exodesk.ui.dialogs.clinic_details import ClinicDetailsForm
+from exodesk.ui.look import NOTE, ink_style
+from exodesk.ui.widgets import NoWheelComboBox
 
 DEMO: Literal["demo"] = "demo"
 
@@ -116,7 +117,7 @@ class ClinicPage(QWidget):
             where = QLabel(f"{APP_NAME} will keep the clinic's records in\n{data_file}")
             where.setObjectName("firstRun_dataFile")
             where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            where.setStyleSheet("color: #555;")
+            where.setStyleSheet(ink_style(NOTE))
             layout.addSpacing(6)
             layout.addWidget(where)
         layout.addStretch(1)
@@ -135,7 +136,7 @@ class AdminPage(QWidget):
         self.setObjectName("firstRunAdminPage")
         self.name = named(QLineEdit(), "firstRun_staff_name", "Your name")
         self.name.setPlaceholderText("first name and surname")
-        self.role = named(QComboBox(), "firstRun_staff_role", "Your work at the clinic")
+        self.role = named(NoWheelComboBox(), "firstRun_staff_role", "Your work at the clinic")
         self.role.addItem("Practitioner (treatments, sessions, sign-offs)", "practitioner")
         self.role.addItem("Reception (patients, screenings, handouts)", "reception")
         self.password = named(QLineEdit(), "firstRun_password", "Choose a password")
@@ -146,10 +147,10 @@ class AdminPage(QWidget):
         self.errors = _unwrapped_errors(("name", "password", "confirm"), "firstRun_error_staff_")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(_buddy("Your &name", self.name), _with_error(self.name, self.errors["name"]))
+        form.addRow(_buddy("&Your name", self.name), _with_error(self.name, self.errors["name"]))
         form.addRow(_buddy("You &work as", self.role), self.role)
         form.addRow(
-            _buddy("&Password", self.password),
+            _buddy("Pa&ssword", self.password),
             _with_error(self.password, self.errors["password"]),
         )
         form.addRow(
@@ -161,13 +162,13 @@ class AdminPage(QWidget):
             "afterwards under File → Staff, each with a password of their own. Every\n"
             "change in ExoDesk is recorded under the name of whoever signed in."
         )
-        note.setStyleSheet("color: #555;")
+        note.setStyleSheet(ink_style(NOTE))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
         self.summary.setObjectName("firstRun_summary")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setStyleSheet("color: #555;")
+        self.summary.setStyleSheet(ink_style(NOTE))
         layout.addWidget(_heading("Who is setting up ExoDesk?"))
         layout.addWidget(self.summary)
         layout.addSpacing(6)
@@ -233,7 +234,7 @@ class FirstRunDialog(QDialog):
         self.pages = (self.clinic_page, self.admin_page)
         self.step = QLabel()
         self.step.setObjectName("firstRun_step")
-        self.step.setStyleSheet("color: #555;")
+        self.step.setStyleSheet(ink_style(NOTE))
 
         self.demo_button = named(
             QPushButton("Open the &demo clinic instead"),

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from exodesk import APP_NAME
 from exodesk.paths import RESOURCES
-from exodesk.ui.common import named
+from exodesk.ui.common import named, resize_within_screen
 
 GUIDE = RESOURCES / "help" / "guide.html"
 # The width guide.html gives its pictures (its <img width="...">): screenshots scaled to it here.
@@ -80,7 +80,7 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addLayout(buttons)
-        self.resize(820, 720)
+        resize_within_screen(self, 820, 720)
         self.browser.setFocus()
 
     def show_contents(self) -> None:

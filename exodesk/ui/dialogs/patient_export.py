@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from exodesk.errors import UserError
 from exodesk.services.subject_access import ExportResult, SubjectAccessService
 from exodesk.services.workspace import Services
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.workers import run_in_background
 
@@ -197,7 +197,7 @@ class PatientExportDialog(QDialog):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        self.status.setStyleSheet(error_style() if error else "")
         self.status.setAccessibleName(text)
 
     def open_folder(self) -> None:

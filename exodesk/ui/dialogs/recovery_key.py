@@ -83,7 +83,7 @@ class RecoveryKeyDialog(QDialog):
             "Opens the sheet: print it, or save it as a PDF to print elsewhere.",
         )
         self.stored = named(
-            QCheckBox("I have &printed the sheet or written the key down, to keep in the safe"),
+            QCheckBox("I have printed the sheet or written the &key down, to keep in the safe"),
             "recoveryStored",
             "The recovery key is printed or written down",
         )

@@ -26,6 +26,7 @@ from exodesk.services.screening import ScreeningService
 from exodesk.ui.common import clear_when_edited, error_label, named
 from exodesk.ui.dialogs.settings_page import SettingsPage, merge_changes
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.widgets import NoWheelComboBox, NoWheelSpinBox
 
 RULE, DEFAULT, OUTCOME, WINDOW = range(4)
 
@@ -140,7 +141,7 @@ class ScreeningSettingsPage(SettingsPage):
         words = sorted({self._defaults.verdict_label(e.outcome) for e in default.effects})
         self.rules.setItem(row, DEFAULT, QTableWidgetItem(" / ".join(words)))
         combo = named(
-            QComboBox(),
+            NoWheelComboBox(),
             f"rule_{rule_id}_outcome",
             f"{default.title}: clinic verdict",
             "Only verdicts more cautious than the default are offered.",
@@ -156,7 +157,7 @@ class ScreeningSettingsPage(SettingsPage):
         if default.window is not None:
             unit, value = default.window
             spin = named(
-                QSpinBox(),
+                NoWheelSpinBox(),
                 f"rule_{rule_id}_window",
                 f"{default.title}: wait in {unit}",
                 f"The wait can be made longer than the default {value} {unit}, never shorter.",

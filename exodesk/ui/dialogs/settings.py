@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.errors import UserError
@@ -14,6 +14,7 @@ from exodesk.ui.common import named
 from exodesk.ui.dialogs.clinic_details import ClinicDetailsForm
 from exodesk.ui.dialogs.settings_page import SettingsPage
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.widgets import NoWheelSpinBox
 
 
 class ClinicSettingsPage(SettingsPage):
@@ -28,7 +29,7 @@ class ClinicSettingsPage(SettingsPage):
         self._settings = ClinicSettings()
 
         self.valid_days = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "settings_screening_valid_days",
             "Screening valid for days",
             "How long an intake screening stays current.",
@@ -36,7 +37,7 @@ class ClinicSettingsPage(SettingsPage):
         self.valid_days.setRange(1, 365)
         self.valid_days.setSuffix(" days")
         self.idle_minutes = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "settings_idle_lock_minutes",
             "Lock the screen after idle minutes",
             "After this many minutes without a key press or click, patient details are hidden "

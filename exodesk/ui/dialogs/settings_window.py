@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.services.context import Changes
 from exodesk.services.workspace import Services
-from exodesk.ui.common import named
+from exodesk.ui.common import named, resize_within_screen
 from exodesk.ui.dialogs.settings import ClinicSettingsPage
 from exodesk.ui.dialogs.settings_page import SettingsPage, merge_changes
 
@@ -113,7 +113,7 @@ class SettingsWindow(QDialog):
         self._row = -1
         self.page_list.currentRowChanged.connect(self._row_chosen)
         self.page_list.setCurrentRow(PAGES.index(page or CLINIC))
-        self.resize(1100, 700)
+        resize_within_screen(self, 1100, 700)
 
     # ---- pages ---------------------------------------------------------------------------
     @property

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -19,7 +19,8 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordChangeRequired
 from exodesk.services.workspace import DataFileDamaged
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 def _say(label: QLabel, text: str) -> None:
@@ -68,7 +69,7 @@ class SignInDialog(QDialog):
         self._first = False
         heading = QLabel(f"<b>{escape(clinic_name) or 'ExoDesk'}</b><br>Sign in to continue.")
         heading.setObjectName("signInHeading")
-        self.person = named(QComboBox(), "signInPerson", "Who are you")
+        self.person = named(NoWheelComboBox(), "signInPerson", "Who are you")
         for member in people:
             self.person.addItem(member.label, member.id)
         if preselect is not None and (index := self.person.findData(preselect)) >= 0:
@@ -85,7 +86,8 @@ class SignInDialog(QDialog):
         self.hint.setWordWrap(True)
         self.error = QLabel("")
         self.error.setObjectName("signInError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # the service's words, as written
+        self.error.setStyleSheet(error_style())
         self.error.setWordWrap(True)
         form = QFormLayout()
         name_label = QLabel("&Name:")
@@ -104,7 +106,6 @@ class SignInDialog(QDialog):
             buttons.button(QDialogButtonBox.StandardButton.Ok), "signInOk", "Sign in"
         )
         self.ok_button.setText("Sign in")
-        self.ok_button.setDefault(True)
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "signInCancel", "Cancel")
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
@@ -115,6 +116,7 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(QLabel("Every change you make is recorded under your name."))
         layout.addWidget(buttons)
+        self.ok_button.setDefault(True)  # now that it is in the dialog: Enter signs in
         self.person.currentIndexChanged.connect(self._person_changed)
         self._person_changed()
         self.setMinimumWidth(420)

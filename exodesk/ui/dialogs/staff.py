@@ -8,7 +8,6 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -31,6 +30,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Changes
 from exodesk.ui.common import clear_when_edited, error_label, named, show_problems
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 def _password_pair(prefix: str) -> tuple[QLineEdit, QLineEdit]:
@@ -41,6 +41,14 @@ def _password_pair(prefix: str) -> tuple[QLineEdit, QLineEdit]:
     for box in boxes:
         box.setEchoMode(QLineEdit.EchoMode.Password)
     return boxes
+
+
+def _add_row(form: QFormLayout, text: str, field: QWidget, error: QLabel) -> None:
+    """A row whose label's Alt letter goes to ``field`` (a label beside a layout has no
+    buddy, and then Qt shows its '&' as it is)."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    form.addRow(label, _with_error(field, error))
 
 
 def _with_error(widget: QWidget, error: QLabel) -> QVBoxLayout:
@@ -77,7 +85,7 @@ class StaffMemberDialog(QDialog):
         self.setObjectName("staffMemberDialog")
         self.setWindowTitle("Edit staff member" if member else "Add staff member")
         self.name = named(QLineEdit(member.name if member else ""), "staff_name", "Name")
-        self.role = named(QComboBox(), "staff_role", "Role")
+        self.role = named(NoWheelComboBox(), "staff_role", "Role")
         for key, label in ROLES.items():
             self.role.addItem(label, key)
         self.role.setCurrentIndex(max(0, self.role.findData(member.role if member else "")))
@@ -96,16 +104,16 @@ class StaffMemberDialog(QDialog):
             for key in ("name", "role", "is_admin", "password", "password_again")
         }
         form = QFormLayout()
-        form.addRow("&Name", _with_error(self.name, self.errors["name"]))
-        form.addRow("&Role", _with_error(self.role, self.errors["role"]))
+        _add_row(form, "&Name", self.name, self.errors["name"])
+        _add_row(form, "&Role", self.role, self.errors["role"])
         form.addRow("", _with_error(self.admin, self.errors["is_admin"]))
         form.addRow("", self.active)
         self.password: QLineEdit | None = None
         self.password_again: QLineEdit | None = None
         if member is None:
             self.password, self.password_again = _password_pair("staff")
-            form.addRow("&Temporary password", _with_error(self.password, self.errors["password"]))
-            form.addRow("A&gain", _with_error(self.password_again, self.errors["password_again"]))
+            _add_row(form, "&Temporary password", self.password, self.errors["password"])
+            _add_row(form, "A&gain", self.password_again, self.errors["password_again"])
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -179,8 +187,8 @@ class ResetPasswordDialog(QDialog):
         )
         text.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("&Temporary password", _with_error(self.password, self.errors["password"]))
-        form.addRow("A&gain", _with_error(self.password_again, self.errors["password_again"]))
+        _add_row(form, "&Temporary password", self.password, self.errors["password"])
+        _add_row(form, "A&gain", self.password_again, self.errors["password_again"])
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -322,9 +330,9 @@ class ChangePasswordDialog(QDialog):
             for key in ("old_password", "new_password", "again")
         }
         form = QFormLayout()
-        form.addRow("&Current password", _with_error(self.old, self.errors["old_password"]))
-        form.addRow("&New password", _with_error(self.new, self.errors["new_password"]))
-        form.addRow("A&gain", _with_error(self.again, self.errors["again"]))
+        _add_row(form, "&Current password", self.old, self.errors["old_password"])
+        _add_row(form, "&New password", self.new, self.errors["new_password"])
+        _add_row(form, "A&gain", self.again, self.errors["again"])
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,7 +27,8 @@ from PySide6.QtWidgets import (
 from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
-from exodesk.ui.common import ERROR_STYLE, named
+from exodesk.ui.common import error_style, named
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 class UnlockDialog(QDialog):
@@ -62,14 +62,15 @@ class UnlockDialog(QDialog):
         heading = QLabel(
             "<b>ExoDesk</b><br>The clinic's records are encrypted: your password opens them."
         )
-        self.person = named(QComboBox(), "unlockPerson", "Who are you")
+        self.person = named(NoWheelComboBox(), "unlockPerson", "Who are you")
         for staff_id, name in encryption.sign_in_choices(paths):
             self.person.addItem(name, staff_id)
         self.password_box = named(QLineEdit(), "unlockPassword", "Password")
         self.password_box.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel("")
         self.error.setObjectName("unlockError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # a message is words, never markup
         self.error.setWordWrap(True)
         self.error.hide()
         form = QFormLayout()
@@ -93,7 +94,6 @@ class UnlockDialog(QDialog):
             buttons.button(QDialogButtonBox.StandardButton.Ok), "unlockOk", "Sign in"
         )
         self.ok_button.setText("Sign in")
-        self.ok_button.setDefault(True)
         named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "unlockCancel", "Cancel")
         buttons.accepted.connect(self.unlock)
         buttons.rejected.connect(self.reject)
@@ -118,11 +118,15 @@ class UnlockDialog(QDialog):
                 "from the clinic's safe."
             )
         layout.addLayout(row)
+        # Enter signs in. Made default once it is in the dialog (before, Qt made the first
+        # auto-default button the default: Enter opened the recovery-key prompt, issue #18).
+        self.recovery_button.setAutoDefault(False)
+        self.ok_button.setDefault(True)
         self.setMinimumWidth(460)
         self.password_box.setFocus()
 
     def _say(self, text: str) -> None:
-        self.error.setText(escape(text))
+        self.error.setText(text)  # plain text: escaping showed "clinic&#x27;s records"
         self.error.setVisible(bool(text))
 
     def unlock(self) -> None:

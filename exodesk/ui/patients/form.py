@@ -10,7 +10,6 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,8 @@ from exodesk.ui.common import (
     named,
     show_problems,
 )
+from exodesk.ui.look import NOTE, WARNING, ink_style
+from exodesk.ui.widgets import NoWheelComboBox
 
 _LINE_FIELDS = ("family_name", "given_names", "phone", "email")
 _TEXT_FIELDS = {
@@ -97,14 +98,14 @@ class PatientForm(QWidget):
         self.dob.setPlaceholderText(hint)
         self.dob_reading = QLabel()
         self.dob_reading.setObjectName("dobReading")
-        self.dob_reading.setStyleSheet("color: #555;")
+        self.dob_reading.setStyleSheet(ink_style(NOTE))
         self.dob.textChanged.connect(self._read_back_dob)
         self.fields["date_of_birth"] = self.dob
         row = QHBoxLayout()
         row.addWidget(self.dob, 1)
         row.addWidget(self.dob_reading, 1)
         self._add_row(form, "date_of_birth", row)
-        self.sex = QComboBox()
+        self.sex = NoWheelComboBox()
         named(self.sex, "field_sex", "Sex")
         for key, label in SEXES.items():
             self.sex.addItem(label, key)
@@ -131,7 +132,7 @@ class PatientForm(QWidget):
         self.title.setFont(font)
         self.status_label = QLabel()
         self.status_label.setObjectName("patientStatus")
-        self.status_label.setStyleSheet("color: #8a1c1c;")
+        self.status_label.setStyleSheet(ink_style(WARNING))
         self.status_label.setWordWrap(True)
         self.status_label.hide()
 
@@ -205,8 +206,8 @@ class PatientForm(QWidget):
         else:
             label.setBuddy(self.fields[key])
             holder.addLayout(field)
-        holder.addWidget(error)
         form.addRow(label, holder)
+        form.addRow("", error)
 
     @property
     def original(self) -> Patient | None:

@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 
 from exodesk.domain.patient import Patient
 from exodesk.ui import tips
 from exodesk.ui.common import format_date
+from exodesk.ui.look import FADED, item_ink
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel
 
 NAME, BORN, AGE, PHONE = range(4)
@@ -81,7 +81,7 @@ class PatientTableModel(RowsTableModel[Patient]):
                 tip.append(f"Inactive: {patient.status_reason}. {tips.PATIENT_INACTIVE}")
             return "\n".join(tip) or None
         if role == Qt.ItemDataRole.ForegroundRole and patient.status != "active":
-            return QBrush(QColor("#777777"))
+            return item_ink(FADED)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == AGE:
             return ALIGN_RIGHT
         if role == Qt.ItemDataRole.UserRole:

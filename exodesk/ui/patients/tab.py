@@ -112,7 +112,7 @@ class PatientsTab(QWidget):
     def _build_form_side(self, today: Callable[[], date]) -> QScrollArea:
         self.form = PatientForm(self._day_first, today)
         self.inactive_button = named(
-            QPushButton("Mark &inactive…"),
+            QPushButton("&Mark inactive…"),
             "togglePatientStatus",
             "Mark patient inactive or active",
             "The record is kept; it only leaves the active list (you say why).",
@@ -232,13 +232,17 @@ class PatientsTab(QWidget):
             self.table.selectRow(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Down arrow from the search box walks into the results, as in any search field.
+        # Down arrow from the search box walks into the results, as in any search field: the
+        # results of what was typed, even if the search had not run yet (typed fast).
         if (
             watched is self.search
             and event.type() == QEvent.Type.KeyPress
             and event.key() == Qt.Key.Key_Down  # type: ignore[attr-defined]
-            and self.model.rowCount()
         ):
+            if self._timer.isActive():
+                self.refresh()
+            if not self.model.rowCount():
+                return True
             self.table.setFocus()
             self.table.selectRow(max(self.table.currentIndex().row(), 0))
             return True
@@ -348,7 +352,7 @@ class PatientsTab(QWidget):
         self.inactive_button.setEnabled(saved)
         self.history_button.setEnabled(saved)
         active = patient is None or patient.status == "active"
-        self.inactive_button.setText("Mark &inactive…" if active else "Make &active again")
+        self.inactive_button.setText("&Mark inactive…" if active else "&Make active again")
 
     # ---- app-wide changes ----------------------------------------------------------------
     def on_data_changed(self, changes: Changes) -> None:

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 from exodesk.domain.consent import name_resembles
 from exodesk.domain.problems import Problem, check_text
 from exodesk.ui.common import error_label, named, show_problems
+from exodesk.ui.look import CAUTION, NOTE, ink_style
 from exodesk.ui.screening.signature import SignaturePad
 
 NAME_MAX = 200
-NOTICE_STYLE = "color: #8a5300;"
 NO_SIGNATURE = "The patient's signature is needed: sign in the box with a finger, stylus or mouse."
 DOT_SIGNATURE = "Please sign with your name, not a dot."
 
@@ -62,7 +62,7 @@ class ConsentDialog(QDialog):
         title.setFont(font)
         self.version_label = QLabel(f"Version {consent_version}")
         self.version_label.setObjectName("consentVersion")
-        self.version_label.setStyleSheet("color: #555;")
+        self.version_label.setStyleSheet(ink_style(NOTE))
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch(1)
@@ -96,7 +96,7 @@ class ConsentDialog(QDialog):
         name_label.setBuddy(self.name)
         self.name_notice = QLabel()
         self.name_notice.setObjectName("consentNameNotice")
-        self.name_notice.setStyleSheet(NOTICE_STYLE)
+        self.name_notice.setStyleSheet(ink_style(CAUTION))
         self.name_notice.setWordWrap(True)
         self.name_notice.hide()
 

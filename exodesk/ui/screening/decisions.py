@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from exodesk.domain.problems import Problem
 from exodesk.ui import tips
 from exodesk.ui.common import clear_when_edited, error_label, named
+from exodesk.ui.widgets import NoWheelComboBox
 
 
 class _DecisionDialog(QDialog):
@@ -27,7 +27,7 @@ class _DecisionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.treatment = named(QComboBox(), "decisionTreatment", "Treatment")
+        self.treatment = named(NoWheelComboBox(), "decisionTreatment", "Treatment")
         for treatment_id, label in treatments:
             self.treatment.addItem(label, treatment_id)
         self.text = named(QPlainTextEdit(), "decisionText", "Note")

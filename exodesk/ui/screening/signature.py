@@ -41,7 +41,7 @@ MIN_INK_LENGTH = 30.0
 INK = QColor("#14213d")
 _PAD_PEN_WIDTH = 2.5
 _BASELINE = QColor("#b4b4b4")
-_HINT = QColor("#a8a8a8")
+_HINT = QColor("#707070")  # 4.9:1 on the white pad
 _BORDER = QColor("#8c8c8c")
 _DESCRIPTION = (
     "The patient signs here with a finger, a stylus or the mouse. "

@@ -8,7 +8,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -39,12 +38,14 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import WARNING, ink_style
 from exodesk.ui.printing import preview_job
 from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
 from exodesk.ui.screening.consent import ConsentDialog
 from exodesk.ui.screening.decisions import OverrideDialog, SignOffDialog
 from exodesk.ui.screening.questionnaire import QuestionnaireForm
-from exodesk.ui.screening.verdicts import CARD_NAMES, VerdictPanel
+from exodesk.ui.screening.verdicts import CARD_NAMES, VERDICT_MIN_WIDTH, VerdictPanel
+from exodesk.ui.widgets import NoWheelComboBox
 
 PREVIEW_DELAY_MS = 150
 
@@ -82,7 +83,7 @@ class ScreeningTab(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.history = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "screeningHistory",
             "Screening versions",
             "Earlier versions stay as they were; choose one to see it.",
@@ -95,7 +96,7 @@ class ScreeningTab(QWidget):
             tips.NEW_SCREENING_BUTTON,
         )
         self.amend_button = named(
-            QPushButton("&Amend…"),
+            QPushButton("A&mend…"),
             "amendScreening",
             "Amend screening",
             "Correct the answers; the earlier version is kept",
@@ -111,19 +112,19 @@ class ScreeningTab(QWidget):
             tips.SIGN_OFF_BUTTON,
         )
         self.override_button = named(
-            QPushButton("O&verride…"),
+            QPushButton("Overri&de…"),
             "overrideScreening",
             "Override a verdict",
             tips.OVERRIDE_BUTTON,
         )
         self.consent_button = named(
-            QPushButton("&Consent…"),
+            QPushButton("C&onsent…"),
             "consentScreening",
             "Take the patient's consent",
             tips.CONSENT_BUTTON,
         )
         self.print_button = named(
-            QPushButton("P&rint…"),
+            QPushButton("Print or sa&ve…"),
             "printScreening",
             "Print or save the screening summary",
             "Ctrl+P",
@@ -146,9 +147,14 @@ class ScreeningTab(QWidget):
         right.setWidgetResizable(True)
         right.setWidget(self.verdicts)
         right.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The cards wrap down to VERDICT_MIN_WIDTH and the splitter stops there: narrower, the
+        # panel cut its own words behind a sideways scroll bar (issue #18).
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.setMinimumWidth(VERDICT_MIN_WIDTH)
+        self.verdict_splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
 
@@ -285,7 +291,7 @@ class ScreeningTab(QWidget):
         self.history.setEnabled(not editing and self.history.count() > 0)
         self.status.setText(self._status_text())
         lapsed = self._lapsed()
-        self.status.setStyleSheet("color: #8a1c1c;" if lapsed else "")
+        self.status.setStyleSheet(ink_style(WARNING) if lapsed else "")
         self.status.setToolTip(tips.SCREENING_LAPSED if lapsed else "")
 
     def _lapsed(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from exodesk.domain.intake import ScreeningRecord
@@ -26,10 +27,16 @@ from exodesk.domain.screening_vocabulary import (
     verdict_when,
 )
 from exodesk.ui import tips
+from exodesk.ui.look import ink
 
 # How many missing questions a card names before "and N more" (its tooltip names them all).
 CARD_NAMES = 3
 NO_PATIENT = "Choose a patient on the Patients tab first."
+# The words on a verdict card: near-black on every verdict's pale tint, whatever the theme.
+CARD_TEXT = "#1f1f1f"
+VERDICT_MIN_WIDTH = 240
+"""The verdict panel is never narrower (the screening tab's splitter stops there); every line
+of a card wraps to fit it."""
 
 
 class VerdictCard(QFrame):
@@ -38,10 +45,12 @@ class VerdictCard(QFrame):
     def __init__(self, treatment: str, label: str) -> None:
         super().__init__()
         self.treatment = treatment
+        self._background = QColor("#ffffff")
         self.setObjectName(f"verdict_{treatment}")
         self.setAccessibleName(f"Verdict for {label}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(label)
+        self.title.setWordWrap(True)
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
@@ -66,7 +75,11 @@ class VerdictCard(QFrame):
         self.setStyleSheet(
             f"#verdict_{self.treatment} {{ background: {look.background}; "
             f"border: 2px solid {look.colour}; border-radius: 6px; }}"
+            # The card's tint is fixed, so its words are too: never the theme's (white in dark
+            # mode) on a pale tint.
+            f"#verdict_{self.treatment} QLabel {{ color: {CARD_TEXT}; }}"
         )
+        self._background = QColor(look.background)
         self.badge.setStyleSheet(f"color: {look.colour}; font-weight: bold; font-size: 13pt;")
 
     def show_waiting(self, text: str = "", full: str = "") -> None:
@@ -117,8 +130,9 @@ class VerdictCard(QFrame):
             override = record.override_for(self.treatment)
             if override is not None:
                 said = override_words(override, table)
+                red = ink(OVERRIDE_COLOUR, self._background)
                 parts.append(
-                    f"<span style='color:{OVERRIDE_COLOUR}'><b>{html.escape(said.lead.upper())}"
+                    f"<span style='color:{red}'><b>{html.escape(said.lead.upper())}"
                     f"</b> {html.escape(said.rest)}</span>"
                 )
                 tip.append(tips.OVERRIDDEN)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelection, Qt
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -57,9 +57,10 @@ from exodesk.ui.common import (
     without_default_buttons,
 )
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import ERROR, FADED, item_ink
 from exodesk.ui.models import RowsTableModel, rows_view
 from exodesk.ui.sessions.lot_words import lot_flags_tip
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 
 # Kinds that can be of biological origin and so have a source; an anaesthetic never has one.
 SOURCE_KINDS = frozenset({"exosome", "prp_kit", "serum", "other"})
@@ -74,9 +75,7 @@ LAB_SHORT = {
 # not stop at today as it does for dates of birth.
 LATEST_DATE = QDate(2100, 12, 31)
 
-_GREY = QColor("#777777")
-_RED = QColor("#b00020")
-_AMBER = QColor("#9a5b00")
+_AMBER = "#9a5b00"
 
 
 def lot_status_words(lot: Lot, today: date, *, lab_reports_expected: bool = True) -> str:
@@ -156,14 +155,14 @@ class LotTableModel(RowsTableModel[Lot]):
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             status = lot_status(lot, self._today())
             if status == "expired":
-                return QBrush(_RED)
+                return item_ink(ERROR)
             if status == "expiring":
-                return QBrush(_AMBER)
+                return item_ink(_AMBER)
         return None
 
 
 def _combo(object_name: str, accessible_name: str, options: dict[str, str]) -> QComboBox:
-    combo = named(QComboBox(), object_name, accessible_name)
+    combo = named(NoWheelComboBox(), object_name, accessible_name)
     for key, label in options.items():
         combo.addItem(label, key)
     return combo
@@ -327,7 +326,7 @@ class ProductsDialog(QDialog):
         self.manufacturer = named(QLineEdit(), "productManufacturer", "Manufacturer")
         self.kind = _combo("productKind", "Kind of product", PRODUCT_KINDS)
         self.source = named(
-            QComboBox(),
+            NoWheelComboBox(),
             "productSource",
             "Source",
             "Where the product comes from, as the supplier's documents say. Needed for exosome "
@@ -413,7 +412,7 @@ class ProductsDialog(QDialog):
             tips.PRODUCT_ALLERGENS,
         )
         self.no_allergens = named(
-            QCheckBox("None of the &listed"),
+            QCheckBox("None o&f the listed"),
             "productNoAllergens",
             "Contains none of the listed allergens",
             tips.PRODUCT_NO_ALLERGENS,
@@ -577,7 +576,7 @@ class ProductsDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, product.id)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, _product_text(product, sep=", "))
             if not product.active:
-                item.setForeground(QBrush(_GREY))
+                item.setForeground(item_ink(FADED))
             self.product_list.addItem(item)
         self.product_list.blockSignals(False)
         chosen = next((p for p in products if p.id == select), products[0] if products else None)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -48,10 +48,10 @@ from exodesk.ui.common import (
     show_problems,
 )
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import ERROR, item_ink
 from exodesk.ui.models import ALIGN_RIGHT, RowsTableModel, rows_view
-from exodesk.ui.widgets import DateField
+from exodesk.ui.widgets import DateField, NoWheelComboBox
 
-_RED = QColor("#b00020")
 # Severities the open-events list shows in red.
 SERIOUS = frozenset({"severe", "life_threatening"})
 
@@ -94,7 +94,7 @@ def session_summary(session: TreatmentSession, today: date) -> str:
 def _combo(
     object_name: str, accessible_name: str, options: dict[str, str], *, placeholder: str = ""
 ) -> QComboBox:
-    combo = named(QComboBox(), object_name, accessible_name)
+    combo = named(NoWheelComboBox(), object_name, accessible_name)
     for key, label in options.items():
         combo.addItem(label, key)
     if placeholder:
@@ -405,7 +405,7 @@ class OpenEventTableModel(RowsTableModel[OpenEventRow]):
     def role_data(self, row: OpenEventRow, column: int, role: int) -> Any:
         event = row[0]
         if role == Qt.ItemDataRole.ForegroundRole and column == SEVERITY:
-            return QBrush(_RED) if event.severity in SERIOUS else None
+            return item_ink(ERROR) if event.severity in SERIOUS else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == DAYS_OPEN:
             return ALIGN_RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and column == TYPE:

@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QStandardItemModel
+from PySide6.QtGui import QHideEvent, QMouseEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -47,13 +46,19 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.sessions import SessionCheck, SessionService
 from exodesk.ui import tips
 from exodesk.ui.common import clear_when_edited, error_label, named
+from exodesk.ui.look import CAUTION, ERROR, ink, ink_style
 from exodesk.ui.sessions.lot_words import (
     lot_choice_text,
     lot_flag_text,
     lot_flag_tip,
     lot_flags_tip,
 )
-from exodesk.ui.widgets import NoWheelComboBox
+from exodesk.ui.widgets import (
+    NoWheelComboBox,
+    NoWheelDateTimeEdit,
+    NoWheelDoubleSpinBox,
+    NoWheelSpinBox,
+)
 
 CHECK_DELAY_MS = 200
 _LOT_ROLE = Qt.ItemDataRole.UserRole + 1  # a lot item's (Product, Lot)
@@ -72,26 +77,26 @@ _RECHECKED = (
     "reactions",
     "notes",
 )
-_RED = "#b00020"
+CHECKS_PER_ROW = 3
 
 
 def _checks(
     prefix: str, labels: dict[str, str], title: str
 ) -> tuple[QWidget, dict[str, QCheckBox]]:
     box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
+    grid = QGridLayout(box)  # three to a row: one long row pushed the form sideways
+    grid.setContentsMargins(0, 0, 0, 0)
     found = {}
-    for key, label in labels.items():
+    for n, (key, label) in enumerate(labels.items()):
         check = named(QCheckBox(label), f"{prefix}_{key}", f"{title}: {label}")
-        row.addWidget(check)
+        grid.addWidget(check, n // CHECKS_PER_ROW, n % CHECKS_PER_ROW)
         found[key] = check
-    row.addStretch(1)
+    grid.setColumnStretch(CHECKS_PER_ROW, 1)
     return box, found
 
 
 def _combo(name: str, accessible: str, options: dict[str, str]) -> QComboBox:
-    combo = named(QComboBox(), name, accessible)
+    combo = named(NoWheelComboBox(), name, accessible)
     for key, label in options.items():
         combo.addItem(label, key)
     return combo
@@ -135,31 +140,44 @@ class SessionForm(QWidget):
         checks = self._build_checks()
         buttons = self._build_buttons()
         self.errors["form"] = error_label("session_error_form")
+        # One column that scrolls up and down, never sideways; Save and Cancel sit under it,
+        # outside the scroll area, so they are always in sight (issue #18).
+        body = QWidget()
+        body.setObjectName("sessionFormBody")
+        column = QVBoxLayout(body)
+        column.addWidget(self.title)
+        column.addWidget(self.errors["form"])
+        column.addLayout(form)
+        column.addWidget(checks)
+        column.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("sessionFormScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.errors["form"])
-        layout.addLayout(form)
-        layout.addWidget(checks)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
-        layout.addStretch(1)
         self._connect_checks()
         self._connect_problems()
 
     # ---- building ------------------------------------------------------------------------
     def _build_treatment_fields(self) -> list[tuple[str, QWidget | QLayout, str]]:
         """Course, when, who, what and how: the form's first rows (label, field, error key)."""
-        self.course = named(QComboBox(), "session_course", "Course")
-        self.performed_at = named(QDateTimeEdit(), "session_performed_at", "Date and time")
+        self.course = named(NoWheelComboBox(), "session_course", "Course")
+        self.performed_at = named(NoWheelDateTimeEdit(), "session_performed_at", "Date and time")
         self.performed_at.setCalendarPopup(True)
         self.performed_at.setDisplayFormat("dd MMM yyyy  HH:mm")
-        self.practitioner = named(QComboBox(), "session_practitioner", "Practitioner")
+        self.practitioner = named(NoWheelComboBox(), "session_practitioner", "Practitioner")
         self.treatment = _combo("session_treatment", "Treatment", TREATMENTS)
         areas_box, self.areas = _checks("session_area", AREAS, "Area")
         self.indication = _combo("session_indication", "Indication", INDICATIONS)
         self.delivery = _combo("session_delivery", "Delivery method", DELIVERY_METHODS)
         self.delivery.setToolTip(tips.DELIVERY)
         self.needle_depth = named(
-            QDoubleSpinBox(),
+            NoWheelDoubleSpinBox(),
             "session_needle_depth",
             "Needle depth in mm",
             "Checked against 0.1–3.0 mm; 0 means no needling",
@@ -183,7 +201,7 @@ class SessionForm(QWidget):
         assert anaesthetic_line is not None
         anaesthetic_line.setPlaceholderText("e.g. lidocaine 5% cream, or none")
         self.anaesthetic_minutes = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "session_anaesthetic_minutes",
             "Anaesthetic minutes",
             "20–30 minutes is typical",
@@ -224,7 +242,7 @@ class SessionForm(QWidget):
         self.products.setMinimumHeight(90)
         self.products.setMaximumHeight(170)
         self.add_product = named(
-            QPushButton("Add &product"), "session_add_product", "Add a product"
+            QPushButton("Add prod&uct"), "session_add_product", "Add a product"
         )
         self.remove_product = named(
             QPushButton("Remove"), "session_remove_product", "Remove the selected product"
@@ -251,7 +269,7 @@ class SessionForm(QWidget):
         )
         self.prp_speed = named(QLineEdit(), "prp_speed", "Centrifuge speed")
         self.prp_speed.setPlaceholderText("e.g. 3,500 rpm or 1,500 g")
-        self.prp_minutes = named(QSpinBox(), "prp_minutes", "Spin minutes")
+        self.prp_minutes = named(NoWheelSpinBox(), "prp_minutes", "Spin minutes")
         self.prp_minutes.setRange(0, 60)
         self.prp_minutes.setSuffix(" min")
         self.prp_volume = self._ml("prp_volume_obtained", "Volume obtained (ml)", 100)
@@ -360,7 +378,7 @@ class SessionForm(QWidget):
         )
         self.allergy_reason.setTabChangesFocus(True)
         self.allergy_reason.setFixedHeight(self.allergy_reason.fontMetrics().lineSpacing() * 3 + 12)
-        self.allergy_reason_label = QLabel("Reason to go ahead despite the &allergy:")
+        self.allergy_reason_label = QLabel("Reason to go ahead despite the allerg&y:")
         self.allergy_reason_label.setBuddy(self.allergy_reason)
         self.errors["allergy_override_reason"] = error_label("session_error_allergy")
         box = QVBoxLayout()
@@ -467,7 +485,7 @@ class SessionForm(QWidget):
 
     @staticmethod
     def _ml(name: str, accessible: str, maximum: float) -> QDoubleSpinBox:
-        spin = named(QDoubleSpinBox(), name, accessible)
+        spin = named(NoWheelDoubleSpinBox(), name, accessible)
         spin.setRange(0.0, maximum)
         spin.setDecimals(1)
         spin.setSuffix(" ml")
@@ -483,8 +501,8 @@ class SessionForm(QWidget):
             holder.addWidget(field)
         else:
             holder.addLayout(field)  # type: ignore[arg-type]
-        holder.addWidget(error)
         form.addRow(label, holder)
+        form.addRow("", error)  # its own row: nested in the field's, it overlapped the next
 
     def _session_date(self) -> date:
         """The day the session is dated (what a lot's expiry is judged against)."""
@@ -493,7 +511,7 @@ class SessionForm(QWidget):
         return day
 
     def _lot_combo(self) -> QComboBox:
-        combo = named(QComboBox(), "session_lot", "Product lot")
+        combo = named(NoWheelComboBox(), "session_lot", "Product lot")
         combo.addItem("Choose a product lot…", None)
         combo.setItemData(
             0, "Every lot the clinic has, with its expiry", Qt.ItemDataRole.ToolTipRole
@@ -757,7 +775,7 @@ class SessionForm(QWidget):
             self.check_label.setToolTip(tips.GATE_ALLOWED)
         else:
             self.check_label.setText(
-                f"<span style='color:{_RED}'><b>✖ Screening does not allow this "
+                f"<span style='color:{ink(ERROR)}'><b>✖ Screening does not allow this "
                 "treatment:</b> " + html.escape(" ".join(check.gate.problems)) + "</span>"
             )
             self.check_label.setToolTip(tips.GATE_BLOCKED)
@@ -782,7 +800,7 @@ class SessionForm(QWidget):
         if blocks:
             lines = "".join(f"<br>• {html.escape(text)}" for text in allergies.sentences)
             self.allergy_label.setText(
-                f"<span style='color:{_RED}'><b>✖ ALLERGY — do not use without a reason:</b>"
+                f"<span style='color:{ink(ERROR)}'><b>✖ ALLERGY — do not use without a reason:</b>"
                 f"{lines}</span>"
             )
         self.allergy_label.setVisible(blocks)
@@ -814,19 +832,15 @@ class SessionForm(QWidget):
         wanted = {note.id: note for note in check.regulatory}
         for key in list(self.regulatory_checks):
             if key not in wanted:
-                self.regulatory_checks.pop(key).deleteLater()
+                box = self.regulatory_checks.pop(key)
+                line = box.parentWidget()
+                (line if isinstance(line, _ConfirmLine) else box).deleteLater()
         for key, note in wanted.items():
             if key not in self.regulatory_checks:
-                box = named(
-                    QCheckBox(f"I have read: {note.text}"),
-                    f"regulatory_{key}",
-                    f"Confirm regulatory note: {note.text}",
-                    tips.REGULATORY_NOTE,
-                )
-                box.setStyleSheet("QCheckBox { color: #7a4f00; }")
-                self.regulatory_layout.addWidget(box)
-                self.regulatory_checks[key] = box
-                clear_when_edited(self.errors["regulatory"], box)
+                line = _ConfirmLine(key, note.text)
+                self.regulatory_layout.addWidget(line)
+                self.regulatory_checks[key] = line.box
+                clear_when_edited(self.errors["regulatory"], line.box)
 
     def show_problems(self, problems: list[Problem]) -> None:
         by_field: dict[str, list[str]] = {}
@@ -869,13 +883,48 @@ def allergy_flags(allergies: AllergyCheck) -> list[tuple[str, str]]:
     return flags
 
 
+class _ConfirmLine(QWidget):
+    """A note to confirm: its check box, and its words wrapped beside it (a check box's own
+    text never wraps, and pushed the form out sideways). Clicking the words ticks the box."""
+
+    def __init__(self, key: str, text: str) -> None:
+        super().__init__()
+        self.setObjectName(f"regulatoryLine_{key}")
+        self.box = named(
+            QCheckBox(),
+            f"regulatory_{key}",
+            f"Confirm regulatory note: {text}",
+            tips.REGULATORY_NOTE,
+        )
+        self.label = QLabel(f"I have read: {text}")
+        self.label.setObjectName(f"regulatory_{key}_text")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setStyleSheet(f"QLabel {{ {ink_style(CAUTION)} }}")
+        self.label.setToolTip(tips.REGULATORY_NOTE)
+        self.label.setBuddy(self.box)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # the release then comes here too
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.box.isEnabled():
+            self.box.toggle()
+            self.box.setFocus()
+        super().mouseReleaseEvent(event)
+
+
 def _stop_label(object_name: str) -> QLabel:
     """A red line under a field that the allergy check stops (hidden until it does)."""
     label = QLabel()
     label.setObjectName(object_name)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(f"color: {_RED}; font-weight: bold;")
+    label.setStyleSheet(f"color: {ink(ERROR)}; font-weight: bold;")
     label.setToolTip(tips.ALLERGY_STOP)
     label.hide()
     return label

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -21,13 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.domain.dates import format_short
-from exodesk.domain.lists import DueEntry, DueLine, RecallLine, due_line
+from exodesk.domain.lists import BOOKED, CALLED, DueEntry, DueLine, RecallLine, due_line
 from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
 from exodesk.services.recall import Recall, RecallService
 from exodesk.ui import tips
 from exodesk.ui.common import format_date, named
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import FADED, WARNING, item_ink
 from exodesk.ui.models import RowsTableModel, rows_view
 
 STATE_WORDS = {
@@ -50,8 +50,8 @@ RECALL_HEADERS = (
 )
 LOT, SESSION, TREATMENT, PATIENT, BORN, PHONE, EMAIL, EVENTS = range(len(RECALL_HEADERS))
 
-DUE_HEADERS = ("Status", "Patient", "Phone", "Treatment", "Course", "Window")
-STATUS, DUE_PATIENT, DUE_PHONE, DUE_TREATMENT, COURSE, WINDOW = range(len(DUE_HEADERS))
+DUE_HEADERS = ("Status", "Patient", "Phone", "Treatment", "Course", "Window", "Called or booked")
+STATUS, DUE_PATIENT, DUE_PHONE, DUE_TREATMENT, COURSE, WINDOW, CONTACT = range(len(DUE_HEADERS))
 
 
 class RecallTableModel(RowsTableModel[RecallLine]):
@@ -86,14 +86,17 @@ class DueTableModel(RowsTableModel[DueLine]):
             DUE_TREATMENT: line.treatment,
             COURSE: line.course_label,
             WINDOW: line.window_text,
+            CONTACT: line.contact,
         }
         return texts.get(column)
 
     def role_data(self, line: DueLine, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column == STATUS:
             return tips.COURSE_STATE_TIPS.get(line.state)
+        if role == Qt.ItemDataRole.ForegroundRole and line.booked:
+            return item_ink(FADED)  # booked: nobody needs to call
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and line.overdue:
-            return QBrush(Qt.GlobalColor.darkRed)
+            return item_ink(WARNING)
         return None
 
 
@@ -228,40 +231,123 @@ class RecallDialog(QDialog):
 
 
 class DueListDialog(QDialog):
-    """Reception's call list: patients due or overdue, with phone numbers; printable."""
+    """Reception's call list: patients due or overdue, with phone numbers; printable.
 
-    def __init__(self, parent: QWidget | None, recall: RecallService) -> None:
+    Double-click (or Enter on) a row to open that patient in the main window; note that a
+    patient was called, or their next session booked (booked ones go to the bottom, grey).
+
+    Signals:
+        patient_chosen: the id of the patient to open (the dialog then closes).
+    """
+
+    patient_chosen = Signal(int)
+
+    def __init__(
+        self, parent: QWidget | None, recall: RecallService, *, may_mark: bool = True
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("dueListDialog")
         self._recall = recall
-        self.entries: list[DueEntry] = recall.due_list()
-        self.setWindowTitle(f"Patients due for a session ({len(self.entries)})")
+        self.entries: list[DueEntry] = []
         self.model = DueTableModel()
-        self.model.set_rows([due_line(e) for e in self.entries])
         self.table = _table("dueTable", "Patients due or overdue", self.model)
-        empty = QLabel("Nobody is due or overdue today." if not self.entries else "")
-        empty.setObjectName("dueEmpty")
-        print_button = named(QPushButton("&Print…"), "duePrint", "Print the call list")
+        self.empty = QLabel("")
+        self.empty.setObjectName("dueEmpty")
+        self.open_button = named(
+            QPushButton("&Open patient"),
+            "dueOpen",
+            "Open the patient",
+            "Open the selected patient in the main window (Enter or double-click)",
+        )
+        self.called_button = named(
+            QPushButton("Mark &called"),
+            "dueCalled",
+            "Mark called",
+            "Note that you called the selected patients (with your name and the time)",
+        )
+        self.booked_button = named(
+            QPushButton("Mark &booked"),
+            "dueBooked",
+            "Mark booked",
+            "Note that their next session is booked: they go to the bottom of the list",
+        )
+        self.called_button.setVisible(may_mark)
+        self.booked_button.setVisible(may_mark)
+        self.print_button = named(
+            QPushButton("&Print…"), "duePrint", "Print the call list", "Those still to call"
+        )
         close = named(QPushButton("Close"), "dueClose", "Close")
-        print_button.clicked.connect(self._print)
-        print_button.setEnabled(bool(self.entries))
+        self.open_button.clicked.connect(self._open_current)
+        self.table.activated.connect(self._open_index)  # Enter and double-click
+        self.called_button.clicked.connect(lambda: self.mark_selected(CALLED))
+        self.booked_button.clicked.connect(lambda: self.mark_selected(BOOKED))
+        self.print_button.clicked.connect(self._print)
         close.clicked.connect(self.reject)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         buttons = QHBoxLayout()
-        buttons.addWidget(print_button)
+        for button in (self.open_button, self.called_button, self.booked_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
-        layout.addWidget(empty)
+        layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(900, 520)
+        self.reload()
+        self.resize(1000, 520)
+
+    def reload(self, keep: set[int] | None = None) -> None:
+        """Read the list again; ``keep`` (course ids) stay selected."""
+        self.entries = self._recall.due_list()
+        to_call = [e for e in self.entries if not e.booked]
+        self.setWindowTitle(f"Patients due for a session ({len(to_call)} to call)")
+        self.model.set_rows([due_line(e) for e in self.entries])
+        self.empty.setText("Nobody is due or overdue today." if not self.entries else "")
+        self.empty.setVisible(not self.entries)
+        for row, entry in enumerate(self.entries):
+            if keep and entry.course.id in keep:
+                self.table.selectionModel().select(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.Select
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+        self._update_buttons()
+
+    def selected_entries(self) -> list[DueEntry]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.entries[row] for row in rows if row < len(self.entries)]
+
+    def mark_selected(self, outcome: str) -> None:
+        """Note ``outcome`` (called or booked) for every selected patient."""
+        chosen = self.selected_entries()
+        try:
+            for entry in chosen:
+                self._recall.mark_due(int(entry.course.id or 0), outcome)
+        except UserError as exc:
+            show_user_error(self, exc)
+        self.reload({int(e.course.id or 0) for e in chosen})
+
+    def _update_buttons(self) -> None:
+        selected = bool(self.table.selectionModel().selectedRows())
+        for button in (self.open_button, self.called_button, self.booked_button):
+            button.setEnabled(selected)
+        self.print_button.setEnabled(any(not e.booked for e in self.entries))
+
+    def _open_current(self) -> None:
+        self._open_index(self.table.currentIndex())
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid() and index.row() < len(self.entries):
+            self.patient_chosen.emit(self.entries[index.row()].patient_id)
+            self.accept()
 
     def _print(self) -> None:
         # Imported here, not at the top: Qt's PDF and print modules cost ~20 ms of start-up (#9).
         from exodesk.ui.printing import preview_job
 
         try:
-            job = self._recall.due_list_job(self.entries)
+            job = self._recall.due_list_job([e for e in self.entries if not e.booked])
         except UserError as exc:
             show_user_error(self, exc)
             return

@@ -5,9 +5,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -16,8 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -51,8 +48,10 @@ from exodesk.ui.common import error_label, named
 from exodesk.ui.current import CurrentPatient
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
+from exodesk.ui.look import ERROR, FADED, WARNING, ink, item_ink
 from exodesk.ui.printing import preview_job
 from exodesk.ui.sessions.form import SessionForm
+from exodesk.ui.widgets import NoWheelComboBox, NoWheelSpinBox
 
 DETAIL, FORM = 0, 1
 
@@ -89,15 +88,10 @@ class SessionsTab(QWidget):
         top = self._build_top()
         self._build_timeline()
         detail_page = self._build_detail_page()
-        self.form = SessionForm(sessions, catalogue)
-        form_scroll = QScrollArea()
-        form_scroll.setObjectName("sessionFormScroll")
-        form_scroll.setWidgetResizable(True)
-        form_scroll.setWidget(self.form)
-        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.form = SessionForm(sessions, catalogue)  # it scrolls itself, its buttons stay put
         self.pages = QStackedWidget()
         self.pages.addWidget(detail_page)
-        self.pages.addWidget(form_scroll)
+        self.pages.addWidget(self.form)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.timeline)
@@ -118,9 +112,9 @@ class SessionsTab(QWidget):
         self.courses_label.setObjectName("coursesSummary")
         self.courses_label.setWordWrap(True)
         self.courses_label.setTextFormat(Qt.TextFormat.RichText)
-        self.new_course = named(QPushButton("New &course…"), "newCourse", "Start a course")
+        self.new_course = named(QPushButton("Ne&w course…"), "newCourse", "Start a course")
         self.record_button = named(
-            QPushButton("&Record session"), "recordSession", "Record a session", "Ctrl+R"
+            QPushButton("Recor&d session"), "recordSession", "Record a session", "Ctrl+R"
         )
         top = QHBoxLayout()
         top.addWidget(self.courses_label, 1)
@@ -146,9 +140,9 @@ class SessionsTab(QWidget):
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.amend_button = named(QPushButton("&Amend…"), "amendSession", "Amend session")
+        self.amend_button = named(QPushButton("A&mend…"), "amendSession", "Amend session")
         self.error_button = named(
-            QPushButton("Entered in &error…"),
+            QPushButton("E&ntered in error…"),
             "sessionEnteredInError",
             "Mark session as entered in error",
         )
@@ -158,7 +152,7 @@ class SessionsTab(QWidget):
             "Print the aftercare sheet for this session",
         )
         self.event_button = named(
-            QPushButton("Log adverse &event…"),
+            QPushButton("L&og adverse event…"),
             "logAdverseEvent",
             "Log an adverse event against this session",
         )
@@ -168,7 +162,7 @@ class SessionsTab(QWidget):
             "Update the adverse event (outcome, resolution, reports)",
         )
         self.report_button = named(
-            QPushButton("Regulator re&port…"),
+            QPushButton("Re&gulator report…"),
             "regulatorReport",
             "Print the adverse event laid out for a regulator report",
         )
@@ -250,7 +244,7 @@ class SessionsTab(QWidget):
             if window:
                 label += f" — {html.escape(window)}"
             if progress.state in OVERDUE_STATES:
-                label = f"<span style='color:#8a1c1c'>{label} (OVERDUE)</span>"
+                label = f"<span style='color:{ink(WARNING)}'>{label} (OVERDUE)</span>"
             lines.append(label)
         self.courses_label.setText("<br>".join(lines) or "No course yet.")
         self.courses_label.setToolTip(
@@ -265,10 +259,10 @@ class SessionsTab(QWidget):
             item = QListWidgetItem(f"{when} · {entry.title}\n{entry.detail}")
             item.setData(Qt.ItemDataRole.UserRole, entry)
             if entry.alert:
-                item.setForeground(QBrush(QColor("#b00020")))
+                item.setForeground(item_ink(ERROR))
                 item.setToolTip(tips.TIMELINE_ALERT)
             elif entry.muted:
-                item.setForeground(QBrush(QColor("#777777")))
+                item.setForeground(item_ink(FADED))
                 item.setToolTip(tips.TIMELINE_MUTED)
             self.timeline.addItem(item)
         if self.timeline.count():
@@ -372,21 +366,21 @@ class SessionsTab(QWidget):
             for k, v in rows
         )
         header = f"<h3>{html.escape(entry.title)}</h3>"
+        red = ink(ERROR)
         if s.gate_override_reason:
             header += (
-                f"<p style='color:#b00020'><b>SCREENING OVERRIDDEN:</b> "
+                f"<p style='color:{red}'><b>SCREENING OVERRIDDEN:</b> "
                 f"{html.escape(s.gate_override_reason)}</p>"
             )
         if s.allergy_override_reason:
             said = allergy_override_line(s.allergy_conflicts, s.allergy_override_reason)
-            header += f"<p style='color:#b00020'><b>ALLERGY OVERRIDDEN:</b> {html.escape(said)}</p>"
+            header += f"<p style='color:{red}'><b>ALLERGY OVERRIDDEN:</b> {html.escape(said)}</p>"
         if s.status == "entered_in_error":
             header += (
-                f"<p style='color:#b00020'><b>ENTERED IN ERROR:</b> "
-                f"{html.escape(s.error_reason)}</p>"
+                f"<p style='color:{red}'><b>ENTERED IN ERROR:</b> {html.escape(s.error_reason)}</p>"
             )
         elif s.status == "amended":
-            header += "<p style='color:#777'>This version was amended later.</p>"
+            header += f"<p style='color:{ink(FADED)}'>This version was amended later.</p>"
         if s.version > 1:
             header += f"<p>Version {s.version}: {html.escape(s.error_reason)}</p>"
         return header + f"<table>{body}</table>"
@@ -567,14 +561,14 @@ class CourseDialog(QDialog):
         self.setWindowTitle("Start a course")
         self._catalogue = catalogue
         self._protocols = catalogue.protocols()
-        self.protocol = named(QComboBox(), "course_protocol", "Protocol")
+        self.protocol = named(NoWheelComboBox(), "course_protocol", "Protocol")
         for t in self._protocols:
             self.protocol.addItem(t.label, t.key)
-        self.treatment_combo = named(QComboBox(), "course_treatment", "Treatment")
+        self.treatment_combo = named(NoWheelComboBox(), "course_treatment", "Treatment")
         for key, label in TREATMENTS.items():
             self.treatment_combo.addItem(label, key)
         self.sessions = named(
-            QSpinBox(),
+            NoWheelSpinBox(),
             "course_planned_sessions",
             "Planned sessions",
             "Within the protocol's range; the next session's dates follow its interval.",
