@@ -57,7 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--demo", action="store_true", help="seed the demo clinic into it")
     sub.add_parser("info", parents=[common], help="data file path, versions and record counts")
-    sub.add_parser("check", parents=[common], help="integrity, foreign-key and audit-chain check")
+    check = sub.add_parser(
+        "check", parents=[common], help="integrity, foreign-key and audit-chain check"
+    )
+    check.add_argument(
+        "--backups",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        default=[],
+        help="also compare the audit trail with the backups in DIR (a USB stick); repeatable",
+    )
     backup = sub.add_parser(
         "backup", parents=[common], help="make a verified backup (default: DATA_DIR/backups)"
     )
@@ -165,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cli.cmd_export(paths, args.to)
             if args.command == "content-report":
                 return cli.cmd_content_report(paths, to=args.to)
-            return cli.cmd_check(paths)
+            return cli.cmd_check(paths, backups=args.backups)
         except UserError as exc:
             _say(str(exc), error=True)
             return EXIT_USER_ERROR

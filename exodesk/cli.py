@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +19,7 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
 from exodesk.services.workspace import open_services
+from exodesk.storage.anchor_check import anchor_faults
 from exodesk.storage.audit import check_chain
 from exodesk.storage.database import (
     DataFileDamaged,
@@ -87,8 +89,12 @@ def cmd_info(paths: DataPaths, *, out: TextIO | None = None) -> int:
     return 0
 
 
-def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
+def cmd_check(paths: DataPaths, *, out: TextIO | None = None, backups: Sequence[Path] = ()) -> int:
     """Check the file (integrity, foreign keys) and the audit trail's hash chain.
+
+    The chain is also compared with its anchors (``exodesk.storage.anchor_check``): those
+    the data folder knows of, and the sidecars of the backups in each of ``backups`` (a USB
+    stick kept elsewhere, which no one at the PC could have edited).
 
     Exit 1 and list the faults if there are any; the audit chain's first broken, changed or
     missing entry is named.
@@ -107,7 +113,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None) -> int:
         return _report_faults(paths, [exc.message], out)
     try:
         with storage_errors(paths.data_file):
-            faults = integrity_report(db)
+            faults = integrity_report(db) + anchor_faults(db, paths.folder, backups)
             chain = check_chain(db)
     except DataFileDamaged as exc:
         return _report_faults(paths, [exc.message], out)

@@ -11,7 +11,8 @@ from exodesk.domain.audit import AuditEntry, ChainReport
 from exodesk.domain.staff import StaffMember
 from exodesk.services.context import ServiceContext
 from exodesk.services.vocabulary import vocabulary
-from exodesk.storage.audit import AuditRepository, check_chain
+from exodesk.storage.anchor_check import check_trail
+from exodesk.storage.audit import AuditRepository
 from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
@@ -74,10 +75,12 @@ class AuditService:
         return self._ctx.today()
 
     def verify(self) -> ChainReport:
-        """Walk the whole chain on this thread (for ``exodesk check``): see ``check_chain``."""
+        """Walk the whole chain on this thread and compare it with its anchors (the backups'
+        record of where it ended, and the trail's size): see ``check_trail``."""
         self._ctx.require(AUDIT_VIEW)
+        path = self.data_file()
         with storage_errors():
-            return check_chain(self._ctx.db)
+            return check_trail(self._ctx.db, path.parent if path is not None else None)
 
     def verify_job(self) -> Callable[[], ChainReport] | None:
         """The chain check as a function another thread may run, or None for an in-memory file.
@@ -95,7 +98,7 @@ class AuditService:
             db = open_database(path, read_only=True, key=key)
             try:
                 with storage_errors(path):
-                    return check_chain(db)
+                    return check_trail(db, path.parent)
             finally:
                 db.close()
 

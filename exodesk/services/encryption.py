@@ -15,6 +15,7 @@ from pathlib import Path
 from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
+from exodesk.storage.anchors import record_new_start
 from exodesk.storage.database import NotEncrypted, WrongKey, open_database, storage_errors
 from exodesk.storage.database import is_encrypted as _file_is_encrypted
 from exodesk.storage.encryption import (
@@ -338,4 +339,6 @@ def move_keys_aside(paths: DataPaths, now: datetime) -> Path:
     """
     target = _aside(paths.keyring, "before-new-clinic", now)
     log.warning("password file of a missing data file moved aside to %s", target)
+    # The old clinic's backups stay for a restore, but no longer vouch for this data file.
+    record_new_start(paths.data_file, now)
     return target

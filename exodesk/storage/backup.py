@@ -79,6 +79,8 @@ class CopyFacts:
     tables: dict[str, TableDigest]
     user_version: int
     audit_last_id: int
+    # The newest audit entry's hash: with its id, an anchor of the chain outside the data file.
+    audit_last_hash: str = ""
 
 
 # ---- failures in plain words -------------------------------------------------------------
@@ -252,17 +254,37 @@ def digest_tables(conn: sqlite3.Connection) -> dict[str, TableDigest]:
     return {table: table_digest(conn, table) for table in data_tables(conn)}
 
 
-def _audit_last_id(conn: sqlite3.Connection, tables: dict[str, TableDigest]) -> int:
+AuditTip = tuple[int, str]
+"""The newest audit entry's id and hash (0 and "" when there is none)."""
+
+
+def audit_tip(conn: sqlite3.Connection) -> AuditTip:
+    """The id and ``entry_hash`` of the newest audit entry in the file behind ``conn``.
+
+    A file from before the audit chain (no ``entry_hash`` column yet) gives its newest id and
+    an empty hash; a file without an audit log gives ``(0, "")``.
+    """
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
+    if "id" not in columns:
+        return 0, ""
+    if "entry_hash" not in columns:
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        return int(newest), ""
+    row = conn.execute("SELECT id, entry_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1] or "")) if row else (0, "")
+
+
+def _audit_last_id(conn: sqlite3.Connection, tables: dict[str, TableDigest]) -> AuditTip:
     if "audit_log" not in tables:
-        return 0
-    return int(conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+        return 0, ""
+    return audit_tip(conn)
 
 
 class _NotVerified(Exception):
     """integrity_check found faults in a copy."""
 
 
-def _measure(conn: sqlite3.Connection) -> tuple[dict[str, TableDigest], int, int]:
+def _measure(conn: sqlite3.Connection) -> tuple[dict[str, TableDigest], int, AuditTip]:
     tables = digest_tables(conn)
     user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     return tables, user_version, _audit_last_id(conn, tables)
@@ -270,7 +292,7 @@ def _measure(conn: sqlite3.Connection) -> tuple[dict[str, TableDigest], int, int
 
 def _check_and_measure(
     conn: sqlite3.Connection, path: Path, second: Callable[[], sqlite3.Connection]
-) -> tuple[dict[str, TableDigest], int, int]:
+) -> tuple[dict[str, TableDigest], int, AuditTip]:
     """``integrity_check`` of a closed copy and its table checksums, side by side.
 
     The check runs on a second connection (``second()``) in a thread of its own: SQLite does
@@ -300,7 +322,7 @@ def _check_and_measure(
         finally:
             other.close()
 
-    measured: tuple[dict[str, TableDigest], int, int] | None = None
+    measured: tuple[dict[str, TableDigest], int, AuditTip] | None = None
     unreadable: sqlite3.Error | None = None
     thread = threading.Thread(target=check, name="exodesk-copy-check", daemon=True)
     thread.start()
@@ -382,7 +404,7 @@ def copy_database(
         try:
             source.backup(dest, pages=step, progress=report, sleep=0)
             dest.execute("PRAGMA journal_mode = DELETE")
-            tables, user_version, audit_last_id = _check_and_measure(
+            tables, user_version, tip = _check_and_measure(
                 dest, target, lambda: connect(str(partial), key=connection_key(source))
             )
         except _NotVerified:
@@ -399,7 +421,8 @@ def copy_database(
             sha256=sha256_file(partial),
             tables=tables,
             user_version=user_version,
-            audit_last_id=audit_last_id,
+            audit_last_id=tip[0],
+            audit_last_hash=tip[1],
         )
         if before_rename is not None:
             before_rename(facts)
@@ -489,7 +512,7 @@ def inspect_copy(
                 raise _not_ours(path)  # an encrypted file's header is only readable now
             if before_use is not None:
                 before_use(Database(conn, execute_plugins=False))
-            tables, user_version, audit_last_id = _check_and_measure(
+            tables, user_version, tip = _check_and_measure(
                 conn, path, lambda: _read_only(path, key)
             )
         finally:
@@ -507,7 +530,8 @@ def inspect_copy(
             sha256=sha256_file(path),
             tables=tables,
             user_version=user_version,
-            audit_last_id=audit_last_id,
+            audit_last_id=tip[0],
+            audit_last_hash=tip[1],
         )
 
 

@@ -23,6 +23,7 @@ from exodesk import APP_NAME, __version__
 from exodesk.domain.dates import format_long
 from exodesk.domain.plurals import plural
 from exodesk.errors import UserError
+from exodesk.storage.anchors import BACKUP, Anchor, record_anchor
 from exodesk.storage.backup import (
     DIGEST_METHOD,
     PARTIAL_SUFFIX,
@@ -34,6 +35,7 @@ from exodesk.storage.backup import (
     sha256_file,
     write_atomically,
 )
+from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
 from exodesk.storage.migrations import schema_state
@@ -87,6 +89,7 @@ class BackupRecord:
     schema_version: int | None = None
     app_version: str = ""
     audit_last_id: int | None = None
+    audit_last_hash: str = ""  # with audit_last_id, an anchor of the chain (storage.anchors)
     checksum_method: str = ""
     warning: str = ""  # said after the backup: it holds fewer records than the one before
 
@@ -351,6 +354,7 @@ def read_record(path: Path, *, check: bool = True) -> BackupRecord:
             schema_version=int(meta["schema_version"]),
             app_version=str(meta.get("app_version", "")),
             audit_last_id=meta.get("audit_last_id"),
+            audit_last_hash=str(meta.get("audit_last_hash") or ""),
             checksum_method=str(meta.get("table_checksum_method", "")),
             problem="",
         )
@@ -415,6 +419,7 @@ def _sidecar(
         "table_checksum_method": DIGEST_METHOD,
         "table_sha256": {t: d.sha256 for t, d in facts.tables.items()},
         "audit_last_id": facts.audit_last_id,
+        "audit_last_hash": facts.audit_last_hash,
     }
 
 
@@ -501,9 +506,18 @@ def write_backup(
         if written:
             discard(sidecar)  # the copy itself failed after its sidecar went in
         raise
+    _anchor(db, written[0], now=now)
     log.info("backup written: %s (%s)", target, reason)
     record = read_record(target, check=False)
     return replace(record, warning=fewer_records_warning(record, before))
+
+
+def _anchor(db: Database, facts: CopyFacts, *, now: datetime) -> None:
+    # The chain's end as this copy holds it, in the anchors file beside the data file.
+    anchor = Anchor(BACKUP, now, facts.audit_last_id, facts.audit_last_hash, facts.path)
+    with storage_errors():
+        data_file = DataFileRepository(db).path()
+    record_anchor(data_file, anchor)
 
 
 def backup_data_file(

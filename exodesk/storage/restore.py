@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
+from exodesk.storage.anchors import RESTORE, Anchor, record_anchor
 from exodesk.storage.backup import (
     DIGEST_METHOD,
     CopyFacts,
@@ -220,10 +221,15 @@ def replace_data_file(
     """
     data_file = paths.data_file
     staged = data_file.with_name(data_file.name + ".restoring")
-    copy_file(backup.path, staged, key=key)
+    facts = copy_file(backup.path, staged, key=key)
     try:
         if key is not None and not is_encrypted(staged):
             encrypt_copy(staged, key)
+        # Written before the swap: a restore that then fails leaves one on record that did
+        # not happen, which only makes the check trust fewer anchors; the other way round a
+        # kill just after the swap would leave the newer anchors accusing a genuine restore.
+        restored = Anchor(RESTORE, now, facts.audit_last_id, facts.audit_last_hash, backup.path)
+        record_anchor(data_file, restored)
         aside, verified = _save_aside(
             paths, now, key, key_checked=key is not None and is_encrypted(backup.path)
         )
