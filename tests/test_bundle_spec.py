@@ -31,6 +31,20 @@ def _call(tree: ast.Module, name: str) -> ast.Call:
     return calls[0]
 
 
+def _exes(tree: ast.Module) -> dict[str, ast.Call]:
+    """The spec's EXE(...) calls by the variable they are assigned to."""
+    exes = {
+        ast.unparse(node.targets[0]): node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and ast.unparse(node.value.func) == "EXE"
+    }
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "EXE"]
+    assert len(calls) == len(exes), "every EXE(...) is assigned at the top level"
+    return exes
+
+
 def _keyword(call: ast.Call, name: str) -> ast.expr:
     for keyword in call.keywords:
         if keyword.arg == name:
@@ -67,9 +81,10 @@ def _strings(node: ast.AST) -> set[str]:
 
 
 def test_windowed_one_folder_executable(tree: ast.Module) -> None:
-    exe = _call(tree, "EXE")
+    exe = _exes(tree)["exe"]
     console = _keyword(exe, "console")
     assert isinstance(console, ast.Constant) and console.value is False
+    assert ast.unparse(_keyword(exe, "name")) == "APP_ID"
     # One folder: the binaries go to COLLECT, not into the executable.
     assert ast.literal_eval(_keyword(exe, "exclude_binaries")) is True
     assert ast.literal_eval(_keyword(exe, "upx")) is False
@@ -78,8 +93,41 @@ def test_windowed_one_folder_executable(tree: ast.Module) -> None:
     assert ast.literal_eval(_constant(tree, "APP_ID")) == exodesk.APP_ID
 
 
+def test_admin_console_program_shares_the_bundle(tree: ast.Module) -> None:
+    """exodesk-admin: the same analysis and entry as a console program, in the same folder."""
+    exes = _exes(tree)
+    assert set(exes) == {"exe", "admin_exe"}
+    admin, gui = exes["admin_exe"], exes["exe"]
+    console = _keyword(admin, "console")
+    assert isinstance(console, ast.Constant) and console.value is True
+    assert ast.unparse(_keyword(admin, "name")) == "ADMIN_ID"
+    assert ast.unparse(_constant(tree, "ADMIN_ID")) == "f'{APP_ID}-admin'"
+    # The same PYZ and entry scripts as the windowed program: one analysis, two programs.
+    assert [ast.unparse(a) for a in admin.args] == [ast.unparse(a) for a in gui.args]
+    assert [ast.unparse(a) for a in admin.args[:2]] == ["pyz", "a.scripts"]
+    for flag, value in (("exclude_binaries", True), ("upx", False), ("debug", False)):
+        assert ast.literal_eval(_keyword(admin, flag)) is value, flag
+    assert ast.unparse(_keyword(admin, "strip")) == "STRIP"
+    assert ast.unparse(_keyword(admin, "icon")) == "str(ICON)"
+    assert ast.unparse(_keyword(admin, "version")) == (
+        "str(ADMIN_VERSION_FILE) if IS_WIN else None"
+    )
+    # Both programs in the one folder COLLECT makes, with the analysis' libraries once.
+    collect = _call(tree, "COLLECT")
+    assert [ast.unparse(a) for a in collect.args[:4]] == [
+        "exe",
+        "admin_exe",
+        "a.binaries",
+        "a.datas",
+    ]
+    assert ast.unparse(_constant(tree, "ADMIN_VERSION_FILE")) == (
+        "write_version_file(VERSION, ADMIN_ID, 'ExoDesk admin commands')"
+    )
+
+
 def test_icon_is_the_bundled_multi_size_ico(tree: ast.Module) -> None:
-    assert ast.unparse(_keyword(_call(tree, "EXE"), "icon")) == "str(ICON)"
+    for exe in _exes(tree).values():
+        assert ast.unparse(_keyword(exe, "icon")) == "str(ICON)"
     assert ast.unparse(_constant(tree, "ICON")) == "ROOT / 'resources' / 'exodesk.ico'"
     data = (ROOT / "resources" / "exodesk.ico").read_bytes()
     reserved, kind, count = struct.unpack_from("<HHH", data)
@@ -95,7 +143,7 @@ def test_resources_land_beside_the_package(tree: ast.Module) -> None:
 
 
 def test_version_resource_comes_from_the_package(tree: ast.Module) -> None:
-    assert ast.unparse(_keyword(_call(tree, "EXE"), "version")) == (
+    assert ast.unparse(_keyword(_exes(tree)["exe"], "version")) == (
         "str(VERSION_FILE) if IS_WIN else None"
     )
     assert "exodesk" in ast.unparse(
@@ -128,6 +176,12 @@ def test_version_file_is_written_from_the_version(tree: ast.Module, tmp_path: Pa
     assert f"filevers={numbers}" in text
     assert f"StringStruct('FileVersion', '{version}')" in text
     assert "StringStruct('OriginalFilename', 'exodesk.exe')" in text
+    admin = namespace["write_version_file"](version, "exodesk-admin", "ExoDesk admin commands")
+    assert admin != path and admin.parent == tmp_path
+    admin_text = admin.read_text(encoding="utf-8")
+    assert "StringStruct('OriginalFilename', 'exodesk-admin.exe')" in admin_text
+    assert "StringStruct('FileDescription', 'ExoDesk admin commands')" in admin_text
+    assert f"filevers={numbers}" in admin_text
 
 
 def test_unused_qt_is_left_out(tree: ast.Module) -> None:
@@ -174,5 +228,8 @@ def test_ci_builds_the_bundle_after_the_tests() -> None:
     build = (ROOT / ".ci" / "build-bundle").read_text(encoding="utf-8")
     assert '"$venv/bin/pyinstaller" --noconfirm pyinstaller.spec' in build
     assert 'PIP_CONSTRAINT="$PWD/.ci/build-constraints.txt"' in build, "pinned versions"
-    assert re.search(r"exodesk\" --smoke-test", build)
+    # Both programs' smoke tests, and an admin command printing its report from the frozen build.
+    assert "for program in exodesk exodesk-admin; do" in build
+    assert 'frozen "$program" --smoke-test' in build
+    assert 'frozen exodesk-admin info --data-dir "$demo/clinic"' in build
     assert "du -sh" in build
