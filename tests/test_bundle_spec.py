@@ -223,8 +223,8 @@ def test_nothing_the_app_imports_is_excluded(tree: ast.Module) -> None:
 
 def test_ci_builds_the_bundle_after_the_tests() -> None:
     run = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
-    assert run[-1] == "bash .ci/build-bundle"
-    assert any('bash -c "$test_command"' in line for line in run[:-1])
+    assert run[-2:] == ["bash .ci/build-bundle", "bash .ci/build-msi"]
+    assert any('bash -c "$test_command"' in line for line in run[:-2])
     build = (ROOT / ".ci" / "build-bundle").read_text(encoding="utf-8")
     assert '"$venv/bin/pyinstaller" --noconfirm pyinstaller.spec' in build
     assert 'PIP_CONSTRAINT="$PWD/.ci/build-constraints.txt"' in build, "pinned versions"
