@@ -206,3 +206,16 @@ def test_bundle_files_command_line(bundle_files: ModuleType, tmp_path: Path) -> 
     assert bundle_files.main([str(_fake_bundle(tmp_path)), str(out)]) == 0
     assert ET.parse(out).getroot().tag == f"{{{NS['w']}}}Wix"
     assert bundle_files.main([str(tmp_path / "missing"), str(out)]) == 2
+
+
+def test_every_build_command_defines_the_sources_variables() -> None:
+    """.ci/build-msi (wixl) and the checklist's candle line define every $(var.X) it uses."""
+    used = set(re.findall(r"\$\(var\.(\w+)\)", WXS.read_text(encoding="utf-8")))
+    assert used == {"Version", "BundleDir", "GuiProgram", "AdminProgram", "Wixl"}
+    build = (ROOT / ".ci" / "build-msi").read_text(encoding="utf-8")
+    assert set(re.findall(r"-D \"?(\w+)=", build)) == used
+    assert "--arch x64" in build
+    checklist = (WINDOWS / "README.md").read_text(encoding="utf-8")
+    candle = next(line for line in checklist.splitlines() if line.startswith("candle "))
+    assert set(re.findall(r"-d(\w+)=", candle)) == used
+    assert "-arch x64" in candle
