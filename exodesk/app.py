@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import logging
 import logging.handlers
@@ -124,13 +125,38 @@ def setup_logging(log_file: Path | None) -> None:
     _faults_to(handler.stream)
 
 
+ROLLOVER_RETRY_SECONDS = 60.0
+
+
 class _ExoDeskLogHandler(logging.handlers.RotatingFileHandler):
-    """The log file; on rollover, ``faulthandler`` follows it to the new file."""
+    """The log file; on rollover, ``faulthandler`` follows it to the new file.
+
+    Several processes may hold the same log (the GUI and a refused second copy; two admin
+    commands at once). On Windows renaming a file another process has open fails
+    (PermissionError): the rollover is then skipped, the line is written to the current file
+    and the rollover is tried again a minute later, so no line is lost and nothing is printed
+    on a console the windowed app does not have.
+    """
+
+    _retry_after: float = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if time.monotonic() < self._retry_after:
+            return False
+        return super().shouldRollover(record)
 
     def doRollover(self) -> None:
         faulthandler.disable()
-        super().doRollover()
-        _faults_to(self.stream)
+        try:
+            super().doRollover()
+        except OSError:
+            # Another process has the file open (Windows) or the folder refused the rename:
+            # keep appending to the current file rather than lose this line.
+            self._retry_after = time.monotonic() + ROLLOVER_RETRY_SECONDS
+            if self.stream is None:
+                self.stream = self._open()
+        finally:
+            _faults_to(self.stream)
 
 
 def _faults_to(stream: TextIO | None) -> None:
@@ -149,6 +175,24 @@ def _say(text: str, *, error: bool = False) -> None:
         print(text, file=stream)
 
 
+def utf8_console() -> None:
+    """Write the admin commands' output in UTF-8, whatever the console's code page.
+
+    A Windows console program whose output goes to a file or a pipe (a scheduled backup's
+    redirect, a support script) writes in the ANSI code page, cp1252 in much of Europe: a
+    data folder under ``C:\\Users\\Łucja`` then ended a finished backup with a traceback
+    and exit 1. UTF-8 holds every path; a character the stream still cannot take is replaced,
+    never fatal. Streams without ``reconfigure`` (none, or a test's StringIO) are left alone.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):  # a closed or detached stream
+            stream.flush()
+            reconfigure(encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``exodesk`` and ``python -m exodesk``."""
     args = build_parser().parse_args(argv)
@@ -156,8 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke_test:
         return smoke_test()
     if args.command:
+        utf8_console()
         paths = DataPaths(resolve_data_dir(data_dir))
-        setup_logging(paths.log_file if paths.folder.is_dir() else None)
+        # The admin commands have a log of their own: a Windows GUI holding exodesk.log open
+        # would make this process's rollover fail (and a scheduled backup's lines interleave).
+        setup_logging(paths.admin_log_file if paths.folder.is_dir() else None)
         from exodesk import cli
 
         try:

@@ -18,6 +18,7 @@ RESOURCES = _HERE / "resources" if (_HERE / "resources").is_dir() else _HERE.par
 DATA_FILE_NAME = "exodesk.sqlite3"
 KEYRING_FILE_NAME = "exodesk.keys"
 LOG_FILE_NAME = "exodesk.log"
+ADMIN_LOG_FILE_NAME = "exodesk-admin.log"
 ENV_DATA_DIR = "EXODESK_DATA_DIR"
 
 
@@ -54,6 +55,11 @@ class DataPaths:
     @property
     def log_file(self) -> Path:
         return self.folder / LOG_FILE_NAME
+
+    @property
+    def admin_log_file(self) -> Path:
+        """The admin commands' log (``exodesk backup`` and the rest), apart from the GUI's."""
+        return self.folder / ADMIN_LOG_FILE_NAME
 
     @property
     def backups(self) -> Path:
