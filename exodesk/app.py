@@ -18,7 +18,13 @@ from typing import TextIO
 
 from exodesk import APP_NAME, __version__
 from exodesk.errors import UserError
-from exodesk.paths import DataPaths, resolve_data_dir
+from exodesk.paths import (
+    DataPaths,
+    installed_on_windows,
+    resolve_data_dir,
+    user_data_dir,
+    uses_default_data_dir,
+)
 
 log = logging.getLogger("exodesk")
 
@@ -205,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The admin commands have a log of their own: a Windows GUI holding exodesk.log open
         # would make this process's rollover fail (and a scheduled backup's lines interleave).
         setup_logging(paths.admin_log_file if paths.folder.is_dir() else None)
+        paths, notice = one_clinic_per_pc(paths, data_dir)
+        if notice:
+            _say(notice)
         from exodesk import cli
 
         try:
@@ -229,6 +238,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_gui(data_dir=data_dir, demo=args.demo, keep=args.keep)
 
 
+def one_clinic_per_pc(paths: DataPaths, data_dir: str | None) -> tuple[DataPaths, str | None]:
+    """The installed Windows app moves a clinic kept under one Windows login into the
+    machine-wide folder, once (``exodesk.services.data_folder``).
+
+    Only when the default folder is in use (no ``--data-dir``, no ``EXODESK_DATA_DIR``) in the
+    installed app on Windows; from source the default stays per-user and nothing moves.
+    Returns the folder to open and a sentence to show once (None: nothing to say). If the
+    move fails, the clinic is opened where it is this time, and the sentence says why.
+    """
+    if not (installed_on_windows() and uses_default_data_dir(data_dir)):
+        return paths, None
+    from exodesk.services.data_folder import move_login_clinic
+
+    old = DataPaths(user_data_dir())
+    try:
+        moved = move_login_clinic(old, paths)
+    except (UserError, OSError) as exc:
+        log.warning("could not move %s to %s: %s", old.folder, paths.folder, exc)
+        return old, (
+            f"{APP_NAME} could not move this Windows login's clinic from {old.folder} to "
+            f"{paths.folder} ({exc}), so it opens it where it is this time. Nothing was lost; "
+            "it will try again next time."
+        )
+    return paths, moved.message if moved else None
+
+
 def run_gui(*, data_dir: str | None, demo: bool, keep: bool) -> int:
     """Open the main window on the clinic's data file (or a throwaway demo clinic)."""
     demo_dir: Path | None = None
@@ -239,11 +274,14 @@ def run_gui(*, data_dir: str | None, demo: bool, keep: bool) -> int:
         paths = DataPaths(resolve_data_dir(data_dir))
     # The folder is made now, on a first run too, so the first start leaves a log.
     setup_logging(paths.log_file)
+    notice = None
+    if not demo:
+        paths, notice = one_clinic_per_pc(paths, data_dir)
     log.info("ExoDesk %s starting on %s", __version__, paths.data_file)
     from exodesk.ui.launcher import launch
 
     try:
-        return launch(paths, demo=demo)
+        return launch(paths, demo=demo, notice=notice)
     finally:
         if demo_dir is not None and not keep and not data_dir:
             logging.shutdown()

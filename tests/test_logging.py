@@ -28,7 +28,7 @@ def test_a_first_start_makes_the_data_folder_and_writes_a_log(tmp_path: Path, mo
     folder = tmp_path / "brand" / "new" / "ExoDesk"
     seen: list[Path] = []
 
-    def launch(paths, *, demo: bool) -> int:
+    def launch(paths, *, demo: bool, notice: str | None = None) -> int:
         seen.append(paths.folder)
         logging.getLogger("exodesk").info("window would open now")
         return 0
