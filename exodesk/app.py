@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="the data folder (default: EXODESK_DATA_DIR, else the user's app-data folder)",
+        help=(
+            "the data folder (default: EXODESK_DATA_DIR, else the installed Windows app's "
+            "machine-wide folder, or from source the user's app-data folder)"
+        ),
     )
     parser = argparse.ArgumentParser(
         prog="exodesk",
