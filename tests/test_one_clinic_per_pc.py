@@ -115,8 +115,12 @@ def test_from_source_nothing_moves(
 
 
 def test_the_launcher_shows_the_sentence_before_anything_else(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp
+) -> None:  # type: ignore[no-untyped-def]
+    # The test's own application, without the launcher's collector and excepthook (those
+    # are process-wide and have tests of their own).
+    monkeypatch.setattr(launcher, "application", lambda: qapp)
+    monkeypatch.setattr(launcher, "install_excepthook", lambda: None)
     shown: list[str] = []
     monkeypatch.setattr(
         launcher.QMessageBox, "information", lambda _p, _t, text: shown.append(text)
