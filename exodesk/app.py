@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import logging
 import logging.handlers
@@ -17,7 +18,13 @@ from typing import TextIO
 
 from exodesk import APP_NAME, __version__
 from exodesk.errors import UserError
-from exodesk.paths import DataPaths, resolve_data_dir
+from exodesk.paths import (
+    DataPaths,
+    installed_on_windows,
+    resolve_data_dir,
+    user_data_dir,
+    uses_default_data_dir,
+)
 
 log = logging.getLogger("exodesk")
 
@@ -32,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="the data folder (default: EXODESK_DATA_DIR, else the user's app-data folder)",
+        help=(
+            "the data folder (default: EXODESK_DATA_DIR, else the installed Windows app's "
+            "machine-wide folder, or from source the user's app-data folder)"
+        ),
     )
     parser = argparse.ArgumentParser(
         prog="exodesk",
@@ -124,13 +134,38 @@ def setup_logging(log_file: Path | None) -> None:
     _faults_to(handler.stream)
 
 
+ROLLOVER_RETRY_SECONDS = 60.0
+
+
 class _ExoDeskLogHandler(logging.handlers.RotatingFileHandler):
-    """The log file; on rollover, ``faulthandler`` follows it to the new file."""
+    """The log file; on rollover, ``faulthandler`` follows it to the new file.
+
+    Several processes may hold the same log (the GUI and a refused second copy; two admin
+    commands at once). On Windows renaming a file another process has open fails
+    (PermissionError): the rollover is then skipped, the line is written to the current file
+    and the rollover is tried again a minute later, so no line is lost and nothing is printed
+    on a console the windowed app does not have.
+    """
+
+    _retry_after: float = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if time.monotonic() < self._retry_after:
+            return False
+        return super().shouldRollover(record)
 
     def doRollover(self) -> None:
         faulthandler.disable()
-        super().doRollover()
-        _faults_to(self.stream)
+        try:
+            super().doRollover()
+        except OSError:
+            # Another process has the file open (Windows) or the folder refused the rename:
+            # keep appending to the current file rather than lose this line.
+            self._retry_after = time.monotonic() + ROLLOVER_RETRY_SECONDS
+            if self.stream is None:
+                self.stream = self._open()
+        finally:
+            _faults_to(self.stream)
 
 
 def _faults_to(stream: TextIO | None) -> None:
@@ -149,6 +184,24 @@ def _say(text: str, *, error: bool = False) -> None:
         print(text, file=stream)
 
 
+def utf8_console() -> None:
+    """Write the admin commands' output in UTF-8, whatever the console's code page.
+
+    A Windows console program whose output goes to a file or a pipe (a scheduled backup's
+    redirect, a support script) writes in the ANSI code page, cp1252 in much of Europe: a
+    data folder under ``C:\\Users\\Łucja`` then ended a finished backup with a traceback
+    and exit 1. UTF-8 holds every path; a character the stream still cannot take is replaced,
+    never fatal. Streams without ``reconfigure`` (none, or a test's StringIO) are left alone.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):  # a closed or detached stream
+            stream.flush()
+            reconfigure(encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``exodesk`` and ``python -m exodesk``."""
     args = build_parser().parse_args(argv)
@@ -156,8 +209,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke_test:
         return smoke_test()
     if args.command:
+        utf8_console()
         paths = DataPaths(resolve_data_dir(data_dir))
-        setup_logging(paths.log_file if paths.folder.is_dir() else None)
+        # The admin commands have a log of their own: a Windows GUI holding exodesk.log open
+        # would make this process's rollover fail (and a scheduled backup's lines interleave).
+        setup_logging(paths.admin_log_file if paths.folder.is_dir() else None)
+        paths, notice = one_clinic_per_pc(paths, data_dir)
+        if notice:
+            _say(notice)
         from exodesk import cli
 
         try:
@@ -182,6 +241,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_gui(data_dir=data_dir, demo=args.demo, keep=args.keep)
 
 
+def one_clinic_per_pc(paths: DataPaths, data_dir: str | None) -> tuple[DataPaths, str | None]:
+    """The installed Windows app moves a clinic kept under one Windows login into the
+    machine-wide folder, once (``exodesk.services.data_folder``).
+
+    Only when the default folder is in use (no ``--data-dir``, no ``EXODESK_DATA_DIR``) in the
+    installed app on Windows; from source the default stays per-user and nothing moves.
+    Returns the folder to open and a sentence to show once (None: nothing to say). If the
+    move fails, the clinic is opened where it is this time, and the sentence says why.
+    """
+    if not (installed_on_windows() and uses_default_data_dir(data_dir)):
+        return paths, None
+    from exodesk.services.data_folder import move_login_clinic
+
+    old = DataPaths(user_data_dir())
+    try:
+        moved = move_login_clinic(old, paths)
+    except (UserError, OSError) as exc:
+        log.warning("could not move %s to %s: %s", old.folder, paths.folder, exc)
+        return old, (
+            f"{APP_NAME} could not move this Windows login's clinic from {old.folder} to "
+            f"{paths.folder} ({exc}), so it opens it where it is this time. Nothing was lost; "
+            "it will try again next time."
+        )
+    return paths, moved.message if moved else None
+
+
 def run_gui(*, data_dir: str | None, demo: bool, keep: bool) -> int:
     """Open the main window on the clinic's data file (or a throwaway demo clinic)."""
     demo_dir: Path | None = None
@@ -192,11 +277,14 @@ def run_gui(*, data_dir: str | None, demo: bool, keep: bool) -> int:
         paths = DataPaths(resolve_data_dir(data_dir))
     # The folder is made now, on a first run too, so the first start leaves a log.
     setup_logging(paths.log_file)
+    notice = None
+    if not demo:
+        paths, notice = one_clinic_per_pc(paths, data_dir)
     log.info("ExoDesk %s starting on %s", __version__, paths.data_file)
     from exodesk.ui.launcher import launch
 
     try:
-        return launch(paths, demo=demo)
+        return launch(paths, demo=demo, notice=notice)
     finally:
         if demo_dir is not None and not keep and not data_dir:
             logging.shutdown()

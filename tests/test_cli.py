@@ -45,7 +45,7 @@ def test_init_info_check_on_a_fresh_folder(tmp_path: Path) -> None:
     check = run("check", "--data-dir", str(folder))
     assert check.returncode == 0, check.stderr
     assert "no faults found" in check.stdout
-    assert (folder / "exodesk.log").exists()
+    assert (folder / "exodesk-admin.log").exists()  # the commands log apart from the GUI
 
 
 def test_data_dir_from_the_environment(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from exodesk.storage.database import (
     storage_errors,
     translate,
 )
-from exodesk.storage.engine import connect, connection_key, sqlite3
+from exodesk.storage.engine import connect, connection_key, sqlite3, sqlite_uri
 
 log = logging.getLogger(__name__)
 
@@ -453,7 +453,7 @@ def _read_only(path: Path, key: bytes | None = None) -> sqlite3.Connection:
         WrongKey: the copy is encrypted and ``key`` is missing or does not open it.
     """
     key = file_key(path, key, what="backup")
-    conn = connect(f"{path.resolve().as_uri()}?mode=ro", key=key, uri=True)
+    conn = connect(sqlite_uri(path, mode="ro"), key=key, uri=True)
     if key is not None:
         try:
             check_key(conn, path, what="backup")
@@ -584,9 +584,7 @@ def settle(path: Path, *, timeout_ms: int = 1000, key: bytes | None = None) -> b
     with storage_errors(path):
         key = file_key(path, key)
     try:
-        conn = connect(
-            f"{path.resolve().as_uri()}?mode=rw", key=key, uri=True, timeout=timeout_ms / 1000
-        )
+        conn = connect(sqlite_uri(path, mode="rw"), key=key, uri=True, timeout=timeout_ms / 1000)
         try:
             if key is not None:
                 check_key(conn, path)

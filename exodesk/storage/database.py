@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError
-from exodesk.storage.engine import connect, sqlite3
+from exodesk.storage.engine import connect, sqlite3, sqlite_uri
 
 log = logging.getLogger(__name__)
 
@@ -346,12 +346,12 @@ def open_database(
     if not read_only:
         refuse_read_only(path, exists=exists)
     mode = "ro" if read_only else ("rwc" if create else "rw")
-    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    uri = sqlite_uri(path, mode=mode)
     if read_only and cannot_write(path) and not Path(f"{path}-wal").exists():
         # A write-protected folder, drive or file, closed cleanly: SQLite could not create the
         # -shm file a WAL database needs even to be read, and nothing can change the file
         # while it is read here, so it is read as immutable (no locks, no files beside it).
-        uri += "&immutable=1"
+        uri = sqlite_uri(path, mode=mode, immutable=1)
     conn: sqlite3.Connection | None = None
     try:
         with storage_errors(path):

@@ -30,7 +30,7 @@ from exodesk.storage.database import (
     is_encrypted,
     storage_errors,
 )
-from exodesk.storage.engine import Connection, connect, key_literal, sqlite3
+from exodesk.storage.engine import Connection, connect, key_literal, sqlite3, sqlite_uri
 from exodesk.storage.lock import DataFileLock
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _sole_connection(path: Path) -> Iterator[Connection]:
     Raises:
         StorageError: another program has the file open.
     """
-    conn = connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=1.0)
+    conn = connect(sqlite_uri(path, mode="rw"), uri=True, timeout=1.0)
     try:
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         try:
@@ -192,7 +192,7 @@ def verify_encrypted(path: Path, data_key: bytes, expected: Measures) -> None:
             user_version, the AUTOINCREMENT counters or the application_id differ.
     """
     try:
-        conn = connect(f"{path.resolve().as_uri()}?mode=ro", key=data_key, uri=True)
+        conn = connect(sqlite_uri(path, mode="ro"), key=data_key, uri=True)
         try:
             check_key(conn, path)
             verdict = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]

@@ -15,13 +15,17 @@ made itself (``Database(conn)``), so the key is set before sqlite-utils runs any
 
 from __future__ import annotations
 
+import ntpath
+import os
 import sys
+from pathlib import Path, PurePath, PureWindowsPath
+from urllib.parse import quote
 
 import sqlcipher3.dbapi2 as sqlite3
 import sqlite_utils.db
 import sqlite_utils.utils
 
-__all__ = ["KEY_BYTES", "Connection", "connect", "connection_key", "sqlite3"]
+__all__ = ["KEY_BYTES", "Connection", "connect", "connection_key", "sqlite3", "sqlite_uri"]
 
 KEY_BYTES = 32
 """A data key is 256 random bits, given to SQLCipher raw (no key derivation on each open)."""
@@ -108,6 +112,55 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+def sqlite_uri(
+    path: str | os.PathLike[str], *, windows: bool | None = None, **params: str | int
+) -> str:
+    """The ``file:`` URI SQLite accepts for ``path``, with ``params`` as its query string.
+
+    Every open of a file by URI builds it here (``connect(sqlite_uri(p, mode="ro"), uri=True)``).
+    SQLite's rules (sqlite.org/uri.html): the authority must be empty or ``localhost``, anything
+    else is "invalid uri authority"; the path is percent-decoded as UTF-8; on Windows a leading
+    ``/`` before a drive letter is dropped. So:
+
+    - ``C:\\Clinic\\x.db`` -> ``file:///C:/Clinic/x.db``;
+    - a UNC path ``\\\\server\\share\\x.db`` -> ``file:////server/share/x.db`` (empty
+      authority, the path ``//server/share/x.db`` which Windows opens as the share);
+      ``pathlib``'s ``as_uri()`` gives ``file://server/share/x.db``, which SQLite refuses;
+    - POSIX ``/home/a b/x.db`` -> ``file:///home/a%20b/x.db``.
+
+    Every character outside ``A-Z a-z 0-9 - . _ ~`` in a path segment is percent-encoded (UTF-8
+    for non-ASCII), so a folder named ``#1 50% off?`` or ``Łucja`` survives. On Windows the path
+    is made absolute with ``ntpath.abspath`` and never ``resolve()``d: resolving turns a mapped
+    drive ``Z:\\`` into its ``\\\\server\\share``. ``windows`` defaults to this system's
+    kind; tests pass ``True`` with ``PureWindowsPath`` inputs.
+    """
+    if windows is None:
+        windows = os.name == "nt"
+    if windows:
+        text = ntpath.abspath(os.fspath(path))
+        upper = text.upper()
+        if upper.startswith(("\\\\?\\UNC\\", "//?/UNC/")):
+            text = "\\\\" + text[8:]  # long-path form of a UNC path: \\?\UNC\server\share
+        elif text.startswith(("\\\\?\\", "//?/")):
+            text = text[4:]  # long-path form of a drive path: \\?\C:\...
+        win = PureWindowsPath(text)
+        drive = win.drive
+        rest = [quote(part, safe="") for part in win.parts[1:]]
+        if drive.startswith(("\\\\", "//")):
+            server, _, share = drive.replace("\\", "/").strip("/").partition("/")
+            head = f"//{quote(server, safe='')}/{quote(share, safe='')}"
+        else:
+            head = f"/{drive}"  # "C:" stays as it is: SQLite looks for "/C:" to drop the slash
+        uri_path = "/".join([head, *rest])
+    else:
+        absolute: PurePath = Path(path).resolve()
+        uri_path = quote(absolute.as_posix(), safe="/")
+    query = "&".join(
+        f"{quote(name, safe='')}={quote(str(value), safe='')}" for name, value in params.items()
+    )
+    return f"file://{uri_path}" + (f"?{query}" if query else "")
 
 
 def connection_key(conn: object) -> bytes | None:

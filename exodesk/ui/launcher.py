@@ -254,14 +254,17 @@ def _run_demo_instead() -> int:
         return launch(DataPaths(Path(folder)), demo=True)
 
 
-def launch(paths: DataPaths, *, demo: bool) -> int:
+def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
     """Run the app until the window closes; returns the process exit code.
 
     Restoring a backup from the Tools menu closes the window; the data file is then closed,
-    restored and opened again here, and a new window shows the restored records.
+    restored and opened again here, and a new window shows the restored records. ``notice``
+    (where a Windows login's clinic was moved to, say) is shown first.
     """
     app = application()
     install_excepthook()
+    if notice:
+        QMessageBox.information(None, APP_NAME, notice)
     # PySide6 keeps the source of every module imported after it in linecache (3.6 MB that
     # only a traceback would read; it reloads them then).
     linecache.clearcache()

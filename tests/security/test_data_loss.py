@@ -72,8 +72,8 @@ def _an_empty_database(paths: DataPaths) -> None:
 
 
 def _listing(folder: Path) -> list[str]:
-    """What is in the data folder, the log and the advisory lock's file aside."""
-    return sorted(n for n in os.listdir(folder) if n != "exodesk.log" and not n.endswith(".lock"))
+    """What is in the data folder, the logs and the advisory lock's file aside."""
+    return sorted(n for n in os.listdir(folder) if not n.endswith((".log", ".lock")))
 
 
 DAMAGE = {
