@@ -165,31 +165,49 @@ def restore_file(
     return RestoreResult(restored=record, saved_aside=aside, saved_aside_verified=verified)
 
 
+def _restore_summary(record: BackupRecord) -> str:
+    return f"Restored the backup of {record.when} ({record.path.name})"
+
+
 def _restore_note(record: BackupRecord, *, now: datetime, actor_name: str) -> dict[str, Any]:
     """What the restore's audit entry says, kept beside the data file until it is written."""
     return {
         "at": now.isoformat(),
         "actor_name": actor_name,
-        "summary": f"Restored the backup of {record.when} ({record.path.name})",
+        "summary": _restore_summary(record),
         "backup": str(record.path),
     }
+
+
+def _restore_entry(
+    at: datetime, actor_name: str, summary: str, backup: str, aside: Path | None
+) -> AuditEntry:
+    """The audit entry of a restore. actor_id stays empty: staff ids in the restored file need
+    not match the ones before."""
+    return AuditEntry(
+        at=at,
+        actor_id=None,
+        actor_name=actor_name,
+        action="restore",
+        table_name="data_file",
+        record_id=None,
+        patient_id=None,
+        summary=summary,
+        before=None,
+        after={"backup": backup, "saved_aside": str(aside) if aside else None},
+    )
 
 
 def record_interrupted_restore(db: Database, note: Mapping[str, Any]) -> None:
     """Write the audit entry of a restore that was stopped right after its swap (at the next
     start, the file open and up to date)."""
-    entry = AuditEntry(
-        at=datetime.fromisoformat(str(note["at"])),
-        actor_id=None,
-        actor_name=str(note["actor_name"]),
-        action="restore",
-        table_name="data_file",
-        record_id=None,
-        patient_id=None,
-        summary=f"{note['summary']} (noted at the next start: ExoDesk was stopped before it "
-        "could record the restore)",
-        before=None,
-        after={"backup": str(note["backup"]), "saved_aside": None},
+    entry = _restore_entry(
+        datetime.fromisoformat(str(note["at"])),
+        str(note["actor_name"]),
+        f"{note['summary']} (noted at the next start: ExoDesk was stopped before it could "
+        "record the restore)",
+        str(note["backup"]),
+        None,
     )
     with db.atomic():
         AuditRepository(db).append(entry)
@@ -204,19 +222,7 @@ def _audit_restore(
     actor_name: str,
     key: bytes | None = None,
 ) -> None:
-    # actor_id stays empty: staff ids in the restored file need not match the ones before.
-    entry = AuditEntry(
-        at=now,
-        actor_id=None,
-        actor_name=actor_name,
-        action="restore",
-        table_name="data_file",
-        record_id=None,
-        patient_id=None,
-        summary=f"Restored the backup of {record.when} ({record.path.name})",
-        before=None,
-        after={"backup": str(record.path), "saved_aside": str(aside) if aside else None},
-    )
+    entry = _restore_entry(now, actor_name, _restore_summary(record), str(record.path), aside)
     try:
         db = open_database(data_file, key=file_key_or_none(data_file, key))
         try:
