@@ -9,9 +9,15 @@ is never stored in the clear:
   an HMAC-SHA256 key over the slot (format, slot id, KDF parameters, salt, wrapped key), so a
   wrong password, or a slot edited or moved to another person, is refused rather than
   unwrapped into a wrong key.
-- The *recovery key*, printed once at setup for the clinic safe, is the data key itself
-  written in base32 with a checksum. It alone opens the data file and every backup, even when
-  the keyring is lost or every password forgotten; from it an admin sets new passwords.
+- The *recovery key*, printed once at setup for the clinic safe, is a random *root* secret
+  written in base32 with a checksum. Everything derives from it (HKDF-SHA256): the data key,
+  the *admin key* and from that the *practitioner key*. It alone opens the data file and every
+  backup, even when the keyring is lost or every password forgotten; from it an admin sets new
+  passwords. No password yields it: a slot holds only what its owner's role needs (every slot
+  the data key; an admin's also the admin and practitioner keys; a practitioner's the
+  practitioner key), and each person's own signing key for the audit trail.
+- First-generation clinics (set up before the keys were separated) printed the data key itself
+  as the recovery key; their checksum says so, and an admin re-keys them to separate.
 
 Changing a password rewraps one slot; the data key (so every backup's key) never changes.
 Nothing secret (passwords, keys, derived bytes) is ever logged or written unwrapped.
@@ -30,7 +36,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,10 +52,14 @@ from exodesk.storage.engine import KEY_BYTES
 
 log = logging.getLogger(__name__)
 
-KEYRING_FORMAT = 1
+KEYRING_FORMAT = 2  # 2: separated keys (admin_key_id and slots with extras)
 SALT_BYTES = 16
 _DERIVED_BYTES = 2 * KEY_BYTES  # wrapping half + MAC half
 _KEY_ID_LABEL = b"ExoDesk data key id"
+_ADMIN_ID_LABEL = b"ExoDesk admin key id"
+_PRACTITIONER_ID_LABEL = b"ExoDesk practitioner key id"
+# What a slot can hold beside the data key, each wrapped under its own pad.
+EXTRAS = ("admin", "practitioner", "signing")
 
 
 class WrongPassword(UserError):
@@ -117,15 +127,21 @@ class Slot:
     salt: bytes
     wrapped: bytes
     mac: bytes
+    extras: Mapping[str, bytes] = field(default_factory=dict)
+    """Wrapped admin, practitioner or signing keys (by name, see ``EXTRAS``); the MAC covers
+    them, so none can be added to or taken from a slot without its password."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "label": self.label,
             "kdf": self.kdf.as_dict(),
             "salt": _b64(self.salt),
             "wrapped": _b64(self.wrapped),
             "mac": _b64(self.mac),
         }
+        if self.extras:
+            data["extras"] = {name: _b64(value) for name, value in sorted(self.extras.items())}
+        return data
 
     @classmethod
     def from_dict(cls, slot_id: str, data: Mapping[str, Any]) -> Slot:
@@ -136,10 +152,23 @@ class Slot:
             salt=_unb64(data["salt"]),
             wrapped=_unb64(data["wrapped"]),
             mac=_unb64(data["mac"]),
+            extras={str(k): _unb64(v) for k, v in dict(data.get("extras") or {}).items()},
         )
         if len(slot.salt) != SALT_BYTES or len(slot.wrapped) != KEY_BYTES or len(slot.mac) != 32:
             raise ValueError("slot field of the wrong length")
+        if any(k not in EXTRAS or len(v) != KEY_BYTES for k, v in slot.extras.items()):
+            raise ValueError("unknown or damaged key in a slot")
         return slot
+
+
+@dataclass(frozen=True)
+class SlotKeys:
+    """What one person's password unwrapped from their slot."""
+
+    data: bytes = field(repr=False)
+    admin: bytes | None = field(default=None, repr=False)
+    practitioner: bytes | None = field(default=None, repr=False)
+    signing: bytes | None = field(default=None, repr=False)
 
 
 # ---- the data key ------------------------------------------------------------------------
@@ -153,12 +182,71 @@ def key_id(data_key: bytes) -> str:
     return hmac.new(data_key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
+def admin_key_id(admin_key: bytes) -> str:
+    """The admin key's public fingerprint (kept in the keyring, checked at every admin unlock)."""
+    return hmac.new(admin_key, _ADMIN_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def practitioner_key_id(practitioner_key: bytes) -> str:
+    """The practitioner key's public fingerprint."""
+    return hmac.new(practitioner_key, _PRACTITIONER_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def hkdf(key: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
+    """HKDF-SHA256 (RFC 5869) with an all-zero salt: ``length`` bytes for ``info``."""
+    prk = hmac.new(b"\0" * 32, key, hashlib.sha256).digest()
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+@dataclass(frozen=True)
+class ClinicSecret:
+    """What a recovery key opens: the data key, and (second generation) the admin and
+    practitioner keys derived beside it. ``root`` is the recovery key's own secret."""
+
+    root: bytes = field(repr=False)
+    data: bytes = field(repr=False)
+    admin: bytes | None = field(default=None, repr=False)
+    practitioner: bytes | None = field(default=None, repr=False)
+
+    @property
+    def generation(self) -> int:
+        return 1 if self.admin is None else 2
+
+    @classmethod
+    def from_root(cls, root: bytes) -> ClinicSecret:
+        """Second generation: every key derived from ``root``; none of them yields it."""
+        if len(root) != KEY_BYTES:
+            raise ValueError(f"a recovery root is {KEY_BYTES} bytes")
+        admin = hkdf(root, b"ExoDesk admin key v2")
+        return cls(
+            root=root,
+            data=hkdf(root, b"ExoDesk data key v2"),
+            admin=admin,
+            practitioner=hkdf(admin, b"ExoDesk practitioner key v2"),
+        )
+
+    @classmethod
+    def first_generation(cls, data_key: bytes) -> ClinicSecret:
+        """A clinic set up before the keys were separated: the recovery key is the data key."""
+        return cls(root=data_key, data=data_key)
+
+
+def new_clinic_secret() -> ClinicSecret:
+    """A fresh random root and the keys derived from it."""
+    return ClinicSecret.from_root(secrets.token_bytes(KEY_BYTES))
+
+
 # ---- the recovery key --------------------------------------------------------------------
 # 32 bytes are 52 base32 characters (the last carries 4 zero bits): 13 groups of 4, then one
 # group of checksum, 20 bits of SHA-256 over a label and the key. One mistyped character is
 # caught (except with odds of one in a million), and base32 has no 0/1/8/9 to confuse with
 # O/I/B, so those are read as the letters.
-_RECOVERY_LABEL = b"ExoDesk recovery key 1"
+_RECOVERY_LABELS = {1: b"ExoDesk recovery key 1", 2: b"ExoDesk recovery key 2"}
 _GROUP = 4
 _KEY_CHARS = 52
 _CHECK_CHARS = 4
@@ -167,23 +255,36 @@ _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 
 
-def _checksum(data_key: bytes) -> str:
-    digest = hashlib.sha256(_RECOVERY_LABEL + data_key).digest()
+def _checksum(secret: bytes, generation: int = 1) -> str:
+    digest = hashlib.sha256(_RECOVERY_LABELS[generation] + secret).digest()
     return base64.b32encode(digest[:5]).decode("ascii")[:_CHECK_CHARS]  # 20 bits
 
 
-def recovery_key_text(data_key: bytes) -> str:
+def recovery_key_text(secret: bytes | ClinicSecret) -> str:
     """The recovery key to print: 14 groups of 4 (A–Z, 2–7) joined by dashes; the last is a
-    checksum. For example ``MFRG-GZDF-…-Q2XA``."""
-    if len(data_key) != KEY_BYTES:
+    checksum, which also says the key's generation. For example ``MFRG-GZDF-…-Q2XA``."""
+    if isinstance(secret, ClinicSecret):
+        root, generation = secret.root, secret.generation
+    else:
+        root, generation = secret, 1
+    if len(root) != KEY_BYTES:
         raise ValueError(f"a data key is {KEY_BYTES} bytes")
-    body = base64.b32encode(data_key).decode("ascii").rstrip("=")
-    chars = body + _checksum(data_key)
+    body = base64.b32encode(root).decode("ascii").rstrip("=")
+    chars = body + _checksum(root, generation)
     return "-".join(chars[i : i + _GROUP] for i in range(0, len(chars), _GROUP))
 
 
 def parse_recovery_key(text: str) -> bytes:
-    """The data key in a recovery key as typed: spaces, dashes and case do not matter.
+    """The data key a recovery key opens, as typed: spaces, dashes and case do not matter.
+
+    Raises:
+        RecoveryKeyTypo: the text is not a recovery key, or has a typing mistake (checksum).
+    """
+    return parse_recovery_secret(text).data
+
+
+def parse_recovery_secret(text: str) -> ClinicSecret:
+    """Everything a recovery key opens (see ``ClinicSecret``), as typed.
 
     Raises:
         RecoveryKeyTypo: the text is not a recovery key, or has a typing mistake (checksum).
@@ -206,15 +307,16 @@ def parse_recovery_key(text: str) -> bytes:
             advice=advice,
             field="recovery_key",
         ) from None
-    if base64.b32encode(data_key).decode("ascii").rstrip("=") != body or not hmac.compare_digest(
-        _checksum(data_key), check
-    ):
-        raise RecoveryKeyTypo(
-            "That recovery key has a typing mistake: it does not add up.",
-            advice="Check each group of four against the printed recovery sheet.",
-            field="recovery_key",
-        )
-    return data_key
+    if base64.b32encode(data_key).decode("ascii").rstrip("=") == body:
+        if hmac.compare_digest(_checksum(data_key, 2), check):
+            return ClinicSecret.from_root(data_key)
+        if hmac.compare_digest(_checksum(data_key, 1), check):
+            return ClinicSecret.first_generation(data_key)
+    raise RecoveryKeyTypo(
+        "That recovery key has a typing mistake: it does not add up.",
+        advice="Check each group of four against the printed recovery sheet.",
+        field="recovery_key",
+    )
 
 
 # ---- wrapping ----------------------------------------------------------------------------
@@ -259,9 +361,21 @@ def _argon2(password: str, salt: bytes, kdf: KdfParams) -> bytes:
     )
 
 
-def _mac_input(slot_id: str, kdf: KdfParams, salt: bytes, wrapped: bytes) -> bytes:
-    fields = [KEYRING_FORMAT, slot_id, kdf.as_dict(), _b64(salt), _b64(wrapped)]
+def _mac_input(
+    slot_id: str,
+    kdf: KdfParams,
+    salt: bytes,
+    wrapped: bytes,
+    extras: Mapping[str, bytes] | None = None,
+) -> bytes:
+    fields: list[Any] = [1, slot_id, kdf.as_dict(), _b64(salt), _b64(wrapped)]
+    if extras:
+        fields.append({name: _b64(value) for name, value in sorted(extras.items())})
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _pad(derived: bytes, name: str) -> bytes:
+    return hkdf(derived[:KEY_BYTES], b"ExoDesk slot " + name.encode("ascii"))
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
@@ -269,16 +383,26 @@ def _xor(a: bytes, b: bytes) -> bytes:
 
 
 def wrap(
-    slot_id: str, label: str, password: str, data_key: bytes, kdf: KdfParams = DEFAULT_KDF
+    slot_id: str,
+    label: str,
+    password: str,
+    data_key: bytes,
+    kdf: KdfParams = DEFAULT_KDF,
+    *,
+    extras: Mapping[str, bytes | None] | None = None,
 ) -> Slot:
-    """A new slot holding ``data_key`` wrapped under ``password`` (fresh salt)."""
+    """A new slot holding ``data_key`` (and any ``extras``) wrapped under ``password``."""
     if len(data_key) != KEY_BYTES:
         raise ValueError(f"a data key is {KEY_BYTES} bytes")
     salt = secrets.token_bytes(SALT_BYTES)
     derived = _derive(password, salt, kdf)
     wrapped = _xor(derived[:KEY_BYTES], data_key)
-    mac = hmac.new(derived[KEY_BYTES:], _mac_input(slot_id, kdf, salt, wrapped), "sha256")
-    return Slot(slot_id, label, kdf, salt, wrapped, mac.digest())
+    held = {name: value for name, value in (extras or {}).items() if value is not None}
+    if any(name not in EXTRAS or len(value) != KEY_BYTES for name, value in held.items()):
+        raise ValueError("a slot holds only 32-byte admin, practitioner or signing keys")
+    sealed = {name: _xor(_pad(derived, name), value) for name, value in held.items()}
+    mac = hmac.new(derived[KEY_BYTES:], _mac_input(slot_id, kdf, salt, wrapped, sealed), "sha256")
+    return Slot(slot_id, label, kdf, salt, wrapped, mac.digest(), sealed)
 
 
 def unwrap(slot: Slot, password: str) -> bytes:
@@ -287,9 +411,20 @@ def unwrap(slot: Slot, password: str) -> bytes:
     Raises:
         WrongPassword: the password is not this slot's (or the slot was tampered with).
     """
+    return unwrap_all(slot, password).data
+
+
+def unwrap_all(slot: Slot, password: str) -> SlotKeys:
+    """Everything in ``slot``: the data key and whatever else it holds.
+
+    Raises:
+        WrongPassword: the password is not this slot's (or the slot was tampered with).
+    """
     derived = _derive(password, slot.salt, slot.kdf)
     expected = hmac.new(
-        derived[KEY_BYTES:], _mac_input(slot.slot_id, slot.kdf, slot.salt, slot.wrapped), "sha256"
+        derived[KEY_BYTES:],
+        _mac_input(slot.slot_id, slot.kdf, slot.salt, slot.wrapped, slot.extras),
+        "sha256",
     ).digest()
     if not hmac.compare_digest(expected, slot.mac):
         raise WrongPassword(
@@ -298,7 +433,13 @@ def unwrap(slot: Slot, password: str) -> bytes:
             "the recovery key from the clinic's safe.",
             field="password",
         )
-    return _xor(derived[:KEY_BYTES], slot.wrapped)
+    opened = {name: _xor(_pad(derived, name), value) for name, value in slot.extras.items()}
+    return SlotKeys(
+        data=_xor(derived[:KEY_BYTES], slot.wrapped),
+        admin=opened.get("admin"),
+        practitioner=opened.get("practitioner"),
+        signing=opened.get("signing"),
+    )
 
 
 def needs_rewrap(slot: Slot, current: KdfParams = DEFAULT_KDF) -> bool:
@@ -331,6 +472,10 @@ class Keyring:
         self.path = Path(path)
         self.kdf = kdf
         self.key_id: str | None = None
+        # Second generation: the fingerprints of the admin and practitioner keys. A slot's
+        # admin or practitioner key counts only if it matches.
+        self.admin_key_id: str | None = None
+        self.practitioner_key_id: str | None = None
         self._slots: dict[str, Slot] = {}
         # Wrong passwords in a row per slot, and when the last was typed: kept in the file, so
         # the wait after five survives closing and reopening ExoDesk.
@@ -360,6 +505,9 @@ class Keyring:
             )
         try:
             ring.key_id = None if data.get("key_id") is None else str(data["key_id"])
+            for name in ("admin_key_id", "practitioner_key_id"):
+                value = data.get(name)
+                setattr(ring, name, None if value is None else str(value))
             ring._slots = {
                 str(sid): Slot.from_dict(str(sid), slot) for sid, slot in data["slots"].items()
             }
@@ -378,13 +526,17 @@ class Keyring:
 
     def save(self) -> None:
         """Write the keyring atomically (temporary name, fsync, rename, folder fsync)."""
-        data = {
-            "format": KEYRING_FORMAT,
+        data: dict[str, Any] = {
+            # A first-generation keyring stays readable by the ExoDesk that wrote it.
+            "format": KEYRING_FORMAT if self.generation == 2 else 1,
             "what": "ExoDesk password slots: each unlocks the data file's key. Not secret on "
             "its own, but do not edit.",
             "key_id": self.key_id,
-            "slots": {sid: slot.as_dict() for sid, slot in sorted(self._slots.items())},
         }
+        if self.generation == 2:
+            data["admin_key_id"] = self.admin_key_id
+            data["practitioner_key_id"] = self.practitioner_key_id
+        data["slots"] = {sid: slot.as_dict() for sid, slot in sorted(self._slots.items())}
         if self._failed:
             data["failed"] = {
                 sid: {"count": count, "last": last.isoformat()}
@@ -404,6 +556,38 @@ class Keyring:
             discard(partial)
             raise
         log.info("keyring saved with %s", plural(len(self._slots), "slot"))
+
+    @property
+    def generation(self) -> int:
+        """2 once the clinic's keys are separated (its recovery key is no password's)."""
+        return 2 if self.admin_key_id is not None else 1
+
+    def adopt(self, secret: ClinicSecret) -> None:
+        """Take a second-generation secret's fingerprints (a new clinic, or a re-key; the
+        slots of the old key must be gone or replaced)."""
+        self.key_id = key_id(secret.data)
+        if secret.admin is not None and secret.practitioner is not None:
+            self.admin_key_id = admin_key_id(secret.admin)
+            self.practitioner_key_id = practitioner_key_id(secret.practitioner)
+
+    def genuine(self, keys: SlotKeys) -> SlotKeys:
+        """``keys`` less any admin or practitioner key that is not this clinic's (a slot
+        forged by someone who knows only the data key and their own password)."""
+        admin = keys.admin
+        if (
+            admin is None
+            or self.admin_key_id is None
+            or not hmac.compare_digest(admin_key_id(admin), self.admin_key_id)
+        ):
+            admin = None
+        practitioner = keys.practitioner
+        if (
+            practitioner is None
+            or self.practitioner_key_id is None
+            or not hmac.compare_digest(practitioner_key_id(practitioner), self.practitioner_key_id)
+        ):
+            practitioner = None
+        return replace(keys, admin=admin, practitioner=practitioner)
 
     def slots(self) -> list[tuple[str, str]]:
         """(slot id, label) of every slot, for choosing who signs in: nothing secret."""
@@ -432,7 +616,13 @@ class Keyring:
             )
 
     def add_or_replace_slot(
-        self, staff_id: int | str, label: str, password: str, data_key: bytes
+        self,
+        staff_id: int | str,
+        label: str,
+        password: str,
+        data_key: bytes,
+        *,
+        extras: Mapping[str, bytes | None] | None = None,
     ) -> None:
         """Give ``staff_id`` a slot that ``password`` unlocks (replacing any they had).
 
@@ -445,7 +635,7 @@ class Keyring:
         self.check_data_key(data_key)
         self.key_id = key_id(data_key)
         sid = str(staff_id)
-        self._slots[sid] = wrap(sid, label, password, data_key, self.kdf)
+        self._slots[sid] = wrap(sid, label, password, data_key, self.kdf, extras=extras)
 
     def relabel(self, staff_id: int | str, label: str) -> None:
         """Change the name shown for a slot (no password needed: the label is not trusted)."""
@@ -465,13 +655,25 @@ class Keyring:
             UserError: there is no slot for ``staff_id``.
             WrongPassword: the password is wrong.
         """
+        return unwrap(self._slot_for(staff_id), password)
+
+    def _slot_for(self, staff_id: int | str) -> Slot:
         slot = self._slots.get(str(staff_id))
         if slot is None:
             raise UserError(
                 "No password has been set on this PC for that person.",
                 advice="Ask an admin to set one, or use the recovery key.",
             )
-        return unwrap(slot, password)
+        return slot
+
+    def open_slot(self, staff_id: int | str, password: str) -> SlotKeys:
+        """Everything ``staff_id``'s slot holds, admin and practitioner keys only if genuine.
+
+        Raises:
+            UserError: there is no slot for ``staff_id``.
+            WrongPassword: the password is wrong.
+        """
+        return self.genuine(unwrap_all(self._slot_for(staff_id), password))
 
     def failures(self, staff_id: int | str) -> tuple[int, datetime | None]:
         """(wrong passwords in a row, when the last was typed) for this slot."""
