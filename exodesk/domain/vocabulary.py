@@ -64,6 +64,7 @@ FIELD_LABELS: dict[str, str] = {
     "logo_png": "logo",
     "screening_valid_days": "days a screening stays valid",
     "idle_lock_minutes": "minutes before the screen locks",
+    "require_baseline_photos": "baseline photos needed before a course's first session",
     # staff
     "admin": "admin",
     "is_admin": "admin",
