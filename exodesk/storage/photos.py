@@ -130,6 +130,18 @@ class PhotoRepository:
         ).fetchone()
         return row is not None
 
+    def loose_set_between(self, patient_id: int, area: str, first: date, last: date) -> bool:
+        """Whether a set of ``area`` outside any course, with a photo (not in error), was
+        taken between ``first`` and ``last`` (both included)."""
+        row = self._db.execute(
+            "SELECT 1 FROM photo_sets s JOIN photos p ON p.set_id = s.id "
+            "LEFT JOIN photo_errors e ON e.photo_id = p.id "
+            "WHERE s.patient_id = ? AND s.course_id IS NULL AND s.area = ? "
+            "AND s.taken_on BETWEEN ? AND ? AND e.photo_id IS NULL LIMIT 1",
+            [patient_id, area, first.isoformat(), last.isoformat()],
+        ).fetchone()
+        return row is not None
+
     # ---- photos --------------------------------------------------------------------------
     def add_photo(self, photo: NewPhoto, *, at: datetime, by: int | None) -> int:
         cur = self._db.execute(
