@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from exodesk.ui.photos.folder import FolderImportDialog
-from tests.ui.photos.pictures import write_pictures
+from tests.ui.photos.picture_files import write_pictures
 
 FACE = (
     ("front", "Front"),
