@@ -31,6 +31,7 @@ from exodesk.domain.photos import (
 )
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
+from exodesk.services.photos import PHOTOS
 from exodesk.services.workspace import Services
 from exodesk.ui.common import named, resize_within_screen, without_default_buttons
 from exodesk.ui.errors import show_user_error
@@ -64,7 +65,7 @@ class CompareWindow(QDialog):
         self._services = services
         self._photos = services.photos
         self._patient_id = patient_id
-        self._table = self._photos.views()
+        self._table = self._photos.views
         self.changes = Changes()
         self._dates: list[Photo] = []
         self._sets: dict[int, PhotoSet] = {}
@@ -320,9 +321,7 @@ class CompareWindow(QDialog):
         for r in ratings:
             day = r.taken_on or self._sets[r.set_id].taken_on
             points.append((day, r.value))
-        lines = [
-            f"{format_short(day)}: {value_label(str(scale), value)}" for day, value in points
-        ]
+        lines = [f"{format_short(day)}: {value_label(str(scale), value)}" for day, value in points]
         self.ratings_label.setText(
             "\n".join(lines) if lines else f"No {SCALE_LABELS[str(scale)].lower()} yet."
         )
@@ -335,10 +334,9 @@ class CompareWindow(QDialog):
         if pair is None or scale is None or value is None:
             return
         try:
-            changes = self._photos.rate(pair[1].set_id, str(scale), str(value))
+            self._photos.rate(pair[1].set_id, str(scale), str(value))
         except UserError as exc:
             show_user_error(self, exc)
             return
-        if isinstance(changes, Changes) and changes.topics:
-            self.changes = Changes(self.changes.topics | changes.topics, self._patient_id)
+        self.changes = Changes(self.changes.topics | {PHOTOS}, self._patient_id)
         self._show_ratings()

@@ -28,7 +28,7 @@ from exodesk.domain.photos import CONSENT_LABELS, CONSENT_LEVELS, CONSENT_SHORT,
 from exodesk.domain.problems import Problem, check_text
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
-from exodesk.services.photos import PhotoService
+from exodesk.services.photos import PHOTOS, PhotoService
 from exodesk.ui.common import error_label, named, resize_within_screen, show_problems
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import CAUTION, GOOD, NOTE, ink_style
@@ -62,7 +62,7 @@ class PhotoConsentDialog(QDialog):
         self._patient_id = patient_id
         self._patient_name = patient_name
         self.changes = Changes()
-        text, version = photos.consent_form()
+        version, text = photos.consent_text()
         self.version = version
 
         title = QLabel("Consent to clinical photographs")
@@ -231,9 +231,7 @@ class PhotoConsentDialog(QDialog):
                 f"Signed by {consent.signed_name} on {format_short(consent.signed_on)} "
                 f"(version {consent.text_version}). "
             )
-            words += (
-                f"In force: {', '.join(agreed)}." if agreed else "No level is in force now."
-            )
+            words += f"In force: {', '.join(agreed)}." if agreed else "No level is in force now."
             if taken_back:
                 words += f" Taken back: {', '.join(taken_back)}."
             self.standing.setStyleSheet(ink_style(GOOD if RECORD in in_force else CAUTION))
@@ -249,11 +247,11 @@ class PhotoConsentDialog(QDialog):
         if not ask(question):
             return
         try:
-            changes = self._photos.revoke_consent(self._patient_id, level)
+            self._photos.revoke_consent(self._patient_id, level)
         except UserError as exc:
             show_user_error(self, exc)
             return
-        self._merge(changes)
+        self._merge(Changes(frozenset({PHOTOS}), self._patient_id))
         self._show_standing()
 
     def _confirm(self, question: str) -> bool:
@@ -264,9 +262,8 @@ class PhotoConsentDialog(QDialog):
         box.exec()
         return box.clickedButton() is yes
 
-    def _merge(self, changes: object) -> None:
-        if isinstance(changes, Changes):
-            self.changes = Changes(self.changes.topics | changes.topics)
+    def _merge(self, changes: Changes) -> None:
+        self.changes = Changes(self.changes.topics | changes.topics, self._patient_id)
 
     # ---- signing -------------------------------------------------------------------------
     def chosen_levels(self) -> set[str]:
@@ -305,7 +302,7 @@ class PhotoConsentDialog(QDialog):
         if problems:
             return
         try:
-            changes = self._photos.record_consent(
+            result = self._photos.record_consent(
                 self._patient_id,
                 self.chosen_levels(),
                 self.name.text().strip(),
@@ -314,5 +311,12 @@ class PhotoConsentDialog(QDialog):
         except UserError as exc:
             show_user_error(self, exc)
             return
-        self._merge(changes)
+        if not result.ok:  # the service's own checks, worded for the same fields
+            fields = {"signed_name": "name"}
+            show_problems(
+                self.errors,
+                [Problem(fields.get(p.field, p.field), p.message) for p in result.problems],
+            )
+            return
+        self._merge(result.changes)
         self.accept()

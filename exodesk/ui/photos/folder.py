@@ -4,7 +4,9 @@ view with one key press (1–5 the area's views, F a free view, S skip)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QKeyEvent, QPixmap
@@ -140,7 +142,7 @@ class FolderImportDialog(QDialog):
             item.setData(VIEW_ROLE, None)  # not decided yet
             item.setToolTip(str(path))
             self.list.addItem(item)
-            self._loader.request(str(path), lambda p=path: file_thumbnail(p))
+            self._loader.request(str(path), partial(file_thumbnail, path))
         if self.list.count():
             self.list.setCurrentRow(0)
         self._say()
@@ -156,7 +158,7 @@ class FolderImportDialog(QDialog):
         item = self._item(str(key))
         if item is None:
             return
-        image, digest = result  # type: ignore[misc]
+        image, digest = cast(tuple[QImage, str], result)
         if digest in self._known:  # imported for this patient before: not new
             self.list.takeItem(self.list.row(item))
             self.already += 1
@@ -180,9 +182,13 @@ class FolderImportDialog(QDialog):
 
     # ---- choosing views ------------------------------------------------------------------
     def eventFilter(self, watched: object, event: object) -> bool:
-        if watched is self.list and isinstance(event, QKeyEvent):
-            if event.type() == QKeyEvent.Type.KeyPress and self._key(event):
-                return True
+        if (
+            watched is self.list
+            and isinstance(event, QKeyEvent)
+            and event.type() == QKeyEvent.Type.KeyPress
+            and self._key(event)
+        ):
+            return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

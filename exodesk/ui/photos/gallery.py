@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
@@ -25,11 +26,13 @@ from exodesk.domain.dates import format_short
 from exodesk.domain.photos import CONSENT_LEVELS, CONSENT_SHORT, RECORD, Photo, PhotoSet
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
+from exodesk.services.photos import PHOTOS
 from exodesk.services.workspace import Services
 from exodesk.ui.common import named, resize_within_screen, without_default_buttons
 from exodesk.ui.dialogs.reason import ReasonDialog
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import CAUTION, FADED, GOOD, NOTE, ink_style, item_ink
+from exodesk.ui.photos.take import CameraFactory
 from exodesk.ui.photos.thumbs import THUMB_SIDE, ThumbLoader, placeholder, scaled_image
 from exodesk.ui.widgets import NoWheelComboBox
 
@@ -40,6 +43,11 @@ NO_RECORD_CONSENT = (
     "No photo can be taken yet: the patient has not agreed to photos for their clinical "
     "record. Record their photo consent first (Photo consent…)."
 )
+
+
+def _thumbnail(fetch: Callable[[Photo], bytes], photo: Photo) -> QImage:
+    """A stored thumbnail, decoded (on a worker thread)."""
+    return scaled_image(fetch(photo), THUMB_SIDE)
 
 
 class GalleryModel(QAbstractListModel):
@@ -80,10 +88,7 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             icon = self._icons.get(photo.id)
             if icon is None:
-                fetch = self._fetch
-                self.loader.request(
-                    photo.id, lambda p=photo: scaled_image(fetch(p), THUMB_SIDE)
-                )
+                self.loader.request(photo.id, partial(_thumbnail, self._fetch, photo))
                 return self._waiting
             return icon
         if role == Qt.ItemDataRole.ForegroundRole and photo.entered_in_error:
@@ -123,7 +128,7 @@ class PhotosWindow(QDialog):
         *,
         patient_id: int,
         patient_name: str,
-        camera: Callable[..., Any] | None = None,
+        camera: CameraFactory | str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("photosWindow")
@@ -134,7 +139,7 @@ class PhotosWindow(QDialog):
         self._patient_id = patient_id
         self._patient_name = patient_name
         self._camera = camera
-        self._table = self._photos.views()
+        self._table = self._photos.views
         self.changes = Changes()
         self._sets: dict[int, PhotoSet] = {}
 
@@ -297,22 +302,18 @@ class PhotosWindow(QDialog):
         view = str(self.view.currentData() or "") or None
         try:
             self._sets = {s.id: s for s in self._photos.sets(self._patient_id)}
-            photos = self._photos.gallery(
-                self._patient_id,
-                area=area,
-                view=view,
-                include_errors=self.show_errors.isChecked(),
-            )
+            photos = self._photos.gallery(self._patient_id, area=area, view=view)
+            in_error = self._in_error(area, view)
         except UserError as exc:
             show_user_error(self, exc)
             return
+        hidden = 0
+        if self.show_errors.isChecked():
+            photos = sorted(photos + in_error, key=self._newest_first)
+        else:
+            hidden = len(in_error)
         rows = [(p, self._caption(p)) for p in photos]
         self.model.set_rows(rows)
-        hidden = 0
-        if not self.show_errors.isChecked():
-            hidden = len(
-                self._photos.gallery(self._patient_id, area=area, view=view, include_errors=True)
-            ) - len(photos)
         count = f"{len(photos)} photo{'s' if len(photos) != 1 else ''}"
         if hidden:
             count += f" ({hidden} entered in error, hidden)"
@@ -326,6 +327,22 @@ class PhotosWindow(QDialog):
         if photos:
             self.gallery.setCurrentIndex(self.model.index(0, 0))
         self._update_buttons()
+
+    def _in_error(self, area: str | None, view: str | None) -> list[Photo]:
+        """The photos entered in error among those the filters choose."""
+        found = []
+        for photo_set in self._sets.values():
+            if area is not None and photo_set.area != area:
+                continue
+            for photo in self._photos.photos(photo_set.id, include_errors=True):
+                if photo.entered_in_error and (view is None or photo.view == view):
+                    found.append(photo)
+        return found
+
+    def _newest_first(self, photo: Photo) -> tuple[object, ...]:
+        photo_set = self._sets.get(photo.set_id)
+        day = photo_set.taken_on if photo_set is not None else photo.taken_at.date()
+        return (-day.toordinal(), -photo.set_id, photo.id)
 
     def _caption(self, photo: Photo) -> str:
         photo_set = self._sets.get(photo.set_id)
@@ -359,9 +376,7 @@ class PhotosWindow(QDialog):
     def _update_buttons(self, *_: object) -> None:
         photo = self.current_photo()
         may_error = self._may(perms.PHOTOS_ERROR)
-        self.error_button.setEnabled(
-            photo is not None and not photo.entered_in_error and may_error
-        )
+        self.error_button.setEnabled(photo is not None and not photo.entered_in_error and may_error)
         self.error_button.setToolTip(
             "It is hidden and kept, never deleted (you say why)"
             if may_error
@@ -385,7 +400,7 @@ class PhotosWindow(QDialog):
             self._photos,
             patient_id=self._patient_id,
             patient_name=self._patient_name,
-            today_text=format_short(self._photos.today()),
+            today_text=format_short(self._services.ctx.today()),
         )
         dialog.exec()
         self._changed(dialog.changes)
@@ -393,9 +408,8 @@ class PhotosWindow(QDialog):
 
     def take_photos(self) -> None:
         """The take-photos dialog; without record-level consent, why not, and the consent."""
-        if not self._photos.may(self._patient_id, RECORD):
-            if not self._offer_consent():
-                return
+        if not self._photos.may(self._patient_id, RECORD) and not self._offer_consent():
+            return
         from exodesk.ui.photos.take import TakePhotosDialog
 
         sessions = self._services.sessions.sessions(self._patient_id)
@@ -404,7 +418,8 @@ class PhotosWindow(QDialog):
             self._photos,
             patient_id=self._patient_id,
             patient_name=self._patient_name,
-            sessions=list(reversed(sessions)),
+            sessions=sessions,
+            today=self._services.ctx.today(),
             area=str(self.area.currentData() or "") or None,
             camera=self._camera,
         )
@@ -441,12 +456,11 @@ class PhotosWindow(QDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            changes = self._photos.mark_entered_in_error(photo.id, dialog.reason())
+            self._photos.mark_entered_in_error(photo.id, dialog.reason())
         except UserError as exc:
             show_user_error(self, exc)
             return
-        if isinstance(changes, Changes):
-            self._changed(changes)
+        self._changed(Changes(frozenset({PHOTOS}), self._patient_id))
         self.refresh()
 
     def _open_compare_at(self, index: QModelIndex) -> None:

@@ -5,9 +5,11 @@ and import them off the main thread with a progress bar."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -42,7 +44,7 @@ from exodesk.domain.sessions import TREATMENTS, TreatmentSession
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.photo_import import PreparedPhoto, prepare_photo, read_picture_file
-from exodesk.services.photos import PhotoService
+from exodesk.services.photos import PHOTOS, PhotoService
 from exodesk.ui.common import named, resize_within_screen, without_default_buttons
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import CAUTION, GOOD, NOTE, ink, ink_style, item_ink
@@ -56,6 +58,14 @@ from exodesk.ui.photos.thumbs import (
 )
 from exodesk.ui.widgets import NoWheelComboBox
 from exodesk.ui.workers import run_in_background
+
+CameraFactory = Callable[
+    [QWidget, tuple[tuple[str, str], ...], dict[str, QImage], frozenset[str]], "CameraCapture"
+]
+"""Builds the camera window: (parent, the area's views, the baseline's picture of each view,
+the views the set has already)."""
+if TYPE_CHECKING:
+    from exodesk.ui.photos.camera import CameraCapture
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 FILE_FILTER = "Pictures (*.jpg *.jpeg *.png *.heic *.heif *.JPG *.JPEG *.PNG *.HEIC *.HEIF)"
@@ -81,8 +91,8 @@ class TakePhotosDialog(QDialog):
     Args:
         photos: The photo service (it refuses without the patient's record-level consent).
         sessions: The patient's sessions, newest first, to attach the set to.
-        camera: Builds the camera window for this set (``None``: this PC has no camera
-            support); called with (parent, views, ghosts by view).
+        camera: Builds the camera window for this set, or the sentence saying why this PC
+            cannot use a camera (the Camera button says it).
     """
 
     imported = Signal(object)  # list[Photo], once an import finished
@@ -95,9 +105,10 @@ class TakePhotosDialog(QDialog):
         patient_id: int,
         patient_name: str,
         sessions: list[TreatmentSession],
+        today: date,
         area: str | None = None,
         session_id: int | None = None,
-        camera: object | None = None,
+        camera: CameraFactory | str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("takePhotosDialog")
@@ -106,8 +117,9 @@ class TakePhotosDialog(QDialog):
         self.setAcceptDrops(True)
         self._photos = photos
         self._patient_id = patient_id
-        self._table: ViewTable = photos.views()
+        self._table: ViewTable = photos.views
         self._camera = camera
+        self._today = today
         self.changes = Changes()
         self.pending: list[Pending] = []
         self.stored: list[Photo] = []
@@ -130,12 +142,17 @@ class TakePhotosDialog(QDialog):
             "Session the photos belong to",
             "The session these photos go with; a consultation has none.",
         )
-        for s in sessions:
+        newest_first = sorted(sessions, key=lambda s: s.performed_at, reverse=True)
+        for s in newest_first:
             words = f"{format_short(s.performed_at.date())} — {TREATMENTS.get(s.treatment, '')}"
             self.session.addItem(words, s.id)
         self.session.addItem("No session (a consultation)", None)
-        if session_id is not None and self.session.findData(session_id) >= 0:
-            self.session.setCurrentIndex(self.session.findData(session_id))
+        todays = next((s.id for s in newest_first if s.performed_at.date() == today), None)
+        wanted = session_id if session_id is not None else todays
+        # Photos are taken on the day: a session of another day is chosen only on purpose.
+        self.session.setCurrentIndex(
+            self.session.findData(wanted) if wanted is not None else self.session.count() - 1
+        )
         form = QFormLayout()
         area_label = QLabel("&Area")
         area_label.setBuddy(self.area)
@@ -305,7 +322,7 @@ class TakePhotosDialog(QDialog):
         """Photos already stored today for this area and session (a set being completed)."""
         if self.photo_set is not None:
             return self._photos.photos(self.photo_set.id)
-        today = self._photos.today()
+        today = self._today
         for s in self._photos.sets(self._patient_id):
             if s.area == self.area_id and s.session_id == self.session_id and s.taken_on == today:
                 return self._photos.photos(s.id)
@@ -464,28 +481,28 @@ class TakePhotosDialog(QDialog):
 
     def open_camera(self) -> None:
         """The camera window, the baseline's same view shown as a ghost to line up with."""
-        if self._camera is None:
+        if isinstance(self._camera, str):
             self._say(
-                "This PC has no camera support installed: add the pictures as files, or "
-                "import them from the camera's card or the phone's folder."
+                (self._camera or "This PC cannot use a camera.")
+                + " Add the pictures as files, or import them from the camera's card or the "
+                "phone's folder.",
+                problem=True,
             )
             return
-        ghosts = self._ghosts()
-        make = self._camera
-        dialog = make(self, self.views(), ghosts)  # type: ignore[operator]
+        already = frozenset(p.view for p in self._existing() if not p.entered_in_error)
+        dialog = self._camera(self, self.views(), self._ghosts(), already)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            from exodesk.ui.photos.thumbs import jpeg_bytes
-
-            for view, image in dialog.captured():
-                self.add_capture(view, image, jpeg_bytes(image))
+            for view, data in dialog.captured().items():
+                self.add_capture(view, QImage.fromData(data), data)
 
     def _ghosts(self) -> dict[str, QImage]:
         """The baseline set's photo of each view of this area (to line the shot up)."""
         ghosts: dict[str, QImage] = {}
+        # The newest baseline of the area: the course being followed now.
         baseline = next(
             (
                 s
-                for s in reversed(self._photos.sets(self._patient_id))
+                for s in self._photos.sets(self._patient_id)
                 if s.area == self.area_id and s.is_baseline
             ),
             None,
@@ -582,7 +599,7 @@ class TakePhotosDialog(QDialog):
             widget.setEnabled(True)
         self.stored += self._new
         if self._new:
-            self.changes = self._photos.changes_for(self._patient_id)
+            self.changes = Changes(frozenset({PHOTOS}), self._patient_id)
         words = f"{len(self._new)} photo{'s' if len(self._new) != 1 else ''} imported."
         if self._problems:
             words += " Not imported: " + "; ".join(self._problems)
@@ -613,5 +630,21 @@ class TakePhotosDialog(QDialog):
         super().keyPressEvent(event)
 
 
-def today_text(day: date) -> str:
-    return format_short(day)
+def camera_for_this_pc() -> CameraFactory | str:
+    """How the camera window is built on this PC (its first camera through Qt Multimedia), or
+    the plain sentence saying why there is no camera to use."""
+    from exodesk.ui.photos.camera import CameraCapture, QtCameraSource, camera_problem
+
+    problem = camera_problem()
+    if problem is not None:
+        return problem
+
+    def make(
+        parent: QWidget,
+        views: tuple[tuple[str, str], ...],
+        ghosts: dict[str, QImage],
+        already: frozenset[str],
+    ) -> CameraCapture:
+        return CameraCapture(parent, QtCameraSource(), views, ghosts=ghosts, already=already)
+
+    return make

@@ -67,16 +67,6 @@ def placeholder(words: str, side: int = THUMB_SIDE) -> QImage:
     return image
 
 
-def jpeg_bytes(image: QImage, quality: int = 92) -> bytes:
-    """A QImage (a camera frame) as JPEG bytes, for the import pipeline."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "JPEG", quality)
-    buffer.close()
-    return bytes(data.data())
-
-
 def pictures_in(folder: Path, limit: int = 2000) -> list[Path]:
     """Picture files in ``folder`` and below (a camera card keeps them in DCIM/100XXXXX), by
     name; at most ``limit`` (a whole phone backup is not a camera card)."""
