@@ -42,7 +42,7 @@ def jpeg(image: QImage, quality: int = 90) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "JPG", quality)
+    image.save(buffer, "JPG", quality)  # type: ignore[call-overload]
     buffer.close()
     return bytes(data.data())
 

@@ -89,6 +89,7 @@ def _factories() -> dict[str, Factory]:
     )
     from exodesk.ui.dialogs.unlock import UnlockDialog
     from exodesk.ui.patients.tab import HistoryDialog
+    from exodesk.ui.photos.camera import CameraCapture, SyntheticFrameSource
     from exodesk.ui.printing import PdfPreviewDialog
     from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
     from exodesk.ui.screening.consent import ConsentDialog
@@ -146,6 +147,9 @@ def _factories() -> dict[str, Factory]:
         ),
         "StaffListDialog": lambda s, t, h: StaffListDialog(None, s.clinic, s.accounts),
         "ChangePasswordDialog": lambda s, t, h: ChangePasswordDialog(None, s.accounts, "Ada"),
+        "CameraCapture": lambda s, t, h: CameraCapture(
+            None, SyntheticFrameSource(interval_ms=1000), [("front", "Front"), ("free", "Free")]
+        ),
         "UnlockDialog": lambda s, t, h: UnlockDialog(None, s.paths, clock=s.ctx.now),
         "HistoryDialog": lambda s, t, h: HistoryDialog(
             h, patient(s), s.patients.history(_patient_id(s))
