@@ -184,7 +184,7 @@ class PhotosWindow(QDialog):
         self.gallery.setModel(self.model)
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
         self.gallery.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE * 3 // 4))
-        self.gallery.setGridSize(QSize(THUMB_SIDE + 40, THUMB_SIDE * 3 // 4 + 64))
+        self.gallery.setGridSize(QSize(THUMB_SIDE + 64, THUMB_SIDE * 3 // 4 + 64))
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
         self.gallery.setMovement(QListView.Movement.Static)
         self.gallery.setUniformItemSizes(True)
@@ -309,9 +309,10 @@ class PhotosWindow(QDialog):
             return
         hidden = 0
         if self.show_errors.isChecked():
-            photos = sorted(photos + in_error, key=self._newest_first)
+            photos = photos + in_error
         else:
             hidden = len(in_error)
+        photos.sort(key=self._in_order)
         rows = [(p, self._caption(p)) for p in photos]
         self.model.set_rows(rows)
         count = f"{len(photos)} photo{'s' if len(photos) != 1 else ''}"
@@ -339,10 +340,13 @@ class PhotosWindow(QDialog):
                     found.append(photo)
         return found
 
-    def _newest_first(self, photo: Photo) -> tuple[object, ...]:
+    def _in_order(self, photo: Photo) -> tuple[int, int, int, int]:
+        """Newest set first; within a set, the views in the order they are taken."""
         photo_set = self._sets.get(photo.set_id)
         day = photo_set.taken_on if photo_set is not None else photo.taken_at.date()
-        return (-day.toordinal(), -photo.set_id, photo.id)
+        views = [v for v, _ in self._table.views(photo_set.area)] if photo_set else []
+        place = views.index(photo.view) if photo.view in views else len(views)
+        return (-day.toordinal(), -photo.set_id, place, photo.id)
 
     def _caption(self, photo: Photo) -> str:
         photo_set = self._sets.get(photo.set_id)

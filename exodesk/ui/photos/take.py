@@ -186,7 +186,11 @@ class TakePhotosDialog(QDialog):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setWordWrap(True)
         self.list.installEventFilter(self)
-        self.drop_hint = QLabel("Drop picture files anywhere on this window to add them.")
+        self.drop_hint = QLabel(
+            "Drop picture files anywhere on this window to add them. On a picture: 1–5 or F "
+            "give it another view, Delete takes it out."
+        )
+        self.drop_hint.setWordWrap(True)
         self.drop_hint.setObjectName("takePhotosDropHint")
         self.drop_hint.setStyleSheet(ink_style(NOTE))
 
