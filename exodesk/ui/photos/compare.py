@@ -66,6 +66,7 @@ ZOOM_STEP = 1.25
 GAP = 8  # between the two pictures side by side
 HANDLE = 10  # how near the wipe's divider a press grabs it, in pixels
 NO_PAIR = "Choose two photos to compare."
+PHOTO_BACKDROP = "#202020"  # photos are judged on a neutral dark ground, whatever the palette
 
 
 def caption(day: date, label: str = "") -> str:
@@ -245,7 +246,7 @@ class _CompareCanvas(QWidget):
             painter.end()
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        backdrop = QColor(palette.color(QPalette.ColorRole.Base))
+        backdrop = QColor(PHOTO_BACKDROP)
         panels = self.panels()
         for panel in panels:
             painter.fillRect(panel, backdrop)
