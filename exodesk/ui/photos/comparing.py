@@ -4,7 +4,7 @@ course's ratings as a chart beside it, and rating the set on the right."""
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 
 from exodesk.domain.dates import format_short
 from exodesk.domain.photos import (
+    GAIS_PATIENT,
+    GAIS_PRACTITIONER,
     SCALE_LABELS,
     SCALES,
     Photo,
     PhotoSet,
-    Rating,
+    newest_ratings,
     scales_for,
     value_label,
 )
@@ -36,6 +38,7 @@ from exodesk.services.workspace import Services
 from exodesk.ui.common import named, resize_within_screen, without_default_buttons
 from exodesk.ui.errors import show_user_error
 from exodesk.ui.look import NOTE, ink_style
+from exodesk.ui.photos.chart import RatingChart
 from exodesk.ui.photos.compare import CompareView, caption
 from exodesk.ui.widgets import NoWheelComboBox
 
@@ -102,18 +105,23 @@ class CompareWindow(QDialog):
         self.chart_box = QGroupBox("Ratings over the course")
         self.chart_box.setObjectName("compareRatings")
         chart_layout = QVBoxLayout(self.chart_box)
-        self.chart = self._make_chart()
-        if self.chart is not None:
-            chart_layout.addWidget(self.chart, 1)
+        self.chart = RatingChart()
+        chart_layout.addWidget(self.chart)
         self.ratings_label = QLabel()
         self.ratings_label.setObjectName("compareRatingsList")
         self.ratings_label.setWordWrap(True)
         self.ratings_label.setAlignment(Qt.AlignmentFlag.AlignTop)
         chart_layout.addWidget(self.ratings_label)
 
-        self.rate_box = QGroupBox("Rate the later set")
+        self.rate_box = QGroupBox("Rate a set")
         self.rate_box.setObjectName("compareRateBox")
         rate_form = QFormLayout(self.rate_box)
+        self.rate_target = named(
+            NoWheelComboBox(),
+            "compareRateTarget",
+            "The set to rate",
+            "The later date (on the right) or the earlier one (on the left)",
+        )
         self.scale = named(NoWheelComboBox(), "compareScale", "Rating scale")
         self.value = named(NoWheelComboBox(), "compareValue", "Rating")
         self.rate_button = named(
@@ -126,6 +134,9 @@ class CompareWindow(QDialog):
         scale_label.setBuddy(self.scale)
         value_label_ = QLabel("Ra&ting")
         value_label_.setBuddy(self.value)
+        target_label = QLabel("Se&t")
+        target_label.setBuddy(self.rate_target)
+        rate_form.addRow(target_label, self.rate_target)
         rate_form.addRow(scale_label, self.scale)
         rate_form.addRow(value_label_, self.value)
         rate_form.addRow(self.rate_button)
@@ -166,6 +177,7 @@ class CompareWindow(QDialog):
                 self.before,
                 self.after,
                 self.compare,
+                self.rate_target,
                 self.scale,
                 self.value,
                 self.rate_button,
@@ -178,13 +190,6 @@ class CompareWindow(QDialog):
         self._load_dates(photo_id)
         resize_within_screen(self, 1240, 720)
         self.compare.setFocus()
-
-    def _make_chart(self) -> Any:
-        from exodesk.ui.photos.chart import RatingChart
-
-        chart = RatingChart()
-        chart.setMinimumHeight(150)
-        return chart
 
     # ---- choosing ------------------------------------------------------------------------
     @property
@@ -269,7 +274,7 @@ class CompareWindow(QDialog):
             self.message.setText(
                 FEWER_THAN_TWO if len(self._dates) < 2 else "Choose two different dates."
             )
-            self.rate_button.setEnabled(False)
+            self._fill_targets()
             return
         left, right = pair
         try:
@@ -280,7 +285,7 @@ class CompareWindow(QDialog):
             return
         self.compare.set_pair(images[0], self._caption(left), images[1], self._caption(right))
         self.message.setText("← → move the later date · 1–5 choose the view · M changes the mode")
-        self.rate_button.setEnabled(self.scale.count() > 0)
+        self._fill_targets()
 
     # ---- ratings -------------------------------------------------------------------------
     def _fill_scales(self) -> None:
@@ -301,40 +306,64 @@ class CompareWindow(QDialog):
             self.value.addItem(f"{value} — {words}" if words != f"Stage {value}" else words, value)
         self._show_ratings()
 
-    def ratings(self) -> list[Rating]:
-        scale = self.scale.currentData()
-        return [
-            r
-            for r in self._photos.ratings(self._patient_id)
-            if r.scale == scale and self._sets.get(r.set_id, None) is not None
-        ]
+    def ratings(self, scale: str) -> list[tuple[date, str]]:
+        """(day, value) of each standing rating of ``scale`` on this area's sets, oldest first."""
+        found = []
+        for rating in newest_ratings(self._photos.ratings(self._patient_id)):
+            photo_set = self._sets.get(rating.set_id)
+            if rating.scale == scale and photo_set is not None and photo_set.area == self.area_id:
+                found.append((rating.taken_on or photo_set.taken_on, rating.value))
+        return sorted(found)
 
     def _show_ratings(self) -> None:
         scale = self.scale.currentData()
         if scale is None:
-            self.ratings_label.setText("No rating scale for this area.")
-            if self.chart is not None:
-                self.chart.set_points("", [])
+            self.ratings_label.setText("Photos of this area are not rated on a scale.")
+            self.chart.clear("Photos of this area are not rated on a scale.")
             return
-        ratings = self.ratings()
-        points = []
-        for r in ratings:
-            day = r.taken_on or self._sets[r.set_id].taken_on
-            points.append((day, r.value))
-        lines = [f"{format_short(day)}: {value_label(str(scale), value)}" for day, value in points]
+        scale = str(scale)
+        if scale in (GAIS_PRACTITIONER, GAIS_PATIENT):
+            # The practitioner's and the patient's view of the change, on one chart.
+            title = "Improvement since the first photos"
+            series = [
+                ("Practitioner", self.ratings(GAIS_PRACTITIONER)),
+                ("Patient", self.ratings(GAIS_PATIENT)),
+            ]
+        else:
+            title = SCALE_LABELS[scale]
+            series = [(SCALE_LABELS[scale], self.ratings(scale))]
+        if any(points for _name, points in series):
+            self.chart.set_ratings(title, SCALES[scale], series)
+        else:
+            self.chart.clear(f"No {SCALE_LABELS[scale].lower()} given yet.")
+        lines = [
+            f"{format_short(day)}: {value_label(scale, value)}"
+            for day, value in self.ratings(scale)
+        ]
         self.ratings_label.setText(
-            "\n".join(lines) if lines else f"No {SCALE_LABELS[str(scale)].lower()} yet."
+            f"{SCALE_LABELS[scale]}:\n" + "\n".join(lines)
+            if lines
+            else f"No {SCALE_LABELS[scale].lower()} given yet."
         )
-        if self.chart is not None:
-            self.chart.set_points(str(scale), points)
+
+    def _fill_targets(self) -> None:
+        """The sets that can be rated: the later and the earlier of the pair, or the only
+        date there is (a baseline is rated too: a Norwood stage before the course)."""
+        pair = self.pair()
+        shown = list(reversed(pair)) if pair is not None else self._dates[-1:]
+        self.rate_target.clear()
+        for photo, side in zip(shown, ("later", "earlier"), strict=False):
+            where = f" ({side})" if pair is not None else ""
+            self.rate_target.addItem(self._caption(photo) + where, photo.set_id)
+        self.rate_button.setEnabled(bool(shown) and self.scale.count() > 0)
 
     def save_rating(self) -> None:
-        pair = self.pair()
+        target = self.rate_target.currentData()
         scale, value = self.scale.currentData(), self.value.currentData()
-        if pair is None or scale is None or value is None:
+        if target is None or scale is None or value is None:
             return
         try:
-            self._photos.rate(pair[1].set_id, str(scale), str(value))
+            self._photos.rate(int(target), str(scale), str(value))
         except UserError as exc:
             show_user_error(self, exc)
             return
