@@ -26,6 +26,7 @@ from exodesk.services.workspace import Services, open_services
 from exodesk.ui.main_window import MainWindow
 from tests.conftest import FakeClock
 from tests.ui.mnemonics import menu_problems, mnemonic, window_problems
+from tests.ui.photos.factories import photo_factories
 
 Factory = Callable[[Services, Path, QWidget], QDialog]
 
@@ -185,6 +186,7 @@ def _factories() -> dict[str, Factory]:
         "DueListDialog": lambda s, t, h: DueListDialog(None, s.recall),
         "CourseDialog": lambda s, t, h: CourseDialog(h, s.catalogue),
     }
+    table.update(photo_factories())
     return table
 
 

@@ -134,15 +134,16 @@ class CompareWindow(QDialog):
         scale_label.setBuddy(self.scale)
         value_label_ = QLabel("Ra&ting")
         value_label_.setBuddy(self.value)
-        target_label = QLabel("Se&t")
+        target_label = QLabel("S&et")
         target_label.setBuddy(self.rate_target)
         rate_form.addRow(target_label, self.rate_target)
         rate_form.addRow(scale_label, self.scale)
         rate_form.addRow(value_label_, self.value)
         rate_form.addRow(self.rate_button)
         side = QVBoxLayout()
-        side.addWidget(self.chart_box, 1)
+        side.addWidget(self.chart_box)
         side.addWidget(self.rate_box)
+        side.addStretch(1)
         side_widget = QWidget()
         side_widget.setLayout(side)
         side_widget.setMaximumWidth(340)
@@ -284,7 +285,7 @@ class CompareWindow(QDialog):
             self.message.setText(exc.message)
             return
         self.compare.set_pair(images[0], self._caption(left), images[1], self._caption(right))
-        self.message.setText("← → move the later date · 1–5 choose the view · M changes the mode")
+        self.message.setText("")  # the compare view says its own keys
         self._fill_targets()
 
     # ---- ratings -------------------------------------------------------------------------
