@@ -88,11 +88,7 @@ WINDOWS: dict[str, Build] = {
 
 @pytest.mark.parametrize(
     ("size", "name"),
-    [
-        pytest.param(size, name, id=f"{size_id(size)}-{name}")
-        for size in SIZES
-        for name in WINDOWS
-    ],
+    [pytest.param(size, name, id=f"{size_id(size)}-{name}") for size in SIZES for name in WINDOWS],
 )
 def test_photo_window_fits(
     qtbot,

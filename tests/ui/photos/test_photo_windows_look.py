@@ -73,7 +73,11 @@ def _look_cases() -> list[pytest.param]:  # type: ignore[valid-type]
 
 @pytest.mark.parametrize(("name", "painted"), _look_cases(), indirect=["painted"])
 def test_every_label_and_button_is_readable(
-    qtbot, demo: Services, tmp_path: Path, painted: str, name: str
+    qtbot,
+    demo: Services,
+    tmp_path: Path,
+    painted: str,
+    name: str,  # noqa: F811
 ) -> None:
     dialog = _shown(qtbot, demo, tmp_path, name)
     focused = QGuiApplication.focusObject()
