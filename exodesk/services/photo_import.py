@@ -98,7 +98,8 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
             f"This file is {len(data) / 1_000_000:.0f} MB, larger than any camera photo; it "
             "was not imported."
         )
-    _register_heif()
+    if _looks_like_heif(data):
+        _register_heif()  # pillow_heif loads libheif (~0.1 s): only for a phone's HEIC
     digest = hashlib.sha256(data).hexdigest()
     with warnings.catch_warnings():
         # The size is checked below, before the pixels are decoded (check_image_size).
@@ -133,6 +134,11 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
         original_sha256=digest,
         taken_at=taken_at,
     )
+
+
+def _looks_like_heif(data: bytes) -> bool:
+    """An ISO media file (HEIC/HEIF/AVIF): ``ftyp`` at offset 4."""
+    return data[4:8] == b"ftyp"
 
 
 def _too_large() -> str:

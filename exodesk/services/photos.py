@@ -696,7 +696,12 @@ class PhotoService:
                 series = [sid for _, sid in given]
                 if f.session_id is not None and f.session_id in series:
                     number = series.index(f.session_id) + 1
-                before = sum(1 for day, _ in given if day <= f.taken_on)
+                # A baseline is taken before that day's session; a later set after it.
+                before = sum(
+                    1
+                    for day, _ in given
+                    if day < f.taken_on or (day == f.taken_on and f.id not in baselines)
+                )
             label = set_label(
                 is_baseline=f.id in baselines,
                 session_number=number,
