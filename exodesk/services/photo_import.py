@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -180,8 +181,12 @@ def _upright_srgb(source: Image.Image) -> Image.Image:
     icc = source.info.get("icc_profile")
     target = fit_within(source.width, source.height, MAX_STORED_SIDE)
     if source.format == "JPEG" and target != source.size:
-        # Let the JPEG decoder skip detail it would only throw away (DCT scaling).
-        source.draft("RGB", target)
+        # Let the JPEG decoder scale down while it decodes (by 1/2, 1/4 or 1/8: about four
+        # times faster than decoding every pixel and resampling) as far as the result stays
+        # within 10% of the stored size: a 12 MP phone photo (4000×3000) decodes straight to
+        # 2000×1500, with nothing left to resample.
+        source.draft("RGB", (math.ceil(target[0] * 0.9), math.ceil(target[1] * 0.9)))
+        target = fit_within(source.width, source.height, MAX_STORED_SIDE)
     image = source.convert("RGBA") if source.mode in ("P", "LA", "PA") else source
     if image.mode not in ("RGB", "RGBA", "L", "I;16", "I", "F", "CMYK"):
         image = image.convert("RGB")
