@@ -142,18 +142,26 @@ def test_png_with_transparency_and_a_small_picture_are_kept_as_they_are(
 
 def test_heic_from_a_phone_is_imported() -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
-    image = Image.new("RGB", (1200, 900), (200, 30, 30))
+    pillow_heif.register_heif_opener()
+    image = Image.new("RGB", (1200, 900), (40, 120, 200))
+    ImageDraw.Draw(image).rectangle((0, 0, 240, 180), fill=(230, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8769)[0xA431] = SERIAL
     out = io.BytesIO()
     try:
-        pillow_heif.from_pillow(image).save(out, quality=80)
-    except (RuntimeError, ValueError) as exc:  # a libheif built without an encoder
+        image.save(out, "HEIF", exif=exif.tobytes(), quality=85)
+    except (RuntimeError, ValueError, KeyError, OSError) as exc:  # libheif without an encoder
         pytest.skip(f"this pillow-heif cannot write HEIC: {exc}")
+    assert SERIAL.encode() in out.getvalue()
     prepared = prepare_photo(out.getvalue())
-    assert (prepared.width, prepared.height) == (1200, 900)
+    # Turned upright once (libheif turns it; its orientation tag is then 1, not turned twice).
+    assert (prepared.width, prepared.height) == (900, 1200)
+    assert SERIAL.encode() not in prepared.jpeg and b"Exif" not in prepared.jpeg
     with Image.open(io.BytesIO(prepared.jpeg)) as stored:
         assert stored.format == "JPEG"
-        red, green, _ = stored.getpixel((600, 450))
-        assert red > 170 and green < 70
+        red, _, blue = stored.getpixel((900 - 20, 20))
+        assert red > 170 and blue < 70
 
 
 def _bomb_png(size: tuple[int, int]) -> bytes:
