@@ -36,6 +36,7 @@ EXPORT_CLINIC = "export.clinic"
 EXPORT_PATIENT = "export.patient"
 CONTENT_REVIEW = "content.review"
 ALLERGIES_RETRACT = "allergies.retract"
+PHOTOS_VIEW = "photos.view"
 
 # What each permission lets someone do, finishing "You may not …" in a refusal message.
 PERMISSION_LABELS: dict[str, str] = {
@@ -65,6 +66,7 @@ PERMISSION_LABELS: dict[str, str] = {
     EXPORT_PATIENT: "export everything about one patient (a subject access request)",
     CONTENT_REVIEW: "record a review of the clinical content",
     ALLERGIES_RETRACT: "mark an allergy as entered in error",
+    PHOTOS_VIEW: "see or print a patient's clinical photos",
 }
 
 RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
@@ -76,6 +78,7 @@ RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
         DUE_LIST_VIEW,
         DUE_LIST_MARK,
         HANDOUTS_PRINT,
+        PHOTOS_VIEW,
     }
 )
 # A practitioner can do everything reception does (in a small clinic they often work alone),

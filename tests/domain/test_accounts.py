@@ -52,6 +52,7 @@ def test_every_permission_has_a_label_and_belongs_to_someone() -> None:
                 perms.DUE_LIST_VIEW,
                 perms.DUE_LIST_MARK,
                 perms.HANDOUTS_PRINT,
+                perms.PHOTOS_VIEW,
             },
         ),
         # Reviewing the clinical content is both clinical and the clinic lead's: the one

@@ -36,11 +36,13 @@ from exodesk.services.backups import BackupService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import Desk, PermissionRefused, ServiceContext
+from exodesk.services.photo_sheet import PhotoSheetService
 from exodesk.services.subject_access import ExportResult, SubjectAccessService
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import open_database
 from tests.answers import answered
 from tests.conftest import FakeClock
+from tests.reports.photo_samples import pair
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -164,6 +166,9 @@ def world(template: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Wor
         "backup_file": w.backups.list_backups()[0].path,
         "recall": svc.recall.recall("VC"),
         "due": svc.recall.due_list(),
+        "photo_sheet": PhotoSheetService(svc.ctx).sheet(
+            a.id, area_label="Face", pairs=(pair(size=(64, 48)),)
+        ),
     }
     yield w
     svc.close()
@@ -467,6 +472,32 @@ TABLE: dict[str, Row] = {
             "printed", b"%PDF-1.4"
         ),
     ),
+    # ---- the photo progress sheet: whoever may see the photos may hand them to the patient
+    "PhotoSheetService.sheet": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: PhotoSheetService(w.s.ctx).sheet(
+            w.patient_a, area_label="Face", pairs=w.photo_sheet.pairs
+        ),
+    ),
+    "PhotoSheetService.sheet_job": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: (
+            PhotoSheetService(w.s.ctx)
+            .sheet_job(w.photo_sheet, patient_id=w.patient_a)
+            .record("printed", b"%PDF-1.4")
+        ),
+    ),
+    "PhotoSheetService.record_issue": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: _ok(
+            PhotoSheetService(w.s.ctx).record_issue(
+                w.photo_sheet, b"%PDF-1.4", "printed", patient_id=w.patient_a
+            )
+        ),
+    ),
     "AftercareService.reprint_job": Row(
         perms.HANDOUTS_PRINT,
         EVERYONE,
@@ -647,6 +678,7 @@ NOT_GUARDED: dict[str, str] = {
     "RecallService.due_report": "formats entries that due_list() (DUE_LIST_VIEW) returned",
     "AftercareService.render": "renders a sheet that sheet() (HANDOUTS_PRINT) built",
     "ComparisonService.render": "renders a handout that handout() (HANDOUTS_PRINT) built",
+    "PhotoSheetService.render": "renders a sheet that sheet() (PHOTOS_VIEW) built",
     # Backups: the app's own duty (automatic, at start and close; audited as such) or facts
     # about backup files that hold nothing personal in themselves.
     "BackupService.is_due": "automatic backups: is one due today",
