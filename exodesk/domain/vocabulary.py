@@ -321,6 +321,7 @@ _DOCUMENTS = {
     "aftercare": "Aftercare sheet",
     "comparison": "Treatment comparison",
     "screening": "Screening summary",
+    "photo_progress": "Photo progress sheet",
 }
 # An id is a whole word: not part of a longer id, a word with a hyphen, or a file name.
 _START = r"(?<![\w\-./\\])"

@@ -37,11 +37,13 @@ from exodesk.services.clinic import ClinicService
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import Desk, PermissionRefused, ServiceContext
 from exodesk.services.photo_samples import synthetic_photo
+from exodesk.services.photo_sheet import PhotoSheetService
 from exodesk.services.subject_access import ExportResult, SubjectAccessService
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import open_database
 from tests.answers import answered
 from tests.conftest import FakeClock
+from tests.reports.photo_samples import pair
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SAMPLE_JPEG = synthetic_photo("face", "front", date(2026, 11, 1), size=(320, 240))
@@ -173,6 +175,9 @@ def world(template: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Wor
         "photo": svc.photos.photos(ids["photo_set"])[0],
         "prepared": svc.photos.prepare(SAMPLE_JPEG),
         "picture_file": _picture_file(tmp_path),
+        "photo_sheet": PhotoSheetService(svc.ctx).sheet(
+            a.id, area_label="Face", pairs=(pair(size=(64, 48)),)
+        ),
     }
     yield w
     svc.close()
@@ -482,6 +487,32 @@ TABLE: dict[str, Row] = {
             "printed", b"%PDF-1.4"
         ),
     ),
+    # ---- the photo progress sheet: whoever may see the photos may hand them to the patient
+    "PhotoSheetService.sheet": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: PhotoSheetService(w.s.ctx).sheet(
+            w.patient_a, area_label="Face", pairs=w.photo_sheet.pairs
+        ),
+    ),
+    "PhotoSheetService.sheet_job": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: (
+            PhotoSheetService(w.s.ctx)
+            .sheet_job(w.photo_sheet, patient_id=w.patient_a)
+            .record("printed", b"%PDF-1.4")
+        ),
+    ),
+    "PhotoSheetService.record_issue": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: _ok(
+            PhotoSheetService(w.s.ctx).record_issue(
+                w.photo_sheet, b"%PDF-1.4", "printed", patient_id=w.patient_a
+            )
+        ),
+    ),
     "AftercareService.reprint_job": Row(
         perms.HANDOUTS_PRINT,
         EVERYONE,
@@ -735,6 +766,7 @@ NOT_GUARDED: dict[str, str] = {
     "RecallService.due_report": "formats entries that due_list() (DUE_LIST_VIEW) returned",
     "AftercareService.render": "renders a sheet that sheet() (HANDOUTS_PRINT) built",
     "ComparisonService.render": "renders a handout that handout() (HANDOUTS_PRINT) built",
+    "PhotoSheetService.render": "renders a sheet that sheet() (PHOTOS_VIEW) built",
     # Backups: the app's own duty (automatic, at start and close; audited as such) or facts
     # about backup files that hold nothing personal in themselves.
     "BackupService.is_due": "automatic backups: is one due today",
