@@ -440,3 +440,45 @@ def test_without_the_setting_sessions_save_as_before(
     course_id, lot_id = _session_setup(services, clinic["patient"])
     assert _record_session(services, clinic["patient"], course_id, lot_id).ok
     assert ClinicSettings().require_baseline_photos is False
+
+
+def test_the_progress_sheet_data_pairs_captions_and_standing_ratings(
+    services: Services, clinic: dict[str, int], clock: FakeClock
+) -> None:
+    from exodesk.reports.photo_progress import progress_sheet_pdf
+    from tests.reports.pdftools import pdf_text
+
+    pid = clinic["patient"]
+    consent(services, pid)
+    course_id, lot_id = _session_setup(services, pid)
+    baseline = services.photos.new_set(pid, "face")
+    before = services.photos.add_photo(
+        baseline.id, "front", synthetic_photo("face", "front", date(2026, 11, 22)), source="file"
+    )
+    assert _record_session(services, pid, course_id, lot_id).ok
+    clock.advance(days=29)
+    second = _record_session(services, pid, course_id, lot_id).record
+    later = services.photos.new_set(pid, "face", session_id=second.id)
+    after = services.photos.add_photo(
+        later.id, "front", synthetic_photo("face", "front", date(2026, 12, 21)), source="file"
+    )
+    services.photos.rate(later.id, GAIS_PATIENT, "4")
+    services.photos.rate(later.id, GAIS_PATIENT, "3")  # a correction: only this one prints
+
+    sheet = services.photos.progress_sheet_data(pid, [(after.id, before.id)])  # any order
+    assert sheet.patient_name == "Zoë Ñúñez" and sheet.area_label == "Face"
+    (pair,) = sheet.pairs
+    assert pair.view_label == "Front"
+    assert pair.before_jpeg == services.photos.image(before)
+    assert pair.after_jpeg == services.photos.image(after)
+    assert pair.before_caption == "22 Nov 2026 · Baseline — before session 1 of 4"
+    assert pair.after_caption == "21 Dec 2026 · Session 2 of 4"
+    assert sheet.ratings == (("Change you see", date(2026, 12, 21), "Improved"),)
+    text = pdf_text(progress_sheet_pdf(sheet))
+    assert "Session 2 of 4" in text and "Improved" in text
+
+    with pytest.raises(UserError, match="Choose at least one"):
+        services.photos.progress_sheet_data(pid, [])
+    services.photos.mark_entered_in_error(after.id, "Wrong patient")
+    with pytest.raises(UserError, match="no longer in this patient's record"):
+        services.photos.progress_sheet_data(pid, [(before.id, after.id)])

@@ -703,6 +703,11 @@ TABLE: dict[str, Row] = {
         CLINICAL,
         lambda w: _ok(w.s.photos.save_consent_text("Our own photo consent wording.")),
     ),
+    "PhotoService.progress_sheet_data": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: w.s.photos.progress_sheet_data(w.patient_a, [(w.photo.id, w.photo.id)]),
+    ),
     "PhotoService.mark_entered_in_error": Row(
         perms.PHOTOS_ERROR,
         CLINICAL,
