@@ -492,8 +492,8 @@ def write_backup(
         folder: An existing folder.
         reason: One lowercase word (manual, daily, close, …) that goes into the name.
         now: The backup's time (names and sidecar).
-        progress: Called with (pages copied, pages in all), then (photos done, photos in
-            all) while new photos are copied; raising stops the backup.
+        progress: Called with (pages copied, pages in all), then with (pages + photos
+            done, pages + photos in all) while the photos are copied; raising stops it.
         target: The file name to use instead of ``exodesk-<stamp>-<reason>.sqlite3``.
         source: The data file's path, recorded in the sidecar.
 
@@ -516,6 +516,18 @@ def write_backup(
         data_file = DataFileRepository(db).path()
     store = FolderPhotoStore(photos_folder(data_file.parent), key) if data_file else None
 
+    pages = [0]
+
+    def page_progress(done: int, total: int) -> None:
+        pages[0] = total
+        if progress is not None:
+            progress(done, total)
+
+    def photo_progress(done: int, total: int) -> None:
+        # After the pages, on the same count: what is done never goes back.
+        if progress is not None:
+            progress(pages[0] + done, pages[0] + total)
+
     def put_sidecar(facts: CopyFacts) -> None:
         # The photos the copy names (read from the copy itself, not the live file) go into
         # the backup folder before the sidecar and the rename: a listed backup has them all.
@@ -523,8 +535,7 @@ def write_backup(
         if store is not None:
             with storage_errors(partial):
                 refs = refs_of_file(partial, key, fallback=store)
-            # The bar fills a second time for the photos; raising there stops the backup too.
-            photos.append(backup_photos(refs, store, folder, progress=progress))
+            photos.append(backup_photos(refs, store, folder, progress=photo_progress))
         meta = _sidecar(
             facts,
             now=now,
@@ -538,7 +549,7 @@ def write_backup(
         written.append(facts)
 
     try:
-        copy_database(db.conn, target, progress=progress, before_rename=put_sidecar)
+        copy_database(db.conn, target, progress=page_progress, before_rename=put_sidecar)
     except BaseException:
         if written:
             discard(sidecar)  # the copy itself failed after its sidecar went in

@@ -164,6 +164,8 @@ def backup_photos(
     copied = bytes_copied = already = 0
     missing: list[str] = []
     folders: set[Path] = set()
+    if not refs:
+        progress = None
     for done, ref in enumerate(refs):
         if progress is not None:
             progress(done, len(refs))
