@@ -40,7 +40,7 @@ from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
 from exodesk.storage.migrations import schema_state
 from exodesk.storage.photo_backup import PhotoCopy, backup_photos, refs_of_file
-from exodesk.storage.photo_store import FolderPhotoStore, photos_folder
+from exodesk.storage.photo_store import PHOTOS_FOLDER, FolderPhotoStore, photos_folder
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,9 @@ def discard_stale_partials(folder: Path, now: datetime) -> list[Path]:
     if not folder.is_dir():
         return removed
     with storage_errors(folder):
-        for leftover in folder.glob(f"*{PARTIAL_SUFFIX}*"):
+        # A photo copy cut off the same way leaves ``photos/ab/<ref>.blob.<random>.partial``.
+        photos = folder.glob(f"{PHOTOS_FOLDER}/*/*{PARTIAL_SUFFIX}")
+        for leftover in [*folder.glob(f"*{PARTIAL_SUFFIX}*"), *photos]:
             if not (
                 leftover.name.endswith(PARTIAL_SUFFIX) or f"{PARTIAL_SUFFIX}-" in leftover.name
             ):

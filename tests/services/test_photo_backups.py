@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.backups import BackupService, BackupStopped, drill_backups, restore_file
 from exodesk.services.workspace import Services, open_services
-from exodesk.storage.backup_files import prune_backups, sidecar_of
+from exodesk.storage.backup_files import discard_stale_partials, prune_backups, sidecar_of
 from exodesk.storage.photo_backup import refs_digest
 from exodesk.storage.photo_store import FolderPhotoStore, open_photo_store
 from tests.conftest import ADMIN_PASSWORD, FakeClock
@@ -315,3 +316,17 @@ def test_a_backup_made_before_photos_existed_still_drills(clinic: Services) -> N
 def test_a_photo_file_that_cannot_be_read_fails_with_a_plain_sentence(clinic: Services) -> None:
     with pytest.raises(StorageError, match="missing from"):
         clinic.ctx.photos_store.get("cd" * 32)
+
+
+def test_a_photo_copy_cut_off_by_a_crash_is_cleaned_up_later(
+    clinic: Services, clock: FakeClock
+) -> None:
+    refs = record_photos(clinic, jpeg(1), thumbs=False)
+    BackupService(clinic.ctx, clinic.paths).backup_now()
+    fan = FolderPhotoStore(shared_photos(clinic), clinic.key).path_of(refs[0]).parent
+    stale, young = fan / f"{refs[0]}.blob.a1.partial", fan / f"{refs[0]}.blob.b2.partial"
+    for path, age in ((stale, 3600), (young, 0)):
+        path.write_bytes(b"half a photo")
+        os.utime(path, (clock().timestamp() - age, clock().timestamp() - age))
+    assert discard_stale_partials(clinic.paths.backups, clock()) == [stale]
+    assert young.exists() and FolderPhotoStore(fan.parent, clinic.key).exists(refs[0])
