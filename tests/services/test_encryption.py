@@ -259,6 +259,11 @@ def test_converting_a_plain_clinic_keeps_everything_and_a_plain_copy(
     svc = _open(paths, clock, None)
     _add(svc, CANARY_FAMILY, CANARY_GIVEN)
     _add(svc, "Other")
+    photo = _canary_jpeg()
+    ref = svc.ctx.photos_store.put(photo)
+    _name_photo(svc, ref)
+    blob = svc.ctx.photos_store.path_of(ref)
+    assert _photo_in(blob, photo)  # a plain clinic keeps its photos plain
     counts = {
         t: svc.ctx.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("patients", "audit_log", "staff")
@@ -274,6 +279,7 @@ def test_converting_a_plain_clinic_keeps_everything_and_a_plain_copy(
     conversion = enc.encrypt_clinic(paths, data_key, progress=seen.append)
     assert seen[-1] == 1.0 and enc.is_encrypted(paths)
     assert not _clear_text_in(paths.data_file)
+    assert not _photo_in(blob, photo)  # the photos are encrypted with the records
     assert enc.unencrypted_backups(paths) == [conversion.backup]
     assert _clear_text_in(conversion.backup)  # why the admin is told to delete it later
     key = enc.unlock(paths, 1, ADMIN_PASSWORD, kdf=TINY)
@@ -282,6 +288,7 @@ def test_converting_a_plain_clinic_keeps_everything_and_a_plain_copy(
         for table, rows in counts.items():
             assert svc.ctx.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == rows
         assert svc.check() == []
+        assert svc.ctx.photos_store.get(ref) == photo
         # The plain copy made first restores into the encrypted clinic encrypted.
         svc.close()
         restore_file(paths, conversion.backup, key=key, now=clock())
