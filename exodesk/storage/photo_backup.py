@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from exodesk.errors import StorageError
 from exodesk.storage.backup import quote
 from exodesk.storage.engine import Connection, connect, sqlite3, sqlite_uri
 from exodesk.storage.photo_store import (
+    BLOB_SUFFIX,
     BlobProblem,
     FolderPhotoStore,
     is_ref,
@@ -166,21 +168,24 @@ def backup_photos(
     folders: set[Path] = set()
     if not refs:
         progress = None
+    here_root, there_root = os.fspath(source.folder), os.fspath(target.folder)
     for done, ref in enumerate(refs):
         if progress is not None:
             progress(done, len(refs))
-        here, there = source.path_of(ref), target.path_of(ref)
+        # Plain strings and os.stat: pathlib's overhead was 80% of a 20,000-photo daily backup.
+        tail = f"{os.sep}{ref[:2]}{os.sep}{ref}{BLOB_SUFFIX}"
         try:
-            size = here.stat().st_size
+            size = os.stat(here_root + tail).st_size
         except OSError:
             size = -1
         try:
-            present = size >= 0 and there.stat().st_size == size
+            present = size >= 0 and os.stat(there_root + tail).st_size == size
         except OSError:
             present = False
         if present:
             already += 1
         else:
+            here, there = source.path_of(ref), target.path_of(ref)
             try:
                 blob = source.read_blob(ref)
                 target.put_blob(ref, blob, sync_folder=False)
