@@ -327,9 +327,9 @@ def photo_files(conn: sqlite3.Connection, *, patient_id: int | None = None) -> l
     """The photos to write into an export, named by date, area and view.
 
     ``<taken on>_<area>_<view>_photo-<id>.jpg`` (``..._entered-in-error.jpg`` for one entered
-    in error), from the ``photos`` table and its ``photo_sets``; with ``patient_id`` only that
-    patient's. A data file without those tables (or with other columns) names each needed
-    blob by its ref instead (``<ref>.jpg``).
+    in error, by ``photo_errors``), from the ``photos`` table and its ``photo_sets``; with
+    ``patient_id`` only that patient's. A data file without those tables (or with other
+    columns) names each needed blob by its ref instead (``<ref>.jpg``).
     """
     photos, sets = _columns(conn, "photos"), _columns(conn, "photo_sets")
     wanted_photos = {"id", "set_id", "view", "ref"}
@@ -338,7 +338,13 @@ def photo_files(conn: sqlite3.Connection, *, patient_id: int | None = None) -> l
         if patient_id is not None:
             return []  # nothing ties a blob to a patient
         return [PhotoFile(f"{ref}.jpg", ref) for ref in needed_photo_refs(conn)]
-    error = "p.entered_in_error" if "entered_in_error" in photos else "0"
+    # Entered in error: a row in photo_errors (the core's schema), or a column of photos.
+    if "photo_id" in _columns(conn, "photo_errors"):
+        error = "EXISTS (SELECT 1 FROM photo_errors e WHERE e.photo_id = p.id)"
+    elif "entered_in_error" in photos:
+        error = "p.entered_in_error"
+    else:
+        error = "0"
     sql = (
         f"SELECT p.id, p.ref, p.view, s.area, s.taken_on, s.patient_id, {error} "
         "FROM photos p JOIN photo_sets s ON s.id = p.set_id"

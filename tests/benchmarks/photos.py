@@ -40,6 +40,7 @@ from exodesk.services.backups import BackupService, drill_backups
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.keys import new_data_key
 from exodesk.storage.photo_store import FolderPhotoStore, photo_ref, write_file_atomically
+from tests.photo_rows import name_refs
 
 TWO_MB = 2 * 1024 * 1024
 SESSION_PHOTOS = 8
@@ -56,14 +57,8 @@ def _median(fn: Callable[[], object], repeat: int) -> float:
 
 
 def _name_photos(svc: Services, refs: list[str]) -> None:
-    # Only the columns the backups read; the real table is the core's migration 0010_photos.
-    db = svc.ctx.db
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS photos (id INTEGER PRIMARY KEY, ref TEXT NOT NULL, "
-        "thumb_ref TEXT)"
-    )
-    with db.conn:
-        db.conn.executemany("INSERT INTO photos (ref) VALUES (?)", [(r,) for r in refs])
+    # Rows in the columns of the core's 0010_photos (made here if the file lacks them).
+    name_refs(svc, refs)
 
 
 def _fill(store: FolderPhotoStore, count: int, size: int) -> list[str]:

@@ -29,6 +29,7 @@ from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import is_encrypted as file_is_encrypted
 from exodesk.storage.keys import KdfParams
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.photo_rows import name_refs
 
 CANARY_GIVEN, CANARY_FAMILY = "Quennell", "Zyzzyva"
 TINY = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
@@ -75,12 +76,7 @@ def _photo_in(path: Path, photo: bytes) -> bool:
 
 def _name_photo(svc: Services, ref: str) -> None:
     """Name the photo in the data file, as a photo's record does (so backups carry it)."""
-    db = svc.ctx.db
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS photos (id INTEGER PRIMARY KEY, ref TEXT, thumb_ref TEXT)"
-    )
-    with db.conn:
-        db.execute("INSERT INTO photos (ref) VALUES (?)", [ref])
+    name_refs(svc, [ref])
 
 
 def _files(*folders: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from exodesk.storage.backup_files import discard_stale_partials, prune_backups, 
 from exodesk.storage.photo_backup import refs_digest
 from exodesk.storage.photo_store import FolderPhotoStore, open_photo_store
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.photo_rows import add_row, new_set, some_patient
 
 KEY = bytes(range(7, 39))
 
@@ -29,24 +30,16 @@ def jpeg(n: int, size: int = 3000) -> bytes:
 
 
 def record_photos(svc: Services, *photos: bytes, thumbs: bool = True) -> list[str]:
-    """Put ``photos`` (and a thumbnail of each) into the store and name them in the data file.
-
-    The photos table here has only the columns the backups read (``ref``, ``thumb_ref``); the
-    real one is the core's migration 0010_photos.
-    """
+    """Put ``photos`` (and a thumbnail of each) into the store and name them in the data file
+    (a set of the first patient's; without ``thumbs`` a photo is its own thumbnail)."""
     store = svc.ctx.photos_store
+    set_id = new_set(svc.ctx.db, some_patient(svc))
     refs = []
-    db = svc.ctx.db
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS photos (id INTEGER PRIMARY KEY, ref TEXT NOT NULL, "
-        "thumb_ref TEXT)"
-    )
-    with db.conn:
-        for data in photos:
-            ref = store.put(data)
-            thumb = store.put(data[:200] + b"thumb") if thumbs else None
-            db.execute("INSERT INTO photos (ref, thumb_ref) VALUES (?, ?)", [ref, thumb])
-            refs += [ref] + ([thumb] if thumb else [])
+    for data in photos:
+        ref = store.put(data)
+        thumb = store.put(data[:200] + b"thumb") if thumbs else ref
+        add_row(svc.ctx.db, set_id, ref, thumb)
+        refs += [ref] + ([thumb] if thumbs else [])
     return refs
 
 

@@ -16,6 +16,7 @@ from exodesk.paths import DataPaths
 from exodesk.services.backups import BackupService
 from exodesk.services.workspace import Services, open_services
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.photo_rows import add_row, new_set
 
 KEY = bytes(range(3, 35))
 
@@ -41,21 +42,6 @@ def patient(svc: Services, family: str) -> int:
     return int(result.record.id)
 
 
-def photo_tables(svc: Services) -> None:
-    """The columns of the core's photo tables (0010_photos) that exports read."""
-    svc.ctx.db.executescript(
-        """
-        CREATE TABLE IF NOT EXISTS photo_sets (
-            id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id),
-            area TEXT NOT NULL, taken_on TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS photos (
-            id INTEGER PRIMARY KEY, set_id INTEGER NOT NULL REFERENCES photo_sets(id),
-            view TEXT NOT NULL, ref TEXT NOT NULL, thumb_ref TEXT,
-            entered_in_error INTEGER NOT NULL DEFAULT 0);
-        """
-    )
-
-
 def add_photo(
     svc: Services,
     patient_id: int,
@@ -66,20 +52,10 @@ def add_photo(
     *,
     in_error: bool = False,
 ) -> int:
-    photo_tables(svc)
-    db = svc.ctx.db
     store = svc.ctx.photos_store
-    with db.conn:
-        cursor = db.execute(
-            "INSERT INTO photo_sets (patient_id, area, taken_on) VALUES (?, ?, ?)",
-            [patient_id, area, taken_on],
-        )
-        cursor = db.execute(
-            "INSERT INTO photos (set_id, view, ref, thumb_ref, entered_in_error) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [cursor.lastrowid, view, store.put(data), store.put(data[:50]), int(in_error)],
-        )
-    return int(cursor.lastrowid)
+    set_id = new_set(svc.ctx.db, patient_id, area, taken_on)
+    ref, thumb = store.put(data), store.put(data[:50])
+    return add_row(svc.ctx.db, set_id, ref, thumb, view=view, in_error=in_error)
 
 
 def test_the_whole_clinic_export_holds_every_photo_decrypted(
