@@ -399,10 +399,11 @@ def test_file_names_and_no_leftovers(clinic: Clinic, out: Path, exported) -> Non
     result, _document, _text, _pdf = exported
     stem = f"{clinic.a}-Zoë-Ñúñez-2026-12-21"
     assert (result.json_path.name, result.pdf_path.name) == (f"{stem}.json", f"{stem}.pdf")
-    assert _leftovers(out) == [f"{stem}.json", f"{stem}.pdf"]
+    # The seed gives her photos: their pictures go in a folder beside the two files.
+    assert _leftovers(out) == [f"{stem}-photos", f"{stem}.json", f"{stem}.pdf"]
     again = clinic.services.subject_access.export(clinic.a, out)
     assert again.json_path.name == f"{stem}-2.json", "an earlier export is never overwritten"
-    assert len(_leftovers(out)) == 4
+    assert len(_leftovers(out)) == 6
 
 
 def test_the_export_is_audited_without_clinical_content(clinic: Clinic, exported) -> None:
