@@ -476,6 +476,7 @@ def test_the_progress_sheet_data_pairs_captions_and_standing_ratings(
     assert sheet.ratings == (("Change you see", date(2026, 12, 21), "Improved"),)
     text = pdf_text(progress_sheet_pdf(sheet))
     assert "Session 2 of 4" in text and "Improved" in text
+    assert services.photo_sheet.sheet_job(sheet, patient_id=pid) is not None
 
     with pytest.raises(UserError, match="Choose at least one"):
         services.photos.progress_sheet_data(pid, [])
