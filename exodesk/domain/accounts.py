@@ -69,7 +69,7 @@ PERMISSION_LABELS: dict[str, str] = {
     EXPORT_PATIENT: "export everything about one patient (a subject access request)",
     CONTENT_REVIEW: "record a review of the clinical content",
     ALLERGIES_RETRACT: "mark an allergy as entered in error",
-    PHOTOS_VIEW: "see clinical photos",
+    PHOTOS_VIEW: "see or print a patient's clinical photos",
     PHOTOS_TAKE: "take or import clinical photos, or rate them",
     PHOTO_CONSENT: "record or withdraw a patient's photo consent",
     PHOTOS_ERROR: "mark a clinical photo as entered in error",

@@ -34,6 +34,7 @@ Public API (``services.photos``)::
     rate(set_id, scale, value) -> None ; ratings(patient_id) -> list[Rating]
     scales(patient_id, area) -> tuple[str, ...]
     compare_pair(patient_id, area, view) -> list[Photo]             # oldest first
+    progress_sheet_data(patient_id, pairs) -> ProgressSheet        # pairs: (photo id, photo id)
     baseline_missing(patient_id, course_id, areas, *, day) -> str | None
 """
 
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +70,7 @@ from exodesk.domain.photos import (
     ViewTable,
     area_for_course,
     baseline_ids,
+    newest_ratings,
     scales_for,
     set_label,
     validate_levels,
@@ -86,6 +88,7 @@ from exodesk.storage.photos import NewPhoto, PhotoRepository
 from exodesk.storage.sessions import CourseRepository, SessionRepository
 
 if TYPE_CHECKING:
+    from exodesk.domain.photo_sheet import ProgressSheet
     from exodesk.services.photo_import import PreparedPhoto
     from exodesk.storage.photo_store import PhotoStore
 
@@ -620,6 +623,66 @@ class PhotoService:
         with storage_errors():
             return self._repo.ratings(patient_id)
 
+    # ---- the progress sheet --------------------------------------------------------------
+    def progress_sheet_data(
+        self, patient_id: int, pairs: Sequence[tuple[int, int]]
+    ) -> ProgressSheet:
+        """The progress sheet of chosen (earlier photo id, later photo id) pairs of one area,
+        with the standing rating of each of that area's sets over the course; print it with
+        ``services.photo_sheet.sheet_job``.
+
+        Raises:
+            UserError: no pair or more than a page holds; a photo is not this patient's, is
+                entered in error, or the pairs mix areas.
+        """
+        from exodesk.domain.photo_sheet import ProgressPair, photo_caption, scale_label
+        from exodesk.services.photo_sheet import PhotoSheetService
+
+        self._ctx.require(PHOTOS_VIEW)
+        with storage_errors():
+            sets = {s.id: s for s in self._sets(patient_id)}
+            chosen = [(self._repo.photo(b), self._repo.photo(a)) for b, a in pairs]
+            ratings = newest_ratings(self._repo.ratings(patient_id))
+        photos = [p for pair in chosen for p in pair]
+        if any(p is None or p.patient_id != patient_id or p.entered_in_error for p in photos):
+            raise UserError("A chosen photo is no longer in this patient's record.")
+        areas = {sets[p.set_id].area for p in photos if p is not None}
+        if len(areas) > 1:
+            raise UserError(
+                "A progress sheet shows one area: choose pairs of the face or of the scalp."
+            )
+        area = next(iter(areas), "face")
+
+        def caption(photo: Photo) -> str:
+            held = sets[photo.set_id]
+            return photo_caption(held.taken_on, held.label)
+
+        sheet_pairs = []
+        for before, after in chosen:
+            assert before is not None and after is not None
+            if (after.taken_at, after.id) < (before.taken_at, before.id):
+                before, after = after, before
+            sheet_pairs.append(
+                ProgressPair(
+                    view_label=self.views.label(area, before.view),
+                    before_jpeg=self._store.get(before.ref),
+                    before_caption=caption(before),
+                    after_jpeg=self._store.get(after.ref),
+                    after_caption=caption(after),
+                )
+            )
+        rows = [
+            (scale_label(r.scale), sets[r.set_id].taken_on, value_label(r.scale, r.value))
+            for r in ratings
+            if r.set_id in sets and sets[r.set_id].area == area
+        ]
+        return PhotoSheetService(self._ctx).sheet(
+            patient_id,
+            area_label=self.views.area_label(area),
+            pairs=sheet_pairs,
+            ratings=sorted(rows, key=lambda r: (r[1], r[0])),
+        )
+
     # ---- the baseline rule ---------------------------------------------------------------
     def baseline_missing(
         self, patient_id: int, course_id: int, areas: Iterable[str], *, day: date
@@ -696,7 +759,12 @@ class PhotoService:
                 series = [sid for _, sid in given]
                 if f.session_id is not None and f.session_id in series:
                     number = series.index(f.session_id) + 1
-                before = sum(1 for day, _ in given if day <= f.taken_on)
+                # A baseline is taken before that day's session; a later set after it.
+                before = sum(
+                    1
+                    for day, _ in given
+                    if day < f.taken_on or (day == f.taken_on and f.id not in baselines)
+                )
             label = set_label(
                 is_baseline=f.id in baselines,
                 session_number=number,

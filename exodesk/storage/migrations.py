@@ -703,6 +703,35 @@ def _photos(db: Database) -> None:
     )
 
 
+@_migration("0011_photo_sheets_issued")
+def _photo_sheets_issued(db: Database) -> None:
+    # The issue log also takes the photo progress sheet (issue #21). SQLite cannot change a
+    # CHECK in place, so the table is rebuilt: nothing refers to it by foreign key, and
+    # every row is copied as it was. (0011: 0009 and 0010 are the data-key and photo steps.)
+    _run(
+        db,
+        "ALTER TABLE documents_issued RENAME TO documents_issued_0004",
+        """CREATE TABLE documents_issued (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER REFERENCES patients(id),
+            session_id INTEGER REFERENCES sessions(id),
+            kind TEXT NOT NULL
+                CHECK (kind IN ('aftercare', 'comparison', 'screening', 'photo_progress')),
+            template TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            how TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            issued_by INTEGER NOT NULL REFERENCES staff(id)
+        )""",
+        "INSERT INTO documents_issued SELECT * FROM documents_issued_0004",
+        "DROP TABLE documents_issued_0004",
+        "CREATE INDEX documents_by_patient ON documents_issued(patient_id, issued_at)",
+        "CREATE INDEX documents_by_session ON documents_issued(session_id)",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

@@ -104,11 +104,12 @@ def test_the_stored_photo_keeps_no_metadata_is_upright_and_sized(
             assert not image.getexif()
             assert not {"exif", "xmp", "comment", "icc_profile"} & image.info.keys()
     # Orientation 6 (turn 90° clockwise): the 4000×3000 landscape is stored upright as
-    # 1536×2048, and the raw top-left red block is now at the top-right.
-    assert (photo.width, photo.height) == (1536, 2048)
+    # 1500×2000 (decoded at half size: the long side at most 2,048 px, and within 10% of it),
+    # and the raw top-left red block is now at the top-right.
+    assert (photo.width, photo.height) == (1500, 2000)
     with Image.open(io.BytesIO(stored)) as image:
-        assert image.size == (1536, 2048)
-        red, _, blue = image.getpixel((1536 - 20, 20))
+        assert image.size == (1500, 2000)
+        red, _, blue = image.getpixel((1500 - 20, 20))
         assert red > 200 and blue < 60
         red, _, blue = image.getpixel((20, 20))
         assert red < 80 and blue > 150
@@ -141,18 +142,26 @@ def test_png_with_transparency_and_a_small_picture_are_kept_as_they_are(
 
 def test_heic_from_a_phone_is_imported() -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
-    image = Image.new("RGB", (1200, 900), (200, 30, 30))
+    pillow_heif.register_heif_opener()
+    image = Image.new("RGB", (1200, 900), (40, 120, 200))
+    ImageDraw.Draw(image).rectangle((0, 0, 240, 180), fill=(230, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8769)[0xA431] = SERIAL
     out = io.BytesIO()
     try:
-        pillow_heif.from_pillow(image).save(out, quality=80)
-    except (RuntimeError, ValueError) as exc:  # a libheif built without an encoder
+        image.save(out, "HEIF", exif=exif.tobytes(), quality=85)
+    except (RuntimeError, ValueError, KeyError, OSError) as exc:  # libheif without an encoder
         pytest.skip(f"this pillow-heif cannot write HEIC: {exc}")
+    assert SERIAL.encode() in out.getvalue()
     prepared = prepare_photo(out.getvalue())
-    assert (prepared.width, prepared.height) == (1200, 900)
+    # Turned upright once (libheif turns it; its orientation tag is then 1, not turned twice).
+    assert (prepared.width, prepared.height) == (900, 1200)
+    assert SERIAL.encode() not in prepared.jpeg and b"Exif" not in prepared.jpeg
     with Image.open(io.BytesIO(prepared.jpeg)) as stored:
         assert stored.format == "JPEG"
-        red, green, _ = stored.getpixel((600, 450))
-        assert red > 170 and green < 70
+        red, _, blue = stored.getpixel((900 - 20, 20))
+        assert red > 170 and blue < 70
 
 
 def _bomb_png(size: tuple[int, int]) -> bytes:
@@ -431,3 +440,46 @@ def test_without_the_setting_sessions_save_as_before(
     course_id, lot_id = _session_setup(services, clinic["patient"])
     assert _record_session(services, clinic["patient"], course_id, lot_id).ok
     assert ClinicSettings().require_baseline_photos is False
+
+
+def test_the_progress_sheet_data_pairs_captions_and_standing_ratings(
+    services: Services, clinic: dict[str, int], clock: FakeClock
+) -> None:
+    from exodesk.reports.photo_progress import progress_sheet_pdf
+    from tests.reports.pdftools import pdf_text
+
+    pid = clinic["patient"]
+    consent(services, pid)
+    course_id, lot_id = _session_setup(services, pid)
+    baseline = services.photos.new_set(pid, "face")
+    before = services.photos.add_photo(
+        baseline.id, "front", synthetic_photo("face", "front", date(2026, 11, 22)), source="file"
+    )
+    assert _record_session(services, pid, course_id, lot_id).ok
+    clock.advance(days=29)
+    second = _record_session(services, pid, course_id, lot_id).record
+    later = services.photos.new_set(pid, "face", session_id=second.id)
+    after = services.photos.add_photo(
+        later.id, "front", synthetic_photo("face", "front", date(2026, 12, 21)), source="file"
+    )
+    services.photos.rate(later.id, GAIS_PATIENT, "4")
+    services.photos.rate(later.id, GAIS_PATIENT, "3")  # a correction: only this one prints
+
+    sheet = services.photos.progress_sheet_data(pid, [(after.id, before.id)])  # any order
+    assert sheet.patient_name == "Zoë Ñúñez" and sheet.area_label == "Face"
+    (pair,) = sheet.pairs
+    assert pair.view_label == "Front"
+    assert pair.before_jpeg == services.photos.image(before)
+    assert pair.after_jpeg == services.photos.image(after)
+    assert pair.before_caption == "22 Nov 2026 · Baseline — before session 1 of 4"
+    assert pair.after_caption == "21 Dec 2026 · Session 2 of 4"
+    assert sheet.ratings == (("Change you see", date(2026, 12, 21), "Improved"),)
+    text = pdf_text(progress_sheet_pdf(sheet))
+    assert "Session 2 of 4" in text and "Improved" in text
+    assert services.photo_sheet.sheet_job(sheet, patient_id=pid) is not None
+
+    with pytest.raises(UserError, match="Choose at least one"):
+        services.photos.progress_sheet_data(pid, [])
+    services.photos.mark_entered_in_error(after.id, "Wrong patient")
+    with pytest.raises(UserError, match="no longer in this patient's record"):
+        services.photos.progress_sheet_data(pid, [(before.id, after.id)])
