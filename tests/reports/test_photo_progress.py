@@ -368,3 +368,11 @@ def test_sheet_data_is_frozen() -> None:
     sheet = ProgressSheet(ClinicSettings(), date(2026, 1, 1), "A", "Face", (pair(0),))
     with pytest.raises(dataclasses.FrozenInstanceError):
         sheet.patient_name = "B"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("mode", ["L", "CMYK"])
+def test_large_grey_and_cmyk_photos_print_as_rgb_jpeg(mode: str) -> None:
+    stored = io.BytesIO()
+    Image.effect_noise((2048, 1536), 40).convert(mode).save(stored, "JPEG", quality=90)
+    printed = Image.open(io.BytesIO(embeddable(stored.getvalue(), 144, 108)))
+    assert (printed.format, printed.mode, printed.size) == ("JPEG", "RGB", (600, 450))
