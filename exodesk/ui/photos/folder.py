@@ -26,6 +26,8 @@ from exodesk.ui.common import named, resize_within_screen
 from exodesk.ui.look import NOTE, ink_style
 from exodesk.ui.photos.thumbs import ThumbLoader, file_thumbnail, pictures_in, placeholder
 
+PREVIEW_SIDE = 480
+"""Pictures are decoded this large: sharp in the preview, scaled down for the list."""
 FREE = "free"
 SKIP = ""
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -142,7 +144,7 @@ class FolderImportDialog(QDialog):
             item.setData(VIEW_ROLE, None)  # not decided yet
             item.setToolTip(str(path))
             self.list.addItem(item)
-            self._loader.request(str(path), partial(file_thumbnail, path))
+            self._loader.request(str(path), partial(file_thumbnail, path, PREVIEW_SIDE))
         if self.list.count():
             self.list.setCurrentRow(0)
         self._say()

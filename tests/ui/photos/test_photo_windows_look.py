@@ -76,8 +76,8 @@ def test_every_label_and_button_is_readable(
     qtbot,
     demo: Services,
     tmp_path: Path,
-    painted: str,
-    name: str,  # noqa: F811
+    painted: str,  # noqa: F811 - the fixture imported above, by name
+    name: str,
 ) -> None:
     dialog = _shown(qtbot, demo, tmp_path, name)
     focused = QGuiApplication.focusObject()
