@@ -4,7 +4,6 @@ the patient's progress sheet (through the one print path, recorded in the issue 
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.domain.photo_sheet import MAX_PAIRS, ProgressPair, photo_caption, scale_label
-from exodesk.domain.photos import Photo, PhotoSet, scales_for, value_label
+from exodesk.domain.photo_sheet import MAX_PAIRS
+from exodesk.domain.photos import Photo, PhotoSet
 from exodesk.errors import UserError
 from exodesk.services.context import Changes
 from exodesk.services.workspace import Services
@@ -199,38 +198,6 @@ class ProgressSheetDialog(QDialog):
             chosen.append((row.dates[min(a, b)], row.dates[max(a, b)]))
         return chosen
 
-    def _caption(self, photo: Photo) -> str:
-        photo_set = self._sets.get(photo.set_id)
-        if photo_set is None:
-            return photo_caption(photo.taken_at.date())
-        return photo_caption(photo_set.taken_on, photo_set.label)
-
-    def _sheet_pairs(self) -> list[ProgressPair]:
-        """The chosen pairs with their stored pictures (read here, on the main thread)."""
-        return [
-            ProgressPair(
-                view_label=self._table.label(self.area_id, before.view),
-                before_jpeg=self._photos.image(before),
-                before_caption=self._caption(before),
-                after_jpeg=self._photos.image(after),
-                after_caption=self._caption(after),
-            )
-            for before, after in self.pairs()
-        ]
-
-    def _ratings(self) -> list[tuple[str, date, str]]:
-        """The area's ratings over the course, oldest first, as the sheet words them."""
-        scales = set(self._photos.scales(self._patient_id, self.area_id))
-        scales |= set(scales_for(self.area_id))  # a rating given before the sex was recorded
-        found = []
-        for rating in self._photos.ratings(self._patient_id):
-            photo_set = self._sets.get(rating.set_id)
-            if rating.scale not in scales or photo_set is None or photo_set.area != self.area_id:
-                continue
-            day = rating.taken_on or photo_set.taken_on
-            found.append((scale_label(rating.scale), day, value_label(rating.scale, rating.value)))
-        return sorted(found, key=lambda r: (r[1], r[0]))
-
     def print_sheet(self) -> None:
         pairs = self.pairs()
         if not pairs:
@@ -241,14 +208,10 @@ class ProgressSheetDialog(QDialog):
             self.problem.show()
             return
         try:
-            sheets = self._services.photo_sheet
-            sheet = sheets.sheet(
-                self._patient_id,
-                area_label=self._table.area_label(self.area_id),
-                pairs=self._sheet_pairs(),
-                ratings=self._ratings(),
+            sheet = self._photos.progress_sheet_data(
+                self._patient_id, [(before.id, after.id) for before, after in pairs]
             )
-            job = sheets.sheet_job(sheet, patient_id=self._patient_id)
+            job = self._services.photo_sheet.sheet_job(sheet, patient_id=self._patient_id)
         except UserError as exc:
             show_user_error(self, exc)
             return
