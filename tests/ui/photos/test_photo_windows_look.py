@@ -55,10 +55,8 @@ def test_every_interactive_widget_is_named(qtbot, demo: Services, tmp_path: Path
     dialog.close()
 
 
-KNOWN = {
-    ("CompareWindow", "light"): "the view helper's CompareView: its Fit tool button (compareFit)",
-    ("CompareWindow", "dark"): "the view helper's CompareView: its Fit tool button (compareFit)",
-}
+KNOWN: dict[tuple[str, str], str] = {}
+"""Known faults being fixed elsewhere (strict xfail, so a mark goes as soon as it passes)."""
 
 
 def _look_cases() -> list[pytest.param]:  # type: ignore[valid-type]
