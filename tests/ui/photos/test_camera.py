@@ -282,3 +282,28 @@ def test_the_dialog_fits_the_reception_screens(
             dialog.grab().save(str(SHOTS / name))
     finally:
         app.setPalette(old)
+
+
+def test_the_keyboard_starts_on_the_camera_picture(qtbot) -> None:
+    dialog = open_dialog(qtbot, SyntheticFrameSource(interval_ms=20))
+    dialog.windowHandle().requestActivate()  # offscreen: activateWindow() is not enough
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert dialog.focusWidget() is dialog.live, "Space takes a photo straight away"
+    wait_for_frame(qtbot, dialog)
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Space)
+    assert list(dialog.captured()) == ["front"]
+
+
+def test_the_camera_gives_its_largest_smooth_format() -> None:
+    def fmt(width: int, height: int, fps: float) -> SimpleNamespace:
+        return SimpleNamespace(resolution=lambda: QSize(width, height), maxFrameRate=lambda: fps)
+
+    vga, hd, still = fmt(640, 480, 30), fmt(1920, 1080, 30), fmt(3840, 2160, 5)
+    assert camera._largest_format([vga, still, hd]) is hd, "4K at 5 a second is too jerky"
+    assert camera._largest_format([still]) is still, "better slow than nothing"
+    assert camera._largest_format([]) is None
+
+
+def test_a_set_without_views_is_a_mistake() -> None:
+    with pytest.raises(ValueError, match="at least one view"):
+        CameraCapture(None, SyntheticFrameSource(), [])

@@ -247,3 +247,20 @@ def test_how_long_a_pair_of_photos_takes_to_show(qtbot) -> None:
         f"zoom {times.zoom_ms:.1f} ms"
     )
     assert times.show_ms > 0
+
+
+def test_each_photo_is_scaled_once_per_size(qtbot, view: CompareView) -> None:
+    """Prepared when set (the view is on screen), reused by every paint and mode switch."""
+    left, right = view.canvas.left, view.canvas.right
+    assert left is not None and right is not None
+    assert len(left.fitted) == 1 and len(right.fitted) == 1, "ready before the first paint"
+    ready = next(iter(left.fitted.values()))
+    for _ in range(3):
+        view.canvas.repaint()
+    assert list(left.fitted.values()) == [ready]
+    view.set_mode(CompareMode.WIPE)
+    view.canvas.repaint()
+    view.set_mode(CompareMode.SIDE_BY_SIDE)
+    view.canvas.repaint()
+    assert len(left.fitted) == 2, "one size for side by side, one for the wipe; no more"
+    assert ready in left.fitted.values()
