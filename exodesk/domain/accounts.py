@@ -36,6 +36,10 @@ EXPORT_CLINIC = "export.clinic"
 EXPORT_PATIENT = "export.patient"
 CONTENT_REVIEW = "content.review"
 ALLERGIES_RETRACT = "allergies.retract"
+PHOTOS_VIEW = "photos.view"
+PHOTOS_TAKE = "photos.take"
+PHOTO_CONSENT = "photos.consent"
+PHOTOS_ERROR = "photos.error"
 
 # What each permission lets someone do, finishing "You may not …" in a refusal message.
 PERMISSION_LABELS: dict[str, str] = {
@@ -65,6 +69,10 @@ PERMISSION_LABELS: dict[str, str] = {
     EXPORT_PATIENT: "export everything about one patient (a subject access request)",
     CONTENT_REVIEW: "record a review of the clinical content",
     ALLERGIES_RETRACT: "mark an allergy as entered in error",
+    PHOTOS_VIEW: "see or print a patient's clinical photos",
+    PHOTOS_TAKE: "take or import clinical photos, or rate them",
+    PHOTO_CONSENT: "record or withdraw a patient's photo consent",
+    PHOTOS_ERROR: "mark a clinical photo as entered in error",
 }
 
 RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
@@ -76,6 +84,10 @@ RECEPTION_PERMISSIONS: frozenset[str] = frozenset(
         DUE_LIST_VIEW,
         DUE_LIST_MARK,
         HANDOUTS_PRINT,
+        # Reception often holds the camera while the practitioner prepares.
+        PHOTOS_VIEW,
+        PHOTOS_TAKE,
+        PHOTO_CONSENT,
     }
 )
 # A practitioner can do everything reception does (in a small clinic they often work alone),
@@ -92,6 +104,8 @@ PRACTITIONER_PERMISSIONS: frozenset[str] = RECEPTION_PERMISSIONS | {
     CONTENT_REVIEW,
     # Taking an allergy off the list switches its check off: a clinical decision.
     ALLERGIES_RETRACT,
+    # Hiding a photo from the record is a clinical decision, like retracting an allergy.
+    PHOTOS_ERROR,
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reception": RECEPTION_PERMISSIONS,

@@ -39,6 +39,9 @@ class ClinicSettings:
     idle_lock_minutes: int = 10
     """After this many minutes without a key press or click, the window hides patient data
     behind the lock screen (2 to 30)."""
+    require_baseline_photos: bool = False
+    """Refuse to save the first session of a course until a baseline photo set of the treated
+    area (at least one photo) is stored for the course."""
 
     @property
     def country_name(self) -> str:
@@ -81,5 +84,9 @@ class ClinicSettings:
         if isinstance(idle, bool) or not isinstance(idle, int) or not 2 <= idle <= 30:
             problems.append(
                 Problem("idle_lock_minutes", "The screen can lock after 2 to 30 idle minutes.")
+            )
+        if not isinstance(self.require_baseline_photos, bool):
+            problems.append(
+                Problem("require_baseline_photos", "Say yes or no to requiring baseline photos.")
             )
         return problems

@@ -117,6 +117,39 @@ TABLES: dict[str, TableInfo] = {
         "Handouts and documents printed or saved for you; 'payload' is what they said.",
         "patient_id is you, or session_id is one of your sessions",
     ),
+    "photo_sets": TableInfo(
+        "Each set of clinical photos taken of you: the area, the day, and the session or "
+        "course it belongs to.",
+        "patient_id is you",
+    ),
+    "photos": TableInfo(
+        "Each clinical photo: which view, when it was taken, and a fingerprint (SHA-256) of "
+        "the original picture. The pictures themselves are in the photos folder of this "
+        "export, named by 'ref'.",
+        "patient_id is you",
+    ),
+    "photo_errors": TableInfo(
+        "Photos marked as entered in error, with the reason: they are kept, never deleted.",
+        "photo_id is one of your photos",
+    ),
+    "photo_ratings": TableInfo(
+        "Ratings of your photo sets on a published scale (hair loss stage, or how much the "
+        "treated area improved, as judged by the practitioner or by you).",
+        "set_id is one of your photo sets",
+    ),
+    "photo_consents": TableInfo(
+        "Your consent to clinical photos: the levels you agreed to, the name you signed "
+        "with, the day, and your drawn signature (a PNG image).",
+        "patient_id is you",
+    ),
+    "photo_consent_texts": TableInfo(
+        "The exact wording of each photo consent form you signed.",
+        "named by one of your photo consents",
+    ),
+    "photo_consent_revocations": TableInfo(
+        "Each photo consent level you took back, and when.",
+        "consent_id is one of your photo consents",
+    ),
     "audit_log": TableInfo(
         "The clinic's audit trail entries about your record: who created, changed, printed or "
         "exported what, and when. 'before' and 'after' are the values before and after a change.",
@@ -131,6 +164,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
     "sessions": frozenset({"prp", "regulatory_confirmations", "allergy_conflicts"}),
     "allergens": frozenset({"also_called"}),
     "documents_issued": frozenset({"payload"}),
+    "photo_consents": frozenset({"levels"}),
     "audit_log": frozenset({"before", "after"}),
 }
 # Columns stored as comma-separated ids, given as lists.

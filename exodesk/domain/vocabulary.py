@@ -64,6 +64,7 @@ FIELD_LABELS: dict[str, str] = {
     "logo_png": "logo",
     "screening_valid_days": "days a screening stays valid",
     "idle_lock_minutes": "minutes before the screen locks",
+    "require_baseline_photos": "baseline photos needed before a course's first session",
     # staff
     "admin": "admin",
     "is_admin": "admin",
@@ -109,6 +110,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "print": "Printed",
     "export": "Exported",
     "consent": "Consent signed",
+    "consent_revoked": "Consent taken back",
     "sign_off": "Reviewed",
     "override": "Overridden",
     "allergy_override": "Allergy overridden",
@@ -149,6 +151,12 @@ AUDIT_RECORDS: dict[str, str] = {
     "settings": "Clinic settings",
     "editable_texts": "Clinic wording",
     "data_file": "Data file",
+    "photo_sets": "Photo set",
+    "photos": "Photo",
+    "photo_ratings": "Photo rating",
+    "photo_consents": "Photo consent",
+    "photo_consent_revocations": "Photo consent taken back",
+    "photo_consent_texts": "Photo consent wording",
 }
 _WHOLE_TABLES = {"lots": "Lots", "courses": "Courses", "settings": "Clinic settings"}
 
@@ -313,6 +321,7 @@ _DOCUMENTS = {
     "aftercare": "Aftercare sheet",
     "comparison": "Treatment comparison",
     "screening": "Screening summary",
+    "photo_progress": "Photo progress sheet",
 }
 # An id is a whole word: not part of a longer id, a word with a hyphen, or a file name.
 _START = r"(?<![\w\-./\\])"

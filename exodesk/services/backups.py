@@ -52,6 +52,7 @@ from exodesk.storage.restore import (
     drill_backups,
     file_key_or_none,
     replace_data_file,
+    restore_backup_photos,
     verify_backup,
 )
 
@@ -100,9 +101,28 @@ class RestoreResult:
     restored: BackupRecord
     saved_aside: Path | None
     saved_aside_verified: bool
+    photos_restored: int = 0
+    """Photos brought back into the data folder (those it already had stay as they were)."""
+    photos_not_restored: int = 0
+    """Photos the restored records name that neither the data folder nor the backup's
+    ``photos`` folder could give back whole."""
+    photos_error: str = ""
+    """Why no photo was brought back (say, the disk is full); empty if they were."""
 
     def message(self) -> str:
         text = f"Restored the backup of {self.restored.when}."
+        if self.photos_error:
+            text += (
+                f" Its photos were not brought back: {self.photos_error} Once that is fixed, "
+                "restore the same backup again to bring them back."
+            )
+        if self.photos_not_restored:
+            n = self.photos_not_restored
+            text += (
+                f" {n:,} of its photos could not be brought back (missing or damaged in the "
+                f"backup's photos folder); the records that name {'it' if n == 1 else 'them'} "
+                "are restored."
+            )
         if self.saved_aside is None:
             return text + " There was no data file before it."
         if self.saved_aside_verified:
@@ -139,6 +159,8 @@ def restore_file(
        sidecar, so the restore can be undone by restoring that file. A damaged data file is
        moved aside unchanged instead.
     4. The copy is renamed over the data file (atomic), and an audit entry is added to it.
+    5. The photos the restored file names that the data folder lacks are brought back from
+       the backup folder's ``photos`` (decrypted, checked, re-encrypted with the clinic's key).
 
     A failure before step 4 leaves the data file as it was; nothing half-written is left.
     With ``lock`` (the default) the data file's advisory lock is held throughout, so the
@@ -162,7 +184,20 @@ def restore_file(
         aside, verified = replace_data_file(paths, record, now=now, key=key, note=note)
         _audit_restore(data_file, record, aside, now=now, actor_name=actor_name, key=key)
         clear_restore_pending(paths)
-    return RestoreResult(restored=record, saved_aside=aside, saved_aside_verified=verified)
+        # Last: the records are back whatever happens to the photos (which can be restored
+        # again from the same backup: only the missing ones are copied).
+        try:
+            photos = restore_backup_photos(paths, record, key)
+        except StorageError as exc:
+            log.warning("restore done but its photos not brought back: %s", exc)
+            return RestoreResult(record, aside, verified, photos_error=exc.message)
+    return RestoreResult(
+        restored=record,
+        saved_aside=aside,
+        saved_aside_verified=verified,
+        photos_restored=photos.restored,
+        photos_not_restored=len(photos.problems),
+    )
 
 
 def _restore_summary(record: BackupRecord) -> str:

@@ -10,7 +10,8 @@ Public API::
 
     BundledContent(root=RESOURCES)     # .rules .consent_text .aftercare .aftercare_sources
                                        # .comparison .protocols .regulatory_facts
-                                       # .regulatory_version; .check() for the smoke test
+                                       # .regulatory_version .photo_views
+                                       # .photo_consent_text; .check() for the smoke test
     shared_content() -> BundledContent  # the process's one instance (ServiceContext's default)
 
 Reports read their fonts (rendering assets, not content) through ``reports.fonts``; the export
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from exodesk.domain.aftercare import AftercareTemplate
     from exodesk.domain.comparison import ComparisonContent
     from exodesk.domain.courses import ProtocolTable
+    from exodesk.domain.photos import ViewTable
     from exodesk.domain.regulatory import RegulatoryFact
     from exodesk.domain.screening import RuleTable
 
@@ -45,6 +47,8 @@ SHEETS_FILE = "aftercare/sheets.json"
 COMPARISON_FILE = "comparison/treatments.json"
 PROTOCOLS_FILE = "sessions/protocols.json"
 REGULATORY_FILE = "sessions/regulatory.json"
+PHOTO_VIEWS_FILE = "photos/views.toml"
+PHOTO_CONSENT_FILE = "photos/consent.txt"
 CONTENT_FILES: tuple[str, ...] = (
     RULES_FILE,
     CONSENT_FILE,
@@ -52,6 +56,8 @@ CONTENT_FILES: tuple[str, ...] = (
     COMPARISON_FILE,
     PROTOCOLS_FILE,
     REGULATORY_FILE,
+    PHOTO_VIEWS_FILE,
+    PHOTO_CONSENT_FILE,
 )
 
 
@@ -64,6 +70,8 @@ TABLES = (
     "protocols",
     "regulatory_facts",
     "regulatory_version",
+    "photo_views",
+    "photo_consent_text",
 )
 """The tables ``BundledContent`` serves, by property name."""
 
@@ -167,6 +175,27 @@ class BundledContent:
         """The regulatory notes file's version ("?" when it names none)."""
         self.regulatory_facts  # noqa: B018 - a version of an invalid file means nothing
         return str(self._data(REGULATORY_FILE).get("version", "?"))
+
+    @property
+    def photo_views(self) -> ViewTable:
+        """The standard photo views of each area (``resources/photos/views.toml``)."""
+        from exodesk.domain.photos import parse_views
+
+        def build() -> ViewTable:
+            import tomllib
+
+            try:
+                data = tomllib.loads(self._text(PHOTO_VIEWS_FILE))
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"views.toml is not valid TOML: {exc}") from exc
+            return parse_views(data)
+
+        return self._once("photo_views", build)
+
+    @property
+    def photo_consent_text(self) -> str:
+        """The bundled photo consent text (a clinic may store its own)."""
+        return self._text(PHOTO_CONSENT_FILE)
 
     # ---- the smoke test ------------------------------------------------------------------
     def check(self) -> int:

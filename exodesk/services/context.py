@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -21,6 +21,9 @@ from exodesk.services.sealing import Signer
 from exodesk.services.startup_check import StartupCheck
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
+
+if TYPE_CHECKING:
+    from exodesk.storage.photo_store import FolderPhotoStore
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,30 @@ class ServiceContext:
     """The admin key in hand, in a clinic with separated keys (None otherwise): what the
     audit trail check needs to check the staff list's seals."""
     _held: list[AuditEntry] = field(default_factory=list, repr=False, init=False)
+    _photos: FolderPhotoStore | None = field(default=None, repr=False, init=False)
+
+    @property
+    def photos_store(self) -> FolderPhotoStore:
+        """The clinic's photo store (``photos`` beside the data file), encrypted with the
+        data file's key; built on first use, and again if the file's key has changed.
+
+        Raises:
+            StorageError: the data file is not a file on disk (an in-memory database).
+        """
+        # Imported here: the cipher is needed only once photos are (start-up time, issue #9).
+        from exodesk.paths import DataPaths
+        from exodesk.storage.data_file import DataFileRepository
+        from exodesk.storage.engine import connection_key
+        from exodesk.storage.photo_store import open_photo_store
+
+        key = connection_key(self.db.conn)
+        if self._photos is None or self._photos.key != key:
+            with storage_errors():
+                data_file = DataFileRepository(self.db).path()
+            if data_file is None:
+                raise StorageError("This data file has no folder, so it cannot keep photos.")
+            self._photos = open_photo_store(DataPaths(data_file.parent), key)
+        return self._photos
 
     def now(self) -> datetime:
         return self.clock()

@@ -436,8 +436,67 @@ def _seed_catalogue(services: Services) -> dict[str, int]:
     return {number: catalogue.save_lot(lot).record.id for number, lot in lots.items()}
 
 
-def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random) -> None:
-    """Courses with sessions in the past (each after a fresh screening), and two complications."""
+# The demo's photographed courses, in the order the first courses are seeded: (area, consent
+# levels, views of the baseline set, views of the latest set, improvement). The pictures are
+# drawn (services.photo_samples), never of real people, and small, so seeding stays quick.
+_DEMO_PHOTOS: dict[int, tuple[str, frozenset[str], tuple[str, ...], tuple[str, ...], float]] = {
+    0: (
+        "face",
+        frozenset({"record", "teaching"}),
+        ("front", "left_45", "right_45", "left_profile", "right_profile"),
+        ("front", "left_45", "right_45"),
+        0.5,
+    ),
+    1: (
+        "scalp",
+        frozenset({"record"}),
+        ("hairline", "parting", "crown", "donor"),
+        ("hairline", "crown"),
+        1.35,
+    ),
+}
+_DEMO_PHOTO_SIZE = (640, 480)
+
+
+def _seed_photo_consent(
+    services: Services, pid: int, name: str, plan: tuple[str, frozenset[str], Any, Any, float]
+) -> None:
+    result = services.photos.record_consent(pid, plan[1], name, demo_signature_png(pid + 97))
+    if not result.ok:
+        raise RuntimeError(f"demo photo consent refused: {result.problems}")
+
+
+def _seed_photo_set(
+    services: Services,
+    pid: int,
+    plan: tuple[str, frozenset[str], tuple[str, ...], tuple[str, ...], float],
+    session_id: int | None,
+    *,
+    first: bool,
+) -> None:
+    """A drawn photo set (baseline before the first session, or after the latest) and its
+    ratings."""
+    from exodesk.services.photo_samples import synthetic_photo
+
+    area, _levels, baseline_views, latest_views, better = plan
+    photos = services.photos
+    made = photos.new_set(pid, area, session_id=session_id)
+    density = 0.55 if area == "scalp" and first else 0.55 * better if area == "scalp" else 1.0
+    for view in baseline_views if first else latest_views:
+        picture = synthetic_photo(area, view, made.taken_on, size=_DEMO_PHOTO_SIZE, density=density)
+        photos.add_photo(made.id, view, picture, source="camera")
+    for scale in photos.scales(pid, area)[:2]:
+        if scale.startswith("gais"):
+            if not first:
+                photos.rate(made.id, scale, "2" if scale.endswith("practitioner") else "3")
+        else:  # a hair-loss stage: at the baseline and again later (one step better)
+            values = {"norwood": ("4", "3"), "ludwig": ("II", "I")}[scale]
+            photos.rate(made.id, scale, values[0] if first else values[1])
+
+
+def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random) -> int:
+    """Courses with sessions in the past (each after a fresh screening), and two complications.
+    Returns how many patients were given demo photos."""
     screening, sessions, clinic = services.screening, services.sessions, services.clinic
     practitioner = next(m for m in clinic.staff() if m.role == "practitioner")
     real_clock = services.ctx.clock
@@ -459,6 +518,7 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
         ("scalp_hair", "prp", 1, ["RP-5512"]),
     ]
     event_session: int | None = None
+    photographed: list[int] = []  # patients given demo photos, in order
     try:
         seat(services, int(practitioner.id or 0))
         for patient, (template, treatment, done, lot_numbers) in zip(fresh, plans, strict=False):
@@ -507,9 +567,19 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
                         notes="No numbing cream: allergic to lidocaine (on the allergy list).",
                     )
                     check = sessions.check(draft)
+                photos = _DEMO_PHOTOS.get(len(photographed)) if n in (0, done - 1) else None
+                if photos is not None and n == 0:
+                    _at(services, moment - timedelta(minutes=50))
+                    _seed_photo_consent(services, pid, patient.full_name, photos)
+                    _seed_photo_set(services, pid, photos, None, first=True)
+                    _at(services, moment)
                 saved = sessions.record(draft, confirmed=[n.id for n in check.regulatory])
                 if not saved.ok:
                     raise RuntimeError(f"demo session refused: {saved.problems}")
+                if photos is not None and n == done - 1:
+                    _at(services, moment + timedelta(minutes=30))
+                    _seed_photo_set(services, pid, photos, int(saved.record.id), first=False)
+                    photographed.append(pid)
                 if event_session is None and n == 0 and done > 1:
                     event_session = saved.record.id
         if event_session is not None:
@@ -543,6 +613,19 @@ def _seed_sessions(services: Services, lots: dict[str, int], rng: random.Random)
             )
     finally:
         services.ctx.clock = real_clock
+    return len(photographed)
+
+
+def _seed_loose_photos(services: Services) -> None:
+    """A small demo has no courses to photograph: its first patient gets photo consent and
+    one face set, so the gallery is never empty in a demo."""
+    practitioner = next(m for m in services.clinic.staff() if m.role == "practitioner")
+    seat(services, int(practitioner.id or 0))
+    first = services.patients.search("").rows[0]
+    pid = int(first.id or 0)
+    plan = _DEMO_PHOTOS[0]
+    _seed_photo_consent(services, pid, first.full_name, plan)
+    _seed_photo_set(services, pid, (*plan[:2], plan[3], plan[3], plan[4]), None, first=True)
 
 
 def seat(services: Services, staff_id: int | None) -> StaffMember:
@@ -593,7 +676,8 @@ def seed_demo(
         _seed_allergies(services, int(result.record.id or 0), allergy, asked=n % 3 == 0)
     _seed_screenings(services, rng)
     lots = _seed_catalogue(services)
-    _seed_sessions(services, lots, rng)
+    if not _seed_sessions(services, lots, rng):
+        _seed_loose_photos(services)
     if backup_history:
         _seed_backup_history(services)
     seat(services, int(reception.id or 0))

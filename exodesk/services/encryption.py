@@ -43,6 +43,7 @@ from exodesk.storage.keys import (
     parse_recovery_secret,
     recovery_key_text,
 )
+from exodesk.storage.photo_store import open_photo_store
 
 __all__ = [
     "BEFORE_ENCRYPTION",
@@ -303,9 +304,14 @@ def encrypt_clinic(
             "Set your password for the encrypted file before encrypting it; nothing was changed.",
             advice="Choose a password, then try again.",
         )
-    return encrypt_data_file(
+    conversion = encrypt_data_file(
         paths.data_file, data_key, backups_dir=paths.backups, progress=progress
     )
+    # Then the photos, each replaced atomically by its encrypted form. A run cut off here
+    # leaves some plain: they still open (each is checked against its SHA-256), and
+    # ``open_photo_store(paths, key).reencrypt(None, key)`` finishes the job.
+    open_photo_store(paths, None).reencrypt(None, data_key)
+    return conversion
 
 
 def unencrypted_backups(paths: DataPaths) -> list[Path]:

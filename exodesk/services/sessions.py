@@ -299,6 +299,9 @@ class SessionService:
                     + "). Give a reason to go ahead despite the allergy, or change what is used.",
                 )
             )
+        baseline = self._baseline_missing(draft) if supersedes is None else None
+        if baseline:
+            problems.append(Problem("baseline_photos", baseline))
         missing = [n for n in check.regulatory if n.id not in set(confirmed)]
         if missing:
             problems.append(
@@ -362,6 +365,31 @@ class SessionService:
                 )
             stored = self._sessions.get(new_id)
         return SaveResult(record=stored, changes=Changes(frozenset({SESSIONS}), draft.patient_id))
+
+    def _baseline_missing(self, draft: TreatmentSession) -> str | None:
+        """When the clinic requires baseline photos (``require_baseline_photos``): a plain
+        sentence if this is the first session of its course and the course has no baseline
+        photo set of the treated area yet."""
+        if draft.course_id is None:
+            return None
+        with storage_errors():
+            if not self._settings.clinic().require_baseline_photos:
+                return None
+            if self._sessions.course_dates(draft.course_id):
+                return None
+            # Imported only when the clinic asks for baselines (start-up time, issue #9).
+            from exodesk.services.photos import baseline_missing
+            from exodesk.storage.photos import PhotoRepository
+
+            return baseline_missing(
+                PhotoRepository(self._ctx.db),
+                self._courses,
+                self._ctx.bundled.photo_views,
+                draft.patient_id,
+                draft.course_id,
+                draft.areas,
+                day=session_day(draft.performed_at),
+            )
 
     def mark_entered_in_error(self, session_id: int, reason: str) -> SaveResult:
         """Hide a session recorded by mistake from counts; the row and its history stay."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,8 @@ from exodesk.services.context import Changes, ServiceContext
 from exodesk.services.vocabulary import vocabulary
 from exodesk.storage.backup import PARTIAL_SUFFIX, copy_errors, discard, fsync_folder
 from exodesk.storage.database import storage_errors
+from exodesk.storage.photo_backup import PhotoFile, photo_files, write_photo_files
+from exodesk.storage.photo_store import FolderPhotoStore
 from exodesk.storage.settings import SettingsRepository
 from exodesk.storage.subject_access import SubjectAccessRepository
 
@@ -43,6 +46,9 @@ class PreparedExport:
         rules: The screening rule table, to print questions in words (None if unreadable).
         regulatory: The regulatory facts' texts by id, for the sessions' confirmations.
         today: The local date: the PDF's print date and the files' date.
+        photos: The patient's photos, named by date, area and view (entered-in-error ones
+            too: they are kept records), read from ``photo_store`` when written.
+        photo_store: The clinic's photo store (file work only: safe off the UI thread).
     """
 
     export: PatientExport
@@ -50,6 +56,8 @@ class PreparedExport:
     rules: RuleTable | None
     regulatory: dict[str, str]
     today: date
+    photos: tuple[PhotoFile, ...] = ()
+    photo_store: FolderPhotoStore | None = None
 
     def report(self, json_name: str) -> SubjectAccessReport:
         """The readable copy's data, naming the JSON file it goes with."""
@@ -82,6 +90,11 @@ class ExportResult:
     json_path: Path
     pdf_path: Path
     counts: dict[str, int]
+    photos_folder: Path | None = None
+    """The folder of the patient's photos (JPEG files), beside the two files; None if none."""
+    photos: int = 0
+    photos_unreadable: int = 0
+    """Photos whose file in the data folder is missing or damaged (not in the folder)."""
 
     @property
     def folder(self) -> Path:
@@ -93,10 +106,19 @@ class ExportResult:
 
     def sentence(self) -> str:
         """Where the files went, in one sentence."""
-        return (
+        text = (
             f"Saved in {self.folder}: {self.pdf_path.name} (to read) and "
-            f"{self.json_path.name} (the same records for computers)."
+            f"{self.json_path.name} (the same records for computers)"
         )
+        if self.photos_folder is not None:
+            text += f", with {self.photos:,} photos in {self.photos_folder.name}"
+        text += "."
+        if self.photos_unreadable:
+            text += (
+                f" {self.photos_unreadable:,} photos could not be read (missing or damaged in "
+                "the data folder), so they are not in it."
+            )
+        return text
 
 
 class SubjectAccessService:
@@ -157,7 +179,10 @@ class SubjectAccessService:
         except (OSError, ValueError):
             # Questions and facts then print by their ids; the export must still be possible.
             log.exception("bundled rules unreadable; the export prints ids instead")
-        return PreparedExport(export, clinic, rules, regulatory, self._ctx.today())
+        with storage_errors():
+            photos = tuple(photo_files(self._ctx.db.conn, patient_id=patient_id))
+        store = self._ctx.photos_store if photos else None
+        return PreparedExport(export, clinic, rules, regulatory, self._ctx.today(), photos, store)
 
     @staticmethod
     def write(prepared: PreparedExport, folder: Path) -> ExportResult:
@@ -186,8 +211,36 @@ class SubjectAccessService:
 
         pdf = render_subject_access(prepared.report(json_path.name))
         text = export_json(export, generator=GENERATOR, pdf_name=pdf_path.name)
-        _write_together(folder, [(json_path, text.encode("utf-8")), (pdf_path, pdf)])
-        return ExportResult(export.patient_id, json_path, pdf_path, export.counts)
+        if not prepared.photos or prepared.photo_store is None:
+            _write_together(folder, [(json_path, text.encode("utf-8")), (pdf_path, pdf)])
+            return ExportResult(export.patient_id, json_path, pdf_path, export.counts)
+        photos_dir = _photos_folder(json_path)
+        work = folder / f".{photos_dir.name}{PARTIAL_SUFFIX}"
+        try:
+            with copy_errors(folder, outcome="nothing was exported"):
+                work.mkdir()
+                written, unreadable = write_photo_files(prepared.photos, prepared.photo_store, work)
+                for path in work.iterdir():
+                    with path.open("rb+") as fh:
+                        os.fsync(fh.fileno())
+                fsync_folder(work)
+            _write_together(folder, [(json_path, text.encode("utf-8")), (pdf_path, pdf)])
+            with copy_errors(folder, json_path, pdf_path, outcome="nothing was exported"):
+                os.replace(work, photos_dir)
+                fsync_folder(folder)
+        except BaseException:
+            # Best effort on a failure path: the name starts with a dot and ends in .partial.
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return ExportResult(
+            export.patient_id,
+            json_path,
+            pdf_path,
+            export.counts,
+            photos_folder=photos_dir,
+            photos=written,
+            photos_unreadable=len(unreadable),
+        )
 
     def record(self, result: ExportResult) -> Changes:
         """Note the export in the audit trail; if that fails, the files are removed.
@@ -226,11 +279,18 @@ class SubjectAccessService:
                         "folder": str(result.folder),
                         "files": [result.pdf_path.name, result.json_path.name],
                         "rows": result.rows,
-                    },
+                    }
+                    | (
+                        {"photos_folder": result.photos_folder.name, "photos": result.photos}
+                        if result.photos_folder is not None
+                        else {}
+                    ),
                 )
         except BaseException:
             discard(result.json_path)
             discard(result.pdf_path)
+            if result.photos_folder is not None:
+                shutil.rmtree(result.photos_folder, ignore_errors=True)
             raise
         return Changes(frozenset({AUDIT}), result.patient_id)
 
@@ -247,11 +307,21 @@ class SubjectAccessService:
 
 
 def _free_names(folder: Path, stem: str) -> tuple[Path, Path]:
-    """The first ``stem``, ``stem-2``, … for which neither file exists yet."""
+    """The first ``stem``, ``stem-2``, … for which neither file (nor its photos folder)
+    exists yet."""
     name, n = stem, 2
-    while (folder / f"{name}.json").exists() or (folder / f"{name}.pdf").exists():
+    while (
+        (folder / f"{name}.json").exists()
+        or (folder / f"{name}.pdf").exists()
+        or _photos_folder(folder / f"{name}.json").exists()
+    ):
         name, n = f"{stem}-{n}", n + 1
     return folder / f"{name}.json", folder / f"{name}.pdf"
+
+
+def _photos_folder(json_path: Path) -> Path:
+    """``<stem>-photos`` beside the export's JSON file."""
+    return json_path.with_name(f"{json_path.stem}-photos")
 
 
 def _write_together(folder: Path, files: list[tuple[Path, bytes]]) -> None:

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from exodesk.services.aftercare import AftercareService
     from exodesk.services.comparison import ComparisonService
     from exodesk.services.content import ContentService
+    from exodesk.services.photo_sheet import PhotoSheetService
+    from exodesk.services.photos import PhotoService
     from exodesk.services.subject_access import SubjectAccessService
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,18 @@ class Services:
         from exodesk.services import content as module
 
         return module.ContentService(self.ctx, self.screening, self.aftercare, self.comparison)
+
+    @cached_property
+    def photos(self) -> PhotoService:
+        from exodesk.services import photos as module
+
+        return module.PhotoService(self.ctx)
+
+    @cached_property
+    def photo_sheet(self) -> PhotoSheetService:
+        from exodesk.services import photo_sheet as module
+
+        return module.PhotoSheetService(self.ctx)
 
     @cached_property
     def subject_access(self) -> SubjectAccessService:

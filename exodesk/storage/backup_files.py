@@ -39,6 +39,8 @@ from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
 from exodesk.storage.migrations import schema_state
+from exodesk.storage.photo_backup import PhotoCopy, backup_photos, refs_of_file
+from exodesk.storage.photo_store import PHOTOS_FOLDER, FolderPhotoStore, photos_folder
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,11 @@ class BackupRecord:
     audit_last_hash: str = ""  # with audit_last_id, an anchor of the chain (storage.anchors)
     checksum_method: str = ""
     warning: str = ""  # said after the backup: it holds fewer records than the one before
+    photo_refs: int | None = None  # photos its copy of the data file needs (None: not said)
+    photo_refs_sha256: str = ""  # exodesk.storage.photo_backup.refs_digest of their refs
+    photos_missing: int = 0  # photos that could not be backed up (damaged in the data folder)
+    photos_copied: int = 0  # blobs this backup added to the folder's photos (just made)
+    photo_bytes_copied: int = 0
 
     @property
     def when(self) -> str:
@@ -306,7 +313,9 @@ def discard_stale_partials(folder: Path, now: datetime) -> list[Path]:
     if not folder.is_dir():
         return removed
     with storage_errors(folder):
-        for leftover in folder.glob(f"*{PARTIAL_SUFFIX}*"):
+        # A photo copy cut off the same way leaves ``photos/ab/<ref>.blob.<random>.partial``.
+        photos = folder.glob(f"{PHOTOS_FOLDER}/*/*{PARTIAL_SUFFIX}")
+        for leftover in [*folder.glob(f"*{PARTIAL_SUFFIX}*"), *photos]:
             if not (
                 leftover.name.endswith(PARTIAL_SUFFIX) or f"{PARTIAL_SUFFIX}-" in leftover.name
             ):
@@ -356,6 +365,9 @@ def read_record(path: Path, *, check: bool = True) -> BackupRecord:
             audit_last_id=meta.get("audit_last_id"),
             audit_last_hash=str(meta.get("audit_last_hash") or ""),
             checksum_method=str(meta.get("table_checksum_method", "")),
+            photo_refs=(int(meta["photo_refs"]) if meta.get("photo_refs") is not None else None),
+            photo_refs_sha256=str(meta.get("photo_refs_sha256") or ""),
+            photos_missing=int(meta.get("photos_missing") or 0),
             problem="",
         )
         recorded_size, recorded_ok = int(meta["size"]), meta.get("verified") is True
@@ -400,9 +412,15 @@ def _name_order(path: Path) -> tuple[str, int]:
 
 
 def _sidecar(
-    facts: CopyFacts, *, now: datetime, reason: str, schema_version: int, source: Path | None
+    facts: CopyFacts,
+    *,
+    now: datetime,
+    reason: str,
+    schema_version: int,
+    source: Path | None,
+    photos: PhotoCopy | None = None,
 ) -> dict[str, Any]:
-    return {
+    return (photos.sidecar() if photos is not None else {}) | {
         "format": SIDECAR_FORMAT,
         "file": facts.path.name,
         "created_at": now.isoformat(),
@@ -476,7 +494,8 @@ def write_backup(
         folder: An existing folder.
         reason: One lowercase word (manual, daily, close, …) that goes into the name.
         now: The backup's time (names and sidecar).
-        progress: Called with (pages copied, pages in all); raising stops the backup.
+        progress: Called with (pages copied, pages in all), then with (pages + photos
+            done, pages + photos in all) while the photos are copied; raising stops it.
         target: The file name to use instead of ``exodesk-<stamp>-<reason>.sqlite3``.
         source: The data file's path, recorded in the sidecar.
 
@@ -493,15 +512,46 @@ def write_backup(
     before = next((r for r in list_backups(folder, check=False) if r.verified), None)
     sidecar = sidecar_of(target)
     written: list[CopyFacts] = []
+    photos: list[PhotoCopy] = []
+    key = connection_key(db.conn)
+    with storage_errors():
+        data_file = DataFileRepository(db).path()
+    store = FolderPhotoStore(photos_folder(data_file.parent), key) if data_file else None
+
+    pages = [0]
+
+    def page_progress(done: int, total: int) -> None:
+        pages[0] = total
+        if progress is not None:
+            progress(done, total)
+
+    def photo_progress(done: int, total: int) -> None:
+        # After the pages, on the same count: what is done never goes back.
+        if progress is not None:
+            progress(pages[0] + done, pages[0] + total)
 
     def put_sidecar(facts: CopyFacts) -> None:
-        meta = _sidecar(facts, now=now, reason=reason, schema_version=schema_version, source=source)
+        # The photos the copy names (read from the copy itself, not the live file) go into
+        # the backup folder before the sidecar and the rename: a listed backup has them all.
+        partial = facts.path.with_name(facts.path.name + PARTIAL_SUFFIX)
+        if store is not None:
+            with storage_errors(partial):
+                refs = refs_of_file(partial, key, fallback=store)
+            photos.append(backup_photos(refs, store, folder, progress=photo_progress))
+        meta = _sidecar(
+            facts,
+            now=now,
+            reason=reason,
+            schema_version=schema_version,
+            source=source,
+            photos=photos[0] if photos else None,
+        )
         text = json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         write_atomically(sidecar, text.encode("utf-8"))
         written.append(facts)
 
     try:
-        copy_database(db.conn, target, progress=progress, before_rename=put_sidecar)
+        copy_database(db.conn, target, progress=page_progress, before_rename=put_sidecar)
     except BaseException:
         if written:
             discard(sidecar)  # the copy itself failed after its sidecar went in
@@ -509,7 +559,14 @@ def write_backup(
     _anchor(db, written[0], now=now)
     log.info("backup written: %s (%s)", target, reason)
     record = read_record(target, check=False)
-    return replace(record, warning=fewer_records_warning(record, before))
+    copy = photos[0] if photos else None
+    warnings = [fewer_records_warning(record, before), copy.warning() if copy else ""]
+    return replace(
+        record,
+        warning=" ".join(w for w in warnings if w),
+        photos_copied=copy.copied if copy else 0,
+        photo_bytes_copied=copy.bytes_copied if copy else 0,
+    )
 
 
 def _anchor(db: Database, facts: CopyFacts, *, now: datetime) -> None:

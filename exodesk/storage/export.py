@@ -35,7 +35,11 @@ from exodesk.storage.backup import (
     table_rows,
 )
 from exodesk.storage.backup_files import STAMP_FORMAT, when_words
+from exodesk.storage.data_file import DataFileRepository
+from exodesk.storage.engine import connection_key
 from exodesk.storage.migrations import schema_state
+from exodesk.storage.photo_backup import PhotoFile, photo_files, write_photo_files
+from exodesk.storage.photo_store import FolderPhotoStore, photos_folder
 
 EXPORT_RESOURCES = RESOURCES / "export"
 
@@ -46,10 +50,21 @@ class ExportResult:
 
     folder: Path
     tables: dict[str, int]
+    photos: int = 0
+    """Photos written (decrypted JPEGs) into the export's ``photos`` folder."""
+    photos_unreadable: int = 0
+    """Photos the records name whose file in the data folder is missing or damaged."""
 
     def sentence(self) -> str:
         rows = sum(self.tables.values())
-        return f"Exported {len(self.tables)} tables ({rows:,} rows) to {self.folder}."
+        photos = f" and {self.photos:,} photos" if self.photos else ""
+        text = f"Exported {len(self.tables)} tables ({rows:,} rows){photos} to {self.folder}."
+        if self.photos_unreadable:
+            text += (
+                f" {self.photos_unreadable:,} photos could not be read (missing or damaged in "
+                "the data folder), so they are not in it."
+            )
+        return text
 
 
 def _csv_value(value: Any) -> Any:
@@ -91,6 +106,12 @@ def export_data(
     conn = db.conn
     tables: dict[str, int] = {}
     columns: dict[str, list[tuple[str, str]]] = {}
+    data_file = DataFileRepository(db).path()
+    store = (
+        FolderPhotoStore(photos_folder(data_file.parent), connection_key(conn))
+        if data_file is not None
+        else None
+    )
     try:
         with copy_errors(to_dir, outcome="nothing was exported"):
             work.mkdir()
@@ -100,12 +121,22 @@ def export_data(
                     everything = table_columns(conn, table)
                     tables[table] = _export_table(conn, table, everything, work)
                     columns[table] = _public(table, everything)
+                photos = [_in_patient_folder(f) for f in photo_files(conn)] if store else []
+            written, unreadable = write_photo_files(photos, store, work) if store else (0, [])
             readme = export_readme(
-                tables, columns, now=now, source=source, schema_version=schema_version
+                tables,
+                columns,
+                now=now,
+                source=source,
+                schema_version=schema_version,
+                photos=written,
             )
             (work / "README.txt").write_text(readme, encoding="utf-8-sig", newline="\r\n")
-            for path in work.iterdir():
-                fsync_file(path)
+            for path in sorted(work.rglob("*"), reverse=True):
+                if path.is_dir():
+                    fsync_folder(path)
+                else:
+                    fsync_file(path)
             fsync_folder(work)
             os.replace(work, final)
             fsync_folder(to_dir)
@@ -114,7 +145,20 @@ def export_data(
         # dot and ends in .partial, so a leftover is never taken for an export.
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return ExportResult(final, tables)
+    return ExportResult(final, tables, written, len(unreadable))
+
+
+def _in_patient_folder(item: PhotoFile) -> PhotoFile:
+    """``photos/patient-<id>/<name>`` (``photos/<name>`` for a photo tied to no patient)."""
+    folder = (
+        f"{PHOTOS_EXPORT_FOLDER}/patient-{item.patient_id}"
+        if item.patient_id
+        else (PHOTOS_EXPORT_FOLDER)
+    )
+    return PhotoFile(f"{folder}/{item.name}", item.ref, item.patient_id)
+
+
+PHOTOS_EXPORT_FOLDER = "photos"
 
 
 SECRET_COLUMNS = frozenset({("staff", "password_hash")})
@@ -159,6 +203,8 @@ class ExportGuide:
     column_types: dict[str, str]
     """Words for a column described nowhere else: integer, real, blob, text or other."""
     undescribed_table: str
+    photos: str = ""
+    """The README's paragraph on the ``photos`` folder (``$count`` photos)."""
 
 
 @cache
@@ -175,6 +221,7 @@ def export_guide() -> ExportGuide:
         common_columns={str(k): str(v) for k, v in data["common_columns"].items()},
         column_types={str(k): str(v) for k, v in data["column_types"].items()},
         undescribed_table=str(data["undescribed_table"]),
+        photos=str(data.get("photos_folder", "")),
     )
 
 
@@ -196,8 +243,10 @@ def export_readme(
     now: datetime,
     source: Path | None,
     schema_version: int,
+    photos: int = 0,
 ) -> str:
-    """The README.txt of an export: how the files work, then each table's columns in words."""
+    """The README.txt of an export: how the files work, the photos folder (if it has any),
+    then each table's columns in words."""
     guide = export_guide()
     opening = guide.opening.substitute(
         made=when_words(now),
@@ -206,6 +255,10 @@ def export_readme(
         schema_version=schema_version,
     )
     lines = opening.splitlines()
+    if photos and guide.photos:
+        paragraph = string.Template(guide.photos).substitute(count=f"{photos:,}")
+        at = lines.index("Tables") if "Tables" in lines else len(lines)
+        lines[at:at] = [*paragraph.splitlines(), ""]
     for table in sorted(tables):
         what, words = guide.tables.get(table, (guide.undescribed_table, {}))
         lines += ["", f"{table} ({tables[table]:,} rows): {what}"]

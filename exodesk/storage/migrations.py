@@ -646,6 +646,118 @@ def _sealed_staff(db: Database) -> None:
     )
 
 
+@_migration("0010_photos")
+def _photos(db: Database) -> None:
+    # Clinical photos (issue #21). The images themselves live in the photo store beside the
+    # data file (content-addressed blobs, encrypted with the clinic's key): rows here hold
+    # their refs. A photo is a clinical record: never deleted, only marked entered in error
+    # (photo_errors). Consent is versioned and signed like the treatment consent; a
+    # revocation is a row of its own, so what stood when is always known.
+    _run(
+        db,
+        """CREATE TABLE photo_sets (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            area TEXT NOT NULL,
+            session_id INTEGER REFERENCES sessions(id),
+            course_id INTEGER REFERENCES courses(id),
+            taken_on TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id)
+        )""",
+        "CREATE INDEX photo_sets_by_patient ON photo_sets(patient_id, taken_on)",
+        """CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            set_id INTEGER NOT NULL REFERENCES photo_sets(id),
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            view TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            thumb_ref TEXT NOT NULL,
+            original_sha256 TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            taken_at TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('file', 'folder', 'camera')),
+            imported_by INTEGER REFERENCES staff(id),
+            imported_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX photos_by_set ON photos(set_id, id)",
+        "CREATE INDEX photos_by_patient ON photos(patient_id, taken_at)",
+        """CREATE TABLE photo_errors (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id),
+            reason TEXT NOT NULL,
+            marked_by INTEGER REFERENCES staff(id),
+            marked_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE photo_consent_texts (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES staff(id)
+        )""",
+        """CREATE TABLE photo_consents (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            consent_text_id INTEGER NOT NULL REFERENCES photo_consent_texts(id),
+            levels TEXT NOT NULL,
+            signed_name TEXT NOT NULL,
+            signed_on TEXT NOT NULL,
+            signature_png BLOB NOT NULL,
+            recorded_by INTEGER REFERENCES staff(id),
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX photo_consents_by_patient ON photo_consents(patient_id, id)",
+        """CREATE TABLE photo_consent_revocations (
+            id INTEGER PRIMARY KEY,
+            consent_id INTEGER NOT NULL REFERENCES photo_consents(id),
+            level TEXT NOT NULL CHECK (level IN ('record', 'teaching', 'marketing')),
+            revoked_by INTEGER REFERENCES staff(id),
+            revoked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX photo_consent_revocations_by_consent "
+        "ON photo_consent_revocations(consent_id)",
+        """CREATE TABLE photo_ratings (
+            id INTEGER PRIMARY KEY,
+            set_id INTEGER NOT NULL REFERENCES photo_sets(id),
+            scale TEXT NOT NULL,
+            value TEXT NOT NULL,
+            rated_by INTEGER REFERENCES staff(id),
+            rated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX photo_ratings_by_set ON photo_ratings(set_id, scale, id)",
+    )
+
+
+@_migration("0011_photo_sheets_issued")
+def _photo_sheets_issued(db: Database) -> None:
+    # The issue log also takes the photo progress sheet (issue #21). SQLite cannot change a
+    # CHECK in place, so the table is rebuilt: nothing refers to it by foreign key, and
+    # every row is copied as it was. (0011: 0009 and 0010 are the data-key and photo steps.)
+    _run(
+        db,
+        "ALTER TABLE documents_issued RENAME TO documents_issued_0004",
+        """CREATE TABLE documents_issued (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER REFERENCES patients(id),
+            session_id INTEGER REFERENCES sessions(id),
+            kind TEXT NOT NULL
+                CHECK (kind IN ('aftercare', 'comparison', 'screening', 'photo_progress')),
+            template TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            how TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            issued_by INTEGER NOT NULL REFERENCES staff(id)
+        )""",
+        "INSERT INTO documents_issued SELECT * FROM documents_issued_0004",
+        "DROP TABLE documents_issued_0004",
+        "CREATE INDEX documents_by_patient ON documents_issued(patient_id, issued_at)",
+        "CREATE INDEX documents_by_session ON documents_issued(session_id)",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

@@ -49,6 +49,14 @@ from exodesk.storage.backup_files import (
 from exodesk.storage.database import WrongKey, is_encrypted, storage_errors
 from exodesk.storage.encryption import encrypt_copy
 from exodesk.storage.migrations import refuse_hollow, refuse_newer
+from exodesk.storage.photo_backup import (
+    PhotoCheck,
+    PhotoRestore,
+    check_backup_photos,
+    refs_and_source,
+    restore_photos,
+)
+from exodesk.storage.photo_store import FolderPhotoStore, open_photo_store, photos_folder
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +254,22 @@ def replace_data_file(
     return aside, verified
 
 
+def restore_backup_photos(
+    paths: DataPaths, backup: BackupRecord, key: bytes | None
+) -> PhotoRestore:
+    """After a restore: bring back into the data folder's store the photos the restored data
+    file names that it lacks, from the backup folder's ``photos`` (see ``restore_photos``).
+
+    Raises:
+        StorageError: the data file cannot be read or the data folder written.
+    """
+    data_key = file_key_or_none(paths.data_file, key)
+    shared = FolderPhotoStore(photos_folder(backup.path.parent), key)
+    with storage_errors(paths.data_file):
+        refs, _from_file = refs_and_source(paths.data_file, data_key, fallback=shared)
+    return restore_photos(refs, backup.path.parent, open_photo_store(paths, data_key))
+
+
 # ---- drills ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DrillResult:
@@ -255,6 +279,8 @@ class DrillResult:
     problems: list[str]
     counts: dict[str, int]
     seconds: float
+    photos: int = 0
+    """Photos proven to restore byte for byte (when ``ok``)."""
 
     @property
     def ok(self) -> bool:
@@ -263,6 +289,8 @@ class DrillResult:
     def sentence(self) -> str:
         if self.ok:
             counts = replace(self.backup, counts=self.counts).count_words()
+            if self.photos:
+                counts = ", ".join(c for c in (counts, f"{self.photos:,} photos") if c)
             return f"Backup of {self.backup.when} restores cleanly: {counts}."
         more = len(self.problems) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
@@ -289,6 +317,7 @@ def drill_backups(folder: Path, *, key: bytes | None = None) -> DrillResult:
     record = candidates[0]
     problems: list[str] = []
     counts: dict[str, int] = {}
+    photos = 0
     with tempfile.TemporaryDirectory(prefix="exodesk-drill-") as scratch:
         with storage_errors(record.path):
             if sha256_file(record.path) != record.sha256:
@@ -303,7 +332,29 @@ def drill_backups(folder: Path, *, key: bytes | None = None) -> DrillResult:
                 problem = _compare(table, record, facts)
                 if problem:
                     problems.append(problem)
-    return DrillResult(record, problems, counts, time.perf_counter() - started)
+            check = drill_photos(record, facts.path, key)
+            problems += check.problems
+            photos = check.needed
+    return DrillResult(record, problems, counts, time.perf_counter() - started, photos)
+
+
+def drill_photos(record: BackupRecord, copy: Path, key: bytes | None) -> PhotoCheck:
+    """Prove that the photos the restored ``copy`` of ``record`` names all come back byte for
+    byte from the backup folder's ``photos``, and that they are the ones its sidecar recorded.
+
+    A copy made before photos existed (no photos table) needs the blobs of the folder's
+    ``photos``: each is checked, and the sidecar's list is not compared.
+    """
+    shared = FolderPhotoStore(photos_folder(record.path.parent), key)
+    with storage_errors(copy):
+        refs, from_file = refs_and_source(copy, file_key_or_none(copy, key), fallback=shared)
+    return check_backup_photos(
+        refs,
+        record.path.parent,
+        key,
+        recorded=record.photo_refs if from_file else None,
+        recorded_digest=record.photo_refs_sha256,
+    )
 
 
 def _compare(table: str, record: BackupRecord, facts: CopyFacts) -> str:

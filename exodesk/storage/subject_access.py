@@ -39,13 +39,24 @@ LINKS: dict[str, str] = {
     "products": f"id IN (SELECT product_id FROM lots WHERE id IN ({_LOTS}))",
     "adverse_events": f"session_id IN ({_SESSIONS})",
     "documents_issued": f"patient_id = :pid OR session_id IN ({_SESSIONS})",
+    "photo_sets": "patient_id = :pid",
+    "photos": "patient_id = :pid",
+    "photo_errors": "photo_id IN (SELECT id FROM photos WHERE patient_id = :pid)",
+    "photo_ratings": "set_id IN (SELECT id FROM photo_sets WHERE patient_id = :pid)",
+    "photo_consents": "patient_id = :pid",
+    "photo_consent_texts": (
+        "id IN (SELECT consent_text_id FROM photo_consents WHERE patient_id = :pid)"
+    ),
+    "photo_consent_revocations": (
+        "consent_id IN (SELECT id FROM photo_consents WHERE patient_id = :pid)"
+    ),
     # Only entries about this patient: entries about a shared lot or product name no patient.
     "audit_log": "patient_id = :pid",
 }
 
 # Shared facts reached through the patient's records (a lot treats many patients): they are
 # exported for what they are, but never followed further to other records.
-SHARED_TABLES = frozenset({"consent_texts", "lots", "products", "allergens"})
+SHARED_TABLES = frozenset({"consent_texts", "photo_consent_texts", "lots", "products", "allergens"})
 
 # Tables that hold nothing about any one patient, and why they are left out.
 NOT_EXPORTED: dict[str, str] = {

@@ -28,6 +28,7 @@ class PatientHeader(QFrame):
     when none is chosen. ``data_changed`` carries what the allergy dialog changed."""
 
     data_changed = Signal(object)  # Changes
+    photos_requested = Signal()  # the main window opens the current patient's photos
 
     def __init__(
         self,
@@ -79,6 +80,15 @@ class PatientHeader(QFrame):
         )
         self.allergies_button.clicked.connect(self.open_allergies)
         self.allergies_button.setVisible(allergies is not None)
+        self.photos_button = named(
+            QPushButton("Photos…"),
+            "headerPhotosButton",
+            "Clinical photos",
+            "The patient's clinical photos: take, compare, print a progress sheet, consent "
+            "(Ctrl+Shift+P)",
+        )
+        self.photos_button.clicked.connect(self.photos_requested)
+        self.photos_button.setVisible(allergies is not None)
         warnings = QVBoxLayout()
         warnings.setSpacing(2)
         warnings.addWidget(self.allergies_label)
@@ -89,11 +99,13 @@ class PatientHeader(QFrame):
         layout.addSpacing(16)
         layout.addLayout(warnings, 1)
         layout.addWidget(self.allergies_button)
+        layout.addWidget(self.photos_button)
         self.show_patient(None)
 
     def show_patient(self, patient: Patient | None) -> None:
         self._patient = patient
         self.allergies_button.setEnabled(patient is not None and patient.id is not None)
+        self.photos_button.setEnabled(patient is not None and patient.id is not None)
         if patient is None:
             self.name_label.setText("No patient chosen")
             self.details_label.setText("Find or register a patient on the Patients tab.")

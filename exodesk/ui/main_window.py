@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSignalBlocker, QSize, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -105,6 +105,9 @@ class MainWindow(QMainWindow):
         self._build_tabs()
         self.current.changed.connect(self.header.show_patient)
         self.header.data_changed.connect(self.data_changed)
+        self.header.photos_requested.connect(self.open_photos)
+        # Every letter of "Photos" already answers Alt somewhere: a shortcut of its own.
+        QShortcut(QKeySequence("Ctrl+Shift+P"), self, self._photos_key)
         self.data_changed.connect(self._on_data_changed)
         self._build_layout()
         self.menus = MainMenus(self, services, day_first=day_first)
@@ -255,6 +258,33 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.patients_tab)
         self.patients_tab.open_patient(patient)
 
+    def _photos_key(self) -> None:
+        if self.header.photos_button.isVisible() and self.header.photos_button.isEnabled():
+            self.open_photos()
+
+    def open_photos(self) -> None:
+        """The current patient's clinical photos (the header's Photos… button)."""
+        patient = self.current.patient
+        if patient is None or patient.id is None:
+            return
+        from exodesk.ui.photos.gallery import PhotosWindow
+        from exodesk.ui.photos.take import camera_for_this_pc
+
+        try:
+            window = PhotosWindow(
+                self,
+                self._services,
+                patient_id=patient.id,
+                patient_name=patient.display_name,
+                camera=camera_for_this_pc(),
+            )
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        window.exec()
+        if window.changes.topics:
+            self.data_changed.emit(window.changes)
+
     def print_aftercare(self, session_id: int) -> None:
         self.tabs.setCurrentWidget(self.aftercare_tab)
         self.aftercare_tab.select_session(session_id)
@@ -358,6 +388,7 @@ class MainWindow(QMainWindow):
             return user is not None and perms.allowed(user, permission)
 
         self.menus.apply_permissions(may)
+        self.header.photos_button.setVisible(may(perms.PHOTOS_VIEW))
         for tab, needed in (
             (self._page("screening_tab"), perms.SCREENING_VIEW),
             (self._page("sessions_tab"), perms.SESSIONS_VIEW),

@@ -36,6 +36,18 @@ CREATE INDEX patient_allergies_by_series ON patient_allergies(series_id, version
 CREATE INDEX patients_by_dob ON patients(date_of_birth, status);
 -- index patients_by_status_sort
 CREATE INDEX patients_by_status_sort ON patients(status, sort_key, id);
+-- index photo_consent_revocations_by_consent
+CREATE INDEX photo_consent_revocations_by_consent ON photo_consent_revocations(consent_id);
+-- index photo_consents_by_patient
+CREATE INDEX photo_consents_by_patient ON photo_consents(patient_id, id);
+-- index photo_ratings_by_set
+CREATE INDEX photo_ratings_by_set ON photo_ratings(set_id, scale, id);
+-- index photo_sets_by_patient
+CREATE INDEX photo_sets_by_patient ON photo_sets(patient_id, taken_on);
+-- index photos_by_patient
+CREATE INDEX photos_by_patient ON photos(patient_id, taken_at);
+-- index photos_by_set
+CREATE INDEX photos_by_set ON photos(set_id, id);
 -- index screening_answers_by_item
 CREATE INDEX screening_answers_by_item ON screening_answers(item_id, value);
 -- index screenings_by_patient
@@ -71,7 +83,7 @@ CREATE TABLE consents ( id INTEGER PRIMARY KEY, screening_id INTEGER NOT NULL RE
 -- table courses
 CREATE TABLE courses ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), treatment TEXT NOT NULL, indication TEXT NOT NULL, planned_sessions INTEGER NOT NULL, interval_min_days INTEGER NOT NULL, interval_max_days INTEGER NOT NULL, maintenance_min_months INTEGER NOT NULL, maintenance_max_months INTEGER NOT NULL, started_on TEXT NOT NULL, template_key TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed', 'stopped')), created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
 -- table documents_issued
-CREATE TABLE documents_issued ( id INTEGER PRIMARY KEY, patient_id INTEGER REFERENCES patients(id), session_id INTEGER REFERENCES sessions(id), kind TEXT NOT NULL CHECK (kind IN ('aftercare', 'comparison', 'screening')), template TEXT NOT NULL, template_version TEXT NOT NULL, payload TEXT NOT NULL, sha256 TEXT NOT NULL, how TEXT NOT NULL, issued_at TEXT NOT NULL, issued_by INTEGER NOT NULL REFERENCES staff(id) );
+CREATE TABLE documents_issued ( id INTEGER PRIMARY KEY, patient_id INTEGER REFERENCES patients(id), session_id INTEGER REFERENCES sessions(id), kind TEXT NOT NULL CHECK (kind IN ('aftercare', 'comparison', 'screening', 'photo_progress')), template TEXT NOT NULL, template_version TEXT NOT NULL, payload TEXT NOT NULL, sha256 TEXT NOT NULL, how TEXT NOT NULL, issued_at TEXT NOT NULL, issued_by INTEGER NOT NULL REFERENCES staff(id) );
 -- table due_list_marks
 CREATE TABLE due_list_marks ( id INTEGER PRIMARY KEY, course_id INTEGER NOT NULL REFERENCES courses(id), due_from TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL CHECK (outcome IN ('called', 'booked')), marked_at TEXT NOT NULL, marked_by INTEGER REFERENCES staff(id) );
 -- table editable_texts
@@ -94,6 +106,20 @@ CREATE TABLE 'patients_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'patients_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 -- table patients_fts_idx
 CREATE TABLE 'patients_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+-- table photo_consent_revocations
+CREATE TABLE photo_consent_revocations ( id INTEGER PRIMARY KEY, consent_id INTEGER NOT NULL REFERENCES photo_consents(id), level TEXT NOT NULL CHECK (level IN ('record', 'teaching', 'marketing')), revoked_by INTEGER REFERENCES staff(id), revoked_at TEXT NOT NULL );
+-- table photo_consent_texts
+CREATE TABLE photo_consent_texts ( id INTEGER PRIMARY KEY, version INTEGER NOT NULL UNIQUE, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
+-- table photo_consents
+CREATE TABLE photo_consents ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), consent_text_id INTEGER NOT NULL REFERENCES photo_consent_texts(id), levels TEXT NOT NULL, signed_name TEXT NOT NULL, signed_on TEXT NOT NULL, signature_png BLOB NOT NULL, recorded_by INTEGER REFERENCES staff(id), recorded_at TEXT NOT NULL );
+-- table photo_errors
+CREATE TABLE photo_errors ( photo_id INTEGER PRIMARY KEY REFERENCES photos(id), reason TEXT NOT NULL, marked_by INTEGER REFERENCES staff(id), marked_at TEXT NOT NULL );
+-- table photo_ratings
+CREATE TABLE photo_ratings ( id INTEGER PRIMARY KEY, set_id INTEGER NOT NULL REFERENCES photo_sets(id), scale TEXT NOT NULL, value TEXT NOT NULL, rated_by INTEGER REFERENCES staff(id), rated_at TEXT NOT NULL );
+-- table photo_sets
+CREATE TABLE photo_sets ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), area TEXT NOT NULL, session_id INTEGER REFERENCES sessions(id), course_id INTEGER REFERENCES courses(id), taken_on TEXT NOT NULL, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
+-- table photos
+CREATE TABLE photos ( id INTEGER PRIMARY KEY, set_id INTEGER NOT NULL REFERENCES photo_sets(id), patient_id INTEGER NOT NULL REFERENCES patients(id), view TEXT NOT NULL, ref TEXT NOT NULL, thumb_ref TEXT NOT NULL, original_sha256 TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, taken_at TEXT NOT NULL, source TEXT NOT NULL CHECK (source IN ('file', 'folder', 'camera')), imported_by INTEGER REFERENCES staff(id), imported_at TEXT NOT NULL );
 -- table product_allergens
 CREATE TABLE product_allergens ( product_id INTEGER NOT NULL REFERENCES products(id), allergen_id INTEGER NOT NULL REFERENCES allergens(id), PRIMARY KEY (product_id, allergen_id) ) WITHOUT ROWID;
 -- table products

@@ -52,6 +52,10 @@ def test_every_permission_has_a_label_and_belongs_to_someone() -> None:
                 perms.DUE_LIST_VIEW,
                 perms.DUE_LIST_MARK,
                 perms.HANDOUTS_PRINT,
+                # Reception often holds the camera; hiding a photo (PHOTOS_ERROR) is clinical.
+                perms.PHOTOS_VIEW,
+                perms.PHOTOS_TAKE,
+                perms.PHOTO_CONSENT,
             },
         ),
         # Reviewing the clinical content is both clinical and the clinic lead's: the one

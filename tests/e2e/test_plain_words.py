@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 from exodesk.paths import RESOURCES
 from exodesk.services.audit import AuditService
 from exodesk.services.demo import seat, seed_demo
+from exodesk.services.photo_sheet import PhotoSheetService
 from exodesk.services.workspace import Services
 from exodesk.ui.dialogs.audit_log import AuditLogDialog
 from exodesk.ui.dialogs.clinical_content import ClinicalContentWindow
@@ -64,6 +65,7 @@ from exodesk.ui.sessions.catalogue import ProductsDialog
 from exodesk.ui.sessions.events import OpenEventsDialog
 from exodesk.ui.sessions.lists import DueListDialog, RecallDialog
 from tests.reports.pdftools import pdf_text
+from tests.reports.photo_samples import GAIS_RATINGS, pair
 
 SNAKE = re.compile(r"[a-z]+_[a-z_]+")
 PYTHON_REPR = re.compile(r"[\[{]'[^']*'[,:\]}]")
@@ -248,6 +250,12 @@ def do_paperwork(services: Services, folder: Path) -> Paperwork:
         services.comparison.handout_job(view, patient_id=int(event_patient)),
         "saved",
     )
+    # The photo progress sheet, printed: synthetic photos (the demo clinic has none yet).
+    photo_sheets = PhotoSheetService(services.ctx)
+    sheet = photo_sheets.sheet(
+        int(event_patient), area_label="Face", pairs=(pair(0), pair(1)), ratings=GAIS_RATINGS
+    )
+    issue("photo progress sheet", photo_sheets.sheet_job(sheet, patient_id=int(event_patient)))
     for pid in (overridden, signed_off):
         record = services.screening.current(int(pid))
         issue(f"screening summary {pid}", services.screening.summary_job(record.id), "saved")
@@ -294,11 +302,12 @@ def _check(
 EXPECTED = {
     "Audit log": ("Handout no. ", "Saved to a file", "Exosome facial: “Not yet” overridden"),
     "History": ("Phone: ", "Marked inactive: Moved away"),
-    "&Aftercare": ("Treatment comparison: ",),
+    "&Aftercare": ("Treatment comparison: ", "Photo progress sheet: Face"),
     # The README screenshot showed "confirmed: all_no_approved_exosome_therapy" here.
     "session detail": ("Treatment comparison saved: ", "Regulatory notes confirmed"),
     "Lot recall": ("Granuloma / nodule",),
-    "subject access": ("saved to a file", "Treatment comparison: "),
+    "subject access": ("saved to a file", "Treatment comparison: ", "Photo progress sheet"),
+    "photo progress sheet": ("Before · 12 Mar 2026 · Session 1 of 4", "Change you see"),
     "content report": ("regulatory note 1 (United States)", "between 6 and 12 months ago"),
 }
 

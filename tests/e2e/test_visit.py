@@ -218,3 +218,147 @@ def test_a_whole_visit_from_registration_to_the_aftercare_in_the_issue_log(
     ]
     assert any(d.kind == "comparison" for d in issued)
     assert aftercare.issued.count() >= 1
+
+
+def test_photos_from_consent_to_the_progress_sheet_in_the_issue_log(
+    qtbot, services: Services, uk_locale, tmp_path: Path, clock, monkeypatch
+) -> None:
+    """Photos through the real window: refused without consent, the consent signed, a
+    baseline set from files, a follow-up set a month later through the camera (synthetic
+    frames) with the baseline as ghost, the two compared and rated, the progress sheet
+    printed and found in the issue log."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from exodesk.domain.patient import Patient
+    from exodesk.ui.photos import take
+    from exodesk.ui.photos.camera import CameraCapture, SyntheticFrameSource
+    from exodesk.ui.photos.comparing import CompareWindow
+    from exodesk.ui.photos.consent import PhotoConsentDialog
+    from exodesk.ui.photos.gallery import PhotosWindow
+    from exodesk.ui.photos.progress import ProgressSheetDialog
+    from exodesk.ui.photos.take import TakePhotosDialog
+    from tests.ui.photos.picture_files import write_pictures
+
+    def synthetic_camera() -> take.CameraFactory:
+        def make(parent, views, ghosts, already) -> CameraCapture:
+            camera = SyntheticFrameSource(QSize(800, 600), interval_ms=20)
+            return CameraCapture(parent, camera, views, ghosts=ghosts, already=already)
+
+        return make
+
+    monkeypatch.setattr(take, "camera_for_this_pc", synthetic_camera)
+    phone = write_pictures(tmp_path / "phone", 5)
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in phone], "")
+    )
+    patient = services.patients.create(
+        Patient("Ó Briain", "Siobhán", date(1988, 7, 3), "female", "07700 900654")
+    ).record
+    window = MainWindow(services, day_first=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.patients_tab.open_patient(patient)
+    steps: list[str] = []
+
+    def refuse(box: QDialog) -> None:
+        assert isinstance(box, QMessageBox) and "No photo can be taken yet" in box.text()
+        steps.append("refused")
+        next(b for b in box.buttons() if b.text() == "Not now").click()
+
+    def sign(dialog: QDialog) -> None:
+        assert isinstance(dialog, PhotoConsentDialog)
+        dialog.levels["record"].setChecked(True)
+        dialog.name.setText("Siobhán Ó Briain")
+        pad = dialog.pad
+        qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 50))
+        for x in range(30, 280, 10):
+            qtbot.mouseMove(pad, QPoint(x, 50 + x % 25))
+        qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(280, 60))
+        dialog.save_button.click()
+        steps.append("signed")
+
+    def baseline_from_files(dialog: QDialog) -> None:
+        assert isinstance(dialog, TakePhotosDialog)
+        dialog.files_button.click()
+        assert dialog.missing_label.text() == "Every standard view is there."
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: not dialog.importing, timeout=30_000)
+        assert "5 photos imported." in dialog.status.text()
+        steps.append("baseline")
+        dialog.cancel_button.click()
+
+    def follow_up_by_camera(dialog: QDialog) -> None:
+        assert isinstance(dialog, TakePhotosDialog)
+
+        def shoot(camera: QDialog) -> None:
+            assert isinstance(camera, CameraCapture)
+            qtbot.waitUntil(lambda: camera.live.live is not None, timeout=3000)
+            for _ in range(5):
+                qtbot.keyClick(camera.live, Qt.Key.Key_Space)
+            camera.done_button.click()
+
+        when_dialog_opens(CameraCapture, shoot)
+        dialog.camera_button.click()
+        assert len(dialog.pending) == 5 and {p.source for p in dialog.pending} == {"camera"}
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: not dialog.importing, timeout=30_000)
+        steps.append("follow-up")
+        dialog.cancel_button.click()
+
+    def compare(dialog: QDialog) -> None:
+        assert isinstance(dialog, CompareWindow)
+        left, right = dialog.compare.captions()
+        assert left.startswith("22 Nov 2026") and right.startswith("20 Dec 2026")
+        dialog.scale.setCurrentIndex(dialog.scale.findData("gais_practitioner"))
+        dialog.value.setCurrentIndex(dialog.value.findData("3"))
+        dialog.rate_button.click()
+        steps.append("compared")
+        dialog.close_button.click()
+
+    def print_sheet(dialog: QDialog) -> None:
+        assert isinstance(dialog, ProgressSheetDialog)
+        try:  # a failure closes the dialogs, so the test fails instead of waiting for ever
+            assert len(dialog.pairs()) == 4, "the first four views with two dates"
+            sheet = tmp_path / "progress.pdf"
+            through_the_preview(qtbot, dialog.print_button.click, print_to(sheet))
+            text = " ".join(pdf_text(sheet.read_bytes()).split())
+            assert "Siobhán Ó Briain" in text
+            steps.append("printed")
+        finally:
+            dialog.cancel_button.click()
+
+    def in_the_photos_window(photos: QDialog) -> None:
+        assert isinstance(photos, PhotosWindow)
+        try:
+            steps_in_the_photos_window(photos)
+        finally:
+            photos.close_button.click()
+
+    def steps_in_the_photos_window(photos: PhotosWindow) -> None:
+        when_dialog_opens(QMessageBox, refuse)
+        photos.take_button.click()  # no consent yet: refused, nothing opens
+        assert services.photos.sets(int(patient.id)) == []
+        when_dialog_opens(PhotoConsentDialog, sign)
+        photos.consent_button.click()
+        when_dialog_opens(TakePhotosDialog, baseline_from_files)
+        photos.take_button.click()
+        clock.advance(days=28)
+        when_dialog_opens(TakePhotosDialog, follow_up_by_camera)
+        photos.take_button.click()
+        assert photos.model.rowCount() == 10
+        photos.gallery.setCurrentIndex(photos.model.index(0, 0))
+        when_dialog_opens(CompareWindow, compare)
+        photos.compare_button.click()
+        when_dialog_opens(ProgressSheetDialog, print_sheet)
+        photos.sheet_button.click()
+
+    when_dialog_opens(PhotosWindow, in_the_photos_window)
+    window.header.photos_button.click()
+    assert steps == ["refused", "signed", "baseline", "follow-up", "compared", "printed"]
+    [baseline, follow_up] = reversed(services.photos.sets(int(patient.id)))
+    assert baseline.is_baseline and not follow_up.is_baseline
+    assert {p.source for p in services.photos.photos(follow_up.id)} == {"camera"}
+    issued = services.aftercare.issued(int(patient.id))
+    assert any(d.kind == "photo_progress" for d in issued)

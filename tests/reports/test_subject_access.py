@@ -261,12 +261,13 @@ def test_consent_wording_is_printed_once_and_reflowed() -> None:
 
 def test_nothing_recorded_and_other_tables() -> None:
     empty = {table: [] for table in TABLES if table != "patients"}
-    extra = {"photos": [{"id": 1, "patient_id": 7, "caption": "Before treatment"}]}
+    # A table this version does not describe (a later version's), e.g. body scans.
+    extra = {"body_scans": [{"id": 1, "patient_id": 7, "caption": "Before treatment"}]}
     report = _report(_export(tables={**empty, **extra}))
     assert all(s.count == 0 for s in report.sections[1:-1])
-    assert report.sections[-1].title == "Other records: photos"
+    assert report.sections[-1].title == "Other records: body scans"
     pdf = pdf_text(render_subject_access(report))
-    assert pdf.count(NOTHING) == len(report.sections) - 2  # all but details and photos
+    assert pdf.count(NOTHING) == len(report.sections) - 2  # all but details and scans
     assert "Before treatment" in pdf
 
 

@@ -29,6 +29,7 @@ from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import is_encrypted as file_is_encrypted
 from exodesk.storage.keys import KdfParams
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.photo_rows import name_refs
 
 CANARY_GIVEN, CANARY_FAMILY = "Quennell", "Zyzzyva"
 TINY = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
@@ -46,6 +47,36 @@ def _clear_text_in(path: Path) -> bool:
             if word.lower().encode(encoding) in data:
                 return True
     return False
+
+
+PHOTO_CANARY = b"ZyzzyvaPhotoCanary"
+JPEG_MAGIC = b"\xff\xd8\xff\xe0"
+
+
+def _canary_jpeg() -> bytes:
+    """A real JPEG (Pillow) with a distinctive comment and pixel pattern."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (64, 48))
+    image.putdata([((x * 37) % 256, (y * 91) % 256, 0x5A) for y in range(48) for x in range(64)])
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, comment=PHOTO_CANARY)
+    data = out.getvalue()
+    assert data.startswith(JPEG_MAGIC) and PHOTO_CANARY in data
+    return data
+
+
+def _photo_in(path: Path, photo: bytes) -> bool:
+    """Whether ``path`` holds the JPEG's magic, its comment, or a slice of its pixel data."""
+    data = path.read_bytes()
+    return any(needle in data for needle in (JPEG_MAGIC, PHOTO_CANARY, photo[-200:-2]))
+
+
+def _name_photo(svc: Services, ref: str) -> None:
+    """Name the photo in the data file, as a photo's record does (so backups carry it)."""
+    name_refs(svc, [ref])
 
 
 def _files(*folders: Path) -> list[Path]:
@@ -90,6 +121,8 @@ def test_no_patient_name_reaches_the_disk_in_the_clear(
         assert db.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY: no temp files
         db.execute("PRAGMA wal_autocheckpoint = 0")  # keep the new pages in the -wal
         patient_id = _add(svc, CANARY_FAMILY, CANARY_GIVEN)
+        photo = _canary_jpeg()
+        _name_photo(svc, svc.ctx.photos_store.put(photo))
         found = svc.patients.search("zyzzyva")
         assert [p.id for p in found.rows] == [patient_id]
         assert [p.id for p in svc.patients.search("quenn").rows] == [patient_id]
@@ -107,12 +140,18 @@ def test_no_patient_name_reaches_the_disk_in_the_clear(
     finally:
         svc.close()
     leaks += [p for p in _files(paths.folder, scratch) if _clear_text_in(p)]
+    # The photo: one blob in the data folder's store, one in the backups' shared folder.
+    blobs = _files(paths.folder / "photos", paths.backups / "photos")
+    assert len(blobs) == 2 and record.photo_refs == 1
+    photo_leaks = [p for p in _files(paths.folder, scratch) if _photo_in(p, photo)]
     if encrypted:
         assert leaks == [], "patient names in the clear"
+        assert photo_leaks == [], "photo bytes in the clear"
         assert file_is_encrypted(paths.data_file) and file_is_encrypted(record.path)
     else:
         # The same scan finds the name in a plain clinic: the test can fail.
         assert paths.data_file in leaks and record.path in leaks
+        assert sorted(photo_leaks) == sorted(blobs)
 
 
 def test_a_new_encrypted_clinic_works_through_every_service(
@@ -216,6 +255,11 @@ def test_converting_a_plain_clinic_keeps_everything_and_a_plain_copy(
     svc = _open(paths, clock, None)
     _add(svc, CANARY_FAMILY, CANARY_GIVEN)
     _add(svc, "Other")
+    photo = _canary_jpeg()
+    ref = svc.ctx.photos_store.put(photo)
+    _name_photo(svc, ref)
+    blob = svc.ctx.photos_store.path_of(ref)
+    assert _photo_in(blob, photo)  # a plain clinic keeps its photos plain
     counts = {
         t: svc.ctx.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("patients", "audit_log", "staff")
@@ -231,6 +275,7 @@ def test_converting_a_plain_clinic_keeps_everything_and_a_plain_copy(
     conversion = enc.encrypt_clinic(paths, data_key, progress=seen.append)
     assert seen[-1] == 1.0 and enc.is_encrypted(paths)
     assert not _clear_text_in(paths.data_file)
+    assert not _photo_in(blob, photo)  # the photos are encrypted with the records
     assert enc.unencrypted_backups(paths) == [conversion.backup]
     assert _clear_text_in(conversion.backup)  # why the admin is told to delete it later
     key = enc.unlock(paths, 1, ADMIN_PASSWORD, kdf=TINY)
@@ -239,6 +284,7 @@ def test_converting_a_plain_clinic_keeps_everything_and_a_plain_copy(
         for table, rows in counts.items():
             assert svc.ctx.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == rows
         assert svc.check() == []
+        assert svc.ctx.photos_store.get(ref) == photo
         # The plain copy made first restores into the encrypted clinic encrypted.
         svc.close()
         restore_file(paths, conversion.backup, key=key, now=clock())

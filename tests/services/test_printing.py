@@ -20,10 +20,12 @@ from exodesk.domain.sessions import AdverseEvent, Lot, Product, SessionProduct
 from exodesk.domain.staff import StaffMember
 from exodesk.services.aftercare import DOCUMENTS, NOT_IDENTICAL
 from exodesk.services.context import Changes, PermissionRefused
+from exodesk.services.photo_sheet import PhotoSheetService
 from exodesk.services.printing import PrintJob
 from exodesk.services.workspace import Services
 from tests.answers import answered
 from tests.conftest import FakeClock
+from tests.reports.photo_samples import pair
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -92,6 +94,12 @@ def _comparison(s: Services, ids: dict[str, int]) -> PrintJob[object]:
     return s.comparison.handout_job(view, patient_id=ids["patient"])
 
 
+def _photo_sheet(s: Services, ids: dict[str, int]) -> PrintJob[object]:
+    photos = PhotoSheetService(s.ctx)
+    sheet = photos.sheet(ids["patient"], area_label="Face", pairs=(pair(0), pair(1)))
+    return photos.sheet_job(sheet, patient_id=ids["patient"])
+
+
 DOCUMENTS_PRINTED: dict[str, Document] = {
     "aftercare for a session": Document(
         lambda s, ids: s.aftercare.sheet_job(
@@ -150,6 +158,15 @@ DOCUMENTS_PRINTED: dict[str, Document] = {
         ("Zoë Ñúñez", "Regulatory status"),
         ("print", "documents_issued", "Treatment comparison {how}: exosome_face, prp"),
         issue=("comparison", "{how}"),
+        changes=frozenset({DOCUMENTS}),
+    ),
+    "photo progress sheet": Document(
+        _photo_sheet,
+        "Progress photos — Zoë Ñúñez",
+        "Progress photos Zoë Ñúñez.pdf",
+        ("Zoë Ñúñez", "Before · 12 Mar 2026 · Session 1 of 4", "020 7946 0123"),
+        ("print", "documents_issued", "Photo progress sheet {how}: Face, 2 pairs"),
+        issue=("photo_progress", "{how}"),
         changes=frozenset({DOCUMENTS}),
     ),
     "regulator report": Document(

@@ -36,13 +36,17 @@ from exodesk.services.backups import BackupService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.comparison import ClinicComparisonTexts
 from exodesk.services.context import Desk, PermissionRefused, ServiceContext
+from exodesk.services.photo_samples import synthetic_photo
+from exodesk.services.photo_sheet import PhotoSheetService
 from exodesk.services.subject_access import ExportResult, SubjectAccessService
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.database import open_database
 from tests.answers import answered
 from tests.conftest import FakeClock
+from tests.reports.photo_samples import pair
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+SAMPLE_JPEG = synthetic_photo("face", "front", date(2026, 11, 1), size=(320, 240))
 
 SEATS = {
     "reception": StaffMember("Priya Shah", "reception"),
@@ -120,6 +124,10 @@ def _build_template(folder: Path) -> dict[str, int]:
         ).record
         ids |= {"course": course.id, "session": session.id, "event": event.id}
         ids |= {"document": document}
+        svc.photos.record_consent(a.id, {"record", "teaching"}, "Olivia Smith", PNG)
+        photo_set = svc.photos.new_set(a.id, "face", session_id=session.id)
+        photo = svc.photos.add_photo(photo_set.id, "front", SAMPLE_JPEG, source="file")
+        ids |= {"photo_set": photo_set.id, "photo": photo.id}
         BackupService(svc.ctx, svc.paths).backup_now()
     finally:
         svc.close()
@@ -164,6 +172,12 @@ def world(template: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Wor
         "backup_file": w.backups.list_backups()[0].path,
         "recall": svc.recall.recall("VC"),
         "due": svc.recall.due_list(),
+        "photo": svc.photos.photos(ids["photo_set"])[0],
+        "prepared": svc.photos.prepare(SAMPLE_JPEG),
+        "picture_file": _picture_file(tmp_path),
+        "photo_sheet": PhotoSheetService(svc.ctx).sheet(
+            a.id, area_label="Face", pairs=(pair(size=(64, 48)),)
+        ),
     }
     yield w
     svc.close()
@@ -186,6 +200,12 @@ def _written_export(w: World) -> ExportResult:
     json_path.write_text("{}")
     pdf_path.write_bytes(b"%PDF-1.4")
     return ExportResult(w.patient_a, json_path, pdf_path, {"patients": 1})
+
+
+def _picture_file(folder: Path) -> Path:
+    path = folder / "IMG_0001.jpg"
+    path.write_bytes(SAMPLE_JPEG)
+    return path
 
 
 def _ok(result: object) -> object:
@@ -477,6 +497,32 @@ TABLE: dict[str, Row] = {
             "printed", b"%PDF-1.4"
         ),
     ),
+    # ---- the photo progress sheet: whoever may see the photos may hand them to the patient
+    "PhotoSheetService.sheet": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: PhotoSheetService(w.s.ctx).sheet(
+            w.patient_a, area_label="Face", pairs=w.photo_sheet.pairs
+        ),
+    ),
+    "PhotoSheetService.sheet_job": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: (
+            PhotoSheetService(w.s.ctx)
+            .sheet_job(w.photo_sheet, patient_id=w.patient_a)
+            .record("printed", b"%PDF-1.4")
+        ),
+    ),
+    "PhotoSheetService.record_issue": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: _ok(
+            PhotoSheetService(w.s.ctx).record_issue(
+                w.photo_sheet, b"%PDF-1.4", "printed", patient_id=w.patient_a
+            )
+        ),
+    ),
     "AftercareService.reprint_job": Row(
         perms.HANDOUTS_PRINT,
         EVERYONE,
@@ -600,6 +646,84 @@ TABLE: dict[str, Row] = {
         ADMINS,
         lambda w: SubjectAccessService(w.s.ctx).export(w.patient_a, w.tmp),
     ),
+    # ---- clinical photos: reception often holds the camera; hiding one is clinical
+    "PhotoService.sets": Row(perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.sets(w.patient_a)),
+    "PhotoService.get_set": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.get_set(w.photo_set)
+    ),
+    "PhotoService.photos": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.photos(w.photo_set)
+    ),
+    "PhotoService.gallery": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.gallery(w.patient_a)
+    ),
+    "PhotoService.missing_views": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.missing_views(w.photo_set)
+    ),
+    "PhotoService.compare_pair": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: w.s.photos.compare_pair(w.patient_a, "face", "front"),
+    ),
+    "PhotoService.image": Row(perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.image(w.photo)),
+    "PhotoService.thumbnail": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.thumbnail(w.photo)
+    ),
+    "PhotoService.consent": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.consent(w.patient_a)
+    ),
+    "PhotoService.ratings": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.ratings(w.patient_a)
+    ),
+    "PhotoService.scales": Row(
+        perms.PHOTOS_VIEW, EVERYONE, lambda w: w.s.photos.scales(w.patient_a, "face")
+    ),
+    "PhotoService.new_set": Row(
+        perms.PHOTOS_TAKE, EVERYONE, lambda w: w.s.photos.new_set(w.patient_a, "face")
+    ),
+    "PhotoService.add_prepared": Row(
+        perms.PHOTOS_TAKE,
+        EVERYONE,
+        lambda w: w.s.photos.add_prepared(w.photo_set, "left_45", w.prepared, source="camera"),
+    ),
+    "PhotoService.add_photo": Row(
+        perms.PHOTOS_TAKE,
+        EVERYONE,
+        lambda w: w.s.photos.add_photo(w.photo_set, "free", SAMPLE_JPEG, source="file"),
+    ),
+    "PhotoService.import_files": Row(
+        perms.PHOTOS_TAKE,
+        EVERYONE,
+        lambda w: w.s.photos.import_files(w.photo_set, [("right_45", w.picture_file)]),
+    ),
+    "PhotoService.rate": Row(
+        perms.PHOTOS_TAKE,
+        EVERYONE,
+        lambda w: w.s.photos.rate(w.photo_set, "gais_practitioner", "3"),
+    ),
+    "PhotoService.record_consent": Row(
+        perms.PHOTO_CONSENT,
+        EVERYONE,
+        lambda w: _ok(w.s.photos.record_consent(w.patient_b, {"record"}, "Emma Jones", PNG)),
+    ),
+    "PhotoService.revoke_consent": Row(
+        perms.PHOTO_CONSENT, EVERYONE, lambda w: w.s.photos.revoke_consent(w.patient_a, "teaching")
+    ),
+    "PhotoService.save_consent_text": Row(
+        perms.CLINICAL_TEXTS_EDIT,
+        CLINICAL,
+        lambda w: _ok(w.s.photos.save_consent_text("Our own photo consent wording.")),
+    ),
+    "PhotoService.progress_sheet_data": Row(
+        perms.PHOTOS_VIEW,
+        EVERYONE,
+        lambda w: w.s.photos.progress_sheet_data(w.patient_a, [(w.photo.id, w.photo.id)]),
+    ),
+    "PhotoService.mark_entered_in_error": Row(
+        perms.PHOTOS_ERROR,
+        CLINICAL,
+        lambda w: w.s.photos.mark_entered_in_error(w.photo.id, "Wrong patient"),
+    ),
 }
 
 # Public methods with no permission check, and why. Anything added here needs a reason a
@@ -658,6 +782,7 @@ NOT_GUARDED: dict[str, str] = {
     "RecallService.due_report": "formats entries that due_list() (DUE_LIST_VIEW) returned",
     "AftercareService.render": "renders a sheet that sheet() (HANDOUTS_PRINT) built",
     "ComparisonService.render": "renders a handout that handout() (HANDOUTS_PRINT) built",
+    "PhotoSheetService.render": "renders a sheet that sheet() (PHOTOS_VIEW) built",
     # Backups: the app's own duty (automatic, at start and close; audited as such) or facts
     # about backup files that hold nothing personal in themselves.
     "BackupService.is_due": "automatic backups: is one due today",
@@ -686,6 +811,16 @@ NOT_GUARDED: dict[str, str] = {
     "tests/ui/test_encryption_flow.py)",
     "AccountService.change_password": "one's own password, after checking the old one",
     "ClinicService.add_first_staff": "a brand-new clinic only (wraps first_account)",
+    # Photos: reference data, pure computation, and the consent check every use asks.
+    "PhotoService.views": "the standard photo views of each area (reference data)",
+    "PhotoService.consent_text": "the clinic's photo consent wording (reference text)",
+    "PhotoService.default_consent_text": "the bundled photo consent wording (reference text)",
+    "PhotoService.prepare": "decodes and cleans picture bytes it is given; reads and keeps "
+    "nothing (add_prepared, PHOTOS_TAKE, keeps them)",
+    "PhotoService.may": "whether a patient's photo consent allows a use: the check that "
+    "guards every use, answering yes or no only",
+    "PhotoService.baseline_missing": "the session save's baseline rule (SESSIONS_RECORD "
+    "guards the save); says only whether a course has baseline photos",
 }
 
 

@@ -25,6 +25,7 @@ from exodesk.errors import StorageError, UserError
 from exodesk.services import subject_access as subject_access_module
 from exodesk.services.context import PermissionRefused, ServiceContext
 from exodesk.services.demo import seat
+from exodesk.services.photo_samples import synthetic_photo
 from exodesk.services.subject_access import ExportResult
 from exodesk.services.workspace import Services
 from exodesk.storage.due_marks import DueMarkRepository
@@ -131,6 +132,22 @@ def _seed(services: Services, clock) -> Clinic:
             course.id, None, "booked", at=services.ctx.now(), by=services.desk.user.id
         )
 
+    # Photos: consent for the record and teaching (teaching taken back), a baseline set and
+    # one for the second session, a photo entered in error, a rating.
+    assert services.photos.record_consent(a.id, {"record", "teaching"}, "Zoë Ñúñez", PNG).ok
+    services.photos.revoke_consent(a.id, "teaching")
+    a_set = services.photos.new_set(a.id, "face", session_id=a2.id)
+    day = services.ctx.today()
+    kept = services.photos.add_photo(
+        a_set.id, "front", synthetic_photo("face", "front", day, size=(320, 240)), source="file"
+    )
+    wrong = services.photos.add_photo(
+        a_set.id, "front", synthetic_photo("face", "free", day, size=(320, 240)), source="file"
+    )
+    services.photos.mark_entered_in_error(wrong.id, "Wrong angle")
+    services.photos.rate(a_set.id, "gais_patient", "3")
+    assert kept.id != wrong.id
+
     # ---- patient B: the same lot, her own everything ---------------------------------------
     b_patient = Patient(
         "Okonkwo-Vance", "Brigitte", date(1971, 9, 14), "female", phone="07700 955512"
@@ -144,6 +161,12 @@ def _seed(services: Services, clock) -> Clinic:
         AdverseEvent(b1.id, "granuloma_nodule", services.ctx.today(), "moderate", "Lump B")
     ).ok
     _issue_aftercare(services, b.id, b1.id)
+    assert services.photos.record_consent(b.id, {"record"}, "Brigitte Okonkwo-Vance", PNG).ok
+    b_set = services.photos.new_set(b.id, "face")
+    services.photos.add_photo(
+        b_set.id, "front", synthetic_photo("face", "front", day, size=(200, 150)), source="file"
+    )
+    services.photos.rate(b_set.id, "gais_practitioner", "4")
     return Clinic(
         services,
         a.id,
@@ -203,6 +226,17 @@ DIRECT_COUNTS = {
     "no_known_allergies": "SELECT count(*) FROM no_known_allergies WHERE patient_id = :pid",
     "allergens": "SELECT count(DISTINCT allergen_id) FROM patient_allergies "
     "WHERE patient_id = :pid AND allergen_id IS NOT NULL",
+    "photo_sets": "SELECT count(*) FROM photo_sets WHERE patient_id = :pid",
+    "photos": "SELECT count(*) FROM photos WHERE patient_id = :pid",
+    "photo_errors": "SELECT count(*) FROM photo_errors e JOIN photos p ON p.id = e.photo_id "
+    "WHERE p.patient_id = :pid",
+    "photo_ratings": "SELECT count(*) FROM photo_ratings r JOIN photo_sets s "
+    "ON s.id = r.set_id WHERE s.patient_id = :pid",
+    "photo_consents": "SELECT count(*) FROM photo_consents WHERE patient_id = :pid",
+    "photo_consent_texts": "SELECT count(DISTINCT consent_text_id) FROM photo_consents "
+    "WHERE patient_id = :pid",
+    "photo_consent_revocations": "SELECT count(*) FROM photo_consent_revocations v "
+    "JOIN photo_consents c ON c.id = v.consent_id WHERE c.patient_id = :pid",
 }
 
 
@@ -365,10 +399,11 @@ def test_file_names_and_no_leftovers(clinic: Clinic, out: Path, exported) -> Non
     result, _document, _text, _pdf = exported
     stem = f"{clinic.a}-Zoë-Ñúñez-2026-12-21"
     assert (result.json_path.name, result.pdf_path.name) == (f"{stem}.json", f"{stem}.pdf")
-    assert _leftovers(out) == [f"{stem}.json", f"{stem}.pdf"]
+    # The seed gives her photos: their pictures go in a folder beside the two files.
+    assert _leftovers(out) == [f"{stem}-photos", f"{stem}.json", f"{stem}.pdf"]
     again = clinic.services.subject_access.export(clinic.a, out)
     assert again.json_path.name == f"{stem}-2.json", "an earlier export is never overwritten"
-    assert len(_leftovers(out)) == 4
+    assert len(_leftovers(out)) == 6
 
 
 def test_the_export_is_audited_without_clinical_content(clinic: Clinic, exported) -> None:

@@ -216,3 +216,32 @@ def test_old_free_text_alerts_become_structured_allergies(tmp_path: Path) -> Non
         "Allergy: lidocaine",
     )
     conn.close()
+
+
+def test_0011_lets_the_issue_log_take_photo_sheets_and_keeps_every_row(tmp_path: Path) -> None:
+    from exodesk.storage.migrations import MIGRATIONS
+
+    db = open_database(tmp_path / "d.sqlite3", create=True)
+    try:
+        MIGRATIONS.apply(db, stop_before="0011_photo_sheets_issued")
+        db.execute("INSERT INTO staff (name, role, created_at) VALUES ('Ada', 'practitioner', 'x')")
+        row = (None, None, "aftercare", "prp", "2026.1", "{}", "ab", "printed", "t", 1)
+        insert = (
+            "INSERT INTO documents_issued (patient_id, session_id, kind, template, "
+            "template_version, payload, sha256, how, issued_at, issued_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        db.execute(insert, row)
+        with pytest.raises(db.conn.IntegrityError, match="CHECK"):
+            db.execute(insert, (*row[:2], "photo_progress", *row[3:]))
+        migrate(db)
+        db.execute(insert, (*row[:2], "photo_progress", *row[3:]))
+        kept = db.execute("SELECT id, kind, template FROM documents_issued ORDER BY id").fetchall()
+        assert kept == [(1, "aftercare", "prp"), (2, "photo_progress", "prp")]
+        with pytest.raises(db.conn.IntegrityError, match="CHECK"):
+            db.execute(insert, (*row[:2], "leaflet", *row[3:]))
+        indexes = {r[1] for r in db.execute("PRAGMA index_list(documents_issued)")}
+        assert {"documents_by_patient", "documents_by_session"} <= indexes
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

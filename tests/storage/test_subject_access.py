@@ -44,11 +44,11 @@ def test_every_link_ends_at_the_patient(db: Database) -> None:
 
 def test_a_table_added_later_is_found_through_patient_id_or_a_key(db: Database) -> None:
     db.execute(
-        "CREATE TABLE photos (id INTEGER PRIMARY KEY, patient_id INTEGER REFERENCES "
+        "CREATE TABLE body_scans (id INTEGER PRIMARY KEY, patient_id INTEGER REFERENCES "
         "patients(id), caption TEXT)"
     )
     db.execute(
-        "CREATE TABLE session_photos (id INTEGER PRIMARY KEY, session_id INTEGER REFERENCES "
+        "CREATE TABLE session_scans (id INTEGER PRIMARY KEY, session_id INTEGER REFERENCES "
         "sessions(id), caption TEXT)"
     )
     # A table reached only through a shared one (a lot) must not be followed.
@@ -57,6 +57,6 @@ def test_a_table_added_later_is_found_through_patient_id_or_a_key(db: Database) 
     )
     db.execute("CREATE TABLE clinic_notes (id INTEGER PRIMARY KEY, text TEXT)")
     links, unlinked = SubjectAccessRepository(db).links()
-    assert links["photos"] == "patient_id = :pid"
-    assert "sessions" in links["session_photos"]
+    assert links["body_scans"] == "patient_id = :pid"
+    assert "sessions" in links["session_scans"]
     assert set(unlinked) == {"lot_recalls", "clinic_notes"}

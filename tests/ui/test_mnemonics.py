@@ -26,6 +26,7 @@ from exodesk.services.workspace import Services, open_services
 from exodesk.ui.main_window import MainWindow
 from tests.conftest import FakeClock
 from tests.ui.mnemonics import menu_problems, mnemonic, window_problems
+from tests.ui.photos.factories import photo_factories
 
 Factory = Callable[[Services, Path, QWidget], QDialog]
 
@@ -89,6 +90,7 @@ def _factories() -> dict[str, Factory]:
     )
     from exodesk.ui.dialogs.unlock import UnlockDialog
     from exodesk.ui.patients.tab import HistoryDialog
+    from exodesk.ui.photos.camera import CameraCapture, SyntheticFrameSource
     from exodesk.ui.printing import PdfPreviewDialog
     from exodesk.ui.screening.allergies import ScreeningAllergiesDialog
     from exodesk.ui.screening.consent import ConsentDialog
@@ -146,6 +148,9 @@ def _factories() -> dict[str, Factory]:
         ),
         "StaffListDialog": lambda s, t, h: StaffListDialog(None, s.clinic, s.accounts),
         "ChangePasswordDialog": lambda s, t, h: ChangePasswordDialog(None, s.accounts, "Ada"),
+        "CameraCapture": lambda s, t, h: CameraCapture(
+            None, SyntheticFrameSource(interval_ms=1000), [("front", "Front"), ("free", "Free")]
+        ),
         "UnlockDialog": lambda s, t, h: UnlockDialog(None, s.paths, clock=s.ctx.now),
         "HistoryDialog": lambda s, t, h: HistoryDialog(
             h, patient(s), s.patients.history(_patient_id(s))
@@ -181,6 +186,7 @@ def _factories() -> dict[str, Factory]:
         "DueListDialog": lambda s, t, h: DueListDialog(None, s.recall),
         "CourseDialog": lambda s, t, h: CourseDialog(h, s.catalogue),
     }
+    table.update(photo_factories())
     return table
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from exodesk.domain.clinic import ClinicSettings
 from exodesk.errors import UserError
@@ -45,11 +45,19 @@ class ClinicSettingsPage(SettingsPage):
         )
         self.idle_minutes.setRange(2, 30)
         self.idle_minutes.setSuffix(" minutes idle")
+        self.require_baseline = named(
+            QCheckBox("Require a baseline photo set before the first session of a course"),
+            "settings_require_baseline_photos",
+            "Require a baseline photo set before the first session of a course",
+            "The first session of a course is not saved until at least one photo of the "
+            "treated area is stored for the course (its baseline).",
+        )
         self.details = ClinicDetailsForm(
             prefix="settings_",
             extra_rows=(
                 ("Screening &valid for", self.valid_days, "screening_valid_days"),
                 ("Loc&k the screen after", self.idle_minutes, "idle_lock_minutes"),
+                ("P&hotos", self.require_baseline, "require_baseline_photos"),
             ),
         )
         # Short fields read better than ones stretched across a wide window.
@@ -70,6 +78,7 @@ class ClinicSettingsPage(SettingsPage):
         self.details.show_settings(settings)
         self.valid_days.setValue(settings.screening_valid_days)
         self.idle_minutes.setValue(settings.idle_lock_minutes)
+        self.require_baseline.setChecked(settings.require_baseline_photos)
         self.mark_clean()
 
     def settings(self) -> ClinicSettings:
@@ -77,6 +86,7 @@ class ClinicSettingsPage(SettingsPage):
             self.details.apply_to(self._settings),
             screening_valid_days=self.valid_days.value(),
             idle_lock_minutes=self.idle_minutes.value(),
+            require_baseline_photos=self.require_baseline.isChecked(),
         )
 
     def snapshot(self) -> ClinicSettings:

@@ -248,6 +248,7 @@ def _a_session_chosen(window: MainWindow, services: Services) -> None:
 
 BUTTONS: dict[str, tuple[Callable[[MainWindow, Services], None], str]] = {
     "Allergies": (_patients, "headerAllergiesButton"),
+    "Photos": (_patients, "headerPhotosButton"),
     "Patient_history": (_patients, "patientHistory"),
     "Mark_inactive": (_patients, "togglePatientStatus"),
     "Screening_sign_off": (_screening, "signOffScreening"),
