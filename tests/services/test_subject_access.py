@@ -365,10 +365,12 @@ def test_file_names_and_no_leftovers(clinic: Clinic, out: Path, exported) -> Non
     result, _document, _text, _pdf = exported
     stem = f"{clinic.a}-Zoë-Ñúñez-2026-12-21"
     assert (result.json_path.name, result.pdf_path.name) == (f"{stem}.json", f"{stem}.pdf")
-    assert _leftovers(out) == [f"{stem}.json", f"{stem}.pdf"]
+    # The patient's photos, if the clinic has any, in a folder beside the two files.
+    photos = [f"{stem}-photos"] if result.photos_folder is not None else []
+    assert _leftovers(out) == sorted([f"{stem}.json", f"{stem}.pdf", *photos])
     again = clinic.services.subject_access.export(clinic.a, out)
     assert again.json_path.name == f"{stem}-2.json", "an earlier export is never overwritten"
-    assert len(_leftovers(out)) == 4
+    assert len(_leftovers(out)) == 2 * (2 + len(photos))
 
 
 def test_the_export_is_audited_without_clinical_content(clinic: Clinic, exported) -> None:
