@@ -313,8 +313,9 @@ def discard_stale_partials(folder: Path, now: datetime) -> list[Path]:
     if not folder.is_dir():
         return removed
     with storage_errors(folder):
-        # A photo copy cut off the same way leaves ``photos/ab/<ref>.blob.<random>.partial``.
-        photos = folder.glob(f"{PHOTOS_FOLDER}/*/*{PARTIAL_SUFFIX}")
+        # A photo copy cut off the same way leaves
+        # ``photos/<key id>/ab/<ref>.blob.<random>.partial``.
+        photos = folder.glob(f"{PHOTOS_FOLDER}/*/*/*{PARTIAL_SUFFIX}")
         for leftover in [*folder.glob(f"*{PARTIAL_SUFFIX}*"), *photos]:
             if not (
                 leftover.name.endswith(PARTIAL_SUFFIX) or f"{PARTIAL_SUFFIX}-" in leftover.name

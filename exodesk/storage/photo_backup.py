@@ -31,8 +31,8 @@ from exodesk.storage.photo_store import (
     BLOB_SUFFIX,
     BlobProblem,
     FolderPhotoStore,
+    backup_photos_folder,
     is_ref,
-    photos_folder,
 )
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,8 @@ class PhotoCopy:
     already: int = 0
     missing: tuple[str, ...] = ()
     """Refs whose blob in the data folder is missing or damaged (not in the backup)."""
+    folder: str = ""
+    """Where in the backup folder they are (``photos/<key id>``), as the sidecar says."""
 
     def sidecar(self) -> dict[str, object]:
         """The sidecar's photo fields."""
@@ -130,7 +132,7 @@ class PhotoCopy:
             "photo_refs": self.needed,
             "photo_refs_sha256": self.digest,
             "photo_refs_method": REFS_DIGEST_METHOD,
-            "photos_folder": photos_folder(Path()).name,
+            "photos_folder": self.folder,
             "photos_missing": len(self.missing),
         }
 
@@ -162,7 +164,7 @@ def backup_photos(
     Raises:
         StorageError: the backup folder cannot be written (full, read-only, gone).
     """
-    target = FolderPhotoStore(photos_folder(backup_folder), source.key)
+    target = FolderPhotoStore(backup_photos_folder(backup_folder, source.key), source.key)
     copied = bytes_copied = already = 0
     missing: list[str] = []
     folders: set[Path] = set()
@@ -215,7 +217,10 @@ def backup_photos(
         already,
         len(missing),
     )
-    return PhotoCopy(len(refs), refs_digest(refs), copied, bytes_copied, already, tuple(missing))
+    where = target.folder.relative_to(backup_folder).as_posix()
+    return PhotoCopy(
+        len(refs), refs_digest(refs), copied, bytes_copied, already, tuple(missing), where
+    )
 
 
 # ---- drills and restores ---------------------------------------------------------------------
@@ -251,7 +256,7 @@ def check_backup_photos(
             )
         elif recorded_digest and recorded_digest != refs_digest(refs):
             problems.append("the photos it names differ from those recorded when it was made")
-    store = FolderPhotoStore(photos_folder(backup_folder), key)
+    store = FolderPhotoStore(backup_photos_folder(backup_folder, key), key)
     bad = [(ref, why) for ref in refs if (why := store.problem(ref)) is not None]
     if bad:
         ref, why = bad[0]
@@ -278,7 +283,13 @@ class PhotoRestore:
     """Refs that neither the data folder nor the backup folder could give back."""
 
 
-def restore_photos(refs: list[str], backup_folder: Path, store: FolderPhotoStore) -> PhotoRestore:
+def restore_photos(
+    refs: list[str],
+    backup_folder: Path,
+    store: FolderPhotoStore,
+    *,
+    backup_key: bytes | None,
+) -> PhotoRestore:
     """Bring the blobs of ``refs`` that ``store`` lacks back from ``backup_folder/photos``.
 
     Each is decrypted and checked against its ref, then put into the data folder's store
@@ -288,7 +299,7 @@ def restore_photos(refs: list[str], backup_folder: Path, store: FolderPhotoStore
     Raises:
         StorageError: the data folder cannot be written.
     """
-    source = FolderPhotoStore(photos_folder(backup_folder), store.key)
+    source = FolderPhotoStore(backup_photos_folder(backup_folder, backup_key), backup_key)
     restored = 0
     problems: list[str] = []
     for ref in refs:

@@ -458,6 +458,17 @@ def photos_folder(data_folder: Path) -> Path:
     return Path(data_folder) / PHOTOS_FOLDER
 
 
+def backup_photos_folder(backup_folder: Path, key: bytes | None) -> Path:
+    """Where a backup folder keeps the photos of backups made under ``key``: one folder per
+    key (``photos/<key id>``, ``photos/plain``). A blob's name is its plaintext's SHA-256, the
+    same under any key, so after a re-key (or encrypting a plain clinic) a new backup must
+    not take a blob sealed under the old key for one it can open."""
+    if key is None:
+        return photos_folder(backup_folder) / "plain"
+    fingerprint = hashlib.sha256(b"ExoDesk backup photos\0" + blob_key(key)).hexdigest()[:16]
+    return photos_folder(backup_folder) / fingerprint
+
+
 def open_photo_store(paths: DataPaths, key: bytes | None) -> FolderPhotoStore:
     """The photo store of a clinic's data folder (``photos`` beside the data file).
 

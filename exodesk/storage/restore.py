@@ -56,7 +56,7 @@ from exodesk.storage.photo_backup import (
     refs_and_source,
     restore_photos,
 )
-from exodesk.storage.photo_store import FolderPhotoStore, open_photo_store, photos_folder
+from exodesk.storage.photo_store import FolderPhotoStore, backup_photos_folder, open_photo_store
 
 log = logging.getLogger(__name__)
 
@@ -264,10 +264,13 @@ def restore_backup_photos(
         StorageError: the data file cannot be read or the data folder written.
     """
     data_key = file_key_or_none(paths.data_file, key)
-    shared = FolderPhotoStore(photos_folder(backup.path.parent), key)
+    backup_key = file_key_or_none(backup.path, key)
+    shared = FolderPhotoStore(backup_photos_folder(backup.path.parent, backup_key), backup_key)
     with storage_errors(paths.data_file):
         refs, _from_file = refs_and_source(paths.data_file, data_key, fallback=shared)
-    return restore_photos(refs, backup.path.parent, open_photo_store(paths, data_key))
+    return restore_photos(
+        refs, backup.path.parent, open_photo_store(paths, data_key), backup_key=backup_key
+    )
 
 
 # ---- drills ------------------------------------------------------------------------------
@@ -345,13 +348,14 @@ def drill_photos(record: BackupRecord, copy: Path, key: bytes | None) -> PhotoCh
     A copy made before photos existed (no photos table) needs the blobs of the folder's
     ``photos``: each is checked, and the sidecar's list is not compared.
     """
-    shared = FolderPhotoStore(photos_folder(record.path.parent), key)
+    backup_key = file_key_or_none(copy, key)
+    shared = FolderPhotoStore(backup_photos_folder(record.path.parent, backup_key), backup_key)
     with storage_errors(copy):
-        refs, from_file = refs_and_source(copy, file_key_or_none(copy, key), fallback=shared)
+        refs, from_file = refs_and_source(copy, backup_key, fallback=shared)
     return check_backup_photos(
         refs,
         record.path.parent,
-        key,
+        backup_key,
         recorded=record.photo_refs if from_file else None,
         recorded_digest=record.photo_refs_sha256,
     )

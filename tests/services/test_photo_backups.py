@@ -13,10 +13,11 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError
 from exodesk.paths import DataPaths
 from exodesk.services.backups import BackupService, BackupStopped, drill_backups, restore_file
+from exodesk.services.demo import seat
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.backup_files import discard_stale_partials, prune_backups, sidecar_of
 from exodesk.storage.photo_backup import refs_digest
-from exodesk.storage.photo_store import FolderPhotoStore, open_photo_store
+from exodesk.storage.photo_store import FolderPhotoStore, backup_photos_folder, open_photo_store
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.photo_rows import add_row, new_set, some_patient
 
@@ -55,7 +56,7 @@ def clinic(
 
 
 def shared_photos(svc: Services) -> Path:
-    return svc.paths.backups / "photos"
+    return backup_photos_folder(svc.paths.backups, svc.key)
 
 
 def blob_files(folder: Path) -> list[Path]:
@@ -243,7 +244,7 @@ def test_a_restore_says_which_photos_it_could_not_bring_back(
     record = backups.backup_now()
     key = clinic.key
     clinic.close()
-    for folder in (data_paths.folder / "photos", data_paths.backups / "photos"):
+    for folder in (data_paths.folder / "photos", backup_photos_folder(data_paths.backups, key)):
         FolderPhotoStore(folder, key).path_of(refs[1]).unlink()
     result = restore_file(data_paths, record.path, now=clock(), key=key)
     assert (result.photos_restored, result.photos_not_restored) == (0, 1)
@@ -323,3 +324,44 @@ def test_a_photo_copy_cut_off_by_a_crash_is_cleaned_up_later(
         os.utime(path, (clock().timestamp() - age, clock().timestamp() - age))
     assert discard_stale_partials(clinic.paths.backups, clock()) == [stale]
     assert young.exists() and FolderPhotoStore(fan.parent, clinic.key).exists(refs[0])
+
+
+def test_a_backup_after_the_photos_were_sealed_under_a_new_key_copies_them_again(
+    data_paths: DataPaths, clock: FakeClock
+) -> None:
+    """A blob's name is the same under any key: after the clinic's key changed (a re-key, or
+    a plain clinic encrypted), the backup folder's copy under the old key must not be taken
+    for one the new key opens (before: the new backup's photos did not restore)."""
+    from exodesk.storage.engine import KEY_BYTES
+
+    old_key, new_key = b"\x01" * KEY_BYTES, b"\x02" * KEY_BYTES
+    svc = open_services(data_paths, create=True, clock=clock, key=old_key)
+    try:
+        admin = StaffMember("Ada Admin", "practitioner", is_admin=True)
+        assert svc.accounts.first_account(admin, ADMIN_PASSWORD).ok
+        refs = record_photos(svc, jpeg(1), thumbs=False)
+        first = BackupService(svc.ctx, svc.paths).backup_now()
+    finally:
+        svc.close()
+    # The clinic's key changes: the data file and its photos are sealed under the new one.
+    from exodesk.storage.engine import sqlite3 as engine_sqlite
+
+    conn = engine_sqlite.connect(str(data_paths.data_file))
+    conn.execute(f"PRAGMA key = \"x'{old_key.hex()}'\"")
+    conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+    conn.close()
+    FolderPhotoStore(data_paths.folder / "photos", old_key).reencrypt(old_key, new_key)
+    svc = open_services(data_paths, clock=clock, key=new_key)
+    try:
+        seat(svc, 1)
+        second = BackupService(svc.ctx, svc.paths).backup_now()
+    finally:
+        svc.close()
+    assert second.path != first.path
+    # Each backup's photos open with its own key, so both drill and restore.
+    for key in (old_key, new_key):
+        store = FolderPhotoStore(backup_photos_folder(data_paths.backups, key), key)
+        assert store.get(refs[0]) == FolderPhotoStore(data_paths.folder / "photos", new_key).get(
+            refs[0]
+        )
+    assert drill_backups(data_paths.backups, key=new_key).ok
