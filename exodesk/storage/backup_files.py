@@ -38,6 +38,7 @@ from exodesk.storage.backup import (
 from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
+from exodesk.storage.keys import key_id
 from exodesk.storage.migrations import schema_state
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,12 @@ class BackupRecord:
     audit_last_hash: str = ""  # with audit_last_id, an anchor of the chain (storage.anchors)
     checksum_method: str = ""
     warning: str = ""  # said after the backup: it holds fewer records than the one before
+    key_id: str | None = None
+    """The public fingerprint of the data key an encrypted backup was made with (None: plain,
+    or made before sidecars said): after a re-key, tells the backups under an old key."""
+    old_key: str = ""
+    """Said when the backup was made under a key since retired: "opens with the old recovery
+    key (before …)" (``exodesk.services.rekey.mark_old_keys``)."""
 
     @property
     def when(self) -> str:
@@ -103,7 +110,8 @@ class BackupRecord:
 
     @property
     def verified_words(self) -> str:
-        return "✓ Verified" if self.verified else f"✗ Not verified: {self.problem}"
+        words = "✓ Verified" if self.verified else f"✗ Not verified: {self.problem}"
+        return f"{words}; {self.old_key}" if self.old_key else words
 
     def count_words(self) -> str:
         """``1,204 patients, 5,310 sessions`` (the tables this file has)."""
@@ -356,6 +364,7 @@ def read_record(path: Path, *, check: bool = True) -> BackupRecord:
             audit_last_id=meta.get("audit_last_id"),
             audit_last_hash=str(meta.get("audit_last_hash") or ""),
             checksum_method=str(meta.get("table_checksum_method", "")),
+            key_id=None if meta.get("key_id") is None else str(meta["key_id"]),
             problem="",
         )
         recorded_size, recorded_ok = int(meta["size"]), meta.get("verified") is True
@@ -400,9 +409,15 @@ def _name_order(path: Path) -> tuple[str, int]:
 
 
 def _sidecar(
-    facts: CopyFacts, *, now: datetime, reason: str, schema_version: int, source: Path | None
+    facts: CopyFacts,
+    *,
+    now: datetime,
+    reason: str,
+    schema_version: int,
+    source: Path | None,
+    data_key_id: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    meta: dict[str, Any] = {
         "format": SIDECAR_FORMAT,
         "file": facts.path.name,
         "created_at": now.isoformat(),
@@ -421,6 +436,10 @@ def _sidecar(
         "audit_last_id": facts.audit_last_id,
         "audit_last_hash": facts.audit_last_hash,
     }
+    if data_key_id is not None:
+        # Public (a fingerprint, not the key): which recovery key opens this copy.
+        meta["key_id"] = data_key_id
+    return meta
 
 
 def free_name(folder: Path, stem: str) -> Path:
@@ -485,7 +504,9 @@ def write_backup(
     """
     with storage_errors(source):
         schema_version = schema_state(db).version
-    if connection_key(db.conn) is not None:
+    data_key = connection_key(db.conn)
+    data_key_id = key_id(data_key) if data_key is not None else None
+    if data_key is not None:
         # The sidecar is plain text beside an encrypted copy: it says nothing the copy keeps
         # secret, such as where on which PC the clinic's data lives.
         source = None
@@ -495,7 +516,14 @@ def write_backup(
     written: list[CopyFacts] = []
 
     def put_sidecar(facts: CopyFacts) -> None:
-        meta = _sidecar(facts, now=now, reason=reason, schema_version=schema_version, source=source)
+        meta = _sidecar(
+            facts,
+            now=now,
+            reason=reason,
+            schema_version=schema_version,
+            source=source,
+            data_key_id=data_key_id,
+        )
         text = json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         write_atomically(sidecar, text.encode("utf-8"))
         written.append(facts)
