@@ -79,6 +79,7 @@ __all__ = [
     "carry_out_rekey",
     "drill_newest",
     "finish_interrupted_rekey",
+    "key_generation",
     "key_history",
     "list_backups_with_keys",
     "mark_old_keys",
@@ -88,6 +89,7 @@ __all__ = [
     "rekey_clinic",
     "require_current_key",
     "retire_passwords_without_slots",
+    "who_needs_a_new_password",
 ]
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,33 @@ class RekeyResult:
 
 def _refuse(message: str, advice: str = "") -> UserError:
     return UserError(message + " Nothing was changed.", advice=advice)
+
+
+def who_needs_a_new_password(services: Services) -> list[str]:
+    """The active staff, besides the admin at the desk, who will need a temporary password
+    after a re-key (everyone with a password or a way into the file today).
+
+    Raises:
+        PermissionRefused: the person at the desk may not manage accounts.
+    """
+    services.ctx.require(ACCOUNTS_MANAGE)
+    me = services.desk.require()
+    ring = Keyring.load(services.paths.keyring)
+    return [
+        a.member.name
+        for a in services.accounts.accounts()
+        if a.member.id != me.id
+        and a.member.active
+        and (a.has_password or (a.member.id or 0) in ring)
+    ]
+
+
+def key_generation(paths: DataPaths) -> int:
+    """1: the clinic's recovery key is its data key (any password yields it); 2: separated."""
+    try:
+        return Keyring.load(paths.keyring).generation
+    except StorageError:
+        return 1
 
 
 def prepare_rekey(

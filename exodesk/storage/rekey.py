@@ -297,8 +297,9 @@ def rekey_data_file(
                 # The data file is the new one: its keyring must follow, even on the way
                 # out of a failure (or the next start does it).
                 _swap_keyring(pending, keyring)
+        # No progress report from here: one that raised (a Stop pressed) would say a re-key
+        # that is done had failed.
         reached("keyring swapped")
-    report(1.0)
     seconds = time.perf_counter() - started
     log.info("data file re-keyed in %.1f s (%d tables)", seconds, len(measures.tables))
     return Rekeyed(path=path, tables=measures.tables, old_keyring=old_kept, seconds=seconds)
