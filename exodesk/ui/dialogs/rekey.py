@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -22,11 +23,11 @@ WHEN = (
     "Change the keys when:<ul>"
     "<li>a recovery sheet was lost, or seen by someone who should not have it;</li>"
     "<li>a password was given away, or written down where others could read it;</li>"
-    "<li>the clinic's records were encrypted by an earlier ExoDesk (see below).</li></ul>"
+    "<li>the records were first encrypted by an earlier ExoDesk, where any staff password "
+    "can be used to work out the recovery key.</li></ul>"
 )
 FIRST_GENERATION = (
-    "<b>This clinic's keys come from an earlier ExoDesk:</b> any staff password can be used "
-    "to work out its recovery key. Changing the keys ends that."
+    "<b>This clinic's records were encrypted that way:</b> changing the keys ends it."
 )
 
 
@@ -103,7 +104,7 @@ class RekeyDialog(QDialog):
         self.cancel_button = named(QPushButton("Cancel"), "rekeyCancel", "Cancel")
         self.go_button.setEnabled(False)
         self.password.textChanged.connect(lambda text: self.go_button.setEnabled(bool(text)))
-        self.password.textChanged.connect(lambda _text: self.error.setText(""))
+        self.password.textChanged.connect(lambda _text: self.error.hide())
         self.password.returnPressed.connect(self.go)
         self.go_button.clicked.connect(self.go)
         self.cancel_button.clicked.connect(self.reject)
@@ -121,7 +122,11 @@ class RekeyDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        self.setMinimumWidth(600)
+        for label in (intro, when, steps):
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.setMinimumWidth(620)
+        # Word-wrapped labels: as tall as the text needs at this width, no taller.
+        self.resize(620, layout.totalHeightForWidth(620))
         self.password.setFocus()
 
     def go(self) -> None:
@@ -133,6 +138,7 @@ class RekeyDialog(QDialog):
         except UserError as exc:
             self.error.setText(f"{exc.message} {exc.advice}".strip())
             self.error.setAccessibleName(self.error.text())
+            self.error.show()
             self.password.selectAll()
             self.password.setFocus()
             grow_to_fit(self)
