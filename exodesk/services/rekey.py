@@ -43,7 +43,7 @@ from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.backup_files import BackupRecord, list_backups
-from exodesk.storage.database import is_encrypted
+from exodesk.storage.database import WrongKey, is_encrypted
 from exodesk.storage.keys import (
     ClinicSecret,
     Keyring,
@@ -86,6 +86,7 @@ __all__ = [
     "old_backup_key",
     "prepare_rekey",
     "reencrypt_photos",
+    "refuse_retired_recovery_key",
     "rekey_clinic",
     "require_current_key",
     "retire_passwords_without_slots",
@@ -466,6 +467,23 @@ def mark_old_keys(
 def list_backups_with_keys(folder: Path, paths: DataPaths, key: bytes | None) -> list[BackupRecord]:
     """``list_backups(folder)`` with backups under an old key marked (for worker threads)."""
     return mark_old_keys(list_backups(folder), paths, key)
+
+
+def refuse_retired_recovery_key(paths: DataPaths, data_key: bytes) -> None:
+    """Say plainly when a recovery key typed to open the clinic is one a re-key retired.
+
+    Raises:
+        WrongKey: it is the recovery key from before the clinic's keys were changed.
+    """
+    mine = key_id(data_key)
+    old = next((k for k in key_history(paths) if k.key_id == mine), None)
+    if old is not None:
+        raise WrongKey(
+            "That is the clinic's recovery key from before its keys were changed on "
+            f"{_day(old.retired_at)}: it opens backups made before then, not the records now; "
+            "nothing was changed.",
+            advice="Use the newer recovery sheet (printed that day).",
+        )
 
 
 class OldKeyNeeded(UserError):

@@ -136,7 +136,7 @@ def test_after_a_rekey_only_the_new_keys_open_and_every_record_is_there(clinic) 
     assert sorted(result.needs_password) == ["Dr Amara Okafor", "Priya Shah"]
     # The old recovery key and the old passwords no longer open the data file.
     assert not _opens(paths, parse_recovery_secret(old_recovery).data)
-    with pytest.raises(WrongKey, match="another ExoDesk data file"):
+    with pytest.raises(WrongKey, match="from before its keys were changed on"):
         encryption.unlock_with_recovery_key(paths, old_recovery)
     for name, password in (
         ("Priya Shah", RECEPTION_PASSWORD),
