@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sqlite_utils import Database
+
 from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
@@ -18,6 +20,8 @@ from exodesk.services.backups import BackupService, restore_file
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
+from exodesk.services.encryption import ClinicSecret
+from exodesk.services.sealing import SealReport, check_seals
 from exodesk.services.workspace import open_services
 from exodesk.storage.anchor_check import anchor_faults
 from exodesk.storage.audit import check_chain
@@ -30,6 +34,7 @@ from exodesk.storage.database import (
     storage_errors,
 )
 from exodesk.storage.migrations import refuse_newer, refuse_newer_or_hollow
+from exodesk.storage.seals import SealRepository
 
 
 def _out(stream: TextIO | None) -> TextIO:
@@ -100,6 +105,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None, backups: Sequence[
     missing entry is named.
     """
     out = _out(out)
+    key = _key(paths)
     # A write-protected folder can be checked too; a page too damaged to read is a fault like
     # any other (exit 1 with the list), not a failure of the command.
     try:
@@ -107,7 +113,7 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None, backups: Sequence[
             paths.data_file,
             read_only=cannot_write(paths.data_file),
             before_write=refuse_newer_or_hollow(paths.data_file),
-            key=_key(paths),
+            key=key,
         )
     except DataFileDamaged as exc:
         return _report_faults(paths, [exc.message], out)
@@ -115,18 +121,38 @@ def cmd_check(paths: DataPaths, *, out: TextIO | None = None, backups: Sequence[
         with storage_errors(paths.data_file):
             faults = integrity_report(db) + anchor_faults(db, paths.folder, backups)
             chain = check_chain(db)
+            seals = _check_seals(db, key)
     except DataFileDamaged as exc:
         return _report_faults(paths, [exc.message], out)
     finally:
         db.close()
-    faults = faults + list(chain.faults)
+    faults = faults + list(chain.faults) + list(seals.faults if seals else ())
     if faults:
         return _report_faults(paths, faults, out)
     print(
-        f"{paths.data_file}: no faults found (integrity and foreign keys). {chain.message}",
+        f"{paths.data_file}: no faults found (integrity and foreign keys). {chain.message}"
+        + (f" Staff and signatures: {seals.message}." if seals else ""),
         file=out,
     )
+    if isinstance(key, ClinicSecret) and key.generation == 1:
+        print(FIRST_GENERATION_NOTE, file=out)
     return 0
+
+
+FIRST_GENERATION_NOTE = (
+    "Note: this clinic's recovery key is also the key its records are encrypted with (it was "
+    "set up before ExoDesk kept them apart), so anyone with a password could work it out. "
+    "An admin can change the clinic's keys (Tools menu) to give it a recovery key of its own, "
+    "a sealed staff list and signed audit entries."
+)
+
+
+def _check_seals(db: Database, key: bytes | None) -> SealReport | None:
+    """Seals and signatures of a clinic with separated keys (None for any other)."""
+    repo = SealRepository(db)
+    if not isinstance(key, ClinicSecret) or key.generation != 2 or not repo.available():
+        return None
+    return check_seals(repo, key.admin)
 
 
 def _report_faults(paths: DataPaths, faults: list[str], out: TextIO) -> int:

@@ -6,6 +6,7 @@ message, and hashes stay between here and ``StaffRepository``.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -26,12 +27,16 @@ from exodesk.domain.accounts import (
     normalise_password,
 )
 from exodesk.domain.audit import AuditEntry
+from exodesk.domain.plurals import plural
 from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.context import STAFF, Changes, SaveResult, ServiceContext
+from exodesk.services.encryption import RoleNotBacked, SignInKeys
+from exodesk.services.sealing import key_seal, public_key_text, seal_row, staff_seal
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import DataFileDamaged, storage_errors
+from exodesk.storage.seals import SealRepository
 from exodesk.storage.staff import Credentials, StaffRepository
 
 log = logging.getLogger(__name__)
@@ -79,15 +84,30 @@ class Account:
 
 
 class PasswordKeys(Protocol):
-    """The encrypted clinic's keyring: each person's password unlocks a copy of the data key.
+    """The encrypted clinic's keyring: each person's password unlocks a copy of the data key
+    (and, in a second-generation clinic, the keys their role needs and their signing key).
 
     AccountService keeps it in step with the passwords it stores (see
     ``exodesk.services.encryption.ClinicKeys``); a plain clinic has none.
     """
 
-    def set(self, staff_id: int, name: str, password: str) -> None: ...
+    @property
+    def generation(self) -> int: ...
 
-    def ensure(self, staff_id: int, name: str, password: str) -> None: ...
+    @property
+    def admin_key(self) -> bytes | None: ...
+
+    def issue(
+        self, member: StaffMember, password: str, *, seed: bytes | None = None
+    ) -> bytes | None: ...
+
+    def sign_in(
+        self, member: StaffMember, password: str, *, sealed: bool | None = None
+    ) -> SignInKeys: ...
+
+    def rewrap(
+        self, member: StaffMember, old_password: str | None, new_password: str
+    ) -> bytes | None: ...
 
     def matches_recovery_key(self, text: str) -> bool: ...
 
@@ -116,17 +136,104 @@ class AccountService:
         self._hasher = hasher or password_hasher()
         self._keys = keys
 
-    def _key_for(self, member: StaffMember, password: str, *, replace_slot: bool = True) -> None:
-        """After a password is stored: let it unlock the encrypted file too (if encrypted).
+    # ---- keys and seals (second-generation encrypted clinics) ----------------------------
+    def _sealed(self, member: StaffMember) -> bool | None:
+        """Whether ``member``'s staff row carries a valid seal (None: cannot tell — a plain
+        or first-generation clinic, or no admin key in hand)."""
+        if self._keys is None or self._keys.generation != 2 or member.id is None:
+            return None
+        admin_key = self._keys.admin_key
+        if admin_key is None:
+            return None
+        with storage_errors():
+            repo = SealRepository(self._ctx.db)
+            if not repo.any_sealed():
+                return None  # not sealed yet (just encrypted): the slot alone must back the role
+            row = repo.staff_row(int(member.id))
+        return (
+            row is not None
+            and row.seal is not None
+            and hmac.compare_digest(row.seal, staff_seal(admin_key, row))
+        )
 
-        ``replace_slot`` False only adds a missing one (a person signing in for the first
-        time since the clinic was encrypted)."""
+    def _open_keys(self, member: StaffMember, password: str) -> None:
+        """At sign-in, before the person is seated: their slot must back their role."""
+        if self._keys is None:
+            return
+        try:
+            got = self._keys.sign_in(member, password, sealed=self._sealed(member))
+        except RoleNotBacked as exc:
+            with self._ctx.write():
+                self._audit_as(member, "sign_in_failed", f"Refused: {exc}")
+            raise
+        self._hold(member, got.seed)
+
+    def _issue(self, member: StaffMember, password: str, *, hold: bool) -> None:
+        """After a password is stored: let it unlock the encrypted file too (if encrypted),
+        with a new signing key in a second-generation clinic."""
         if self._keys is None or member.id is None:
             return
-        if replace_slot:
-            self._keys.set(int(member.id), member.name, password)
+        seed = self._keys.issue(member, password)
+        if hold:
+            self._hold(member, seed)
         else:
-            self._keys.ensure(int(member.id), member.name, password)
+            self._register(member, seed)
+
+    def _register(self, member: StaffMember, seed: bytes | None) -> int | None:
+        """The id of ``seed``'s public key in ``signing_keys``, registering (and sealing) it
+        if new; None when it cannot be sealed (no admin key in hand: entries stay unsigned)."""
+        if seed is None or member.id is None or self._keys is None:
+            return None
+        public = public_key_text(seed)
+        repo = SealRepository(self._ctx.db)
+        with storage_errors():
+            known = repo.signing_key_for(int(member.id), public)
+        if known is not None:
+            return known.id
+        admin_key = self._keys.admin_key
+        if admin_key is None:
+            log.warning("signing key of staff member %s not registered: no admin key", member.id)
+            return None
+        with self._ctx.write():
+            first = repo.audit_head_id()
+            return repo.add_signing_key(
+                int(member.id),
+                public,
+                from_audit_id=first,
+                at=self._ctx.now().isoformat(),
+                seal=key_seal(admin_key, int(member.id), public, first),
+            )
+
+    def _hold(self, member: StaffMember, seed: bytes | None) -> None:
+        key_id = self._register(member, seed)
+        if key_id is not None and seed is not None and member.id is not None:
+            self._ctx.signer.hold(int(member.id), key_id, seed)
+
+    def _seal_row(self, staff_id: int) -> None:
+        """Seal a staff row just written (call inside write()). Second generation only."""
+        seal_row(self._ctx.db, self._keys, staff_id)
+
+    def seal_staff(self) -> int:
+        """Seal every staff row as it stands (an admin vouches for the list): once, when a
+        clinic's keys are separated (encrypting it, re-keying it). Returns how many rows.
+
+        Raises:
+            UserError: the clinic has no separated keys, or no admin key is in hand.
+        """
+        self._ctx.require(ACCOUNTS_MANAGE)
+        if self._keys is None or self._keys.generation != 2 or self._keys.admin_key is None:
+            raise UserError("Only an encrypted clinic with separated keys seals its staff list.")
+        with self._ctx.write():
+            members = self._staff.list(include_inactive=True)
+            for member in members:
+                self._seal_row(int(member.id or 0))
+            self._ctx.audit(
+                "seal",
+                "staff",
+                None,
+                summary=f"Staff list sealed ({plural(len(members), 'person', 'people')})",
+            )
+        return len(members)
 
     # ---- reading -------------------------------------------------------------------------
     def has_passwords(self) -> bool:
@@ -199,6 +306,7 @@ class AccountService:
         now = self._ctx.now()
         with self._ctx.write():
             new_id = self._staff.insert(member, at=now.isoformat())
+            self._seal_row(new_id)
             if hashed is not None:
                 self._staff.set_password(new_id, hashed, at=now, must_change=False)
             stored = self._staff.get(new_id)
@@ -212,7 +320,7 @@ class AccountService:
             )
         self._ctx.desk.user = stored
         if password is not None:
-            self._key_for(stored, password)
+            self._issue(stored, password, hold=True)
         return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
 
     def create_account(
@@ -231,6 +339,7 @@ class AccountService:
         now = self._ctx.now()
         with self._ctx.write():
             new_id = self._staff.insert(member, at=now.isoformat())
+            self._seal_row(new_id)
             self._staff.set_password(new_id, hashed, at=now, must_change=temporary)
             self._ctx.audit(
                 "create",
@@ -243,7 +352,7 @@ class AccountService:
             )
             stored = self._staff.get(new_id)
         if stored is not None:
-            self._key_for(stored, password)
+            self._issue(stored, password, hold=False)
         return SaveResult(record=stored, changes=Changes(frozenset({STAFF})))
 
     # ---- signing in and out --------------------------------------------------------------
@@ -272,6 +381,8 @@ class AccountService:
         if creds.password_hash is None:
             return self._first_password(member, password)
         self._check(member, creds, password, action="sign_in")
+        # Before anyone is seated: the slot must back the role the staff list claims.
+        self._open_keys(member, password)
         if creds.must_change_password:
             if new_password is None:
                 raise PasswordChangeRequired(member)
@@ -290,10 +401,8 @@ class AccountService:
         # Held back (with its time) while the start-up check runs: nobody waits for it to sign in.
         self._ctx.audit_soon(self._entry_as(member, "sign_in", f"{member.label} signed in"))
         self._ctx.desk.user = member
-        if new_password is not None and creds.must_change_password:
-            self._key_for(member, new_password)
-        else:
-            self._key_for(member, password, replace_slot=False)
+        if new_password is not None and creds.must_change_password and self._keys is not None:
+            self._hold(member, self._keys.rewrap(member, password, new_password))
         return member
 
     def verify_unlock(self, staff_id: int, password: str) -> StaffMember:
@@ -318,6 +427,7 @@ class AccountService:
                 advice="Sign in again.",
             )
         self._check(member, creds, password, action="unlock")
+        self._open_keys(member, password)
         try:
             with self._ctx.write():
                 self._audit_as(member, "unlock", f"{member.label} unlocked the desk")
@@ -327,7 +437,6 @@ class AccountService:
             # to the person who was at the desk rather than locked away behind the idle lock.
             log.warning("unlock by staff member %s not audited: the data file is damaged", staff_id)
         self._ctx.desk.user = member
-        self._key_for(member, password, replace_slot=False)
         return member
 
     def sign_out(self) -> None:
@@ -365,7 +474,8 @@ class AccountService:
                 summary=f"{member.label} changed their password",
                 at=now,
             )
-        self._key_for(member, new)
+        if self._keys is not None:
+            self._hold(member, self._keys.rewrap(member, old, new))
         return SaveResult(record=member, changes=Changes(frozenset({STAFF})))
 
     def reset_password(self, staff_id: int, temporary: str) -> SaveResult:
@@ -402,7 +512,7 @@ class AccountService:
                 "to be changed at their next sign-in",
                 at=now,
             )
-        self._key_for(member, temporary)
+        self._issue(member, temporary, hold=False)
         return SaveResult(record=member, changes=Changes(frozenset({STAFF})))
 
     # ---- before and after the recovery key -------------------------------------------------
@@ -459,6 +569,8 @@ class AccountService:
         if problems:
             return SaveResult(problems=problems)
         hashed = self._hash(password)
+        # The new slot (and signing key) first, so the entries below are signed with it.
+        self._issue(member, password, hold=True)
         now = self._ctx.now()
         with self._ctx.write():
             self._staff.set_password(staff_id, hashed, at=now, must_change=False)
@@ -470,7 +582,6 @@ class AccountService:
             )
             self._audit_as(member, "sign_in", f"{member.label} signed in", at=now)
         self._ctx.desk.user = member
-        self._key_for(member, password)
         return SaveResult(record=member, changes=Changes(frozenset({STAFF})))
 
     # ---- the parts -----------------------------------------------------------------------
@@ -576,6 +687,7 @@ class AccountService:
         if problems:
             raise UserError(problems[0].message, field="password")
         hashed = self._hash(password)
+        self._issue(member, password, hold=True)
         now = self._ctx.now()
         with self._ctx.write():
             self._staff.set_password(int(member.id or 0), hashed, at=now, must_change=False)
@@ -584,12 +696,13 @@ class AccountService:
             )
             self._audit_as(member, "sign_in", f"{member.label} signed in", at=now)
         self._ctx.desk.user = member
-        self._key_for(member, password)
         return member
 
     def _audit_as(self, member: StaffMember, action: str, summary: str, **fields: Any) -> None:
         """Append ``_entry_as(...)`` now (call inside write())."""
-        AuditRepository(self._ctx.db).append(self._entry_as(member, action, summary, **fields))
+        AuditRepository(self._ctx.db, signer=self._ctx.signer).append(
+            self._entry_as(member, action, summary, **fields)
+        )
 
     def _entry_as(
         self,

@@ -533,4 +533,4 @@ class BackupService:
             after=after,
         )
         with self._ctx.write():
-            AuditRepository(self._ctx.db).append(entry)
+            AuditRepository(self._ctx.db, signer=self._ctx.signer).append(entry)

@@ -14,6 +14,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordKeys, staff_values
 from exodesk.services.context import SETTINGS, STAFF, Changes, SaveResult, ServiceContext
+from exodesk.services.sealing import seal_row
 from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import storage_errors
 from exodesk.storage.migrations import latest_schema_version
@@ -129,6 +130,7 @@ class ClinicService:
             after = staff_values(member)
             if member.id is None:
                 record_id = self._staff.insert(member, at=now.isoformat())
+                seal_row(self._ctx.db, self._keys, record_id)
                 self._ctx.audit(
                     "create", "staff", record_id, summary=f"Added {member.label}", after=after
                 )
@@ -148,6 +150,7 @@ class ClinicService:
                         advice="Make someone else an admin first.",
                     )
                 self._staff.update(member)
+                seal_row(self._ctx.db, self._keys, record_id)
                 changed = ", ".join(k for k in after if before[k] != after[k])
                 self._ctx.audit(
                     "update",

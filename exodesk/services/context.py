@@ -17,6 +17,7 @@ from exodesk.domain.problems import Problem
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
 from exodesk.services.bundled import BundledContent, shared_content
+from exodesk.services.sealing import Signer
 from exodesk.services.startup_check import StartupCheck
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.database import storage_errors
@@ -125,6 +126,9 @@ class ServiceContext:
     bundled: BundledContent = field(default_factory=shared_content, repr=False)
     """The bundled clinical content (rule table, consent, aftercare, comparison, protocols,
     regulatory notes), each file read once: the one way a service reaches ``resources/``."""
+    signer: Signer = field(default_factory=Signer, repr=False)
+    """The signing keys of the people signed in since the file opened (second-generation
+    encrypted clinics): every entry in their name is signed with theirs."""
     _held: list[AuditEntry] = field(default_factory=list, repr=False, init=False)
 
     def now(self) -> datetime:
@@ -200,7 +204,7 @@ class ServiceContext:
         if self._held:
             held = list(self._held)
             with storage_errors(), self.db.atomic():
-                repository = AuditRepository(self.db)
+                repository = AuditRepository(self.db, signer=self.signer)
                 for entry in held:
                     repository.append(entry)
             del self._held[: len(held)]
@@ -223,7 +227,7 @@ class ServiceContext:
             self._held.append(entry)
             return
         with self.write():
-            AuditRepository(self.db).append(entry)
+            AuditRepository(self.db, signer=self.signer).append(entry)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
@@ -249,7 +253,7 @@ class ServiceContext:
     ) -> None:
         """Record who changed what; call inside ``write()`` so it commits with the change."""
         actor = self.desk.require()
-        AuditRepository(self.db).append(
+        AuditRepository(self.db, signer=self.signer).append(
             AuditEntry(
                 at=at or self.now(),
                 actor_id=actor.id,

@@ -9,13 +9,16 @@ imports storage); the key they return is passed to ``open_services(paths, key=..
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
+from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services.rekey import refuse_retired_recovery_key
+from exodesk.services.sealing import new_signing_seed
 from exodesk.storage.anchors import record_new_start
 from exodesk.storage.database import NotEncrypted, WrongKey, open_database, storage_errors
 from exodesk.storage.database import is_encrypted as _file_is_encrypted
@@ -28,24 +31,29 @@ from exodesk.storage.encryption import (
 )
 from exodesk.storage.keys import (
     DEFAULT_KDF,
+    ClinicSecret,
     KdfParams,
     Keyring,
     KeyringDamaged,
     RecoveryKeyTypo,
+    SlotKeys,
     WrongPassword,
     key_id,
-    new_data_key,
+    new_clinic_secret,
     parse_recovery_key,
+    parse_recovery_secret,
     recovery_key_text,
 )
 
 __all__ = [
     "BEFORE_ENCRYPTION",
     "ClinicKeys",
+    "ClinicSecret",
     "Conversion",
     "KdfParams",
     "NotEncrypted",
     "RecoveryKeyTypo",
+    "RoleNotBacked",
     "WrongKey",
     "WrongPassword",
     "encrypt_clinic",
@@ -72,14 +80,20 @@ def is_encrypted(paths: DataPaths) -> bool:
     return _file_is_encrypted(paths.data_file)
 
 
-def new_clinic_key() -> tuple[bytes, str]:
-    """A new data key and its recovery key text (``ABCD-EFGH-…``, 14 groups of four).
+def new_clinic_key() -> tuple[ClinicSecret, str]:
+    """A new clinic secret (second generation: the data key and the admin and practitioner
+    keys derived from a root of its own) and its recovery key text (``ABCD-EFGH-…``).
 
-    Show and print the recovery key *before* creating or converting the file with the key:
-    until a password slot is saved it is the only way in.
+    Show and print the recovery key *before* creating or converting the file with the key
+    (``secret.data``): until a password slot is saved it is the only way in.
     """
-    data_key = new_data_key()
-    return data_key, recovery_key_text(data_key)
+    secret = new_clinic_secret()
+    return secret, recovery_key_text(secret)
+
+
+def data_key_of(key: bytes | ClinicSecret) -> bytes:
+    """The data key, whether given alone or with the rest of a clinic secret."""
+    return key.data if isinstance(key, ClinicSecret) else key
 
 
 def sign_in_choices(paths: DataPaths) -> list[tuple[int, str]]:
@@ -216,8 +230,9 @@ def set_password(
     staff_id: int,
     name: str,
     password: str,
-    data_key: bytes,
+    data_key: bytes | ClinicSecret,
     *,
+    admin: bool = False,
     kdf: KdfParams = DEFAULT_KDF,
 ) -> None:
     """Let ``password`` unlock the data file for ``staff_id`` (replacing their old one).
@@ -232,7 +247,18 @@ def set_password(
         StorageError: the keyring cannot be written.
     """
     ring = Keyring.load(paths.keyring, kdf=kdf)
-    ring.add_or_replace_slot(staff_id, name, password, data_key)
+    extras: dict[str, bytes | None] = {}
+    if isinstance(data_key, ClinicSecret) and data_key.generation == 2:
+        if not len(ring):
+            ring.adopt(data_key)
+        if admin:
+            # The admin's signing key is registered (and sealed) at their first sign-in.
+            extras = {
+                "admin": data_key.admin,
+                "practitioner": data_key.practitioner,
+                "signing": new_signing_seed(),
+            }
+    ring.add_or_replace_slot(staff_id, name, password, data_key_of(data_key), extras=extras)
     ring.save()
 
 
@@ -258,7 +284,7 @@ def remove_password(paths: DataPaths, staff_id: int) -> bool:
 
 
 def encrypt_clinic(
-    paths: DataPaths, data_key: bytes, *, progress: FractionProgress | None = None
+    paths: DataPaths, data_key: bytes | ClinicSecret, *, progress: FractionProgress | None = None
 ) -> Conversion:
     """Encrypt a plain clinic's data file once (close its services first).
 
@@ -272,6 +298,7 @@ def encrypt_clinic(
         StorageError: the file is already encrypted, open elsewhere, damaged, the disk
             fails, or the encrypted copy did not verify; nothing was changed.
     """
+    data_key = data_key_of(data_key)
     ring = Keyring.load(paths.keyring)
     if not len(ring) or ring.key_id != key_id(data_key):
         raise UserError(
@@ -292,23 +319,205 @@ def unencrypted_backups(paths: DataPaths) -> list[Path]:
     return plain_backups(paths.backups)
 
 
+def _not_backed(member: StaffMember) -> RoleNotBacked:
+    return RoleNotBacked(
+        f"{member.name} cannot sign in as {member.role_label.lower()} yet: the key that role "
+        "needs was not given to them in ExoDesk.",
+        advice="An admin signs in on this PC first, or sets them a temporary password "
+        "(Staff → Reset password). If nobody changed their role, the staff list was changed "
+        "outside ExoDesk: an admin checks it (Tools → Check the data file).",
+    )
+
+
+class RoleNotBacked(UserError):
+    """The staff list gives this person a role their password slot holds no key for: the row
+    was changed outside ExoDesk (or an admin has not yet given them their key)."""
+
+
+@dataclass(frozen=True)
+class SignInKeys:
+    """What a sign-in unwrapped for the audit trail: the person's signing seed (None in a
+    first-generation clinic), and whether it is new (to be registered and sealed)."""
+
+    seed: bytes | None = field(default=None, repr=False)
+    new: bool = False
+
+
 class ClinicKeys:
     """The open encrypted clinic's keyring, kept in step with the staff's passwords.
 
-    ``AccountService`` calls it after a password is stored (``set``), after a sign-in
-    (``ensure``: someone's first since the clinic was encrypted gets their copy of the key),
-    and ``ClinicService`` after someone leaves (``remove``) or is renamed (``rename``).
+    It also holds the keys unwrapped since the file opened: the data key always; the admin
+    and practitioner keys once someone whose slot holds them (or the recovery key) has
+    unlocked. Issuing a slot for a role needs that role's key in hand: only an admin (or the
+    recovery key) can give someone admin rights or a practitioner's key.
+
+    ``AccountService`` calls it after a password is stored (``issue``), at sign-in
+    (``sign_in``: the slot must back the role the staff list claims), and ``ClinicService``
+    after someone leaves (``remove``) or is renamed (``rename``).
     """
 
-    def __init__(self, paths: DataPaths, data_key: bytes) -> None:
+    def __init__(
+        self, paths: DataPaths, key: bytes | ClinicSecret, *, kdf: KdfParams = DEFAULT_KDF
+    ) -> None:
         self._paths = paths
-        self._data_key = data_key
+        self._kdf = kdf
+        self._secret = key if isinstance(key, ClinicSecret) else None
+        self._data_key = data_key_of(key)
+        self._admin = self._secret.admin if self._secret else None
+        self._practitioner = self._secret.practitioner if self._secret else None
+
+    def _ring(self) -> Keyring:
+        return Keyring.load(self._paths.keyring, kdf=self._kdf)
+
+    @property
+    def generation(self) -> int:
+        ring = self._ring()
+        if ring.generation == 2:
+            return 2
+        return (
+            2 if self._secret is not None and self._secret.generation == 2 and not len(ring) else 1
+        )
+
+    @property
+    def admin_key(self) -> bytes | None:
+        """The admin key, when an admin (or the recovery key) unlocked since the file opened."""
+        return self._admin
+
+    def _learn(self, keys: SlotKeys | ClinicSecret) -> None:
+        if keys.admin is not None:
+            self._admin = keys.admin
+        if keys.practitioner is not None:
+            self._practitioner = keys.practitioner
+
+    def _extras(self, member: StaffMember, seed: bytes | None) -> dict[str, bytes | None]:
+        needs_admin = member.is_admin
+        needs_practitioner = member.is_admin or member.role == "practitioner"
+        if (needs_admin and self._admin is None) or (
+            needs_practitioner and self._practitioner is None
+        ):
+            raise UserError(
+                f"{member.name}'s key to the records can only be given by an admin who signed "
+                "in with their own password (or with the recovery key).",
+                advice="Ask an admin to set a temporary password for them (Staff → Reset "
+                "password).",
+            )
+        return {
+            "admin": self._admin if needs_admin else None,
+            "practitioner": self._practitioner if needs_practitioner else None,
+            "signing": seed,
+        }
+
+    def issue(
+        self, member: StaffMember, password: str, *, seed: bytes | None = None
+    ) -> bytes | None:
+        """Give ``member`` a slot that ``password`` unlocks, holding what their role needs
+        (replacing any they had). Second generation: with ``seed`` as their signing key, or a
+        new one. Returns the signing seed (None in a first-generation clinic).
+
+        Raises:
+            UserError: the role needs a key nobody has unlocked since the file opened.
+        """
+        assert member.id is not None
+        ring = self._ring()
+        if self.generation == 1:
+            ring.add_or_replace_slot(member.id, member.name, password, self._data_key)
+            ring.save()
+            return None
+        if not len(ring) and self._secret is not None:
+            ring.adopt(self._secret)
+        seed = seed or new_signing_seed()
+        extras = self._extras(member, seed)
+        ring.add_or_replace_slot(member.id, member.name, password, self._data_key, extras=extras)
+        ring.save()
+        return seed
 
     def set(self, staff_id: int, name: str, password: str) -> None:
-        set_password(self._paths, staff_id, name, password, self._data_key)
+        """A data-key-only slot (first generation; kept for the older callers)."""
+        set_password(self._paths, staff_id, name, password, self._data_key, kdf=self._kdf)
+
+    def sign_in(
+        self, member: StaffMember, password: str, *, sealed: bool | None = None
+    ) -> SignInKeys:
+        """Open ``member``'s slot with the password they just signed in with.
+
+        First generation: a person without a slot gets one (their first sign-in since the
+        clinic was encrypted). Second generation: the slot must back the role the staff list
+        claims (admin → the admin key; practitioner → the practitioner key). ``sealed`` says
+        whether the staff row's seal was checked and holds (None: no admin key in hand to
+        check it). A role an admin changed in ExoDesk (sealed) is brought into the slot here,
+        with the keys in hand; a claim without a valid seal is refused.
+
+        Raises:
+            RoleNotBacked: the staff list claims more than the slot holds and no valid seal
+                says an admin gave it, or the row's seal does not hold.
+            UserError: no slot and nobody to issue one; or the slot does not open with the
+                password the account accepted.
+        """
+        assert member.id is not None
+        ring = self._ring()
+        if ring.generation == 1 and self.generation == 1:
+            if member.id not in ring:
+                self.set(member.id, member.name, password)
+            return SignInKeys()
+        if sealed is False:
+            raise RoleNotBacked(
+                f"{member.name} cannot sign in: their entry in the staff list was changed "
+                "outside ExoDesk.",
+                advice="An admin checks the staff list and the audit trail (Tools → Check "
+                "the data file) and saves the person's role again.",
+            )
+        if member.id not in ring:
+            if sealed is None and (member.is_admin or member.role == "practitioner"):
+                raise _not_backed(member)
+            return SignInKeys(self.issue(member, password), new=True)
+        try:
+            keys = ring.open_slot(member.id, password)
+        except WrongPassword:
+            raise UserError(
+                f"{member.name}'s password opens their account but not their key to the "
+                "records on this PC.",
+                advice="Ask an admin to set a temporary password for them (Staff → Reset "
+                "password).",
+            ) from None
+        self._learn(keys)
+        wants_admin = member.is_admin
+        wants_practitioner = member.is_admin or member.role == "practitioner"
+        backed = (keys.admin is not None or not wants_admin) and (
+            keys.practitioner is not None or not wants_practitioner
+        )
+        if not backed and not sealed:
+            raise _not_backed(member)
+        holds_more = (keys.admin is not None and not wants_admin) or (
+            keys.practitioner is not None and not wants_practitioner
+        )
+        if sealed and (not backed or holds_more):
+            # An admin changed the role in ExoDesk: the slot follows it now.
+            return SignInKeys(self.issue(member, password, seed=keys.signing), new=False)
+        return SignInKeys(keys.signing)
+
+    def rewrap(
+        self, member: StaffMember, old_password: str | None, new_password: str
+    ) -> bytes | None:
+        """After ``member`` changed their own password: the same keys under the new one.
+        Returns their signing seed (new if the old slot could not be opened)."""
+        assert member.id is not None
+        ring = self._ring()
+        if self.generation == 1:
+            self.set(member.id, member.name, new_password)
+            return None
+        seed = None
+        if old_password is not None and member.id in ring:
+            try:
+                keys = ring.open_slot(member.id, old_password)
+            except WrongPassword:
+                keys = None
+            if keys is not None:
+                self._learn(keys)
+                seed = keys.signing
+        return self.issue(member, new_password, seed=seed)
 
     def ensure(self, staff_id: int, name: str, password: str) -> None:
-        if staff_id not in Keyring.load(self._paths.keyring):
+        if staff_id not in self._ring():
             self.set(staff_id, name, password)
 
     def remove(self, staff_id: int) -> None:
@@ -318,10 +527,19 @@ class ClinicKeys:
         rename_password_owner(self._paths, staff_id, name)
 
     def matches_recovery_key(self, text: str) -> bool:
+        """Whether ``text`` is this clinic's recovery key; if so, its keys are in hand."""
         try:
-            return parse_recovery_key(text) == self._data_key
+            secret = parse_recovery_secret(text)
         except RecoveryKeyTypo:
             return False
+        if secret.data != self._data_key:
+            return False
+        if self.generation == 2 and secret.generation != 2:
+            # The data key written out as a first-generation recovery key: anyone whose
+            # password unwraps the data key could write that, so it proves nothing here.
+            return False
+        self._learn(secret)
+        return True
 
 
 def keys_without_data_file(paths: DataPaths) -> bool:

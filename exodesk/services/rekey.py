@@ -24,6 +24,7 @@ What it does (``rekey_clinic``, or ``prepare_rekey`` on the main thread then
 
 from __future__ import annotations
 
+import hmac
 import importlib.util
 import logging
 from collections.abc import Callable, Sequence
@@ -41,9 +42,17 @@ from exodesk.domain.plurals import plural
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
+from exodesk.services.sealing import (
+    Signer,
+    check_seals,
+    key_seal,
+    new_signing_seed,
+    public_key_text,
+    staff_seal,
+)
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.backup_files import BackupRecord, list_backups
-from exodesk.storage.database import WrongKey, is_encrypted
+from exodesk.storage.database import WrongKey, is_encrypted, storage_errors
 from exodesk.storage.keys import (
     ClinicSecret,
     Keyring,
@@ -64,6 +73,7 @@ from exodesk.storage.rekey import (
 )
 from exodesk.storage.rekey import finish_interrupted_rekey as _finish
 from exodesk.storage.restore import DrillResult, drill_backups
+from exodesk.storage.seals import SealRepository
 from exodesk.storage.staff import StaffRepository
 
 if TYPE_CHECKING:
@@ -111,7 +121,10 @@ class RekeyPlan:
     secret: ClinicSecret = field(repr=False)
     old_key: bytes = field(repr=False)
     password: str = field(repr=False)
-    signing: bytes | None = field(repr=False)
+    signing: bytes = field(repr=False)
+    """The admin's signing seed: theirs from before, or a new one (first generation)."""
+    old_admin: bytes | None = field(repr=False)
+    """The admin key before the re-key (None: first generation), to tell genuine seals."""
     old_keyring: Keyring = field(repr=False)
     generation_before: int
     at: datetime
@@ -220,6 +233,22 @@ def prepare_rekey(
             "Your password opens another data key than the one this file is open with.",
             "Close ExoDesk, open it again with your password, then try again.",
         )
+    if keys.admin is not None:
+        # Re-sealing under the new admin key must not make an edit made outside ExoDesk look
+        # genuine: the staff list must hold under the old key first.
+        with storage_errors(services.paths.data_file):
+            repo = SealRepository(services.ctx.db)
+            faults = check_seals(repo, keys.admin).faults if repo.available() else ()
+        staff_faults = [f for f in faults if f.startswith("staff member")]
+        if staff_faults:
+            raise _refuse(
+                "The staff list was changed outside ExoDesk ("
+                + "; ".join(staff_faults[:3])
+                + "), so the keys were not changed: a new key would seal that change as "
+                "genuine.",
+                "Check the staff list and the audit trail (`exodesk check`), save each "
+                "person's role again in Staff, then try again.",
+            )
     accounts = services.accounts.accounts()  # everyone, former staff included
     retire = tuple(
         a.member
@@ -233,7 +262,8 @@ def prepare_rekey(
         secret=secret or new_clinic_secret(),
         old_key=services.key,
         password=admin_password,
-        signing=keys.signing,
+        signing=keys.signing or new_signing_seed(),
+        old_admin=keys.admin,
         old_keyring=ring,
         generation_before=ring.generation,
         at=services.ctx.now(),
@@ -288,9 +318,49 @@ def _amend(plan: RekeyPlan) -> Callable[[Database], None]:
         staff = StaffRepository(db)
         for member in plan.retire:
             staff.retire_password(int(member.id or 0))
-        AuditRepository(db).append(_entry(plan))
+        repo = SealRepository(db)
+        signer = Signer()
+        if repo.available() and plan.secret.admin is not None:
+            _seal_again(repo, plan, signer)
+        AuditRepository(db, signer=signer).append(_entry(plan))
 
     return amend
+
+
+def _seal_again(repo: SealRepository, plan: RekeyPlan, signer: Signer) -> None:
+    """Every staff row sealed under the new admin key (the admin vouches for the list, as
+    at encrypting; prepare_rekey checked it held under the old key); every signing key
+    whose seal held under the old admin key sealed again (one that did not stays suspect);
+    the admin's signing key registered if new, and held to sign the re-key's entry."""
+    admin_key = plan.secret.admin
+    assert admin_key is not None
+    for row in repo.staff_rows():
+        repo.set_staff_seal(row.id, staff_seal(admin_key, row))
+    for key in repo.signing_keys():
+        genuine = plan.old_admin is not None and hmac.compare_digest(
+            key.seal, key_seal(plan.old_admin, key.staff_id, key.public_key, key.from_audit_id)
+        )
+        if genuine:
+            repo.set_key_seal(
+                key.id, key_seal(admin_key, key.staff_id, key.public_key, key.from_audit_id)
+            )
+    admin_id = int(plan.admin.id or 0)
+    public = public_key_text(plan.signing)
+    known = repo.signing_key_for(admin_id, public)
+    if known is not None and hmac.compare_digest(
+        known.seal, key_seal(admin_key, admin_id, public, known.from_audit_id)
+    ):
+        signing_key_id = known.id
+    else:
+        first = repo.audit_head_id()
+        signing_key_id = repo.add_signing_key(
+            admin_id,
+            public,
+            from_audit_id=first,
+            at=plan.at.isoformat(),
+            seal=key_seal(admin_key, admin_id, public, first),
+        )
+    signer.hold(admin_id, signing_key_id, plan.signing)
 
 
 def retire_passwords_without_slots(paths: DataPaths) -> Callable[[Database], None]:
@@ -411,7 +481,12 @@ def _day(moment: datetime) -> str:
 
 
 def key_history(paths: DataPaths) -> list[RetiredKey]:
-    """Every data key retired by a re-key on this PC, oldest first."""
+    """Every data key retired by a re-key on this PC, oldest first (never the key in use:
+    a keyring kept by a re-key that was then stopped names the key still in use)."""
+    try:
+        current = Keyring.load(paths.keyring).key_id
+    except StorageError:
+        current = None
     found: list[RetiredKey] = []
     for path in kept_keyrings(paths.keyring):
         stamp = path.name.split(f".{BEFORE_REKEY}-", 1)[1][:15]
@@ -421,7 +496,7 @@ def key_history(paths: DataPaths) -> list[RetiredKey]:
         except (ValueError, StorageError, KeyringDamaged):
             log.warning("kept keyring %s unreadable; not used to name old keys", path)
             continue
-        if ring.key_id is not None:
+        if ring.key_id is not None and ring.key_id != current:
             found.append(RetiredKey(ring.key_id, retired_at))
     return sorted(found, key=lambda k: k.retired_at)
 

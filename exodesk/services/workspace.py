@@ -18,7 +18,7 @@ from exodesk.services.catalogue import CatalogueService
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext, utc_now
 from exodesk.services.courses import CourseService
-from exodesk.services.encryption import ClinicKeys
+from exodesk.services.encryption import ClinicKeys, ClinicSecret
 from exodesk.services.events import EventService
 from exodesk.services.patients import PatientService
 from exodesk.services.recall import RecallService
@@ -169,7 +169,7 @@ def open_services(
     create: bool = False,
     clock: Callable[[], datetime] = utc_now,
     lock: bool = False,
-    key: bytes | None = None,
+    key: bytes | ClinicSecret | None = None,
     background_check: bool = False,
 ) -> Services:
     """Open (and if asked create) the data file, check it, bring its schema up to date, build
@@ -187,7 +187,9 @@ def open_services(
         lock: Take the advisory lock beside the data file for as long as the services stay
             open (the GUI does; tests and one-shot commands may not need to).
         key: The data key of an encrypted file (from ``Keyring.unlock`` or the recovery key);
-            with ``create``, a new file is created encrypted with it.
+            with ``create``, a new file is created encrypted with it. A whole
+            ``ClinicSecret`` (a new clinic, or one just encrypted) also puts its admin key in
+            hand, so the first admin's slot and seal can be made.
         background_check: Check an existing, up-to-date file on a thread of its own (the GUI
             does). A new file, or one with a migration to run, is checked here as before.
 
@@ -205,6 +207,7 @@ def open_services(
         # A read-only folder gets its own plain sentence rather than "cannot lock".
         refuse_read_only(paths.data_file, exists=paths.data_file.exists())
         held = DataFileLock(paths.data_file, clock=clock).acquire()
+    secret, key = (key, key.data) if isinstance(key, ClinicSecret) else (None, key)
     existed = paths.data_file.is_file() and paths.data_file.stat().st_size > 0
     # Before the file is opened: a restore stopped right after its swap is recognised by the
     # data file being byte for byte the copy it put in place.
@@ -251,7 +254,7 @@ def open_services(
     allergies = AllergyService(ctx, screening)
     events = EventService(ctx, sessions, catalogue)
     # An encrypted clinic's keyring follows every password change (see ClinicKeys).
-    keys = ClinicKeys(paths, key) if key is not None else None
+    keys = ClinicKeys(paths, secret or key) if key is not None else None
     return Services(
         paths=paths,
         ctx=ctx,

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
@@ -83,11 +83,20 @@ def _digest(prev_hash: str, content: str) -> str:
 
 
 # ---- the repository ----------------------------------------------------------------------
+class Signer(Protocol):
+    """Signs an entry's hash in its actor's name: (signing key id, signature), or None when
+    the actor's signing key is not in hand (a plain or first-generation clinic, a failed
+    sign-in in someone's name, the command line)."""
+
+    def __call__(self, actor_id: int | None, entry_hash: str) -> tuple[int, str] | None: ...
+
+
 class AuditRepository:
     """Appends to and reads the ``audit_log`` table. There is no update or delete."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, signer: Signer | None = None) -> None:
         self._db = db
+        self._signer = signer
 
     def append(self, entry: AuditEntry) -> int:
         """Seal ``entry`` onto the end of the chain and move the chain head; return its id.
@@ -130,6 +139,13 @@ class AuditRepository:
                 "last_hash = excluded.last_hash",
                 [entry_id, entry_hash],
             )
+            signed = None if self._signer is None else self._signer(entry.actor_id, entry_hash)
+            if signed is not None:
+                self._db.execute(
+                    "INSERT INTO audit_signatures (audit_id, signing_key_id, signature) "
+                    "VALUES (?, ?, ?)",
+                    [entry_id, signed[0], signed[1]],
+                )
         return entry_id
 
     def for_record(self, table_name: str, record_id: int) -> list[AuditEntry]:

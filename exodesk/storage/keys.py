@@ -203,15 +203,39 @@ def hkdf(key: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
     return out[:length]
 
 
-@dataclass(frozen=True)
-class ClinicSecret:
-    """What a recovery key opens: the data key, and (second generation) the admin and
-    practitioner keys derived beside it. ``root`` is the recovery key's own secret."""
+class ClinicSecret(bytes):
+    """What a recovery key opens. As bytes it *is* the data key (so it opens the file
+    wherever a data key does); beside it, in the second generation, the admin and
+    practitioner keys derived from the same root. ``root`` is the recovery key's own secret.
+    Never shown: ``repr`` hides every byte."""
 
-    root: bytes = field(repr=False)
-    data: bytes = field(repr=False)
-    admin: bytes | None = field(default=None, repr=False)
-    practitioner: bytes | None = field(default=None, repr=False)
+    root: bytes
+    admin: bytes | None
+    practitioner: bytes | None
+
+    def __new__(
+        cls,
+        data: bytes,
+        *,
+        root: bytes,
+        admin: bytes | None = None,
+        practitioner: bytes | None = None,
+    ) -> ClinicSecret:
+        made = super().__new__(cls, data)
+        made.root = bytes(root)
+        made.admin = admin
+        made.practitioner = practitioner
+        return made
+
+    def __repr__(self) -> str:
+        return f"ClinicSecret(generation={self.generation})"
+
+    __str__ = __repr__
+
+    @property
+    def data(self) -> bytes:
+        """The data key, as plain bytes."""
+        return bytes(self)
 
     @property
     def generation(self) -> int:
@@ -224,8 +248,8 @@ class ClinicSecret:
             raise ValueError(f"a recovery root is {KEY_BYTES} bytes")
         admin = hkdf(root, b"ExoDesk admin key v2")
         return cls(
+            hkdf(root, b"ExoDesk data key v2"),
             root=root,
-            data=hkdf(root, b"ExoDesk data key v2"),
             admin=admin,
             practitioner=hkdf(admin, b"ExoDesk practitioner key v2"),
         )
@@ -233,7 +257,7 @@ class ClinicSecret:
     @classmethod
     def first_generation(cls, data_key: bytes) -> ClinicSecret:
         """A clinic set up before the keys were separated: the recovery key is the data key."""
-        return cls(root=data_key, data=data_key)
+        return cls(data_key, root=data_key)
 
 
 def new_clinic_secret() -> ClinicSecret:
@@ -274,13 +298,14 @@ def recovery_key_text(secret: bytes | ClinicSecret) -> str:
     return "-".join(chars[i : i + _GROUP] for i in range(0, len(chars), _GROUP))
 
 
-def parse_recovery_key(text: str) -> bytes:
-    """The data key a recovery key opens, as typed: spaces, dashes and case do not matter.
+def parse_recovery_key(text: str) -> ClinicSecret:
+    """The data key a recovery key opens (with, second generation, the keys beside it), as
+    typed: spaces, dashes and case do not matter.
 
     Raises:
         RecoveryKeyTypo: the text is not a recovery key, or has a typing mistake (checksum).
     """
-    return parse_recovery_secret(text).data
+    return parse_recovery_secret(text)
 
 
 def parse_recovery_secret(text: str) -> ClinicSecret:
@@ -460,6 +485,13 @@ def _damaged(path: Path) -> StorageError:
     )
 
 
+def _checksum_of(data: Mapping[str, Any]) -> str:
+    # Counts of wrong passwords are left out: no key, and unreadable ones just start over.
+    body = {k: v for k, v in data.items() if k not in ("checksum", "failed")}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 class Keyring:
     """The slots in one keyring file. Changes stay in memory until ``save()``.
 
@@ -503,6 +535,10 @@ class Keyring:
                 f"The password file {ring.path.name} was written by a newer ExoDesk.",
                 advice="Install the newer ExoDesk on this PC.",
             )
+        # A flipped byte or a cut-off copy is damage, not a wrong password: a format-2 file
+        # carries a checksum over everything else in it.
+        if version >= 2 and data.get("checksum") != _checksum_of(data):
+            raise _damaged(ring.path)
         try:
             ring.key_id = None if data.get("key_id") is None else str(data["key_id"])
             for name in ("admin_key_id", "practitioner_key_id"):
@@ -542,6 +578,8 @@ class Keyring:
                 sid: {"count": count, "last": last.isoformat()}
                 for sid, (count, last) in sorted(self._failed.items())
             }
+        if data["format"] >= 2:
+            data["checksum"] = _checksum_of(data)
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
         try:

@@ -619,6 +619,33 @@ def _due_list_marks(db: Database) -> None:
     )
 
 
+@_migration("0009_sealed_staff")
+def _sealed_staff(db: Database) -> None:
+    # Second-generation (separated-key) clinics seal each staff row with an HMAC under the
+    # admin key, which only admins' password slots and the recovery key hold; each person's
+    # audit entries are signed (Ed25519) with a key only their own password unwraps. The
+    # public keys are kept here, each sealed too, from the audit entry on which it counts.
+    # Empty in plain and first-generation clinics.
+    _run(
+        db,
+        "ALTER TABLE staff ADD COLUMN seal TEXT",
+        """CREATE TABLE signing_keys (
+            id INTEGER PRIMARY KEY,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            public_key TEXT NOT NULL,
+            from_audit_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            seal TEXT NOT NULL
+        )""",
+        "CREATE INDEX signing_keys_staff ON signing_keys (staff_id, id)",
+        """CREATE TABLE audit_signatures (
+            audit_id INTEGER PRIMARY KEY REFERENCES audit_log(id),
+            signing_key_id INTEGER NOT NULL REFERENCES signing_keys(id),
+            signature TEXT NOT NULL
+        )""",
+    )
+
+
 def latest_schema_version() -> int:
     """The schema version this build of ExoDesk writes."""
     return len(MIGRATION_NAMES)

@@ -338,6 +338,13 @@ def finish_interrupted_rekey(data_file: Path, keyring: Path) -> str | None:
         if staged.exists():
             discard(pending)
             _discard_with_companions(staged)
+            # A copy of the keyring kept for this re-key names the key still in use.
+            with storage_errors(keyring):
+                current = keyring.read_bytes() if keyring.exists() else None
+            for kept in kept_keyrings(keyring):
+                with storage_errors(kept):
+                    if current is not None and kept.read_bytes() == current:
+                        discard(kept)
             log.warning("a re-key was stopped before its swap: the old keys stay in use")
             return "rolled back"
         if pending.exists():

@@ -52,6 +52,9 @@ NOT_EXPORTED: dict[str, str] = {
     "staff": "the clinic's staff; they appear by name on the records they made",
     "settings": "the clinic's own preferences",
     "audit_head": "a pointer to the newest audit entry, kept to show the trail is whole",
+    "signing_keys": "staff's public keys that prove who wrote each audit entry",
+    "audit_signatures": "proof of who wrote each audit entry (the entries about the patient "
+    "are exported)",
     "editable_texts": "the clinic's wording; each handout issued keeps what it said",
     "stored_images": "the clinic's logo",
     "protocol_templates": "the clinic's standard treatment plans",

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 def show_new_key(
     parent: QWidget | None, clinic: ClinicSettings, paths: DataPaths
-) -> tuple[bytes, str] | None:
-    """A new data key, after its recovery key was shown and kept. None: they cancelled."""
+) -> tuple[encryption.ClinicSecret, str] | None:
+    """A new clinic secret, after its recovery key was shown and kept. None: they cancelled."""
     data_key, recovery = encryption.new_clinic_key()
     dialog = RecoveryKeyDialog(
         parent, recovery, clinic=clinic, printed_on=date.today(), data_file=paths.data_file
@@ -182,20 +182,23 @@ def offer_encryption(services: Services, *, ask: bool = True) -> Services:
     shown = show_new_key(None, services.clinic.settings(), services.paths)
     if shown is None:
         return services
-    data_key, _recovery = shown
+    secret, _recovery = shown
     paths, clock = services.paths, services.ctx.clock
-    encryption.set_password(paths, int(user.id or 0), user.name, password, data_key)
+    encryption.set_password(paths, int(user.id or 0), user.name, password, secret, admin=True)
     services.close()
     try:
-        conversion = _convert(paths, data_key)
+        conversion = _convert(paths, secret.data)
     except UserError as exc:
         show_user_error(None, exc, title=f"{APP_NAME} did not encrypt the records")
         conversion = None
     reopened = open_services(
-        paths, lock=True, key=data_key if conversion is not None else None, clock=clock
+        paths, lock=True, key=secret if conversion is not None else None, clock=clock
     )
     try:
         reopened.accounts.sign_in(int(user.id or 0), password)
+        if conversion is not None:
+            # The converting admin vouches for the staff list as it stands.
+            reopened.accounts.seal_staff()
     except UserError as exc:
         log.warning("signed in again after converting: %s", exc)
     if conversion is not None:

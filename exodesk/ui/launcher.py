@@ -118,14 +118,13 @@ def _set_up(paths: DataPaths) -> Services | None:
     shown = show_new_key(None, outcome.settings, paths)
     if shown is None:
         return None
-    data_key, _recovery = shown
-    services = open_services(paths, create=True, lock=True, key=data_key)
+    secret, _recovery = shown
+    # The whole secret: the first admin's slot gets the admin key, and their row its seal.
+    services = open_services(paths, create=True, lock=True, key=secret)
     try:
         created = services.accounts.first_account(outcome.member, outcome.password)
         if not created.ok:  # the dialog checked the same rules; a refusal here is a bug
             raise RuntimeError(f"first account refused: {created.problems}")
-        admin = created.record
-        encryption.set_password(paths, int(admin.id), admin.name, outcome.password, data_key)
         saved = services.clinic.save_settings(outcome.settings)
         if not saved.ok:
             raise RuntimeError(f"first-run settings refused: {saved.problems}")

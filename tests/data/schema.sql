@@ -48,6 +48,8 @@ CREATE INDEX session_products_by_lot ON session_products(lot_id, session_id);
 CREATE INDEX sessions_by_course ON sessions(course_id, status, performed_at);
 -- index sessions_by_patient
 CREATE INDEX sessions_by_patient ON sessions(patient_id, status, performed_at);
+-- index signing_keys_staff
+CREATE INDEX signing_keys_staff ON signing_keys (staff_id, id);
 -- index signoffs_by_screening
 CREATE INDEX signoffs_by_screening ON screening_signoffs(screening_id, id);
 -- table _sqlite_migrations
@@ -60,6 +62,8 @@ CREATE TABLE allergens ( id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name 
 CREATE TABLE audit_head ( id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL, last_hash TEXT NOT NULL );
 -- table audit_log
 CREATE TABLE audit_log ( id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id INTEGER REFERENCES staff(id), actor_name TEXT NOT NULL, action TEXT NOT NULL, table_name TEXT NOT NULL, record_id INTEGER, patient_id INTEGER REFERENCES patients(id), summary TEXT NOT NULL DEFAULT '', before TEXT, after TEXT , prev_hash TEXT, entry_hash TEXT);
+-- table audit_signatures
+CREATE TABLE audit_signatures ( audit_id INTEGER PRIMARY KEY REFERENCES audit_log(id), signing_key_id INTEGER NOT NULL REFERENCES signing_keys(id), signature TEXT NOT NULL );
 -- table consent_texts
 CREATE TABLE consent_texts ( id INTEGER PRIMARY KEY, version INTEGER NOT NULL UNIQUE, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by INTEGER REFERENCES staff(id) );
 -- table consents
@@ -112,8 +116,10 @@ CREATE TABLE session_products ( session_id INTEGER NOT NULL REFERENCES sessions(
 CREATE TABLE sessions ( id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), course_id INTEGER REFERENCES courses(id), series_id INTEGER REFERENCES sessions(id), version INTEGER NOT NULL DEFAULT 1, supersedes INTEGER REFERENCES sessions(id), status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'amended', 'entered_in_error')), status_reason TEXT NOT NULL DEFAULT '', performed_at TEXT NOT NULL, practitioner_id INTEGER NOT NULL REFERENCES staff(id), treatment TEXT NOT NULL, areas TEXT NOT NULL, indication TEXT NOT NULL, delivery TEXT NOT NULL, needle_depth_mm REAL, anaesthetic TEXT NOT NULL DEFAULT '', anaesthetic_minutes INTEGER, reactions TEXT NOT NULL DEFAULT '', aftercare_issued INTEGER NOT NULL DEFAULT 0, notes TEXT NOT NULL DEFAULT '', prp TEXT, screening_id INTEGER REFERENCES screenings(id), gate_override_reason TEXT NOT NULL DEFAULT '', spacing_reason TEXT NOT NULL DEFAULT '', regulatory_confirmations TEXT NOT NULL DEFAULT '[]', recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL REFERENCES staff(id) , allergy_override_reason TEXT NOT NULL DEFAULT '', allergy_conflicts TEXT NOT NULL DEFAULT '[]');
 -- table settings
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL );
+-- table signing_keys
+CREATE TABLE signing_keys ( id INTEGER PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES staff(id), public_key TEXT NOT NULL, from_audit_id INTEGER NOT NULL, created_at TEXT NOT NULL, seal TEXT NOT NULL );
 -- table staff
-CREATE TABLE staff ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL , password_hash TEXT, is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)), failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT, password_changed_at TEXT, must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)));
+CREATE TABLE staff ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('reception', 'practitioner', 'admin')), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), created_at TEXT NOT NULL , password_hash TEXT, is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)), failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT, password_changed_at TEXT, must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)), seal TEXT);
 -- table stored_images
 CREATE TABLE stored_images ( sha256 TEXT PRIMARY KEY, png BLOB NOT NULL ) WITHOUT ROWID;
 -- trigger audit_head_forward_only

@@ -23,6 +23,7 @@ from exodesk.paths import DataPaths
 from exodesk.services import encryption, rekey
 from exodesk.services.backups import BackupService, restore_file
 from exodesk.services.demo import seat
+from exodesk.services.sealing import check_seals
 from exodesk.services.workspace import Services, open_services
 from exodesk.storage.audit import check_chain
 from exodesk.storage.backup import digest_tables
@@ -33,57 +34,47 @@ from exodesk.storage.keys import (
     Keyring,
     key_id,
     new_clinic_secret,
+    new_data_key,
     parse_recovery_secret,
     recovery_key_text,
 )
-from exodesk.storage.rekey import STEPS, new_keyring_path, staged_path
+from exodesk.storage.rekey import STEPS, kept_keyrings, new_keyring_path, staged_path
+from exodesk.storage.seals import SealRepository
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 
 RECEPTION_PASSWORD = "Priya's own password"
 PRACTITIONER_PASSWORD = "Amara's own password"
-# Tables the re-key itself changes in the new file (its audit entry, the retired passwords).
-AMENDED = {"audit_log", "audit_head", "staff"}
+# Tables the re-key itself changes in the new file: its audit entry (signed), the retired
+# passwords, the seals under the new admin key and the admin's signing key.
+AMENDED = {"audit_log", "audit_head", "audit_signatures", "signing_keys", "staff"}
 
 
 def _clinic(paths: DataPaths, clock: FakeClock, *, generation: int) -> tuple[ClinicSecret, Path]:
     """An encrypted clinic: an admin, reception and a practitioner, each with a password and
-    a slot; patients; one backup. (first generation: the recovery key is the data key)."""
+    a slot; patients; one backup. First generation: the recovery key is the data key (every
+    clinic encrypted before the keys were separated); second: set up as a new clinic is."""
     secret = (
-        new_clinic_secret()
-        if generation == 2
-        else ClinicSecret.first_generation(encryption.new_clinic_key()[0])
+        new_clinic_secret() if generation == 2 else ClinicSecret.first_generation(new_data_key())
     )
-    svc = open_services(paths, create=True, key=secret.data, clock=clock)
+    svc = open_services(
+        paths, create=True, key=secret if generation == 2 else secret.data, clock=clock
+    )
     try:
-        admin = svc.accounts.first_account(
+        svc.accounts.first_account(
             StaffMember("Ada Admin", "practitioner", is_admin=True), ADMIN_PASSWORD
-        ).record
-        people = [(admin, ADMIN_PASSWORD)]
+        )
         for name, role, password in (
             ("Priya Shah", "reception", RECEPTION_PASSWORD),
             ("Dr Amara Okafor", "practitioner", PRACTITIONER_PASSWORD),
         ):
             member = StaffMember(name, role)
-            people.append(
-                (svc.accounts.create_account(member, password, temporary=False).record, password)
-            )
-        # Every slot holds what its owner's role needs (second generation), as setup does.
-        ring = Keyring.load(paths.keyring)
-        ring.adopt(secret)
-        for member, password in people:
-            extras = {
-                "admin": secret.admin if member.is_admin else None,
-                "practitioner": secret.practitioner if member.role == "practitioner" else None,
-            }
-            ring.add_or_replace_slot(
-                int(member.id), member.name, password, secret.data, extras=extras
-            )
-        ring.save()
+            assert svc.accounts.create_account(member, password, temporary=False).ok
         for family, given in (("Smith", "Olivia"), ("Ñúñez", "Zoë"), ("李", "Mei")):
             svc.patients.create(Patient(family, given, date(1985, 4, 3)))
         backup = BackupService(svc.ctx, paths).backup_now()
     finally:
         svc.close()
+    assert Keyring.load(paths.keyring).generation == generation
     return secret, backup.path
 
 
@@ -160,6 +151,9 @@ def test_after_a_rekey_only_the_new_keys_open_and_every_record_is_there(clinic) 
     svc = open_services(paths, key=new.data, clock=clock)
     try:
         assert check_chain(svc.ctx.db).ok
+        # The staff list is sealed under the new admin key, the re-key's entry signed.
+        seals = check_seals(SealRepository(svc.ctx.db), new.admin)
+        assert seals.ok and seals.entries_signed >= 1, seals.message
         entries = svc.ctx.db.execute(
             "SELECT action, actor_name, summary FROM audit_log ORDER BY id DESC LIMIT 1"
         ).fetchall()
@@ -291,6 +285,7 @@ def test_a_kill_at_any_step_leaves_a_clinic_that_opens_and_loses_nothing(clinic,
     ) or outcome in ("rolled back", None)
     assert not staged_path(paths.data_file).exists()
     assert not new_keyring_path(paths.keyring).exists()
+    assert len(kept_keyrings(paths.keyring)) == (1 if swapped else 0)
     key = encryption.unlock(paths, people["Ada Admin"], ADMIN_PASSWORD)
     if swapped:
         assert key == plan.secret.data
