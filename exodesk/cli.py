@@ -252,7 +252,14 @@ def cmd_restore(paths: DataPaths, backup_file: Path, *, out: TextIO | None = Non
         result = restore_file(paths, backup_file, actor_name=_CLI_ACTOR, key=key)
     except rekey.OldKeyNeeded as needed:
         result = restore_file(
-            paths, backup_file, actor_name=_CLI_ACTOR, key=key, backup_key=_old_key(needed)
+            paths,
+            backup_file,
+            actor_name=_CLI_ACTOR,
+            key=key,
+            backup_key=_old_key(needed),
+            # The recovery key of a clinic with separated keys holds its admin key: the
+            # older backup's genuine seals are sealed again with it.
+            admin_key=getattr(key, "admin", None),
         )
     print(result.message(), file=out)
     return 0

@@ -24,7 +24,7 @@ from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services.context import ServiceContext, utc_now
-from exodesk.services.rekey import require_current_key, retire_passwords_without_slots
+from exodesk.services.rekey import old_backup_amend, require_current_key
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.backup import Progress
 from exodesk.storage.backup_files import (
@@ -132,6 +132,7 @@ def restore_file(
     lock: bool = True,
     key: bytes | None = None,
     backup_key: bytes | None = None,
+    admin_key: bytes | None = None,
 ) -> RestoreResult:
     """Replace the data file with a backup; the app's connection must be closed first.
 
@@ -154,7 +155,8 @@ def restore_file(
     A backup made before the clinic's keys were changed needs ``backup_key`` (from the older
     recovery key, ``exodesk.services.rekey.old_backup_key``): without it, it is refused with
     ``OldKeyNeeded`` (a plain sentence); with it, it is re-encrypted with ``key`` on the way
-    in, so the clinic stays under its current key.
+    in, so the clinic stays under its current key; with ``admin_key`` (the current one, in
+    hand) its genuine seals are sealed again under it (``old_backup_amend``).
 
     Raises:
         StorageError: the backup cannot be used, the data file is in use, or the disk fails.
@@ -176,7 +178,9 @@ def restore_file(
             key=key,
             note=note,
             backup_key=backup_key,
-            amend=retire_passwords_without_slots(paths) if backup_key is not None else None,
+            amend=old_backup_amend(paths, backup_key, admin_key)
+            if backup_key is not None
+            else None,
         )
         _audit_restore(data_file, record, aside, now=now, actor_name=actor_name, key=key)
         clear_restore_pending(paths)

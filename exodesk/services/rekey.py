@@ -93,13 +93,13 @@ __all__ = [
     "key_history",
     "list_backups_with_keys",
     "mark_old_keys",
+    "old_backup_amend",
     "old_backup_key",
     "prepare_rekey",
     "reencrypt_photos",
     "refuse_retired_recovery_key",
     "rekey_clinic",
     "require_current_key",
-    "retire_passwords_without_slots",
     "who_needs_a_new_password",
 ]
 
@@ -363,17 +363,49 @@ def _seal_again(repo: SealRepository, plan: RekeyPlan, signer: Signer) -> None:
     signer.hold(admin_id, signing_key_id, plan.signing)
 
 
-def retire_passwords_without_slots(paths: DataPaths) -> Callable[[Database], None]:
-    """For a backup made before a re-key, restored: the passwords it holds of people who
-    have no slot under the current key were retired by the re-key, and stay so (they would
-    otherwise be given the current key at their next sign-in)."""
+def old_backup_amend(
+    paths: DataPaths, backup_key: bytes, admin_key: bytes | None
+) -> Callable[[Database], None]:
+    """What a backup made before a re-key gets as it is restored (in one transaction with
+    its re-encryption under the current key):
+
+    - the passwords it holds of people with no slot under the current key were retired by
+      the re-key, and stay so (they would otherwise be given the current key at their next
+      sign-in);
+    - with the current ``admin_key`` in hand, its staff rows and signing keys whose seals
+      hold under the backup's own admin key (``backup_key`` as a second-generation
+      ``ClinicSecret``) are sealed again under the current one; a backup from before seals
+      (first generation) is vouched for as a whole, as at encrypting. A seal that did not
+      hold stays as it was: ``exodesk check`` still names the row.
+    """
     holders = {sid for sid, _label in Keyring.load(paths.keyring).slots()}
+    old_admin = backup_key.admin if isinstance(backup_key, ClinicSecret) else None
 
     def amend(db: Database) -> None:
         staff = StaffRepository(db)
         for member in staff.list(include_inactive=True):
             if str(member.id) not in holders:
                 staff.retire_password(int(member.id or 0))
+        repo = SealRepository(db)
+        if admin_key is None or not repo.available():
+            return
+        rows = repo.staff_rows()
+        before_seals = not any(r.seal for r in rows)
+        for row in rows:
+            genuine = before_seals or (
+                old_admin is not None
+                and row.seal is not None
+                and hmac.compare_digest(row.seal, staff_seal(old_admin, row))
+            )
+            if genuine:
+                repo.set_staff_seal(row.id, staff_seal(admin_key, row))
+        for key in repo.signing_keys():
+            if old_admin is not None and hmac.compare_digest(
+                key.seal, key_seal(old_admin, key.staff_id, key.public_key, key.from_audit_id)
+            ):
+                repo.set_key_seal(
+                    key.id, key_seal(admin_key, key.staff_id, key.public_key, key.from_audit_id)
+                )
 
     return amend
 
@@ -589,14 +621,15 @@ def require_current_key(record: BackupRecord, paths: DataPaths, key: bytes | Non
         raise OldKeyNeeded(record, old)
 
 
-def old_backup_key(record: BackupRecord, text: str) -> bytes:
-    """The data key of an older backup, from the recovery key typed for it.
+def old_backup_key(record: BackupRecord, text: str) -> ClinicSecret:
+    """The data key of an older backup, from the recovery key typed for it (with, second
+    generation, the admin key of then: its seals are checked with it as it is restored).
 
     Raises:
         RecoveryKeyTypo: it is not a recovery key as typed.
         UserError: it is a recovery key, but not the one this backup was made with.
     """
-    data_key = parse_recovery_secret(text).data
+    data_key = parse_recovery_secret(text)
     if record.key_id is not None and key_id(data_key) != record.key_id:
         raise UserError(
             f"That recovery key is not the one the backup of {record.when} was made with; "

@@ -279,6 +279,7 @@ def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
     while True:
         chosen: Path | None = None
         backup_key: bytes | None = None
+        admin_key: bytes | None = None
         rekey_plan: RekeyPlan | None = None
         keep_open = False
         show_busy_while_waiting(services.startup_check)
@@ -301,6 +302,7 @@ def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
             code = app.exec()
             chosen = window.restore_request
             backup_key = window.restore_backup_key
+            admin_key = window.restore_admin_key
             rekey_plan = window.rekey_request
             actor = services.desk.user.name if services.desk.user else ""
             key = services.key
@@ -324,7 +326,13 @@ def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
             return code
         window.deleteLater()
         reopened = _restore_and_reopen(
-            paths, chosen, actor=actor, demo=demo, key=key, backup_key=backup_key
+            paths,
+            chosen,
+            actor=actor,
+            demo=demo,
+            key=key,
+            backup_key=backup_key,
+            admin_key=admin_key,
         )
         if isinstance(reopened, int):
             return reopened
@@ -339,6 +347,7 @@ def _restore_and_reopen(
     demo: bool,
     key: bytes | None = None,
     backup_key: bytes | None = None,
+    admin_key: bytes | None = None,
 ) -> Services | int:
     """Restore ``chosen`` over the (closed) data file, say how it went, and open it again.
 
@@ -351,6 +360,7 @@ def _restore_and_reopen(
             actor_name=actor or f"{APP_NAME} restore",
             key=key,
             backup_key=backup_key,
+            admin_key=admin_key,
         )
     except UserError as exc:
         log.warning("restore of %s failed: %s", chosen, exc)

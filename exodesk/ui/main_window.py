@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         """A backup the user chose to restore: the launcher closes the file, restores, reopens."""
         self.restore_backup_key: bytes | None = None
         """The older data key that backup opens with (made before the clinic's keys changed)."""
+        self.restore_admin_key: bytes | None = None
+        """The admin key in hand, to seal that older backup's rows again as it goes in."""
         self.rekey_request: RekeyPlan | None = None
         """Tools → Change the clinic's keys, ready: the launcher re-keys the file, reopens."""
         self._backup_timer = QTimer(self)

@@ -418,6 +418,8 @@ class MainMenus:
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             self._window.restore_request = dialog.chosen
             self._window.restore_backup_key = dialog.backup_key
+            keys = self._services.keys
+            self._window.restore_admin_key = keys.admin_key if keys is not None else None
             self._window.close()
 
     def encrypt_records(self) -> None:

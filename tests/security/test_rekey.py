@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from exodesk.cli import cmd_drill, cmd_restore
+from exodesk.cli import cmd_check, cmd_drill, cmd_restore
 from exodesk.domain.patient import Patient
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
@@ -210,6 +210,22 @@ def test_a_wrong_password_or_a_non_admin_changes_nothing(clinic) -> None:
     assert _leftovers(paths) == extra_before
 
 
+def test_a_staff_list_changed_outside_exodesk_is_not_sealed_as_genuine(tmp_path: Path) -> None:
+    clock = FakeClock()
+    paths = DataPaths(tmp_path / "clinic")
+    old, _backup = _clinic(paths, clock, generation=2)
+    services = _signed_in(paths, old.data, clock)
+    try:
+        with services.ctx.db.conn:
+            services.ctx.db.execute("UPDATE staff SET is_admin = 1 WHERE name = 'Priya Shah'")
+        with pytest.raises(UserError, match="changed outside ExoDesk") as refused:
+            rekey.prepare_rekey(services, ADMIN_PASSWORD)
+        assert "Priya Shah" in refused.value.message
+    finally:
+        services.close()
+    assert not kept_keyrings(paths.keyring)
+
+
 def test_a_plain_clinic_has_no_keys_to_change(services: Services) -> None:
     with pytest.raises(UserError, match="not encrypted"):
         rekey.prepare_rekey(services, ADMIN_PASSWORD)
@@ -328,7 +344,8 @@ def test_older_backups_are_listed_as_under_the_old_key_and_restore_with_it(clini
     with pytest.raises(UserError, match="not the one the backup"):
         rekey.old_backup_key(record, result.recovery_text)
     backup_key = rekey.old_backup_key(record, recovery_key_text(old))
-    restore_file(paths, old_backup, key=new_key, backup_key=backup_key)
+    new_admin = parse_recovery_secret(result.recovery_text).admin
+    restore_file(paths, old_backup, key=new_key, backup_key=backup_key, admin_key=new_admin)
     # The restored records are under the clinic's current key: the admin's password opens them.
     assert encryption.unlock(paths, _ids(paths)["Ada Admin"], ADMIN_PASSWORD) == new_key
     assert not _opens(paths, old.data)
@@ -338,9 +355,15 @@ def test_older_backups_are_listed_as_under_the_old_key_and_restore_with_it(clini
         # The passwords the re-key retired do not come back with the older backup.
         with pytest.raises(UserError, match="no password yet"):
             svc.accounts.sign_in(people["Priya Shah"], RECEPTION_PASSWORD)
+        # Its genuine seals were sealed again under the current admin key: the staff list
+        # checks, and reception is let in again with an admin's temporary password.
+        assert check_seals(SealRepository(svc.ctx.db), new_admin).ok
+        assert svc.accounts.reset_password(people["Priya Shah"], "Priya's temporary one").ok
+        svc.accounts.sign_in(
+            people["Priya Shah"], "Priya's temporary one", new_password="Priya's newest one"
+        )
     finally:
         svc.close()
-    assert "Priya Shah" not in _ids(paths)
 
 
 def test_a_backup_whose_sidecar_predates_key_ids_is_told_by_its_date(clinic) -> None:
@@ -372,3 +395,6 @@ def test_the_drill_and_restore_commands_ask_for_the_old_recovery_key(
     assert "restores cleanly" in capsys.readouterr().out
     assert cmd_restore(paths, old_backup) == 0
     assert encryption.unlock(paths, _ids(paths)["Ada Admin"], ADMIN_PASSWORD) == result.data_key
+    # The restored staff list and signatures check under the current recovery key.
+    capsys.readouterr()
+    assert cmd_check(paths) == 0, capsys.readouterr().out
