@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from exodesk.domain.accounts import AUDIT_VIEW
 from exodesk.domain.audit import AuditEntry, ChainReport
 from exodesk.domain.staff import StaffMember
 from exodesk.services.context import ServiceContext
+from exodesk.services.sealing import check_seals
 from exodesk.services.vocabulary import vocabulary
 from exodesk.storage.anchor_check import check_trail
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
+from exodesk.storage.seals import SealRepository
 from exodesk.storage.staff import StaffRepository
 
 PAGE_SIZE = 200
@@ -80,7 +85,8 @@ class AuditService:
         self._ctx.require(AUDIT_VIEW)
         path = self.data_file()
         with storage_errors():
-            return check_trail(self._ctx.db, path.parent if path is not None else None)
+            report = check_trail(self._ctx.db, path.parent if path is not None else None)
+            return _with_seals(report, self._ctx.db, self._ctx.admin_key())
 
     def verify_job(self) -> Callable[[], ChainReport] | None:
         """The chain check as a function another thread may run, or None for an in-memory file.
@@ -93,12 +99,13 @@ class AuditService:
             return None
 
         key = connection_key(self._ctx.db.conn)  # the same key as this connection's
+        admin_key = self._ctx.admin_key()
 
         def job() -> ChainReport:
             db = open_database(path, read_only=True, key=key)
             try:
                 with storage_errors(path):
-                    return check_trail(db, path.parent)
+                    return _with_seals(check_trail(db, path.parent), db, admin_key)
             finally:
                 db.close()
 
@@ -108,6 +115,16 @@ class AuditService:
         """The file behind this connection (None for an in-memory database)."""
         with storage_errors():
             return DataFileRepository(self._ctx.db).path()
+
+
+def _with_seals(report: ChainReport, db: Database, admin_key: bytes | None) -> ChainReport:
+    """``report`` with the staff list's seals and the entries' signatures checked too (a
+    clinic with separated keys, whose admin key is in hand)."""
+    repo = SealRepository(db)
+    if admin_key is None or not repo.available():
+        return report
+    seals = check_seals(repo, admin_key)
+    return replace(report, faults=report.faults + seals.faults)
 
 
 def _stored_moment(moment: date | datetime | None, *, end_of_day: bool) -> str | None:

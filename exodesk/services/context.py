@@ -129,6 +129,9 @@ class ServiceContext:
     signer: Signer = field(default_factory=Signer, repr=False)
     """The signing keys of the people signed in since the file opened (second-generation
     encrypted clinics): every entry in their name is signed with theirs."""
+    admin_key: Callable[[], bytes | None] = field(default=lambda: None, repr=False)
+    """The admin key in hand, in a clinic with separated keys (None otherwise): what the
+    audit trail check needs to check the staff list's seals."""
     _held: list[AuditEntry] = field(default_factory=list, repr=False, init=False)
 
     def now(self) -> datetime:

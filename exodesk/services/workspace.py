@@ -258,6 +258,8 @@ def open_services(
     events = EventService(ctx, sessions, catalogue)
     # An encrypted clinic's keyring follows every password change (see ClinicKeys).
     keys = ClinicKeys(paths, secret or key) if key is not None else None
+    if keys is not None:
+        ctx.admin_key = lambda: keys.admin_key if keys.generation == 2 else None
     return Services(
         paths=paths,
         ctx=ctx,

@@ -369,3 +369,30 @@ def test_a_flipped_byte_inside_a_slot_is_damage_not_a_wrong_password(clinic: Cli
         encryption.unlock(clinic.paths, clinic.admin, ADMIN_PASSWORD)
     # The recovery key still opens the clinic.
     assert encryption.unlock_with_recovery_key(clinic.paths, clinic.recovery)
+
+
+def test_the_audit_trail_check_in_the_app_names_a_changed_staff_row(clinic: Clinic) -> None:
+    from exodesk.services.audit import AuditService
+
+    services = _open(clinic, clinic.admin, ADMIN_PASSWORD)
+    try:
+        audit = AuditService(services.ctx)
+        assert audit.verify().ok
+        job = audit.verify_job()
+        assert job is not None and job().ok
+    finally:
+        services.close()
+    _sql(
+        clinic,
+        _reception_data_key(clinic),
+        "UPDATE staff SET is_admin = 1 WHERE id = ?",
+        clinic.reception,
+    )
+    services = _open(clinic, clinic.admin, ADMIN_PASSWORD)
+    try:
+        audit = AuditService(services.ctx)
+        for report in (audit.verify(), audit.verify_job()()):  # type: ignore[misc]
+            assert not report.ok
+            assert any("Rita Reception" in fault for fault in report.faults)
+    finally:
+        services.close()
