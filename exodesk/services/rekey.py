@@ -539,10 +539,9 @@ def _old_key_of(
     if record.key_id is not None:
         if record.key_id == current_id:
             return None
-        return next(
-            (k for k in history if k.key_id == record.key_id),
-            RetiredKey(record.key_id, record.created_at),
-        )
+        # A key this clinic never retired (another clinic's, a wrong one) is not "old": the
+        # backup is then refused as not opening with the key given.
+        return next((k for k in history if k.key_id == record.key_id), None)
     # A sidecar from before sidecars named their key: an encrypted copy made before a
     # re-key is under the key retired then.
     later = [k for k in history if k.retired_at > record.created_at]
