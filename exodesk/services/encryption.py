@@ -321,11 +321,10 @@ def unencrypted_backups(paths: DataPaths) -> list[Path]:
 
 def _not_backed(member: StaffMember) -> RoleNotBacked:
     return RoleNotBacked(
-        f"{member.name} cannot sign in as {member.role_label.lower()} yet: the key that role "
-        "needs was not given to them in ExoDesk.",
-        advice="An admin signs in on this PC first, or sets them a temporary password "
-        "(Staff → Reset password). If nobody changed their role, the staff list was changed "
-        "outside ExoDesk: an admin checks it (Tools → Check the data file).",
+        f"{member.name} cannot sign in as {member.role_label.lower()} on this PC yet: an "
+        "admin has not given that role its key here.",
+        advice=f"An admin signs in on this PC first, or sets {member.name} a temporary "
+        "password. If nobody changed their role, ask an admin to check the audit log.",
     )
 
 
@@ -463,8 +462,8 @@ class ClinicKeys:
             raise RoleNotBacked(
                 f"{member.name} cannot sign in: their entry in the staff list was changed "
                 "outside ExoDesk.",
-                advice="An admin checks the staff list and the audit trail (Tools → Check "
-                "the data file) and saves the person's role again.",
+                advice="Ask an admin to check the audit log (Verify chain) and set their role "
+                "again.",
             )
         if member.id not in ring:
             if sealed is None and (member.is_admin or member.role == "practitioner"):

@@ -396,3 +396,33 @@ def test_the_audit_trail_check_in_the_app_names_a_changed_staff_row(clinic: Clin
             assert any("Rita Reception" in fault for fault in report.faults)
     finally:
         services.close()
+
+
+def test_the_sign_in_dialog_shows_the_whole_refusal(qtbot, clinic: Clinic) -> None:
+    from exodesk.ui.dialogs.sign_in import SignInDialog
+
+    _sql(
+        clinic,
+        _reception_data_key(clinic),
+        "UPDATE staff SET is_admin = 1 WHERE id = ?",
+        clinic.reception,
+    )
+    services = _open(clinic, clinic.reception, RECEPTION_PASSWORD, sign_in=False)
+    try:
+        dialog = SignInDialog(
+            None, services.accounts, services.clinic.staff(), preselect=clinic.reception
+        )
+        qtbot.addWidget(dialog)
+        dialog.show()
+        before = dialog.height()
+        dialog.password.setText(RECEPTION_PASSWORD)
+        dialog.sign_in()
+        assert dialog.member is None and services.desk.user is None
+        text = dialog.error.text()
+        assert "Rita Reception cannot sign in" in text and "admin" in text
+        # The wrapped refusal fits: the dialog grew to the height its layout needs.
+        layout = dialog.layout()
+        assert dialog.height() > before
+        assert dialog.height() >= layout.totalHeightForWidth(dialog.width())
+    finally:
+        services.close()

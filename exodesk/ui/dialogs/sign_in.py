@@ -19,7 +19,7 @@ from exodesk.domain.staff import StaffMember
 from exodesk.errors import UserError
 from exodesk.services.accounts import AccountService, PasswordChangeRequired
 from exodesk.services.workspace import DataFileDamaged
-from exodesk.ui.common import error_style, named
+from exodesk.ui.common import error_style, grow_to_fit, named
 from exodesk.ui.widgets import NoWheelComboBox
 
 
@@ -194,6 +194,7 @@ class SignInDialog(QDialog):
 
     def _fail(self, message: str, focus: QLineEdit | None) -> None:
         _say(self.error, message)
+        grow_to_fit(self)  # a long refusal wraps onto lines the dialog must make room for
         if focus is None or focus is self.password:
             self.password.clear()
             if self._first:
