@@ -151,6 +151,8 @@ class RekeyResult:
     """Who needs a temporary password from an admin (Staff → Reset password)."""
     rekeyed: Rekeyed
     generation_before: int
+    photos_problem: str = ""
+    """Why some photos are not yet under the new key (the records are): run it again."""
 
     def message(self) -> str:
         text = (
@@ -165,6 +167,8 @@ class RekeyResult:
                 f"password from an admin before they can sign in again (File → Staff → Reset "
                 f"password): {names}. Their old passwords no longer open anything new."
             )
+        if self.photos_problem:
+            text += f"\n\nSome photos are not yet under the new key: {self.photos_problem}"
         return text
 
 
@@ -232,6 +236,12 @@ def prepare_rekey(
         raise _refuse(
             "Your password opens another data key than the one this file is open with.",
             "Close ExoDesk, open it again with your password, then try again.",
+        )
+    if ring.generation == 2 and keys.admin is None:
+        raise _refuse(
+            f"{admin.name}'s password does not hold the clinic's admin key, so the keys "
+            "cannot be changed from this account.",
+            "Sign in with the recovery key and set your password again, then try again.",
         )
     if keys.admin is not None:
         # Re-sealing under the new admin key must not make an edit made outside ExoDesk look
@@ -432,7 +442,14 @@ def carry_out_rekey(
         now=plan.at,
         step=step,
     )
-    reencrypt_photos(plan.paths, plan.old_key, plan.secret.data)
+    photos_problem = ""
+    try:
+        reencrypt_photos(plan.paths, plan.old_key, plan.secret.data)
+    except UserError as exc:
+        # The records and the keyring are under the new key already: the re-key is done,
+        # and what is left of the photos is said, not taken for a failed re-key.
+        log.warning("photos not all re-keyed: %s", exc)
+        photos_problem = f"{exc.message} {exc.advice}".strip()
     log.warning(
         "clinic re-keyed by staff member %s (%s retired)",
         plan.admin.id,
@@ -444,6 +461,7 @@ def carry_out_rekey(
         needs_password=plan.needs_password,
         rekeyed=rekeyed,
         generation_before=plan.generation_before,
+        photos_problem=photos_problem,
     )
 
 
@@ -479,10 +497,9 @@ def reencrypt_photos(
         return
     from exodesk.storage import photo_store  # type: ignore[attr-defined,unused-ignore]
 
-    folder = photo_store.photos_folder(paths.folder)
-    if not folder.is_dir():
+    if not photo_store.photos_folder(paths.folder).is_dir():
         return
-    store = photo_store.open_photo_store(folder, old_key)
+    store = photo_store.open_photo_store(paths, old_key)
     store.reencrypt(old_key, new_key, progress)
 
 
