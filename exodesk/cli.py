@@ -15,8 +15,8 @@ from sqlite_utils import Database
 from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
-from exodesk.services import encryption
-from exodesk.services.backups import BackupService, drill_backups, restore_file
+from exodesk.services import encryption, rekey
+from exodesk.services.backups import BackupService, restore_file
 from exodesk.services.clinic import ClinicService
 from exodesk.services.context import Desk, ServiceContext
 from exodesk.services.demo import seed_demo
@@ -168,6 +168,7 @@ def _report_faults(paths: DataPaths, faults: list[str], out: TextIO) -> int:
 _CLI_ACTOR = "exodesk command line"
 
 RECOVERY_KEY_VARIABLE = "EXODESK_RECOVERY_KEY"
+OLD_RECOVERY_KEY_VARIABLE = "EXODESK_OLD_RECOVERY_KEY"
 
 
 def _key(paths: DataPaths, *also: Path) -> bytes | None:
@@ -179,6 +180,8 @@ def _key(paths: DataPaths, *also: Path) -> bytes | None:
     Raises:
         UserError: the key is needed but there is no terminal to ask at, or it is mistyped.
     """
+    # A re-key stopped part way is settled before the keyring is trusted.
+    rekey.finish_interrupted_rekey(paths)
     files = [paths.data_file, *also]
     if not any(is_encrypted(f) for f in files if f.is_file()):
         return None
@@ -192,6 +195,28 @@ def _key(paths: DataPaths, *also: Path) -> bytes | None:
             )
         text = getpass.getpass("Recovery key (from the clinic's safe; not shown as you type): ")
     return encryption.unlock_with_recovery_key(paths, text)
+
+
+def _old_key(needed: rekey.OldKeyNeeded) -> bytes:
+    """The older recovery key a backup made before a re-key needs, from
+    ``EXODESK_OLD_RECOVERY_KEY`` or typed at a prompt that does not echo it.
+
+    Raises:
+        OldKeyNeeded: there is no terminal to ask at (the plain sentence says which key).
+        UserError: the key typed is mistyped or not that backup's.
+    """
+    text = os.environ.get(OLD_RECOVERY_KEY_VARIABLE, "")
+    if not text:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise rekey.OldKeyNeeded(
+                needed.record,
+                needed.old,
+                advice=f"Run it in a Command Prompt, where it asks for that key, or set "
+                f"{OLD_RECOVERY_KEY_VARIABLE} to it.",
+            ) from needed
+        print(needed.message, file=sys.stderr)
+        text = getpass.getpass("Older recovery key (not shown as you type): ")
+    return rekey.old_backup_key(needed.record, text)
 
 
 def _backup_service(paths: DataPaths) -> tuple[BackupService, ServiceContext]:
@@ -223,7 +248,19 @@ def cmd_restore(paths: DataPaths, backup_file: Path, *, out: TextIO | None = Non
     out = _out(out)
     # Works on paths alone: the data file being restored over may be too damaged to open.
     key = _key(paths, backup_file)
-    result = restore_file(paths, backup_file, actor_name=_CLI_ACTOR, key=key)
+    try:
+        result = restore_file(paths, backup_file, actor_name=_CLI_ACTOR, key=key)
+    except rekey.OldKeyNeeded as needed:
+        result = restore_file(
+            paths,
+            backup_file,
+            actor_name=_CLI_ACTOR,
+            key=key,
+            backup_key=_old_key(needed),
+            # The recovery key of a clinic with separated keys holds its admin key: the
+            # older backup's genuine seals are sealed again with it.
+            admin_key=getattr(key, "admin", None),
+        )
     print(result.message(), file=out)
     return 0
 
@@ -232,7 +269,11 @@ def cmd_drill(paths: DataPaths, *, out: TextIO | None = None) -> int:
     """Restore the newest backup to a scratch file and compare; exit 1 on any mismatch."""
     out = _out(out)
     newest = sorted(paths.backups.glob("exodesk-*.sqlite3")) if paths.backups.is_dir() else []
-    result = drill_backups(paths.backups, key=_key(paths, *newest[-1:]))
+    key = _key(paths, *newest[-1:])
+    try:
+        result = rekey.drill_newest(paths.backups, paths, key)
+    except rekey.OldKeyNeeded as needed:
+        result = rekey.drill_newest(paths.backups, paths, key, backup_key=_old_key(needed))
     print(result.sentence(), file=out)
     for problem in result.problems[1:]:
         print(f"  - {problem}", file=out)

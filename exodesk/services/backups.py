@@ -24,6 +24,7 @@ from exodesk.domain.plurals import plural
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
 from exodesk.services.context import ServiceContext, utc_now
+from exodesk.services.rekey import old_backup_amend, require_current_key
 from exodesk.storage.audit import AuditRepository
 from exodesk.storage.backup import Progress
 from exodesk.storage.backup_files import (
@@ -36,6 +37,7 @@ from exodesk.storage.backup_files import (
     format_size,
     list_backups,
     prune_backups,
+    read_record,
     rotated_backups,
     write_backup,
 )
@@ -149,6 +151,8 @@ def restore_file(
     actor_name: str = f"{APP_NAME} restore",
     lock: bool = True,
     key: bytes | None = None,
+    backup_key: bytes | None = None,
+    admin_key: bytes | None = None,
 ) -> RestoreResult:
     """Replace the data file with a backup; the app's connection must be closed first.
 
@@ -170,18 +174,36 @@ def restore_file(
     (made before the clinic was encrypted) is encrypted with it on the way in, so the data
     file stays encrypted. Without ``key`` an encrypted backup is refused (``WrongKey``).
 
+    A backup made before the clinic's keys were changed needs ``backup_key`` (from the older
+    recovery key, ``exodesk.services.rekey.old_backup_key``): without it, it is refused with
+    ``OldKeyNeeded`` (a plain sentence); with it, it is re-encrypted with ``key`` on the way
+    in, so the clinic stays under its current key; with ``admin_key`` (the current one, in
+    hand) its genuine seals are sealed again under it (``old_backup_amend``).
+
     Raises:
         StorageError: the backup cannot be used, the data file is in use, or the disk fails.
     """
     now = now or utc_now()
-    record = verify_backup(backup_file, key=key)
+    if backup_key is None:
+        require_current_key(read_record(Path(backup_file), check=False), paths, key)
+    record = verify_backup(backup_file, key=backup_key if backup_key is not None else key)
     data_file = paths.data_file
     if not paths.folder.is_dir():
         raise StorageError(f"The data folder {paths.folder} does not exist.")
     # Held while the file is swapped, so no ExoDesk starting meanwhile opens a file in flux.
     with DataFileLock(data_file, clock=lambda: now) if lock else contextlib.nullcontext():
         note = _restore_note(record, now=now, actor_name=actor_name)
-        aside, verified = replace_data_file(paths, record, now=now, key=key, note=note)
+        aside, verified = replace_data_file(
+            paths,
+            record,
+            now=now,
+            key=key,
+            note=note,
+            backup_key=backup_key,
+            amend=old_backup_amend(paths, backup_key, admin_key)
+            if backup_key is not None
+            else None,
+        )
         _audit_restore(data_file, record, aside, now=now, actor_name=actor_name, key=key)
         clear_restore_pending(paths)
         # Last: the records are back whatever happens to the photos (which can be restored

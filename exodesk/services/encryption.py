@@ -17,6 +17,7 @@ from exodesk.domain.accounts import is_locked, lockout_until, minutes_left
 from exodesk.domain.staff import StaffMember
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
+from exodesk.services.rekey import refuse_retired_recovery_key
 from exodesk.services.sealing import new_signing_seed
 from exodesk.storage.anchors import record_new_start
 from exodesk.storage.database import NotEncrypted, WrongKey, open_database, storage_errors
@@ -201,6 +202,7 @@ def unlock_with_recovery_key(paths: DataPaths, text: str) -> bytes:
         moved = _aside(paths.keyring, "damaged", datetime.now(UTC))
         log.warning("damaged password file moved aside to %s after the recovery key", moved)
         return data_key
+    refuse_retired_recovery_key(paths, data_key)
     ring.check_data_key(data_key)
     return data_key
 

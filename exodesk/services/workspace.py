@@ -96,6 +96,9 @@ class Services:
     key: bytes | None = field(default=None, repr=False)
     """The data key the file was opened with (None: a plain file). For worker threads that
     open their own connection (``backup_data_file(..., key=services.key)``); never shown."""
+    keys: ClinicKeys | None = field(default=None, repr=False)
+    """The encrypted clinic's keys in hand (None: a plain file): the admin key once an admin
+    signed in, for a restore of a backup made before a re-key to seal its rows again."""
 
     @property
     def desk(self) -> Desk:
@@ -288,4 +291,5 @@ def open_services(
         warnings=warnings,
         lock=held,
         key=key,
+        keys=keys,
     )

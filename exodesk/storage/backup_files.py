@@ -38,6 +38,7 @@ from exodesk.storage.backup import (
 from exodesk.storage.data_file import DataFileRepository
 from exodesk.storage.database import open_database, storage_errors
 from exodesk.storage.engine import connection_key
+from exodesk.storage.keys import key_id
 from exodesk.storage.migrations import schema_state
 from exodesk.storage.photo_backup import PhotoCopy, backup_photos, refs_of_file
 from exodesk.storage.photo_store import PHOTOS_FOLDER, FolderPhotoStore, photos_folder
@@ -99,6 +100,12 @@ class BackupRecord:
     photos_missing: int = 0  # photos that could not be backed up (damaged in the data folder)
     photos_copied: int = 0  # blobs this backup added to the folder's photos (just made)
     photo_bytes_copied: int = 0
+    key_id: str | None = None
+    """The public fingerprint of the data key an encrypted backup was made with (None: plain,
+    or made before sidecars said): after a re-key, tells the backups under an old key."""
+    old_key: str = ""
+    """Said when the backup was made under a key since retired: "opens with the old recovery
+    key (before …)" (``exodesk.services.rekey.mark_old_keys``)."""
 
     @property
     def when(self) -> str:
@@ -110,7 +117,8 @@ class BackupRecord:
 
     @property
     def verified_words(self) -> str:
-        return "✓ Verified" if self.verified else f"✗ Not verified: {self.problem}"
+        words = "✓ Verified" if self.verified else f"✗ Not verified: {self.problem}"
+        return f"{words}; {self.old_key}" if self.old_key else words
 
     def count_words(self) -> str:
         """``1,204 patients, 5,310 sessions`` (the tables this file has)."""
@@ -369,6 +377,7 @@ def read_record(path: Path, *, check: bool = True) -> BackupRecord:
             photo_refs=(int(meta["photo_refs"]) if meta.get("photo_refs") is not None else None),
             photo_refs_sha256=str(meta.get("photo_refs_sha256") or ""),
             photos_missing=int(meta.get("photos_missing") or 0),
+            key_id=None if meta.get("key_id") is None else str(meta["key_id"]),
             problem="",
         )
         recorded_size, recorded_ok = int(meta["size"]), meta.get("verified") is True
@@ -420,8 +429,9 @@ def _sidecar(
     schema_version: int,
     source: Path | None,
     photos: PhotoCopy | None = None,
+    data_key_id: str | None = None,
 ) -> dict[str, Any]:
-    return (photos.sidecar() if photos is not None else {}) | {
+    meta: dict[str, Any] = (photos.sidecar() if photos is not None else {}) | {
         "format": SIDECAR_FORMAT,
         "file": facts.path.name,
         "created_at": now.isoformat(),
@@ -440,6 +450,10 @@ def _sidecar(
         "audit_last_id": facts.audit_last_id,
         "audit_last_hash": facts.audit_last_hash,
     }
+    if data_key_id is not None:
+        # Public (a fingerprint, not the key): which recovery key opens this copy.
+        meta["key_id"] = data_key_id
+    return meta
 
 
 def free_name(folder: Path, stem: str) -> Path:
@@ -505,7 +519,9 @@ def write_backup(
     """
     with storage_errors(source):
         schema_version = schema_state(db).version
-    if connection_key(db.conn) is not None:
+    data_key = connection_key(db.conn)
+    data_key_id = key_id(data_key) if data_key is not None else None
+    if data_key is not None:
         # The sidecar is plain text beside an encrypted copy: it says nothing the copy keeps
         # secret, such as where on which PC the clinic's data lives.
         source = None
@@ -514,7 +530,7 @@ def write_backup(
     sidecar = sidecar_of(target)
     written: list[CopyFacts] = []
     photos: list[PhotoCopy] = []
-    key = connection_key(db.conn)
+    key = data_key
     with storage_errors():
         data_file = DataFileRepository(db).path()
     store = FolderPhotoStore(photos_folder(data_file.parent), key) if data_file else None
@@ -546,6 +562,7 @@ def write_backup(
             schema_version=schema_version,
             source=source,
             photos=photos[0] if photos else None,
+            data_key_id=data_key_id,
         )
         text = json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         write_atomically(sidecar, text.encode("utf-8"))

@@ -10,7 +10,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ from exodesk.storage.photo_backup import (
     restore_photos,
 )
 from exodesk.storage.photo_store import FolderPhotoStore, backup_photos_folder, open_photo_store
+from exodesk.storage.rekey import reencrypt_copy
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,8 @@ def replace_data_file(
     now: datetime,
     key: bytes | None = None,
     note: Mapping[str, Any] | None = None,
+    backup_key: bytes | None = None,
+    amend: Callable[[Database], None] | None = None,
 ) -> tuple[Path | None, bool]:
     """Put a verified backup in place of the closed data file, keeping the old one aside.
 
@@ -220,6 +223,10 @@ def replace_data_file(
     written just before the swap, for the next start to record the restore should the
     process be stopped before its audit entry (``interrupted_restore``).
 
+    With ``backup_key`` (a backup made before the clinic's keys were changed) the backup
+    opens with it, and the copy is re-encrypted with ``key`` (and changed by ``amend``, in
+    one transaction) before it goes in.
+
     Returns:
         Where the data file before it was kept (None: there was none), and whether that is a
         verified copy (False: a damaged file moved aside as it was).
@@ -229,10 +236,13 @@ def replace_data_file(
     """
     data_file = paths.data_file
     staged = data_file.with_name(data_file.name + ".restoring")
-    facts = copy_file(backup.path, staged, key=key)
+    opened_with = backup_key if backup_key is not None else key
+    facts = copy_file(backup.path, staged, key=opened_with)
     try:
         if key is not None and not is_encrypted(staged):
             encrypt_copy(staged, key)
+        elif key is not None and opened_with is not None and opened_with != key:
+            reencrypt_copy(staged, opened_with, key, amend=amend)
         # Written before the swap: a restore that then fails leaves one on record that did
         # not happen, which only makes the check trust fewer anchors; the other way round a
         # kill just after the swap would leave the newer anchors accusing a genuine restore.

@@ -95,6 +95,10 @@ class SealRepository:
         )
         return inserted_id(cur.lastrowid)
 
+    def set_key_seal(self, key_id: int, seal: str) -> None:
+        """A signing key's row sealed again (under a new admin key, at a re-key)."""
+        self._db.execute("UPDATE signing_keys SET seal = ? WHERE id = ?", [seal, key_id])
+
     def signing_keys(self) -> list[SigningKey]:
         rows = self._db.execute(
             "SELECT id, staff_id, public_key, from_audit_id, created_at, seal "

@@ -127,6 +127,15 @@ class StaffRepository:
             [failed_attempts, locked_until.isoformat() if locked_until else None, staff_id],
         )
 
+    def retire_password(self, staff_id: int) -> None:
+        """No password at all (the clinic's keys were changed without it): only an admin's
+        temporary password lets the person in again."""
+        self._db.execute(
+            "UPDATE staff SET password_hash = NULL, must_change_password = 0, "
+            "failed_attempts = 0, locked_until = NULL WHERE id = ?",
+            [staff_id],
+        )
+
     def clear_failures(self, staff_id: int) -> None:
         self._db.execute(
             "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [staff_id]

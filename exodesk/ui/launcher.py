@@ -14,10 +14,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from exodesk import APP_NAME
 from exodesk.errors import StorageError, UserError
 from exodesk.paths import DataPaths
-from exodesk.services import encryption
+from exodesk.services import encryption, rekey
 from exodesk.services.backups import restore_file
 from exodesk.services.context import utc_now
 from exodesk.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
+from exodesk.services.rekey import RekeyPlan
 from exodesk.services.workspace import (
     AlreadyOpenError,
     DataFileDamaged,
@@ -32,6 +33,7 @@ from exodesk.ui.encryption_flow import offer_encryption, show_new_key, unlock_an
 from exodesk.ui.errors import install_excepthook, show_user_error
 from exodesk.ui.icon import install_icon
 from exodesk.ui.main_window import MainWindow
+from exodesk.ui.rekey_flow import change_keys_and_reopen
 from exodesk.ui.startup_check import (
     NEW_CLINIC,
     RESTORE,
@@ -79,6 +81,8 @@ def _open(paths: DataPaths, *, demo: bool) -> Services | None:
             seed_demo(services)
         sign_in_demo(services)
         return services
+    # A change of the clinic's keys stopped part way is settled before the keyring is read.
+    rekey.finish_interrupted_rekey(paths)
     if encryption.keys_without_data_file(paths):
         return _data_file_missing(paths)
     if not paths.data_file.exists():
@@ -274,6 +278,9 @@ def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
     offer = not demo
     while True:
         chosen: Path | None = None
+        backup_key: bytes | None = None
+        admin_key: bytes | None = None
+        rekey_plan: RekeyPlan | None = None
         keep_open = False
         show_busy_while_waiting(services.startup_check)
         try:
@@ -294,8 +301,12 @@ def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
             window.show()
             code = app.exec()
             chosen = window.restore_request
+            backup_key = window.restore_backup_key
+            admin_key = window.restore_admin_key
+            rekey_plan = window.rekey_request
             actor = services.desk.user.name if services.desk.user else ""
             key = services.key
+            clock = services.ctx.clock
             if window.encrypt_request:
                 # Tools → Encrypt: convert, then a new window on the encrypted file.
                 window.deleteLater()
@@ -306,24 +317,51 @@ def launch(paths: DataPaths, *, demo: bool, notice: str | None = None) -> int:
             if not keep_open:
                 QThreadPool.globalInstance().waitForDone(10_000)  # no render left running
                 services.close()
+        if rekey_plan is not None:
+            # Tools → Change the clinic's keys: re-keyed closed, then a new window.
+            window.deleteLater()
+            services = change_keys_and_reopen(rekey_plan, clock=clock)
+            continue
         if chosen is None:
             return code
         window.deleteLater()
-        reopened = _restore_and_reopen(paths, chosen, actor=actor, demo=demo, key=key)
+        reopened = _restore_and_reopen(
+            paths,
+            chosen,
+            actor=actor,
+            demo=demo,
+            key=key,
+            backup_key=backup_key,
+            admin_key=admin_key,
+        )
         if isinstance(reopened, int):
             return reopened
         services = reopened
 
 
 def _restore_and_reopen(
-    paths: DataPaths, chosen: Path, *, actor: str, demo: bool, key: bytes | None = None
+    paths: DataPaths,
+    chosen: Path,
+    *,
+    actor: str,
+    demo: bool,
+    key: bytes | None = None,
+    backup_key: bytes | None = None,
+    admin_key: bytes | None = None,
 ) -> Services | int:
     """Restore ``chosen`` over the (closed) data file, say how it went, and open it again.
 
     A failed restore leaves the data file as it was, so it is simply opened again.
     """
     try:
-        result = restore_file(paths, chosen, actor_name=actor or f"{APP_NAME} restore", key=key)
+        result = restore_file(
+            paths,
+            chosen,
+            actor_name=actor or f"{APP_NAME} restore",
+            key=key,
+            backup_key=backup_key,
+            admin_key=admin_key,
+        )
     except UserError as exc:
         log.warning("restore of %s failed: %s", chosen, exc)
         show_user_error(None, exc, title=f"{APP_NAME} could not restore the backup")

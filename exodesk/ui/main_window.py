@@ -43,6 +43,7 @@ from exodesk.ui.startup_check import (
 )
 
 if TYPE_CHECKING:  # built on first use, so their modules load then (see MainWindow._tab)
+    from exodesk.services.rekey import RekeyPlan
     from exodesk.ui.aftercare.tab import AftercareTab
     from exodesk.ui.comparison.tab import ComparisonTab
     from exodesk.ui.screening.tab import ScreeningTab
@@ -94,6 +95,12 @@ class MainWindow(QMainWindow):
         """The admin chose Tools → Encrypt: the launcher converts the file and reopens it."""
         self.restore_request: Path | None = None
         """A backup the user chose to restore: the launcher closes the file, restores, reopens."""
+        self.restore_backup_key: bytes | None = None
+        """The older data key that backup opens with (made before the clinic's keys changed)."""
+        self.restore_admin_key: bytes | None = None
+        """The admin key in hand, to seal that older backup's rows again as it goes in."""
+        self.rekey_request: RekeyPlan | None = None
+        """Tools → Change the clinic's keys, ready: the launcher re-keys the file, reopens."""
         self._backup_timer = QTimer(self)
         self._backup_timer.setInterval(self.BACKUP_CHECK_MS)
         self._backup_timer.timeout.connect(self.run_due_backup)

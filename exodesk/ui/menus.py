@@ -217,6 +217,13 @@ class MainMenus:
                         None,
                         perms.SETTINGS_EDIT,
                     ),
+                    Item(
+                        "Change the clinic's &keys…",
+                        "actionRekey",
+                        self.change_keys,
+                        None,
+                        perms.ACCOUNTS_MANAGE,
+                    ),
                 ),
             ),
             (
@@ -258,6 +265,9 @@ class MainMenus:
         if self._services.key is not None:  # already encrypted: nothing to offer
             self.actions["actionEncrypt"].setVisible(False)
             self.actions["actionEncrypt"].setEnabled(False)
+        else:  # a plain clinic has no keys to change (encrypting it is the item above)
+            self.actions["actionRekey"].setVisible(False)
+            self.actions["actionRekey"].setEnabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
         """Every menu and shortcut off (the desk is locked) or back on, as permissions allow."""
@@ -394,7 +404,12 @@ class MainMenus:
         BackupNowDialog(self._window, self._window.backups).exec()
 
     def drill(self) -> None:
-        DrillDialog(self._window, self._services.paths.backups, key=self._services.key).exec()
+        DrillDialog(
+            self._window,
+            self._services.paths.backups,
+            key=self._services.key,
+            paths=self._services.paths,
+        ).exec()
 
     def restore_backup(self) -> None:
         """Choose a backup; on confirmation the window closes and the launcher restores it
@@ -402,6 +417,9 @@ class MainMenus:
         dialog = RestoreDialog(self._window, self._window.backups)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             self._window.restore_request = dialog.chosen
+            self._window.restore_backup_key = dialog.backup_key
+            keys = self._services.keys
+            self._window.restore_admin_key = keys.admin_key if keys is not None else None
             self._window.close()
 
     def encrypt_records(self) -> None:
@@ -409,6 +427,16 @@ class MainMenus:
         showing the recovery key) and opens a new window on it."""
         self._window.encrypt_request = True
         self._window.close()
+
+    def change_keys(self) -> None:
+        """Explain, take the admin's password and show the new recovery sheet; then the
+        window closes and the launcher re-keys the closed file and opens a new window."""
+        from exodesk.ui.rekey_flow import ask_to_change_keys
+
+        plan = ask_to_change_keys(self._window, self._services)
+        if plan is not None:
+            self._window.rekey_request = plan
+            self._window.close()
 
     # ---- Help ----------------------------------------------------------------------------
     def show_guide(self) -> None:

@@ -36,7 +36,13 @@ def backup_reasons(services: Services) -> list[str]:
 def test_the_tools_menu_has_the_backup_actions(window: MainWindow) -> None:
     tools = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Tools")
     names = [a.objectName() for a in tools.actions() if not a.isSeparator()]
-    assert names == ["actionBackupNow", "actionRestore", "actionDrill", "actionEncrypt"]
+    assert names == [
+        "actionBackupNow",
+        "actionRestore",
+        "actionDrill",
+        "actionEncrypt",
+        "actionRekey",
+    ]
     assert window.findChild(type(tools.actions()[0]), "actionBackupNow").shortcut().toString()
 
 
@@ -94,6 +100,7 @@ def test_choosing_a_backup_closes_the_window_for_the_launcher(
     class ChoosingDialog:
         def __init__(self, *_args) -> None:
             self.chosen = record.path
+            self.backup_key = None
 
         def exec(self) -> QDialog.DialogCode:
             return QDialog.DialogCode.Accepted

@@ -54,6 +54,7 @@ MENUS: list[tuple[str, list[tuple[str, str, str | QKeySequence.StandardKey | Non
             ("&Test the newest backup (restore drill)…", "actionDrill", None),
             None,
             ("&Encrypt the clinic's records…", "actionEncrypt", None),
+            ("Change the clinic's &keys…", "actionRekey", None),
         ],
     ),
     (
@@ -125,6 +126,7 @@ def test_each_action_needs_the_permission_it_always_needed(window: MainWindow) -
         "actionDrill": perms.BACKUPS_RUN,
         "actionRestore": perms.BACKUPS_RESTORE,
         "actionEncrypt": perms.SETTINGS_EDIT,
+        "actionRekey": perms.ACCOUNTS_MANAGE,
         "actionExportPatient": perms.EXPORT_PATIENT,
     }
 

@@ -80,6 +80,7 @@ def _factories() -> dict[str, Factory]:
     from exodesk.ui.dialogs.patient_export import PatientExportDialog
     from exodesk.ui.dialogs.reason import ReasonDialog
     from exodesk.ui.dialogs.recovery_key import RecoveryKeyDialog
+    from exodesk.ui.dialogs.rekey import RekeyDialog
     from exodesk.ui.dialogs.settings_window import SettingsWindow
     from exodesk.ui.dialogs.sign_in import SignInDialog
     from exodesk.ui.dialogs.staff import (
@@ -134,6 +135,12 @@ def _factories() -> dict[str, Factory]:
         "ReasonDialog": lambda s, t, h: ReasonDialog(None, "Mark inactive", "Why?"),
         "RecoveryKeyDialog": lambda s, t, h: RecoveryKeyDialog(
             None, "ABCD-EFGH", clinic=DEMO_CLINIC, printed_on=date(2026, 11, 22)
+        ),
+        "RekeyDialog": lambda s, t, h: RekeyDialog(
+            None,
+            lambda password: None,
+            names=["Priya Shah"],
+            first_generation=True,  # type: ignore[arg-type,return-value]
         ),
         "SettingsWindow": lambda s, t, h: SettingsWindow(None, s),
         "SignInDialog": lambda s, t, h: SignInDialog(

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.errors import UserError
+from exodesk.paths import DataPaths
+from exodesk.services import rekey
 from exodesk.services.backups import (
     CLOSE,
     DAILY,
@@ -34,7 +36,6 @@ from exodesk.services.backups import (
     backup_data_file,
     drill_backups,
     format_size,
-    list_backups,
     verify_backup,
 )
 from exodesk.ui.common import error_style, named
@@ -247,6 +248,8 @@ class RestoreDialog(QDialog):
         self._backups = backups
         self.folder = Path(folder) if folder else backups.paths.backups
         self.chosen: Path | None = None
+        self.backup_key: bytes | None = None
+        """The older data key the chosen backup opens with (made before a re-key)."""
         self._checking = False
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
@@ -290,10 +293,15 @@ class RestoreDialog(QDialog):
 
     def load(self) -> None:
         """List the folder's backups on a worker (each file is re-hashed against its record)."""
-        folder = self.folder
+        folder, paths, key = self.folder, self._backups.paths, self._backups.key
         self.folder_label.setText(f"Backups in {folder}")
         self._say("Reading the backups…")
-        run_in_background(self, lambda: list_backups(folder), self._loaded, self._failed)
+        run_in_background(
+            self,
+            lambda: rekey.list_backups_with_keys(folder, paths, key),
+            self._loaded,
+            self._failed,
+        )
 
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(
@@ -341,10 +349,21 @@ class RestoreDialog(QDialog):
         record = self.selected()
         if record is None or self._checking:
             return
+        key = self._backups.key
+        self.backup_key = None
+        try:
+            rekey.require_current_key(record, self._backups.paths, key)
+        except rekey.OldKeyNeeded as needed:
+            from exodesk.ui.rekey_flow import ask_old_recovery_key
+
+            self.backup_key = ask_old_recovery_key(self, needed)
+            if self.backup_key is None:
+                self._say(f"{needed.message} {needed.advice}", error=True)
+                return
+            key = self.backup_key
         self._checking = True
         self._selection_changed()
         self._say(f"Checking the backup of {record.when}…")
-        key = self._backups.key
         run_in_background(
             self, lambda: verify_backup(record.path, key=key), self._verified, self._failed
         )
@@ -371,8 +390,13 @@ class RestoreDialog(QDialog):
             "ExoDesk will:\n"
             f"• keep the data as it is now in {self._backups.paths.backups} "
             "(before-restore-….sqlite3), so this can be undone;\n"
-            "• close the data file and put this backup in its place;\n"
-            "• open it again.\n\n"
+            "• close the data file and put this backup in its place"
+            + (
+                ", encrypted again with the clinic's current key;\n"
+                if self.backup_key is not None
+                else ";\n"
+            )
+            + "• open it again.\n\n"
             f"Anything entered after {record.when} is not in this backup; it stays only in the "
             "copy kept aside."
         )
@@ -391,12 +415,21 @@ class DrillDialog(QDialog):
 
     finished_drill = Signal(object)
 
-    def __init__(self, parent: QWidget | None, folder: Path, *, key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        folder: Path,
+        *,
+        key: bytes | None = None,
+        paths: DataPaths | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Test the newest backup")
         self.setObjectName("drillDialog")
         self.folder = Path(folder)
         self._key = key
+        self._paths = paths
+        self._backup_key: bytes | None = None
         self.drill_result: DrillResult | None = None
         self.running = False
         intro = QLabel(
@@ -430,9 +463,15 @@ class DrillDialog(QDialog):
         self.running = True
         self.again_button.setEnabled(False)
         self._say("Testing the newest backup…")
-        folder = self.folder
-        key = self._key
-        run_in_background(self, lambda: drill_backups(folder, key=key), self._done, self._failed)
+        folder, key, paths, backup_key = self.folder, self._key, self._paths, self._backup_key
+
+        def work() -> DrillResult:
+            if paths is None:
+                return drill_backups(folder, key=key)
+            # A newest backup made before the clinic's keys changed asks for the older key.
+            return rekey.drill_newest(folder, paths, key, backup_key=backup_key)
+
+        run_in_background(self, work, self._done, self._failed)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.result_label.setText(text)
@@ -460,6 +499,12 @@ class DrillDialog(QDialog):
         if not isinstance(exc, UserError):
             raise exc
         self._say(_error_text(exc), error=True)
+        if isinstance(exc, rekey.OldKeyNeeded) and self._backup_key is None:
+            from exodesk.ui.rekey_flow import ask_old_recovery_key
+
+            self._backup_key = ask_old_recovery_key(self, exc)
+            if self._backup_key is not None:
+                self.start()
 
 
 # ---- automatic backups -------------------------------------------------------------------

@@ -50,6 +50,7 @@ class RecoveryKeyDialog(QDialog):
         clinic: ClinicSettings,
         printed_on: date,
         data_file: Path | None = None,
+        intro: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("recoveryKeyDialog")
@@ -59,12 +60,13 @@ class RecoveryKeyDialog(QDialog):
         self._printed_on = printed_on
         self._data_file = data_file
         self.printed = False
-        intro = QLabel(
-            "ExoDesk encrypts the clinic's records. Staff passwords open them day to day; this "
-            "<b>recovery key</b> opens them, and every backup, if every password is lost. It "
-            "is shown only now. Print it and keep the sheet in the clinic's safe."
+        words = QLabel(
+            intro
+            or "ExoDesk encrypts the clinic's records. Staff passwords open them day to day; "
+            "this <b>recovery key</b> opens them, and every backup, if every password is lost. "
+            "It is shown only now. Print it and keep the sheet in the clinic's safe."
         )
-        intro.setWordWrap(True)
+        words.setWordWrap(True)
         groups = [g for g in recovery_key.split("-") if g]
         lines = ["  ".join(groups[i : i + 5]) for i in range(0, len(groups), 5)]
         self.key_label = QLabel("\n".join(lines))
@@ -105,7 +107,7 @@ class RecoveryKeyDialog(QDialog):
         row.addWidget(self.key_label)
         row.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.addWidget(words)
         layout.addSpacing(8)
         layout.addLayout(row)
         layout.addSpacing(8)
