@@ -44,6 +44,7 @@ from exodesk.storage.keys import (
     parse_recovery_secret,
     recovery_key_text,
 )
+from exodesk.storage.photo_rekey import clear_note, write_note
 from exodesk.storage.photo_store import open_photo_store
 
 __all__ = [
@@ -307,12 +308,17 @@ def encrypt_clinic(
             advice="Choose a password, then try again.",
         )
     conversion = encrypt_data_file(
-        paths.data_file, data_key, backups_dir=paths.backups, progress=progress
+        paths.data_file,
+        data_key,
+        backups_dir=paths.backups,
+        progress=progress,
+        before_swap=lambda: write_note(paths, None, data_key),
     )
     # Then the photos, each replaced atomically by its encrypted form. A run cut off here
-    # leaves some plain: they still open (each is checked against its SHA-256), and
-    # ``open_photo_store(paths, key).reencrypt(None, key)`` finishes the job.
+    # leaves some plain: they still open (each is checked against its SHA-256), and the note
+    # written before the swap has the next open finish the job (services.photo_rekey).
     open_photo_store(paths, None).reencrypt(None, data_key)
+    clear_note(paths)
     return conversion
 
 

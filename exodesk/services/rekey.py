@@ -63,6 +63,7 @@ from exodesk.storage.keys import (
     parse_recovery_secret,
     recovery_key_text,
 )
+from exodesk.storage.photo_rekey import clear_note, write_note
 from exodesk.storage.rekey import (
     BEFORE_REKEY,
     STEPS,
@@ -441,10 +442,14 @@ def carry_out_rekey(
         progress=progress,
         now=plan.at,
         step=step,
+        # The old key, sealed under the new one, waits beside the data file until every photo
+        # is under the new key: a stop during the photos is finished at the next open.
+        before_swap=lambda: write_note(plan.paths, plan.old_key, plan.secret.data),
     )
     photos_problem = ""
     try:
         reencrypt_photos(plan.paths, plan.old_key, plan.secret.data)
+        clear_note(plan.paths)
     except UserError as exc:
         # The records and the keyring are under the new key already: the re-key is done,
         # and what is left of the photos is said, not taken for a failed re-key.

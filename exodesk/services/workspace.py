@@ -44,6 +44,7 @@ from exodesk.storage.migrations import (
     refuse_newer_or_hollow,
     schema_state,
 )
+from exodesk.storage.photo_rekey import note_path
 from exodesk.storage.restore import (
     clear_restore_pending,
     discard_stale_restore_copy,
@@ -259,6 +260,12 @@ def open_services(
             held.release()
         raise
     warnings: list[str] = []
+    if note_path(paths).exists():  # one stat: a re-key stopped during its photo step
+        from exodesk.services.photo_rekey import finish_pending_photos
+
+        left = finish_pending_photos(paths, key)
+        if left:
+            warnings.append(left)
     network = network_filesystem(paths.data_file)
     if network:
         log.warning("%s is on a network filesystem (%s)", paths.data_file, network)

@@ -223,6 +223,7 @@ def encrypt_data_file(
     progress: FractionProgress | None = None,
     lock: bool = True,
     now: datetime | None = None,
+    before_swap: Callable[[], Path] | None = None,
 ) -> Conversion:
     """Encrypt the plain data file ``path`` with ``data_key``, once.
 
@@ -249,6 +250,9 @@ def encrypt_data_file(
         progress: Called with the fraction done, at least at each stage.
         lock: Hold the data file's advisory lock throughout (release any held first).
         now: The backup's time stamp (default: now).
+        before_swap: Called just before step 5; writes a file that goes with the encrypted
+            file (the photos' pending note) and returns it: it is removed if the swap then
+            does not happen.
 
     Raises:
         StorageError: the file is already encrypted, open elsewhere, damaged, or the disk
@@ -268,6 +272,8 @@ def encrypt_data_file(
     staged = path.with_name(path.name + STAGING_SUFFIX)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime(_STAMP_FORMAT)
     backup = backups_dir / f"{BEFORE_ENCRYPTION}-{stamp}.sqlite3"
+    companion: Path | None = None
+    swapped = False
     with DataFileLock(path) if lock else contextlib.nullcontext():
         report(0.0)
         try:
@@ -291,9 +297,14 @@ def encrypt_data_file(
             report(_EXPORTED)
             verify_encrypted(staged, data_key, measures)
             report(_VERIFIED)
+            if before_swap is not None:
+                companion = before_swap()
             install(staged, path)
+            swapped = True
         except BaseException:
             _discard_with_companions(staged)
+            if companion is not None and not swapped:
+                discard(companion)
             raise
     report(1.0)
     seconds = time.perf_counter() - started

@@ -98,12 +98,18 @@ def _check_ref(ref: str) -> None:
 
 def blob_key(data_key: bytes) -> bytes:
     """The 32-byte AES key for photo blobs, derived from the clinic's data key."""
+    return derived_key(data_key, HKDF_INFO)
+
+
+def derived_key(data_key: bytes, info: bytes) -> bytes:
+    """A 32-byte AES key derived from the clinic's data key with HKDF-SHA256 and ``info``
+    (one ``info`` per use: the blobs, the note of a photo re-key left pending)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     if len(data_key) != 32:
         raise ValueError("a data key is 32 bytes")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(data_key)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(data_key)
 
 
 class BlobProblem(Exception):

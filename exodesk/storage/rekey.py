@@ -198,6 +198,7 @@ def rekey_data_file(
     lock: bool = True,
     now: datetime | None = None,
     step: Step | None = None,
+    before_swap: Callable[[], Path] | None = None,
 ) -> Rekeyed:
     """Re-encrypt the closed data file ``path`` from ``old_key`` to ``new_key`` and put
     ``new_keyring`` in place of the keyring at ``new_keyring.path`` (see the module's steps).
@@ -213,6 +214,9 @@ def rekey_data_file(
         lock: Hold the data file's advisory lock throughout (release any held first).
         now: The old keyring copy's time stamp (default: now).
         step: Told the name of each step of ``STEPS`` once it is done.
+        before_swap: Called just before the data file is swapped; writes a file that goes
+            with the new key (the photos' pending note) and returns it: it is removed if the
+            swap then does not happen.
 
     Raises:
         WrongKey: ``old_key`` does not open the file. Nothing was changed.
@@ -247,6 +251,7 @@ def rekey_data_file(
     staged = staged_path(path)
     pending = new_keyring_path(keyring)
     old_kept: Path | None = None
+    companion: Path | None = None
     swapped = False
     with DataFileLock(path) if lock else contextlib.nullcontext():
         report(0.0)
@@ -280,6 +285,8 @@ def rekey_data_file(
             reached("keyring written")
             old_kept = _keep_old_keyring(keyring, now)
             reached("old keyring kept")
+            if before_swap is not None:
+                companion = before_swap()
             install(staged, path)
             swapped = True
             reached("data file swapped")
@@ -291,6 +298,8 @@ def rekey_data_file(
                 _discard_with_companions(staged)
                 if old_kept is not None:
                     discard(old_kept)
+                if companion is not None:
+                    discard(companion)
             raise
         finally:
             if swapped:
