@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
@@ -24,13 +23,12 @@ from exodesk.errors import UserError
 from exodesk.paths import DataPaths
 from exodesk.services import encryption
 from exodesk.services.accounts import PasswordChangeRequired
-from exodesk.services.backups import BackupStopped
 from exodesk.services.context import utc_now
 from exodesk.services.workspace import Services, open_services
 from exodesk.ui.dialogs.recovery_key import RecoveryKeyDialog
 from exodesk.ui.dialogs.unlock import UnlockDialog
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.workers import BackgroundTask
+from exodesk.ui.workers import wait_for_task
 
 log = logging.getLogger(__name__)
 
@@ -221,33 +219,10 @@ def _convert(paths: DataPaths, data_key: bytes) -> Any:
     Waits in a local event loop (no window is open yet; the dialog still paints and Stop
     still answers) and returns the conversion, or raises the ``UserError`` it ended with.
     """
-    outcome: dict[str, Any] = {}
-    loop = QEventLoop()
-
-    def work(progress: Callable[[int, int], None]) -> Any:
-        return encryption.encrypt_clinic(
-            paths, data_key, progress=lambda fraction: progress(int(fraction * 1000), 1000)
-        )
-
-    def finished(key: str, value: Any) -> None:
-        outcome[key] = value
-        loop.quit()
-
-    task = BackgroundTask(
-        None,
+    return wait_for_task(
         "Encrypting the clinic's records…",
-        work,
+        lambda progress: encryption.encrypt_clinic(paths, data_key, progress=progress),
         object_name="encryptProgress",
         stop_tip="Stop encrypting; the records stay as they are",
+        stopped="Encryption stopped; the records were left as they were.",
     )
-    task.done.connect(lambda conversion: finished("conversion", conversion))
-    task.failed.connect(lambda exc: finished("error", exc))
-    task.start()
-    loop.exec()
-    task.deleteLater()
-    error = outcome.get("error")
-    if isinstance(error, BackupStopped):
-        raise UserError("Encryption stopped; the records were left as they were.") from None
-    if error is not None:
-        raise error
-    return outcome["conversion"]

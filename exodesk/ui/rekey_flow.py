@@ -7,21 +7,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 
-from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from exodesk import APP_NAME
 from exodesk.errors import UserError
 from exodesk.services import rekey
-from exodesk.services.backups import BackupStopped
 from exodesk.services.rekey import OldKeyNeeded, RekeyPlan, RekeyResult
 from exodesk.services.workspace import Services, open_services
 from exodesk.ui.dialogs.recovery_key import RecoveryKeyDialog
 from exodesk.ui.dialogs.rekey import RekeyDialog
 from exodesk.ui.errors import show_user_error
-from exodesk.ui.workers import BackgroundTask
+from exodesk.ui.workers import wait_for_task
 
 log = logging.getLogger(__name__)
 
@@ -97,36 +94,13 @@ def change_keys_and_reopen(plan: RekeyPlan, *, clock: Callable[[], datetime]) ->
 
 def _run(plan: RekeyPlan) -> RekeyResult:
     """``carry_out_rekey`` on a worker; waits in a local event loop (no window is open)."""
-    outcome: dict[str, Any] = {}
-    loop = QEventLoop()
-
-    def work(progress: Callable[[int, int], None]) -> RekeyResult:
-        return rekey.carry_out_rekey(
-            plan, progress=lambda fraction: progress(int(fraction * 1000), 1000)
-        )
-
-    def finished(name: str, value: Any) -> None:
-        outcome[name] = value
-        loop.quit()
-
-    task = BackgroundTask(
-        None,
+    result: RekeyResult = wait_for_task(
         "Changing the clinic's keys: encrypting the records again and checking them…",
-        work,
+        lambda progress: rekey.carry_out_rekey(plan, progress=progress),
         object_name="rekeyProgress",
         stop_tip="Stop; the records and keys stay as they are",
+        stopped="Stopped before the keys were changed; nothing was changed.",
     )
-    task.done.connect(lambda result: finished("result", result))
-    task.failed.connect(lambda exc: finished("error", exc))
-    task.start()
-    loop.exec()
-    task.deleteLater()
-    error = outcome.get("error")
-    if isinstance(error, BackupStopped):
-        raise UserError("Stopped before the keys were changed; nothing was changed.") from None
-    if error is not None:
-        raise error
-    result: RekeyResult = outcome["result"]
     return result
 
 

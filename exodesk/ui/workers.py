@@ -161,3 +161,44 @@ class BackgroundTask(QObject):
     def _failed(self, exc: BaseException) -> None:
         self._finish()
         self.failed.emit(exc)
+
+
+def wait_for_task(
+    label: str,
+    work: Callable[[Callable[[float], None]], Any],
+    *,
+    object_name: str,
+    stop_tip: str,
+    stopped: str,
+) -> Any:
+    """Run ``work`` on a worker with a progress dialog (and Stop) past ~0.5 s, waiting in a
+    local event loop — for flows with no window open (the dialog still paints and Stop still
+    answers). ``work`` reports a fraction done. Returns its result, or raises what it raised
+    (a Stop as ``UserError(stopped)``).
+    """
+    from PySide6.QtCore import QEventLoop
+
+    from exodesk.errors import UserError
+
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def run(progress: Callable[[int, int], None]) -> Any:
+        return work(lambda fraction: progress(int(fraction * 1000), 1000))
+
+    def finished(name: str, value: Any) -> None:
+        outcome[name] = value
+        loop.quit()
+
+    task = BackgroundTask(None, label, run, object_name=object_name, stop_tip=stop_tip)
+    task.done.connect(lambda result: finished("result", result))
+    task.failed.connect(lambda exc: finished("error", exc))
+    task.start()
+    loop.exec()
+    task.deleteLater()
+    error = outcome.get("error")
+    if isinstance(error, BackupStopped):
+        raise UserError(stopped) from None
+    if error is not None:
+        raise error
+    return outcome["result"]
