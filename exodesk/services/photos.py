@@ -82,6 +82,7 @@ from exodesk.domain.problems import Problem, check_text
 from exodesk.domain.sessions import Course
 from exodesk.errors import UserError
 from exodesk.services.context import Changes, SaveResult, ServiceContext
+from exodesk.services.wording import SignedWording
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.photos import NewPhoto, PhotoRepository
@@ -460,9 +461,7 @@ class PhotoService:
     def consent_text(self) -> tuple[int, str]:
         """(version, text) of the clinic's photo consent wording (the bundled one until
         edited)."""
-        with storage_errors():
-            latest = self._repo.latest_consent_text()
-        return (latest[1], latest[2]) if latest else (1, self.default_consent_text())
+        return self._wording().current()
 
     def default_consent_text(self) -> str:
         """The bundled photo consent wording."""
@@ -471,26 +470,16 @@ class PhotoService:
     def save_consent_text(self, text: str) -> SaveResult:
         """Store edited photo consent wording as a new version; signed forms keep theirs."""
         self._ctx.require(CLINICAL_TEXTS_EDIT)
-        problems = check_text(
-            "text", text, "The photo consent text", required=True, max_len=20_000, multiline=True
+        return self._wording().save(text)
+
+    def _wording(self) -> SignedWording:
+        return SignedWording(
+            self._ctx,
+            "photo_consent_texts",
+            default=self.default_consent_text,
+            name="The photo consent text",
+            topic=PHOTOS,
         )
-        if problems:
-            return SaveResult(problems=problems)
-        by = self._ctx.desk.require().id
-        now = self._ctx.now()
-        with self._ctx.write():
-            if self._repo.latest_consent_text() is None:
-                self._repo.add_consent_text(self.default_consent_text(), at=now, by=None)
-            row_id, version = self._repo.add_consent_text(text, at=now, by=by)
-            self._ctx.audit(
-                "update",
-                "photo_consent_texts",
-                row_id,
-                summary=f"Photo consent text version {version}",
-                after={"text": text},
-                at=now,
-            )
-        return SaveResult(record=version, changes=Changes(frozenset({PHOTOS})))
 
     def record_consent(
         self, patient_id: int, levels: Iterable[str], signed_name: str, signature_png: bytes

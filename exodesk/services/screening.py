@@ -46,6 +46,7 @@ from exodesk.domain.screening_vocabulary import (
 from exodesk.errors import UserError
 from exodesk.services.context import SETTINGS, Changes, SaveResult, ServiceContext
 from exodesk.services.printing import PrintJob
+from exodesk.services.wording import SignedWording
 from exodesk.storage.database import storage_errors
 from exodesk.storage.patients import PatientRepository
 from exodesk.storage.screenings import HistoryEntry, ScreeningRepository
@@ -342,9 +343,7 @@ class ScreeningService:
     # ---- consent -------------------------------------------------------------------------
     def consent_text(self) -> tuple[int, str]:
         """(version, text) of the clinic's current consent text (the bundled one until edited)."""
-        with storage_errors():
-            latest = self._repo.latest_consent_text()
-        return (latest[1], latest[2]) if latest else (1, self.default_consent_text())
+        return self._wording().current()
 
     def default_consent_text(self) -> str:
         """The bundled consent text ("Restore the default" in Settings shows it)."""
@@ -353,26 +352,16 @@ class ScreeningService:
     def save_consent_text(self, text: str) -> SaveResult:
         """Store an edited consent text as a new version; earlier signatures keep theirs."""
         self._ctx.require(CLINICAL_TEXTS_EDIT)
-        problems = check_text(
-            "text", text, "The consent text", required=True, max_len=20_000, multiline=True
+        return self._wording().save(text)
+
+    def _wording(self) -> SignedWording:
+        return SignedWording(
+            self._ctx,
+            "consent_texts",
+            default=self.default_consent_text,
+            name="The consent text",
+            topic=SETTINGS,
         )
-        if problems:
-            return SaveResult(problems=problems)
-        actor = self._ctx.desk.require()
-        now = self._ctx.now()
-        with self._ctx.write():
-            if self._repo.latest_consent_text() is None:
-                self._repo.add_consent_text(self.default_consent_text(), at=now, by=None)
-            row_id, version = self._repo.add_consent_text(text, at=now, by=actor.id)
-            self._ctx.audit(
-                "update",
-                "consent_texts",
-                row_id,
-                summary=f"Consent text version {version}",
-                after={"text": text},
-                at=now,
-            )
-        return SaveResult(record=version, changes=Changes(frozenset({SETTINGS})))
 
     def record_consent(
         self, screening_id: int, signed_name: str, signature_png: bytes

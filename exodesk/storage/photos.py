@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from exodesk.domain.photos import Photo, PhotoConsent, Rating, SetFacts
 from exodesk.storage.database import inserted_id
+from exodesk.storage.wording import VersionedWording
 
 _PHOTO = (
     "p.id, p.set_id, p.patient_id, p.view, p.ref, p.thumb_ref, p.original_sha256, p.width, "
@@ -227,27 +228,15 @@ class PhotoRepository:
 
     # ---- consent -------------------------------------------------------------------------
     def latest_consent_text(self) -> tuple[int, int, str] | None:
-        """(id, version, text) of the newest photo consent text, or None."""
-        row = self._db.execute(
-            "SELECT id, version, text FROM photo_consent_texts ORDER BY version DESC LIMIT 1"
-        ).fetchone()
-        return (int(row[0]), int(row[1]), row[2]) if row else None
+        """(id, version, text) of the newest consent text, or None if none was ever saved."""
+        return VersionedWording(self._db, "photo_consent_texts").latest()
 
     def consent_text_of_version(self, version: int) -> str | None:
-        row = self._db.execute(
-            "SELECT text FROM photo_consent_texts WHERE version = ?", [version]
-        ).fetchone()
-        return str(row[0]) if row else None
+        """The words of one consent text version, or None if that version was never saved."""
+        return VersionedWording(self._db, "photo_consent_texts").of_version(version)
 
     def add_consent_text(self, text: str, *, at: datetime, by: int | None) -> tuple[int, int]:
-        latest = self.latest_consent_text()
-        version = latest[1] + 1 if latest else 1
-        cur = self._db.execute(
-            "INSERT INTO photo_consent_texts (version, text, created_at, created_by) "
-            "VALUES (?, ?, ?, ?)",
-            [version, text, at.isoformat(), by],
-        )
-        return inserted_id(cur.lastrowid), version
+        return VersionedWording(self._db, "photo_consent_texts").add(text, at=at, by=by)
 
     def add_consent(
         self,

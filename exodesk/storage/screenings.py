@@ -20,6 +20,7 @@ from exodesk.domain.intake import (
 )
 from exodesk.domain.screening import RuleTable, ScreeningResult
 from exodesk.storage.database import inserted_id
+from exodesk.storage.wording import VersionedWording
 
 _SCREENING_COLUMNS = (
     "s.id, s.patient_id, s.version, s.series_id, s.taken_on, s.taken_at, st.name, "
@@ -148,26 +149,14 @@ class ScreeningRepository:
     # ---- consent texts -------------------------------------------------------------------
     def latest_consent_text(self) -> tuple[int, int, str] | None:
         """(id, version, text) of the newest consent text, or None if none was ever saved."""
-        row = self._db.execute(
-            "SELECT id, version, text FROM consent_texts ORDER BY version DESC LIMIT 1"
-        ).fetchone()
-        return (int(row[0]), int(row[1]), row[2]) if row else None
+        return VersionedWording(self._db, "consent_texts").latest()
 
     def consent_text_of_version(self, version: int) -> str | None:
         """The words of one consent text version, or None if that version was never saved."""
-        row = self._db.execute(
-            "SELECT text FROM consent_texts WHERE version = ?", [version]
-        ).fetchone()
-        return str(row[0]) if row else None
+        return VersionedWording(self._db, "consent_texts").of_version(version)
 
     def add_consent_text(self, text: str, *, at: datetime, by: int | None) -> tuple[int, int]:
-        latest = self.latest_consent_text()
-        version = latest[1] + 1 if latest else 1
-        cur = self._db.execute(
-            "INSERT INTO consent_texts (version, text, created_at, created_by) VALUES (?, ?, ?, ?)",
-            [version, text, at.isoformat(), by],
-        )
-        return inserted_id(cur.lastrowid), version
+        return VersionedWording(self._db, "consent_texts").add(text, at=at, by=by)
 
     # ---- reading -------------------------------------------------------------------------
     def get(self, screening_id: int, table: RuleTable) -> ScreeningRecord | None:
