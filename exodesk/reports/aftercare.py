@@ -27,6 +27,7 @@ from exodesk.reports.document import (
     MUTED,
     SHADE,
     DocumentSetup,
+    EndMark,
     ReportStyles,
     TableCommand,
     bullets,
@@ -158,23 +159,9 @@ def _render(sheet: AftercareSheet, scale: float) -> tuple[bytes, int]:
         subtitle=f"Please keep this sheet  ·  Wording {sheet.template.version}",
         large_print=sheet.large_print,
     )
-    end = _EndMark()
+    end = EndMark()
     story = [*_story(sheet, styles, content_width(sheet.clinic.paper_size)), end]
     return render_document(setup, story, styles.base), end.page
-
-
-class _EndMark(Flowable):
-    """Takes no room; remembers the page it landed on, so a render knows its length."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.page = 0
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        self.page = self.canv.getPageNumber()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -409,6 +409,20 @@ class _ChromeCanvas(Canvas):
         super().save()
 
 
+class EndMark(Flowable):
+    """Takes no room; remembers the page it landed on, so a render knows its length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.page = self.canv.getPageNumber()
+
+
 def render_document(
     setup: DocumentSetup, story: Sequence[Flowable], styles: ReportStyles | None = None
 ) -> bytes:

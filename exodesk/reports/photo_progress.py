@@ -26,6 +26,7 @@ from exodesk.reports.document import (
     RULE,
     SHADE,
     DocumentSetup,
+    EndMark,
     ReportStyles,
     TableCommand,
     content_width,
@@ -119,7 +120,7 @@ def _render(sheet: ProgressSheet, scale: float, min_photo: float) -> tuple[bytes
         subject=sheet.patient_name.strip(),
         subtitle=_subtitle(sheet),
     )
-    end = _EndMark()
+    end = EndMark()
     story = [*_story(sheet, styles, width, min_photo), end]
     return render_document(setup, story, styles.base), end.page
 
@@ -130,20 +131,6 @@ def _subtitle(sheet: ProgressSheet) -> str:
     count = len(sheet.pairs)
     views = "1 view" if count == 1 else f"{count} views"
     return f"{area} · {views}, before and after" if area else f"{views}, before and after"
-
-
-class _EndMark(Flowable):
-    """Takes no room; remembers the page it landed on, so a render knows its length."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.page = 0
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        self.page = self.canv.getPageNumber()
 
 
 # ---------------------------------------------------------------------------------------------
